@@ -1,0 +1,219 @@
+//! Between JSON values (what serde makes of the domain types) and automerge
+//! objects.
+//!
+//! Writing reconciles: only fields whose value differs are written, so an
+//! edit of one field never touches (or conflicts on) the others. Fields the
+//! JSON does not mention are left alone, so a device that does not know a
+//! newer field yet cannot erase it. Within *collections* (maps keyed by UUID
+//! or by a code) a missing key is a removal the user made. Prose fields are
+//! automerge Text, merged by character.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use serde_json::{Map, Number, Value as Json};
+
+/// Keys whose string values are long free text, stored as automerge Text.
+pub(crate) const PROSE_FIELDS: &[&str] = &["notes", "description", "comment"];
+
+/// Keys of maps that are collections: keys missing from the new value are
+/// removed. Every other map is a struct whose unknown keys survive.
+pub(crate) const COLLECTIONS: &[&str] = &[
+    "members",
+    "consents",
+    "visits",
+    "meter_checks",
+    "energy_scans",
+    "renovations",
+    "referrals",
+    "help_requests",
+    "actions",
+    "readings",
+    "registers",
+    "interventions",
+    "defects",
+    "measures",
+    "smoke_detectors",
+    "small_measures",
+];
+
+/// Writes every field of `value` into the map `obj`, recording the dotted
+/// path of each field that changed in `changed`.
+pub(crate) fn reconcile_map(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    value: &Map<String, Json>,
+    collection: bool,
+    path: &str,
+    changed: &mut Vec<String>,
+) -> Result<(), AutomergeError> {
+    if collection {
+        let stale: Vec<String> = doc.keys(obj).filter(|k| !value.contains_key(k)).collect();
+        for key in stale {
+            doc.delete(obj, key.as_str())?;
+            changed.push(join(path, &key));
+        }
+    }
+    for (key, v) in value {
+        reconcile_prop(doc, obj, key, v, &join(path, key), changed)?;
+    }
+    Ok(())
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+}
+
+fn reconcile_prop(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    key: &str,
+    value: &Json,
+    path: &str,
+    changed: &mut Vec<String>,
+) -> Result<(), AutomergeError> {
+    let current = doc.get(obj, key)?.map(|(v, id)| (v.to_owned(), id));
+    match value {
+        Json::Object(map) => {
+            let child = match current {
+                Some((Value::Object(ObjType::Map), id)) => id,
+                _ => {
+                    changed.push(path.to_owned());
+                    doc.put_object(obj, key, ObjType::Map)?
+                }
+            };
+            reconcile_map(doc, &child, map, COLLECTIONS.contains(&key), path, changed)
+        }
+        Json::Array(items) => {
+            let list = match current {
+                Some((Value::Object(ObjType::List), id)) => id,
+                _ => doc.put_object(obj, key, ObjType::List)?,
+            };
+            let existing = list_to_json(doc, &list, None);
+            if existing.as_slice() != items.as_slice() {
+                changed.push(path.to_owned());
+                let len = doc.length(&list);
+                for _ in 0..len {
+                    doc.delete(&list, 0)?;
+                }
+                for (i, item) in items.iter().enumerate() {
+                    doc.insert(&list, i, scalar(item))?;
+                }
+            }
+            Ok(())
+        }
+        Json::String(s) if PROSE_FIELDS.contains(&key) => {
+            match current {
+                Some((Value::Object(ObjType::Text), id)) => {
+                    if doc.text(&id)? != *s {
+                        changed.push(path.to_owned());
+                        doc.update_text(&id, s)?;
+                    }
+                }
+                _ => {
+                    changed.push(path.to_owned());
+                    let id = doc.put_object(obj, key, ObjType::Text)?;
+                    doc.splice_text(&id, 0, 0, s)?;
+                }
+            }
+            Ok(())
+        }
+        _ => {
+            let same = match &current {
+                Some((Value::Scalar(sv), _)) => scalar_to_json(sv) == *value,
+                _ => false,
+            };
+            if !same {
+                changed.push(path.to_owned());
+                doc.put(obj, key, scalar(value))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A JSON leaf as an automerge scalar. Nested arrays or objects inside a
+/// list are kept as their JSON text: the model has none.
+pub(crate) fn scalar(value: &Json) -> ScalarValue {
+    match value {
+        Json::Null => ScalarValue::Null,
+        Json::Bool(b) => ScalarValue::Boolean(*b),
+        Json::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                ScalarValue::Int(i)
+            } else if let Some(u) = n.as_u64() {
+                ScalarValue::Uint(u)
+            } else {
+                ScalarValue::F64(n.as_f64().unwrap_or(0.0))
+            }
+        }
+        Json::String(s) => ScalarValue::Str(s.as_str().into()),
+        other => ScalarValue::Str(other.to_string().into()),
+    }
+}
+
+/// An automerge scalar as JSON.
+pub(crate) fn scalar_to_json(value: &ScalarValue) -> Json {
+    match value {
+        ScalarValue::Null => Json::Null,
+        ScalarValue::Boolean(b) => Json::Bool(*b),
+        ScalarValue::Int(i) => Json::Number((*i).into()),
+        ScalarValue::Uint(u) => Json::Number((*u).into()),
+        ScalarValue::F64(f) => Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        ScalarValue::Str(s) => Json::String(s.to_string()),
+        ScalarValue::Timestamp(t) => Json::Number((*t).into()),
+        ScalarValue::Counter(c) => Json::Number(i64::from(c).into()),
+        ScalarValue::Bytes(b) => Json::String(hex::encode(b)),
+        ScalarValue::Unknown { .. } => Json::Null,
+    }
+}
+
+/// Any automerge value (at `heads`, or now) as JSON.
+pub(crate) fn value_to_json(doc: &AutoCommit, value: &Value<'_>, id: &ObjId, heads: Option<&[ChangeHash]>) -> Json {
+    match value {
+        Value::Scalar(s) => scalar_to_json(s),
+        Value::Object(ObjType::Map | ObjType::Table) => Json::Object(map_to_json(doc, id, heads)),
+        Value::Object(ObjType::List) => Json::Array(list_to_json(doc, id, heads)),
+        Value::Object(ObjType::Text) => {
+            let text = match heads {
+                Some(h) => doc.text_at(id, h),
+                None => doc.text(id),
+            };
+            Json::String(text.unwrap_or_default())
+        }
+    }
+}
+
+/// A map object (at `heads`, or now) as a JSON object.
+pub(crate) fn map_to_json(doc: &AutoCommit, obj: &ObjId, heads: Option<&[ChangeHash]>) -> Map<String, Json> {
+    let keys: Vec<String> = match heads {
+        Some(h) => doc.keys_at(obj, h).collect(),
+        None => doc.keys(obj).collect(),
+    };
+    let mut out = Map::new();
+    for key in keys {
+        let got = match heads {
+            Some(h) => doc.get_at(obj, key.as_str(), h),
+            None => doc.get(obj, key.as_str()),
+        };
+        if let Ok(Some((v, id))) = got {
+            out.insert(key, value_to_json(doc, &v, &id, heads));
+        }
+    }
+    out
+}
+
+fn list_to_json(doc: &AutoCommit, obj: &ObjId, heads: Option<&[ChangeHash]>) -> Vec<Json> {
+    let len = match heads {
+        Some(h) => doc.length_at(obj, h),
+        None => doc.length(obj),
+    };
+    (0..len)
+        .filter_map(|i| {
+            let got = match heads {
+                Some(h) => doc.get_at(obj, i, h),
+                None => doc.get(obj, i),
+            };
+            got.ok().flatten().map(|(v, id)| value_to_json(doc, &v, &id, heads))
+        })
+        .collect()
+}

@@ -1,0 +1,17 @@
+//! brug-shared: everything the Brug field app and the sync server agree on.
+//!
+//! # Layout
+//!
+//! - [`model`]: the domain types (case, member, visit, meter check, energy
+//!   scan, renovation advice, referral, review). No I/O.
+//! - [`rules`]: every rule and threshold of DOMAIN.md as pure functions
+//!   returning findings (error, warning, flag), and validated value types.
+//! - [`casedoc`]: one household case as one automerge document: create,
+//!   edit, merge, sync, conflicts, history, changes since approval.
+//! - [`store`]: the SQLite document store both sides build on (snapshot +
+//!   incremental chunks + heads, compaction, migrations).
+
+pub mod casedoc;
+pub mod model;
+pub mod rules;
+pub mod store;

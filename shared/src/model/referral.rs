@@ -1,0 +1,194 @@
+//! Referrals (doorverwijzingen) and the catalogue of services.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use serde::{Deserialize, Serialize};
+
+use super::{labelled_enum, DataCategory, LifeDomain, Recipient, Review};
+
+labelled_enum! {
+    /// How the household was handed over.
+    Handover {
+        Warm = "warm", "warme overdracht", "warm hand-over";
+        RegisteredByWorker = "registered-by-worker", "aangemeld door medewerker", "registered by the worker";
+        InformationGiven = "information-given", "informatie meegegeven", "information given";
+    }
+}
+
+labelled_enum! {
+    /// Where a referral stands. It only moves forward.
+    ReferralStatus {
+        Proposed = "proposed", "voorgesteld", "proposed";
+        Registered = "registered", "aangemeld", "registered";
+        InProgress = "in-progress", "lopend", "in progress";
+        Done = "done", "afgerond", "done";
+        NotTakenUp = "not-taken-up", "niet opgenomen", "not taken up";
+        Refused = "refused", "geweigerd", "refused";
+    }
+}
+
+impl ReferralStatus {
+    /// Position in the forward order; the three end states share the last.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Proposed => 0,
+            Self::Registered => 1,
+            Self::InProgress => 2,
+            Self::Done | Self::NotTakenUp | Self::Refused => 3,
+        }
+    }
+}
+
+/// A recurring monthly schedule: "every third Thursday 10:30–12:00".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthlySchedule {
+    /// Which occurrence of the weekday in the month (1 = first).
+    pub nth: u8,
+    /// The weekday.
+    pub weekday: Weekday,
+    /// Start time.
+    pub start: NaiveTime,
+    /// End time.
+    pub end: NaiveTime,
+    /// Where it takes place.
+    pub place: &'static str,
+}
+
+impl MonthlySchedule {
+    /// The next session starting at or after `from`.
+    pub fn next_after(&self, from: NaiveDateTime) -> Option<NaiveDateTime> {
+        let mut year = from.year();
+        let mut month = from.month();
+        // Twelve months always hold a valid occurrence for nth <= 4; the
+        // bound keeps a fifth-weekday schedule from looping forever.
+        for _ in 0..14 {
+            if let Some(day) = NaiveDate::from_weekday_of_month_opt(year, month, self.weekday, self.nth) {
+                let at = day.and_time(self.start);
+                if at >= from {
+                    return Some(at);
+                }
+            }
+            if month == 12 {
+                month = 1;
+                year += 1;
+            } else {
+                month += 1;
+            }
+        }
+        None
+    }
+}
+
+/// A service in the referral catalogue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Service {
+    /// Stable code.
+    pub code: &'static str,
+    /// Dutch name.
+    pub nl: &'static str,
+    /// English name.
+    pub en: &'static str,
+    /// SDGs the service serves.
+    pub sdgs: &'static [u8],
+    /// The organisation outside the OCMW that receives data; `None` for the
+    /// OCMW's own services.
+    pub recipient: Option<Recipient>,
+    /// A recurring schedule, if the service has fixed sessions.
+    pub schedule: Option<MonthlySchedule>,
+}
+
+impl Service {
+    /// Whether referring here shares data outside the OCMW.
+    pub fn is_external(&self) -> bool {
+        self.recipient.is_some()
+    }
+}
+
+const fn hm(h: u32, m: u32) -> NaiveTime {
+    match NaiveTime::from_hms_opt(h, m, 0) {
+        Some(t) => t,
+        None => NaiveTime::MIN,
+    }
+}
+
+/// The default referral catalogue, as named in the multi-year plan. The
+/// admin will maintain it; this is the starting set.
+pub const CATALOGUE: &[Service] = &[
+    Service { code: "debt-help", nl: "schuldhulp / budgetbegeleiding (OCMW)", en: "debt help / budget guidance (OCMW)", sdgs: &[1], recipient: None, schedule: None },
+    Service { code: "debt-mediation-session", nl: "zitdag VZW Schuldbemiddeling", en: "debt mediation session", sdgs: &[1], recipient: Some(Recipient::DebtMediation), schedule: Some(MonthlySchedule { nth: 3, weekday: Weekday::Thu, start: hm(10, 30), end: hm(12, 0), place: "Huis van Welzijn" }) },
+    Service { code: "legal-aid", nl: "juridische eerstelijnsbijstand", en: "first-line legal aid", sdgs: &[1], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "dyzo", nl: "DYZO (zelfstandigen in moeilijkheden)", en: "DYZO (self-employed in difficulty)", sdgs: &[1], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "budget-meter-top-up", nl: "oplaadpunt budgetmeter", en: "budget meter top-up point", sdgs: &[1], recipient: None, schedule: None },
+    Service { code: "fluvius-session", nl: "zitdag Fluvius", en: "Fluvius session", sdgs: &[1], recipient: Some(Recipient::Fluvius), schedule: None },
+    Service { code: "energy-contribution", nl: "tussenkomst energiefacturen", en: "contribution to energy bills", sdgs: &[1], recipient: None, schedule: None },
+    Service { code: "energiehuis", nl: "energielening / Energiehuis", en: "energy loan / Energiehuis", sdgs: &[1], recipient: Some(Recipient::Energiehuis), schedule: None },
+    Service { code: "energiesnoeiers", nl: "Energiesnoeiers (energiescan)", en: "Energiesnoeiers (energy scan)", sdgs: &[1], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "lac", nl: "LAC (lokale adviescommissie)", en: "LAC (local advisory committee)", sdgs: &[1], recipient: None, schedule: None },
+    Service { code: "social-tariff-check", nl: "controle sociaal tarief", en: "social tariff check", sdgs: &[1], recipient: None, schedule: None },
+    Service { code: "wijkwerken", nl: "wijkwerken", en: "neighbourhood work (wijkwerken)", sdgs: &[1, 8], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "work-experience", nl: "tijdelijke werkervaring", en: "temporary work experience", sdgs: &[1, 8], recipient: None, schedule: None },
+    Service { code: "school-meal", nl: "warme schoolmaaltijd", en: "warm school meal", sdgs: &[2], recipient: Some(Recipient::School), schedule: None },
+    Service { code: "food-aid", nl: "sociale kruidenier / voedselhulp (Foodact)", en: "social grocery / food aid (Foodact)", sdgs: &[2], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "childcare", nl: "kinderopvang (0-3, buitenschools 3+)", en: "childcare (0-3, out-of-school 3+)", sdgs: &[3], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "huis-van-het-kind", nl: "Huis van het Kind / Kind en Gezin", en: "Huis van het Kind / Kind en Gezin", sdgs: &[3], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "drug-help", nl: "drughulp", en: "drug help", sdgs: &[3], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "trauma-care", nl: "traumazorg (Solentra)", en: "trauma care (Solentra)", sdgs: &[3], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "health-insurer-social", nl: "sociale dienst ziekenfonds", en: "health insurer social service", sdgs: &[3], recipient: Some(Recipient::HealthInsurer), schedule: None },
+    Service { code: "homework-support", nl: "huiswerkbegeleiding", en: "homework support", sdgs: &[4], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "clb", nl: "CLB", en: "CLB (pupil guidance centre)", sdgs: &[4], recipient: Some(Recipient::Clb), schedule: None },
+    Service { code: "dutch-practice", nl: "Nederlands oefenen (schoolbabbels, babbelcafé)", en: "Dutch practice (school chats, chat café)", sdgs: &[4], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "leisure", nl: "vrijetijdsparticipatie", en: "leisure participation", sdgs: &[10], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "buddy", nl: "buddywerking", en: "buddy programme", sdgs: &[10], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "integration", nl: "integratieactiviteiten", en: "integration activities", sdgs: &[10], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "woonwijs", nl: "Woonwijs", en: "Woonwijs", sdgs: &[11], recipient: Some(Recipient::Woonwijs), schedule: None },
+    Service { code: "renovatiecoach", nl: "RenovatieCoach", en: "RenovatieCoach", sdgs: &[11], recipient: Some(Recipient::OtherService), schedule: None },
+    Service { code: "renovation-premium-poverty", nl: "renovatiepremie voor mensen in armoede", en: "renovation premium for people in poverty", sdgs: &[11], recipient: None, schedule: None },
+    Service { code: "woonclub", nl: "woonclub (woensdagnamiddag)", en: "woonclub (Wednesday afternoon house hunting)", sdgs: &[11], recipient: None, schedule: None },
+    Service { code: "kracht-wonen", nl: "noodwoning met intensieve begeleiding (Kracht.wonen)", en: "emergency housing with intensive guidance (Kracht.wonen)", sdgs: &[11], recipient: None, schedule: None },
+    Service { code: "transit-housing", nl: "doorgangswoning", en: "transit housing", sdgs: &[11], recipient: None, schedule: None },
+    Service { code: "caw", nl: "CAW", en: "CAW", sdgs: &[], recipient: Some(Recipient::Caw), schedule: None },
+    Service { code: "other", nl: "andere (vrije tekst)", en: "other (free text)", sdgs: &[], recipient: Some(Recipient::OtherService), schedule: None },
+];
+
+/// Looks a service up in the catalogue by its code.
+pub fn service(code: &str) -> Option<&'static Service> {
+    CATALOGUE.iter().find(|s| s.code == code)
+}
+
+/// A referral to a service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Referral {
+    /// Catalogue code of the service.
+    pub service: String,
+    /// Name of the service when the code is "other".
+    #[serde(default)]
+    pub other_service: Option<String>,
+    /// The life domain the referral is about.
+    pub reason: LifeDomain,
+    /// Date of the referral.
+    pub referred_on: NaiveDate,
+    /// How the household was handed over.
+    pub handover: Handover,
+    /// Which data categories were shared.
+    #[serde(default)]
+    pub data_shared: Vec<DataCategory>,
+    /// A legal basis for sharing, when there is no consent.
+    #[serde(default)]
+    pub legal_basis: Option<String>,
+    /// Where the referral stands.
+    pub status: ReferralStatus,
+    /// Result, required once done or not taken up.
+    #[serde(default)]
+    pub result: Option<String>,
+    /// Appointment with the service, if any.
+    #[serde(default)]
+    pub appointment: Option<NaiveDateTime>,
+    /// Follow-up date; past due puts it in the supervisor's queue.
+    #[serde(default)]
+    pub follow_up_on: Option<NaiveDate>,
+    /// Free-text notes (merged by character).
+    #[serde(default)]
+    pub notes: String,
+    /// The supervisor's review.
+    #[serde(default)]
+    pub review: Review,
+}
