@@ -17,7 +17,9 @@ pub use inspect::{Conflict, ConflictValue, FieldChange, HistoryEntry};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, AutomergeError, Author, ChangeHash, ObjId, ObjType, ReadDoc, ROOT};
+use automerge::{
+    ActorId, Author, AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ROOT, ReadDoc,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -116,7 +118,9 @@ pub struct CaseDoc {
 
 impl std::fmt::Debug for CaseDoc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CaseDoc").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("CaseDoc")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -131,13 +135,20 @@ fn actor_for(device: Uuid) -> ActorId {
 
 /// The device id inside an actor id made by [`actor_for`].
 pub fn device_of(actor: &ActorId) -> Option<Uuid> {
-    actor.to_bytes().get(..16).and_then(|b| Uuid::from_slice(b).ok())
+    actor
+        .to_bytes()
+        .get(..16)
+        .and_then(|b| Uuid::from_slice(b).ok())
 }
 
 impl CaseDoc {
     /// Creates a new case with its household fields and every container.
     pub fn create(id: Uuid, household: &Household, editor: &Editor) -> Result<Self, CaseDocError> {
-        let mut this = Self { doc: AutoCommit::new(), id, clock: Utc::now };
+        let mut this = Self {
+            doc: AutoCommit::new(),
+            id,
+            clock: Utc::now,
+        };
         this.set_editor(editor);
         let doc = &mut this.doc;
         doc.put(ROOT, "schema", SCHEMA_VERSION)?;
@@ -149,7 +160,12 @@ impl CaseDoc {
         let json = to_object(household)?;
         let mut changed = Vec::new();
         bridge::reconcile_map(doc, &household_obj, &json, false, "", &mut changed)?;
-        this.commit(ChangeNote { message: "case created".into(), kind: None, record: None, fields: vec![] });
+        this.commit(ChangeNote {
+            message: "case created".into(),
+            kind: None,
+            record: None,
+            fields: vec![],
+        });
         Ok(this)
     }
 
@@ -167,12 +183,47 @@ impl CaseDoc {
                 .ok_or_else(|| CaseDocError::NotACase("id is not a UUID".into()))?,
             _ => return Err(CaseDocError::NotACase("no case id".into())),
         };
-        Ok(Self { doc, id, clock: Utc::now })
+        Ok(Self {
+            doc,
+            id,
+            clock: Utc::now,
+        })
     }
 
     /// An empty replica of case `id`, to be filled by sync.
     pub fn empty(id: Uuid) -> Self {
-        Self { doc: AutoCommit::new(), id, clock: Utc::now }
+        Self {
+            doc: AutoCommit::new(),
+            id,
+            clock: Utc::now,
+        }
+    }
+
+    /// Brings an older document up to this schema: creates any container it
+    /// lacks. Replicas doing this offline create competing copies; reading
+    /// takes the union of the copies, so no record hides behind another.
+    pub fn upgrade(&mut self) -> Result<bool, CaseDocError> {
+        let mut changed = false;
+        for kind in RecordKind::ALL {
+            if self.containers(*kind).is_empty() {
+                self.doc.put_object(ROOT, kind.container(), ObjType::Map)?;
+                changed = true;
+            }
+        }
+        let schema = self.scalar_at_root("schema").as_u64().unwrap_or(0);
+        if schema < SCHEMA_VERSION {
+            self.doc.put(ROOT, "schema", SCHEMA_VERSION)?;
+            changed = true;
+        }
+        if changed {
+            self.commit(ChangeNote {
+                message: "schema upgraded".into(),
+                kind: None,
+                record: None,
+                fields: vec![],
+            });
+        }
+        Ok(changed)
     }
 
     /// Uses `clock` for change times instead of the system clock.
@@ -183,7 +234,8 @@ impl CaseDoc {
     /// Makes `editor` the author and device of the changes that follow.
     pub fn set_editor(&mut self, editor: &Editor) {
         // set_author picks a fresh actor, so the actor is set after it.
-        self.doc.set_author(Some(Author::from(editor.user.as_bytes().to_vec())));
+        self.doc
+            .set_author(Some(Author::from(editor.user.as_bytes().to_vec())));
         self.doc.set_actor(actor_for(editor.device));
     }
 
@@ -209,12 +261,18 @@ impl CaseDoc {
 
     /// Whether the document holds every change in `heads`.
     pub fn contains_all(&mut self, heads: &[ChangeHash]) -> bool {
-        heads.iter().all(|h| self.doc.get_change_by_hash(h).is_some())
+        heads
+            .iter()
+            .all(|h| self.doc.get_change_by_hash(h).is_some())
     }
 
     /// A fork to try changes on before accepting them.
     pub fn fork(&mut self) -> Self {
-        Self { doc: self.doc.fork(), id: self.id, clock: self.clock }
+        Self {
+            doc: self.doc.fork(),
+            id: self.id,
+            clock: self.clock,
+        }
     }
 
     /// Merges another replica of the same case into this one.
@@ -236,12 +294,20 @@ impl CaseDoc {
     /// The next automerge sync message for a peer, encoded, or `None` when
     /// there is nothing to send.
     pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<Vec<u8>> {
-        self.doc.sync().generate_sync_message(state).map(|m| m.encode())
+        self.doc
+            .sync()
+            .generate_sync_message(state)
+            .map(|m| m.encode())
     }
 
     /// Receives an encoded automerge sync message from a peer.
-    pub fn receive_sync_message(&mut self, state: &mut sync::State, message: &[u8]) -> Result<(), CaseDocError> {
-        let msg = sync::Message::decode(message).map_err(|e| CaseDocError::BadSyncMessage(e.to_string()))?;
+    pub fn receive_sync_message(
+        &mut self,
+        state: &mut sync::State,
+        message: &[u8],
+    ) -> Result<(), CaseDocError> {
+        let msg = sync::Message::decode(message)
+            .map_err(|e| CaseDocError::BadSyncMessage(e.to_string()))?;
         self.doc.sync().receive_sync_message(state, msg)?;
         Ok(())
     }
@@ -251,8 +317,13 @@ impl CaseDoc {
         let mut root = Map::new();
         root.insert("id".into(), Json::String(self.id.to_string()));
         root.insert("schema".into(), self.scalar_at_root("schema"));
-        let household = self.household_obj().ok_or_else(|| CaseDocError::NotACase("no household".into()))?;
-        root.insert("household".into(), Json::Object(bridge::map_to_json(&self.doc, &household, None)));
+        let household = self
+            .household_obj()
+            .ok_or_else(|| CaseDocError::NotACase("no household".into()))?;
+        root.insert(
+            "household".into(),
+            Json::Object(bridge::map_to_json(&self.doc, &household, None)),
+        );
         for kind in RecordKind::ALL {
             let mut records = Map::new();
             for obj in self.containers(*kind) {
@@ -260,21 +331,28 @@ impl CaseDoc {
             }
             root.insert(kind.container().into(), Json::Object(records));
         }
-        serde_json::from_value(Json::Object(root)).map_err(|e| CaseDocError::NotACase(e.to_string()))
+        serde_json::from_value(Json::Object(root))
+            .map_err(|e| CaseDocError::NotACase(e.to_string()))
     }
 
     /// The household fields.
     pub fn household(&self) -> Result<Household, CaseDocError> {
-        let obj = self.household_obj().ok_or_else(|| CaseDocError::NotACase("no household".into()))?;
+        let obj = self
+            .household_obj()
+            .ok_or_else(|| CaseDocError::NotACase("no household".into()))?;
         serde_json::from_value(Json::Object(bridge::map_to_json(&self.doc, &obj, None)))
             .map_err(|e| CaseDocError::NotACase(e.to_string()))
     }
 
     /// One record, or `None` when the case has no such record.
     pub fn record(&self, kind: RecordKind, id: Uuid) -> Result<Option<Record>, CaseDocError> {
-        let Some(obj) = self.record_obj(kind, id) else { return Ok(None) };
+        let Some(obj) = self.record_obj(kind, id) else {
+            return Ok(None);
+        };
         let json = Json::Object(bridge::map_to_json(&self.doc, &obj, None));
-        Record::from_json(kind, json).map(Some).map_err(|e| CaseDocError::NotACase(e.to_string()))
+        Record::from_json(kind, json)
+            .map(Some)
+            .map_err(|e| CaseDocError::NotACase(e.to_string()))
     }
 
     /// Adds a record under a new UUIDv7 and returns its id.
@@ -285,7 +363,12 @@ impl CaseDoc {
     }
 
     /// Adds a record under a given id (an import that keeps its ids).
-    pub fn insert_record(&mut self, id: Uuid, record: &Record, message: &str) -> Result<(), CaseDocError> {
+    pub fn insert_record(
+        &mut self,
+        id: Uuid,
+        record: &Record,
+        message: &str,
+    ) -> Result<(), CaseDocError> {
         let kind = record.kind();
         if self.record_obj(kind, id).is_some() {
             return Err(CaseDocError::Invalid(format!("record {id} bestaat al")));
@@ -295,40 +378,98 @@ impl CaseDoc {
             .into_iter()
             .next()
             .ok_or_else(|| CaseDocError::NotACase(format!("no {} map", kind.container())))?;
-        let obj = self.doc.put_object(&container, id.to_string(), ObjType::Map)?;
+        let obj = self
+            .doc
+            .put_object(&container, id.to_string(), ObjType::Map)?;
         let mut changed = Vec::new();
-        bridge::reconcile_map(&mut self.doc, &obj, &to_object(record)?, false, "", &mut changed)?;
-        self.commit(ChangeNote { message: message.into(), kind: Some(kind), record: Some(id), fields: vec![] });
+        bridge::reconcile_map(
+            &mut self.doc,
+            &obj,
+            &to_object(record)?,
+            false,
+            "",
+            &mut changed,
+        )?;
+        self.commit(ChangeNote {
+            message: message.into(),
+            kind: Some(kind),
+            record: Some(id),
+            fields: vec![],
+        });
         Ok(())
     }
 
     /// Writes a record's new value, field by field; only what differs is
     /// written. Editing an approved record sends it back to submitted.
     /// Returns the fields that changed (empty: nothing was committed).
-    pub fn update_record(&mut self, id: Uuid, record: &Record, message: &str) -> Result<Vec<String>, CaseDocError> {
+    pub fn update_record(
+        &mut self,
+        id: Uuid,
+        record: &Record,
+        message: &str,
+    ) -> Result<Vec<String>, CaseDocError> {
         let kind = record.kind();
-        let obj = self.record_obj(kind, id).ok_or(CaseDocError::NoSuchRecord { kind: kind.code(), id })?;
-        let was_approved = self.record(kind, id)?.and_then(|r| r.review().map(|rv| rv.state)) == Some(ReviewState::Approved);
+        let obj = self
+            .record_obj(kind, id)
+            .ok_or(CaseDocError::NoSuchRecord {
+                kind: kind.code(),
+                id,
+            })?;
+        let was_approved = self
+            .record(kind, id)?
+            .and_then(|r| r.review().map(|rv| rv.state))
+            == Some(ReviewState::Approved);
         let mut changed = Vec::new();
-        bridge::reconcile_map(&mut self.doc, &obj, &to_object(record)?, false, "", &mut changed)?;
+        bridge::reconcile_map(
+            &mut self.doc,
+            &obj,
+            &to_object(record)?,
+            false,
+            "",
+            &mut changed,
+        )?;
         if was_approved && changed.iter().any(|f| !f.starts_with("review")) {
             let review = self.map_child(&obj, "review")?;
-            self.doc.put(&review, "state", ReviewState::Submitted.code())?;
+            self.doc
+                .put(&review, "state", ReviewState::Submitted.code())?;
             changed.push("review.state".into());
         }
         if !changed.is_empty() {
-            self.commit(ChangeNote { message: message.into(), kind: Some(kind), record: Some(id), fields: changed.clone() });
+            self.commit(ChangeNote {
+                message: message.into(),
+                kind: Some(kind),
+                record: Some(id),
+                fields: changed.clone(),
+            });
         }
         Ok(changed)
     }
 
     /// Writes the household fields; only what differs is written.
-    pub fn update_household(&mut self, household: &Household, message: &str) -> Result<Vec<String>, CaseDocError> {
-        let obj = self.household_obj().ok_or_else(|| CaseDocError::NotACase("no household".into()))?;
+    pub fn update_household(
+        &mut self,
+        household: &Household,
+        message: &str,
+    ) -> Result<Vec<String>, CaseDocError> {
+        let obj = self
+            .household_obj()
+            .ok_or_else(|| CaseDocError::NotACase("no household".into()))?;
         let mut changed = Vec::new();
-        bridge::reconcile_map(&mut self.doc, &obj, &to_object(household)?, false, "", &mut changed)?;
+        bridge::reconcile_map(
+            &mut self.doc,
+            &obj,
+            &to_object(household)?,
+            false,
+            "",
+            &mut changed,
+        )?;
         if !changed.is_empty() {
-            self.commit(ChangeNote { message: message.into(), kind: None, record: None, fields: changed.clone() });
+            self.commit(ChangeNote {
+                message: message.into(),
+                kind: None,
+                record: None,
+                fields: changed.clone(),
+            });
         }
         Ok(changed)
     }
@@ -336,27 +477,45 @@ impl CaseDoc {
     /// Changes one field (a dotted path such as `phone` or
     /// `address.postcode`) to a JSON value. The result must still read as a
     /// valid record; otherwise nothing changes.
-    pub fn set_field(&mut self, target: Target, field: &str, value: Json) -> Result<Vec<String>, CaseDocError> {
+    pub fn set_field(
+        &mut self,
+        target: Target,
+        field: &str,
+        value: Json,
+    ) -> Result<Vec<String>, CaseDocError> {
         let current = match target {
             Target::Household => to_json(&self.household()?)?,
-            Target::Record(kind, id) => self.record(kind, id)?.ok_or(CaseDocError::NoSuchRecord { kind: kind.code(), id })?.to_json(),
+            Target::Record(kind, id) => self
+                .record(kind, id)?
+                .ok_or(CaseDocError::NoSuchRecord {
+                    kind: kind.code(),
+                    id,
+                })?
+                .to_json(),
         };
         let updated = set_path(current, field, value)?;
         let message = format!("{field} changed");
         match target {
             Target::Household => {
-                let h: Household = serde_json::from_value(updated).map_err(|e| CaseDocError::Invalid(e.to_string()))?;
+                let h: Household = serde_json::from_value(updated)
+                    .map_err(|e| CaseDocError::Invalid(e.to_string()))?;
                 self.update_household(&h, &message)
             }
             Target::Record(kind, id) => {
-                let r = Record::from_json(kind, updated).map_err(|e| CaseDocError::Invalid(e.to_string()))?;
+                let r = Record::from_json(kind, updated)
+                    .map_err(|e| CaseDocError::Invalid(e.to_string()))?;
                 self.update_record(id, &r, &message)
             }
         }
     }
 
     /// Removes a record.
-    pub fn remove_record(&mut self, kind: RecordKind, id: Uuid, message: &str) -> Result<(), CaseDocError> {
+    pub fn remove_record(
+        &mut self,
+        kind: RecordKind,
+        id: Uuid,
+        message: &str,
+    ) -> Result<(), CaseDocError> {
         let key = id.to_string();
         let mut found = false;
         for container in self.containers(kind) {
@@ -366,9 +525,17 @@ impl CaseDoc {
             }
         }
         if !found {
-            return Err(CaseDocError::NoSuchRecord { kind: kind.code(), id });
+            return Err(CaseDocError::NoSuchRecord {
+                kind: kind.code(),
+                id,
+            });
         }
-        self.commit(ChangeNote { message: message.into(), kind: Some(kind), record: Some(id), fields: vec![] });
+        self.commit(ChangeNote {
+            message: message.into(),
+            kind: Some(kind),
+            record: Some(id),
+            fields: vec![],
+        });
         Ok(())
     }
 
@@ -382,9 +549,15 @@ impl CaseDoc {
         reviewer: &str,
         comment: &str,
     ) -> Result<(), CaseDocError> {
-        let record = self.record(kind, id)?.ok_or(CaseDocError::NoSuchRecord { kind: kind.code(), id })?;
+        let record = self.record(kind, id)?.ok_or(CaseDocError::NoSuchRecord {
+            kind: kind.code(),
+            id,
+        })?;
         let Some(review) = record.review() else {
-            return Err(CaseDocError::Invalid(format!("een {} wordt niet nagekeken", kind.label(crate::model::Lang::Nl))));
+            return Err(CaseDocError::Invalid(format!(
+                "een {} wordt niet nagekeken",
+                kind.label(crate::model::Lang::Nl)
+            )));
         };
         let to = match action {
             ReviewAction::Submit => ReviewState::Submitted,
@@ -396,34 +569,61 @@ impl CaseDoc {
             return Err(CaseDocError::Refused(findings));
         }
         let heads: Vec<String> = self.heads().iter().map(|h| h.to_string()).collect();
-        let obj = self.record_obj(kind, id).ok_or(CaseDocError::NoSuchRecord { kind: kind.code(), id })?;
+        let obj = self
+            .record_obj(kind, id)
+            .ok_or(CaseDocError::NoSuchRecord {
+                kind: kind.code(),
+                id,
+            })?;
         let review_obj = self.map_child(&obj, "review")?;
         let now = (self.clock)();
         let mut fields = Map::new();
         fields.insert("state".into(), Json::String(to.code().into()));
         if action != ReviewAction::Submit {
             fields.insert("reviewer".into(), Json::String(reviewer.into()));
-            fields.insert("at".into(), Json::String(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+            fields.insert(
+                "at".into(),
+                Json::String(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            );
             fields.insert("comment".into(), Json::String(comment.into()));
         }
         if action == ReviewAction::Approve {
-            fields.insert("approved_heads".into(), Json::Array(heads.into_iter().map(Json::String).collect()));
+            fields.insert(
+                "approved_heads".into(),
+                Json::Array(heads.into_iter().map(Json::String).collect()),
+            );
         }
         let mut changed = Vec::new();
-        bridge::reconcile_map(&mut self.doc, &review_obj, &fields, false, "review", &mut changed)?;
+        bridge::reconcile_map(
+            &mut self.doc,
+            &review_obj,
+            &fields,
+            false,
+            "review",
+            &mut changed,
+        )?;
         let message = match action {
             ReviewAction::Submit => "submitted for review",
             ReviewAction::Approve => "approved",
             ReviewAction::Return => "returned",
         };
-        self.commit(ChangeNote { message: message.into(), kind: Some(kind), record: Some(id), fields: changed });
+        self.commit(ChangeNote {
+            message: message.into(),
+            kind: Some(kind),
+            record: Some(id),
+            fields: changed,
+        });
         Ok(())
     }
 
     fn commit(&mut self, note: ChangeNote) {
         let message = serde_json::to_string(&note).unwrap_or(note.message);
         let time = (self.clock)().timestamp_millis();
-        self.doc.commit_with(CommitOptions::default().with_message(message).with_time(time));
+        self.doc.commit_with(
+            CommitOptions::default()
+                .with_message(message)
+                .with_time(time),
+        );
     }
 
     fn scalar_at_root(&self, key: &str) -> Json {
@@ -454,10 +654,12 @@ impl CaseDoc {
 
     fn record_obj(&self, kind: RecordKind, id: Uuid) -> Option<ObjId> {
         let key = id.to_string();
-        self.containers(kind).into_iter().find_map(|c| match self.doc.get(&c, key.as_str()) {
-            Ok(Some((automerge::Value::Object(ObjType::Map), obj))) => Some(obj),
-            _ => None,
-        })
+        self.containers(kind)
+            .into_iter()
+            .find_map(|c| match self.doc.get(&c, key.as_str()) {
+                Ok(Some((automerge::Value::Object(ObjType::Map), obj))) => Some(obj),
+                _ => None,
+            })
     }
 
     fn map_child(&mut self, obj: &ObjId, key: &str) -> Result<ObjId, CaseDocError> {
@@ -500,10 +702,104 @@ fn set_path(mut root: Json, path: &str, value: Json) -> Result<Json, CaseDocErro
             .and_then(|m| m.get_mut(*part))
             .ok_or_else(|| CaseDocError::NoSuchField(path.into()))?;
     }
-    let obj = cursor.as_object_mut().ok_or_else(|| CaseDocError::NoSuchField(path.into()))?;
+    let obj = cursor
+        .as_object_mut()
+        .ok_or_else(|| CaseDocError::NoSuchField(path.into()))?;
     if !obj.contains_key(*last) {
         return Err(CaseDocError::NoSuchField(path.into()));
     }
     obj.insert((*last).to_owned(), value);
     Ok(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::examples;
+
+    fn editor(user: &str) -> Editor {
+        Editor {
+            user: user.into(),
+            device: Uuid::new_v4(),
+        }
+    }
+
+    #[test]
+    fn fields_a_device_does_not_know_survive_its_edits() {
+        let mut newer =
+            CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor("a")).unwrap();
+        let id = newer
+            .add_record(&examples::example(RecordKind::Visit), "visit added")
+            .unwrap();
+        // A newer app version writes a field this version has no type for.
+        let obj = newer.record_obj(RecordKind::Visit, id).unwrap();
+        newer.doc.put(&obj, "interpreter", "Arabisch").unwrap();
+        newer.commit(ChangeNote {
+            message: "interpreter".into(),
+            kind: None,
+            record: None,
+            fields: vec![],
+        });
+
+        let mut older = CaseDoc::load(&newer.save(), &[]).unwrap();
+        older.set_editor(&editor("b"));
+        let Some(Record::Visit(mut v)) = older.record(RecordKind::Visit, id).unwrap() else {
+            panic!()
+        };
+        v.place = crate::model::VisitPlace::School;
+        older
+            .update_record(id, &Record::Visit(v), "place changed")
+            .unwrap();
+
+        let obj = older.record_obj(RecordKind::Visit, id).unwrap();
+        let kept = older
+            .doc
+            .get(&obj, "interpreter")
+            .unwrap()
+            .map(|(v, _)| v.to_string());
+        assert_eq!(kept.as_deref(), Some("\"Arabisch\""));
+    }
+
+    #[test]
+    fn competing_containers_from_offline_upgrades_hide_no_record() {
+        let mut base =
+            CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor("a")).unwrap();
+        // An old-schema document without a visits map.
+        base.doc.delete(ROOT, "visits").unwrap();
+        base.commit(ChangeNote {
+            message: "old schema".into(),
+            kind: None,
+            record: None,
+            fields: vec![],
+        });
+        let bytes = base.save();
+        let mut a = CaseDoc::load(&bytes, &[]).unwrap();
+        a.set_editor(&editor("a"));
+        let mut b = CaseDoc::load(&bytes, &[]).unwrap();
+        b.set_editor(&editor("b"));
+        assert!(a.upgrade().unwrap() && b.upgrade().unwrap());
+        let va = a
+            .add_record(&examples::example(RecordKind::Visit), "visit added")
+            .unwrap();
+        let vb = b
+            .add_record(&examples::example(RecordKind::Visit), "visit added")
+            .unwrap();
+        a.merge(&mut b).unwrap();
+        assert_eq!(a.containers(RecordKind::Visit).len(), 2);
+        let case = a.case().unwrap();
+        assert!(case.visits.contains_key(&va) && case.visits.contains_key(&vb));
+        // Both stay editable, whichever copy holds them.
+        for id in [va, vb] {
+            a.set_field(
+                Target::Record(RecordKind::Visit, id),
+                "place",
+                serde_json::json!("school"),
+            )
+            .unwrap();
+            let Some(Record::Visit(v)) = a.record(RecordKind::Visit, id).unwrap() else {
+                panic!()
+            };
+            assert_eq!(v.place, crate::model::VisitPlace::School);
+        }
+    }
 }

@@ -9,7 +9,9 @@
 //! automerge Text, merged by character.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use automerge::{
+    AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value,
+};
 use serde_json::{Map, Number, Value as Json};
 
 /// Keys whose string values are long free text, stored as automerge Text.
@@ -60,7 +62,11 @@ pub(crate) fn reconcile_map(
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 fn reconcile_prop(
@@ -168,7 +174,12 @@ pub(crate) fn scalar_to_json(value: &ScalarValue) -> Json {
 }
 
 /// Any automerge value (at `heads`, or now) as JSON.
-pub(crate) fn value_to_json(doc: &AutoCommit, value: &Value<'_>, id: &ObjId, heads: Option<&[ChangeHash]>) -> Json {
+pub(crate) fn value_to_json(
+    doc: &AutoCommit,
+    value: &Value<'_>,
+    id: &ObjId,
+    heads: Option<&[ChangeHash]>,
+) -> Json {
     match value {
         Value::Scalar(s) => scalar_to_json(s),
         Value::Object(ObjType::Map | ObjType::Table) => Json::Object(map_to_json(doc, id, heads)),
@@ -184,7 +195,11 @@ pub(crate) fn value_to_json(doc: &AutoCommit, value: &Value<'_>, id: &ObjId, hea
 }
 
 /// A map object (at `heads`, or now) as a JSON object.
-pub(crate) fn map_to_json(doc: &AutoCommit, obj: &ObjId, heads: Option<&[ChangeHash]>) -> Map<String, Json> {
+pub(crate) fn map_to_json(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    heads: Option<&[ChangeHash]>,
+) -> Map<String, Json> {
     let keys: Vec<String> = match heads {
         Some(h) => doc.keys_at(obj, h).collect(),
         None => doc.keys(obj).collect(),
@@ -213,7 +228,9 @@ fn list_to_json(doc: &AutoCommit, obj: &ObjId, heads: Option<&[ChangeHash]>) -> 
                 Some(h) => doc.get_at(obj, i, h),
                 None => doc.get(obj, i),
             };
-            got.ok().flatten().map(|(v, id)| value_to_json(doc, &v, &id, heads))
+            got.ok()
+                .flatten()
+                .map(|(v, id)| value_to_json(doc, &v, &id, heads))
         })
         .collect()
 }

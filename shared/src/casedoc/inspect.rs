@@ -1,13 +1,13 @@
 //! Reading a case's past: conflicts, history and what changed since given
 //! heads.
 
-use automerge::{ChangeHash, ObjId, ObjType, ReadDoc, ROOT};
+use automerge::{ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use super::{bridge, device_of, CaseDoc, CaseDocError, ChangeNote, Target};
+use super::{CaseDoc, CaseDocError, ChangeNote, Target, bridge, device_of};
 use crate::model::RecordKind;
 
 /// One value of a conflicting field, with who wrote it and when.
@@ -66,7 +66,11 @@ pub struct FieldChange {
 }
 
 fn millis_to_time(ms: i64) -> Option<DateTime<Utc>> {
-    if ms == 0 { None } else { Utc.timestamp_millis_opt(ms).single() }
+    if ms == 0 {
+        None
+    } else {
+        Utc.timestamp_millis_opt(ms).single()
+    }
 }
 
 impl CaseDoc {
@@ -81,8 +85,12 @@ impl CaseDoc {
         for kind in RecordKind::ALL {
             for container in self.containers(*kind) {
                 for key in doc.keys(&container).collect::<Vec<_>>() {
-                    let Ok(id) = Uuid::parse_str(&key) else { continue };
-                    if let Ok(Some((automerge::Value::Object(ObjType::Map), obj))) = doc.get(&container, key.as_str()) {
+                    let Ok(id) = Uuid::parse_str(&key) else {
+                        continue;
+                    };
+                    if let Ok(Some((automerge::Value::Object(ObjType::Map), obj))) =
+                        doc.get(&container, key.as_str())
+                    {
                         walk(doc, &obj, Target::Record(*kind, id), "", &mut found);
                     }
                 }
@@ -95,21 +103,37 @@ impl CaseDoc {
                 .into_iter()
                 .map(|(value, opid)| {
                     let (author, device, at) = self.attribution(&opid);
-                    ConflictValue { value, author, device, at }
+                    ConflictValue {
+                        value,
+                        author,
+                        device,
+                        at,
+                    }
                 })
                 .collect();
             let (kind, record) = match target {
                 Target::Household => (None, None),
                 Target::Record(k, id) => (Some(k), Some(id)),
             };
-            out.push(Conflict { target, kind, record, field, values });
+            out.push(Conflict {
+                target,
+                kind,
+                record,
+                field,
+                values,
+            });
         }
         out
     }
 
     /// Resolves a conflict (or sets any field) by writing the chosen value
     /// directly: it supersedes every concurrent value.
-    pub fn resolve(&mut self, target: Target, field: &str, value: Json) -> Result<(), CaseDocError> {
+    pub fn resolve(
+        &mut self,
+        target: Target,
+        field: &str,
+        value: Json,
+    ) -> Result<(), CaseDocError> {
         let base = match target {
             Target::Household => self.household_obj(),
             Target::Record(kind, id) => self.record_obj(kind, id),
@@ -118,18 +142,28 @@ impl CaseDoc {
         // Validate first: the record with the chosen value must still read.
         match target {
             Target::Household => {
-                let mut json = serde_json::to_value(self.household()?).map_err(|e| CaseDocError::Invalid(e.to_string()))?;
+                let mut json = serde_json::to_value(self.household()?)
+                    .map_err(|e| CaseDocError::Invalid(e.to_string()))?;
                 set_in(&mut json, field, value.clone())?;
-                serde_json::from_value::<crate::model::Household>(json).map_err(|e| CaseDocError::Invalid(e.to_string()))?;
+                serde_json::from_value::<crate::model::Household>(json)
+                    .map_err(|e| CaseDocError::Invalid(e.to_string()))?;
             }
             Target::Record(kind, id) => {
-                let mut json = self.record(kind, id)?.map(|r| r.to_json()).ok_or(CaseDocError::NoSuchRecord { kind: kind.code(), id })?;
+                let mut json = self.record(kind, id)?.map(|r| r.to_json()).ok_or(
+                    CaseDocError::NoSuchRecord {
+                        kind: kind.code(),
+                        id,
+                    },
+                )?;
                 set_in(&mut json, field, value.clone())?;
-                crate::model::Record::from_json(kind, json).map_err(|e| CaseDocError::Invalid(e.to_string()))?;
+                crate::model::Record::from_json(kind, json)
+                    .map_err(|e| CaseDocError::Invalid(e.to_string()))?;
             }
         }
         let parts: Vec<&str> = field.split('.').collect();
-        let Some((last, parents)) = parts.split_last() else { return Err(CaseDocError::NoSuchField(field.into())) };
+        let Some((last, parents)) = parts.split_last() else {
+            return Err(CaseDocError::NoSuchField(field.into()));
+        };
         let mut obj = base;
         for part in parents {
             obj = match self.doc().get(&obj, *part)? {
@@ -140,28 +174,50 @@ impl CaseDoc {
         let doc = self.doc_mut();
         match &value {
             Json::String(s) if bridge::PROSE_FIELDS.contains(last) => {
-                let text = automerge::transaction::Transactable::put_object(doc, &obj, *last, ObjType::Text)?;
+                let text = automerge::transaction::Transactable::put_object(
+                    doc,
+                    &obj,
+                    *last,
+                    ObjType::Text,
+                )?;
                 automerge::transaction::Transactable::splice_text(doc, &text, 0, 0, s)?;
             }
             Json::Object(_) | Json::Array(_) => {
-                return Err(CaseDocError::Invalid("kies één waarde, geen lijst of object".into()));
+                return Err(CaseDocError::Invalid(
+                    "kies één waarde, geen lijst of object".into(),
+                ));
             }
             scalar => {
-                automerge::transaction::Transactable::put(doc, &obj, *last, bridge::scalar(scalar))?;
+                automerge::transaction::Transactable::put(
+                    doc,
+                    &obj,
+                    *last,
+                    bridge::scalar(scalar),
+                )?;
             }
         }
         let (kind, record) = match target {
             Target::Household => (None, None),
             Target::Record(k, id) => (Some(k), Some(id)),
         };
-        self.commit(ChangeNote { message: "conflict resolved".into(), kind, record, fields: vec![field.into()] });
+        self.commit(ChangeNote {
+            message: "conflict resolved".into(),
+            kind,
+            record,
+            fields: vec![field.into()],
+        });
         Ok(())
     }
 
     /// Who changed what, when: every change, oldest first, optionally only
     /// those about one record.
     pub fn history(&mut self, record: Option<Uuid>) -> Vec<HistoryEntry> {
-        let metas: Vec<_> = self.doc_mut().get_changes_meta(&[]).into_iter().map(|m| m.into_owned()).collect();
+        let metas: Vec<_> = self
+            .doc_mut()
+            .get_changes_meta(&[])
+            .into_iter()
+            .map(|m| m.into_owned())
+            .collect();
         let mut out: Vec<HistoryEntry> = metas
             .into_iter()
             .filter_map(|m| {
@@ -194,10 +250,18 @@ impl CaseDoc {
 
     /// What changed in a record since `heads` (hex change hashes), such as
     /// the heads stored at approval. Review bookkeeping is left out.
-    pub fn changes_since(&self, heads: &[String], kind: RecordKind, id: Uuid) -> Result<Vec<FieldChange>, CaseDocError> {
+    pub fn changes_since(
+        &self,
+        heads: &[String],
+        kind: RecordKind,
+        id: Uuid,
+    ) -> Result<Vec<FieldChange>, CaseDocError> {
         let heads: Vec<ChangeHash> = heads
             .iter()
-            .map(|h| h.parse().map_err(|_| CaseDocError::Invalid(format!("geen geldige heads: {h}"))))
+            .map(|h| {
+                h.parse()
+                    .map_err(|_| CaseDocError::Invalid(format!("geen geldige heads: {h}")))
+            })
             .collect::<Result<_, _>>()?;
         let doc = self.doc();
         let key = id.to_string();
@@ -209,7 +273,10 @@ impl CaseDoc {
                 _ => None,
             })
             .unwrap_or(Json::Null);
-        let now = self.record(kind, id)?.map(|r| r.to_json()).unwrap_or(Json::Null);
+        let now = self
+            .record(kind, id)?
+            .map(|r| r.to_json())
+            .unwrap_or(Json::Null);
         let now = if now.is_null() {
             now
         } else {
@@ -229,7 +296,10 @@ impl CaseDoc {
             .map(|a| String::from_utf8_lossy(a.as_bytes()).into_owned())
     }
 
-    fn attribution(&mut self, opid: &ObjId) -> (Option<String>, Option<Uuid>, Option<DateTime<Utc>>) {
+    fn attribution(
+        &mut self,
+        opid: &ObjId,
+    ) -> (Option<String>, Option<Uuid>, Option<DateTime<Utc>>) {
         let actor = match opid {
             ObjId::Id(_, actor, _) => actor.clone(),
             ObjId::Root => return (None, None, None),
@@ -237,7 +307,11 @@ impl CaseDoc {
         let at = self
             .doc()
             .hash_for_opid(opid)
-            .and_then(|h| self.doc_mut().get_change_meta_by_hash(&h).map(|m| m.timestamp))
+            .and_then(|h| {
+                self.doc_mut()
+                    .get_change_meta_by_hash(&h)
+                    .map(|m| m.timestamp)
+            })
             .and_then(millis_to_time);
         (self.author_of(&actor), device_of(&actor), at)
     }
@@ -245,9 +319,19 @@ impl CaseDoc {
 
 type Found = (Target, String, Vec<(Json, ObjId)>);
 
-fn walk(doc: &automerge::AutoCommit, obj: &ObjId, target: Target, path: &str, found: &mut Vec<Found>) {
+fn walk(
+    doc: &automerge::AutoCommit,
+    obj: &ObjId,
+    target: Target,
+    path: &str,
+    found: &mut Vec<Found>,
+) {
     for key in doc.keys(obj).collect::<Vec<_>>() {
-        let field = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+        let field = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
         let all = doc.get_all(obj, key.as_str()).unwrap_or_default();
         if all.len() > 1 {
             let values = all
@@ -262,7 +346,9 @@ fn walk(doc: &automerge::AutoCommit, obj: &ObjId, target: Target, path: &str, fo
                 found.push((target, field.clone(), values));
             }
         }
-        if let Ok(Some((automerge::Value::Object(ObjType::Map), child))) = doc.get(obj, key.as_str()) {
+        if let Ok(Some((automerge::Value::Object(ObjType::Map), child))) =
+            doc.get(obj, key.as_str())
+        {
             walk(doc, &child, target, &field, found);
         }
     }
@@ -275,10 +361,18 @@ fn diff_json(path: &str, then: &Json, now: &Json, out: &mut Vec<FieldChange>) {
             keys.sort();
             keys.dedup();
             for k in keys {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match (a.get(k), b.get(k)) {
                     (Some(x), Some(y)) => diff_json(&p, x, y, out),
-                    (x, y) => out.push(FieldChange { field: p, before: x.cloned(), after: y.cloned() }),
+                    (x, y) => out.push(FieldChange {
+                        field: p,
+                        before: x.cloned(),
+                        after: y.cloned(),
+                    }),
                 }
             }
         }
@@ -294,11 +388,17 @@ fn diff_json(path: &str, then: &Json, now: &Json, out: &mut Vec<FieldChange>) {
 fn set_in(json: &mut Json, field: &str, value: Json) -> Result<(), CaseDocError> {
     let mut cursor = json;
     let parts: Vec<&str> = field.split('.').collect();
-    let Some((last, parents)) = parts.split_last() else { return Err(CaseDocError::NoSuchField(field.into())) };
+    let Some((last, parents)) = parts.split_last() else {
+        return Err(CaseDocError::NoSuchField(field.into()));
+    };
     for p in parents {
-        cursor = cursor.get_mut(*p).ok_or_else(|| CaseDocError::NoSuchField(field.into()))?;
+        cursor = cursor
+            .get_mut(*p)
+            .ok_or_else(|| CaseDocError::NoSuchField(field.into()))?;
     }
-    let obj = cursor.as_object_mut().ok_or_else(|| CaseDocError::NoSuchField(field.into()))?;
+    let obj = cursor
+        .as_object_mut()
+        .ok_or_else(|| CaseDocError::NoSuchField(field.into()))?;
     obj.insert((*last).to_owned(), value);
     Ok(())
 }

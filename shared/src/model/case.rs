@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{labelled_enum, EnergyScan, MeterCheck, Referral, RenovationAdvice, Visit, YesNoUnknown};
+use super::{
+    EnergyScan, MeterCheck, Referral, RenovationAdvice, Visit, YesNoUnknown, labelled_enum,
+};
 use crate::rules::types::{NationalNumber, Postcode};
 
 labelled_enum! {

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{labelled_enum, Review, YesNoUnknown};
+use super::{Review, YesNoUnknown, labelled_enum};
 use crate::rules::types::MeterNumber;
 
 labelled_enum! {

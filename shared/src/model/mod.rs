@@ -7,16 +7,17 @@
 //! euro cents, dates are dates.
 
 mod case;
-mod record;
 mod energy;
+pub mod examples;
+mod record;
 mod referral;
 mod renovation;
 mod review;
 mod visit;
 
 pub use case::*;
-pub use record::*;
 pub use energy::*;
+pub use record::*;
 pub use referral::*;
 pub use renovation::*;
 pub use review::*;
@@ -85,6 +86,7 @@ labelled_enum! {
     }
 }
 
+#[allow(clippy::derivable_impls)] // the enum comes from labelled_enum!, whose derive list is fixed
 impl Default for YesNoUnknown {
     fn default() -> Self {
         Self::Unknown

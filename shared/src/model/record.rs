@@ -42,7 +42,10 @@ impl Record {
 
     /// Reads a record of the given kind from JSON, saying which field is
     /// wrong when it does not fit.
-    pub fn from_json(kind: RecordKind, value: serde_json::Value) -> Result<Self, serde_json::Error> {
+    pub fn from_json(
+        kind: RecordKind,
+        value: serde_json::Value,
+    ) -> Result<Self, serde_json::Error> {
         Ok(match kind {
             RecordKind::Member => Self::Member(serde_json::from_value(value)?),
             RecordKind::Consent => Self::Consent(serde_json::from_value(value)?),

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{labelled_enum, HousingSituation, Review};
+use super::{HousingSituation, Review, labelled_enum};
 
 labelled_enum! {
     /// Type of dwelling.
@@ -55,7 +55,7 @@ labelled_enum! {
 
 labelled_enum! {
     /// How serious a defect is.
-    Severity {
+    DefectSeverity {
         Limited = "limited", "beperkt", "limited";
         Serious = "serious", "ernstig", "serious";
         VerySerious = "very-serious", "zeer ernstig", "very serious";
@@ -131,7 +131,7 @@ pub struct Defect {
     #[serde(default)]
     pub room: Option<String>,
     /// How serious it is.
-    pub severity: Severity,
+    pub severity: DefectSeverity,
     /// Exactly one indicative category.
     pub category: DefectCategory,
     /// What was seen.

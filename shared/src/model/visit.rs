@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{labelled_enum, LifeDomain, Review};
+use super::{LifeDomain, Review, labelled_enum};
 
 labelled_enum! {
     /// What kind of visit it was.

@@ -29,7 +29,11 @@ pub fn status_transition_allowed(from: CaseStatus, to: CaseStatus) -> bool {
 }
 
 /// Checks the household fields; `previous` is the status before this edit.
-pub fn check_household(h: &Household, previous: Option<CaseStatus>, ctx: &RuleContext) -> Vec<Finding> {
+pub fn check_household(
+    h: &Household,
+    previous: Option<CaseStatus>,
+    ctx: &RuleContext,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(prev) = previous
         && !status_transition_allowed(prev, h.status)
@@ -37,8 +41,16 @@ pub fn check_household(h: &Household, previous: Option<CaseStatus>, ctx: &RuleCo
         out.push(Finding::error(
             "case.status-transition",
             "status",
-            format!("Een dossier kan niet van '{}' naar '{}' gaan.", prev.label(crate::model::Lang::Nl), h.status.label(crate::model::Lang::Nl)),
-            format!("A case cannot go from '{}' to '{}'.", prev.label(crate::model::Lang::En), h.status.label(crate::model::Lang::En)),
+            format!(
+                "Een dossier kan niet van '{}' naar '{}' gaan.",
+                prev.label(crate::model::Lang::Nl),
+                h.status.label(crate::model::Lang::Nl)
+            ),
+            format!(
+                "A case cannot go from '{}' to '{}'.",
+                prev.label(crate::model::Lang::En),
+                h.status.label(crate::model::Lang::En)
+            ),
         ));
     }
     if h.status == CaseStatus::Closed {
@@ -57,7 +69,10 @@ pub fn check_household(h: &Household, previous: Option<CaseStatus>, ctx: &RuleCo
             )),
             Some(_) => {}
         }
-        if h.close_reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        if h.close_reason
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+        {
             out.push(Finding::error(
                 "case.closing-reason-missing",
                 "close_reason",
@@ -66,12 +81,22 @@ pub fn check_household(h: &Household, previous: Option<CaseStatus>, ctx: &RuleCo
             ));
         }
     }
-    if !ctx.thresholds.home_postcodes.contains(&h.address.postcode.value()) {
+    if !ctx
+        .thresholds
+        .home_postcodes
+        .contains(&h.address.postcode.value())
+    {
         out.push(Finding::warning(
             "address.outside-area",
             "address.postcode",
-            format!("Postcode {} ligt buiten Harelbeke; klopt het adres?", h.address.postcode),
-            format!("Postcode {} is outside Harelbeke; is the address right?", h.address.postcode),
+            format!(
+                "Postcode {} ligt buiten Harelbeke; klopt het adres?",
+                h.address.postcode
+            ),
+            format!(
+                "Postcode {} is outside Harelbeke; is the address right?",
+                h.address.postcode
+            ),
         ));
     }
     if h.opened_on > ctx.today() {
@@ -127,7 +152,12 @@ pub fn check_member(m: &Member, id: Uuid, case: &Case, ctx: &RuleContext) -> Vec
         }
     }
     if m.first_name.trim().is_empty() {
-        out.push(Finding::error("member.first-name-missing", "first_name", "Vul de voornaam in.", "Enter the first name."));
+        out.push(Finding::error(
+            "member.first-name-missing",
+            "first_name",
+            "Vul de voornaam in.",
+            "Enter the first name.",
+        ));
     }
     let mut after = case.members.clone();
     after.insert(id, m.clone());
@@ -157,7 +187,12 @@ pub fn check_consent(c: &Consent) -> Vec<Finding> {
         ));
     }
     if c.purpose.trim().is_empty() {
-        out.push(Finding::error("consent.no-purpose", "purpose", "Vul het doel van de toestemming in.", "Enter the purpose of the consent."));
+        out.push(Finding::error(
+            "consent.no-purpose",
+            "purpose",
+            "Vul het doel van de toestemming in.",
+            "Enter the purpose of the consent.",
+        ));
     }
     out
 }
@@ -172,5 +207,7 @@ pub fn consent_covers(
     consent.recipient == recipient
         && consent.given_on <= on
         && consent.withdrawn_on.is_none_or(|w| w > on)
-        && categories.iter().all(|c| consent.data_categories.contains(c))
+        && categories
+            .iter()
+            .all(|c| consent.data_categories.contains(c))
 }

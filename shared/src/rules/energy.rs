@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use super::types::{Ean, EanError};
 use super::{Finding, RuleContext};
-use crate::model::{Case, EnergyScan, EnergyType, MeterCheck, MeterKind, Reading, Register, SupplierKind};
+use crate::model::{
+    Case, EnergyScan, EnergyType, MeterCheck, MeterKind, Reading, Register, SupplierKind,
+};
 
 /// Lowest balance of a prepaid meter: −€50 emergency credit, in cents.
 pub const EMERGENCY_CREDIT_CENTS: i64 = -5_000;
@@ -56,8 +58,12 @@ pub fn check_ean(raw: &str, override_reason: Option<&str>) -> Vec<Finding> {
             _ => vec![Finding::error(
                 "ean.check-digit",
                 "ean",
-                format!("Het laatste cijfer van de EAN-code klopt niet (verwacht: {expected}). Kijk de code na of geef een reden."),
-                format!("The last digit of the EAN does not match (expected {expected}). Check the code or give a reason."),
+                format!(
+                    "Het laatste cijfer van de EAN-code klopt niet (verwacht: {expected}). Kijk de code na of geef een reden."
+                ),
+                format!(
+                    "The last digit of the EAN does not match (expected {expected}). Check the code or give a reason."
+                ),
             )],
         },
     }
@@ -70,34 +76,64 @@ pub fn required_registers(energy: EnergyType, kind: MeterKind) -> Vec<BTreeSet<R
     match (energy, kind) {
         (EnergyType::Gas, _) => vec![set(&[Gas])],
         (EnergyType::Electricity, MeterKind::Digital) => {
-            vec![set(&[ConsumptionDay, ConsumptionNight, InjectionDay, InjectionNight])]
+            vec![set(&[
+                ConsumptionDay,
+                ConsumptionNight,
+                InjectionDay,
+                InjectionNight,
+            ])]
         }
         (EnergyType::Electricity, MeterKind::AnalogueSingle) => vec![set(&[Single])],
         (EnergyType::Electricity, MeterKind::AnalogueDayNight) => vec![set(&[Day, Night])],
         (EnergyType::Electricity, MeterKind::ExclusiveNight) => vec![set(&[ExclusiveNight])],
-        (EnergyType::Electricity, MeterKind::CardBudget) => vec![set(&[Single]), set(&[Day, Night])],
+        (EnergyType::Electricity, MeterKind::CardBudget) => {
+            vec![set(&[Single]), set(&[Day, Night])]
+        }
     }
 }
 
 /// Checks that a reading's registers match the meter and hold sane values.
-pub fn check_registers(energy: EnergyType, kind: MeterKind, registers: &BTreeMap<Register, f64>, field: &str) -> Vec<Finding> {
+pub fn check_registers(
+    energy: EnergyType,
+    kind: MeterKind,
+    registers: &BTreeMap<Register, f64>,
+    field: &str,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let have: BTreeSet<Register> = registers.keys().copied().collect();
     let options = required_registers(energy, kind);
     if !options.contains(&have) {
         let wanted: Vec<String> = options
             .iter()
-            .map(|o| o.iter().map(|r| r.label(crate::model::Lang::Nl)).collect::<Vec<_>>().join(" + "))
+            .map(|o| {
+                o.iter()
+                    .map(|r| r.label(crate::model::Lang::Nl))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            })
             .collect();
         let wanted_en: Vec<String> = options
             .iter()
-            .map(|o| o.iter().map(|r| r.label(crate::model::Lang::En)).collect::<Vec<_>>().join(" + "))
+            .map(|o| {
+                o.iter()
+                    .map(|r| r.label(crate::model::Lang::En))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            })
             .collect();
         out.push(Finding::error(
             "reading.registers-mismatch",
             field,
-            format!("Deze meter ({}) vraagt: {}.", kind.label(crate::model::Lang::Nl), wanted.join(" of ")),
-            format!("This meter ({}) needs: {}.", kind.label(crate::model::Lang::En), wanted_en.join(" or ")),
+            format!(
+                "Deze meter ({}) vraagt: {}.",
+                kind.label(crate::model::Lang::Nl),
+                wanted.join(" of ")
+            ),
+            format!(
+                "This meter ({}) needs: {}.",
+                kind.label(crate::model::Lang::En),
+                wanted_en.join(" or ")
+            ),
         ));
     }
     for (reg, value) in registers {
@@ -105,8 +141,14 @@ pub fn check_registers(energy: EnergyType, kind: MeterKind, registers: &BTreeMap
             out.push(Finding::error(
                 "reading.negative",
                 field,
-                format!("{}: een meterstand is een positief getal.", reg.label(crate::model::Lang::Nl)),
-                format!("{}: a meter reading is a positive number.", reg.label(crate::model::Lang::En)),
+                format!(
+                    "{}: een meterstand is een positief getal.",
+                    reg.label(crate::model::Lang::Nl)
+                ),
+                format!(
+                    "{}: a meter reading is a positive number.",
+                    reg.label(crate::model::Lang::En)
+                ),
             ));
             continue;
         }
@@ -115,8 +157,14 @@ pub fn check_registers(energy: EnergyType, kind: MeterKind, registers: &BTreeMap
             out.push(Finding::error(
                 "reading.whole-kwh",
                 field,
-                format!("{}: een analoge meter toont hele kWh.", reg.label(crate::model::Lang::Nl)),
-                format!("{}: an analogue meter shows whole kWh.", reg.label(crate::model::Lang::En)),
+                format!(
+                    "{}: een analoge meter toont hele kWh.",
+                    reg.label(crate::model::Lang::Nl)
+                ),
+                format!(
+                    "{}: an analogue meter shows whole kWh.",
+                    reg.label(crate::model::Lang::En)
+                ),
             ));
         }
         if energy == EnergyType::Gas && *value >= GAS_MAX_READING {
@@ -133,7 +181,11 @@ pub fn check_registers(energy: EnergyType, kind: MeterKind, registers: &BTreeMap
 
 /// Total consumption of a reading (injection registers left out).
 pub fn consumption_total(registers: &BTreeMap<Register, f64>) -> f64 {
-    registers.iter().filter(|(r, _)| !r.is_injection()).map(|(_, v)| *v).sum()
+    registers
+        .iter()
+        .filter(|(r, _)| !r.is_injection())
+        .map(|(_, v)| *v)
+        .sum()
 }
 
 /// Consumption between two readings, per day.
@@ -154,11 +206,22 @@ pub fn daily_use(previous: &Reading, current: &Reading) -> Option<DailyUse> {
     if days < 1 {
         return None;
     }
-    let consumption = consumption_total(&current.registers) - consumption_total(&previous.registers);
-    Some(DailyUse { days, consumption, per_day: consumption / days as f64 })
+    let consumption =
+        consumption_total(&current.registers) - consumption_total(&previous.registers);
+    Some(DailyUse {
+        days,
+        consumption,
+        per_day: consumption / days as f64,
+    })
 }
 
-fn blocked_or_overridden(reading: &Reading, field: &str, code: &str, nl: String, en: String) -> Vec<Finding> {
+fn blocked_or_overridden(
+    reading: &Reading,
+    field: &str,
+    code: &str,
+    nl: String,
+    en: String,
+) -> Vec<Finding> {
     match reading.override_reason.as_deref().map(str::trim) {
         Some(reason) if !reason.is_empty() => vec![
             Finding::warning(&format!("{code}-overridden"), field, nl.clone(), en.clone()),
@@ -190,7 +253,12 @@ pub fn check_plausibility(
 ) -> Vec<Finding> {
     let t = &ctx.thresholds;
     let mut out = Vec::new();
-    let injection: f64 = current.registers.iter().filter(|(r, _)| r.is_injection()).map(|(_, v)| *v).sum();
+    let injection: f64 = current
+        .registers
+        .iter()
+        .filter(|(r, _)| r.is_injection())
+        .map(|(_, v)| *v)
+        .sum();
     if injection > 0.0 && !m.solar_panels {
         out.push(Finding::warning(
             "reading.injection-without-solar",
@@ -237,7 +305,11 @@ pub fn check_plausibility(
         && use_.consumption >= 0.0
     {
         let (warn, block, unit) = match m.energy {
-            EnergyType::Electricity => (t.electricity_warn_kwh_per_day, t.electricity_block_kwh_per_day, "kWh"),
+            EnergyType::Electricity => (
+                t.electricity_warn_kwh_per_day,
+                t.electricity_block_kwh_per_day,
+                "kWh",
+            ),
             EnergyType::Gas => (t.gas_warn_m3_per_day, t.gas_block_m3_per_day, "m³"),
         };
         let per_day = format!("{:.1}", use_.per_day).replace('.', ",");
@@ -247,21 +319,30 @@ pub fn check_plausibility(
                 field,
                 "reading.daily-use-blocked",
                 format!("Gemiddeld {per_day} {unit} per dag is meer dan {block} {unit}."),
-                format!("An average of {:.1} {unit} a day is more than {block} {unit}.", use_.per_day),
+                format!(
+                    "An average of {:.1} {unit} a day is more than {block} {unit}.",
+                    use_.per_day
+                ),
             ));
         } else if use_.per_day > warn {
             out.push(Finding::warning(
                 "reading.daily-use-high",
                 field,
                 format!("Gemiddeld {per_day} {unit} per dag is hoog (meer dan {warn} {unit})."),
-                format!("An average of {:.1} {unit} a day is high (more than {warn} {unit}).", use_.per_day),
+                format!(
+                    "An average of {:.1} {unit} a day is high (more than {warn} {unit}).",
+                    use_.per_day
+                ),
             ));
         }
         if let Some(last_year) = same_period_last_year(previous, current, history)
             && last_year.per_day > 0.0
         {
             let deviation = (use_.per_day - last_year.per_day) / last_year.per_day;
-            let has_reason = current.deviation_reason.as_deref().is_some_and(|r| !r.trim().is_empty());
+            let has_reason = current
+                .deviation_reason
+                .as_deref()
+                .is_some_and(|r| !r.trim().is_empty());
             if deviation.abs() > t.year_on_year_deviation && !has_reason {
                 out.push(Finding::error(
                     "reading.year-on-year",
@@ -277,7 +358,11 @@ pub fn check_plausibility(
 
 /// The daily use over the same period one year earlier, from the readings
 /// closest to a year before each end (within 45 days).
-pub fn same_period_last_year(previous: &Reading, current: &Reading, history: &[&Reading]) -> Option<DailyUse> {
+pub fn same_period_last_year(
+    previous: &Reading,
+    current: &Reading,
+    history: &[&Reading],
+) -> Option<DailyUse> {
     let near = |target: NaiveDate| {
         history
             .iter()
@@ -316,7 +401,11 @@ pub fn lac_required(electricity_debt_cents: i64, gas_debt_cents: i64) -> bool {
 /// Readings of the same connection point across the case (this check and
 /// earlier checks of the same EAN), oldest first, with `id`'s own readings
 /// taken from `m`.
-fn readings_of_point<'a>(m: &'a MeterCheck, id: Uuid, case: &'a Case) -> Vec<(&'a Uuid, &'a Reading)> {
+fn readings_of_point<'a>(
+    m: &'a MeterCheck,
+    id: Uuid,
+    case: &'a Case,
+) -> Vec<(&'a Uuid, &'a Reading)> {
     let mut all: Vec<(&Uuid, &Reading)> = m.readings.iter().collect();
     for (other_id, other) in &case.meter_checks {
         if *other_id != id && other.energy == m.energy && other.ean == m.ean {
@@ -330,10 +419,9 @@ fn readings_of_point<'a>(m: &'a MeterCheck, id: Uuid, case: &'a Case) -> Vec<(&'
 /// Checks an energy-meter check about to be saved as `id` in `case`.
 pub fn check_meter_check(m: &MeterCheck, id: Uuid, case: &Case, ctx: &RuleContext) -> Vec<Finding> {
     let mut out = check_ean(&m.ean, m.ean_override_reason.as_deref());
-    let clash = case
-        .meter_checks
-        .iter()
-        .any(|(other_id, o)| *other_id != id && o.energy != m.energy && o.ean.trim() == m.ean.trim());
+    let clash = case.meter_checks.iter().any(|(other_id, o)| {
+        *other_id != id && o.energy != m.energy && o.ean.trim() == m.ean.trim()
+    });
     if clash {
         out.push(Finding::error(
             "ean.same-for-both-energies",
@@ -358,7 +446,11 @@ pub fn check_meter_check(m: &MeterCheck, id: Uuid, case: &Case, ctx: &RuleContex
             "With an active prepaid meter, Fluvius is the (social) supplier.",
         ));
     }
-    if m.supplier_kind == SupplierKind::Commercial && m.supplier_name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+    if m.supplier_kind == SupplierKind::Commercial
+        && m.supplier_name
+            .as_deref()
+            .is_none_or(|n| n.trim().is_empty())
+    {
         out.push(Finding::warning(
             "meter.supplier-name-missing",
             "supplier_name",
@@ -378,7 +470,12 @@ pub fn check_meter_check(m: &MeterCheck, id: Uuid, case: &Case, ctx: &RuleContex
         ));
     }
     if m.checked_on > ctx.today() {
-        out.push(Finding::error("meter.checked-in-future", "checked_on", "De datum van de check ligt in de toekomst.", "The date of the check is in the future."));
+        out.push(Finding::error(
+            "meter.checked-in-future",
+            "checked_on",
+            "De datum van de check ligt in de toekomst.",
+            "The date of the check is in the future.",
+        ));
     }
 
     let point = readings_of_point(m, id, case);
@@ -389,11 +486,23 @@ pub fn check_meter_check(m: &MeterCheck, id: Uuid, case: &Case, ctx: &RuleContex
         }
         let field = format!("readings.{rid}");
         if reading.read_at > ctx.today() {
-            out.push(Finding::error("reading.in-future", &field, "De meterstand ligt in de toekomst.", "The reading is dated in the future."));
+            out.push(Finding::error(
+                "reading.in-future",
+                &field,
+                "De meterstand ligt in de toekomst.",
+                "The reading is dated in the future.",
+            ));
         }
-        out.extend(check_registers(m.energy, m.meter_kind, &reading.registers, &field));
+        out.extend(check_registers(
+            m.energy,
+            m.meter_kind,
+            &reading.registers,
+            &field,
+        ));
         let previous = i.checked_sub(1).map(|p| point[p].1);
-        out.extend(check_plausibility(m, reading, previous, &history, &field, ctx));
+        out.extend(check_plausibility(
+            m, reading, previous, &history, &field, ctx,
+        ));
     }
 
     if let Some(p) = &m.prepaid_status {
@@ -431,7 +540,12 @@ pub fn check_meter_check(m: &MeterCheck, id: Uuid, case: &Case, ctx: &RuleContex
 pub fn check_energy_scan(s: &EnergyScan, ctx: &RuleContext) -> Vec<Finding> {
     let mut out = Vec::new();
     if s.scanned_on > ctx.today() {
-        out.push(Finding::error("scan.in-future", "scanned_on", "De datum van de scan ligt in de toekomst.", "The date of the scan is in the future."));
+        out.push(Finding::error(
+            "scan.in-future",
+            "scanned_on",
+            "De datum van de scan ligt in de toekomst.",
+            "The date of the scan is in the future.",
+        ));
     }
     if let Some(t) = s.set_temperature
         && !(5.0..=30.0).contains(&t)

@@ -1,7 +1,7 @@
 //! Rules for referrals.
 
-use super::{consent_covers, Finding, RuleContext};
-use crate::model::{service, Case, Referral, ReferralStatus};
+use super::{Finding, RuleContext, consent_covers};
+use crate::model::{Case, Referral, ReferralStatus, service};
 
 /// Whether a referral may move from `from` to `to`: only forward, and an
 /// end state is final.
@@ -10,7 +10,12 @@ pub fn referral_transition_allowed(from: ReferralStatus, to: ReferralStatus) -> 
 }
 
 /// Checks a referral in `case`; `previous` is the stored version, if any.
-pub fn check_referral(r: &Referral, previous: Option<&Referral>, case: &Case, ctx: &RuleContext) -> Vec<Finding> {
+pub fn check_referral(
+    r: &Referral,
+    previous: Option<&Referral>,
+    case: &Case,
+    ctx: &RuleContext,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(svc) = service(&r.service) else {
         out.push(Finding::error(
@@ -21,15 +26,27 @@ pub fn check_referral(r: &Referral, previous: Option<&Referral>, case: &Case, ct
         ));
         return out;
     };
-    if svc.code == "other" && r.other_service.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        out.push(Finding::error("referral.other-name-missing", "other_service", "Vul de naam van de dienst in.", "Enter the name of the service."));
+    if svc.code == "other"
+        && r.other_service
+            .as_deref()
+            .is_none_or(|s| s.trim().is_empty())
+    {
+        out.push(Finding::error(
+            "referral.other-name-missing",
+            "other_service",
+            "Vul de naam van de dienst in.",
+            "Enter the name of the service.",
+        ));
     }
     if let Some(recipient) = svc.recipient {
         let consented = case
             .consents
             .values()
             .any(|c| consent_covers(c, recipient, &r.data_shared, r.referred_on));
-        let legal_basis = r.legal_basis.as_deref().is_some_and(|b| !b.trim().is_empty());
+        let legal_basis = r
+            .legal_basis
+            .as_deref()
+            .is_some_and(|b| !b.trim().is_empty());
         if !consented && !legal_basis {
             out.push(Finding::error(
                 "referral.consent-missing",
@@ -53,14 +70,27 @@ pub fn check_referral(r: &Referral, previous: Option<&Referral>, case: &Case, ct
         out.push(Finding::error(
             "referral.status-backwards",
             "status",
-            format!("Een doorverwijzing gaat niet terug van '{}' naar '{}'.", prev.status.label(crate::model::Lang::Nl), r.status.label(crate::model::Lang::Nl)),
-            format!("A referral cannot go back from '{}' to '{}'.", prev.status.label(crate::model::Lang::En), r.status.label(crate::model::Lang::En)),
+            format!(
+                "Een doorverwijzing gaat niet terug van '{}' naar '{}'.",
+                prev.status.label(crate::model::Lang::Nl),
+                r.status.label(crate::model::Lang::Nl)
+            ),
+            format!(
+                "A referral cannot go back from '{}' to '{}'.",
+                prev.status.label(crate::model::Lang::En),
+                r.status.label(crate::model::Lang::En)
+            ),
         ));
     }
     if matches!(r.status, ReferralStatus::Done | ReferralStatus::NotTakenUp)
         && r.result.as_deref().is_none_or(|s| s.trim().is_empty())
     {
-        out.push(Finding::error("referral.result-missing", "result", "Vul het resultaat van de doorverwijzing in.", "Enter the result of the referral."));
+        out.push(Finding::error(
+            "referral.result-missing",
+            "result",
+            "Vul het resultaat van de doorverwijzing in.",
+            "Enter the result of the referral.",
+        ));
     }
     let open = r.status.rank() < 3;
     if open

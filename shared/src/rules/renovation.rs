@@ -4,8 +4,8 @@ use chrono::{Datelike, Months};
 
 use super::{Finding, RuleContext};
 use crate::model::{
-    Case, Defect, DefectCategory, DefectElement, DefectSection, DwellingType, Escalation, HousingSituation,
-    HousingVerdict, Priority, Recipient, RenovationAdvice, Severity as DefectSeverity, Support,
+    Case, Defect, DefectCategory, DefectElement, DefectSection, DefectSeverity, DwellingType,
+    Escalation, HousingSituation, HousingVerdict, Priority, Recipient, RenovationAdvice, Support,
 };
 
 /// The Flemish roof-insulation norm: an R-value below this is a defect.
@@ -101,13 +101,17 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
     if let Some(label) = &a.epc_label
         && !EPC_LABELS.contains(&label.as_str())
     {
-        out.push(Finding::error("renovation.epc-label", "epc_label", "Een EPC-label is A+, A, B, C, D, E of F.", "An EPC label is A+, A, B, C, D, E or F."));
+        out.push(Finding::error(
+            "renovation.epc-label",
+            "epc_label",
+            "Een EPC-label is A+, A, B, C, D, E of F.",
+            "An EPC label is A+, A, B, C, D, E or F.",
+        ));
     }
     if a.landlord_contact.is_some() {
-        let consented = case
-            .consents
-            .values()
-            .any(|c| c.recipient == Recipient::Landlord && c.withdrawn_on.is_none_or(|w| w > a.advised_on));
+        let consented = case.consents.values().any(|c| {
+            c.recipient == Recipient::Landlord && c.withdrawn_on.is_none_or(|w| w > a.advised_on)
+        });
         if !consented {
             out.push(Finding::error(
                 "renovation.landlord-without-consent",
@@ -132,8 +136,14 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
             out.push(Finding::flag(
                 "defect.category-iii",
                 &format!("defects.{id}"),
-                format!("Gebrek categorie III: {}.", d.element.label(crate::model::Lang::Nl)),
-                format!("Category III defect: {}.", d.element.label(crate::model::Lang::En)),
+                format!(
+                    "Gebrek categorie III: {}.",
+                    d.element.label(crate::model::Lang::Nl)
+                ),
+                format!(
+                    "Category III defect: {}.",
+                    d.element.label(crate::model::Lang::En)
+                ),
             ));
         }
     }
@@ -142,7 +152,11 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
             "defect.derived",
             "defects",
             format!("Gebrek toegevoegd: {}.", d.description),
-            format!("Defect added: {} ({}).", d.element.label(crate::model::Lang::En), d.room.as_deref().unwrap_or("roof")),
+            format!(
+                "Defect added: {} ({}).",
+                d.element.label(crate::model::Lang::En),
+                d.room.as_deref().unwrap_or("roof")
+            ),
         ));
     }
     let dwelling_age = a.build_year.map(|y| this_year - y);
@@ -158,7 +172,11 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
                         "Mijn VerbouwPremie: choose the income category.",
                     ));
                 }
-                if case.meter_checks.values().all(|c| super::types::Ean::parse(&c.ean).is_err()) {
+                if case
+                    .meter_checks
+                    .values()
+                    .all(|c| super::types::Ean::parse(&c.ean).is_err())
+                {
                     out.push(Finding::warning(
                         "measure.premie-needs-ean",
                         &field,
@@ -168,7 +186,9 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
                 }
             }
             Some(Support::VerbouwLening) => {
-                if m.loan_cents.is_some_and(|c| c > LOAN_MAX_CENTS) || m.loan_years.is_some_and(|y| y > LOAN_MAX_YEARS) {
+                if m.loan_cents.is_some_and(|c| c > LOAN_MAX_CENTS)
+                    || m.loan_years.is_some_and(|y| y > LOAN_MAX_YEARS)
+                {
                     out.push(Finding::error(
                         "measure.loan-limits",
                         &field,
@@ -196,8 +216,14 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
             _ => {}
         }
     }
-    let tenant = matches!(a.tenure, HousingSituation::PrivateRent | HousingSituation::SocialRent | HousingSituation::SocialRentalAgency);
-    if a.escalation == Escalation::WoonwijsInspection && tenant && a.landlord_notified_on.is_none() {
+    let tenant = matches!(
+        a.tenure,
+        HousingSituation::PrivateRent
+            | HousingSituation::SocialRent
+            | HousingSituation::SocialRentalAgency
+    );
+    if a.escalation == Escalation::WoonwijsInspection && tenant && a.landlord_notified_on.is_none()
+    {
         out.push(Finding::error(
             "renovation.landlord-notice-missing",
             "landlord_notified_on",
@@ -206,7 +232,9 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
         ));
     }
     if let Some(c) = &a.certificate {
-        let max = c.date.checked_add_months(Months::new(12 * CERTIFICATE_MAX_YEARS));
+        let max = c
+            .date
+            .checked_add_months(Months::new(12 * CERTIFICATE_MAX_YEARS));
         if c.valid_until <= c.date || max.is_none_or(|m| c.valid_until > m) {
             out.push(Finding::error(
                 "renovation.certificate-validity",

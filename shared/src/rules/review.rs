@@ -9,7 +9,11 @@ pub fn review_transition_allowed(from: ReviewState, to: ReviewState) -> bool {
     use ReviewState::*;
     matches!(
         (from, to),
-        (Draft, Submitted) | (Submitted, Approved) | (Submitted, Returned) | (Returned, Submitted) | (Approved, Submitted)
+        (Draft, Submitted)
+            | (Submitted, Approved)
+            | (Submitted, Returned)
+            | (Returned, Submitted)
+            | (Approved, Submitted)
     )
 }
 
@@ -20,8 +24,16 @@ pub fn check_review(from: ReviewState, to: ReviewState, comment: &str) -> Vec<Fi
         out.push(Finding::error(
             "review.transition",
             "review.state",
-            format!("Een record kan niet van '{}' naar '{}'.", from.label(crate::model::Lang::Nl), to.label(crate::model::Lang::Nl)),
-            format!("A record cannot go from '{}' to '{}'.", from.label(crate::model::Lang::En), to.label(crate::model::Lang::En)),
+            format!(
+                "Een record kan niet van '{}' naar '{}'.",
+                from.label(crate::model::Lang::Nl),
+                to.label(crate::model::Lang::Nl)
+            ),
+            format!(
+                "A record cannot go from '{}' to '{}'.",
+                from.label(crate::model::Lang::En),
+                to.label(crate::model::Lang::En)
+            ),
         ));
     }
     if to == ReviewState::Returned && comment.trim().is_empty() {

@@ -78,13 +78,20 @@ impl NationalNumber {
     /// The check is 97 − (first 9 digits mod 97); for births from 2000 on it
     /// is computed over "2" followed by the first 9 digits.
     pub fn parse(text: &str) -> Result<Self, ValueError> {
-        let digits: String = text.chars().filter(|c| !matches!(c, '.' | '-' | ' ')).collect();
+        let digits: String = text
+            .chars()
+            .filter(|c| !matches!(c, '.' | '-' | ' '))
+            .collect();
         if digits.len() != 11 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ValueError::NationalNumber("it must have 11 digits"));
         }
         let (base, check) = digits.split_at(9);
-        let base: u64 = base.parse().map_err(|_| ValueError::NationalNumber("it must have 11 digits"))?;
-        let check: u64 = check.parse().map_err(|_| ValueError::NationalNumber("it must have 11 digits"))?;
+        let base: u64 = base
+            .parse()
+            .map_err(|_| ValueError::NationalNumber("it must have 11 digits"))?;
+        let check: u64 = check
+            .parse()
+            .map_err(|_| ValueError::NationalNumber("it must have 11 digits"))?;
         let before_2000 = 97 - base % 97;
         let from_2000 = 97 - (2_000_000_000 + base) % 97;
         if check == before_2000 || check == from_2000 {

@@ -22,7 +22,12 @@ pub fn check_visit(v: &Visit, ctx: &RuleContext) -> Vec<Finding> {
     if let Some(end) = v.end {
         let length = end - v.start;
         if length <= Duration::zero() {
-            out.push(Finding::error("visit.end-before-start", "end", "Het einde ligt niet na het begin.", "The end is not after the start."));
+            out.push(Finding::error(
+                "visit.end-before-start",
+                "end",
+                "Het einde ligt niet na het begin.",
+                "The end is not after the start.",
+            ));
         } else if length > Duration::hours(VISIT_BLOCK_HOURS) {
             out.push(Finding::error(
                 "visit.too-long",
@@ -51,7 +56,12 @@ pub fn check_visit(v: &Visit, ctx: &RuleContext) -> Vec<Finding> {
     }
     if v.outcome == VisitOutcome::Done {
         if v.present.is_empty() {
-            out.push(Finding::error("visit.nobody-present", "present", "Duid aan wie aanwezig was.", "Mark who was present."));
+            out.push(Finding::error(
+                "visit.nobody-present",
+                "present",
+                "Duid aan wie aanwezig was.",
+                "Mark who was present.",
+            ));
         }
         if v.help_requests.is_empty() && !v.no_help_request {
             out.push(Finding::error(
@@ -88,8 +98,16 @@ pub fn check_visit(v: &Visit, ctx: &RuleContext) -> Vec<Finding> {
         out.push(Finding::flag(
             "visit.safety-signal",
             "safety_signal",
-            format!("Signaal over veiligheid: {}. Opvolging binnen {} uur.", v.safety_signal.label(crate::model::Lang::Nl), ctx.thresholds.safety_follow_up_hours),
-            format!("Safety signal: {}. Follow up within {} hours.", v.safety_signal.label(crate::model::Lang::En), ctx.thresholds.safety_follow_up_hours),
+            format!(
+                "Signaal over veiligheid: {}. Opvolging binnen {} uur.",
+                v.safety_signal.label(crate::model::Lang::Nl),
+                ctx.thresholds.safety_follow_up_hours
+            ),
+            format!(
+                "Safety signal: {}. Follow up within {} hours.",
+                v.safety_signal.label(crate::model::Lang::En),
+                ctx.thresholds.safety_follow_up_hours
+            ),
         ));
         let limit = v.start + Duration::hours(ctx.thresholds.safety_follow_up_hours);
         match v.follow_up_by {
@@ -102,8 +120,14 @@ pub fn check_visit(v: &Visit, ctx: &RuleContext) -> Vec<Finding> {
             Some(at) if at > limit => out.push(Finding::error(
                 "visit.safety-follow-up-late",
                 "follow_up_by",
-                format!("De opvolging moet binnen {} uur na het bezoek.", ctx.thresholds.safety_follow_up_hours),
-                format!("The follow-up must be within {} hours of the visit.", ctx.thresholds.safety_follow_up_hours),
+                format!(
+                    "De opvolging moet binnen {} uur na het bezoek.",
+                    ctx.thresholds.safety_follow_up_hours
+                ),
+                format!(
+                    "The follow-up must be within {} hours of the visit.",
+                    ctx.thresholds.safety_follow_up_hours
+                ),
             )),
             Some(_) => {}
         }

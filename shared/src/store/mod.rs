@@ -11,14 +11,15 @@
 //! own files, as one append-only list (see [`migrate`]).
 
 use automerge::ChangeHash;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use rusqlite_migration::{Migrations, M};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite_migration::{M, Migrations};
 use uuid::Uuid;
 
 use crate::casedoc::{CaseDoc, CaseDocError};
 
 /// The store's own migrations, in order. Never edit a released one.
-pub const STORE_MIGRATIONS: &[&str] = &[include_str!("../../../migrations/store/0001_documents.sql")];
+pub const STORE_MIGRATIONS: &[&str] =
+    &[include_str!("../../../migrations/store/0001_documents.sql")];
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +59,11 @@ pub enum Saved {
 /// server's), as one list tracked in `user_version`. Both lists are
 /// append-only, so the combined order never changes for a released schema.
 pub fn migrate(conn: &mut Connection, side: &[&'static str]) -> Result<(), StoreError> {
-    let all: Vec<M<'static>> = STORE_MIGRATIONS.iter().chain(side.iter()).map(|sql| M::up(sql)).collect();
+    let all: Vec<M<'static>> = STORE_MIGRATIONS
+        .iter()
+        .chain(side.iter())
+        .map(|sql| M::up(sql))
+        .collect();
     Migrations::new(all).to_latest(conn)?;
     Ok(())
 }
@@ -82,12 +87,15 @@ pub fn configure(conn: &Connection) -> Result<(), StoreError> {
 }
 
 fn encode_heads(heads: &[ChangeHash]) -> String {
-    serde_json::to_string(&heads.iter().map(|h| h.to_string()).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
+    serde_json::to_string(&heads.iter().map(|h| h.to_string()).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into())
 }
 
 fn decode_heads(text: &str) -> Result<Vec<ChangeHash>, StoreError> {
     let hex: Vec<String> = serde_json::from_str(text).map_err(|_| StoreError::BadHeads)?;
-    hex.iter().map(|h| h.parse().map_err(|_| StoreError::BadHeads)).collect()
+    hex.iter()
+        .map(|h| h.parse().map_err(|_| StoreError::BadHeads))
+        .collect()
 }
 
 fn now_millis() -> i64 {
@@ -157,9 +165,14 @@ pub fn save_in(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<Saved, StoreEr
 /// Folds a document's chunks into a fresh snapshot now.
 pub fn compact(conn: &mut Connection, id: Uuid) -> Result<Option<usize>, StoreError> {
     let tx = conn.transaction()?;
-    let Some(mut doc) = load(&tx, id)? else { return Ok(None) };
+    let Some(mut doc) = load(&tx, id)? else {
+        return Ok(None);
+    };
     let snapshot = doc.save();
-    tx.execute("DELETE FROM document_chunks WHERE doc_id = ?1", params![id.to_string()])?;
+    tx.execute(
+        "DELETE FROM document_chunks WHERE doc_id = ?1",
+        params![id.to_string()],
+    )?;
     tx.execute(
         "UPDATE documents SET snapshot = ?2, snapshot_bytes = ?3, chunk_bytes = 0, heads = ?4, updated_at = ?5 WHERE id = ?1",
         params![id.to_string(), snapshot, snapshot.len() as i64, encode_heads(&doc.heads()), now_millis()],
@@ -172,10 +185,17 @@ pub fn compact(conn: &mut Connection, id: Uuid) -> Result<Option<usize>, StoreEr
 pub fn load(conn: &Connection, id: Uuid) -> Result<Option<CaseDoc>, StoreError> {
     let key = id.to_string();
     let snapshot: Option<Vec<u8>> = conn
-        .query_row("SELECT snapshot FROM documents WHERE id = ?1", params![key], |r| r.get(0))
+        .query_row(
+            "SELECT snapshot FROM documents WHERE id = ?1",
+            params![key],
+            |r| r.get(0),
+        )
         .optional()?;
-    let Some(snapshot) = snapshot else { return Ok(None) };
-    let mut stmt = conn.prepare_cached("SELECT data FROM document_chunks WHERE doc_id = ?1 ORDER BY n")?;
+    let Some(snapshot) = snapshot else {
+        return Ok(None);
+    };
+    let mut stmt =
+        conn.prepare_cached("SELECT data FROM document_chunks WHERE doc_id = ?1 ORDER BY n")?;
     let chunks = stmt
         .query_map(params![key], |r| r.get::<_, Vec<u8>>(0))?
         .collect::<Result<Vec<_>, _>>()?;
@@ -185,14 +205,21 @@ pub fn load(conn: &Connection, id: Uuid) -> Result<Option<CaseDoc>, StoreError> 
 /// The stored heads of a document.
 pub fn heads(conn: &Connection, id: Uuid) -> Result<Option<Vec<ChangeHash>>, StoreError> {
     let text: Option<String> = conn
-        .query_row("SELECT heads FROM documents WHERE id = ?1", params![id.to_string()], |r| r.get(0))
+        .query_row(
+            "SELECT heads FROM documents WHERE id = ?1",
+            params![id.to_string()],
+            |r| r.get(0),
+        )
         .optional()?;
     text.map(|t| decode_heads(&t)).transpose()
 }
 
 /// Removes a document and its chunks.
 pub fn delete(conn: &Connection, id: Uuid) -> Result<bool, StoreError> {
-    Ok(conn.execute("DELETE FROM documents WHERE id = ?1", params![id.to_string()])? > 0)
+    Ok(conn.execute(
+        "DELETE FROM documents WHERE id = ?1",
+        params![id.to_string()],
+    )? > 0)
 }
 
 /// Ids of every stored document.
