@@ -10,8 +10,10 @@
 //!   edit, merge, sync, conflicts, history, changes since approval.
 //! - [`store`]: the SQLite document store both sides build on (snapshot +
 //!   incremental chunks + heads, compaction, migrations).
+//! - [`protocol`]: sync wire frames, their encoding and their limits.
 
 pub mod casedoc;
 pub mod model;
+pub mod protocol;
 pub mod rules;
 pub mod store;

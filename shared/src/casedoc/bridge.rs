@@ -94,7 +94,7 @@ fn reconcile_prop(
                 Some((Value::Object(ObjType::List), id)) => id,
                 _ => doc.put_object(obj, key, ObjType::List)?,
             };
-            let existing = list_to_json(doc, &list, None);
+            let existing = list_to_json(doc, &list, None, 0);
             if existing.as_slice() != items.as_slice() {
                 changed.push(path.to_owned());
                 let len = doc.length(&list);
@@ -173,6 +173,11 @@ pub(crate) fn scalar_to_json(value: &ScalarValue) -> Json {
     }
 }
 
+/// Deepest nesting read from a document. The model nests five levels at
+/// most; a peer's document nested deeper is cut off here (and then fails to
+/// read as a case) instead of overflowing the stack.
+pub(crate) const MAX_DEPTH: usize = 32;
+
 /// Any automerge value (at `heads`, or now) as JSON.
 pub(crate) fn value_to_json(
     doc: &AutoCommit,
@@ -180,10 +185,25 @@ pub(crate) fn value_to_json(
     id: &ObjId,
     heads: Option<&[ChangeHash]>,
 ) -> Json {
+    value_at_depth(doc, value, id, heads, 0)
+}
+
+fn value_at_depth(
+    doc: &AutoCommit,
+    value: &Value<'_>,
+    id: &ObjId,
+    heads: Option<&[ChangeHash]>,
+    depth: usize,
+) -> Json {
+    if depth > MAX_DEPTH {
+        return Json::Null;
+    }
     match value {
         Value::Scalar(s) => scalar_to_json(s),
-        Value::Object(ObjType::Map | ObjType::Table) => Json::Object(map_to_json(doc, id, heads)),
-        Value::Object(ObjType::List) => Json::Array(list_to_json(doc, id, heads)),
+        Value::Object(ObjType::Map | ObjType::Table) => {
+            Json::Object(map_at_depth(doc, id, heads, depth + 1))
+        }
+        Value::Object(ObjType::List) => Json::Array(list_to_json(doc, id, heads, depth + 1)),
         Value::Object(ObjType::Text) => {
             let text = match heads {
                 Some(h) => doc.text_at(id, h),
@@ -200,6 +220,15 @@ pub(crate) fn map_to_json(
     obj: &ObjId,
     heads: Option<&[ChangeHash]>,
 ) -> Map<String, Json> {
+    map_at_depth(doc, obj, heads, 0)
+}
+
+fn map_at_depth(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    heads: Option<&[ChangeHash]>,
+    depth: usize,
+) -> Map<String, Json> {
     let keys: Vec<String> = match heads {
         Some(h) => doc.keys_at(obj, h).collect(),
         None => doc.keys(obj).collect(),
@@ -211,13 +240,18 @@ pub(crate) fn map_to_json(
             None => doc.get(obj, key.as_str()),
         };
         if let Ok(Some((v, id))) = got {
-            out.insert(key, value_to_json(doc, &v, &id, heads));
+            out.insert(key, value_at_depth(doc, &v, &id, heads, depth));
         }
     }
     out
 }
 
-fn list_to_json(doc: &AutoCommit, obj: &ObjId, heads: Option<&[ChangeHash]>) -> Vec<Json> {
+fn list_to_json(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    heads: Option<&[ChangeHash]>,
+    depth: usize,
+) -> Vec<Json> {
     let len = match heads {
         Some(h) => doc.length_at(obj, h),
         None => doc.length(obj),
@@ -230,7 +264,7 @@ fn list_to_json(doc: &AutoCommit, obj: &ObjId, heads: Option<&[ChangeHash]>) -> 
             };
             got.ok()
                 .flatten()
-                .map(|(v, id)| value_to_json(doc, &v, &id, heads))
+                .map(|(v, id)| value_at_depth(doc, &v, &id, heads, depth))
         })
         .collect()
 }

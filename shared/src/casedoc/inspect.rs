@@ -80,7 +80,7 @@ impl CaseDoc {
         let mut found = Vec::new();
         let doc = self.doc();
         if let Ok(Some((_, household))) = doc.get(ROOT, "household") {
-            walk(doc, &household, Target::Household, "", &mut found);
+            walk(doc, &household, Target::Household, "", 0, &mut found);
         }
         for kind in RecordKind::ALL {
             for container in self.containers(*kind) {
@@ -91,7 +91,7 @@ impl CaseDoc {
                     if let Ok(Some((automerge::Value::Object(ObjType::Map), obj))) =
                         doc.get(&container, key.as_str())
                     {
-                        walk(doc, &obj, Target::Record(*kind, id), "", &mut found);
+                        walk(doc, &obj, Target::Record(*kind, id), "", 0, &mut found);
                     }
                 }
             }
@@ -324,8 +324,12 @@ fn walk(
     obj: &ObjId,
     target: Target,
     path: &str,
+    depth: usize,
     found: &mut Vec<Found>,
 ) {
+    if depth > bridge::MAX_DEPTH {
+        return;
+    }
     for key in doc.keys(obj).collect::<Vec<_>>() {
         let field = if path.is_empty() {
             key.clone()
@@ -349,7 +353,7 @@ fn walk(
         if let Ok(Some((automerge::Value::Object(ObjType::Map), child))) =
             doc.get(obj, key.as_str())
         {
-            walk(doc, &child, target, &field, found);
+            walk(doc, &child, target, &field, depth + 1, found);
         }
     }
 }
