@@ -286,6 +286,11 @@ impl CaseDoc {
         Ok(self.doc.load_incremental(data)?)
     }
 
+    /// Number of automerge operations in the document.
+    pub fn op_count(&self) -> usize {
+        self.doc.stats().num_ops as usize
+    }
+
     /// Number of changes in the document.
     pub fn change_count(&mut self) -> usize {
         self.doc.get_changes(&[]).len()
@@ -805,13 +810,22 @@ mod tests {
 
     #[test]
     fn a_deeply_nested_document_from_a_peer_is_read_without_overflowing() {
-        let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor("a")).unwrap();
+        let mut doc =
+            CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor("a")).unwrap();
         let household = doc.household_obj().unwrap();
-        let mut obj = doc.doc.put_object(&household, "deep", ObjType::Map).unwrap();
+        let mut obj = doc
+            .doc
+            .put_object(&household, "deep", ObjType::Map)
+            .unwrap();
         for _ in 0..5_000 {
             obj = doc.doc.put_object(&obj, "x", ObjType::Map).unwrap();
         }
-        doc.commit(ChangeNote { message: "deep".into(), kind: None, record: None, fields: vec![] });
+        doc.commit(ChangeNote {
+            message: "deep".into(),
+            kind: None,
+            record: None,
+            fields: vec![],
+        });
         // Unknown fields are ignored, so the case still reads; nothing overflows.
         assert!(doc.case().is_ok());
         assert!(doc.conflicts().is_empty());

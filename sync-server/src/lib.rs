@@ -1,8 +1,176 @@
-//! brug-sync-server: merges case documents from devices, decides who sees
-//! which case and enrols devices.
+//! brug-sync-server: merges case documents when devices reconnect, decides
+//! who may see which case, enrols devices by QR code, and keeps everything
+//! durable in SQLite.
 //!
-//! Planned here (issue "Sync server"): axum + tokio + rustls, the WebSocket
-//! sync session, enrolment by QR code and the server tables. Today this
-//! crate only links the shared model so the workspace builds as one.
+//! # Layout
+//!
+//! - [`run`]: serve on a given listener until a shutdown future resolves
+//!   (what tests start on port 0).
+//! - [`tls`]: the certificate (self-signed on first start) and its
+//!   fingerprint.
+//! - [`http`]: routes: health, metrics, enrolment, the sync WebSocket.
+//! - [`session`]: one device's sync session, frame by frame.
+//! - [`auth`]: roles, tokens, enrolment codes, the device extractor.
+//! - [`db`]: server tables over `brug_shared::store`.
+//! - [`docs`]: one shared in-memory replica per case document.
+//! - [`hub`]: live push between sessions and admin events from the CLI.
+//! - [`qr`]: enrolment URLs as text, terminal QR and PNG.
+//! - [`demo`]: demo team, users and cases.
+//! - [`metrics`]: Prometheus counters.
 
-pub use brug_shared as shared;
+pub mod auth;
+pub mod db;
+pub mod demo;
+pub mod docs;
+pub mod http;
+pub mod hub;
+pub mod metrics;
+pub mod qr;
+pub mod session;
+pub mod tls;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+pub use tls::TlsSource;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the database, the certificate and the public URL live.
+    pub data_dir: PathBuf,
+    /// Where the certificate comes from.
+    pub tls: TlsSource,
+    /// The URL devices reach the server at (put in enrolment codes);
+    /// defaults to `https://<listen address>`.
+    pub public_url: Option<String>,
+    /// How often to look for revocations and assignments made by the CLI.
+    pub admin_poll: Duration,
+    /// About how many case documents to keep in memory.
+    pub cached_docs: usize,
+}
+
+impl Config {
+    /// Defaults for a data directory: self-signed TLS, admin poll 300 ms.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            tls: TlsSource::SelfSigned,
+            public_url: None,
+            admin_poll: Duration::from_millis(300),
+            cached_docs: 2_000,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be opened.
+    #[error("{0}")]
+    Db(#[from] db::DbError),
+    /// TLS could not be set up.
+    #[error("{0}")]
+    Tls(#[from] tls::TlsError),
+    /// The listener failed.
+    #[error("netwerk: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The file in the data directory that holds the public URL, so admin
+/// commands can put it in enrolment codes.
+pub const PUBLIC_URL_FILE: &str = "public-url";
+
+/// Serves HTTPS on `listener` until `shutdown` resolves, then stops
+/// accepting, closes sync sessions and waits (up to 10 s) for open
+/// connections to finish.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServerError> {
+    let db = db::Db::open(&config.data_dir)?;
+    let addr = listener.local_addr()?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{addr}"));
+    let host = url::Url::parse(&public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned));
+    let tls = tls::load(&config.data_dir, &config.tls, host.as_slice())?;
+    std::fs::write(config.data_dir.join(PUBLIC_URL_FILE), &public_url)?;
+    tracing::info!(%addr, %public_url, fingerprint = %tls.fingerprint, "brug-sync-server listening");
+
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let hub = Arc::new(hub::Hub::new());
+    let state = http::AppState {
+        db: db.clone(),
+        hub: Arc::clone(&hub),
+        metrics: Arc::new(metrics::Metrics::default()),
+        docs: Arc::new(docs::DocCache::new(config.cached_docs)),
+        shutdown: shutdown_rx.clone(),
+    };
+    tokio::spawn(hub::watch_admin_events(
+        db,
+        hub,
+        config.admin_poll,
+        shutdown_rx,
+    ));
+    let router = http::router(state);
+    let acceptor = TlsAcceptor::from(tls.config);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (tcp, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let acceptor = acceptor.clone();
+                let service = TowerToHyperService::new(router.clone());
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => return,
+                    };
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service).into_owned();
+                    if let Err(e) = watcher.watch(conn).await {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    tracing::info!("shutting down");
+    let _ = shutdown_tx.send(true);
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections did not close within 10 s");
+    }
+    Ok(())
+}

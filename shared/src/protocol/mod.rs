@@ -20,13 +20,14 @@
 //!    ([`ServerFrame::Changed`]), access removed ([`ServerFrame::Purge`]) and
 //!    revocation ([`ServerFrame::Revoked`]).
 
+pub mod enrol;
 mod inspect;
 pub mod limits;
 
 pub use inspect::{InspectError, MessageSize, inspect_sync_message};
 
 use serde::{Deserialize, Serialize};
-use serde_bytes::ByteBuf;
+pub use serde_bytes::ByteBuf;
 use uuid::Uuid;
 
 /// The protocol version this code speaks.

@@ -1,0 +1,141 @@
+//! The audit log and the admin events a running server acts on.
+
+use rusqlite::{Connection, params};
+use uuid::Uuid;
+
+use super::{DbError, now_ms};
+
+/// Appends to the audit log: who, which device, what, which cases. Never a
+/// token or case contents.
+pub fn audit(
+    conn: &Connection,
+    user: Option<&str>,
+    device: Option<&str>,
+    action: &str,
+    cases: &[Uuid],
+    detail: &str,
+) -> Result<(), DbError> {
+    let cases = serde_json::to_string(&cases.iter().map(Uuid::to_string).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "INSERT INTO audit (at, user_id, device_id, action, cases, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![now_ms(), user, device, action, cases, detail],
+    )?;
+    Ok(())
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AuditEntry {
+    /// When (ms).
+    pub at: i64,
+    /// Which user acted.
+    pub user: Option<String>,
+    /// From which device.
+    pub device: Option<String>,
+    /// What happened ("sync", "enrol", "revoke", ...).
+    pub action: String,
+    /// Which cases (JSON array of ids).
+    pub cases: String,
+    /// A short, content-free detail.
+    pub detail: String,
+}
+
+/// The last `limit` audit entries, newest last.
+pub fn audit_tail(conn: &Connection, limit: i64) -> Result<Vec<AuditEntry>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT at, user_id, device_id, action, cases, detail FROM (SELECT * FROM audit ORDER BY id DESC LIMIT ?1) ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map(params![limit], |r| {
+            Ok(AuditEntry {
+                at: r.get(0)?,
+                user: r.get(1)?,
+                device: r.get(2)?,
+                action: r.get(3)?,
+                cases: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// An admin change the running server must act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminEvent {
+    /// A device was revoked.
+    Revoke {
+        /// The device.
+        device: String,
+    },
+    /// A user got access to a case.
+    Assign {
+        /// The user.
+        user: String,
+        /// The case.
+        case: Uuid,
+    },
+    /// A user lost access to a case.
+    Unassign {
+        /// The user.
+        user: String,
+        /// The case.
+        case: Uuid,
+    },
+}
+
+/// Appends an admin event.
+pub fn push_admin_event(conn: &Connection, event: &AdminEvent) -> Result<(), DbError> {
+    let (kind, device, user, case) = match event {
+        AdminEvent::Revoke { device } => ("revoke", Some(device.clone()), None, None),
+        AdminEvent::Assign { user, case } => {
+            ("assign", None, Some(user.clone()), Some(case.to_string()))
+        }
+        AdminEvent::Unassign { user, case } => {
+            ("unassign", None, Some(user.clone()), Some(case.to_string()))
+        }
+    };
+    conn.execute(
+        "INSERT INTO admin_events (kind, device_id, user_id, case_id) VALUES (?1, ?2, ?3, ?4)",
+        params![kind, device, user, case],
+    )?;
+    Ok(())
+}
+
+/// The newest admin event sequence number.
+pub fn last_admin_event(conn: &Connection) -> Result<i64, DbError> {
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM admin_events", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Admin events after `seq`, with their sequence numbers.
+pub fn admin_events_since(conn: &Connection, seq: i64) -> Result<Vec<(i64, AdminEvent)>, DbError> {
+    let mut stmt = conn.prepare_cached("SELECT seq, kind, device_id, user_id, case_id FROM admin_events WHERE seq > ?1 ORDER BY seq")?;
+    let rows = stmt
+        .query_map(params![seq], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?
+        .filter_map(|r| r.ok())
+        .filter_map(|(seq, kind, device, user, case)| {
+            let case = case.and_then(|c| Uuid::parse_str(&c).ok());
+            let event = match (kind.as_str(), device, user, case) {
+                ("revoke", Some(device), _, _) => AdminEvent::Revoke { device },
+                ("assign", _, Some(user), Some(case)) => AdminEvent::Assign { user, case },
+                ("unassign", _, Some(user), Some(case)) => AdminEvent::Unassign { user, case },
+                _ => return None,
+            };
+            Some((seq, event))
+        })
+        .collect();
+    Ok(rows)
+}

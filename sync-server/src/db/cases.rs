@@ -1,0 +1,201 @@
+//! Documents on the server: the change feed, case access and sync states.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use super::{DbError, User};
+use crate::auth::Role;
+
+/// Whether a document with this id is stored.
+pub fn doc_exists(conn: &Connection, id: Uuid) -> Result<bool, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM doc_feed WHERE doc_id = ?1",
+            params![id.to_string()],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Whether `user` may see case `id`: assigned explicitly (the creator is the
+/// first assignee), or a supervisor of the case's team.
+pub fn may_access(conn: &Connection, user: &User, id: Uuid) -> Result<bool, DbError> {
+    let explicit = conn
+        .query_row(
+            "SELECT 1 FROM case_access WHERE case_id = ?1 AND user_id = ?2",
+            params![id.to_string(), user.id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if explicit {
+        return Ok(true);
+    }
+    if user.role != Role::Supervisor {
+        return Ok(false);
+    }
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM doc_feed WHERE doc_id = ?1 AND team_id = ?2",
+            params![id.to_string(), user.team],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Every case `user` may see, with its change sequence.
+pub fn visible_docs(conn: &Connection, user: &User) -> Result<Vec<(Uuid, i64)>, DbError> {
+    let supervisor = user.role == Role::Supervisor;
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.doc_id, f.seq FROM doc_feed f
+         WHERE f.doc_id IN (SELECT case_id FROM case_access WHERE user_id = ?1)
+            OR (?2 AND f.team_id = ?3)",
+    )?;
+    let rows = stmt
+        .query_map(params![user.id, supervisor, user.team], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .filter_map(|r| r.ok())
+        .filter_map(|(id, seq)| Uuid::parse_str(&id).ok().map(|u| (u, seq)))
+        .collect();
+    Ok(rows)
+}
+
+/// The highest change sequence stored.
+pub fn current_seq(conn: &Connection) -> Result<i64, DbError> {
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM doc_feed", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// What a device must sync and purge, given its cursor and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catchup {
+    /// Visible cases changed since the cursor or not held yet.
+    pub changed: Vec<Uuid>,
+    /// Held cases the device may not (or no longer) see.
+    pub purge: Vec<Uuid>,
+    /// The new cursor.
+    pub cursor: i64,
+}
+
+/// Computes the catch-up list for a hello.
+pub fn catchup(
+    conn: &Connection,
+    user: &User,
+    cursor: i64,
+    held: &[Uuid],
+) -> Result<Catchup, DbError> {
+    let now = current_seq(conn)?;
+    let held: BTreeSet<Uuid> = held.iter().copied().collect();
+    let visible = visible_docs(conn, user)?;
+    let visible_ids: BTreeSet<Uuid> = visible.iter().map(|(id, _)| *id).collect();
+    let mut changed: Vec<(i64, Uuid)> = visible
+        .into_iter()
+        .filter(|(id, seq)| *seq > cursor || !held.contains(id))
+        .map(|(id, seq)| (seq, id))
+        .collect();
+    changed.sort();
+    let purge = held.difference(&visible_ids).copied().collect();
+    Ok(Catchup {
+        changed: changed.into_iter().map(|(_, id)| id).collect(),
+        purge,
+        cursor: now,
+    })
+}
+
+/// Records a stored change to `id`: bumps the global sequence, and for a
+/// new case records its team and creator and makes the creator its first
+/// assignee. Returns the new sequence number.
+pub fn record_change(
+    conn: &Connection,
+    id: Uuid,
+    creator: &User,
+    is_new: bool,
+) -> Result<i64, DbError> {
+    let seq = current_seq(conn)? + 1;
+    if is_new {
+        conn.execute(
+            "INSERT INTO doc_feed (doc_id, seq, team_id, created_by) VALUES (?1, ?2, ?3, ?4)",
+            params![id.to_string(), seq, creator.team, creator.id],
+        )?;
+        conn.execute(
+            "INSERT OR IGNORE INTO case_access (case_id, user_id) VALUES (?1, ?2)",
+            params![id.to_string(), creator.id],
+        )?;
+    } else {
+        conn.execute(
+            "UPDATE doc_feed SET seq = ?2 WHERE doc_id = ?1",
+            params![id.to_string(), seq],
+        )?;
+    }
+    Ok(seq)
+}
+
+/// Gives `user` access to case `id`.
+pub fn assign(conn: &Connection, id: Uuid, user: &str) -> Result<bool, DbError> {
+    if !doc_exists(conn, id)? {
+        return Err(DbError::NotFound(format!("dossier {id} bestaat niet")));
+    }
+    super::require_user(conn, user)?;
+    Ok(conn.execute(
+        "INSERT OR IGNORE INTO case_access (case_id, user_id) VALUES (?1, ?2)",
+        params![id.to_string(), user],
+    )? > 0)
+}
+
+/// Takes case `id` away from `user`.
+pub fn unassign(conn: &Connection, id: Uuid, user: &str) -> Result<bool, DbError> {
+    super::require_user(conn, user)?;
+    Ok(conn.execute(
+        "DELETE FROM case_access WHERE case_id = ?1 AND user_id = ?2",
+        params![id.to_string(), user],
+    )? > 0)
+}
+
+/// The users assigned to a case, explicitly.
+pub fn assignees(conn: &Connection, id: Uuid) -> Result<Vec<String>, DbError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT user_id FROM case_access WHERE case_id = ?1 ORDER BY user_id")?;
+    let rows = stmt
+        .query_map(params![id.to_string()], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The persisted sync state (encoded shared heads) of a device for a case.
+pub fn sync_state(conn: &Connection, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT state FROM sync_states WHERE device_id = ?1 AND doc_id = ?2",
+            params![device, id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Persists the sync state of a device for a case.
+pub fn save_sync_state(
+    conn: &Connection,
+    device: &str,
+    id: Uuid,
+    state: &[u8],
+) -> Result<(), DbError> {
+    conn.execute(
+        "INSERT INTO sync_states (device_id, doc_id, state) VALUES (?1, ?2, ?3)
+         ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
+        params![device, id.to_string(), state],
+    )?;
+    Ok(())
+}
+
+/// Number of stored cases.
+pub fn doc_count(conn: &Connection) -> Result<i64, DbError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM doc_feed", [], |r| r.get(0))?)
+}

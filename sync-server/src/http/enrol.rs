@@ -1,0 +1,103 @@
+//! `POST /v1/enrol`: trade a one-time code for a device token.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use brug_shared::protocol::enrol::{EnrolRequest, EnrolResponse};
+use uuid::Uuid;
+
+use super::AppState;
+use crate::auth::{self, error_response};
+use crate::db::{self, CodeRefusal};
+use crate::metrics::Metrics;
+
+pub(super) async fn enrol(
+    State(state): State<AppState>,
+    body: Result<Json<EnrolRequest>, JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        state.metrics.error("bad-request");
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Het verzoek is onvolledig: stuur een code en een toestelnaam.",
+        );
+    };
+    let name = req.device_name.trim().chars().take(80).collect::<String>();
+    if name.is_empty() || req.code.len() > 64 {
+        state.metrics.error("bad-request");
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Geef het toestel een naam en een geldige code.",
+        );
+    }
+    let hash = auth::code_hash(&req.code);
+    let outcome = state
+        .db
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            let user = match db::take_enrol_code(&tx, &hash, db::now_ms())? {
+                Ok(user) => user,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            let user = db::require_user(&tx, &user)?;
+            let device_id = Uuid::now_v7().to_string();
+            let (token, token_hash) = auth::new_token();
+            db::add_device(&tx, &device_id, &user.id, &name, &token_hash)?;
+            db::audit(
+                &tx,
+                Some(&user.id),
+                Some(&device_id),
+                "enrol",
+                &[],
+                &format!("device '{name}' enrolled"),
+            )?;
+            tx.commit()?;
+            Ok(Ok(EnrolResponse {
+                device_id,
+                token,
+                user: user.id,
+                user_name: user.name,
+                role: user.role.code().into(),
+                team: user.team,
+            }))
+        })
+        .await;
+    match outcome {
+        Ok(Ok(resp)) => {
+            Metrics::add(&state.metrics.enrolments, 1);
+            tracing::info!(device = %resp.device_id, user = %resp.user, "device enrolled");
+            Json(resp).into_response()
+        }
+        Ok(Err(refusal)) => {
+            state.metrics.error("enrol-refused");
+            let (code, message) = match refusal {
+                CodeRefusal::Unknown => (
+                    "code-unknown",
+                    "Deze inschrijvingscode is onbekend. Vraag een nieuwe code.",
+                ),
+                CodeRefusal::Used => (
+                    "code-used",
+                    "Deze inschrijvingscode werd al gebruikt. Vraag een nieuwe code.",
+                ),
+                CodeRefusal::Expired => (
+                    "code-expired",
+                    "Deze inschrijvingscode is vervallen (15 minuten geldig). Vraag een nieuwe code.",
+                ),
+            };
+            error_response(StatusCode::FORBIDDEN, code, message)
+        }
+        Err(e) => {
+            state.metrics.error("internal");
+            tracing::error!(error = %e, "enrolment failed");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Inschrijven lukte niet door een fout op de server.",
+            )
+        }
+    }
+}

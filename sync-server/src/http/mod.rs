@@ -1,0 +1,59 @@
+//! Routes: `/healthz`, `/metrics`, `POST /v1/enrol`, `/v1/sync` (WebSocket).
+//! Every route has a request body limit.
+
+mod enrol;
+mod sync;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use brug_shared::protocol::limits::MAX_REQUEST_BODY_BYTES;
+
+use crate::db::{self, Db};
+use crate::docs::DocCache;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Live push and the session registry.
+    pub hub: Arc<Hub>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Shared in-memory replicas of case documents.
+    pub docs: Arc<DocCache>,
+    /// Tells sessions the server is shutting down.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+/// The router with every route.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/v1/enrol", post(enrol::enrol))
+        .route("/v1/sync", get(sync::upgrade))
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let documents = state.db.run(|conn| db::doc_count(conn)).await.unwrap_or(-1);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.metrics.render(documents),
+    )
+}

@@ -1,0 +1,247 @@
+//! `/v1/sync`: the WebSocket that carries one device's sync session.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::Response;
+use brug_shared::protocol::limits::{HELLO_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, MAX_FRAME_BYTES};
+use brug_shared::protocol::{self, ClientFrame, ErrorCode, FrameError, ServerFrame};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::AppState;
+use crate::auth::{DeviceAuth, error_response};
+use crate::db::{self, AdminEvent};
+use crate::hub::{HubEvent, SessionGuard};
+use crate::session::{self, Outcome, Session};
+
+pub(super) async fn upgrade(
+    State(state): State<AppState>,
+    auth: DeviceAuth,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Some(guard) = state.hub.open_session(&auth.device.id) else {
+        state.metrics.error("busy");
+        return error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            "busy",
+            ErrorCode::Busy.message_nl(),
+        );
+    };
+    // Frames up to twice the limit are read and answered with a clear
+    // error; anything larger is cut off by the WebSocket layer itself.
+    ws.max_message_size(2 * MAX_FRAME_BYTES)
+        .max_frame_size(2 * MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| run(socket, state, auth, guard))
+}
+
+fn frame(f: &ServerFrame) -> Message {
+    Message::Binary(protocol::encode(f).into())
+}
+
+fn fatal(code: ErrorCode) -> ServerFrame {
+    ServerFrame::Error {
+        code,
+        message: code.message_nl().into(),
+    }
+}
+
+async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: SessionGuard) {
+    session::session_started(&state.metrics);
+    let session = Arc::new(Mutex::new(Session::new(
+        guard.id,
+        auth.device.clone(),
+        auth.user.clone(),
+    )));
+    tracing::info!(session = guard.id, device = %auth.device.id, user = %auth.user.id, "sync session opened");
+    let mut events = state.hub.subscribe();
+    let mut shutdown = state.shutdown.clone();
+    let (mut sink, mut stream) = socket.split();
+    let hello_deadline = tokio::time::Instant::now() + Duration::from_secs(HELLO_TIMEOUT_SECS);
+
+    loop {
+        let greeted = lock(&session).greeted();
+        let wait = if greeted {
+            Duration::from_secs(IDLE_TIMEOUT_SECS)
+        } else {
+            hello_deadline.saturating_duration_since(tokio::time::Instant::now())
+        };
+        tokio::select! {
+            incoming = tokio::time::timeout(wait, stream.next()) => {
+                let message = match incoming {
+                    Err(_) => {
+                        state.metrics.error("timeout");
+                        let _ = sink.send(frame(&fatal(ErrorCode::Timeout))).await;
+                        break;
+                    }
+                    Ok(None) | Ok(Some(Err(_))) => break,
+                    Ok(Some(Ok(m))) => m,
+                };
+                let bytes = match message {
+                    Message::Binary(b) => b,
+                    Message::Close(_) => break,
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                    Message::Text(_) => {
+                        state.metrics.error("bad-frame");
+                        let _ = sink.send(frame(&fatal(ErrorCode::BadFrame))).await;
+                        break;
+                    }
+                };
+                let (outcome, stored) = handle_frame(&state, &session, bytes.to_vec()).await;
+                if let Some(doc) = stored {
+                    state.hub.publish(HubEvent::DocChanged { doc, origin: guard.id });
+                }
+                match outcome {
+                    Outcome::Reply(f) => {
+                        if sink.send(frame(&f)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Outcome::Close(f) => {
+                        let _ = sink.send(frame(&f)).await;
+                        break;
+                    }
+                }
+            }
+            event = events.recv() => {
+                let out = match event {
+                    Ok(e) => notice(&state, &session, e).await,
+                    // Missed events: the device reconnects and catches up by cursor.
+                    Err(RecvError::Lagged(_)) => Some(Outcome::Close(fatal(ErrorCode::Internal))),
+                    Err(RecvError::Closed) => None,
+                };
+                match out {
+                    Some(Outcome::Reply(f)) => {
+                        if sink.send(frame(&f)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(Outcome::Close(f)) => {
+                        let _ = sink.send(frame(&f)).await;
+                        break;
+                    }
+                    None => {}
+                }
+            }
+            _ = shutdown.changed() => {
+                let _ = sink.send(Message::Close(None)).await;
+                break;
+            }
+        }
+    }
+
+    let done = Arc::clone(&session);
+    let _ = state
+        .db
+        .run(move |conn| {
+            let s = lock(&done);
+            if s.greeted() { s.audit(conn) } else { Ok(()) }
+        })
+        .await;
+    session::session_ended(&state.metrics);
+    tracing::info!(session = guard.id, "sync session closed");
+    drop(guard);
+}
+
+fn lock(session: &Arc<Mutex<Session>>) -> std::sync::MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Decodes and handles one frame on a blocking thread.
+async fn handle_frame(
+    state: &AppState,
+    session: &Arc<Mutex<Session>>,
+    bytes: Vec<u8>,
+) -> (Outcome, Option<uuid::Uuid>) {
+    let parsed: Result<ClientFrame, FrameError> = protocol::decode(&bytes);
+    let frame = match parsed {
+        Ok(f) => f,
+        Err(FrameError::TooLarge(_)) => {
+            state.metrics.error("frame-too-large");
+            return (Outcome::Close(fatal(ErrorCode::FrameTooLarge)), None);
+        }
+        Err(FrameError::Decode(_)) => {
+            state.metrics.error("bad-frame");
+            return (Outcome::Close(fatal(ErrorCode::BadFrame)), None);
+        }
+    };
+    let session = Arc::clone(session);
+    let docs = Arc::clone(&state.docs);
+    let metrics = Arc::clone(&state.metrics);
+    let result = state
+        .db
+        .run(move |conn| {
+            let mut s = lock(&session);
+            // Revocation takes effect on the very next frame.
+            if db::device_revoked(conn, &s.device.id)? {
+                return Ok((Outcome::Close(ServerFrame::Revoked), None));
+            }
+            match frame {
+                ClientFrame::Hello { v, cursor, held } => {
+                    Ok((s.hello(conn, v, cursor, &held)?, None))
+                }
+                ClientFrame::Sync { doc, create, msg } => {
+                    let (outcome, stored) = s.sync(
+                        conn,
+                        &docs,
+                        &metrics,
+                        doc,
+                        create,
+                        msg.as_deref().map(|b| b.as_ref()),
+                    )?;
+                    Ok((outcome, stored.map(|st| st.doc)))
+                }
+            }
+        })
+        .await;
+    match result {
+        Ok(r) => r,
+        Err(e) => {
+            state.metrics.error("internal");
+            tracing::error!(error = %e, "sync frame failed");
+            (Outcome::Close(fatal(ErrorCode::Internal)), None)
+        }
+    }
+}
+
+/// What a hub event means for this session's device, if anything.
+async fn notice(
+    state: &AppState,
+    session: &Arc<Mutex<Session>>,
+    event: HubEvent,
+) -> Option<Outcome> {
+    let (id, device, user, greeted) = {
+        let s = lock(session);
+        (s.id, s.device.id.clone(), s.user.clone(), s.greeted())
+    };
+    match event {
+        HubEvent::Admin(AdminEvent::Revoke { device: d }) if d == device => {
+            Some(Outcome::Close(ServerFrame::Revoked))
+        }
+        _ if !greeted => None,
+        HubEvent::DocChanged { origin, .. } if origin == id => None,
+        HubEvent::DocChanged { doc, .. } => {
+            let visible = state
+                .db
+                .run(move |conn| db::may_access(conn, &user, doc))
+                .await
+                .unwrap_or(false);
+            visible.then(|| Outcome::Reply(ServerFrame::Changed { docs: vec![doc] }))
+        }
+        HubEvent::Admin(AdminEvent::Assign { user: u, case }) if u == user.id => {
+            Some(Outcome::Reply(ServerFrame::Changed { docs: vec![case] }))
+        }
+        HubEvent::Admin(AdminEvent::Unassign { user: u, case }) if u == user.id => {
+            let still = state
+                .db
+                .run(move |conn| db::may_access(conn, &user, case))
+                .await
+                .unwrap_or(false);
+            (!still).then(|| Outcome::Reply(ServerFrame::Purge { docs: vec![case] }))
+        }
+        HubEvent::Admin(_) => None,
+    }
+}

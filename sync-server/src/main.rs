@@ -1,0 +1,424 @@
+//! `brug-sync-server`: serve, seed the demo, manage users, devices and case
+//! access. Exit codes: 0 done, 1 refused (the message says why), 2 usage.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use brug_sync_server::auth::Role;
+use brug_sync_server::db::{self, AdminEvent, Db};
+use brug_sync_server::{Config, TlsSource, demo, qr};
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(
+    name = "brug-sync-server",
+    version,
+    about = "Brug sync server: merges case documents, enrols devices, decides who sees which case."
+)]
+struct Cli {
+    /// Data directory (database, certificate).
+    #[arg(long, global = true, env = "BRUG_DATA", default_value = "./brug-data")]
+    data: PathBuf,
+    /// Machine-readable output.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTPS (self-signed certificate made on first start unless one is given).
+    Serve(ServeArgs),
+    /// Seed demo team, users and cases (idempotent), print an enrolment QR code per demo user, then serve.
+    Demo(ServeArgs),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// Case access.
+    #[command(subcommand)]
+    Case(CaseCmd),
+    /// The last entries of the audit log.
+    Audit {
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// Certificate chain (PEM); with --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Private key (PEM); with --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// The URL devices reach this server at (default https://<listen>).
+    #[arg(long)]
+    public_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user.
+    Add {
+        /// Full name; the user id is made from it ("Ann Peeters" → ann.peeters).
+        #[arg(long)]
+        name: String,
+        /// bridge-worker, housing-adviser, supervisor or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Team (made if new).
+        #[arg(long)]
+        team: String,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand)]
+enum DeviceCmd {
+    /// Make a one-time enrolment code (valid 15 minutes) for a user.
+    Enrol {
+        /// The user id.
+        #[arg(long)]
+        user: String,
+        /// Also write the QR code as a PNG.
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
+    /// List devices.
+    List {
+        /// Only this user's devices.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a device: its token is refused from now on and it wipes itself.
+    Revoke {
+        /// The device id.
+        device: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaseCmd {
+    /// Give a user access to a case.
+    Assign {
+        /// The case id.
+        case: Uuid,
+        /// The user id.
+        #[arg(long)]
+        user: String,
+    },
+    /// Take a case away from a user.
+    Unassign {
+        /// The case id.
+        case: Uuid,
+        /// The user id.
+        #[arg(long)]
+        user: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::from_code(s)
+        .ok_or_else(|| "kies bridge-worker, housing-adviser, supervisor of admin".into())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BRUG_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Fout / error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn tls_source(args: &ServeArgs) -> TlsSource {
+    match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => TlsSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ => TlsSource::SelfSigned,
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn execute(cli: Cli) -> Result<()> {
+    let data = cli.data.clone();
+    match cli.command {
+        Command::Serve(args) => serve(&data, &args),
+        Command::Demo(args) => {
+            let db = Db::open(&data)?;
+            let users = demo::seed(&mut db.lock())?;
+            // The codes must carry the URL and certificate this run will use.
+            let public = args
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("https://{}", args.listen));
+            std::fs::write(data.join(brug_sync_server::PUBLIC_URL_FILE), &public)?;
+            let host = url::Url::parse(&public)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned));
+            brug_sync_server::tls::ensure_files(&data, &tls_source(&args), host.as_slice())?;
+            let mut codes = Vec::new();
+            for user in users.iter().filter(|u| u.role != Role::Admin) {
+                let (url, _) = qr::new_enrolment(&db.lock(), &data, &tls_source(&args), &user.id)?;
+                let png = data.join(format!("enrol-{}.png", user.id));
+                qr::png(&url.to_url(), &png)?;
+                codes.push(serde_json::json!({ "user": user.id, "role": user.role, "url": url.to_url(), "png": png }));
+                if !cli.json {
+                    println!(
+                        "\n{} ({}) — inschrijvingscode, 15 minuten geldig:\n{}",
+                        user.name,
+                        user.role.label_nl(),
+                        url.to_url()
+                    );
+                    println!("{}", qr::terminal(&url.to_url())?);
+                    println!("QR-code als afbeelding: {}", png.display());
+                }
+            }
+            if cli.json {
+                print_json(&codes)?;
+            }
+            drop(db);
+            serve(&data, &args)
+        }
+        Command::User(cmd) => {
+            let db = Db::open(&data)?;
+            let conn = db.lock();
+            match cmd {
+                UserCmd::Add { name, role, team } => {
+                    let user = db::add_user(&conn, &name, role, &team)?;
+                    db::audit(
+                        &conn,
+                        None,
+                        None,
+                        "user-add",
+                        &[],
+                        &format!(
+                            "user {} ({}) added to team {}",
+                            user.id,
+                            role.code(),
+                            user.team
+                        ),
+                    )?;
+                    if cli.json {
+                        print_json(&user)
+                    } else {
+                        println!(
+                            "Gebruiker {} toegevoegd ({}, team {}).",
+                            user.id,
+                            role.label_nl(),
+                            user.team
+                        );
+                        Ok(())
+                    }
+                }
+                UserCmd::List => {
+                    let users = db::users(&conn)?;
+                    if cli.json {
+                        print_json(&users)
+                    } else {
+                        for u in users {
+                            println!(
+                                "{:<28} {:<24} {:<16} {}",
+                                u.id,
+                                u.name,
+                                u.role.code(),
+                                u.team
+                            );
+                        }
+                        Ok(())
+                    }
+                }
+            }
+        }
+        Command::Device(cmd) => device(&data, cli.json, cmd),
+        Command::Case(cmd) => {
+            let db = Db::open(&data)?;
+            let conn = db.lock();
+            let (case, user, assign) = match cmd {
+                CaseCmd::Assign { case, user } => (case, user, true),
+                CaseCmd::Unassign { case, user } => (case, user, false),
+            };
+            let changed = if assign {
+                db::assign(&conn, case, &user)?
+            } else {
+                db::unassign(&conn, case, &user)?
+            };
+            let event = if assign {
+                AdminEvent::Assign {
+                    user: user.clone(),
+                    case,
+                }
+            } else {
+                AdminEvent::Unassign {
+                    user: user.clone(),
+                    case,
+                }
+            };
+            db::push_admin_event(&conn, &event)?;
+            db::audit(
+                &conn,
+                Some(&user),
+                None,
+                if assign { "assign" } else { "unassign" },
+                &[case],
+                "",
+            )?;
+            if cli.json {
+                print_json(
+                    &serde_json::json!({ "case": case, "user": user, "assigned": assign, "changed": changed }),
+                )
+            } else {
+                let verb = if assign {
+                    "toegewezen aan"
+                } else {
+                    "weggenomen bij"
+                };
+                println!(
+                    "Dossier {case} {verb} {user}{}.",
+                    if changed { "" } else { " (was al zo)" }
+                );
+                Ok(())
+            }
+        }
+        Command::Audit { limit } => {
+            let db = Db::open(&data)?;
+            let entries = db::audit_tail(&db.lock(), limit)?;
+            if cli.json {
+                print_json(&entries)
+            } else {
+                for e in entries {
+                    let at = chrono::DateTime::from_timestamp_millis(e.at)
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_default();
+                    println!(
+                        "{at} {:<14} user={} device={} cases={} {}",
+                        e.action,
+                        e.user.unwrap_or_default(),
+                        e.device.unwrap_or_default(),
+                        e.cases,
+                        e.detail
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
+    let db = Db::open(data)?;
+    let conn = db.lock();
+    match cmd {
+        DeviceCmd::Enrol { user, png } => {
+            let (url, expires) = qr::new_enrolment(&conn, data, &TlsSource::SelfSigned, &user)?;
+            let text = url.to_url();
+            if let Some(path) = &png {
+                qr::png(&text, path)?;
+            }
+            if json {
+                print_json(
+                    &serde_json::json!({ "user": user, "url": text, "expires_at": expires, "png": png }),
+                )
+            } else {
+                println!(
+                    "Inschrijvingscode voor {user}, 15 minuten geldig:\n{text}\n{}",
+                    qr::terminal(&text)?
+                );
+                if let Some(path) = png {
+                    println!("QR-code als afbeelding: {}", path.display());
+                }
+                Ok(())
+            }
+        }
+        DeviceCmd::List { user } => {
+            let devices = db::devices(&conn, user.as_deref())?;
+            if json {
+                print_json(&devices)
+            } else {
+                for d in devices {
+                    let state = if d.revoked_at.is_some() {
+                        "ingetrokken"
+                    } else {
+                        "actief"
+                    };
+                    println!("{}  {:<24} {:<24} {state}", d.id, d.user, d.name);
+                }
+                Ok(())
+            }
+        }
+        DeviceCmd::Revoke { device } => {
+            let user = db::revoke_device(&conn, &device)?
+                .with_context(|| format!("toestel {device} bestaat niet (zie: device list)"))?;
+            db::push_admin_event(
+                &conn,
+                &AdminEvent::Revoke {
+                    device: device.clone(),
+                },
+            )?;
+            db::audit(
+                &conn,
+                Some(&user),
+                Some(&device),
+                "revoke",
+                &[],
+                "device revoked",
+            )?;
+            if json {
+                print_json(&serde_json::json!({ "device": device, "revoked": true }))
+            } else {
+                println!("Toestel {device} ingetrokken.");
+                Ok(())
+            }
+        }
+    }
+}
+
+fn serve(data: &Path, args: &ServeArgs) -> Result<()> {
+    let mut config = Config::new(data);
+    config.tls = tls_source(args);
+    config.public_url = args.public_url.clone();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("kan niet luisteren op {}", args.listen))?;
+        let fp = brug_sync_server::tls::current_fingerprint(data, &config.tls)?;
+        eprintln!(
+            "brug-sync-server luistert op https://{} (certificaat SHA-256 {fp})",
+            args.listen
+        );
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        brug_sync_server::run(config, listener, shutdown).await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,342 @@
+//! One device's sync session: the protocol of `brug_shared::protocol`, frame
+//! by frame. Runs on blocking threads (SQLite, automerge); the WebSocket
+//! plumbing lives in `http::sync`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::Ordering;
+
+use automerge::sync;
+use brug_shared::casedoc::CaseDoc;
+use brug_shared::protocol::ByteBuf;
+use brug_shared::protocol::limits::{MAX_DOCS_PER_SESSION, MAX_HELD_DOCS, MAX_OPS_PER_BATCH};
+use brug_shared::protocol::{
+    ErrorCode, InspectError, PROTOCOL_VERSION, ServerFrame, inspect_sync_message,
+};
+use brug_shared::store;
+use rusqlite::Connection;
+use uuid::Uuid;
+
+use crate::db::{self, Device, User};
+use crate::docs::DocCache;
+use crate::metrics::Metrics;
+
+/// Sync state of one case within a session.
+struct DocSession {
+    /// Decoded once from the persisted shared heads, then kept live.
+    state: sync::State,
+    /// A case the device is creating, until its first changes are stored.
+    pending: Option<CaseDoc>,
+    /// Counted in the metrics already.
+    counted: bool,
+}
+
+/// What a frame leads to.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Send this frame and go on.
+    Reply(ServerFrame),
+    /// Send this frame, then close the session.
+    Close(ServerFrame),
+}
+
+/// The state of one session.
+pub struct Session {
+    /// Unique per server process, to skip notifying the session that made a change.
+    pub id: u64,
+    /// The device.
+    pub device: Device,
+    /// Its user.
+    pub user: User,
+    greeted: bool,
+    docs: HashMap<Uuid, DocSession>,
+    /// Cases this session stored changes to, for the audit log.
+    pub written: BTreeSet<Uuid>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("device", &self.device.id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn error(code: ErrorCode) -> ServerFrame {
+    ServerFrame::Error {
+        code,
+        message: code.message_nl().into(),
+    }
+}
+
+fn doc_error(doc: Uuid, code: ErrorCode) -> ServerFrame {
+    ServerFrame::DocError {
+        doc,
+        code,
+        message: code.message_nl().into(),
+    }
+}
+
+/// What a committed sync frame stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    /// The case.
+    pub doc: Uuid,
+}
+
+impl Session {
+    /// A session for an authenticated device.
+    pub fn new(id: u64, device: Device, user: User) -> Self {
+        Self {
+            id,
+            device,
+            user,
+            greeted: false,
+            docs: HashMap::new(),
+            written: BTreeSet::new(),
+        }
+    }
+
+    /// Whether hello was answered.
+    pub fn greeted(&self) -> bool {
+        self.greeted
+    }
+
+    /// Cases synced in this session.
+    pub fn synced(&self) -> Vec<Uuid> {
+        self.docs.keys().copied().collect()
+    }
+
+    /// Answers hello: what to sync, what to purge, the new cursor.
+    pub fn hello(
+        &mut self,
+        conn: &Connection,
+        v: u32,
+        cursor: u64,
+        held: &[Uuid],
+    ) -> Result<Outcome, db::DbError> {
+        if v != PROTOCOL_VERSION {
+            return Ok(Outcome::Close(error(ErrorCode::ProtocolVersion)));
+        }
+        if self.greeted {
+            return Ok(Outcome::Close(error(ErrorCode::BadFrame)));
+        }
+        if held.len() > MAX_HELD_DOCS {
+            return Ok(Outcome::Close(error(ErrorCode::TooManyDocuments)));
+        }
+        let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
+        let c = db::catchup(conn, &self.user, cursor, held)?;
+        db::touch_device(conn, &self.device.id)?;
+        self.greeted = true;
+        Ok(Outcome::Reply(ServerFrame::Welcome {
+            cursor: u64::try_from(c.cursor).unwrap_or(0),
+            changed: c.changed,
+            purge: c.purge,
+            user: self.user.id.clone(),
+        }))
+    }
+
+    /// Handles one sync message for one case and returns the answer, after
+    /// committing whatever it carried. `None` in `stored` when nothing new
+    /// was stored.
+    pub fn sync(
+        &mut self,
+        conn: &mut Connection,
+        cache: &DocCache,
+        metrics: &Metrics,
+        doc_id: Uuid,
+        create: bool,
+        msg: Option<&[u8]>,
+    ) -> Result<(Outcome, Option<Stored>), db::DbError> {
+        if !self.greeted {
+            return Ok((Outcome::Close(error(ErrorCode::BadFrame)), None));
+        }
+        if !self.docs.contains_key(&doc_id) && self.docs.len() >= MAX_DOCS_PER_SESSION {
+            return Ok((
+                Outcome::Reply(doc_error(doc_id, ErrorCode::TooManyDocuments)),
+                None,
+            ));
+        }
+        let exists = db::doc_exists(conn, doc_id)?;
+        let visible = exists && db::may_access(conn, &self.user, doc_id)?;
+        let creating = self.docs.get(&doc_id).is_some_and(|d| d.pending.is_some());
+        // A foreign case and a missing one get the same answer; only a case
+        // the device says it created may be new.
+        if !visible && !creating && (exists || !create) {
+            metrics.error("not-found");
+            return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::NotFound)), None));
+        }
+        if !self.docs.contains_key(&doc_id) {
+            let state = match db::sync_state(conn, &self.device.id, doc_id)? {
+                Some(bytes) => sync::State::decode(&bytes).unwrap_or_else(|_| sync::State::new()),
+                None => sync::State::new(),
+            };
+            let pending = (!exists).then(|| CaseDoc::empty(doc_id));
+            self.docs.insert(
+                doc_id,
+                DocSession {
+                    state,
+                    pending,
+                    counted: false,
+                },
+            );
+        }
+        let Some(session) = self.docs.get_mut(&doc_id) else {
+            return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::Internal)), None));
+        };
+        if !session.counted {
+            session.counted = true;
+            Metrics::add(&metrics.documents_synced, 1);
+        }
+
+        let shared = match &session.pending {
+            Some(_) => None,
+            None => match cache.get(conn, doc_id)? {
+                Some(doc) => Some(doc),
+                None => return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::NotFound)), None)),
+            },
+        };
+        let mut guard = shared
+            .as_ref()
+            .map(|d| d.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut stored = None;
+
+        if let Some(bytes) = msg {
+            Metrics::add(&metrics.bytes_in, bytes.len() as u64);
+            if let Err(e) = inspect_sync_message(bytes) {
+                let code = match e {
+                    InspectError::TooLarge | InspectError::TooManyChunks => ErrorCode::TooLarge,
+                    InspectError::Malformed(_) | InspectError::UnsupportedChunk(_) => {
+                        ErrorCode::BadFrame
+                    }
+                };
+                metrics.error(if code == ErrorCode::TooLarge {
+                    "too-large"
+                } else {
+                    "bad-frame"
+                });
+                tracing::warn!(device = %self.device.id, doc = %doc_id, error = %e, "sync message refused");
+                return Ok((Outcome::Reply(doc_error(doc_id, code)), None));
+            }
+            let doc: &mut CaseDoc = match (&mut guard, &mut session.pending) {
+                (Some(g), _) => g,
+                (None, Some(p)) => p,
+                (None, None) => {
+                    return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::Internal)), None));
+                }
+            };
+            // Try the message on a fork; only a valid result is merged.
+            let mut fork = doc.fork();
+            let mut state = session.state.clone();
+            if fork.receive_sync_message(&mut state, bytes).is_err() {
+                metrics.error("bad-frame");
+                return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::BadFrame)), None));
+            }
+            if fork.heads() != doc.heads() {
+                let added = fork.op_count().saturating_sub(doc.op_count());
+                if added > MAX_OPS_PER_BATCH {
+                    metrics.error("too-large");
+                    return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::TooLarge)), None));
+                }
+                match fork.case() {
+                    Ok(case) if case.id == doc_id => {}
+                    _ => {
+                        metrics.error("invalid");
+                        tracing::warn!(device = %self.device.id, doc = %doc_id, "changes do not make a valid case");
+                        return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::Invalid)), None));
+                    }
+                }
+                let tx = conn.transaction()?;
+                store::save_in(&tx, &mut fork)?;
+                db::record_change(&tx, doc_id, &self.user, !exists)?;
+                db::save_sync_state(&tx, &self.device.id, doc_id, &state.encode())?;
+                tx.commit()?;
+                Metrics::add(&metrics.changes_merged, 1);
+                self.written.insert(doc_id);
+                stored = Some(Stored { doc: doc_id });
+                *doc = fork;
+            }
+            session.state = state;
+        }
+
+        // A case just created moves into the shared cache.
+        if stored.is_some()
+            && let Some(created) = session.pending.take()
+        {
+            let shared = cache.insert(doc_id, created);
+            let mut g = shared.lock().unwrap_or_else(|p| p.into_inner());
+            let reply = g.generate_sync_message(&mut session.state);
+            return Ok((
+                self.answer(conn, metrics, doc_id, msg.is_none(), reply)?,
+                stored,
+            ));
+        }
+        let doc: &mut CaseDoc = match (&mut guard, &mut session.pending) {
+            (Some(g), _) => g,
+            (None, Some(p)) => p,
+            (None, None) => {
+                return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::Internal)), None));
+            }
+        };
+        let reply = doc.generate_sync_message(&mut session.state);
+        drop(guard);
+        Ok((
+            self.answer(conn, metrics, doc_id, msg.is_none(), reply)?,
+            stored,
+        ))
+    }
+
+    fn answer(
+        &mut self,
+        conn: &Connection,
+        metrics: &Metrics,
+        doc_id: Uuid,
+        they_were_done: bool,
+        reply: Option<Vec<u8>>,
+    ) -> Result<Outcome, db::DbError> {
+        if let Some(r) = &reply {
+            Metrics::add(&metrics.bytes_out, r.len() as u64);
+        }
+        // Both sides done: persist where we agree, for the next session.
+        if they_were_done
+            && reply.is_none()
+            && let Some(s) = self.docs.get(&doc_id)
+            && s.pending.is_none()
+        {
+            db::save_sync_state(conn, &self.device.id, doc_id, &s.state.encode())?;
+        }
+        Ok(Outcome::Reply(ServerFrame::Sync {
+            doc: doc_id,
+            msg: reply.map(ByteBuf::from),
+        }))
+    }
+
+    /// Writes the session to the audit log: who, which device, which cases.
+    pub fn audit(&self, conn: &Connection) -> Result<(), db::DbError> {
+        let synced: Vec<Uuid> = self.synced();
+        let written: Vec<Uuid> = self.written.iter().copied().collect();
+        db::audit(
+            conn,
+            Some(&self.user.id),
+            Some(&self.device.id),
+            "sync",
+            &synced,
+            &format!(
+                "{} synced, {} with changes stored",
+                synced.len(),
+                written.len()
+            ),
+        )
+    }
+}
+
+/// Whether `metrics` should count an active session.
+pub fn session_started(metrics: &Metrics) {
+    Metrics::add(&metrics.sessions_total, 1);
+    metrics.sessions_active.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Counts a session's end.
+pub fn session_ended(metrics: &Metrics) {
+    metrics.sessions_active.fetch_sub(1, Ordering::Relaxed);
+}
