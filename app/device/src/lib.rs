@@ -1,8 +1,16 @@
 //! brug-device: the headless core of the Brug field app.
 //!
-//! Planned here (issue "Device core and brug-cli"): the encrypted local
-//! store, enrolment, the sync client, the case index, search, lock and the
-//! offline lease, plus the `brug-cli` binary. Today this crate only links
-//! the shared model so the workspace builds as one.
+//! # Layout
+//!
+//! - [`net`]: TLS pinned to the enrolment code's certificate fingerprint,
+//!   the enrolment request, the sync WebSocket.
+//! - [`sync`]: the sync session from the device's side, over any
+//!   [`sync::SyncStore`].
+//!
+//! Still to come (issue "Device core and brug-cli"): the encrypted local
+//! store, the case index, search, lock, offline lease and `brug-cli`.
+
+pub mod net;
+pub mod sync;
 
 pub use brug_shared as shared;

@@ -160,6 +160,24 @@ fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>, InspectError> {
     Ok(out)
 }
 
+/// Raw DEFLATE data that inflates to `mib` MiB of zeros in about 1 KiB per
+/// MiB: what a decompression bomb looks like. For tests of the bound.
+pub fn zeros_deflated(mib: usize) -> Vec<u8> {
+    // One MiB of zeros, compressed and sync-flushed (byte-aligned, not
+    // final). Repeating it stays valid: every match refers to zeros.
+    let mut piece = Vec::with_capacity(4096);
+    let mut c = flate2::Compress::new(flate2::Compression::best(), false);
+    let zeros = vec![0u8; 1024 * 1024];
+    let _ = c.compress_vec(&zeros, &mut piece, flate2::FlushCompress::Sync);
+    let mut out = Vec::with_capacity(piece.len() * mib + 2);
+    for _ in 0..mib {
+        out.extend_from_slice(&piece);
+    }
+    // A final, empty block with fixed codes ends the stream.
+    out.extend_from_slice(&[0x03, 0x00]);
+    out
+}
+
 /// A cursor over bytes that never reads past the end.
 struct Reader<'a>(&'a [u8]);
 
@@ -229,7 +247,6 @@ mod tests {
     use crate::casedoc::{CaseDoc, Editor};
     use crate::model::{RecordKind, examples};
     use automerge::sync;
-    use std::io::Write;
 
     fn doc() -> CaseDoc {
         let editor = Editor {
@@ -280,14 +297,15 @@ mod tests {
 
     #[test]
     fn a_deflate_bomb_is_refused_before_inflating_it_all() {
-        // 64 MiB of zeros compresses to ~64 KiB.
-        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-        let zeros = vec![0u8; 1024 * 1024];
-        for _ in 0..64 {
-            enc.write_all(&zeros).unwrap();
-        }
-        let bomb = enc.finish().unwrap();
+        let bomb = zeros_deflated(64);
         assert!(bomb.len() < 200_000);
+        // It really is 64 MiB of zeros.
+        let mut inflated = Vec::new();
+        flate2::read::DeflateDecoder::new(&bomb[..])
+            .read_to_end(&mut inflated)
+            .unwrap();
+        assert_eq!(inflated.len(), 64 * 1024 * 1024);
+        assert!(inflated.iter().all(|b| *b == 0));
         let mut chunk = MAGIC.to_vec();
         chunk.extend_from_slice(&[0, 0, 0, 0, 2]);
         let mut len = bomb.len();

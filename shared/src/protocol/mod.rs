@@ -24,7 +24,7 @@ pub mod enrol;
 mod inspect;
 pub mod limits;
 
-pub use inspect::{InspectError, MessageSize, inspect_sync_message};
+pub use inspect::{InspectError, MessageSize, inspect_sync_message, zeros_deflated};
 
 use serde::{Deserialize, Serialize};
 pub use serde_bytes::ByteBuf;

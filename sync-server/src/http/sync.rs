@@ -94,16 +94,8 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                 if let Some(doc) = stored {
                     state.hub.publish(HubEvent::DocChanged { doc, origin: guard.id });
                 }
-                match outcome {
-                    Outcome::Reply(f) => {
-                        if sink.send(frame(&f)).await.is_err() {
-                            break;
-                        }
-                    }
-                    Outcome::Close(f) => {
-                        let _ = sink.send(frame(&f)).await;
-                        break;
-                    }
+                if !deliver(&mut sink, outcome).await {
+                    break;
                 }
             }
             event = events.recv() => {
@@ -113,17 +105,10 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                     Err(RecvError::Lagged(_)) => Some(Outcome::Close(fatal(ErrorCode::Internal))),
                     Err(RecvError::Closed) => None,
                 };
-                match out {
-                    Some(Outcome::Reply(f)) => {
-                        if sink.send(frame(&f)).await.is_err() {
-                            break;
-                        }
-                    }
-                    Some(Outcome::Close(f)) => {
-                        let _ = sink.send(frame(&f)).await;
-                        break;
-                    }
-                    None => {}
+                if let Some(outcome) = out
+                    && !deliver(&mut sink, outcome).await
+                {
+                    break;
                 }
             }
             _ = shutdown.changed() => {
@@ -144,6 +129,20 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
     session::session_ended(&state.metrics);
     tracing::info!(session = guard.id, "sync session closed");
     drop(guard);
+}
+
+/// Sends what an outcome says; `false` when the session must end.
+async fn deliver(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    outcome: Outcome,
+) -> bool {
+    match outcome {
+        Outcome::Reply(f) => sink.send(frame(&f)).await.is_ok(),
+        Outcome::Close(f) => {
+            let _ = sink.send(frame(&f)).await;
+            false
+        }
+    }
 }
 
 fn lock(session: &Arc<Mutex<Session>>) -> std::sync::MutexGuard<'_, Session> {

@@ -1,0 +1,274 @@
+//! The device's network: TLS pinned to the certificate fingerprint from the
+//! enrolment code, the enrolment request, and the sync WebSocket.
+
+mod pin;
+
+pub use pin::client_config;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use brug_shared::protocol::enrol::{EnrolRequest, EnrolResponse, EnrolUrl, ErrorBody};
+use brug_shared::protocol::limits::MAX_FRAME_BYTES;
+use brug_shared::protocol::{self, ClientFrame, ServerFrame};
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use rustls_pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+/// How long to wait for the server to answer anything.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Why talking to the server failed, in words a social worker understands.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// The server address is not usable.
+    #[error("het serveradres klopt niet: {0}")]
+    BadUrl(String),
+    /// No connection (no network, server down).
+    #[error("geen verbinding met de server ({0}); probeer later opnieuw")]
+    Connect(String),
+    /// The server's certificate is not the pinned one.
+    #[error(
+        "de server is niet de server uit de inschrijvingscode (certificaat past niet); verbinding geweigerd"
+    )]
+    FingerprintMismatch,
+    /// The server refused, with its reason.
+    #[error("{message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// Stable code ("code-used", "revoked", ...).
+        code: String,
+        /// The server's words.
+        message: String,
+    },
+    /// The server's answer does not make sense.
+    #[error("onverwacht antwoord van de server: {0}")]
+    Protocol(String),
+    /// The server took too long.
+    #[error("de server antwoordde niet op tijd")]
+    Timeout,
+    /// The connection closed.
+    #[error("de verbinding werd gesloten")]
+    Closed,
+}
+
+impl NetError {
+    /// Whether the server said this device was revoked.
+    pub fn is_revoked(&self) -> bool {
+        matches!(self, Self::Refused { code, .. } if code == "revoked")
+    }
+}
+
+/// Where the server is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Pinned SHA-256 fingerprint of the server certificate (hex).
+    pub fingerprint: String,
+}
+
+impl Endpoint {
+    /// The endpoint of an `https://` base URL with a pinned fingerprint.
+    pub fn new(server: &str, fingerprint: &str) -> Result<Self, NetError> {
+        let url = url::Url::parse(server).map_err(|e| NetError::BadUrl(e.to_string()))?;
+        if url.scheme() != "https" {
+            return Err(NetError::BadUrl("alleen https:// is toegestaan".into()));
+        }
+        let host = url
+            .host_str()
+            .ok_or_else(|| NetError::BadUrl("geen host".into()))?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        Ok(Self {
+            host,
+            port: url.port().unwrap_or(443),
+            fingerprint: fingerprint.to_ascii_lowercase(),
+        })
+    }
+
+    /// Opens a TLS connection that only succeeds if the server presents the
+    /// pinned certificate.
+    pub async fn connect(&self) -> Result<TlsStream<TcpStream>, NetError> {
+        let mismatch = Arc::new(AtomicBool::new(false));
+        let config = client_config(&self.fingerprint, Arc::clone(&mismatch))?;
+        let tcp = tokio::time::timeout(
+            Duration::from_secs(15),
+            TcpStream::connect((self.host.as_str(), self.port)),
+        )
+        .await
+        .map_err(|_| NetError::Timeout)?
+        .map_err(|e| NetError::Connect(e.to_string()))?;
+        let name =
+            ServerName::try_from(self.host.clone()).map_err(|e| NetError::BadUrl(e.to_string()))?;
+        let tls = TlsConnector::from(config).connect(name, tcp).await;
+        match tls {
+            Ok(stream) => Ok(stream),
+            Err(_) if mismatch.load(Ordering::SeqCst) => Err(NetError::FingerprintMismatch),
+            Err(e) => Err(NetError::Connect(e.to_string())),
+        }
+    }
+
+    fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Trades a one-time enrolment code for a device token.
+pub async fn enrol(url: &EnrolUrl, device_name: &str) -> Result<EnrolResponse, NetError> {
+    let endpoint = Endpoint::new(&url.server, &url.fingerprint)?;
+    let body = serde_json::to_vec(&EnrolRequest {
+        code: url.code.clone(),
+        device_name: device_name.into(),
+    })
+    .map_err(|e| NetError::Protocol(e.to_string()))?;
+    let (status, bytes) = post(&endpoint, "/v1/enrol", body).await?;
+    if status == 200 {
+        serde_json::from_slice(&bytes).map_err(|e| NetError::Protocol(e.to_string()))
+    } else {
+        Err(refusal(status, &bytes))
+    }
+}
+
+fn refusal(status: u16, body: &[u8]) -> NetError {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(e) => NetError::Refused {
+            status,
+            code: e.code,
+            message: e.message,
+        },
+        Err(_) => NetError::Refused {
+            status,
+            code: "http".into(),
+            message: format!("de server weigerde (HTTP {status})"),
+        },
+    }
+}
+
+/// A plain HTTP/1.1 POST of JSON over the pinned TLS connection.
+async fn post(endpoint: &Endpoint, path: &str, body: Vec<u8>) -> Result<(u16, Bytes), NetError> {
+    let tls = endpoint.connect().await?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+            .await
+            .map_err(|e| NetError::Connect(e.to_string()))?;
+    tokio::spawn(conn);
+    let request = hyper::Request::post(path)
+        .header(hyper::header::HOST, endpoint.authority())
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| NetError::Protocol(e.to_string()))?;
+    let response = tokio::time::timeout(ANSWER_TIMEOUT, sender.send_request(request))
+        .await
+        .map_err(|_| NetError::Timeout)?
+        .map_err(|e| NetError::Connect(e.to_string()))?;
+    let status = response.status().as_u16();
+    let bytes = Limited::new(response.into_body(), 1024 * 1024)
+        .collect()
+        .await
+        .map_err(|e| NetError::Protocol(e.to_string()))?
+        .to_bytes();
+    Ok((status, bytes))
+}
+
+/// An open sync session.
+#[derive(Debug)]
+pub struct SyncConnection {
+    ws: WebSocketStream<TlsStream<TcpStream>>,
+    /// Bytes received so far.
+    pub bytes_in: u64,
+    /// Bytes sent so far.
+    pub bytes_out: u64,
+}
+
+impl SyncConnection {
+    /// Opens `/v1/sync` with the device token.
+    pub async fn open(endpoint: &Endpoint, token: &str) -> Result<Self, NetError> {
+        let tls = endpoint.connect().await?;
+        let mut request = format!("wss://{}/v1/sync", endpoint.authority())
+            .into_client_request()
+            .map_err(|e| NetError::BadUrl(e.to_string()))?;
+        let auth = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| NetError::Protocol("token is geen geldige header".into()))?;
+        request.headers_mut().insert("Authorization", auth);
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(2 * MAX_FRAME_BYTES))
+            .max_frame_size(Some(2 * MAX_FRAME_BYTES));
+        match tokio_tungstenite::client_async_with_config(request, tls, Some(config)).await {
+            Ok((ws, _)) => Ok(Self {
+                ws,
+                bytes_in: 0,
+                bytes_out: 0,
+            }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+                let status = resp.status().as_u16();
+                let body = resp.body().clone().unwrap_or_default();
+                Err(refusal(status, &body))
+            }
+            Err(e) => Err(NetError::Connect(e.to_string())),
+        }
+    }
+
+    /// Sends one frame.
+    pub async fn send(&mut self, frame: &ClientFrame) -> Result<(), NetError> {
+        self.send_raw(protocol::encode(frame)).await
+    }
+
+    /// Sends raw bytes as one frame (tests send malformed ones).
+    pub async fn send_raw(&mut self, bytes: Vec<u8>) -> Result<(), NetError> {
+        self.bytes_out += bytes.len() as u64;
+        self.ws
+            .send(Message::Binary(bytes.into()))
+            .await
+            .map_err(|_| NetError::Closed)
+    }
+
+    /// Waits for the next frame (up to `wait`).
+    pub async fn recv_within(&mut self, wait: Duration) -> Result<ServerFrame, NetError> {
+        loop {
+            let next = tokio::time::timeout(wait, self.ws.next())
+                .await
+                .map_err(|_| NetError::Timeout)?;
+            match next {
+                Some(Ok(Message::Binary(bytes))) => {
+                    self.bytes_in += bytes.len() as u64;
+                    return protocol::decode(&bytes).map_err(|e| NetError::Protocol(e.to_string()));
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
+                Some(Ok(Message::Text(_))) => {
+                    return Err(NetError::Protocol("tekstbericht".into()));
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(NetError::Closed),
+            }
+        }
+    }
+
+    /// Waits for the next frame.
+    pub async fn recv(&mut self) -> Result<ServerFrame, NetError> {
+        self.recv_within(ANSWER_TIMEOUT).await
+    }
+
+    /// Closes the session politely.
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}

@@ -1,0 +1,327 @@
+//! The sync session from the device's side (DESIGN.md, Sync): hello, the
+//! server's catch-up list, then automerge sync for every case either side
+//! changed, pipelined, until neither has anything to send.
+//!
+//! The session is storage-agnostic: it talks to a [`SyncStore`]. The
+//! encrypted device store implements it; [`MemoryStore`] does too, for
+//! tests and benchmarks.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use automerge::sync;
+use brug_shared::casedoc::CaseDoc;
+use brug_shared::protocol::{ByteBuf, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
+use uuid::Uuid;
+
+use crate::net::{NetError, SyncConnection};
+
+/// Cases in flight at once.
+pub const WINDOW: usize = 32;
+
+/// What the sync session needs from local storage.
+pub trait SyncStore {
+    /// The cursor from the last completed session.
+    fn cursor(&self) -> u64;
+    /// Stores the cursor once a session completed.
+    fn set_cursor(&mut self, cursor: u64);
+    /// Ids of every case held locally.
+    fn held(&self) -> Vec<Uuid>;
+    /// Cases with local changes the server has not acknowledged.
+    fn pending(&self) -> Vec<Uuid>;
+    /// Whether this case was created here and never acknowledged.
+    fn is_new(&self, id: Uuid) -> bool;
+    /// Loads a case, if held.
+    fn load(&mut self, id: Uuid) -> Option<CaseDoc>;
+    /// The persisted sync state (shared heads) for a case.
+    fn sync_state(&self, id: Uuid) -> Option<Vec<u8>>;
+    /// Persists a case and its sync state after a message was applied.
+    fn save(&mut self, id: Uuid, doc: &mut CaseDoc, state: &sync::State) -> Result<(), String>;
+    /// Marks a case as fully in sync with the server (nothing pending).
+    fn synced(&mut self, id: Uuid);
+    /// Removes a case the server says this device may not hold.
+    fn purge(&mut self, id: Uuid);
+}
+
+/// Progress of a session, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Cases done.
+    pub done: usize,
+    /// Cases to do (grows when the server announces changes).
+    pub total: usize,
+    /// Bytes received.
+    pub bytes_in: u64,
+    /// Bytes sent.
+    pub bytes_out: u64,
+}
+
+/// What a session did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Report {
+    /// Cases brought in sync.
+    pub synced: Vec<Uuid>,
+    /// Cases purged on the server's word.
+    pub purged: Vec<Uuid>,
+    /// Cases the server refused, with its code.
+    pub refused: Vec<(Uuid, ErrorCode)>,
+    /// The cursor stored at the end.
+    pub cursor: u64,
+}
+
+/// Why a session stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The network or server failed.
+    #[error("{0}")]
+    Net(#[from] NetError),
+    /// The server revoked this device: wipe.
+    #[error("dit toestel werd ingetrokken; de gegevens worden gewist")]
+    Revoked,
+    /// The server ended the session with an error.
+    #[error("{message}")]
+    Server {
+        /// The code.
+        code: ErrorCode,
+        /// The server's words.
+        message: String,
+    },
+    /// Saving locally failed.
+    #[error("lokaal bewaren mislukte: {0}")]
+    Store(String),
+}
+
+struct InFlight {
+    doc: CaseDoc,
+    state: sync::State,
+    create: bool,
+}
+
+fn start(store: &mut dyn SyncStore, id: Uuid) -> InFlight {
+    let doc = store.load(id).unwrap_or_else(|| CaseDoc::empty(id));
+    let state = store
+        .sync_state(id)
+        .and_then(|b| sync::State::decode(&b).ok())
+        .unwrap_or_default();
+    InFlight {
+        doc,
+        state,
+        create: store.is_new(id),
+    }
+}
+
+/// Runs one session on an open connection: catch up, push what is
+/// pending, and store the new cursor when everything is in sync.
+pub async fn run_session(
+    conn: &mut SyncConnection,
+    store: &mut dyn SyncStore,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, SyncError> {
+    // A case made here and never acknowledged is not held *from the server*:
+    // listing it would get it purged as unknown.
+    let held: Vec<Uuid> = store
+        .held()
+        .into_iter()
+        .filter(|id| !store.is_new(*id))
+        .collect();
+    conn.send(&ClientFrame::Hello {
+        v: PROTOCOL_VERSION,
+        cursor: store.cursor(),
+        held,
+    })
+    .await?;
+    let (cursor, changed, purge) = match conn.recv().await? {
+        ServerFrame::Welcome {
+            cursor,
+            changed,
+            purge,
+            ..
+        } => (cursor, changed, purge),
+        other => return Err(server_end(other)),
+    };
+    let mut report = Report {
+        cursor,
+        ..Report::default()
+    };
+    for id in purge {
+        if !store.is_new(id) {
+            store.purge(id);
+            report.purged.push(id);
+        }
+    }
+    let mut queue: VecDeque<Uuid> = VecDeque::new();
+    let mut queued: BTreeSet<Uuid> = BTreeSet::new();
+    for id in store.pending().into_iter().chain(changed) {
+        if queued.insert(id) {
+            queue.push_back(id);
+        }
+    }
+    let mut flight: HashMap<Uuid, InFlight> = HashMap::new();
+    let mut p = Progress {
+        total: queue.len(),
+        ..Progress::default()
+    };
+    progress(p);
+
+    while !queue.is_empty() || !flight.is_empty() {
+        while flight.len() < WINDOW {
+            let Some(id) = queue.pop_front() else { break };
+            let mut run = start(store, id);
+            let msg = run.doc.generate_sync_message(&mut run.state);
+            conn.send(&ClientFrame::Sync {
+                doc: id,
+                create: run.create,
+                msg: msg.map(ByteBuf::from),
+            })
+            .await?;
+            flight.insert(id, run);
+        }
+        match conn.recv().await? {
+            ServerFrame::Sync { doc: id, msg } => {
+                let Some(run) = flight.get_mut(&id) else {
+                    continue;
+                };
+                if let Some(m) = &msg {
+                    run.doc
+                        .receive_sync_message(&mut run.state, m)
+                        .map_err(|e| SyncError::Server {
+                            code: ErrorCode::BadFrame,
+                            message: e.to_string(),
+                        })?;
+                }
+                store
+                    .save(id, &mut run.doc, &run.state)
+                    .map_err(SyncError::Store)?;
+                let next = run.doc.generate_sync_message(&mut run.state);
+                if next.is_none() && msg.is_none() {
+                    // The server answered after committing, and has nothing
+                    // more: everything we hold is durable there.
+                    store.synced(id);
+                    flight.remove(&id);
+                    report.synced.push(id);
+                    p.done += 1;
+                } else {
+                    let create = run.create;
+                    conn.send(&ClientFrame::Sync {
+                        doc: id,
+                        create,
+                        msg: next.map(ByteBuf::from),
+                    })
+                    .await?;
+                }
+            }
+            ServerFrame::DocError { doc, code, .. } => {
+                flight.remove(&doc);
+                report.refused.push((doc, code));
+                p.done += 1;
+            }
+            ServerFrame::Changed { docs } => {
+                for id in docs {
+                    if !flight.contains_key(&id) && queued.insert(id) {
+                        queue.push_back(id);
+                        p.total += 1;
+                    }
+                }
+            }
+            ServerFrame::Purge { docs } => {
+                let docs: Vec<Uuid> = docs.into_iter().filter(|id| !store.is_new(*id)).collect();
+                for id in docs {
+                    flight.remove(&id);
+                    store.purge(id);
+                    report.purged.push(id);
+                }
+            }
+            other => return Err(server_end(other)),
+        }
+        p.bytes_in = conn.bytes_in;
+        p.bytes_out = conn.bytes_out;
+        progress(p);
+    }
+    store.set_cursor(cursor);
+    Ok(report)
+}
+
+fn server_end(frame: ServerFrame) -> SyncError {
+    match frame {
+        ServerFrame::Revoked => SyncError::Revoked,
+        ServerFrame::Error { code, message } => SyncError::Server { code, message },
+        other => SyncError::Server {
+            code: ErrorCode::BadFrame,
+            message: format!("onverwacht bericht: {other:?}"),
+        },
+    }
+}
+
+/// Cases in memory: a [`SyncStore`] for tests and benchmarks.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    /// Saved documents (bytes, as a device would keep them).
+    pub docs: BTreeMap<Uuid, Vec<u8>>,
+    states: BTreeMap<Uuid, Vec<u8>>,
+    pending: BTreeSet<Uuid>,
+    new: BTreeSet<Uuid>,
+    cursor: u64,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores a case edited locally: pending until synced; `created` when
+    /// it was made here.
+    pub fn put(&mut self, doc: &mut CaseDoc, created: bool) {
+        self.docs.insert(doc.id(), doc.save());
+        self.pending.insert(doc.id());
+        if created {
+            self.new.insert(doc.id());
+        }
+    }
+
+    /// A case, loaded.
+    pub fn get(&self, id: Uuid) -> Option<CaseDoc> {
+        self.docs.get(&id).and_then(|b| CaseDoc::load(b, &[]).ok())
+    }
+}
+
+impl SyncStore for MemoryStore {
+    fn cursor(&self) -> u64 {
+        self.cursor
+    }
+    fn set_cursor(&mut self, cursor: u64) {
+        self.cursor = cursor;
+    }
+    fn held(&self) -> Vec<Uuid> {
+        self.docs.keys().copied().collect()
+    }
+    fn pending(&self) -> Vec<Uuid> {
+        self.pending.iter().copied().collect()
+    }
+    fn is_new(&self, id: Uuid) -> bool {
+        self.new.contains(&id)
+    }
+    fn load(&mut self, id: Uuid) -> Option<CaseDoc> {
+        self.get(id)
+    }
+    fn sync_state(&self, id: Uuid) -> Option<Vec<u8>> {
+        self.states.get(&id).cloned()
+    }
+    fn save(&mut self, id: Uuid, doc: &mut CaseDoc, state: &sync::State) -> Result<(), String> {
+        // A replica that is still empty (the first exchange) is not a case yet.
+        if doc.change_count() > 0 {
+            self.docs.insert(id, doc.save());
+        }
+        self.states.insert(id, state.encode());
+        Ok(())
+    }
+    fn synced(&mut self, id: Uuid) {
+        self.pending.remove(&id);
+        self.new.remove(&id);
+    }
+    fn purge(&mut self, id: Uuid) {
+        self.docs.remove(&id);
+        self.states.remove(&id);
+        self.pending.remove(&id);
+        self.new.remove(&id);
+    }
+}

@@ -1,0 +1,225 @@
+//! Test helpers: a real server on port 0 with real TLS and its own data
+//! directory, and devices enrolled through the real enrolment route.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use brug_device::net::{self, Endpoint, SyncConnection};
+use brug_device::sync::{MemoryStore, Report, SyncError, run_session};
+use brug_shared::casedoc::{CaseDoc, Editor};
+use brug_shared::model::examples;
+use brug_shared::protocol::enrol::EnrolUrl;
+use brug_sync_server::auth::Role;
+use brug_sync_server::db::{self, Db};
+use brug_sync_server::{Config, TlsSource, qr};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    pub fingerprint: String,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir).await
+    }
+
+    /// Starts (again) on the data in `dir`.
+    pub async fn start_in(dir: tempfile::TempDir) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Make the certificate first, so the fingerprint read here is the
+        // one the server loads; and forget the public URL of a previous run.
+        let fingerprint =
+            brug_sync_server::tls::current_fingerprint(dir.path(), &TlsSource::SelfSigned).unwrap();
+        let _ = std::fs::remove_file(dir.path().join(brug_sync_server::PUBLIC_URL_FILE));
+        let mut config = Config::new(dir.path());
+        config.admin_poll = std::time::Duration::from_millis(50);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(async move {
+            brug_sync_server::run(config, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        // The server writes its public URL once its database and TLS are ready.
+        for _ in 0..2_000 {
+            if dir.path().join(brug_sync_server::PUBLIC_URL_FILE).exists() {
+                break;
+            }
+            assert!(!handle.is_finished(), "the server stopped while starting");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        Self {
+            addr,
+            dir,
+            fingerprint,
+            stop: Some(stop),
+            handle: Some(handle),
+        }
+    }
+
+    /// Stops the server and waits until it has, keeping the data.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    pub fn db(&self) -> Db {
+        Db::open(self.dir.path()).unwrap()
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    pub fn endpoint(&self) -> Endpoint {
+        Endpoint::new(&self.url(), &self.fingerprint).unwrap()
+    }
+
+    pub fn add_user(&self, name: &str, role: Role) -> String {
+        let db = self.db();
+        let conn = db.lock();
+        db::add_user(&conn, name, role, "harelbeke").unwrap().id
+    }
+
+    pub fn enrol_url(&self, user: &str) -> EnrolUrl {
+        let db = self.db();
+        let conn = db.lock();
+        qr::new_enrolment(&conn, self.dir.path(), &TlsSource::SelfSigned, user)
+            .unwrap()
+            .0
+    }
+
+    /// Enrols a new device for `user` through `POST /v1/enrol`.
+    pub async fn device(&self, user: &str) -> TestDevice {
+        let url = self.enrol_url(user);
+        let resp = net::enrol(&url, "testtoestel").await.unwrap();
+        TestDevice {
+            endpoint: self.endpoint(),
+            token: resp.token,
+            device_id: resp.device_id,
+            user: user.to_owned(),
+            store: MemoryStore::new(),
+        }
+    }
+
+    /// Revokes a device the way the CLI does.
+    pub fn revoke(&self, device: &str) {
+        let db = self.db();
+        let conn = db.lock();
+        db::revoke_device(&conn, device).unwrap();
+        db::push_admin_event(
+            &conn,
+            &db::AdminEvent::Revoke {
+                device: device.into(),
+            },
+        )
+        .unwrap();
+    }
+
+    /// Assigns or unassigns a case the way the CLI does.
+    pub fn assign(&self, case: Uuid, user: &str, on: bool) {
+        let db = self.db();
+        let conn = db.lock();
+        if on {
+            db::assign(&conn, case, user).unwrap();
+            db::push_admin_event(
+                &conn,
+                &db::AdminEvent::Assign {
+                    user: user.into(),
+                    case,
+                },
+            )
+            .unwrap();
+        } else {
+            db::unassign(&conn, case, user).unwrap();
+            db::push_admin_event(
+                &conn,
+                &db::AdminEvent::Unassign {
+                    user: user.into(),
+                    case,
+                },
+            )
+            .unwrap();
+        }
+    }
+
+    /// The case as stored on the server.
+    pub fn stored(&self, id: Uuid) -> Option<CaseDoc> {
+        let db = self.db();
+        let conn = db.lock();
+        brug_shared::store::load(&conn, id).unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+pub struct TestDevice {
+    pub endpoint: Endpoint,
+    pub token: String,
+    pub device_id: String,
+    pub user: String,
+    pub store: MemoryStore,
+}
+
+impl TestDevice {
+    pub fn editor(&self) -> Editor {
+        Editor {
+            user: self.user.clone(),
+            device: Uuid::parse_str(&self.device_id).unwrap(),
+        }
+    }
+
+    /// Creates a case offline.
+    pub fn create_case(&mut self) -> Uuid {
+        let mut doc =
+            CaseDoc::create(Uuid::now_v7(), &examples::household(), &self.editor()).unwrap();
+        self.store.put(&mut doc, true);
+        doc.id()
+    }
+
+    /// Edits a held case offline.
+    pub fn edit(&mut self, id: Uuid, f: impl FnOnce(&mut CaseDoc)) {
+        let mut doc = self.store.get(id).expect("case held");
+        doc.set_editor(&self.editor());
+        f(&mut doc);
+        self.store.put(&mut doc, false);
+    }
+
+    pub async fn connect(&self) -> Result<SyncConnection, net::NetError> {
+        SyncConnection::open(&self.endpoint, &self.token).await
+    }
+
+    /// One complete sync session.
+    pub async fn sync(&mut self) -> Result<Report, SyncError> {
+        let mut conn = self.connect().await?;
+        let report = run_session(&mut conn, &mut self.store, &mut |_| {}).await;
+        conn.close().await;
+        report
+    }
+}
+
+pub fn data_dir(server: &TestServer) -> PathBuf {
+    server.dir.path().to_owned()
+}
