@@ -18,9 +18,10 @@ clippy:
 test-only:
 	cargo test --workspace
 
-## make demo: the demo server and the app arrive with the sync-server and app issues.
+## make demo: the sync server with demo data: a team in Harelbeke, three users,
+## five households; prints an enrolment QR code per user, then serves on :8443.
 demo: deps
-	@echo "De demo (brug-sync-server demo + de app) bestaat nog niet: alleen de gedeelde kern (brug-shared) is gebouwd." >&2
-	@echo "The demo (brug-sync-server demo + the app) does not exist yet: only the shared core (brug-shared) is built." >&2
-	@echo "Probeer / try: make test" >&2
-	@exit 1
+	cargo build -p brug-sync-server
+	@echo "De Brug-app (Dioxus) bestaat nog niet; de server start met demodata." >&2
+	@echo "The Brug app (Dioxus) does not exist yet; the server starts with demo data." >&2
+	./target/debug/brug-sync-server --data ./brug-data demo

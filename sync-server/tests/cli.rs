@@ -1,0 +1,100 @@
+//! The `brug-sync-server` command line as support staff use it: commands,
+//! `--json` output, exit codes, and QR codes that really scan.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use brug_shared::protocol::enrol::EnrolUrl;
+
+fn cli(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_brug-sync-server"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("BRUG_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Decodes the QR code in a PNG written by `--png`.
+fn scan(png_path: &Path) -> String {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1);
+    grids[0].decode().unwrap().1
+}
+
+#[test]
+fn users_devices_and_access_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let user = json(&cli(data, &["--json", "user", "add", "--name", "Ann Peeters", "--role", "bridge-worker", "--team", "harelbeke"]));
+    assert_eq!(user["id"], "ann.peeters");
+    let users = json(&cli(data, &["--json", "user", "list"]));
+    assert_eq!(users.as_array().unwrap().len(), 1);
+    assert_eq!(users[0]["role"], "bridge-worker");
+
+    let png = data.join("ann.png");
+    let enrol = json(&cli(data, &["--json", "device", "enrol", "--user", "ann.peeters", "--png", png.to_str().unwrap()]));
+    let url = enrol["url"].as_str().unwrap();
+    let parsed = EnrolUrl::parse(url).unwrap();
+    assert_eq!(parsed.fingerprint.len(), 64);
+    // The PNG scans back to exactly the printed URL.
+    assert_eq!(scan(&png), url);
+
+    // Without --json the terminal gets the URL and a QR code drawn in blocks.
+    let text = cli(data, &["device", "enrol", "--user", "ann.peeters"]);
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("brug://enrol?") && stdout.contains('█'));
+
+    let devices = json(&cli(data, &["--json", "device", "list"]));
+    assert!(devices.as_array().unwrap().is_empty());
+}
+
+#[test]
+fn refusals_exit_1_with_a_reason_and_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let out = cli(data, &["device", "enrol", "--user", "nobody"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bestaat niet"));
+
+    let out = cli(data, &["device", "revoke", "00000000-0000-0000-0000-000000000000"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = cli(data, &["user", "add", "--name", "X", "--role", "king", "--team", "t"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = cli(data, &["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    cli(data, &["user", "add", "--name", "Ann Peeters", "--role", "bridge-worker", "--team", "t"]);
+    let again = cli(data, &["user", "add", "--name", "Ann Peeters", "--role", "supervisor", "--team", "t"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("bestaat al"));
+
+    let out = cli(data, &["case", "assign", "01900000-0000-7000-8000-000000000000", "--user", "ann.peeters"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn the_audit_log_is_readable_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    cli(data, &["user", "add", "--name", "Sofie Vandenberghe", "--role", "supervisor", "--team", "harelbeke"]);
+    cli(data, &["device", "enrol", "--user", "sofie.vandenberghe"]);
+    let audit = json(&cli(data, &["--json", "audit"]));
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["user-add", "enrol-code"]);
+}
