@@ -89,6 +89,81 @@ pub enum ServerError {
 /// commands can put it in enrolment codes.
 pub const PUBLIC_URL_FILE: &str = "public-url";
 
+/// A server running in the background (tests, benchmarks, embedding).
+#[derive(Debug)]
+pub struct RunningServer {
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    /// Its certificate's fingerprint, for pinning.
+    pub fingerprint: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
+}
+
+impl RunningServer {
+    /// The base URL (`https://127.0.0.1:port`).
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// Stops accepting, closes sessions and waits until the server is done.
+    pub async fn shutdown(mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task
+                .await
+                .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts the server on `listen` (port 0 picks a free port) in a background
+/// task and returns once it is ready to enrol devices and accept syncs.
+pub async fn spawn(
+    config: Config,
+    listen: std::net::SocketAddr,
+) -> Result<RunningServer, ServerError> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    // Make (or read) the certificate first, so the fingerprint is the one served.
+    let fingerprint = tls::current_fingerprint(&config.data_dir, &config.tls)?;
+    let public_url = config.data_dir.join(PUBLIC_URL_FILE);
+    let _ = std::fs::remove_file(&public_url);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(run(config, listener, async {
+        let _ = stopped.await;
+    }));
+    // The server writes its public URL once its database and TLS are ready.
+    while !public_url.exists() {
+        if task.is_finished() {
+            return match task.await {
+                Ok(Err(e)) => Err(e),
+                _ => Err(ServerError::Io(std::io::Error::other(
+                    "the server stopped while starting",
+                ))),
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(RunningServer {
+        addr,
+        fingerprint,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
 /// Serves HTTPS on `listener` until `shutdown` resolves, then stops
 /// accepting, closes sync sessions and waits (up to 10 s) for open
 /// connections to finish.

@@ -19,13 +19,19 @@ fn cli(data: &Path, args: &[&str]) -> Output {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Decodes the QR code in a PNG written by `--png`.
 fn scan(png_path: &Path) -> String {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path).unwrap()));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(png_path).unwrap(),
+    ));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).unwrap();
@@ -40,14 +46,38 @@ fn scan(png_path: &Path) -> String {
 fn users_devices_and_access_are_managed_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    let user = json(&cli(data, &["--json", "user", "add", "--name", "Ann Peeters", "--role", "bridge-worker", "--team", "harelbeke"]));
+    let user = json(&cli(
+        data,
+        &[
+            "--json",
+            "user",
+            "add",
+            "--name",
+            "Ann Peeters",
+            "--role",
+            "bridge-worker",
+            "--team",
+            "harelbeke",
+        ],
+    ));
     assert_eq!(user["id"], "ann.peeters");
     let users = json(&cli(data, &["--json", "user", "list"]));
     assert_eq!(users.as_array().unwrap().len(), 1);
     assert_eq!(users[0]["role"], "bridge-worker");
 
     let png = data.join("ann.png");
-    let enrol = json(&cli(data, &["--json", "device", "enrol", "--user", "ann.peeters", "--png", png.to_str().unwrap()]));
+    let enrol = json(&cli(
+        data,
+        &[
+            "--json",
+            "device",
+            "enrol",
+            "--user",
+            "ann.peeters",
+            "--png",
+            png.to_str().unwrap(),
+        ],
+    ));
     let url = enrol["url"].as_str().unwrap();
     let parsed = EnrolUrl::parse(url).unwrap();
     assert_eq!(parsed.fingerprint.len(), 64);
@@ -71,20 +101,61 @@ fn refusals_exit_1_with_a_reason_and_usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bestaat niet"));
 
-    let out = cli(data, &["device", "revoke", "00000000-0000-0000-0000-000000000000"]);
+    let out = cli(
+        data,
+        &["device", "revoke", "00000000-0000-0000-0000-000000000000"],
+    );
     assert_eq!(out.status.code(), Some(1));
 
-    let out = cli(data, &["user", "add", "--name", "X", "--role", "king", "--team", "t"]);
+    let out = cli(
+        data,
+        &[
+            "user", "add", "--name", "X", "--role", "king", "--team", "t",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     let out = cli(data, &["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
 
-    cli(data, &["user", "add", "--name", "Ann Peeters", "--role", "bridge-worker", "--team", "t"]);
-    let again = cli(data, &["user", "add", "--name", "Ann Peeters", "--role", "supervisor", "--team", "t"]);
+    cli(
+        data,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Ann Peeters",
+            "--role",
+            "bridge-worker",
+            "--team",
+            "t",
+        ],
+    );
+    let again = cli(
+        data,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Ann Peeters",
+            "--role",
+            "supervisor",
+            "--team",
+            "t",
+        ],
+    );
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("bestaat al"));
 
-    let out = cli(data, &["case", "assign", "01900000-0000-7000-8000-000000000000", "--user", "ann.peeters"]);
+    let out = cli(
+        data,
+        &[
+            "case",
+            "assign",
+            "01900000-0000-7000-8000-000000000000",
+            "--user",
+            "ann.peeters",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -92,9 +163,26 @@ fn refusals_exit_1_with_a_reason_and_usage_errors_exit_2() {
 fn the_audit_log_is_readable_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    cli(data, &["user", "add", "--name", "Sofie Vandenberghe", "--role", "supervisor", "--team", "harelbeke"]);
+    cli(
+        data,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Sofie Vandenberghe",
+            "--role",
+            "supervisor",
+            "--team",
+            "harelbeke",
+        ],
+    );
     cli(data, &["device", "enrol", "--user", "sofie.vandenberghe"]);
     let audit = json(&cli(data, &["--json", "audit"]));
-    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, vec!["user-add", "enrol-code"]);
 }

@@ -14,15 +14,13 @@ use brug_shared::protocol::enrol::EnrolUrl;
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
 use brug_sync_server::{Config, TlsSource, qr};
-use tokio::sync::oneshot;
 use uuid::Uuid;
 
 pub struct TestServer {
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
     pub fingerprint: String,
-    stop: Option<oneshot::Sender<()>>,
-    handle: Option<tokio::task::JoinHandle<()>>,
+    running: Option<brug_sync_server::RunningServer>,
 }
 
 impl TestServer {
@@ -33,47 +31,23 @@ impl TestServer {
 
     /// Starts (again) on the data in `dir`.
     pub async fn start_in(dir: tempfile::TempDir) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        // Make the certificate first, so the fingerprint read here is the
-        // one the server loads; and forget the public URL of a previous run.
-        let fingerprint =
-            brug_sync_server::tls::current_fingerprint(dir.path(), &TlsSource::SelfSigned).unwrap();
-        let _ = std::fs::remove_file(dir.path().join(brug_sync_server::PUBLIC_URL_FILE));
         let mut config = Config::new(dir.path());
         config.admin_poll = std::time::Duration::from_millis(50);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let handle = tokio::spawn(async move {
-            brug_sync_server::run(config, listener, async {
-                let _ = stopped.await;
-            })
+        let running = brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        });
-        // The server writes its public URL once its database and TLS are ready.
-        for _ in 0..2_000 {
-            if dir.path().join(brug_sync_server::PUBLIC_URL_FILE).exists() {
-                break;
-            }
-            assert!(!handle.is_finished(), "the server stopped while starting");
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
         Self {
-            addr,
+            addr: running.addr,
+            fingerprint: running.fingerprint.clone(),
             dir,
-            fingerprint,
-            stop: Some(stop),
-            handle: Some(handle),
+            running: Some(running),
         }
     }
 
     /// Stops the server and waits until it has, keeping the data.
     pub async fn stop(mut self) -> tempfile::TempDir {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(h) = self.handle.take() {
-            h.await.unwrap();
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.unwrap();
         }
         let dir = tempfile::tempdir().unwrap();
         std::mem::replace(&mut self.dir, dir)
@@ -164,14 +138,6 @@ impl TestServer {
         let db = self.db();
         let conn = db.lock();
         brug_shared::store::load(&conn, id).unwrap()
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
     }
 }
 

@@ -1,0 +1,747 @@
+//! The device core: everything the field app does except drawing it.
+//! The Dioxus screens and `brug-cli` both call this, never SQLite or
+//! automerge directly.
+
+use std::path::{Path, PathBuf};
+
+use brug_shared::casedoc::{
+    CaseDoc, Conflict, Editor, FieldChange, HistoryEntry, ReviewAction, Target,
+};
+use brug_shared::model::{Case, Household, Record, RecordKind};
+use brug_shared::protocol::enrol::{EnrolUrl, EnrolUrlError};
+use brug_shared::rules::{self, Finding, RuleContext, Thresholds};
+use brug_shared::store;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::index::{self, CaseQuery, IndexRow};
+use crate::keys::{self, KeyError};
+use crate::local::{self, DB_FILE, LocalError, LocalStore};
+use crate::net::{self, Endpoint, NetError, SyncConnection};
+use crate::sync::{self as session, Progress, Report, SyncError, SyncStore};
+
+/// Days without a successful sync after which case data locks.
+pub const DEFAULT_LEASE_DAYS: i64 = 14;
+
+/// Why a device operation failed. Every message says what happened and
+/// what to do, in Dutch and English.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    /// The key could not be had (wrong PIN, wait, not enrolled).
+    #[error("{0}")]
+    Key(#[from] KeyError),
+    /// The local store failed.
+    #[error("{0}")]
+    Local(#[from] LocalError),
+    /// The enrolment URL is not usable.
+    #[error("{0}")]
+    EnrolUrl(#[from] EnrolUrlError),
+    /// The network or server failed.
+    #[error("{0}")]
+    Net(#[from] NetError),
+    /// The sync session failed.
+    #[error("{0}")]
+    Sync(SyncError),
+    /// A case document failed.
+    #[error("{0}")]
+    Doc(#[from] brug_shared::casedoc::CaseDocError),
+    /// Already enrolled here.
+    #[error(
+        "dit toestel is al ingeschreven in {0}; kies een andere map / this device is already enrolled in {0}; choose another folder"
+    )]
+    AlreadyEnrolled(PathBuf),
+    /// The server revoked this device; its data was wiped.
+    #[error(
+        "dit toestel werd ingetrokken en de gegevens werden gewist; vraag een nieuwe inschrijving / this device was revoked and its data wiped; ask for a new enrolment"
+    )]
+    Revoked,
+    /// The offline lease ran out.
+    #[error(
+        "de dossiers zijn vergrendeld: al {days} dagen niet gesynchroniseerd; synchroniseer eerst / cases are locked: not synced for {days} days; sync first"
+    )]
+    LeaseExpired {
+        /// Days since the last successful sync.
+        days: i64,
+    },
+    /// No such case on this device.
+    #[error("dossier {0} staat niet op dit toestel / case {0} is not on this device")]
+    NoSuchCase(Uuid),
+    /// No such record in the case.
+    #[error("record {0} bestaat niet in dit dossier / record {0} is not in this case")]
+    NoSuchRecord(String),
+    /// Rules refused the change; nothing was saved.
+    #[error("{}", refused_text(.0))]
+    Refused(Vec<Finding>),
+    /// Input that does not fit.
+    #[error("ongeldige invoer / invalid input: {0}")]
+    BadInput(String),
+    /// The user's role may not do this.
+    #[error("alleen een teamverantwoordelijke mag dit / only a supervisor may do this")]
+    NotAllowed,
+}
+
+fn refused_text(findings: &[Finding]) -> String {
+    let lines: Vec<String> = findings
+        .iter()
+        .filter(|f| f.severity == rules::Severity::Error)
+        .map(|f| format!("{} [{}] {} / {}", f.field, f.code, f.nl, f.en))
+        .collect();
+    format!("niet bewaard / not saved:\n  {}", lines.join("\n  "))
+}
+
+/// Who this device is enrolled for, and where its server is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceInfo {
+    /// The device id.
+    pub device_id: Uuid,
+    /// The user id.
+    pub user: String,
+    /// The user's name.
+    pub user_name: String,
+    /// The user's role.
+    pub role: String,
+    /// The user's team.
+    pub team: String,
+    /// The server's base URL.
+    pub server: String,
+    /// The pinned certificate fingerprint.
+    pub fingerprint: String,
+}
+
+/// The offline lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Lease {
+    /// Days allowed without a sync.
+    pub days: i64,
+    /// Days since the last successful sync.
+    pub since_sync_days: i64,
+    /// Whether case data is locked.
+    pub locked: bool,
+}
+
+/// What `status` shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// Enrolment.
+    pub device: DeviceInfo,
+    /// Cases held.
+    pub cases: i64,
+    /// Cases with changes not yet on the server.
+    pub pending: i64,
+    /// Last successful sync.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// The last sync error, in plain words.
+    pub last_error: Option<String>,
+    /// The offline lease.
+    pub lease: Lease,
+}
+
+/// A case as `case show` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    /// The case with every record and review state.
+    pub case: Case,
+    /// Its flags.
+    pub flags: Vec<String>,
+    /// Conflicting fields with each value, who wrote it and when.
+    pub conflicts: Vec<Conflict>,
+    /// The indicative housing verdict per renovation advice.
+    pub verdicts: Vec<(Uuid, String)>,
+}
+
+/// An enrolled, unlocked device.
+#[derive(Debug)]
+pub struct Device {
+    store: LocalStore,
+    info: DeviceInfo,
+    thresholds: Thresholds,
+    now: fn() -> DateTime<Utc>,
+}
+
+fn setting(store: &LocalStore, key: &str) -> Result<String, DeviceError> {
+    store.setting(key)?.ok_or_else(|| {
+        DeviceError::BadInput(format!(
+            "instelling {key} ontbreekt / setting {key} missing"
+        ))
+    })
+}
+
+impl Device {
+    /// Enrols this home with a `brug://enrol?...` URL: trades the code for a
+    /// token over a connection pinned to the URL's fingerprint, then makes
+    /// the encrypted store, its key wrapped by `pin`. Nothing is written
+    /// unless the server accepted the code.
+    pub async fn enrol(
+        home: &Path,
+        url: &str,
+        pin: &str,
+        device_name: &str,
+    ) -> Result<Self, DeviceError> {
+        if keys::exists(home) {
+            return Err(DeviceError::AlreadyEnrolled(home.to_owned()));
+        }
+        if pin.chars().count() < 4 {
+            return Err(KeyError::WeakPin.into());
+        }
+        let url = EnrolUrl::parse(url)?;
+        let resp = net::enrol(&url, device_name).await?;
+        std::fs::create_dir_all(home).map_err(|e| KeyError::Io(home.to_owned(), e))?;
+        let made = (|| -> Result<Self, DeviceError> {
+            let key = keys::create(home, pin)?;
+            let mut store = LocalStore::open(home, &key)?;
+            let device_id = Uuid::parse_str(&resp.device_id)
+                .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+            let tx = store.transaction()?;
+            for (k, v) in [
+                ("device_id", resp.device_id.as_str()),
+                ("user", resp.user.as_str()),
+                ("user_name", resp.user_name.as_str()),
+                ("role", resp.role.as_str()),
+                ("team", resp.team.as_str()),
+                ("server", url.server.as_str()),
+                ("fingerprint", url.fingerprint.as_str()),
+                ("token", resp.token.as_str()),
+                ("cursor", "0"),
+            ] {
+                local::set_setting(&tx, k, v)?;
+            }
+            local::set_setting(
+                &tx,
+                "last_sync_ms",
+                &Utc::now().timestamp_millis().to_string(),
+            )?;
+            tx.commit().map_err(LocalError::from)?;
+            let info = DeviceInfo {
+                device_id,
+                user: resp.user.clone(),
+                user_name: resp.user_name.clone(),
+                role: resp.role.clone(),
+                team: resp.team.clone(),
+                server: url.server.clone(),
+                fingerprint: url.fingerprint.clone(),
+            };
+            Ok(Self {
+                store,
+                info,
+                thresholds: Thresholds::default(),
+                now: Utc::now,
+            })
+        })();
+        if made.is_err() {
+            wipe_files(home);
+        }
+        made
+    }
+
+    /// Opens the enrolled device in `home` with the worker's PIN.
+    pub fn open(home: &Path, pin: &str) -> Result<Self, DeviceError> {
+        let key = keys::unlock(home, pin, Utc::now().timestamp_millis())?;
+        let store = LocalStore::open(home, &key)?;
+        let info = DeviceInfo {
+            device_id: Uuid::parse_str(&setting(&store, "device_id")?)
+                .map_err(|e| DeviceError::BadInput(e.to_string()))?,
+            user: setting(&store, "user")?,
+            user_name: setting(&store, "user_name")?,
+            role: setting(&store, "role")?,
+            team: setting(&store, "team")?,
+            server: setting(&store, "server")?,
+            fingerprint: setting(&store, "fingerprint")?,
+        };
+        Ok(Self {
+            store,
+            info,
+            thresholds: Thresholds::default(),
+            now: Utc::now,
+        })
+    }
+
+    /// Who and where.
+    pub fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    /// Uses `now` as the clock (lease tests, clock-skew tests).
+    pub fn set_clock(&mut self, now: fn() -> DateTime<Utc>) {
+        self.now = now;
+    }
+
+    fn now_ms(&self) -> i64 {
+        (self.now)().timestamp_millis()
+    }
+
+    fn ctx(&self) -> RuleContext {
+        let local = (self.now)().with_timezone(&chrono::Local).naive_local();
+        RuleContext {
+            now: local,
+            thresholds: self.thresholds.clone(),
+        }
+    }
+
+    fn editor(&self) -> Editor {
+        Editor {
+            user: self.info.user.clone(),
+            device: self.info.device_id,
+        }
+    }
+
+    /// The offline lease as it stands.
+    pub fn lease(&self) -> Result<Lease, DeviceError> {
+        let days = self
+            .store
+            .setting("lease_days")?
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(DEFAULT_LEASE_DAYS);
+        let last = self
+            .store
+            .setting("last_sync_ms")?
+            .and_then(|d| d.parse::<i64>().ok())
+            .unwrap_or(0);
+        let since = (self.now_ms() - last).max(0) / 86_400_000;
+        Ok(Lease {
+            days,
+            since_sync_days: since,
+            locked: since >= days,
+        })
+    }
+
+    /// Sets the lease length in days.
+    pub fn set_lease_days(&mut self, days: i64) -> Result<(), DeviceError> {
+        Ok(self
+            .store
+            .set_setting("lease_days", &days.max(1).to_string())?)
+    }
+
+    fn guard(&self) -> Result<(), DeviceError> {
+        let lease = self.lease()?;
+        if lease.locked {
+            return Err(DeviceError::LeaseExpired {
+                days: lease.since_sync_days,
+            });
+        }
+        Ok(())
+    }
+
+    /// Enrolment, last sync, pending changes, lease.
+    pub fn status(&self) -> Result<Status, DeviceError> {
+        let last = self
+            .store
+            .setting("last_sync_done_ms")?
+            .and_then(|d| d.parse::<i64>().ok());
+        let cases: i64 = self
+            .store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM case_index", [], |r| r.get(0))
+            .map_err(LocalError::from)?;
+        Ok(Status {
+            device: self.info.clone(),
+            cases,
+            pending: self.store.pending_count()?,
+            last_sync: last.and_then(DateTime::from_timestamp_millis),
+            last_error: self.store.setting("last_error")?.filter(|e| !e.is_empty()),
+            lease: self.lease()?,
+        })
+    }
+
+    fn load(&self, id: Uuid) -> Result<CaseDoc, DeviceError> {
+        let mut doc = self.store.load(id)?.ok_or(DeviceError::NoSuchCase(id))?;
+        doc.set_editor(&self.editor());
+        doc.set_clock(self.now);
+        Ok(doc)
+    }
+
+    /// Saves a case, its index row and its pending mark in one transaction.
+    fn persist(&mut self, doc: &mut CaseDoc, new: bool) -> Result<(), DeviceError> {
+        let row = index::index_row(doc, &self.ctx(), self.now_ms())?;
+        let tx = self.store.transaction()?;
+        store::save_in(&tx, doc).map_err(LocalError::from)?;
+        local::put_index(&tx, &row)?;
+        local::mark_pending(&tx, doc.id(), new)?;
+        tx.commit().map_err(LocalError::from)?;
+        Ok(())
+    }
+
+    /// Registers a new household; returns its id and the warnings.
+    pub fn create_case(
+        &mut self,
+        household: &Household,
+    ) -> Result<(Uuid, Vec<Finding>), DeviceError> {
+        self.guard()?;
+        let findings = rules::check_household(household, None, &self.ctx());
+        if rules::blocks(&findings) {
+            return Err(DeviceError::Refused(findings));
+        }
+        let mut doc = CaseDoc::create(Uuid::now_v7(), household, &self.editor())?;
+        doc.set_clock(self.now);
+        self.persist(&mut doc, true)?;
+        Ok((doc.id(), findings))
+    }
+
+    /// Lists cases from the index.
+    pub fn list(&self, query: &CaseQuery) -> Result<Vec<IndexRow>, DeviceError> {
+        self.guard()?;
+        Ok(index::search(self.store.conn(), query)?)
+    }
+
+    /// The whole case with flags and conflicts.
+    pub fn show(&self, id: Uuid) -> Result<CaseView, DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(id)?;
+        let case = doc.case()?;
+        let row = index::index_row(&mut doc, &self.ctx(), self.now_ms())?;
+        let verdicts = case
+            .renovations
+            .iter()
+            .map(|(i, r)| (*i, rules::advice_verdict(r).code().to_owned()))
+            .collect();
+        Ok(CaseView {
+            conflicts: doc.conflicts(),
+            case,
+            flags: row.flags,
+            verdicts,
+        })
+    }
+
+    /// Adds a record from JSON after the rules allow it; returns its id and
+    /// the warnings and flags.
+    pub fn add_record(
+        &mut self,
+        case_id: Uuid,
+        kind: RecordKind,
+        json: serde_json::Value,
+    ) -> Result<(Uuid, Vec<Finding>), DeviceError> {
+        self.guard()?;
+        let record =
+            Record::from_json(kind, json).map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let id = Uuid::now_v7();
+        let findings = rules::check_record(&case, id, &record, None, &self.ctx());
+        if rules::blocks(&findings) {
+            return Err(DeviceError::Refused(findings));
+        }
+        doc.insert_record(id, &record, &format!("{} added", kind.code()))?;
+        self.persist(&mut doc, false)?;
+        Ok((id, findings))
+    }
+
+    fn target(case: &Case, record: &str) -> Result<Target, DeviceError> {
+        if record == "household" {
+            return Ok(Target::Household);
+        }
+        let id = Uuid::parse_str(record).map_err(|_| DeviceError::NoSuchRecord(record.into()))?;
+        let kind =
+            index::kind_of(case, id).ok_or_else(|| DeviceError::NoSuchRecord(record.into()))?;
+        Ok(Target::Record(kind, id))
+    }
+
+    /// Changes one field (`record` is a record id or `household`) after the
+    /// rules allow the result. Editing an approved record sends it back to
+    /// submitted.
+    pub fn set_field(
+        &mut self,
+        case_id: Uuid,
+        record: &str,
+        field: &str,
+        value: serde_json::Value,
+    ) -> Result<Vec<Finding>, DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let target = Self::target(&case, record)?;
+        // Try on a fork; only a change the rules allow is kept.
+        let mut fork = doc.fork();
+        fork.set_editor(&self.editor());
+        fork.set_clock(self.now);
+        fork.set_field(target, field, value)
+            .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let findings = match target {
+            Target::Household => {
+                rules::check_household(&fork.household()?, Some(case.household.status), &self.ctx())
+            }
+            Target::Record(kind, id) => {
+                let before = doc.record(kind, id)?;
+                let after = fork
+                    .record(kind, id)?
+                    .ok_or_else(|| DeviceError::NoSuchRecord(record.into()))?;
+                rules::check_record(&case, id, &after, before.as_ref(), &self.ctx())
+            }
+        };
+        if rules::blocks(&findings) {
+            return Err(DeviceError::Refused(findings));
+        }
+        self.persist(&mut fork, false)?;
+        Ok(findings)
+    }
+
+    /// Removes a record.
+    pub fn remove_record(&mut self, case_id: Uuid, record: &str) -> Result<(), DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let Target::Record(kind, id) = Self::target(&case, record)? else {
+            return Err(DeviceError::BadInput("het gezin zelf kan niet verwijderd worden / the household itself cannot be removed".into()));
+        };
+        doc.remove_record(kind, id, &format!("{} removed", kind.code()))?;
+        self.persist(&mut doc, false)
+    }
+
+    /// A review step. Workers submit; only supervisors approve or return.
+    pub fn review(
+        &mut self,
+        case_id: Uuid,
+        record: &str,
+        action: ReviewAction,
+        comment: &str,
+    ) -> Result<(), DeviceError> {
+        self.guard()?;
+        if action != ReviewAction::Submit && self.info.role != "supervisor" {
+            return Err(DeviceError::NotAllowed);
+        }
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let Target::Record(kind, id) = Self::target(&case, record)? else {
+            return Err(DeviceError::NoSuchRecord(record.into()));
+        };
+        match doc.review(kind, id, action, &self.info.user, comment) {
+            Err(brug_shared::casedoc::CaseDocError::Refused(f)) => {
+                return Err(DeviceError::Refused(f));
+            }
+            other => other?,
+        }
+        self.persist(&mut doc, false)
+    }
+
+    /// Chooses the value of a conflicting field.
+    pub fn resolve(
+        &mut self,
+        case_id: Uuid,
+        record: &str,
+        field: &str,
+        value: serde_json::Value,
+    ) -> Result<(), DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let target = Self::target(&case, record)?;
+        doc.resolve(target, field, value)
+            .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        self.persist(&mut doc, false)
+    }
+
+    /// Who changed what, when.
+    pub fn history(
+        &self,
+        case_id: Uuid,
+        record: Option<&str>,
+    ) -> Result<Vec<HistoryEntry>, DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(case_id)?;
+        let record = match record {
+            None => None,
+            Some(r) => Some(Uuid::parse_str(r).map_err(|_| DeviceError::NoSuchRecord(r.into()))?),
+        };
+        Ok(doc.history(record))
+    }
+
+    /// What changed in a record since it was last approved.
+    pub fn changes_since_approval(
+        &self,
+        case_id: Uuid,
+        record: &str,
+    ) -> Result<Vec<FieldChange>, DeviceError> {
+        self.guard()?;
+        let doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let Target::Record(kind, id) = Self::target(&case, record)? else {
+            return Err(DeviceError::NoSuchRecord(record.into()));
+        };
+        let rec = doc
+            .record(kind, id)?
+            .ok_or_else(|| DeviceError::NoSuchRecord(record.into()))?;
+        let heads = rec
+            .review()
+            .map(|r| r.approved_heads.clone())
+            .unwrap_or_default();
+        if heads.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(doc.changes_since(&heads, kind, id)?)
+    }
+
+    /// Conflicting fields of a case.
+    pub fn conflicts(&self, case_id: Uuid) -> Result<Vec<Conflict>, DeviceError> {
+        self.guard()?;
+        Ok(self.load(case_id)?.conflicts())
+    }
+
+    /// One sync session with the server. When the server says this device
+    /// is revoked, the local data and key are wiped.
+    pub async fn sync(
+        &mut self,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Report, DeviceError> {
+        let endpoint = Endpoint::new(&self.info.server, &self.info.fingerprint)?;
+        let token = setting(&self.store, "token")?;
+        let outcome = async {
+            let mut conn = SyncConnection::open(&endpoint, &token)
+                .await
+                .map_err(SyncError::Net)?;
+            let ctx = self.ctx();
+            let now_ms = self.now_ms();
+            let mut adapter = Adapter {
+                store: &mut self.store,
+                ctx,
+                now_ms,
+                error: None,
+            };
+            let report = session::run_session(&mut conn, &mut adapter, progress).await;
+            conn.close().await;
+            match adapter.error.take() {
+                Some(e) => Err(SyncError::Store(e)),
+                None => report,
+            }
+        }
+        .await;
+        match outcome {
+            Ok(report) => {
+                let now = self.now_ms().to_string();
+                self.store.set_setting("last_sync_ms", &now)?;
+                self.store.set_setting("last_sync_done_ms", &now)?;
+                self.store.set_setting("last_error", "")?;
+                Ok(report)
+            }
+            Err(SyncError::Revoked) => Err(self.wipe_revoked()),
+            Err(SyncError::Net(e)) if e.is_revoked() => Err(self.wipe_revoked()),
+            Err(e) => {
+                self.store.set_setting("last_error", &e.to_string())?;
+                Err(DeviceError::Sync(e))
+            }
+        }
+    }
+
+    fn wipe_revoked(&mut self) -> DeviceError {
+        wipe_files(self.store.home());
+        DeviceError::Revoked
+    }
+
+    /// Removes this device's data and key.
+    pub fn wipe(self) {
+        wipe_files(self.store.home());
+    }
+}
+
+/// Deletes the database (with its WAL and shared memory) and the key.
+pub fn wipe_files(home: &Path) {
+    let _ = keys::wipe(home);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(home.join(format!("{DB_FILE}{suffix}")));
+    }
+}
+
+/// The local store seen by the sync session.
+struct Adapter<'a> {
+    store: &'a mut LocalStore,
+    ctx: RuleContext,
+    now_ms: i64,
+    error: Option<String>,
+}
+
+impl Adapter<'_> {
+    fn ids(&self, sql: &str) -> Vec<Uuid> {
+        let Ok(mut stmt) = self.store.conn().prepare_cached(sql) else {
+            return Vec::new();
+        };
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .map(|rows| {
+                rows.filter_map(|r| r.ok())
+                    .filter_map(|s| Uuid::parse_str(&s).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl SyncStore for Adapter<'_> {
+    fn cursor(&self) -> u64 {
+        self.store
+            .setting("cursor")
+            .ok()
+            .flatten()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0)
+    }
+    fn set_cursor(&mut self, cursor: u64) {
+        if let Err(e) = self.store.set_setting("cursor", &cursor.to_string()) {
+            self.error = Some(e.to_string());
+        }
+    }
+    fn held(&self) -> Vec<Uuid> {
+        self.ids("SELECT id FROM documents")
+    }
+    fn pending(&self) -> Vec<Uuid> {
+        self.ids("SELECT doc_id FROM pending")
+    }
+    fn is_new(&self, id: Uuid) -> bool {
+        self.store
+            .conn()
+            .query_row(
+                "SELECT new FROM pending WHERE doc_id = ?1",
+                [id.to_string()],
+                |r| r.get::<_, bool>(0),
+            )
+            .unwrap_or(false)
+    }
+    fn load(&mut self, id: Uuid) -> Option<CaseDoc> {
+        self.store.load(id).ok().flatten()
+    }
+    fn sync_state(&self, id: Uuid) -> Option<Vec<u8>> {
+        self.store
+            .conn()
+            .query_row(
+                "SELECT state FROM sync_states WHERE doc_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .ok()
+    }
+    fn save(
+        &mut self,
+        id: Uuid,
+        doc: &mut CaseDoc,
+        state: &automerge::sync::State,
+    ) -> Result<(), String> {
+        let row = if doc.change_count() > 0 {
+            Some(index::index_row(doc, &self.ctx, self.now_ms).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        let tx = self.store.transaction().map_err(|e| e.to_string())?;
+        if row.is_some() {
+            store::save_in(&tx, doc).map_err(|e| e.to_string())?;
+        }
+        if let Some(row) = &row {
+            local::put_index(&tx, row).map_err(|e| e.to_string())?;
+        }
+        tx.execute(
+            "INSERT INTO sync_states (doc_id, state) VALUES (?1, ?2) ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state",
+            rusqlite::params![id.to_string(), state.encode()],
+        )
+        .map_err(|e| e.to_string())?;
+        tx.commit().map_err(|e| e.to_string())
+    }
+    fn synced(&mut self, id: Uuid) {
+        if let Err(e) = self
+            .store
+            .conn()
+            .execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
+        {
+            self.error = Some(e.to_string());
+        }
+    }
+    fn purge(&mut self, id: Uuid) {
+        if let Err(e) = local::remove_case(self.store.conn(), id) {
+            self.error = Some(e.to_string());
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! The case index: one row per case (name, address, status, flags, workers,
+//! next appointment) so listing and searching thousands of cases never
+//! opens a document.
+
+use std::collections::BTreeSet;
+
+use brug_shared::casedoc::CaseDoc;
+use brug_shared::model::{HousingVerdict, Record, RecordKind, ReviewState, SafetySignal};
+use brug_shared::rules::{self, RuleContext, Severity};
+use rusqlite::{Connection, params_from_iter};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::local::LocalError;
+
+/// Flags a case can carry, as stable codes.
+pub const FLAGS: &[&str] = &[
+    "safety-signal",
+    "self-disconnection-risk",
+    "unfit-dwelling",
+    "category-iii",
+    "overdue-follow-up",
+    "override",
+    "conflicts",
+    "returned",
+    "submitted",
+];
+
+/// One case in the list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexRow {
+    /// The case id.
+    pub id: Uuid,
+    /// Household name.
+    pub name: String,
+    /// Street, number and municipality.
+    pub address: String,
+    /// Postcode.
+    pub postcode: String,
+    /// Case status code.
+    pub status: String,
+    /// Flag codes (see [`FLAGS`]).
+    pub flags: Vec<String>,
+    /// Users who edited the case.
+    pub workers: Vec<String>,
+    /// Schools of the children.
+    pub schools: String,
+    /// Next appointment (ISO local date-time).
+    pub next_appointment: Option<String>,
+    /// Number of conflicting fields.
+    pub conflicts: i64,
+    /// When the row was written (ms).
+    pub updated_at: i64,
+}
+
+impl IndexRow {
+    /// What a search matches against.
+    pub fn search_text(&self) -> String {
+        format!(
+            "{} {} {} {}",
+            self.name, self.address, self.postcode, self.schools
+        )
+        .to_lowercase()
+    }
+}
+
+/// Computes a case's index row (and its flags from the rules).
+pub fn index_row(
+    doc: &mut CaseDoc,
+    ctx: &RuleContext,
+    now_ms: i64,
+) -> Result<IndexRow, brug_shared::casedoc::CaseDocError> {
+    let case = doc.case()?;
+    let conflicts = doc.conflicts();
+    let workers: BTreeSet<String> = doc
+        .history(None)
+        .into_iter()
+        .filter_map(|h| h.author)
+        .collect();
+    let mut flags: BTreeSet<&str> = BTreeSet::new();
+    let today = ctx.today();
+
+    let mut records: Vec<(Uuid, Record)> = Vec::new();
+    records.extend(
+        case.members
+            .iter()
+            .map(|(i, r)| (*i, Record::Member(r.clone()))),
+    );
+    records.extend(
+        case.consents
+            .iter()
+            .map(|(i, r)| (*i, Record::Consent(r.clone()))),
+    );
+    records.extend(
+        case.visits
+            .iter()
+            .map(|(i, r)| (*i, Record::Visit(r.clone()))),
+    );
+    records.extend(
+        case.meter_checks
+            .iter()
+            .map(|(i, r)| (*i, Record::MeterCheck(r.clone()))),
+    );
+    records.extend(
+        case.energy_scans
+            .iter()
+            .map(|(i, r)| (*i, Record::EnergyScan(r.clone()))),
+    );
+    records.extend(
+        case.renovations
+            .iter()
+            .map(|(i, r)| (*i, Record::Renovation(r.clone()))),
+    );
+    records.extend(
+        case.referrals
+            .iter()
+            .map(|(i, r)| (*i, Record::Referral(r.clone()))),
+    );
+    for (id, record) in &records {
+        for f in rules::check_record(&case, *id, record, None, ctx) {
+            if f.severity != Severity::Flag {
+                continue;
+            }
+            match f.code.as_str() {
+                "visit.safety-signal" => flags.insert("safety-signal"),
+                "prepaid.self-disconnection-risk" => flags.insert("self-disconnection-risk"),
+                "defect.category-iii" => flags.insert("category-iii"),
+                "referral.follow-up-overdue" => flags.insert("overdue-follow-up"),
+                "ean.override" | "reading.override" => flags.insert("override"),
+                _ => false,
+            };
+        }
+        match record.review().map(|r| r.state) {
+            Some(ReviewState::Returned) => {
+                flags.insert("returned");
+            }
+            Some(ReviewState::Submitted) => {
+                flags.insert("submitted");
+            }
+            _ => {}
+        }
+    }
+    for v in case.visits.values() {
+        if v.safety_signal != SafetySignal::None && v.follow_up_by.is_some_and(|f| f < ctx.now) {
+            flags.insert("overdue-follow-up");
+        }
+    }
+    for r in case.renovations.values() {
+        if rules::advice_verdict(r) != HousingVerdict::Conform {
+            flags.insert("unfit-dwelling");
+        }
+        if r.follow_up_on.is_some_and(|f| f < today) {
+            flags.insert("overdue-follow-up");
+        }
+    }
+    if !conflicts.is_empty() {
+        flags.insert("conflicts");
+    }
+
+    let upcoming = std::iter::once(case.household.next_appointment)
+        .chain(case.visits.values().map(|v| v.next_appointment))
+        .chain(case.referrals.values().map(|r| r.appointment))
+        .flatten()
+        .filter(|a| *a >= ctx.now)
+        .min();
+    let schools: BTreeSet<String> = case
+        .members
+        .values()
+        .filter_map(|m| m.school.clone())
+        .collect();
+    let h = &case.household;
+    Ok(IndexRow {
+        id: case.id,
+        name: h.name.clone(),
+        address: format!(
+            "{} {}, {} {}",
+            h.address.street, h.address.number, h.address.postcode, h.address.municipality
+        ),
+        postcode: h.address.postcode.to_string(),
+        status: h.status.code().into(),
+        flags: flags.into_iter().map(str::to_owned).collect(),
+        workers: workers.into_iter().collect(),
+        schools: schools.into_iter().collect::<Vec<_>>().join(", "),
+        next_appointment: upcoming.map(|a| a.format("%Y-%m-%dT%H:%M").to_string()),
+        conflicts: conflicts.len() as i64,
+        updated_at: now_ms,
+    })
+}
+
+/// What to look for in the case list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseQuery {
+    /// Words in the name, address, postcode or school.
+    pub text: Option<String>,
+    /// A status code.
+    pub status: Option<String>,
+    /// A flag code.
+    pub flag: Option<String>,
+    /// A user who worked the case.
+    pub worker: Option<String>,
+    /// At most this many rows.
+    pub limit: Option<usize>,
+}
+
+/// Searches the index: sorted by next appointment (none last), then name.
+pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalError> {
+    let mut sql = String::from(
+        "SELECT id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at FROM case_index WHERE 1 = 1",
+    );
+    let mut args: Vec<String> = Vec::new();
+    if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        for word in text.to_lowercase().split_whitespace() {
+            args.push(format!(
+                "%{}%",
+                word.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            ));
+            sql.push_str(&format!(" AND search LIKE ?{} ESCAPE '\\'", args.len()));
+        }
+    }
+    if let Some(status) = &q.status {
+        args.push(status.clone());
+        sql.push_str(&format!(" AND status = ?{}", args.len()));
+    }
+    if let Some(flag) = &q.flag {
+        args.push(format!("%\"{flag}\"%"));
+        sql.push_str(&format!(" AND flags LIKE ?{}", args.len()));
+    }
+    if let Some(worker) = &q.worker {
+        args.push(format!("%\"{worker}\"%"));
+        sql.push_str(&format!(" AND workers LIKE ?{}", args.len()));
+    }
+    sql.push_str(" ORDER BY next_appointment IS NULL, next_appointment, name");
+    if let Some(limit) = q.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args.iter()), |r| {
+            let id: String = r.get(0)?;
+            let flags: String = r.get(5)?;
+            let workers: String = r.get(6)?;
+            Ok(IndexRow {
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                name: r.get(1)?,
+                address: r.get(2)?,
+                postcode: r.get(3)?,
+                status: r.get(4)?,
+                flags: serde_json::from_str(&flags).unwrap_or_default(),
+                workers: serde_json::from_str(&workers).unwrap_or_default(),
+                schools: r.get(7)?,
+                next_appointment: r.get(8)?,
+                conflicts: r.get(9)?,
+                updated_at: r.get(10)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The kind of the record with this id in a case, if any.
+pub fn kind_of(case: &brug_shared::model::Case, id: Uuid) -> Option<RecordKind> {
+    let found = [
+        (RecordKind::Member, case.members.contains_key(&id)),
+        (RecordKind::Consent, case.consents.contains_key(&id)),
+        (RecordKind::Visit, case.visits.contains_key(&id)),
+        (RecordKind::MeterCheck, case.meter_checks.contains_key(&id)),
+        (RecordKind::EnergyScan, case.energy_scans.contains_key(&id)),
+        (RecordKind::Renovation, case.renovations.contains_key(&id)),
+        (RecordKind::Referral, case.referrals.contains_key(&id)),
+    ];
+    found.into_iter().find(|(_, hit)| *hit).map(|(k, _)| k)
+}

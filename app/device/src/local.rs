@@ -1,0 +1,171 @@
+//! The encrypted local store: SQLCipher over `brug_shared::store`, with the
+//! device's settings, the case index, sync states and pending changes.
+
+use std::path::{Path, PathBuf};
+
+use brug_shared::casedoc::CaseDoc;
+use brug_shared::store;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use uuid::Uuid;
+
+use crate::index::IndexRow;
+use crate::keys::DbKey;
+
+/// The database file in the device home.
+pub const DB_FILE: &str = "brug.db";
+
+/// The device's own migrations, applied after the store's.
+pub const DEVICE_MIGRATIONS: &[&str] =
+    &[include_str!("../../../migrations/device/0001_device.sql")];
+
+/// Why the local store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// The file is not a database this key opens (wrong key or tampered).
+    #[error(
+        "de lokale gegevens kunnen niet geopend worden (beschadigd of verkeerde sleutel) / local data cannot be opened (damaged or wrong key)"
+    )]
+    Unreadable,
+    /// SQLite refused.
+    #[error("lokale opslag / local storage: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The document store refused.
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
+}
+
+/// The open, unlocked local store.
+#[derive(Debug)]
+pub struct LocalStore {
+    conn: Connection,
+    home: PathBuf,
+}
+
+fn is_unreadable(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase)
+}
+
+impl LocalStore {
+    /// Opens (or creates) the encrypted database in `home` with `key`.
+    pub fn open(home: &Path, key: &DbKey) -> Result<Self, LocalError> {
+        let mut conn = Connection::open(home.join(DB_FILE))?;
+        conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal()))?;
+        // Nothing leaves memory unencrypted: temp tables and sorts stay in RAM.
+        conn.execute_batch("PRAGMA temp_store = MEMORY;")?;
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            Ok(_) => {}
+            Err(e) if is_unreadable(&e) => return Err(LocalError::Unreadable),
+            Err(e) => return Err(e.into()),
+        }
+        store::configure(&conn).map_err(|e| match e {
+            store::StoreError::Sqlite(e) if is_unreadable(&e) => LocalError::Unreadable,
+            other => LocalError::Store(other),
+        })?;
+        store::migrate(&mut conn, DEVICE_MIGRATIONS)?;
+        Ok(Self {
+            conn,
+            home: home.to_owned(),
+        })
+    }
+
+    /// The connection (for the device core's own queries).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A transaction.
+    pub fn transaction(&mut self) -> Result<Transaction<'_>, LocalError> {
+        Ok(self.conn.transaction()?)
+    }
+
+    /// Where the store lives.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// A setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, LocalError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), LocalError> {
+        set_setting(&self.conn, key, value)
+    }
+
+    /// Loads a case.
+    pub fn load(&self, id: Uuid) -> Result<Option<CaseDoc>, LocalError> {
+        Ok(store::load(&self.conn, id)?)
+    }
+
+    /// Number of cases with unsynced changes.
+    pub fn pending_count(&self) -> Result<i64, LocalError> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0))?)
+    }
+}
+
+/// Sets a setting inside any connection or transaction.
+pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), LocalError> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// Writes a case's index row.
+pub fn put_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
+    conn.execute(
+        "INSERT INTO case_index (id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, search)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, postcode = excluded.postcode,
+           status = excluded.status, flags = excluded.flags, workers = excluded.workers, schools = excluded.schools,
+           next_appointment = excluded.next_appointment, conflicts = excluded.conflicts, updated_at = excluded.updated_at,
+           search = excluded.search",
+        params![
+            row.id.to_string(),
+            row.name,
+            row.address,
+            row.postcode,
+            row.status,
+            serde_json::to_string(&row.flags).unwrap_or_else(|_| "[]".into()),
+            serde_json::to_string(&row.workers).unwrap_or_else(|_| "[]".into()),
+            row.schools,
+            row.next_appointment,
+            row.conflicts,
+            row.updated_at,
+            row.search_text(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Marks a case as having unsynced changes.
+pub fn mark_pending(conn: &Connection, id: Uuid, new: bool) -> Result<(), LocalError> {
+    conn.execute(
+        "INSERT INTO pending (doc_id, new) VALUES (?1, ?2) ON CONFLICT (doc_id) DO UPDATE SET new = max(new, excluded.new)",
+        params![id.to_string(), new],
+    )?;
+    Ok(())
+}
+
+/// Removes every trace of a case.
+pub fn remove_case(conn: &Connection, id: Uuid) -> Result<(), LocalError> {
+    let key = id.to_string();
+    store::delete(conn, id)?;
+    conn.execute("DELETE FROM case_index WHERE id = ?1", params![key])?;
+    conn.execute("DELETE FROM sync_states WHERE doc_id = ?1", params![key])?;
+    conn.execute("DELETE FROM pending WHERE doc_id = ?1", params![key])?;
+    Ok(())
+}
