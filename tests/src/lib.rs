@@ -1,2 +1,134 @@
-//! brug-tests: whole-system scenarios (server + several devices), fault and
-//! load tests. They arrive with the sync-server and device-core issues.
+//! brug-tests: whole-system scenarios with a real sync server on a real
+//! port and several real device cores, each in its own home directory.
+//!
+//! [`Stack`] starts the server; [`Stack::enrol`] enrols a device through
+//! the real enrolment route and opens its encrypted store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness may panic on its own setup
+
+use std::path::PathBuf;
+
+use brug_device::Device;
+use brug_sync_server::auth::Role;
+use brug_sync_server::db::{self, AdminEvent, Db};
+use brug_sync_server::{Config, RunningServer, TlsSource, qr};
+use uuid::Uuid;
+
+/// The PIN every test device uses.
+pub const PIN: &str = "4821";
+
+/// A running server with its data directory.
+#[derive(Debug)]
+pub struct Stack {
+    /// The server.
+    pub server: RunningServer,
+    /// Its data directory.
+    pub data: tempfile::TempDir,
+}
+
+/// An enrolled device and the home directory that holds it.
+#[derive(Debug)]
+pub struct TestDevice {
+    /// The unlocked device core.
+    pub device: Device,
+    /// Its home directory.
+    pub home: tempfile::TempDir,
+}
+
+impl TestDevice {
+    /// The home directory's path.
+    pub fn path(&self) -> PathBuf {
+        self.home.path().to_owned()
+    }
+}
+
+impl Stack {
+    /// Starts a server on a free port with fresh data.
+    pub async fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut config = Config::new(data.path());
+        config.admin_poll = std::time::Duration::from_millis(50);
+        let server = brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        Self { server, data }
+    }
+
+    /// The server database, as the admin CLI opens it.
+    pub fn db(&self) -> Db {
+        Db::open(self.data.path()).unwrap()
+    }
+
+    /// Adds a user to team "harelbeke"; returns the user id.
+    pub fn user(&self, name: &str, role: Role) -> String {
+        db::add_user(&self.db().lock(), name, role, "harelbeke")
+            .unwrap()
+            .id
+    }
+
+    /// A fresh enrolment URL for `user`.
+    pub fn enrol_url(&self, user: &str) -> String {
+        qr::new_enrolment(
+            &self.db().lock(),
+            self.data.path(),
+            &TlsSource::SelfSigned,
+            user,
+        )
+        .unwrap()
+        .0
+        .to_url()
+    }
+
+    /// Enrols a new device for `user` in a new home.
+    pub async fn enrol(&self, user: &str) -> TestDevice {
+        let home = tempfile::tempdir().unwrap();
+        let device = Device::enrol(home.path(), &self.enrol_url(user), PIN, "testtoestel")
+            .await
+            .unwrap();
+        TestDevice { device, home }
+    }
+
+    /// Assigns a case to a user, as `case assign` does.
+    pub fn assign(&self, case: Uuid, user: &str) {
+        let db = self.db();
+        let conn = db.lock();
+        db::assign(&conn, case, user).unwrap();
+        db::push_admin_event(
+            &conn,
+            &AdminEvent::Assign {
+                user: user.into(),
+                case,
+            },
+        )
+        .unwrap();
+    }
+
+    /// Takes a case away from a user, as `case unassign` does.
+    pub fn unassign(&self, case: Uuid, user: &str) {
+        let db = self.db();
+        let conn = db.lock();
+        db::unassign(&conn, case, user).unwrap();
+        db::push_admin_event(
+            &conn,
+            &AdminEvent::Unassign {
+                user: user.into(),
+                case,
+            },
+        )
+        .unwrap();
+    }
+
+    /// Revokes a device, as `device revoke` does.
+    pub fn revoke(&self, device: Uuid) {
+        let db = self.db();
+        let conn = db.lock();
+        db::revoke_device(&conn, &device.to_string()).unwrap();
+        db::push_admin_event(
+            &conn,
+            &AdminEvent::Revoke {
+                device: device.to_string(),
+            },
+        )
+        .unwrap();
+    }
+}

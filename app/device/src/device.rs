@@ -581,6 +581,23 @@ impl Device {
         &mut self,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, DeviceError> {
+        self.session(progress, false).await
+    }
+
+    /// Syncs, then stays connected until the connection ends, syncing what
+    /// others change as the server announces it.
+    pub async fn watch(
+        &mut self,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Report, DeviceError> {
+        self.session(progress, true).await
+    }
+
+    async fn session(
+        &mut self,
+        progress: &mut dyn FnMut(Progress),
+        stay: bool,
+    ) -> Result<Report, DeviceError> {
         let endpoint = Endpoint::new(&self.info.server, &self.info.fingerprint)?;
         let token = setting(&self.store, "token")?;
         let outcome = async {
@@ -595,7 +612,11 @@ impl Device {
                 now_ms,
                 error: None,
             };
-            let report = session::run_session(&mut conn, &mut adapter, progress).await;
+            let report = if stay {
+                session::watch(&mut conn, &mut adapter, progress).await
+            } else {
+                session::run_session(&mut conn, &mut adapter, progress).await
+            };
             conn.close().await;
             match adapter.error.take() {
                 Some(e) => Err(SyncError::Store(e)),

@@ -49,6 +49,8 @@ impl LocalStore {
     /// Opens (or creates) the encrypted database in `home` with `key`.
     pub fn open(home: &Path, key: &DbKey) -> Result<Self, LocalError> {
         let mut conn = Connection::open(home.join(DB_FILE))?;
+        // A wrong key is reported to the user by us, not logged by SQLCipher.
+        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
         conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal()))?;
         // Nothing leaves memory unencrypted: temp tables and sorts stay in RAM.
         conn.execute_batch("PRAGMA temp_store = MEMORY;")?;

@@ -116,6 +116,28 @@ pub async fn run_session(
     store: &mut dyn SyncStore,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, SyncError> {
+    run(conn, store, progress, false).await
+}
+
+/// Like [`run_session`], then stays connected: cases others change are
+/// synced as the server announces them, until the connection ends.
+pub async fn watch(
+    conn: &mut SyncConnection,
+    store: &mut dyn SyncStore,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, SyncError> {
+    run(conn, store, progress, true).await
+}
+
+/// While watching, how long to stay silent before pinging the server.
+const IDLE_PING: std::time::Duration = std::time::Duration::from_secs(50);
+
+async fn run(
+    conn: &mut SyncConnection,
+    store: &mut dyn SyncStore,
+    progress: &mut dyn FnMut(Progress),
+    stay: bool,
+) -> Result<Report, SyncError> {
     // A case made here and never acknowledged is not held *from the server*:
     // listing it would get it purged as unknown.
     let held: Vec<Uuid> = store
@@ -162,7 +184,8 @@ pub async fn run_session(
     };
     progress(p);
 
-    while !queue.is_empty() || !flight.is_empty() {
+    let mut caught_up = false;
+    loop {
         while flight.len() < WINDOW {
             let Some(id) = queue.pop_front() else { break };
             let mut run = start(store, id);
@@ -175,7 +198,27 @@ pub async fn run_session(
             .await?;
             flight.insert(id, run);
         }
-        match conn.recv().await? {
+        let idle = queue.is_empty() && flight.is_empty();
+        if idle && !caught_up {
+            // Everything the server listed is in sync: the cursor holds.
+            store.set_cursor(cursor);
+            caught_up = true;
+        }
+        if idle && !stay {
+            break;
+        }
+        let frame = if idle {
+            match conn.recv_within(IDLE_PING).await {
+                Err(NetError::Timeout) => {
+                    conn.ping().await?;
+                    continue;
+                }
+                other => other?,
+            }
+        } else {
+            conn.recv().await?
+        };
+        match frame {
             ServerFrame::Sync { doc: id, msg } => {
                 let Some(run) = flight.get_mut(&id) else {
                     continue;
@@ -236,7 +279,6 @@ pub async fn run_session(
         p.bytes_out = conn.bytes_out;
         progress(p);
     }
-    store.set_cursor(cursor);
     Ok(report)
 }
 

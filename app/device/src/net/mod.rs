@@ -242,6 +242,14 @@ impl SyncConnection {
             .map_err(|_| NetError::Closed)
     }
 
+    /// Keeps an idle connection alive.
+    pub async fn ping(&mut self) -> Result<(), NetError> {
+        self.ws
+            .send(Message::Ping(Vec::new().into()))
+            .await
+            .map_err(|_| NetError::Closed)
+    }
+
     /// Waits for the next frame (up to `wait`).
     pub async fn recv_within(&mut self, wait: Duration) -> Result<ServerFrame, NetError> {
         loop {

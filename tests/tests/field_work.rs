@@ -1,0 +1,448 @@
+//! Whole-system scenarios from the field: real server, real TLS, real
+//! encrypted device stores in separate homes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
+
+use brug_device::DeviceError;
+use brug_shared::casedoc::ReviewAction;
+use brug_shared::model::{RecordKind, ReviewState, examples};
+use brug_sync_server::auth::Role;
+use brug_tests::{Stack, TestDevice};
+use serde_json::json;
+use uuid::Uuid;
+
+fn household() -> brug_shared::model::Household {
+    examples::household()
+}
+
+fn example(kind: RecordKind) -> serde_json::Value {
+    examples::example(kind).to_json()
+}
+
+async fn sync(d: &mut TestDevice) -> brug_device::sync::Report {
+    d.device.sync(&mut |_| {}).await.unwrap()
+}
+
+fn ids(d: &TestDevice) -> Vec<Uuid> {
+    d.device
+        .list(&Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_case_made_offline_reaches_the_supervisor_and_then_the_assigned_adviser() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let bert = stack.user("Bert Claeys", Role::HousingAdviser);
+    let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
+    let mut worker = stack.enrol(&ann).await;
+    let mut adviser = stack.enrol(&bert).await;
+    let mut supervisor = stack.enrol(&sofie).await;
+
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    worker
+        .device
+        .add_record(case, RecordKind::Member, example(RecordKind::Member))
+        .unwrap();
+    assert_eq!(worker.device.status().unwrap().pending, 1);
+    sync(&mut worker).await;
+    assert_eq!(worker.device.status().unwrap().pending, 0);
+
+    sync(&mut supervisor).await;
+    assert_eq!(ids(&supervisor), vec![case]);
+    sync(&mut adviser).await;
+    assert!(ids(&adviser).is_empty());
+
+    stack.assign(case, &bert);
+    sync(&mut adviser).await;
+    assert_eq!(ids(&adviser), vec![case]);
+    assert_eq!(adviser.device.show(case).unwrap().case.members.len(), 1);
+}
+
+async fn offline_edits_merge(adviser_first: bool) {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let bert = stack.user("Bert Claeys", Role::HousingAdviser);
+    let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
+    let mut worker = stack.enrol(&ann).await;
+    let mut adviser = stack.enrol(&bert).await;
+    let mut supervisor = stack.enrol(&sofie).await;
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    worker
+        .device
+        .add_record(case, RecordKind::Member, example(RecordKind::Member))
+        .unwrap();
+    sync(&mut worker).await;
+    stack.assign(case, &bert);
+    sync(&mut adviser).await;
+
+    // Both offline.
+    let (visit, _) = worker
+        .device
+        .add_record(case, RecordKind::Visit, example(RecordKind::Visit))
+        .unwrap();
+    worker
+        .device
+        .set_field(case, "household", "phone", json!("0470 11 11 11"))
+        .unwrap();
+    let (check, _) = adviser
+        .device
+        .add_record(
+            case,
+            RecordKind::MeterCheck,
+            example(RecordKind::MeterCheck),
+        )
+        .unwrap();
+    adviser
+        .device
+        .set_field(case, "household", "phone", json!("0470 22 22 22"))
+        .unwrap();
+
+    if adviser_first {
+        sync(&mut adviser).await;
+        sync(&mut worker).await;
+    } else {
+        sync(&mut worker).await;
+        sync(&mut adviser).await;
+    }
+    for d in [&mut worker, &mut adviser, &mut supervisor] {
+        sync(d).await;
+    }
+    for d in [&worker, &adviser, &supervisor] {
+        let view = d.device.show(case).unwrap();
+        assert!(view.case.visits.contains_key(&visit));
+        assert!(view.case.meter_checks.contains_key(&check));
+        assert_eq!(view.conflicts.len(), 1, "{:?}", view.conflicts);
+        let c = &view.conflicts[0];
+        assert_eq!(c.field, "phone");
+        let mut pairs: Vec<(String, String)> = c
+            .values
+            .iter()
+            .map(|v| {
+                (
+                    v.value.as_str().unwrap().to_owned(),
+                    v.author.clone().unwrap(),
+                )
+            })
+            .collect();
+        pairs.sort();
+        assert_eq!(
+            pairs,
+            vec![
+                ("0470 11 11 11".into(), ann.clone()),
+                ("0470 22 22 22".into(), bert.clone())
+            ]
+        );
+        assert!(view.flags.contains(&"conflicts".to_owned()));
+    }
+    // The supervisor's queue shows it; she resolves it.
+    let queue = supervisor
+        .device
+        .list(&brug_device::index::CaseQuery {
+            flag: Some("conflicts".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(queue.len(), 1);
+    supervisor
+        .device
+        .resolve(case, "household", "phone", json!("0470 22 22 22"))
+        .unwrap();
+    sync(&mut supervisor).await;
+    sync(&mut worker).await;
+    sync(&mut adviser).await;
+    for d in [&worker, &adviser, &supervisor] {
+        let view = d.device.show(case).unwrap();
+        assert!(view.conflicts.is_empty());
+        assert_eq!(view.case.household.phone.as_deref(), Some("0470 22 22 22"));
+    }
+}
+
+#[tokio::test]
+async fn offline_visit_and_meter_check_merge_and_the_phone_conflict_is_resolved_worker_first() {
+    offline_edits_merge(false).await;
+}
+
+#[tokio::test]
+async fn offline_visit_and_meter_check_merge_and_the_phone_conflict_is_resolved_adviser_first() {
+    offline_edits_merge(true).await;
+}
+
+#[tokio::test]
+async fn an_approved_record_edited_goes_back_to_submitted_and_shows_what_changed() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
+    let mut worker = stack.enrol(&ann).await;
+    let mut supervisor = stack.enrol(&sofie).await;
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    let (visit, _) = worker
+        .device
+        .add_record(case, RecordKind::Visit, example(RecordKind::Visit))
+        .unwrap();
+    let v = visit.to_string();
+    // Workers cannot approve their own work.
+    assert!(matches!(
+        worker.device.review(case, &v, ReviewAction::Approve, ""),
+        Err(DeviceError::NotAllowed)
+    ));
+    worker
+        .device
+        .review(case, &v, ReviewAction::Submit, "")
+        .unwrap();
+    sync(&mut worker).await;
+    sync(&mut supervisor).await;
+    assert!(
+        supervisor
+            .device
+            .show(case)
+            .unwrap()
+            .flags
+            .contains(&"submitted".to_owned())
+    );
+    supervisor
+        .device
+        .review(case, &v, ReviewAction::Approve, "")
+        .unwrap();
+    sync(&mut supervisor).await;
+    sync(&mut worker).await;
+
+    worker
+        .device
+        .set_field(case, &v, "place", json!("school"))
+        .unwrap();
+    let view = worker.device.show(case).unwrap();
+    assert_eq!(
+        view.case.visits[&visit].review.state,
+        ReviewState::Submitted
+    );
+    sync(&mut worker).await;
+    sync(&mut supervisor).await;
+    let changes = supervisor.device.changes_since_approval(case, &v).unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(
+        (changes[0].field.as_str(), changes[0].after.clone()),
+        ("place", Some(json!("school")))
+    );
+    // Returned with a comment, the worker sees it.
+    supervisor
+        .device
+        .review(case, &v, ReviewAction::Return, "Waarom op school?")
+        .unwrap();
+    sync(&mut supervisor).await;
+    sync(&mut worker).await;
+    let back = worker
+        .device
+        .list(&brug_device::index::CaseQuery {
+            flag: Some("returned".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(
+        worker.device.show(case).unwrap().case.visits[&visit]
+            .review
+            .comment,
+        "Waarom op school?"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_device_wipes_itself() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let mut worker = stack.enrol(&ann).await;
+    worker.device.create_case(&household()).unwrap();
+    sync(&mut worker).await;
+    stack.revoke(worker.device.info().device_id);
+    let err = worker.device.sync(&mut |_| {}).await.unwrap_err();
+    assert!(matches!(err, DeviceError::Revoked), "{err:?}");
+    assert!(!worker.path().join("brug.db").exists());
+    assert!(!worker.path().join("key.json").exists());
+    assert!(matches!(
+        brug_device::Device::open(&worker.path(), brug_tests::PIN),
+        Err(DeviceError::Key(_))
+    ));
+}
+
+#[tokio::test]
+async fn an_unassigned_case_disappears_from_the_device() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let bert = stack.user("Bert Claeys", Role::HousingAdviser);
+    let mut worker = stack.enrol(&ann).await;
+    let mut adviser = stack.enrol(&bert).await;
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    sync(&mut worker).await;
+    stack.assign(case, &bert);
+    sync(&mut adviser).await;
+    assert_eq!(ids(&adviser), vec![case]);
+    stack.unassign(case, &bert);
+    let report = sync(&mut adviser).await;
+    assert_eq!(report.purged, vec![case]);
+    assert!(ids(&adviser).is_empty());
+    assert!(matches!(
+        adviser.device.show(case),
+        Err(DeviceError::NoSuchCase(_))
+    ));
+}
+
+fn fifteen_days_later() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::days(15)
+}
+
+#[tokio::test]
+async fn the_offline_lease_locks_case_data_until_the_device_syncs() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let mut worker = stack.enrol(&ann).await;
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    sync(&mut worker).await;
+    worker.device.set_clock(fifteen_days_later);
+    assert!(worker.device.lease().unwrap().locked);
+    assert!(matches!(
+        worker.device.show(case),
+        Err(DeviceError::LeaseExpired { days: 15 })
+    ));
+    assert!(matches!(
+        worker.device.list(&Default::default()),
+        Err(DeviceError::LeaseExpired { .. })
+    ));
+    sync(&mut worker).await;
+    assert!(!worker.device.lease().unwrap().locked);
+    assert!(worker.device.show(case).is_ok());
+}
+
+#[tokio::test]
+async fn a_wrong_pin_is_refused_and_changes_nothing() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let worker = stack.enrol(&ann).await;
+    let home = worker.path();
+    drop(worker.device);
+    let err = brug_device::Device::open(&home, "0000").unwrap_err();
+    assert!(err.to_string().contains("verkeerde pincode"), "{err}");
+    assert!(brug_device::Device::open(&home, brug_tests::PIN).is_ok());
+}
+
+#[tokio::test]
+async fn a_tampered_database_file_is_refused() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let mut worker = stack.enrol(&ann).await;
+    worker.device.create_case(&household()).unwrap();
+    let home = worker.path();
+    drop(worker.device);
+    let path = home.join("brug.db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in bytes.iter_mut().take(4096).skip(16) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let err = brug_device::Device::open(&home, brug_tests::PIN).unwrap_err();
+    assert!(
+        err.to_string().contains("kunnen niet geopend worden"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn enrolling_with_a_wrong_fingerprint_is_refused_and_creates_nothing() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let url = stack.enrol_url(&ann);
+    let fp = url.split("fp=").nth(1).unwrap().to_owned();
+    let forged = url.replace(&fp, &"ab".repeat(32));
+    let home = tempfile::tempdir().unwrap();
+    let err = brug_device::Device::enrol(home.path(), &forged, brug_tests::PIN, "t")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("certificaat past niet"), "{err}");
+    assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
+    // Not a Brug URL at all.
+    let err = brug_device::Device::enrol(home.path(), "https://example.org", brug_tests::PIN, "t")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DeviceError::EnrolUrl(_)));
+}
+
+#[tokio::test]
+async fn malformed_json_for_every_kind_is_refused_and_changes_nothing() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let mut worker = stack.enrol(&ann).await;
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    worker
+        .device
+        .add_record(case, RecordKind::Member, example(RecordKind::Member))
+        .unwrap();
+    let before = worker.device.show(case).unwrap().case;
+    let history = worker.device.history(case, None).unwrap().len();
+    for kind in RecordKind::ALL {
+        for bad in [
+            json!(null),
+            json!([]),
+            json!("visit"),
+            json!({}),
+            json!({"start": 12}),
+        ] {
+            let err = worker
+                .device
+                .add_record(case, *kind, bad.clone())
+                .unwrap_err();
+            assert!(
+                matches!(err, DeviceError::BadInput(_)),
+                "{kind:?} {bad}: {err:?}"
+            );
+        }
+        // Right shape, wrong value in one field.
+        let mut wrong = example(*kind);
+        let field = wrong.as_object().unwrap().keys().next().unwrap().clone();
+        wrong[&field] = json!({"nonsense": true});
+        assert!(
+            worker.device.add_record(case, *kind, wrong).is_err(),
+            "{kind:?}"
+        );
+    }
+    // A rule error refuses too: an EAN with a wrong check digit.
+    let mut check = example(RecordKind::MeterCheck);
+    check["ean"] = json!("541448820000123456");
+    let err = worker
+        .device
+        .add_record(case, RecordKind::MeterCheck, check)
+        .unwrap_err();
+    assert!(err.to_string().contains("ean.check-digit"), "{err}");
+    assert_eq!(worker.device.show(case).unwrap().case, before);
+    assert_eq!(worker.device.history(case, None).unwrap().len(), history);
+}
+
+#[tokio::test]
+async fn nothing_is_readable_in_the_device_files_without_the_key() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let mut worker = stack.enrol(&ann).await;
+    let mut h = household();
+    h.name = "Familie Zwartvlieg".into();
+    h.address.street = "Kwakkelstraat".into();
+    let (case, _) = worker.device.create_case(&h).unwrap();
+    sync(&mut worker).await;
+    // The index really holds the name (so a plain file would show it)...
+    assert_eq!(
+        worker.device.show(case).unwrap().case.household.name,
+        "Familie Zwartvlieg"
+    );
+    // ...yet no file in the home does: database, WAL, shared memory, key.
+    for entry in std::fs::read_dir(worker.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes).to_lowercase();
+        assert!(
+            !text.contains("zwartvlieg") && !text.contains("kwakkelstraat"),
+            "{} leaks data",
+            path.display()
+        );
+    }
+}
