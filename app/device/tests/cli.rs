@@ -8,44 +8,76 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use brug_sync_server::auth::Role;
-use brug_sync_server::{db, qr, Config, TlsSource};
+use brug_sync_server::{Config, TlsSource, db, qr};
 
 fn cli(home: &Path, pin: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_brug-cli"));
     cmd.arg("--home").arg(home).args(args).env("BRUG_PIN", pin);
     if let Some(input) = stdin {
         use std::io::Write;
-        cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         return child.wait_with_output().unwrap();
     }
     cmd.output().unwrap()
 }
 
 fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
     let data = tempfile::tempdir().unwrap();
-    let server = brug_sync_server::spawn(Config::new(data.path()), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let server = brug_sync_server::spawn(Config::new(data.path()), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let (ann_url, sofie_url) = {
         let db = db::Db::open(data.path()).unwrap();
         let conn = db.lock();
         db::add_user(&conn, "Ann Peeters", Role::BridgeWorker, "harelbeke").unwrap();
         db::add_user(&conn, "Sofie Vandenberghe", Role::Supervisor, "harelbeke").unwrap();
-        let a = qr::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "ann.peeters").unwrap().0.to_url();
-        let s = qr::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "sofie.vandenberghe").unwrap().0.to_url();
+        let a = qr::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "ann.peeters")
+            .unwrap()
+            .0
+            .to_url();
+        let s = qr::new_enrolment(
+            &conn,
+            data.path(),
+            &TlsSource::SelfSigned,
+            "sofie.vandenberghe",
+        )
+        .unwrap()
+        .0
+        .to_url();
         (a, s)
     };
     let h1 = tempfile::tempdir().unwrap();
     let h2 = tempfile::tempdir().unwrap();
     let (a, s) = (h1.path().to_owned(), h2.path().to_owned());
     let result = tokio::task::spawn_blocking(move || {
-        assert!(ok(&cli(&a, "4821", &["enrol", &ann_url, "--name", "tablet Ann"], None)).contains("Ann Peeters"));
+        assert!(
+            ok(&cli(
+                &a,
+                "4821",
+                &["enrol", &ann_url, "--name", "tablet Ann"],
+                None
+            ))
+            .contains("Ann Peeters")
+        );
         ok(&cli(&s, "9137", &["enrol", &sofie_url], None));
 
         // The same code twice: refused, exit 1, and the home stays empty.
@@ -56,18 +88,48 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
         assert_eq!(std::fs::read_dir(h3.path()).unwrap().count(), 0);
 
         let household = ok(&cli(&a, "4821", &["schema", "household"], None));
-        let id = ok(&cli(&a, "4821", &["case", "new", "--json", "-"], Some(&household)));
+        let id = ok(&cli(
+            &a,
+            "4821",
+            &["case", "new", "--json", "-"],
+            Some(&household),
+        ));
         let visit = ok(&cli(&a, "4821", &["schema", "visit"], None));
-        let record = ok(&cli(&a, "4821", &["record", "add", &id, "visit", "--json", "-"], Some(&visit)));
-        ok(&cli(&a, "4821", &["record", "set", &id, "household", "phone", "\"0470 12 34 56\""], None));
-        let status: serde_json::Value = serde_json::from_str(&ok(&cli(&a, "4821", &["--json", "status"], None))).unwrap();
+        let record = ok(&cli(
+            &a,
+            "4821",
+            &["record", "add", &id, "visit", "--json", "-"],
+            Some(&visit),
+        ));
+        ok(&cli(
+            &a,
+            "4821",
+            &[
+                "record",
+                "set",
+                &id,
+                "household",
+                "phone",
+                "\"0470 12 34 56\"",
+            ],
+            None,
+        ));
+        let status: serde_json::Value =
+            serde_json::from_str(&ok(&cli(&a, "4821", &["--json", "status"], None))).unwrap();
         assert_eq!(status["pending"], 1);
         ok(&cli(&a, "4821", &["sync"], None));
         ok(&cli(&s, "9137", &["sync"], None));
 
-        let list: serde_json::Value = serde_json::from_str(&ok(&cli(&s, "9137", &["--json", "case", "list", "--query", "marktstraat"], None))).unwrap();
+        let list: serde_json::Value = serde_json::from_str(&ok(&cli(
+            &s,
+            "9137",
+            &["--json", "case", "list", "--query", "marktstraat"],
+            None,
+        )))
+        .unwrap();
         assert_eq!(list[0]["id"], id.as_str());
-        let show: serde_json::Value = serde_json::from_str(&ok(&cli(&s, "9137", &["case", "show", &id], None))).unwrap();
+        let show: serde_json::Value =
+            serde_json::from_str(&ok(&cli(&s, "9137", &["case", "show", &id], None))).unwrap();
         assert_eq!(show["case"]["household"]["phone"], "0470 12 34 56");
         assert!(show["case"]["visits"][&record].is_object());
         let history = ok(&cli(&s, "9137", &["history", &id], None));
@@ -77,16 +139,42 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
         let wrong = cli(&s, "0000", &["status"], None);
         assert_eq!(wrong.status.code(), Some(1));
         let err = String::from_utf8_lossy(&wrong.stderr);
-        assert!(err.contains("verkeerde pincode") && err.contains("wrong PIN"), "{err}");
+        assert!(
+            err.contains("verkeerde pincode") && err.contains("wrong PIN"),
+            "{err}"
+        );
         // A rule refusal: exit 1, nothing stored.
-        let bad = cli(&a, "4821", &["record", "set", &id, &record, "end", "\"2026-10-05T23:59:00\""], None);
+        let bad = cli(
+            &a,
+            "4821",
+            &[
+                "record",
+                "set",
+                &id,
+                &record,
+                "end",
+                "\"2026-10-05T23:59:00\"",
+            ],
+            None,
+        );
         assert_eq!(bad.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&bad.stderr).contains("visit.too-long"));
         // Usage errors exit 2.
-        assert_eq!(cli(&a, "4821", &["case", "frobnicate"], None).status.code(), Some(2));
-        assert_eq!(cli(&a, "4821", &["record", "add", &id], None).status.code(), Some(2));
+        assert_eq!(
+            cli(&a, "4821", &["case", "frobnicate"], None).status.code(),
+            Some(2)
+        );
+        assert_eq!(
+            cli(&a, "4821", &["record", "add", &id], None).status.code(),
+            Some(2)
+        );
         // Not JSON where JSON is needed.
-        let nojson = cli(&a, "4821", &["record", "add", &id, "visit", "--json", "-"], Some("not json"));
+        let nojson = cli(
+            &a,
+            "4821",
+            &["record", "add", &id, "visit", "--json", "-"],
+            Some("not json"),
+        );
         assert_eq!(nojson.status.code(), Some(1));
     })
     .await;
@@ -97,16 +185,44 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
 #[test]
 fn schema_prints_a_valid_example_for_every_kind_and_validate_finds_errors() {
     let home = tempfile::tempdir().unwrap();
-    for kind in ["household", "member", "consent", "visit", "meter-check", "energy-scan", "renovation", "referral"] {
+    for kind in [
+        "household",
+        "member",
+        "consent",
+        "visit",
+        "meter-check",
+        "energy-scan",
+        "renovation",
+        "referral",
+    ] {
         let example = ok(&cli(home.path(), "", &["schema", kind], None));
-        let findings = ok(&cli(home.path(), "", &["--json", "validate", kind, "--json", "-"], Some(&example)));
+        let findings = ok(&cli(
+            home.path(),
+            "",
+            &["--json", "validate", kind, "--json", "-"],
+            Some(&example),
+        ));
         let findings: Vec<serde_json::Value> = serde_json::from_str(&findings).unwrap();
-        assert!(findings.iter().all(|f| f["severity"] != "error"), "{kind}: {findings:?}");
+        assert!(
+            findings.iter().all(|f| f["severity"] != "error"),
+            "{kind}: {findings:?}"
+        );
     }
-    let mut check: serde_json::Value = serde_json::from_str(&ok(&cli(home.path(), "", &["schema", "meter-check"], None))).unwrap();
+    let mut check: serde_json::Value =
+        serde_json::from_str(&ok(&cli(home.path(), "", &["schema", "meter-check"], None))).unwrap();
     check["ean"] = "541448820000123456".into();
-    let out = cli(home.path(), "", &["--json", "validate", "meter-check", "--json", "-"], Some(&check.to_string()));
+    let out = cli(
+        home.path(),
+        "",
+        &["--json", "validate", "meter-check", "--json", "-"],
+        Some(&check.to_string()),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("ean.check-digit"));
-    assert_eq!(cli(home.path(), "", &["schema", "spaceship"], None).status.code(), Some(1));
+    assert_eq!(
+        cli(home.path(), "", &["schema", "spaceship"], None)
+            .status
+            .code(),
+        Some(1)
+    );
 }
