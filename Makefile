@@ -1,7 +1,7 @@
 # Brug: the two quick-start commands are `make demo` and `make test`.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: test deps fmt-check clippy test-only demo
+.PHONY: test deps fmt-check clippy test-only demo bench bench-quick
 
 ## make test: install what is missing, then fmt check, clippy -D warnings, all tests.
 test: deps fmt-check clippy test-only
@@ -25,3 +25,13 @@ demo: deps
 	@echo "De Brug-app (Dioxus) bestaat nog niet; de server start met demodata." >&2
 	@echo "The Brug app (Dioxus) does not exist yet; the server starts with demo data." >&2
 	./target/debug/brug-sync-server --data ./brug-data demo
+
+## make bench: sync and device figures at caseload scale (release build), with
+## the in-process automerge limit and RATIO lines; make bench-quick: smaller sizes.
+bench: deps
+	cargo build --release -p brug-sync-server -p brug-tests
+	./target/release/brug-bench
+
+bench-quick: deps
+	cargo build --release -p brug-sync-server -p brug-tests
+	./target/release/brug-bench --quick

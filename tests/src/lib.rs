@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness may panic on its own setup
 
+pub mod caseload;
+
 use std::path::PathBuf;
 
 use brug_device::Device;

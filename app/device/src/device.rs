@@ -579,7 +579,7 @@ impl Device {
     /// is revoked, the local data and key are wiped.
     pub async fn sync(
         &mut self,
-        progress: &mut dyn FnMut(Progress),
+        progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<Report, DeviceError> {
         self.session(progress, false).await
     }
@@ -588,14 +588,14 @@ impl Device {
     /// others change as the server announces it.
     pub async fn watch(
         &mut self,
-        progress: &mut dyn FnMut(Progress),
+        progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<Report, DeviceError> {
         self.session(progress, true).await
     }
 
     async fn session(
         &mut self,
-        progress: &mut dyn FnMut(Progress),
+        progress: &mut (dyn FnMut(Progress) + Send),
         stay: bool,
     ) -> Result<Report, DeviceError> {
         let endpoint = Endpoint::new(&self.info.server, &self.info.fingerprint)?;
@@ -732,17 +732,10 @@ impl SyncStore for Adapter<'_> {
         doc: &mut CaseDoc,
         state: &automerge::sync::State,
     ) -> Result<(), String> {
-        let row = if doc.change_count() > 0 {
-            Some(index::index_row(doc, &self.ctx, self.now_ms).map_err(|e| e.to_string())?)
-        } else {
-            None
-        };
         let tx = self.store.transaction().map_err(|e| e.to_string())?;
-        if row.is_some() {
+        // A replica that is still empty (the first exchange) is not a case yet.
+        if doc.change_count() > 0 {
             store::save_in(&tx, doc).map_err(|e| e.to_string())?;
-        }
-        if let Some(row) = &row {
-            local::put_index(&tx, row).map_err(|e| e.to_string())?;
         }
         tx.execute(
             "INSERT INTO sync_states (doc_id, state) VALUES (?1, ?2) ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state",
@@ -751,13 +744,20 @@ impl SyncStore for Adapter<'_> {
         .map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())
     }
-    fn synced(&mut self, id: Uuid) {
-        if let Err(e) = self
-            .store
-            .conn()
-            .execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
-        {
-            self.error = Some(e.to_string());
+    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc) {
+        // The index row is written once per case per session, when the
+        // case is in sync, not after every message.
+        let outcome = index::index_row(doc, &self.ctx, self.now_ms)
+            .map_err(|e| e.to_string())
+            .and_then(|row| {
+                let tx = self.store.transaction().map_err(|e| e.to_string())?;
+                local::put_index(&tx, &row).map_err(|e| e.to_string())?;
+                tx.execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
+                    .map_err(|e| e.to_string())?;
+                tx.commit().map_err(|e| e.to_string())
+            });
+        if let Err(e) = outcome {
+            self.error = Some(e);
         }
     }
     fn purge(&mut self, id: Uuid) {

@@ -36,8 +36,9 @@ pub trait SyncStore {
     fn sync_state(&self, id: Uuid) -> Option<Vec<u8>>;
     /// Persists a case and its sync state after a message was applied.
     fn save(&mut self, id: Uuid, doc: &mut CaseDoc, state: &sync::State) -> Result<(), String>;
-    /// Marks a case as fully in sync with the server (nothing pending).
-    fn synced(&mut self, id: Uuid);
+    /// Marks a case as fully in sync with the server (nothing pending);
+    /// `doc` is its final state in this session.
+    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc);
     /// Removes a case the server says this device may not hold.
     fn purge(&mut self, id: Uuid);
 }
@@ -96,7 +97,7 @@ struct InFlight {
     create: bool,
 }
 
-fn start(store: &mut dyn SyncStore, id: Uuid) -> InFlight {
+fn start(store: &mut (dyn SyncStore + Send), id: Uuid) -> InFlight {
     let doc = store.load(id).unwrap_or_else(|| CaseDoc::empty(id));
     let state = store
         .sync_state(id)
@@ -113,8 +114,8 @@ fn start(store: &mut dyn SyncStore, id: Uuid) -> InFlight {
 /// pending, and store the new cursor when everything is in sync.
 pub async fn run_session(
     conn: &mut SyncConnection,
-    store: &mut dyn SyncStore,
-    progress: &mut dyn FnMut(Progress),
+    store: &mut (dyn SyncStore + Send),
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Report, SyncError> {
     run(conn, store, progress, false).await
 }
@@ -123,8 +124,8 @@ pub async fn run_session(
 /// synced as the server announces them, until the connection ends.
 pub async fn watch(
     conn: &mut SyncConnection,
-    store: &mut dyn SyncStore,
-    progress: &mut dyn FnMut(Progress),
+    store: &mut (dyn SyncStore + Send),
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Report, SyncError> {
     run(conn, store, progress, true).await
 }
@@ -134,8 +135,8 @@ const IDLE_PING: std::time::Duration = std::time::Duration::from_secs(50);
 
 async fn run(
     conn: &mut SyncConnection,
-    store: &mut dyn SyncStore,
-    progress: &mut dyn FnMut(Progress),
+    store: &mut (dyn SyncStore + Send),
+    progress: &mut (dyn FnMut(Progress) + Send),
     stay: bool,
 ) -> Result<Report, SyncError> {
     // A case made here and never acknowledged is not held *from the server*:
@@ -238,7 +239,7 @@ async fn run(
                 if next.is_none() && msg.is_none() {
                     // The server answered after committing, and has nothing
                     // more: everything we hold is durable there.
-                    store.synced(id);
+                    store.synced(id, &mut run.doc);
                     flight.remove(&id);
                     report.synced.push(id);
                     p.done += 1;
@@ -356,7 +357,7 @@ impl SyncStore for MemoryStore {
         self.states.insert(id, state.encode());
         Ok(())
     }
-    fn synced(&mut self, id: Uuid) {
+    fn synced(&mut self, id: Uuid, _doc: &mut CaseDoc) {
         self.pending.remove(&id);
         self.new.remove(&id);
     }

@@ -1,0 +1,594 @@
+//! `brug-bench`: sync and device figures at caseload scale, each end to end
+//! over real TLS to a real `brug-sync-server` process on loopback, and for
+//! the sync scenarios the same documents synced in-process with automerge's
+//! sync protocol alone (the limit), with the ratio end-to-end / limit.
+//!
+//! `brug-bench` runs the full sizes; `brug-bench --quick` smaller ones.
+//! Prints a table and, per scenario with a limit, `RATIO <scenario> <n>`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may stop on its own setup failures
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use automerge::sync;
+use brug_device::index::{self, CaseQuery};
+use brug_device::net::{self, Endpoint, SyncConnection};
+use brug_device::sync::{MemoryStore, run_session};
+use brug_device::{Device, keys, local};
+use brug_shared::casedoc::{CaseDoc, Editor, Target};
+use brug_shared::model::{Record, RecordKind, examples};
+use brug_shared::rules::RuleContext;
+use brug_shared::store;
+use brug_sync_server::auth::Role;
+use brug_sync_server::db::{self, Db};
+use brug_sync_server::{TlsSource, qr};
+use brug_tests::caseload::{self, Rng, Shape};
+use uuid::Uuid;
+
+struct Sizes {
+    cold: usize,
+    morning: usize,
+    rush: &'static [usize],
+    device_cases: usize,
+}
+
+const FULL: Sizes = Sizes {
+    cold: 1_000,
+    morning: 300,
+    rush: &[50, 200],
+    device_cases: 10_000,
+};
+const QUICK: Sizes = Sizes {
+    cold: 100,
+    morning: 60,
+    rush: &[20],
+    device_cases: 1_000,
+};
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<(String, String, String, Option<f64>)>,
+}
+
+impl Table {
+    fn add(&mut self, scenario: &str, figure: String, limit: String, ratio: Option<f64>) {
+        eprintln!("  {scenario}: {figure}");
+        self.rows.push((scenario.into(), figure, limit, ratio));
+    }
+
+    fn print(&self) {
+        println!("\n| scenario | figure | limit (in-process automerge sync) | ratio |");
+        println!("|---|---|---|---|");
+        for (s, f, l, r) in &self.rows {
+            println!(
+                "| {s} | {f} | {l} | {} |",
+                r.map(|r| format!("{r:.1}")).unwrap_or_else(|| "–".into())
+            );
+        }
+        println!();
+        for (s, _, _, r) in &self.rows {
+            if let Some(r) = r {
+                println!("RATIO {s} {r:.2}");
+            }
+        }
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A real server process on loopback over a seeded data directory.
+struct ServerProcess {
+    child: Child,
+    endpoint: Endpoint,
+    data: PathBuf,
+}
+
+impl ServerProcess {
+    fn start(data: &Path) -> Self {
+        let fingerprint =
+            brug_sync_server::tls::current_fingerprint(data, &TlsSource::SelfSigned).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let exe = std::env::current_exe()
+            .unwrap()
+            .with_file_name("brug-sync-server");
+        let child = Command::new(&exe)
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("BRUG_LOG", "warn")
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {}: {e} (cargo build -p brug-sync-server first)",
+                    exe.display()
+                )
+            });
+        let endpoint = Endpoint::new(&format!("https://127.0.0.1:{port}"), &fingerprint).unwrap();
+        Self {
+            child,
+            endpoint,
+            data: data.to_owned(),
+        }
+    }
+
+    async fn ready(&self) {
+        for _ in 0..600 {
+            if self.endpoint.connect().await.is_ok()
+                && self.data.join(brug_sync_server::PUBLIC_URL_FILE).exists()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not start");
+    }
+
+    fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
+            .unwrap_or(0.0)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Stores `n` generated cases created by `creator`; returns them in memory.
+fn seed(db: &Db, creator: &str, n: usize, shape: Shape, rng: &mut Rng) -> Vec<CaseDoc> {
+    let user = db::require_user(&db.lock(), creator).unwrap();
+    let editor = Editor {
+        user: creator.into(),
+        device: Uuid::nil(),
+    };
+    let mut docs = Vec::with_capacity(n);
+    let mut conn = db.lock();
+    for chunk in 0..n.div_ceil(100) {
+        let tx = conn.transaction().unwrap();
+        for _ in (chunk * 100)..((chunk + 1) * 100).min(n) {
+            let mut doc = caseload::case(rng, shape, &editor);
+            store::save_in(&tx, &mut doc).unwrap();
+            db::record_change(&tx, doc.id(), &user, true).unwrap();
+            docs.push(doc);
+        }
+        tx.commit().unwrap();
+    }
+    docs
+}
+
+/// Syncs two in-memory replicas to completion; returns bytes exchanged.
+fn sync_in_memory(a: &mut CaseDoc, b: &mut CaseDoc) -> usize {
+    let (mut sa, mut sb) = (sync::State::new(), sync::State::new());
+    let mut bytes = 0;
+    loop {
+        let ma = a.generate_sync_message(&mut sa);
+        if let Some(m) = &ma {
+            bytes += m.len();
+            b.receive_sync_message(&mut sb, m).unwrap();
+        }
+        let mb = b.generate_sync_message(&mut sb);
+        if let Some(m) = &mb {
+            bytes += m.len();
+            a.receive_sync_message(&mut sa, m).unwrap();
+        }
+        if ma.is_none() && mb.is_none() {
+            return bytes;
+        }
+    }
+}
+
+fn enrol_url(db: &Db, data: &Path, user: &str) -> String {
+    qr::new_enrolment(&db.lock(), data, &TlsSource::SelfSigned, user)
+        .unwrap()
+        .0
+        .to_url()
+}
+
+fn fork_all(docs: &mut [CaseDoc]) -> Vec<CaseDoc> {
+    docs.iter_mut().map(|d| d.fork()).collect()
+}
+
+#[tokio::main]
+async fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let sizes = if quick { QUICK } else { FULL };
+    let mut table = Table::default();
+    let mut rng = Rng::new(7);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let db = Db::open(&data).unwrap();
+    let ann = db::add_user(&db.lock(), "Ann Peeters", Role::BridgeWorker, "harelbeke")
+        .unwrap()
+        .id;
+    let bert = db::add_user(&db.lock(), "Bert Claeys", Role::HousingAdviser, "harelbeke")
+        .unwrap()
+        .id;
+    eprintln!("seeding {} cases of about 20 records...", sizes.cold);
+    let t = Instant::now();
+    let mut seeded = seed(&db, &ann, sizes.cold, Shape::TYPICAL, &mut rng);
+    eprintln!("  seeded in {:.1} s", t.elapsed().as_secs_f64());
+    let server = ServerProcess::start(&data);
+    server.ready().await;
+
+    // 1. Cold restore: a new device enrols into the whole caseload.
+    eprintln!("cold restore...");
+    let home = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let mut device = Device::enrol(home.path(), &enrol_url(&db, &data, &ann), "4821", "bench")
+        .await
+        .unwrap();
+    let mut bytes = (0, 0);
+    device
+        .sync(&mut |p| bytes = (p.bytes_in, p.bytes_out))
+        .await
+        .unwrap();
+    let listed = device.list(&CaseQuery::default()).unwrap().len();
+    let cold = t.elapsed();
+    assert_eq!(listed, sizes.cold);
+    let mut replicas = fork_all(&mut seeded);
+    let t = Instant::now();
+    let mut limit_bytes = 0;
+    for doc in replicas.iter_mut() {
+        let mut empty = CaseDoc::empty(doc.id());
+        limit_bytes += sync_in_memory(doc, &mut empty);
+    }
+    let limit = t.elapsed();
+    table.add(
+        "cold-restore",
+        format!(
+            "{} cases in {:.2} s ({:.1} ms/case), {} KiB received",
+            sizes.cold,
+            cold.as_secs_f64(),
+            ms(cold) / sizes.cold as f64,
+            bytes.0 / 1024
+        ),
+        format!("{:.2} s, {} KiB", limit.as_secs_f64(), limit_bytes / 1024),
+        Some(cold.as_secs_f64() / limit.as_secs_f64()),
+    );
+
+    // 2. Morning sync: 20 cases changed on the device, 30 by others.
+    eprintln!("morning sync...");
+    let morning: Vec<Uuid> = seeded.iter().take(sizes.morning).map(|d| d.id()).collect();
+    for id in &morning {
+        db::assign(&db.lock(), *id, &bert).unwrap();
+    }
+    let bert_home = tempfile::tempdir().unwrap();
+    let mut adviser = Device::enrol(
+        bert_home.path(),
+        &enrol_url(&db, &data, &bert),
+        "4821",
+        "bench",
+    )
+    .await
+    .unwrap();
+    adviser.sync(&mut |_| {}).await.unwrap();
+    let (mine, theirs) = (20.min(sizes.morning / 3), 30.min(sizes.morning / 2));
+    for id in morning.iter().take(mine) {
+        adviser
+            .add_record(
+                *id,
+                RecordKind::Visit,
+                examples::example(RecordKind::Visit).to_json(),
+            )
+            .unwrap();
+    }
+    for (i, id) in morning.iter().rev().take(theirs).enumerate() {
+        device
+            .set_field(
+                *id,
+                "household",
+                "phone",
+                serde_json::json!(format!("0470 00 00 {i:02}")),
+            )
+            .unwrap();
+    }
+    device.sync(&mut |_| {}).await.unwrap();
+    let t = Instant::now();
+    let mut mb = (0, 0);
+    let report = adviser
+        .sync(&mut |p| mb = (p.bytes_in, p.bytes_out))
+        .await
+        .unwrap();
+    let morning_time = t.elapsed();
+    // The limit: the same kinds of change on in-memory replicas of the same cases.
+    let editor = Editor {
+        user: bert.clone(),
+        device: Uuid::new_v4(),
+    };
+    let mut pairs: Vec<(CaseDoc, CaseDoc)> = seeded
+        .iter_mut()
+        .take(sizes.morning)
+        .map(|d| (d.fork(), d.fork()))
+        .collect();
+    for (i, (dev, srv)) in pairs.iter_mut().enumerate() {
+        dev.set_editor(&editor);
+        srv.set_editor(&editor);
+        if i < mine {
+            dev.add_record(&examples::example(RecordKind::Visit), "visit added")
+                .unwrap();
+        }
+        if i >= sizes.morning - theirs {
+            srv.set_field(
+                Target::Household,
+                "phone",
+                serde_json::json!("0470 00 00 00"),
+            )
+            .unwrap();
+        }
+    }
+    let t = Instant::now();
+    let mut lb = 0;
+    for (dev, srv) in pairs.iter_mut() {
+        lb += sync_in_memory(dev, srv);
+    }
+    let morning_limit = t.elapsed();
+    table.add(
+        "morning-sync",
+        format!("{} cases held, {mine} changed here + {theirs} by others: {:.0} ms, {} KiB in / {} KiB out ({} synced)", sizes.morning, ms(morning_time), mb.0 / 1024, mb.1 / 1024, report.synced.len()),
+        format!("{:.0} ms, {} KiB", ms(morning_limit), lb / 1024),
+        Some(morning_time.as_secs_f64() / morning_limit.as_secs_f64()),
+    );
+
+    // 3. Rush hour: many devices push their morning's new case at once.
+    for &n in sizes.rush {
+        eprintln!("rush hour with {n} devices...");
+        let mut clients = Vec::new();
+        for i in 0..n {
+            let user = db::add_user(
+                &db.lock(),
+                &format!("Werker {n} {i}"),
+                Role::BridgeWorker,
+                "harelbeke",
+            )
+            .unwrap()
+            .id;
+            let url = brug_shared::protocol::enrol::EnrolUrl::parse(&enrol_url(&db, &data, &user))
+                .unwrap();
+            let resp = net::enrol(&url, "rush").await.unwrap();
+            let mut store = MemoryStore::new();
+            let mut doc = caseload::case(
+                &mut rng,
+                Shape {
+                    visits: 2,
+                    meter_checks: 1,
+                    readings: 2,
+                    referrals: 1,
+                    edits: 1,
+                },
+                &Editor {
+                    user: user.clone(),
+                    device: Uuid::new_v4(),
+                },
+            );
+            store.put(&mut doc, true);
+            clients.push((resp.token, store, doc));
+        }
+        let mut limit_docs: Vec<CaseDoc> = clients.iter_mut().map(|(_, _, d)| d.fork()).collect();
+        let endpoint = server.endpoint.clone();
+        let t = Instant::now();
+        let tasks: Vec<_> = clients
+            .into_iter()
+            .map(|(token, mut store, _)| {
+                let endpoint = endpoint.clone();
+                tokio::spawn(async move {
+                    let start = Instant::now();
+                    let mut conn = SyncConnection::open(&endpoint, &token).await.unwrap();
+                    let report = run_session(&mut conn, &mut store, &mut |_| {})
+                        .await
+                        .unwrap();
+                    conn.close().await;
+                    (start.elapsed(), report.synced.len())
+                })
+            })
+            .collect();
+        let mut times = Vec::new();
+        let mut docs = 0;
+        for task in tasks {
+            let (d, synced) = task.await.unwrap();
+            times.push(d);
+            docs += synced;
+        }
+        let wall = t.elapsed();
+        times.sort();
+        let p = |q: f64| ms(times[((times.len() as f64 - 1.0) * q).round() as usize]);
+        let t = Instant::now();
+        for doc in limit_docs.iter_mut() {
+            let mut empty = CaseDoc::empty(doc.id());
+            sync_in_memory(doc, &mut empty);
+        }
+        let limit = t.elapsed();
+        table.add(
+            &format!("rush-hour-{n}"),
+            format!("{docs} new cases merged in {:.2} s = {:.0} cases/s; session p50 {:.0} ms, p99 {:.0} ms; server peak RSS {:.0} MiB", wall.as_secs_f64(), docs as f64 / wall.as_secs_f64(), p(0.5), p(0.99), server.peak_rss_mib()),
+            format!("{:.0} ms = {:.0} cases/s", ms(limit), n as f64 / limit.as_secs_f64()),
+            Some(wall.as_secs_f64() / limit.as_secs_f64()),
+        );
+    }
+    drop(server);
+
+    // 4. Device: the case list at scale, a big case, a save, start-up.
+    eprintln!("device with {} cases...", sizes.device_cases);
+    device_figures(&mut table, sizes.device_cases, &mut rng);
+
+    // 5. Storage: one case with five years of monthly visits.
+    storage_figures(&mut table, &mut rng);
+    table.print();
+}
+
+fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
+    let home = tempfile::tempdir().unwrap();
+    let key = keys::create(home.path(), "4821").unwrap();
+    let mut store = local::LocalStore::open(home.path(), &key).unwrap();
+    let ctx = RuleContext::at(chrono::Local::now().naive_local());
+    let editor = Editor {
+        user: "ann.peeters".into(),
+        device: Uuid::new_v4(),
+    };
+    let light = Shape {
+        visits: 1,
+        meter_checks: 0,
+        readings: 0,
+        referrals: 0,
+        edits: 0,
+    };
+    for chunk in 0..n.div_ceil(500) {
+        let tx = store.transaction().unwrap();
+        for _ in (chunk * 500)..((chunk + 1) * 500).min(n) {
+            let mut doc = caseload::case(rng, light, &editor);
+            let row = index::index_row(&mut doc, &ctx, 0).unwrap();
+            store::save_in(&tx, &mut doc).unwrap();
+            local::put_index(&tx, &row).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let mut big = caseload::case(rng, Shape::FIVE_YEARS, &editor);
+    {
+        let tx = store.transaction().unwrap();
+        let row = index::index_row(&mut big, &ctx, 0).unwrap();
+        store::save_in(&tx, &mut big).unwrap();
+        local::put_index(&tx, &row).unwrap();
+        tx.commit().unwrap();
+    }
+    let t = Instant::now();
+    let all = index::search(store.conn(), &CaseQuery::default()).unwrap();
+    let list = t.elapsed();
+    let t = Instant::now();
+    let hits = index::search(
+        store.conn(),
+        &CaseQuery {
+            text: Some("marktstraat 1".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let search = t.elapsed();
+    table.add(
+        "device-list",
+        format!(
+            "{} cases listed in {:.1} ms; search 'marktstraat 1': {} hits in {:.1} ms",
+            all.len(),
+            ms(list),
+            hits.len(),
+            ms(search)
+        ),
+        "–".into(),
+        None,
+    );
+
+    let t = Instant::now();
+    let mut doc = store.load(big.id()).unwrap().unwrap();
+    let case = doc.case().unwrap();
+    let _row = index::index_row(&mut doc, &ctx, 0).unwrap();
+    let open = t.elapsed();
+    table.add(
+        "device-open-case",
+        format!(
+            "case with {} visits opened (load, read, flags) in {:.1} ms",
+            case.visits.len(),
+            ms(open)
+        ),
+        "–".into(),
+        None,
+    );
+
+    let t = Instant::now();
+    let mut doc = store.load(big.id()).unwrap().unwrap();
+    doc.set_editor(&editor);
+    let record = examples::example(RecordKind::Visit);
+    let case = doc.case().unwrap();
+    let id = Uuid::now_v7();
+    let findings = brug_shared::rules::check_record(&case, id, &record, None, &ctx);
+    assert!(!brug_shared::rules::blocks(&findings));
+    doc.insert_record(id, &record, "visit added").unwrap();
+    let row = index::index_row(&mut doc, &ctx, 0).unwrap();
+    let tx = store.transaction().unwrap();
+    store::save_in(&tx, &mut doc).unwrap();
+    local::put_index(&tx, &row).unwrap();
+    tx.commit().unwrap();
+    let save = t.elapsed();
+    table.add(
+        "device-save-record",
+        format!(
+            "visit saved to that case (rules, merge, incremental save, index) in {:.1} ms",
+            ms(save)
+        ),
+        "–".into(),
+        None,
+    );
+    drop(store);
+
+    let t = Instant::now();
+    let key = keys::unlock(home.path(), "4821", 0).unwrap();
+    let store = local::LocalStore::open(home.path(), &key).unwrap();
+    let first = index::search(
+        store.conn(),
+        &CaseQuery {
+            limit: Some(50),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let start = t.elapsed();
+    table.add(
+        "device-start",
+        format!(
+            "PIN unlock (Argon2id) + open store + first 50 of {} cases in {:.0} ms",
+            n + 1,
+            ms(start)
+        ),
+        "–".into(),
+        None,
+    );
+    assert_eq!(first.len(), 50);
+}
+
+fn storage_figures(table: &mut Table, rng: &mut Rng) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = store::open(&dir.path().join("s.sqlite")).unwrap();
+    let editor = Editor {
+        user: "ann.peeters".into(),
+        device: Uuid::new_v4(),
+    };
+    let mut doc = caseload::case(
+        rng,
+        Shape {
+            visits: 0,
+            ..Shape::FIVE_YEARS
+        },
+        &editor,
+    );
+    store::save(&mut conn, &mut doc).unwrap();
+    // Sixty visits, saved one by one as a worker would over five years.
+    for _ in 0..60 {
+        doc.add_record(&examples::example(RecordKind::Visit), "visit added")
+            .unwrap();
+        store::save(&mut conn, &mut doc).unwrap();
+    }
+    let (snapshot, chunks, _) = store::stored_bytes(&conn, doc.id()).unwrap().unwrap();
+    let json = serde_json::to_vec(&doc.case().unwrap()).unwrap().len();
+    store::compact(&mut conn, doc.id()).unwrap();
+    let (compacted, _, _) = store::stored_bytes(&conn, doc.id()).unwrap().unwrap();
+    table.add(
+        "storage",
+        format!("case with 60 visits: {} KiB stored (snapshot + chunks), {} KiB compacted, plain JSON {} KiB (no history)", (snapshot + chunks) / 1024, compacted / 1024, json / 1024),
+        "–".into(),
+        None,
+    );
+}
