@@ -18,7 +18,7 @@ use brug_device::net::{self, Endpoint, SyncConnection};
 use brug_device::sync::{MemoryStore, run_session};
 use brug_device::{Device, keys, local};
 use brug_shared::casedoc::{CaseDoc, Editor, Target};
-use brug_shared::model::{Record, RecordKind, examples};
+use brug_shared::model::{RecordKind, examples};
 use brug_shared::rules::RuleContext;
 use brug_shared::store;
 use brug_sync_server::auth::Role;
