@@ -446,3 +446,72 @@ async fn nothing_is_readable_in_the_device_files_without_the_key() {
         );
     }
 }
+
+fn two_years_ahead() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::days(730)
+}
+
+fn twenty_days_behind() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::days(20)
+}
+
+#[tokio::test]
+async fn devices_with_wrong_clocks_still_converge_with_the_right_authors() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let bert = stack.user("Bert Claeys", Role::HousingAdviser);
+    let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
+    let mut worker = stack.enrol(&ann).await;
+    let mut adviser = stack.enrol(&bert).await;
+    let mut supervisor = stack.enrol(&sofie).await;
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    sync(&mut worker).await;
+    stack.assign(case, &bert);
+    worker.device.set_clock(two_years_ahead);
+    adviser.device.set_clock(twenty_days_behind);
+    // A device whose clock jumped ahead finds its lease run out: it syncs first.
+    assert!(worker.device.lease().unwrap().locked);
+    sync(&mut worker).await;
+    sync(&mut adviser).await;
+    worker
+        .device
+        .set_field(case, "household", "phone", json!("0470 11 11 11"))
+        .unwrap();
+    adviser
+        .device
+        .set_field(case, "household", "phone", json!("0470 22 22 22"))
+        .unwrap();
+    adviser
+        .device
+        .add_record(case, RecordKind::Member, example(RecordKind::Member))
+        .unwrap();
+    sync(&mut worker).await;
+    sync(&mut adviser).await;
+    sync(&mut worker).await;
+    sync(&mut supervisor).await;
+    let view = supervisor.device.show(case).unwrap();
+    assert_eq!(view.case.members.len(), 1);
+    let c = &view.conflicts[0];
+    let mut seen: Vec<(String, i64)> = c
+        .values
+        .iter()
+        .map(|v| (v.author.clone().unwrap(), v.at.unwrap().timestamp()))
+        .collect();
+    seen.sort();
+    assert_eq!(
+        (seen[0].0.as_str(), seen[1].0.as_str()),
+        (ann.as_str(), bert.as_str())
+    );
+    // Each value carries its own device's clock: two years and twenty days apart.
+    assert!(seen[0].1 - seen[1].1 > 700 * 86_400);
+    let history = supervisor.device.history(case, None).unwrap();
+    let authors: std::collections::BTreeSet<String> =
+        history.iter().filter_map(|h| h.author.clone()).collect();
+    assert_eq!(
+        authors.into_iter().collect::<Vec<_>>(),
+        vec![ann.clone(), bert.clone()]
+    );
+    for d in [&worker, &adviser] {
+        assert_eq!(d.device.show(case).unwrap().case, view.case);
+    }
+}
