@@ -1,0 +1,226 @@
+//! The access matrix: who may see which case, by role, team, assignment and
+//! credential, written down as a table and checked cell by cell against the
+//! real server. Foreign and missing ids must get the same answer.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
+
+mod common;
+
+use brug_device::net::{NetError, SyncConnection};
+use brug_shared::protocol::enrol::EnrolUrl;
+use brug_shared::protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
+use brug_sync_server::auth::{self, Role};
+use brug_sync_server::db;
+use common::{TestDevice, TestServer};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    /// Made by the bridge worker of team A.
+    Own,
+    /// Made by another bridge worker of team A, never assigned.
+    Foreign,
+    /// Never existed.
+    Missing,
+    /// Assigned to the housing adviser, then unassigned.
+    Purged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Creator,
+    AdviserAssigned,
+    AdviserUnassigned,
+    SupervisorSameTeam,
+    SupervisorOtherTeam,
+    Admin,
+}
+
+/// Whether `who` sees `case`: `true` = it syncs, `false` = "not found".
+const MATRIX: &[(Who, Case, bool)] = &[
+    (Who::Creator, Case::Own, true),
+    (Who::Creator, Case::Foreign, false),
+    (Who::Creator, Case::Missing, false),
+    (Who::Creator, Case::Purged, true),
+    (Who::AdviserAssigned, Case::Own, true),
+    (Who::AdviserAssigned, Case::Foreign, false),
+    (Who::AdviserAssigned, Case::Missing, false),
+    (Who::AdviserAssigned, Case::Purged, false),
+    (Who::AdviserUnassigned, Case::Own, false),
+    (Who::AdviserUnassigned, Case::Foreign, false),
+    (Who::AdviserUnassigned, Case::Missing, false),
+    (Who::AdviserUnassigned, Case::Purged, false),
+    (Who::SupervisorSameTeam, Case::Own, true),
+    (Who::SupervisorSameTeam, Case::Foreign, true),
+    (Who::SupervisorSameTeam, Case::Missing, false),
+    (Who::SupervisorSameTeam, Case::Purged, true),
+    (Who::SupervisorOtherTeam, Case::Own, false),
+    (Who::SupervisorOtherTeam, Case::Foreign, false),
+    (Who::SupervisorOtherTeam, Case::Missing, false),
+    (Who::SupervisorOtherTeam, Case::Purged, false),
+    (Who::Admin, Case::Own, false),
+    (Who::Admin, Case::Foreign, false),
+    (Who::Admin, Case::Missing, false),
+    (Who::Admin, Case::Purged, false),
+];
+
+async fn answer(dev: &TestDevice, id: Uuid) -> (Vec<Uuid>, ServerFrame) {
+    let mut conn = dev.connect().await.unwrap();
+    conn.send(&ClientFrame::Hello {
+        v: PROTOCOL_VERSION,
+        cursor: 0,
+        held: vec![id],
+    })
+    .await
+    .unwrap();
+    let purge = match conn.recv().await.unwrap() {
+        ServerFrame::Welcome { purge, .. } => purge,
+        other => panic!("{other:?}"),
+    };
+    conn.send(&ClientFrame::Sync {
+        doc: id,
+        create: false,
+        msg: None,
+    })
+    .await
+    .unwrap();
+    let frame = conn.recv().await.unwrap();
+    conn.close().await;
+    (purge, frame)
+}
+
+#[tokio::test]
+async fn every_role_sees_exactly_the_cases_it_works_and_nothing_else() {
+    let server = TestServer::start().await;
+    let worker = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let other_worker = server.add_user("Bart Maes", Role::BridgeWorker);
+    let adviser = server.add_user("Bert Claeys", Role::HousingAdviser);
+    let adviser2 = server.add_user("Bram Dewulf", Role::HousingAdviser);
+    let sup = server.add_user("Sofie Vandenberghe", Role::Supervisor);
+    let admin = server.add_user("Beheerder", Role::Admin);
+    let sup_b = {
+        let db = server.db();
+        db::add_user(&db.lock(), "Sara Declercq", Role::Supervisor, "kortrijk")
+            .unwrap()
+            .id
+    };
+
+    let mut w = server.device(&worker).await;
+    let mut ow = server.device(&other_worker).await;
+    let own = w.create_case();
+    let purged = w.create_case();
+    w.sync().await.unwrap();
+    let foreign = ow.create_case();
+    ow.sync().await.unwrap();
+    server.assign(own, &adviser, true);
+    server.assign(purged, &adviser, true);
+    server.assign(purged, &adviser, false);
+    let missing = Uuid::now_v7();
+
+    let devices = [
+        (Who::Creator, server.device(&worker).await),
+        (Who::AdviserAssigned, server.device(&adviser).await),
+        (Who::AdviserUnassigned, server.device(&adviser2).await),
+        (Who::SupervisorSameTeam, server.device(&sup).await),
+        (Who::SupervisorOtherTeam, server.device(&sup_b).await),
+        (Who::Admin, server.device(&admin).await),
+    ];
+    let mut cells = 0;
+    let mut refusals = Vec::new();
+    for (who, case, sees) in MATRIX {
+        let id = match case {
+            Case::Own => own,
+            Case::Foreign => foreign,
+            Case::Missing => missing,
+            Case::Purged => purged,
+        };
+        let dev = &devices.iter().find(|(w, _)| w == who).unwrap().1;
+        let (purge, frame) = answer(dev, id).await;
+        match (sees, frame) {
+            (true, ServerFrame::Sync { doc, .. }) => {
+                assert_eq!(doc, id);
+                assert!(
+                    purge.is_empty(),
+                    "{who:?} {case:?}: told to purge a visible case"
+                );
+            }
+            (false, ServerFrame::DocError { doc, code, message }) => {
+                assert_eq!((doc, code), (id, ErrorCode::NotFound), "{who:?} {case:?}");
+                assert_eq!(
+                    purge,
+                    vec![id],
+                    "{who:?} {case:?}: an invisible held case must be purged"
+                );
+                refusals.push(message);
+            }
+            (expected, frame) => {
+                panic!("{who:?} {case:?}: expected visible={expected}, got {frame:?}")
+            }
+        }
+        cells += 1;
+    }
+    // Foreign, missing and purged: one answer, word for word.
+    refusals.dedup();
+    assert_eq!(refusals.len(), 1);
+    eprintln!("access matrix: {cells} cells of role x case");
+    assert_eq!(cells, 24);
+}
+
+#[tokio::test]
+async fn credentials_valid_revoked_unknown_expired_and_replayed() {
+    let server = TestServer::start().await;
+    let worker = server.add_user("Ann Peeters", Role::BridgeWorker);
+    // Valid token: the session opens.
+    let dev = server.device(&worker).await;
+    assert!(dev.connect().await.is_ok());
+    // Unknown token: 401.
+    let endpoint = server.endpoint();
+    let err = SyncConnection::open(&endpoint, &"cd".repeat(32))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Refused { status: 401, .. }));
+    // No token at all, or garbage: 401.
+    let err = SyncConnection::open(&endpoint, "").await.unwrap_err();
+    assert!(
+        matches!(err, NetError::Refused { status: 401, .. }),
+        "{err:?}"
+    );
+    // Revoked: refused on the very next message of an open session, and at connect.
+    let mut conn = dev.connect().await.unwrap();
+    conn.send(&ClientFrame::Hello {
+        v: PROTOCOL_VERSION,
+        cursor: 0,
+        held: vec![],
+    })
+    .await
+    .unwrap();
+    conn.recv().await.unwrap();
+    {
+        let db = server.db();
+        db::revoke_device(&db.lock(), &dev.device_id).unwrap();
+    }
+    conn.send(&ClientFrame::Sync {
+        doc: Uuid::now_v7(),
+        create: false,
+        msg: None,
+    })
+    .await
+    .unwrap();
+    assert_eq!(conn.recv().await.unwrap(), ServerFrame::Revoked);
+    let err = dev.connect().await.unwrap_err();
+    assert!(err.is_revoked());
+    // Enrolment codes: replayed and expired ones are refused.
+    let url = server.enrol_url(&worker);
+    brug_device::net::enrol(&url, "a").await.unwrap();
+    let replay = brug_device::net::enrol(&url, "b").await.unwrap_err();
+    assert!(matches!(replay, NetError::Refused { ref code, .. } if code == "code-used"));
+    let (code, hash) = auth::new_enrol_code();
+    db::add_enrol_code(&server.db().lock(), &hash, &worker, db::now_ms() - 1).unwrap();
+    let expired = EnrolUrl {
+        server: server.url(),
+        code,
+        fingerprint: server.fingerprint.clone(),
+    };
+    let err = brug_device::net::enrol(&expired, "c").await.unwrap_err();
+    assert!(matches!(err, NetError::Refused { ref code, .. } if code == "code-expired"));
+}
