@@ -71,8 +71,8 @@ impl SyncStore for CutOff<'_> {
         self.left -= 1;
         self.inner.save(id, doc, state)
     }
-    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc) {
-        self.inner.synced(id, doc)
+    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) {
+        self.inner.synced(id, doc, changed)
     }
     fn purge(&mut self, id: Uuid) {
         self.inner.purge(id)

@@ -138,6 +138,18 @@ async fn offline_edits_merge(adviser_first: bool) {
         );
         assert!(view.flags.contains(&"conflicts".to_owned()));
     }
+    // Both workers are listed as working the case, on every device.
+    for d in [&worker, &adviser, &supervisor] {
+        let by_bert = d
+            .device
+            .list(&brug_device::index::CaseQuery {
+                worker: Some(bert.clone()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(by_bert.len(), 1);
+        assert_eq!(by_bert[0].workers, vec![ann.clone(), bert.clone()]);
+    }
     // The supervisor's queue shows it; she resolves it.
     let queue = supervisor
         .device

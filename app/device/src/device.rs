@@ -744,18 +744,23 @@ impl SyncStore for Adapter<'_> {
         .map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())
     }
-    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc) {
-        // The index row is written once per case per session, when the
-        // case is in sync, not after every message.
-        let outcome = index::index_row(doc, &self.ctx, self.now_ms)
-            .map_err(|e| e.to_string())
-            .and_then(|row| {
-                let tx = self.store.transaction().map_err(|e| e.to_string())?;
-                local::put_index(&tx, &row).map_err(|e| e.to_string())?;
-                tx.execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
-                    .map_err(|e| e.to_string())?;
-                tx.commit().map_err(|e| e.to_string())
-            });
+    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) {
+        // The index row is written once per case per session, and only when
+        // the session brought something new (local edits index themselves).
+        let outcome = (|| -> Result<(), String> {
+            let row = if changed {
+                Some(index::index_row(doc, &self.ctx, self.now_ms).map_err(|e| e.to_string())?)
+            } else {
+                None
+            };
+            let tx = self.store.transaction().map_err(|e| e.to_string())?;
+            if let Some(row) = &row {
+                local::put_index(&tx, row).map_err(|e| e.to_string())?;
+            }
+            tx.execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
+                .map_err(|e| e.to_string())?;
+            tx.commit().map_err(|e| e.to_string())
+        })();
         if let Err(e) = outcome {
             self.error = Some(e);
         }

@@ -72,11 +72,7 @@ pub fn index_row(
 ) -> Result<IndexRow, brug_shared::casedoc::CaseDocError> {
     let case = doc.case()?;
     let conflicts = doc.conflicts();
-    let workers: BTreeSet<String> = doc
-        .history(None)
-        .into_iter()
-        .filter_map(|h| h.author)
-        .collect();
+    let workers = doc.authors();
     let mut flags: BTreeSet<&str> = BTreeSet::new();
     let today = ctx.today();
 
@@ -179,7 +175,7 @@ pub fn index_row(
         postcode: h.address.postcode.to_string(),
         status: h.status.code().into(),
         flags: flags.into_iter().map(str::to_owned).collect(),
-        workers: workers.into_iter().collect(),
+        workers,
         schools: schools.into_iter().collect::<Vec<_>>().join(", "),
         next_appointment: upcoming.map(|a| a.format("%Y-%m-%dT%H:%M").to_string()),
         conflicts: conflicts.len() as i64,

@@ -37,8 +37,9 @@ pub trait SyncStore {
     /// Persists a case and its sync state after a message was applied.
     fn save(&mut self, id: Uuid, doc: &mut CaseDoc, state: &sync::State) -> Result<(), String>;
     /// Marks a case as fully in sync with the server (nothing pending);
-    /// `doc` is its final state in this session.
-    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc);
+    /// `doc` is its final state in this session, `changed` whether this
+    /// session brought it anything new.
+    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool);
     /// Removes a case the server says this device may not hold.
     fn purge(&mut self, id: Uuid);
 }
@@ -93,18 +94,22 @@ pub enum SyncError {
 
 struct InFlight {
     doc: CaseDoc,
+    /// Heads when the session picked the case up.
+    start_heads: Vec<automerge::ChangeHash>,
     state: sync::State,
     create: bool,
 }
 
 fn start(store: &mut (dyn SyncStore + Send), id: Uuid) -> InFlight {
-    let doc = store.load(id).unwrap_or_else(|| CaseDoc::empty(id));
+    let mut doc = store.load(id).unwrap_or_else(|| CaseDoc::empty(id));
+    let start_heads = doc.heads();
     let state = store
         .sync_state(id)
         .and_then(|b| sync::State::decode(&b).ok())
         .unwrap_or_default();
     InFlight {
         doc,
+        start_heads,
         state,
         create: store.is_new(id),
     }
@@ -239,7 +244,8 @@ async fn run(
                 if next.is_none() && msg.is_none() {
                     // The server answered after committing, and has nothing
                     // more: everything we hold is durable there.
-                    store.synced(id, &mut run.doc);
+                    let changed = run.doc.heads() != run.start_heads;
+                    store.synced(id, &mut run.doc, changed);
                     flight.remove(&id);
                     report.synced.push(id);
                     p.done += 1;
@@ -357,7 +363,7 @@ impl SyncStore for MemoryStore {
         self.states.insert(id, state.encode());
         Ok(())
     }
-    fn synced(&mut self, id: Uuid, _doc: &mut CaseDoc) {
+    fn synced(&mut self, id: Uuid, _doc: &mut CaseDoc, _changed: bool) {
         self.pending.remove(&id);
         self.new.remove(&id);
     }

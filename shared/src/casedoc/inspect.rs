@@ -290,6 +290,19 @@ impl CaseDoc {
         Ok(out)
     }
 
+    /// Every user who ever changed the case, without walking its history.
+    pub fn authors(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .doc()
+            .get_authors()
+            .iter()
+            .map(|a| String::from_utf8_lossy(a.as_bytes()).into_owned())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     fn author_of(&self, actor: &automerge::ActorId) -> Option<String> {
         self.doc()
             .get_author_for_actor(actor)
