@@ -15,8 +15,9 @@ fmt-check:
 clippy:
 	cargo clippy --workspace --all-targets -- -D warnings
 
+# A hung test is a failure, not a stuck CI run.
 test-only:
-	cargo test --workspace
+	timeout 40m cargo test --workspace
 
 ## make demo: the sync server with demo data: a team in Harelbeke, three users,
 ## five households; prints an enrolment QR code per user, then serves on :8443.

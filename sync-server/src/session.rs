@@ -28,7 +28,13 @@ struct DocSession {
     pending: Option<CaseDoc>,
     /// Counted in the metrics already.
     counted: bool,
+    /// Messages handled for this case in this session.
+    messages: usize,
 }
+
+/// Most messages for one case in one session; a real exchange needs a
+/// handful. The bound turns a looping peer into an error, not a busy server.
+const MAX_MESSAGES_PER_DOC: usize = 2_000;
 
 /// What a frame leads to.
 #[derive(Debug)]
@@ -178,12 +184,18 @@ impl Session {
                     state,
                     pending,
                     counted: false,
+                    messages: 0,
                 },
             );
         }
         let Some(session) = self.docs.get_mut(&doc_id) else {
             return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::Internal)), None));
         };
+        session.messages += 1;
+        if session.messages > MAX_MESSAGES_PER_DOC {
+            metrics.error("too-many-messages");
+            return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::TooLarge)), None));
+        }
         if !session.counted {
             session.counted = true;
             Metrics::add(&metrics.documents_synced, 1);
@@ -203,21 +215,24 @@ impl Session {
 
         if let Some(bytes) = msg {
             Metrics::add(&metrics.bytes_in, bytes.len() as u64);
-            if let Err(e) = inspect_sync_message(bytes) {
-                let code = match e {
-                    InspectError::TooLarge | InspectError::TooManyChunks => ErrorCode::TooLarge,
-                    InspectError::Malformed(_) | InspectError::UnsupportedChunk(_) => {
-                        ErrorCode::BadFrame
-                    }
-                };
-                metrics.error(if code == ErrorCode::TooLarge {
-                    "too-large"
-                } else {
-                    "bad-frame"
-                });
-                tracing::warn!(device = %self.device.id, doc = %doc_id, error = %e, "sync message refused");
-                return Ok((Outcome::Reply(doc_error(doc_id, code)), None));
-            }
+            let size = match inspect_sync_message(bytes) {
+                Ok(size) => size,
+                Err(e) => {
+                    let code = match e {
+                        InspectError::TooLarge | InspectError::TooManyChunks => ErrorCode::TooLarge,
+                        InspectError::Malformed(_) | InspectError::UnsupportedChunk(_) => {
+                            ErrorCode::BadFrame
+                        }
+                    };
+                    metrics.error(if code == ErrorCode::TooLarge {
+                        "too-large"
+                    } else {
+                        "bad-frame"
+                    });
+                    tracing::warn!(device = %self.device.id, doc = %doc_id, error = %e, "sync message refused");
+                    return Ok((Outcome::Reply(doc_error(doc_id, code)), None));
+                }
+            };
             let doc: &mut CaseDoc = match (&mut guard, &mut session.pending) {
                 (Some(g), _) => g,
                 (None, Some(p)) => p,
@@ -225,6 +240,17 @@ impl Session {
                     return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::Internal)), None));
                 }
             };
+            // A message without changes (heads, needs, bloom filter) cannot
+            // make the case invalid: apply it directly.
+            if size.chunks == 0 {
+                if doc.receive_sync_message(&mut session.state, bytes).is_err() {
+                    metrics.error("bad-frame");
+                    return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::BadFrame)), None));
+                }
+                let reply = doc.generate_sync_message(&mut session.state);
+                drop(guard);
+                return Ok((self.answer(conn, metrics, doc_id, false, reply)?, None));
+            }
             // Try the message on a fork; only a valid result is merged.
             let mut fork = doc.fork();
             let mut state = session.state.clone();
@@ -254,6 +280,11 @@ impl Session {
                 Metrics::add(&metrics.changes_merged, 1);
                 self.written.insert(doc_id);
                 stored = Some(Stored { doc: doc_id });
+                *doc = fork;
+            } else {
+                // Changes whose dependencies have not arrived yet wait in
+                // automerge's queue; keep them (in memory) so they apply,
+                // and are validated and stored, when the rest comes.
                 *doc = fork;
             }
             session.state = state;

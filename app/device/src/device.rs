@@ -600,6 +600,13 @@ impl Device {
     ) -> Result<Report, DeviceError> {
         let endpoint = Endpoint::new(&self.info.server, &self.info.fingerprint)?;
         let token = setting(&self.store, "token")?;
+        // What a session receives can be fetched again, so its many small
+        // commits need not each wait for the disk; local edits (outside a
+        // session) stay fully synchronous.
+        let _ = self
+            .store
+            .conn()
+            .pragma_update(None, "synchronous", "NORMAL");
         let outcome = async {
             let mut conn = SyncConnection::open(&endpoint, &token)
                 .await
@@ -624,6 +631,7 @@ impl Device {
             }
         }
         .await;
+        let _ = self.store.conn().pragma_update(None, "synchronous", "FULL");
         match outcome {
             Ok(report) => {
                 let now = self.now_ms().to_string();

@@ -18,6 +18,10 @@ use crate::net::{NetError, SyncConnection};
 /// Cases in flight at once.
 pub const WINDOW: usize = 32;
 
+/// Most message exchanges for one case in one session. A real case needs
+/// a handful; the bound turns a protocol fault into an error, not a hang.
+pub const MAX_ROUNDS_PER_CASE: usize = 500;
+
 /// What the sync session needs from local storage.
 pub trait SyncStore {
     /// The cursor from the last completed session.
@@ -98,6 +102,8 @@ struct InFlight {
     start_heads: Vec<automerge::ChangeHash>,
     state: sync::State,
     create: bool,
+    /// Exchanges so far.
+    rounds: usize,
 }
 
 fn start(store: &mut (dyn SyncStore + Send), id: Uuid) -> InFlight {
@@ -112,6 +118,7 @@ fn start(store: &mut (dyn SyncStore + Send), id: Uuid) -> InFlight {
         start_heads,
         state,
         create: store.is_new(id),
+        rounds: 0,
     }
 }
 
@@ -249,7 +256,13 @@ async fn run(
                     flight.remove(&id);
                     report.synced.push(id);
                     p.done += 1;
+                } else if run.rounds >= MAX_ROUNDS_PER_CASE {
+                    tracing::error!(case = %id, "sync of a case did not settle; giving up for this session");
+                    flight.remove(&id);
+                    report.refused.push((id, ErrorCode::Internal));
+                    p.done += 1;
                 } else {
+                    run.rounds += 1;
                     let create = run.create;
                     conn.send(&ClientFrame::Sync {
                         doc: id,
