@@ -1,10 +1,11 @@
 # Brug: the two quick-start commands are `make demo` and `make test`.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: test deps fmt-check clippy test-only demo bench bench-quick
+.PHONY: test deps fmt-check clippy test-only fuzz-ci soak demo bench bench-quick
 
-## make test: install what is missing, then fmt check, clippy -D warnings, all tests.
-test: deps fmt-check clippy test-only
+## make test: install what is missing, then fmt check, clippy -D warnings, all
+## tests (100 convergence seeds, 50 server kills), and 20 s of fuzzing per target.
+test: deps fmt-check clippy test-only fuzz-ci
 
 deps:
 	./scripts/install-deps
@@ -36,3 +37,13 @@ bench: deps
 bench-quick: deps
 	cargo build --release -p brug-sync-server -p brug-tests
 	./target/release/brug-bench --quick
+
+fuzz-ci:
+	./scripts/fuzz 20
+
+## make soak: the long runs: 2,000 convergence seeds, 1,000 server kills,
+## 5 minutes of fuzzing per target.
+soak: deps
+	BRUG_SEEDS=2000 timeout 4h cargo test --release -p brug-tests --test convergence -- --nocapture
+	BRUG_KILLS=1000 timeout 4h cargo test --release -p brug-sync-server --test crash -- --nocapture
+	./scripts/fuzz 300

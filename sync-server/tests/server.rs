@@ -685,3 +685,26 @@ async fn sync_frames_survive_the_cbor_round_trip_on_the_wire() {
     );
     let _ = SyncError::Revoked; // the device maps Revoked to a wipe (issue: device core)
 }
+
+#[tokio::test]
+async fn a_flood_of_tiny_operations_is_refused_and_nothing_is_stored() {
+    let server = TestServer::start().await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut a = server.device(&ann).await;
+    let id = a.create_case();
+    a.sync().await.unwrap();
+    let before = server.stored(id).unwrap().heads();
+    // 300,000 one-character insertions into the notes, in one change.
+    a.edit(id, |d| {
+        let mut h = d.household().unwrap();
+        h.notes = "x".repeat(300_000);
+        d.update_household(&h, "flood").unwrap();
+    });
+    let report = a.sync().await.unwrap();
+    assert_eq!(report.refused, vec![(id, ErrorCode::TooLarge)]);
+    assert_eq!(server.stored(id).unwrap().heads(), before);
+    // The server is unharmed: another device syncs fine.
+    let mut b = server.device(&ann).await;
+    b.sync().await.unwrap();
+    assert!(b.store.get(id).is_some());
+}
