@@ -59,14 +59,15 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults for a data directory: self-signed TLS, admin poll 300 ms.
+    /// Defaults for a data directory: self-signed TLS, admin poll 300 ms,
+    /// about 500 case documents kept in memory.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
             tls: TlsSource::SelfSigned,
             public_url: None,
             admin_poll: Duration::from_millis(300),
-            cached_docs: 2_000,
+            cached_docs: 500,
         }
     }
 }

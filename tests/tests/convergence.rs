@@ -306,7 +306,7 @@ async fn random_offline_work_on_many_devices_converges_and_loses_nothing() {
     let seeds: u64 = std::env::var("BRUG_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(100);
+        .unwrap_or(200);
     let start: u64 = std::env::var("BRUG_SEED_START")
         .ok()
         .and_then(|s| s.parse().ok())
