@@ -527,3 +527,43 @@ async fn devices_with_wrong_clocks_still_converge_with_the_right_authors() {
         assert_eq!(d.device.show(case).unwrap().case, view.case);
     }
 }
+
+#[tokio::test]
+async fn a_watching_supervisor_receives_a_new_case_without_asking() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
+    let mut worker = stack.enrol(&ann).await;
+    let mut supervisor = stack.enrol(&sofie).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let watching = tokio::spawn(async move {
+        let result = supervisor
+            .device
+            .watch(&mut |p| {
+                let _ = tx.send(p);
+            })
+            .await;
+        (supervisor, result)
+    });
+    // The watcher has caught up (nothing yet) before the worker acts.
+    let first = rx.recv().await.unwrap();
+    assert_eq!(first.total, 0);
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    sync(&mut worker).await;
+    // The server pushes the news; the watcher syncs it by itself.
+    let arrived = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(p) = rx.recv().await {
+            if p.total >= 1 && p.done == p.total {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap();
+    assert!(arrived);
+    stack.server.shutdown().await.unwrap();
+    let (supervisor, result) = watching.await.unwrap();
+    assert!(result.is_err(), "the watch ends when the server goes away");
+    assert_eq!(ids(&supervisor), vec![case]);
+}

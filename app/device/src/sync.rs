@@ -142,8 +142,9 @@ pub async fn watch(
     run(conn, store, progress, true).await
 }
 
-/// While watching, how long to stay silent before pinging the server.
-const IDLE_PING: std::time::Duration = std::time::Duration::from_secs(50);
+/// While watching, how often to look for local changes to push (made by the
+/// app or another `brug-cli` meanwhile) and to ping the server.
+const IDLE_PING: std::time::Duration = std::time::Duration::from_secs(15);
 
 async fn run(
     conn: &mut SyncConnection,
@@ -223,6 +224,16 @@ async fn run(
         let frame = if idle {
             match conn.recv_within(IDLE_PING).await {
                 Err(NetError::Timeout) => {
+                    // The timer while online: push what was changed here.
+                    let fresh: Vec<Uuid> = store
+                        .pending()
+                        .into_iter()
+                        .filter(|id| !flight.contains_key(id))
+                        .collect();
+                    for id in fresh {
+                        queue.push_back(id);
+                        p.total += 1;
+                    }
                     conn.ping().await?;
                     continue;
                 }
