@@ -286,6 +286,32 @@ impl CaseDoc {
         Ok(self.doc.load_incremental(data)?)
     }
 
+    /// Runs automerge's sync protocol between two in-memory replicas until
+    /// neither has anything to send; returns the bytes exchanged. Bounded,
+    /// so a protocol fault is an error, not a loop.
+    pub fn sync_with(&mut self, other: &mut CaseDoc) -> Result<usize, CaseDocError> {
+        let (mut mine, mut theirs) = (sync::State::new(), sync::State::new());
+        let mut bytes = 0;
+        for _ in 0..1_000 {
+            let out = self.generate_sync_message(&mut mine);
+            if let Some(m) = &out {
+                bytes += m.len();
+                other.receive_sync_message(&mut theirs, m)?;
+            }
+            let back = other.generate_sync_message(&mut theirs);
+            if let Some(m) = &back {
+                bytes += m.len();
+                self.receive_sync_message(&mut mine, m)?;
+            }
+            if out.is_none() && back.is_none() {
+                return Ok(bytes);
+            }
+        }
+        Err(CaseDocError::BadSyncMessage(
+            "sync did not settle in 1,000 rounds".into(),
+        ))
+    }
+
     /// Number of automerge operations in the document.
     pub fn op_count(&self) -> usize {
         self.doc.stats().num_ops as usize

@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::sync;
 use brug_shared::casedoc::{CaseDoc, Editor, Target};
 use brug_shared::model::RecordKind;
 use brug_shared::model::examples;
@@ -49,24 +48,6 @@ struct PhoneWrite {
 struct Replica {
     doc: CaseDoc,
     phone_seen: BTreeSet<usize>,
-}
-
-fn sync_pair(a: &mut CaseDoc, b: &mut CaseDoc) {
-    let (mut sa, mut sb) = (sync::State::new(), sync::State::new());
-    for _ in 0..200 {
-        let ma = a.generate_sync_message(&mut sa);
-        if let Some(m) = &ma {
-            b.receive_sync_message(&mut sb, m).unwrap();
-        }
-        let mb = b.generate_sync_message(&mut sb);
-        if let Some(m) = &mb {
-            a.receive_sync_message(&mut sa, m).unwrap();
-        }
-        if ma.is_none() && mb.is_none() {
-            return;
-        }
-    }
-    panic!("sync did not converge in 200 rounds");
 }
 
 fn pair(replicas: &mut [Replica], a: usize, b: usize) -> (&mut Replica, &mut Replica) {
@@ -139,7 +120,7 @@ proptest! {
                 }
                 Op::Sync(a, b) => {
                     let (ra, rb) = pair(&mut replicas, a, b);
-                    sync_pair(&mut ra.doc, &mut rb.doc);
+                    ra.doc.sync_with(&mut rb.doc).unwrap();
                     let union: BTreeSet<usize> = ra.phone_seen.union(&rb.phone_seen).copied().collect();
                     ra.phone_seen = union.clone();
                     rb.phone_seen = union;
@@ -151,7 +132,7 @@ proptest! {
         for _ in 0..2 {
             for i in 0..n {
                 let (ra, rb) = pair(&mut replicas, i, (i + 1) % n);
-                sync_pair(&mut ra.doc, &mut rb.doc);
+                ra.doc.sync_with(&mut rb.doc).unwrap();
             }
         }
 

@@ -11,28 +11,10 @@ use std::time::Duration;
 use automerge::sync;
 use brug_shared::casedoc::CaseDoc;
 use brug_shared::model::{RecordKind, examples};
-use brug_shared::protocol::{ByteBuf, ClientFrame, PROTOCOL_VERSION, ServerFrame};
+use brug_shared::protocol::{ByteBuf, ClientFrame, ServerFrame};
 use brug_sync_server::auth::Role;
-use common::TestServer;
+use common::{TestServer, hello};
 use tokio::io::AsyncWriteExt;
-
-async fn hello(
-    conn: &mut brug_device::net::SyncConnection,
-    cursor: u64,
-    held: Vec<uuid::Uuid>,
-) -> Vec<uuid::Uuid> {
-    conn.send(&ClientFrame::Hello {
-        v: PROTOCOL_VERSION,
-        cursor,
-        held,
-    })
-    .await
-    .unwrap();
-    match conn.recv().await.unwrap() {
-        ServerFrame::Welcome { changed, .. } => changed,
-        other => panic!("{other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn duplicated_and_replayed_messages_add_nothing_twice() {
@@ -116,7 +98,7 @@ async fn a_session_from_a_stale_cursor_converges_without_duplicates() {
     // The device forgets its cursor (a restored backup, say).
     brug_device::sync::SyncStore::set_cursor(&mut a.store, 0);
     let mut conn = a.connect().await.unwrap();
-    let changed = hello(&mut conn, 0, ids.clone()).await;
+    let (_, changed, _) = hello(&mut conn, 0, ids.clone()).await;
     assert_eq!(changed.len(), 3);
     conn.close().await;
     // Syncing from the stale cursor re-checks every case and stores nothing new.

@@ -16,32 +16,9 @@ use brug_shared::protocol::limits::MAX_FRAME_BYTES;
 use brug_shared::protocol::{self, ByteBuf, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::auth::{self, Role};
 use brug_sync_server::db;
-use common::TestServer;
+use common::{TestServer, hello};
 use serde_json::json;
 use uuid::Uuid;
-
-async fn hello(
-    conn: &mut SyncConnection,
-    cursor: u64,
-    held: Vec<Uuid>,
-) -> (u64, Vec<Uuid>, Vec<Uuid>) {
-    conn.send(&ClientFrame::Hello {
-        v: PROTOCOL_VERSION,
-        cursor,
-        held,
-    })
-    .await
-    .unwrap();
-    match conn.recv().await.unwrap() {
-        ServerFrame::Welcome {
-            cursor,
-            changed,
-            purge,
-            ..
-        } => (cursor, changed, purge),
-        other => panic!("expected welcome, got {other:?}"),
-    }
-}
 
 // ------------------------------------------------------------- enrolment
 

@@ -97,20 +97,9 @@ fn document_columns(body: &[u8], budget: usize) -> Result<usize, InspectError> {
     for _ in 0..r.count()? {
         r.take(32)?;
     }
-    let change_cols = r.columns()?;
-    let op_cols = r.columns()?;
-    let mut total = body.len();
-    for (spec, len) in change_cols.into_iter().chain(op_cols) {
-        let data = r.take(len)?;
-        if spec & DEFLATE_BIT != 0 {
-            let remaining = budget.checked_sub(total).ok_or(InspectError::TooLarge)?;
-            total += inflate(data, remaining)?.len();
-        }
-    }
-    if total > budget {
-        return Err(InspectError::TooLarge);
-    }
-    Ok(total)
+    let mut cols = r.columns()?;
+    cols.extend(r.columns()?);
+    inflated_size(&mut r, &cols, body.len(), budget)
 }
 
 /// A change chunk: deps, actor, seq, start op, time, message, other
@@ -132,9 +121,20 @@ fn change_columns(body: &[u8], budget: usize) -> Result<usize, InspectError> {
         r.take(n)?;
     }
     let cols = r.columns()?;
-    let mut total = body.len();
+    inflated_size(&mut r, &cols, body.len(), budget)
+}
+
+/// The size of a chunk body of `raw` bytes once its deflated columns (read
+/// from `r` in the order of `cols`) are inflated, within `budget`.
+fn inflated_size(
+    r: &mut Reader<'_>,
+    cols: &[(u64, usize)],
+    raw: usize,
+    budget: usize,
+) -> Result<usize, InspectError> {
+    let mut total = raw;
     for (spec, len) in cols {
-        let data = r.take(len)?;
+        let data = r.take(*len)?;
         if spec & DEFLATE_BIT != 0 {
             let remaining = budget.checked_sub(total).ok_or(InspectError::TooLarge)?;
             total += inflate(data, remaining)?.len();

@@ -11,6 +11,7 @@ use brug_device::sync::{MemoryStore, Report, SyncError, run_session};
 use brug_shared::casedoc::{CaseDoc, Editor};
 use brug_shared::model::examples;
 use brug_shared::protocol::enrol::EnrolUrl;
+use brug_shared::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
 use brug_sync_server::{Config, TlsSource, qr};
@@ -183,6 +184,30 @@ impl TestDevice {
         let report = run_session(&mut conn, &mut self.store, &mut |_| {}).await;
         conn.close().await;
         report
+    }
+}
+
+/// Says hello; returns the new cursor, the changed and the purge lists.
+pub async fn hello(
+    conn: &mut SyncConnection,
+    cursor: u64,
+    held: Vec<Uuid>,
+) -> (u64, Vec<Uuid>, Vec<Uuid>) {
+    conn.send(&ClientFrame::Hello {
+        v: PROTOCOL_VERSION,
+        cursor,
+        held,
+    })
+    .await
+    .unwrap();
+    match conn.recv().await.unwrap() {
+        ServerFrame::Welcome {
+            cursor,
+            changed,
+            purge,
+            ..
+        } => (cursor, changed, purge),
+        other => panic!("expected welcome, got {other:?}"),
     }
 }
 

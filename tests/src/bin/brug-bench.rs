@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use automerge::sync;
 use brug_device::index::{self, CaseQuery};
 use brug_device::net::{self, Endpoint, SyncConnection};
 use brug_device::sync::{MemoryStore, run_session};
@@ -173,27 +172,6 @@ fn seed(db: &Db, creator: &str, n: usize, shape: Shape, rng: &mut Rng) -> Vec<Ca
     docs
 }
 
-/// Syncs two in-memory replicas to completion; returns bytes exchanged.
-fn sync_in_memory(a: &mut CaseDoc, b: &mut CaseDoc) -> usize {
-    let (mut sa, mut sb) = (sync::State::new(), sync::State::new());
-    let mut bytes = 0;
-    loop {
-        let ma = a.generate_sync_message(&mut sa);
-        if let Some(m) = &ma {
-            bytes += m.len();
-            b.receive_sync_message(&mut sb, m).unwrap();
-        }
-        let mb = b.generate_sync_message(&mut sb);
-        if let Some(m) = &mb {
-            bytes += m.len();
-            a.receive_sync_message(&mut sa, m).unwrap();
-        }
-        if ma.is_none() && mb.is_none() {
-            return bytes;
-        }
-    }
-}
-
 fn enrol_url(db: &Db, data: &Path, user: &str) -> String {
     qr::new_enrolment(&db.lock(), data, &TlsSource::SelfSigned, user)
         .unwrap()
@@ -247,7 +225,7 @@ async fn main() {
     let mut limit_bytes = 0;
     for doc in replicas.iter_mut() {
         let mut empty = CaseDoc::empty(doc.id());
-        limit_bytes += sync_in_memory(doc, &mut empty);
+        limit_bytes += doc.sync_with(&mut empty).unwrap();
     }
     let limit = t.elapsed();
     table.add(
@@ -336,7 +314,7 @@ async fn main() {
     let t = Instant::now();
     let mut lb = 0;
     for (dev, srv) in pairs.iter_mut() {
-        lb += sync_in_memory(dev, srv);
+        lb += dev.sync_with(srv).unwrap();
     }
     let morning_limit = t.elapsed();
     table.add(
@@ -411,7 +389,7 @@ async fn main() {
         let t = Instant::now();
         for doc in limit_docs.iter_mut() {
             let mut empty = CaseDoc::empty(doc.id());
-            sync_in_memory(doc, &mut empty);
+            doc.sync_with(&mut empty).unwrap();
         }
         let limit = t.elapsed();
         table.add(
