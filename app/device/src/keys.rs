@@ -113,6 +113,13 @@ fn write(home: &Path, file: &KeyFile) -> Result<(), KeyError> {
     let tmp = home.join("key.json.tmp");
     let text = serde_json::to_string_pretty(file).map_err(|e| KeyError::Damaged(e.to_string()))?;
     std::fs::write(&tmp, text).map_err(|e| KeyError::Io(tmp.clone(), e))?;
+    // Only this user may read even the wrapped key.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| KeyError::Io(tmp.clone(), e))?;
+    }
     std::fs::rename(&tmp, &p).map_err(|e| KeyError::Io(p, e))
 }
 
@@ -241,8 +248,17 @@ mod tests {
             unlock(home.path(), "1111", 0),
             Err(KeyError::WrongPin { attempts: 1 })
         ));
-        // The key file never holds the key in the clear.
+        // The key file never holds the key in the clear, and only its owner reads it.
         let text = std::fs::read_to_string(home.path().join(KEY_FILE)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(home.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         assert!(!text.contains(&key.sqlcipher_literal()[2..66]));
     }
 
