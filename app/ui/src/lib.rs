@@ -1,5 +1,16 @@
 //! brug-app: the Dioxus screens of the Brug field app.
 //!
-//! Planned here (issue "The Dioxus app"): every screen, in Dutch first.
-//! The screens will talk only to `brug-device`. Today this crate is empty
-//! so the workspace builds as one.
+//! # Layout
+//!
+//! - [`i18n`]: every user-facing text, Dutch (nl-BE) first, English second.
+//! - [`format`]: Belgian formats: dd/mm/jjjj, € 1.234,56, decimal comma.
+//! - [`components`]: the screens' building blocks; they take plain data and
+//!   callbacks, and the app wires them to `brug-device`. They never touch
+//!   SQLite or automerge.
+//!
+//! State today: the case list and the sync status bar exist and are tested
+//! by rendering; the other screens of the app issue are still to come.
+
+pub mod components;
+pub mod format;
+pub mod i18n;

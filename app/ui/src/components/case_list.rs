@@ -1,0 +1,82 @@
+//! The case list: search as you type, a flag filter, one row per household
+//! with its address, status, next appointment and flag badges.
+
+use brug_device::index::{FLAGS, IndexRow};
+use brug_shared::model::CaseStatus;
+use dioxus::prelude::*;
+
+use crate::i18n::{self, Lang, Text, t};
+
+/// The case list. The rows are what the device's index returned for the
+/// current query and flag; typing or choosing calls back so the app can ask
+/// the index again.
+#[component]
+pub fn CaseList(
+    lang: Lang,
+    rows: Vec<IndexRow>,
+    query: String,
+    flag: Option<String>,
+    on_query: EventHandler<String>,
+    on_flag: EventHandler<Option<String>>,
+    on_open: EventHandler<uuid::Uuid>,
+) -> Element {
+    rsx! {
+        section { class: "case-list",
+            h1 { "{t(lang, Text::Cases)}" }
+            label { r#for: "case-search", "{t(lang, Text::SearchLabel)}" }
+            input {
+                id: "case-search",
+                r#type: "search",
+                value: "{query}",
+                oninput: move |e| on_query.call(e.value()),
+            }
+            label { r#for: "case-flag", "{t(lang, Text::FilterLabel)}" }
+            select {
+                id: "case-flag",
+                onchange: move |e| {
+                    let v = e.value();
+                    on_flag.call(if v.is_empty() { None } else { Some(v) });
+                },
+                option { value: "", selected: flag.is_none(), "{t(lang, Text::All)}" }
+                for code in FLAGS {
+                    option { value: "{code}", selected: flag.as_deref() == Some(*code), "{i18n::flag(lang, code)}" }
+                }
+            }
+            if rows.is_empty() {
+                p { class: "empty", "{t(lang, Text::NoCases)}" }
+            }
+            ul { class: "rows",
+                for row in rows {
+                    CaseRow { key: "{row.id}", lang, row: row.clone(), on_open }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn CaseRow(lang: Lang, row: IndexRow, on_open: EventHandler<uuid::Uuid>) -> Element {
+    let status = CaseStatus::from_code(&row.status)
+        .map(|s| s.label(lang))
+        .unwrap_or("?");
+    let next = row
+        .next_appointment
+        .as_deref()
+        .and_then(|a| chrono::NaiveDateTime::parse_from_str(a, "%Y-%m-%dT%H:%M").ok())
+        .map(crate::format::date_time)
+        .unwrap_or_else(|| "—".into());
+    let id = row.id;
+    rsx! {
+        li { class: "case-row",
+            button { class: "open", onclick: move |_| on_open.call(id),
+                span { class: "name", "{row.name}" }
+                span { class: "address", "{row.address}" }
+                span { class: "status", "{status}" }
+                span { class: "next", "{t(lang, Text::NextAppointment)}: {next}" }
+            }
+            for code in row.flags.iter() {
+                span { class: "badge {code}", "{i18n::flag(lang, code)}" }
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The screens' building blocks: plain data and callbacks in, markup out.
+
+mod case_list;
+mod sync_bar;
+
+pub use case_list::CaseList;
+pub use sync_bar::SyncBar;

@@ -1,0 +1,79 @@
+//! Belgian formats: dates dd/mm/jjjj, times 24 h, money € 1.234,56, and
+//! numbers typed with a decimal comma or point.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// A date as 26/11/2026.
+pub fn date(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// A local date and time as 26/11/2026 14:30.
+pub fn date_time(d: NaiveDateTime) -> String {
+    d.format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// Euro cents as € 1.234,56 (negative: −€ 50,00).
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "−" } else { "" };
+    let abs = cents.unsigned_abs();
+    let euros = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in euros.chars().enumerate() {
+        if i > 0 && (euros.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}€ {grouped},{:02}", abs % 100)
+}
+
+/// A number as typed: "1,5", "1.5", "1.234,5" or "1234.5". `None` when it
+/// is not a number.
+pub fn parse_decimal(text: &str) -> Option<f64> {
+    let t: String = text.trim().chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return None;
+    }
+    let normal = match (t.rfind(','), t.rfind('.')) {
+        // Both: the last one is the decimal separator.
+        (Some(c), Some(p)) if c > p => t.replace('.', "").replace(',', "."),
+        (Some(_), Some(_)) => t.replace(',', ""),
+        (Some(_), None) => t.replace(',', "."),
+        _ => t,
+    };
+    normal.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A number shown with a decimal comma.
+pub fn decimal(value: f64, places: usize) -> String {
+    format!("{value:.places$}").replace('.', ",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn belgian_dates_and_money() {
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2026, 3, 7).unwrap()),
+            "07/03/2026"
+        );
+        assert_eq!(money(123_456), "€ 1.234,56");
+        assert_eq!(money(5), "€ 0,05");
+        assert_eq!(money(-5_000), "−€ 50,00");
+        assert_eq!(money(100_000_000), "€ 1.000.000,00");
+    }
+
+    #[test]
+    fn numbers_accept_comma_and_point() {
+        assert_eq!(parse_decimal("1,5"), Some(1.5));
+        assert_eq!(parse_decimal("1.5"), Some(1.5));
+        assert_eq!(parse_decimal("12.345,6"), Some(12345.6));
+        assert_eq!(parse_decimal("12,345.6"), Some(12345.6));
+        assert_eq!(parse_decimal("tien"), None);
+        assert_eq!(parse_decimal(""), None);
+        assert_eq!(decimal(11.5, 1), "11,5");
+    }
+}

@@ -1,0 +1,135 @@
+//! The screens rendered (dioxus-ssr) and driven with events (VirtualDom),
+//! asserting on what a worker reads.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
+
+use std::any::Any;
+use std::rc::Rc;
+
+use brug_app::components::{CaseList, SyncBar};
+use brug_app::i18n::Lang;
+use brug_device::index::IndexRow;
+use dioxus::prelude::*;
+use uuid::Uuid;
+
+fn row(name: &str, street: &str, flags: &[&str], next: Option<&str>) -> IndexRow {
+    IndexRow {
+        id: Uuid::now_v7(),
+        name: name.into(),
+        address: format!("{street}, 8530 Harelbeke"),
+        postcode: "8530".into(),
+        status: "active".into(),
+        flags: flags.iter().map(|f| f.to_string()).collect(),
+        workers: vec!["ann.peeters".into()],
+        schools: String::new(),
+        next_appointment: next.map(str::to_owned),
+        conflicts: 0,
+        updated_at: 0,
+    }
+}
+
+fn rows() -> Vec<IndexRow> {
+    vec![
+        row(
+            "Familie Vermeulen",
+            "Marktstraat 12",
+            &["safety-signal"],
+            Some("2026-12-03T14:00"),
+        ),
+        row("Familie Desmet", "Eikstraat 3", &[], None),
+    ]
+}
+
+/// Renders a component the way the app would, inside a Dioxus runtime.
+fn render(app: fn() -> Element) -> String {
+    let mut dom = VirtualDom::new(app);
+    dom.rebuild_in_place();
+    dioxus_ssr::render(&dom)
+}
+
+#[test]
+fn the_case_list_shows_households_in_dutch_with_badges_and_belgian_dates() {
+    let html = render(|| {
+        rsx! {
+            CaseList { lang: Lang::Nl, rows: rows(), query: String::new(), flag: None, on_query: |_| {}, on_flag: |_| {}, on_open: |_| {} }
+        }
+    });
+    assert!(html.contains("Dossiers"));
+    assert!(html.contains("Familie Vermeulen") && html.contains("Marktstraat 12"));
+    assert!(html.contains("veiligheidssignaal"));
+    assert!(html.contains("03/12/2026 14:00"));
+    assert!(html.contains("actief"));
+    // Every input has a label.
+    assert!(html.contains("for=\"case-search\"") && html.contains("for=\"case-flag\""));
+}
+
+#[test]
+fn the_case_list_speaks_english_too_and_says_when_nothing_matches() {
+    let html = render(|| {
+        rsx! {
+            CaseList { lang: Lang::En, rows: vec![], query: "zzz".to_string(), flag: None, on_query: |_| {}, on_flag: |_| {}, on_open: |_| {} }
+        }
+    });
+    assert!(html.contains("Cases") && html.contains("No cases found."));
+}
+
+#[test]
+fn the_sync_bar_says_what_waits_and_shows_progress() {
+    let html = render(|| {
+        rsx! {
+            SyncBar { lang: Lang::Nl, online: true, pending: 3, progress: Some((2, 5)), last_sync: None, error: None, on_sync: |_| {} }
+        }
+    });
+    assert!(html.contains("Synchroniseren"));
+    assert!(html.contains("3 nog te versturen"));
+    assert!(html.contains("nog nooit"));
+    assert!(html.contains("<progress"));
+    let offline = render(|| {
+        rsx! {
+            SyncBar { lang: Lang::Nl, online: false, pending: 0, progress: None, last_sync: Some("26/11/2026 09:15".to_string()), error: Some("Geen verbinding met de server".to_string()), on_sync: |_| {} }
+        }
+    });
+    assert!(offline.contains("Offline") && offline.contains("26/11/2026 09:15"));
+    assert!(offline.contains("role=\"alert\"") && offline.contains("Geen verbinding"));
+}
+
+/// The list with its rows filtered the way the app asks the index.
+#[component]
+fn Harness() -> Element {
+    let mut query = use_signal(String::new);
+    let q = query.read().to_lowercase();
+    let shown: Vec<IndexRow> = rows()
+        .into_iter()
+        .filter(|r| r.search_text().contains(&q))
+        .collect();
+    rsx! {
+        CaseList { lang: Lang::Nl, rows: shown, query: query(), flag: None, on_query: move |text| query.set(text), on_flag: |_| {}, on_open: |_| {} }
+    }
+}
+
+#[test]
+fn typing_in_the_search_field_narrows_the_list() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(Harness);
+    let muts = dom.rebuild_to_vec();
+    let before = dioxus_ssr::render(&dom);
+    assert!(before.contains("Familie Vermeulen") && before.contains("Familie Desmet"));
+    let input = muts
+        .edits
+        .iter()
+        .find_map(|m| match m {
+            dioxus::core::Mutation::NewEventListener { name, id } if name == "input" => Some(*id),
+            _ => None,
+        })
+        .unwrap();
+    let data = dioxus::html::PlatformEventData::new(Box::new(
+        dioxus::html::SerializedFormData::new("eikstraat".into(), vec![]),
+    ));
+    let event = dioxus::core::Event::new(Rc::new(data) as Rc<dyn Any>, true);
+    dom.runtime().handle_event("input", event, input);
+    dom.process_events();
+    dom.render_immediate_to_vec();
+    let after = dioxus_ssr::render(&dom);
+    assert!(after.contains("Familie Desmet"));
+    assert!(!after.contains("Familie Vermeulen"));
+}
