@@ -386,32 +386,6 @@ fn peak_rss_kib() -> u64 {
         .unwrap()
 }
 
-/// A sync message whose one compressed change inflates to `mib` MiB.
-fn bomb(mib: usize) -> Vec<u8> {
-    let data = protocol::zeros_deflated(mib);
-    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
-    let mut len = data.len();
-    loop {
-        let b = (len & 0x7f) as u8;
-        len >>= 7;
-        if len == 0 {
-            chunk.push(b);
-            break;
-        }
-        chunk.push(b | 0x80);
-    }
-    chunk.extend_from_slice(&data);
-    automerge::sync::Message {
-        heads: vec![],
-        need: vec![],
-        have: vec![],
-        changes: vec![chunk].into(),
-        flags: None,
-        version: automerge::sync::MessageVersion::V1,
-    }
-    .encode()
-}
-
 #[tokio::test]
 async fn a_decompression_bomb_is_refused_without_growing_memory() {
     let server = TestServer::start().await;
@@ -419,7 +393,7 @@ async fn a_decompression_bomb_is_refused_without_growing_memory() {
     let mut a = server.device(&ann).await;
     let id = a.create_case();
     a.sync().await.unwrap();
-    let msg = bomb(1024); // 1 GiB once inflated
+    let msg = protocol::bomb_sync_message(1024); // 1 GiB once inflated
     assert!(msg.len() < MAX_FRAME_BYTES);
     let before = peak_rss_kib();
     let mut conn = a.connect().await.unwrap();

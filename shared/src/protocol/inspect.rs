@@ -178,6 +178,34 @@ pub fn zeros_deflated(mib: usize) -> Vec<u8> {
     out
 }
 
+/// An encoded sync message carrying one compressed change chunk whose data
+/// inflates to `mib` MiB: a decompression bomb. For tests of the bound.
+pub fn bomb_sync_message(mib: usize) -> Vec<u8> {
+    let data = zeros_deflated(mib);
+    let mut chunk = MAGIC.to_vec();
+    chunk.extend_from_slice(&[0, 0, 0, 0, 2]);
+    let mut len = data.len();
+    loop {
+        let b = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            chunk.push(b);
+            break;
+        }
+        chunk.push(b | 0x80);
+    }
+    chunk.extend_from_slice(&data);
+    automerge::sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: vec![chunk].into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    }
+    .encode()
+}
+
 /// A cursor over bytes that never reads past the end.
 struct Reader<'a>(&'a [u8]);
 
@@ -306,29 +334,8 @@ mod tests {
             .unwrap();
         assert_eq!(inflated.len(), 64 * 1024 * 1024);
         assert!(inflated.iter().all(|b| *b == 0));
-        let mut chunk = MAGIC.to_vec();
-        chunk.extend_from_slice(&[0, 0, 0, 0, 2]);
-        let mut len = bomb.len();
-        loop {
-            let b = (len & 0x7f) as u8;
-            len >>= 7;
-            if len == 0 {
-                chunk.push(b);
-                break;
-            }
-            chunk.push(b | 0x80);
-        }
-        chunk.extend_from_slice(&bomb);
-        let msg = sync::Message {
-            heads: vec![],
-            need: vec![],
-            have: vec![],
-            changes: vec![chunk].into(),
-            flags: None,
-            version: sync::MessageVersion::V1,
-        };
         assert_eq!(
-            inspect_sync_message(&msg.encode()),
+            inspect_sync_message(&bomb_sync_message(64)),
             Err(InspectError::TooLarge)
         );
     }

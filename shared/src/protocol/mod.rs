@@ -24,7 +24,9 @@ pub mod enrol;
 mod inspect;
 pub mod limits;
 
-pub use inspect::{InspectError, MessageSize, inspect_sync_message, zeros_deflated};
+pub use inspect::{
+    InspectError, MessageSize, bomb_sync_message, inspect_sync_message, zeros_deflated,
+};
 
 use serde::{Deserialize, Serialize};
 pub use serde_bytes::ByteBuf;
