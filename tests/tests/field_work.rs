@@ -562,8 +562,36 @@ async fn a_watching_supervisor_receives_a_new_case_without_asking() {
     .await
     .unwrap();
     assert!(arrived);
+    // A second change to the same case arrives too.
+    worker
+        .device
+        .set_field(case, "household", "phone", json!("0470 55 55 55"))
+        .unwrap();
+    sync(&mut worker).await;
+    let again = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(p) = rx.recv().await {
+            if p.total >= 2 && p.done == p.total {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap();
+    assert!(again);
     stack.server.shutdown().await.unwrap();
     let (supervisor, result) = watching.await.unwrap();
     assert!(result.is_err(), "the watch ends when the server goes away");
     assert_eq!(ids(&supervisor), vec![case]);
+    assert_eq!(
+        supervisor
+            .device
+            .show(case)
+            .unwrap()
+            .case
+            .household
+            .phone
+            .as_deref(),
+        Some("0470 55 55 55")
+    );
 }

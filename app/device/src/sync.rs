@@ -225,14 +225,11 @@ async fn run(
             match conn.recv_within(IDLE_PING).await {
                 Err(NetError::Timeout) => {
                     // The timer while online: push what was changed here.
-                    let fresh: Vec<Uuid> = store
-                        .pending()
-                        .into_iter()
-                        .filter(|id| !flight.contains_key(id))
-                        .collect();
-                    for id in fresh {
-                        queue.push_back(id);
-                        p.total += 1;
+                    for id in store.pending() {
+                        if !flight.contains_key(&id) && queued.insert(id) {
+                            queue.push_back(id);
+                            p.total += 1;
+                        }
                     }
                     conn.ping().await?;
                     continue;
@@ -265,11 +262,14 @@ async fn run(
                     let changed = run.doc.heads() != run.start_heads;
                     store.synced(id, &mut run.doc, changed);
                     flight.remove(&id);
+                    // A later change to it (while watching) queues it again.
+                    queued.remove(&id);
                     report.synced.push(id);
                     p.done += 1;
                 } else if run.rounds >= MAX_ROUNDS_PER_CASE {
                     tracing::error!(case = %id, "sync of a case did not settle; giving up for this session");
                     flight.remove(&id);
+                    queued.remove(&id);
                     report.refused.push((id, ErrorCode::Internal));
                     p.done += 1;
                 } else {
@@ -285,6 +285,7 @@ async fn run(
             }
             ServerFrame::DocError { doc, code, .. } => {
                 flight.remove(&doc);
+                queued.remove(&doc);
                 report.refused.push((doc, code));
                 p.done += 1;
             }
