@@ -33,6 +33,20 @@ pub enum Text {
     Never,
     /// The sync-now button.
     SyncNow,
+    /// Title of the lock screen.
+    Locked,
+    /// Label of the PIN field.
+    Pin,
+    /// The unlock button.
+    Unlock,
+    /// A wrong PIN.
+    WrongPin,
+    /// Too many wrong PINs.
+    WaitPin,
+    /// The offline lease ran out.
+    LeaseExpired,
+    /// The device was revoked.
+    Revoked,
 }
 
 /// The text in a language.
@@ -65,6 +79,28 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Never) => "never",
         (Lang::Nl, SyncNow) => "Nu synchroniseren",
         (Lang::En, SyncNow) => "Sync now",
+        (Lang::Nl, Locked) => "Brug is vergrendeld",
+        (Lang::En, Locked) => "Brug is locked",
+        (Lang::Nl, Pin) => "Pincode",
+        (Lang::En, Pin) => "PIN",
+        (Lang::Nl, Unlock) => "Ontgrendelen",
+        (Lang::En, Unlock) => "Unlock",
+        (Lang::Nl, WrongPin) => "Verkeerde pincode. Probeer opnieuw",
+        (Lang::En, WrongPin) => "Wrong PIN. Try again",
+        (Lang::Nl, WaitPin) => "Te veel verkeerde pincodes. Wacht nog",
+        (Lang::En, WaitPin) => "Too many wrong PINs. Wait",
+        (Lang::Nl, LeaseExpired) => {
+            "Dit toestel werd te lang niet gesynchroniseerd; de dossiers blijven dicht tot u synchroniseert. Dagen zonder synchronisatie"
+        }
+        (Lang::En, LeaseExpired) => {
+            "This device has not synced for too long; cases stay locked until you sync. Days without a sync"
+        }
+        (Lang::Nl, Revoked) => {
+            "Dit toestel werd ingetrokken en de gegevens werden gewist. Vraag uw teamverantwoordelijke om een nieuwe inschrijving."
+        }
+        (Lang::En, Revoked) => {
+            "This device was revoked and its data wiped. Ask your supervisor for a new enrolment."
+        }
     }
 }
 

@@ -8,8 +8,9 @@
 //!   callbacks, and the app wires them to `brug-device`. They never touch
 //!   SQLite or automerge.
 //!
-//! State today: the case list and the sync status bar exist and are tested
-//! by rendering; the other screens of the app issue are still to come.
+//! State today: the case list, the sync status bar and the lock screen exist
+//! and are tested by rendering; the other screens of the app issue are still
+//! to come.
 
 pub mod components;
 pub mod format;

@@ -114,22 +114,78 @@ fn typing_in_the_search_field_narrows_the_list() {
     let muts = dom.rebuild_to_vec();
     let before = dioxus_ssr::render(&dom);
     assert!(before.contains("Familie Vermeulen") && before.contains("Familie Desmet"));
-    let input = muts
-        .edits
-        .iter()
-        .find_map(|m| match m {
-            dioxus::core::Mutation::NewEventListener { name, id } if name == "input" => Some(*id),
-            _ => None,
-        })
-        .unwrap();
-    let data = dioxus::html::PlatformEventData::new(Box::new(
-        dioxus::html::SerializedFormData::new("eikstraat".into(), vec![]),
-    ));
-    let event = dioxus::core::Event::new(Rc::new(data) as Rc<dyn Any>, true);
-    dom.runtime().handle_event("input", event, input);
+    let input = listener(&muts, "input");
+    dom.runtime()
+        .handle_event("input", form_event("eikstraat"), input);
     dom.process_events();
     dom.render_immediate_to_vec();
     let after = dioxus_ssr::render(&dom);
     assert!(after.contains("Familie Desmet"));
     assert!(!after.contains("Familie Vermeulen"));
+}
+
+#[test]
+fn the_lock_screen_explains_why_in_plain_words() {
+    use brug_app::components::{LockReason, LockScreen};
+    let wrong = render(
+        || rsx! { LockScreen { lang: Lang::Nl, reason: LockReason::WrongPin { attempts: 2 }, on_pin: |_| {} } },
+    );
+    assert!(wrong.contains("Verkeerde pincode") && wrong.contains("(2)"));
+    assert!(wrong.contains("type=\"password\"") && wrong.contains("for=\"pin\""));
+    let revoked = render(
+        || rsx! { LockScreen { lang: Lang::Nl, reason: LockReason::Revoked, on_pin: |_| {} } },
+    );
+    assert!(revoked.contains("ingetrokken") && revoked.contains("nieuwe inschrijving"));
+    assert!(
+        !revoked.contains("type=\"password\""),
+        "a wiped device has no PIN to enter"
+    );
+    let lease = render(
+        || rsx! { LockScreen { lang: Lang::En, reason: LockReason::LeaseExpired { days: 15 }, on_pin: |_| {} } },
+    );
+    assert!(lease.contains("until you sync") && lease.contains("(15)"));
+}
+
+#[component]
+fn PinHarness() -> Element {
+    let mut got = use_signal(String::new);
+    rsx! {
+        brug_app::components::LockScreen { lang: Lang::Nl, reason: brug_app::components::LockReason::Idle, on_pin: move |p| got.set(p) }
+        p { id: "got", "entered:{got}" }
+    }
+}
+
+fn listener(muts: &dioxus::core::Mutations, event: &str) -> dioxus::core::ElementId {
+    muts.edits
+        .iter()
+        .find_map(|m| match m {
+            dioxus::core::Mutation::NewEventListener { name, id } if name == event => Some(*id),
+            _ => None,
+        })
+        .unwrap()
+}
+
+fn form_event(value: &str) -> dioxus::core::Event<dyn Any> {
+    let data = dioxus::html::PlatformEventData::new(Box::new(
+        dioxus::html::SerializedFormData::new(value.into(), vec![]),
+    ));
+    dioxus::core::Event::new(Rc::new(data) as Rc<dyn Any>, true)
+}
+
+#[test]
+fn typing_a_pin_and_submitting_hands_it_over_and_clears_the_field() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(PinHarness);
+    let muts = dom.rebuild_to_vec();
+    let (input, submit) = (listener(&muts, "input"), listener(&muts, "submit"));
+    dom.runtime()
+        .handle_event("input", form_event("4821"), input);
+    dom.process_events();
+    dom.render_immediate_to_vec();
+    dom.runtime().handle_event("submit", form_event(""), submit);
+    dom.process_events();
+    dom.render_immediate_to_vec();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("entered:4821"), "{html}");
+    assert!(!html.contains("value=\"4821\""), "the PIN field is cleared");
 }
