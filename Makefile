@@ -23,7 +23,7 @@ test-only:
 ## make demo: the sync server with demo data: a team in Harelbeke, three users,
 ## five households; prints an enrolment QR code per user, then serves on :8443.
 demo: deps
-	cargo build -p brug-sync-server
+	cargo build -p brug-sync-server -p brug-device
 	@echo "De Brug-app (Dioxus) bestaat nog niet; de server start met demodata." >&2
 	@echo "The Brug app (Dioxus) does not exist yet; the server starts with demo data." >&2
 	./target/debug/brug-sync-server --data ./brug-data demo
