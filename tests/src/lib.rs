@@ -44,7 +44,43 @@ impl TestDevice {
     }
 }
 
+/// The demo team on one server: a bridge worker, a housing adviser and a
+/// supervisor, each with an enrolled device.
+#[derive(Debug)]
+pub struct Team {
+    /// The bridge worker's user id.
+    pub ann: String,
+    /// The housing adviser's user id.
+    pub bert: String,
+    /// The supervisor's user id.
+    pub sofie: String,
+    /// The bridge worker's device.
+    pub worker: TestDevice,
+    /// The housing adviser's device.
+    pub adviser: TestDevice,
+    /// The supervisor's device.
+    pub supervisor: TestDevice,
+}
+
 impl Stack {
+    /// Adds the three demo users and enrols a device for each.
+    pub async fn team(&self) -> Team {
+        let ann = self.user("Ann Peeters", Role::BridgeWorker);
+        let bert = self.user("Bert Claeys", Role::HousingAdviser);
+        let sofie = self.user("Sofie Vandenberghe", Role::Supervisor);
+        let worker = self.enrol(&ann).await;
+        let adviser = self.enrol(&bert).await;
+        let supervisor = self.enrol(&sofie).await;
+        Team {
+            ann,
+            bert,
+            sofie,
+            worker,
+            adviser,
+            supervisor,
+        }
+    }
+
     /// Starts a server on a free port with fresh data.
     pub async fn start() -> Self {
         let data = tempfile::tempdir().unwrap();

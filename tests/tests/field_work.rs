@@ -7,7 +7,7 @@ use brug_device::DeviceError;
 use brug_shared::casedoc::ReviewAction;
 use brug_shared::model::{RecordKind, ReviewState, examples};
 use brug_sync_server::auth::Role;
-use brug_tests::{Stack, TestDevice};
+use brug_tests::{Stack, Team, TestDevice};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -35,12 +35,13 @@ fn ids(d: &TestDevice) -> Vec<Uuid> {
 #[tokio::test]
 async fn a_case_made_offline_reaches_the_supervisor_and_then_the_assigned_adviser() {
     let stack = Stack::start().await;
-    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
-    let bert = stack.user("Bert Claeys", Role::HousingAdviser);
-    let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
-    let mut worker = stack.enrol(&ann).await;
-    let mut adviser = stack.enrol(&bert).await;
-    let mut supervisor = stack.enrol(&sofie).await;
+    let Team {
+        bert,
+        mut worker,
+        mut adviser,
+        mut supervisor,
+        ..
+    } = stack.team().await;
 
     let (case, _) = worker.device.create_case(&household()).unwrap();
     worker
@@ -64,12 +65,14 @@ async fn a_case_made_offline_reaches_the_supervisor_and_then_the_assigned_advise
 
 async fn offline_edits_merge(adviser_first: bool) {
     let stack = Stack::start().await;
-    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
-    let bert = stack.user("Bert Claeys", Role::HousingAdviser);
-    let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
-    let mut worker = stack.enrol(&ann).await;
-    let mut adviser = stack.enrol(&bert).await;
-    let mut supervisor = stack.enrol(&sofie).await;
+    let Team {
+        ann,
+        bert,
+        mut worker,
+        mut adviser,
+        mut supervisor,
+        ..
+    } = stack.team().await;
     let (case, _) = worker.device.create_case(&household()).unwrap();
     worker
         .device
@@ -470,12 +473,14 @@ fn twenty_days_behind() -> chrono::DateTime<chrono::Utc> {
 #[tokio::test]
 async fn devices_with_wrong_clocks_still_converge_with_the_right_authors() {
     let stack = Stack::start().await;
-    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
-    let bert = stack.user("Bert Claeys", Role::HousingAdviser);
-    let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
-    let mut worker = stack.enrol(&ann).await;
-    let mut adviser = stack.enrol(&bert).await;
-    let mut supervisor = stack.enrol(&sofie).await;
+    let Team {
+        ann,
+        bert,
+        mut worker,
+        mut adviser,
+        mut supervisor,
+        ..
+    } = stack.team().await;
     let (case, _) = worker.device.create_case(&household()).unwrap();
     sync(&mut worker).await;
     stack.assign(case, &bert);
