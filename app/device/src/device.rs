@@ -81,6 +81,17 @@ pub enum DeviceError {
     NotAllowed,
 }
 
+impl DeviceError {
+    /// Whether another handle saved the same case in between; doing the
+    /// same step again then works on the newer state.
+    pub fn is_stale(&self) -> bool {
+        matches!(
+            self,
+            DeviceError::Local(LocalError::Store(store::StoreError::Stale))
+        )
+    }
+}
+
 fn refused_text(findings: &[Finding]) -> String {
     let lines: Vec<String> = findings
         .iter()
@@ -138,7 +149,7 @@ pub struct Status {
 }
 
 /// A case as `case show` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseView {
     /// The case with every record and review state.
     pub case: Case,
@@ -154,6 +165,7 @@ pub struct CaseView {
 #[derive(Debug)]
 pub struct Device {
     store: LocalStore,
+    key: keys::DbKey,
     info: DeviceInfo,
     thresholds: Thresholds,
     now: fn() -> DateTime<Utc>,
@@ -190,6 +202,7 @@ impl Device {
         let made = (|| -> Result<Self, DeviceError> {
             let key = keys::create(home, pin)?;
             let mut store = LocalStore::open(home, &key)?;
+            let key_kept = key.clone();
             let device_id = Uuid::parse_str(&resp.device_id)
                 .map_err(|e| DeviceError::BadInput(e.to_string()))?;
             let tx = store.transaction()?;
@@ -223,6 +236,7 @@ impl Device {
             };
             Ok(Self {
                 store,
+                key: key_kept,
                 info,
                 thresholds: Thresholds::default(),
                 now: Utc::now,
@@ -250,10 +264,83 @@ impl Device {
         };
         Ok(Self {
             store,
+            key,
             info,
             thresholds: Thresholds::default(),
             now: Utc::now,
         })
+    }
+
+    /// A second handle on the same store (its own SQLite connection), for
+    /// a sync running beside the screens. Writes on both are safe: a save
+    /// over a document another handle changed meanwhile is refused as
+    /// stale, never lost (see [`DeviceError::is_stale`]).
+    pub fn handle(&self) -> Result<Self, DeviceError> {
+        Ok(Self {
+            store: LocalStore::open(self.store.home(), &self.key)?,
+            key: self.key.clone(),
+            info: self.info.clone(),
+            thresholds: self.thresholds.clone(),
+            now: self.now,
+        })
+    }
+
+    /// The case as the rules see it now (for live checks in a form).
+    pub fn rule_context(&self) -> RuleContext {
+        self.ctx()
+    }
+
+    /// The draft saved under `key`, if any.
+    pub fn draft(&self, key: &str) -> Result<Option<serde_json::Value>, DeviceError> {
+        let body: Option<String> = self
+            .store
+            .conn()
+            .query_row("SELECT body FROM drafts WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(LocalError::from(e)),
+            })?;
+        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+    }
+
+    /// Saves a form's draft under `key` (as the worker types).
+    pub fn save_draft(&self, key: &str, body: &serde_json::Value) -> Result<(), DeviceError> {
+        self.store
+            .conn()
+            .execute(
+                "INSERT INTO drafts (key, body, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                rusqlite::params![key, body.to_string(), self.now_ms()],
+            )
+            .map_err(LocalError::from)?;
+        Ok(())
+    }
+
+    /// Throws a draft away (after saving the record, or on request).
+    pub fn drop_draft(&self, key: &str) -> Result<(), DeviceError> {
+        self.store
+            .conn()
+            .execute("DELETE FROM drafts WHERE key = ?1", [key])
+            .map_err(LocalError::from)?;
+        Ok(())
+    }
+
+    /// Keys of every saved draft.
+    pub fn drafts(&self) -> Result<Vec<String>, DeviceError> {
+        let mut stmt = self
+            .store
+            .conn()
+            .prepare("SELECT key FROM drafts ORDER BY updated_at DESC")
+            .map_err(LocalError::from)?;
+        let keys = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(LocalError::from)?
+            .filter_map(|r| r.ok())
+            .collect();
+        Ok(keys)
     }
 
     /// Who and where.
@@ -423,6 +510,66 @@ impl Device {
         doc.insert_record(id, &record, &format!("{} added", kind.code()))?;
         self.persist(&mut doc, false)?;
         Ok((id, findings))
+    }
+
+    /// Saves a whole record edited in a form: only the fields that differ
+    /// between `base` (the record when the form opened) and `edited` are
+    /// written over the record as it stands now, after the rules allow the
+    /// result. The review state is never taken from the form; editing an
+    /// approved record sends it back to submitted.
+    pub fn update_record(
+        &mut self,
+        case_id: Uuid,
+        record_id: Uuid,
+        base: &serde_json::Value,
+        edited: &serde_json::Value,
+    ) -> Result<Vec<Finding>, DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let kind = index::kind_of(&case, record_id)
+            .ok_or_else(|| DeviceError::NoSuchRecord(record_id.to_string()))?;
+        let before = doc
+            .record(kind, record_id)?
+            .ok_or_else(|| DeviceError::NoSuchRecord(record_id.to_string()))?;
+        let current = before.to_json();
+        let mut merged = crate::edit::apply_edits(base, edited, &current);
+        if let (Some(obj), Some(review)) = (merged.as_object_mut(), current.get("review")) {
+            obj.insert("review".into(), review.clone());
+        }
+        let record =
+            Record::from_json(kind, merged).map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let findings = rules::check_record(&case, record_id, &record, Some(&before), &self.ctx());
+        if rules::blocks(&findings) {
+            return Err(DeviceError::Refused(findings));
+        }
+        doc.update_record(record_id, &record, &format!("{} edited", kind.code()))?;
+        self.persist(&mut doc, false)?;
+        Ok(findings)
+    }
+
+    /// Saves the household fields edited in a form, like [`Self::update_record`].
+    pub fn update_household(
+        &mut self,
+        case_id: Uuid,
+        base: &serde_json::Value,
+        edited: &serde_json::Value,
+    ) -> Result<Vec<Finding>, DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let current = serde_json::to_value(&case.household)
+            .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let merged = crate::edit::apply_edits(base, edited, &current);
+        let household: Household =
+            serde_json::from_value(merged).map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let findings = rules::check_household(&household, Some(case.household.status), &self.ctx());
+        if rules::blocks(&findings) {
+            return Err(DeviceError::Refused(findings));
+        }
+        doc.update_household(&household, "household edited")?;
+        self.persist(&mut doc, false)?;
+        Ok(findings)
     }
 
     fn target(case: &Case, record: &str) -> Result<Target, DeviceError> {

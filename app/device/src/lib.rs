@@ -5,6 +5,7 @@
 //! - [`device`]: the core the screens and `brug-cli` call: enrol, open with
 //!   a PIN, create and edit cases with the rules, review, conflicts,
 //!   history, sync, lease, wipe.
+//! - [`edit`]: a form's edits applied over the record as it stands now.
 //! - [`keys`]: the database key, wrapped by a PIN-derived key (Argon2id).
 //! - [`local`]: the SQLCipher store: settings, case index, sync states,
 //!   pending changes, over `brug_shared::store`.
@@ -15,6 +16,7 @@
 //!   [`sync::SyncStore`].
 
 pub mod device;
+pub mod edit;
 pub mod index;
 pub mod keys;
 pub mod local;

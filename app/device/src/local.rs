@@ -15,8 +15,10 @@ use crate::keys::DbKey;
 pub const DB_FILE: &str = "brug.db";
 
 /// The device's own migrations, applied after the store's.
-pub const DEVICE_MIGRATIONS: &[&str] =
-    &[include_str!("../../../migrations/device/0001_device.sql")];
+pub const DEVICE_MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/device/0001_device.sql"),
+    include_str!("../../../migrations/device/0002_drafts.sql"),
+];
 
 /// Why the local store failed.
 #[derive(Debug, thiserror::Error)]

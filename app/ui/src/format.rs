@@ -77,3 +77,45 @@ mod tests {
         assert_eq!(decimal(11.5, 1), "11,5");
     }
 }
+
+/// A stored value as a worker reads it: text as is, yes/no, dates in
+/// Belgian form, numbers with a decimal comma, "—" for nothing.
+pub fn json_value(lang: crate::i18n::Lang, value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "—".into(),
+        Value::Bool(true) => if lang == crate::i18n::Lang::Nl {
+            "ja"
+        } else {
+            "yes"
+        }
+        .into(),
+        Value::Bool(false) => if lang == crate::i18n::Lang::Nl {
+            "nee"
+        } else {
+            "no"
+        }
+        .into(),
+        Value::Number(n) => n.to_string().replace('.', ","),
+        Value::String(s) => {
+            if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                date(d)
+            } else if let Ok(d) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
+                date_time(d)
+            } else {
+                s.clone()
+            }
+        }
+        Value::Array(a) => a
+            .iter()
+            .map(|v| json_value(lang, v))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(_) => value.to_string(),
+    }
+}
+
+/// A moment in the worker's local time, dd/mm/jjjj uu:mm.
+pub fn moment(at: chrono::DateTime<chrono::Utc>) -> String {
+    date_time(at.with_timezone(&chrono::Local).naive_local())
+}

@@ -47,6 +47,168 @@ pub enum Text {
     LeaseExpired,
     /// The device was revoked.
     Revoked,
+    /// Title prefix of a form.
+    FormTitle,
+    /// A draft was restored.
+    DraftRestored,
+    /// Throw the draft away.
+    DiscardDraft,
+    /// The housing verdict.
+    Verdict,
+    /// The record does not read yet.
+    Incomplete,
+    /// Remove an item.
+    Remove,
+    /// Save button.
+    Save,
+    /// Back button.
+    Back,
+    /// Why save is disabled.
+    SaveBlocked,
+    /// A required field is empty.
+    Required,
+    /// A number does not read.
+    NotANumber,
+    /// Severity error.
+    Error,
+    /// Severity warning.
+    Warning,
+    /// Severity flag.
+    FlagWord,
+    /// After a save.
+    Saved,
+    /// Enrolment title.
+    EnrolTitle,
+    /// Enrolment intro.
+    EnrolIntro,
+    /// Enrolment URL label.
+    EnrolUrl,
+    /// QR image path label.
+    QrImage,
+    /// Read QR button.
+    ReadQr,
+    /// Device name label.
+    DeviceName,
+    /// New PIN label.
+    NewPin,
+    /// Repeat PIN label.
+    RepeatPin,
+    /// PIN mismatch.
+    PinsDiffer,
+    /// PIN too short.
+    PinTooShort,
+    /// Enrol button.
+    Enrol,
+    /// First sync progress.
+    FirstSync,
+    /// New case button.
+    NewCase,
+    /// My cases filter.
+    MyCases,
+    /// Status filter label.
+    StatusLabel,
+    /// Household section.
+    Household,
+    /// Members section.
+    Members,
+    /// Consents section.
+    Consents,
+    /// Social statuses section.
+    Statuses,
+    /// Timeline section.
+    Timeline,
+    /// Add prefix.
+    Add,
+    /// Edit button.
+    Edit,
+    /// Submit button.
+    Submit,
+    /// Review button.
+    ReviewIt,
+    /// Flags section.
+    Flags,
+    /// Conflicts title.
+    ConflictsTitle,
+    /// Conflicts intro.
+    ConflictsIntro,
+    /// Keep a conflict value.
+    Keep,
+    /// Who wrote a value.
+    WrittenBy,
+    /// Date preposition.
+    On,
+    /// Review title.
+    ReviewTitle,
+    /// Changes since approval.
+    ChangesSince,
+    /// No approval yet.
+    NoChangesSince,
+    /// Before value.
+    Before,
+    /// After value.
+    After,
+    /// Approve button.
+    Approve,
+    /// Return button.
+    ReturnIt,
+    /// Return comment label.
+    Comment,
+    /// Return needs comment.
+    CommentNeeded,
+    /// Supervisor queue.
+    Queue,
+    /// Queue intro.
+    QueueIntro,
+    /// Settings title.
+    Settings,
+    /// Language label.
+    Language,
+    /// Lock timeout label.
+    LockAfter,
+    /// Lock now button.
+    LockNow,
+    /// Device info section.
+    DeviceTitle,
+    /// User label.
+    User,
+    /// Role label.
+    Role,
+    /// Team label.
+    Team,
+    /// Server label.
+    Server,
+    /// Fingerprint label.
+    Fingerprint,
+    /// Device id label.
+    DeviceId,
+    /// Lease label.
+    Lease,
+    /// Days unit.
+    Days,
+    /// Empty section.
+    NoneYet,
+    /// Conflict badge.
+    Conflicting,
+    /// History button.
+    History,
+    /// Cancel.
+    Undo,
+    /// Open.
+    Open,
+    /// Assign title.
+    AssignTitle,
+    /// Assign label.
+    AssignTo,
+    /// Assign button.
+    Assign,
+    /// Enrol other title.
+    EnrolOther,
+    /// Make enrolment code.
+    MakeCode,
+    /// Enrol QR intro.
+    ScanThis,
+    /// Needs connection.
+    Needs,
 }
 
 /// The text in a language.
@@ -101,6 +263,234 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Revoked) => {
             "This device was revoked and its data wiped. Ask your supervisor for a new enrolment."
         }
+        (Lang::Nl, FormTitle) => "Formulier",
+        (Lang::En, FormTitle) => "Form",
+        (Lang::Nl, DraftRestored) => "Uw niet-bewaarde invoer werd hersteld.",
+        (Lang::En, DraftRestored) => "Your unsaved input was restored.",
+        (Lang::Nl, DiscardDraft) => "Opnieuw beginnen",
+        (Lang::En, DiscardDraft) => "Start over",
+        (Lang::Nl, Verdict) => "Indicatief oordeel over de woning",
+        (Lang::En, Verdict) => "Indicative housing verdict",
+        (Lang::Nl, Incomplete) => "Nog niet volledig",
+        (Lang::En, Incomplete) => "Not complete yet",
+        (Lang::Nl, Remove) => "Verwijderen",
+        (Lang::En, Remove) => "Remove",
+        (Lang::Nl, Save) => "Bewaren",
+        (Lang::En, Save) => "Save",
+        (Lang::Nl, Back) => "Terug",
+        (Lang::En, Back) => "Back",
+        (Lang::Nl, SaveBlocked) => "Bewaren kan pas als de rode meldingen opgelost zijn.",
+        (Lang::En, SaveBlocked) => "You can save once the red messages are solved.",
+        (Lang::Nl, Required) => "Verplicht in te vullen",
+        (Lang::En, Required) => "Required",
+        (Lang::Nl, NotANumber) => "Geen geldig getal (gebruik een komma voor decimalen)",
+        (Lang::En, NotANumber) => "Not a valid number",
+        (Lang::Nl, Error) => "Fout",
+        (Lang::En, Error) => "Error",
+        (Lang::Nl, Warning) => "Let op",
+        (Lang::En, Warning) => "Warning",
+        (Lang::Nl, FlagWord) => "Signaal",
+        (Lang::En, FlagWord) => "Flag",
+        (Lang::Nl, Saved) => "Bewaard.",
+        (Lang::En, Saved) => "Saved.",
+        (Lang::Nl, EnrolTitle) => "Dit toestel inschrijven",
+        (Lang::En, EnrolTitle) => "Enrol this device",
+        (Lang::Nl, EnrolIntro) => {
+            "Plak de inschrijvingscode (brug://enrol?…) die uw teamverantwoordelijke u gaf, of kies de afbeelding met de QR-code."
+        }
+        (Lang::En, EnrolIntro) => {
+            "Paste the enrolment code (brug://enrol?…) your supervisor gave you, or choose the image with the QR code."
+        }
+        (Lang::Nl, EnrolUrl) => "Inschrijvingscode",
+        (Lang::En, EnrolUrl) => "Enrolment code",
+        (Lang::Nl, QrImage) => "Afbeelding met QR-code (PNG)",
+        (Lang::En, QrImage) => "Image with QR code (PNG)",
+        (Lang::Nl, ReadQr) => "QR-code lezen",
+        (Lang::En, ReadQr) => "Read QR code",
+        (Lang::Nl, DeviceName) => "Naam van dit toestel",
+        (Lang::En, DeviceName) => "Name of this device",
+        (Lang::Nl, NewPin) => "Kies een pincode (minstens 4 cijfers)",
+        (Lang::En, NewPin) => "Choose a PIN (at least 4 digits)",
+        (Lang::Nl, RepeatPin) => "Herhaal de pincode",
+        (Lang::En, RepeatPin) => "Repeat the PIN",
+        (Lang::Nl, PinsDiffer) => "De twee pincodes verschillen.",
+        (Lang::En, PinsDiffer) => "The two PINs differ.",
+        (Lang::Nl, PinTooShort) => "De pincode moet minstens 4 cijfers hebben.",
+        (Lang::En, PinTooShort) => "The PIN needs at least 4 digits.",
+        (Lang::Nl, Enrol) => "Inschrijven",
+        (Lang::En, Enrol) => "Enrol",
+        (Lang::Nl, FirstSync) => "Eerste synchronisatie: dossiers ophalen",
+        (Lang::En, FirstSync) => "First sync: fetching cases",
+        (Lang::Nl, NewCase) => "Nieuw dossier",
+        (Lang::En, NewCase) => "New case",
+        (Lang::Nl, MyCases) => "Enkel mijn dossiers",
+        (Lang::En, MyCases) => "Only my cases",
+        (Lang::Nl, StatusLabel) => "Status",
+        (Lang::En, StatusLabel) => "Status",
+        (Lang::Nl, Household) => "Gezin",
+        (Lang::En, Household) => "Household",
+        (Lang::Nl, Members) => "Gezinsleden",
+        (Lang::En, Members) => "Household members",
+        (Lang::Nl, Consents) => "Toestemmingen",
+        (Lang::En, Consents) => "Consents",
+        (Lang::Nl, Statuses) => "Statuten",
+        (Lang::En, Statuses) => "Statuses",
+        (Lang::Nl, Timeline) => "Tijdlijn",
+        (Lang::En, Timeline) => "Timeline",
+        (Lang::Nl, Add) => "Toevoegen",
+        (Lang::En, Add) => "Add",
+        (Lang::Nl, Edit) => "Bewerken",
+        (Lang::En, Edit) => "Edit",
+        (Lang::Nl, Submit) => "Indienen ter nazicht",
+        (Lang::En, Submit) => "Submit for review",
+        (Lang::Nl, ReviewIt) => "Nazien",
+        (Lang::En, ReviewIt) => "Review",
+        (Lang::Nl, Flags) => "Signalen",
+        (Lang::En, Flags) => "Flags",
+        (Lang::Nl, ConflictsTitle) => "Tegenstrijdige wijzigingen",
+        (Lang::En, ConflictsTitle) => "Conflicting edits",
+        (Lang::Nl, ConflictsIntro) => {
+            "Twee mensen schreven tegelijk iets anders. Niets ging verloren: kies welke waarde blijft."
+        }
+        (Lang::En, ConflictsIntro) => {
+            "Two people wrote different values at the same time. Nothing was lost: choose which value stays."
+        }
+        (Lang::Nl, Keep) => "Deze waarde behouden",
+        (Lang::En, Keep) => "Keep this value",
+        (Lang::Nl, WrittenBy) => "geschreven door",
+        (Lang::En, WrittenBy) => "written by",
+        (Lang::Nl, On) => "op",
+        (Lang::En, On) => "on",
+        (Lang::Nl, ReviewTitle) => "Nazicht",
+        (Lang::En, ReviewTitle) => "Review",
+        (Lang::Nl, ChangesSince) => "Gewijzigd sinds de laatste goedkeuring",
+        (Lang::En, ChangesSince) => "Changed since the last approval",
+        (Lang::Nl, NoChangesSince) => "Nog nooit goedgekeurd: alles is nieuw.",
+        (Lang::En, NoChangesSince) => "Never approved: everything is new.",
+        (Lang::Nl, Before) => "voor",
+        (Lang::En, Before) => "before",
+        (Lang::Nl, After) => "na",
+        (Lang::En, After) => "after",
+        (Lang::Nl, Approve) => "Goedkeuren",
+        (Lang::En, Approve) => "Approve",
+        (Lang::Nl, ReturnIt) => "Terugsturen",
+        (Lang::En, ReturnIt) => "Return",
+        (Lang::Nl, Comment) => "Opmerking voor de medewerker",
+        (Lang::En, Comment) => "Comment for the worker",
+        (Lang::Nl, CommentNeeded) => "Schrijf waarom u het terugstuurt.",
+        (Lang::En, CommentNeeded) => "Say why you return it.",
+        (Lang::Nl, Queue) => "Wachtrij",
+        (Lang::En, Queue) => "Queue",
+        (Lang::Nl, QueueIntro) => "Wat op uw nazicht of opvolging wacht.",
+        (Lang::En, QueueIntro) => "What waits for your review or follow-up.",
+        (Lang::Nl, Settings) => "Instellingen",
+        (Lang::En, Settings) => "Settings",
+        (Lang::Nl, Language) => "Taal",
+        (Lang::En, Language) => "Language",
+        (Lang::Nl, LockAfter) => "Vergrendelen na (minuten zonder gebruik)",
+        (Lang::En, LockAfter) => "Lock after (minutes unused)",
+        (Lang::Nl, LockNow) => "Vergrendelen",
+        (Lang::En, LockNow) => "Lock",
+        (Lang::Nl, DeviceTitle) => "Toestel en server",
+        (Lang::En, DeviceTitle) => "Device and server",
+        (Lang::Nl, User) => "Gebruiker",
+        (Lang::En, User) => "User",
+        (Lang::Nl, Role) => "Rol",
+        (Lang::En, Role) => "Role",
+        (Lang::Nl, Team) => "Team",
+        (Lang::En, Team) => "Team",
+        (Lang::Nl, Server) => "Server",
+        (Lang::En, Server) => "Server",
+        (Lang::Nl, Fingerprint) => "Vingerafdruk certificaat",
+        (Lang::En, Fingerprint) => "Certificate fingerprint",
+        (Lang::Nl, DeviceId) => "Toestel-id",
+        (Lang::En, DeviceId) => "Device id",
+        (Lang::Nl, Lease) => "Offline toegelaten",
+        (Lang::En, Lease) => "Allowed offline",
+        (Lang::Nl, Days) => "dagen",
+        (Lang::En, Days) => "days",
+        (Lang::Nl, NoneYet) => "Nog niets.",
+        (Lang::En, NoneYet) => "Nothing yet.",
+        (Lang::Nl, Conflicting) => "tegenstrijdig",
+        (Lang::En, Conflicting) => "conflicting",
+        (Lang::Nl, History) => "Geschiedenis",
+        (Lang::En, History) => "History",
+        (Lang::Nl, Undo) => "Annuleren",
+        (Lang::En, Undo) => "Cancel",
+        (Lang::Nl, Open) => "Openen",
+        (Lang::En, Open) => "Open",
+        (Lang::Nl, AssignTitle) => "Dossier toewijzen",
+        (Lang::En, AssignTitle) => "Assign case",
+        (Lang::Nl, AssignTo) => "Toewijzen aan",
+        (Lang::En, AssignTo) => "Assign to",
+        (Lang::Nl, Assign) => "Toewijzen",
+        (Lang::En, Assign) => "Assign",
+        (Lang::Nl, EnrolOther) => "Toestel inschrijven voor een teamlid",
+        (Lang::En, EnrolOther) => "Enrol a device for a team member",
+        (Lang::Nl, MakeCode) => "Code maken",
+        (Lang::En, MakeCode) => "Make code",
+        (Lang::Nl, ScanThis) => {
+            "Laat het teamlid deze code scannen of plakken. Ze is eenmalig en kort geldig."
+        }
+        (Lang::En, ScanThis) => {
+            "Let the team member scan or paste this code. It works once and for a short time."
+        }
+        (Lang::Nl, Needs) => "Nodig",
+        (Lang::En, Needs) => "Needed",
+    }
+}
+
+/// What a case flag means and what to do, in one sentence.
+pub fn flag_explained(lang: Lang, code: &str) -> &'static str {
+    match (lang, code) {
+        (Lang::Nl, "safety-signal") => {
+            "Er werd een veiligheidssignaal genoteerd; volg het op binnen 48 uur."
+        }
+        (Lang::En, "safety-signal") => {
+            "A safety signal was recorded; follow it up within 48 hours."
+        }
+        (Lang::Nl, "self-disconnection-risk") => {
+            "Budgetmeter met laag saldo of gestopte opladingen: het gezin dreigt zonder energie te vallen."
+        }
+        (Lang::En, "self-disconnection-risk") => {
+            "Prepaid meter with a low balance or stopped top-ups: the household may end up without energy."
+        }
+        (Lang::Nl, "unfit-dwelling") => {
+            "Het indicatief oordeel is ongeschikt of onbewoonbaar; bespreek verdere stappen."
+        }
+        (Lang::En, "unfit-dwelling") => {
+            "The indicative verdict is unfit or uninhabitable; discuss next steps."
+        }
+        (Lang::Nl, "category-iii") => {
+            "Er is een gebrek van categorie III (ernstig risico voor veiligheid of gezondheid)."
+        }
+        (Lang::En, "category-iii") => {
+            "There is a category III defect (serious risk to safety or health)."
+        }
+        (Lang::Nl, "overdue-follow-up") => {
+            "Een afgesproken opvolging is voorbij zonder nieuw contact."
+        }
+        (Lang::En, "overdue-follow-up") => {
+            "An agreed follow-up date has passed without a new contact."
+        }
+        (Lang::Nl, "override") => {
+            "Een controle werd overschreven met een reden; de teamverantwoordelijke kijkt mee."
+        }
+        (Lang::En, "override") => {
+            "A check was overridden with a reason; the supervisor takes a look."
+        }
+        (Lang::Nl, "conflicts") => {
+            "Twee mensen schreven tegelijk iets anders; kies welke waarde blijft."
+        }
+        (Lang::En, "conflicts") => "Two people wrote different values at once; choose which stays.",
+        (Lang::Nl, "returned") => {
+            "De teamverantwoordelijke stuurde een record terug met een opmerking."
+        }
+        (Lang::En, "returned") => "The supervisor returned a record with a comment.",
+        (Lang::Nl, "submitted") => "Er wacht een record op nazicht.",
+        (Lang::En, "submitted") => "A record waits for review.",
+        (Lang::Nl, _) => "",
+        (Lang::En, _) => "",
     }
 }
 

@@ -16,13 +16,25 @@ pub fn CaseList(
     rows: Vec<IndexRow>,
     query: String,
     flag: Option<String>,
+    /// Only cases this user worked on.
+    #[props(default)]
+    mine: bool,
+    /// A status code to show only.
+    #[props(default)]
+    status: Option<String>,
     on_query: EventHandler<String>,
     on_flag: EventHandler<Option<String>>,
     on_open: EventHandler<uuid::Uuid>,
+    #[props(default)] on_mine: EventHandler<bool>,
+    #[props(default)] on_status: EventHandler<Option<String>>,
+    #[props(default)] on_new: EventHandler<()>,
 ) -> Element {
     rsx! {
         section { class: "case-list",
-            h1 { "{t(lang, Text::Cases)}" }
+            div { class: "title-row",
+                h1 { "{t(lang, Text::Cases)}" }
+                button { class: "new-case primary", onclick: move |_| on_new.call(()), "+ {t(lang, Text::NewCase)}" }
+            }
             label { r#for: "case-search", "{t(lang, Text::SearchLabel)}" }
             input {
                 id: "case-search",
@@ -41,6 +53,25 @@ pub fn CaseList(
                 for code in FLAGS {
                     option { value: "{code}", selected: flag.as_deref() == Some(*code), "{i18n::flag(lang, code)}" }
                 }
+            }
+            label { r#for: "case-status", "{t(lang, Text::StatusLabel)}" }
+            select {
+                id: "case-status",
+                onchange: move |e| {
+                    let v = e.value();
+                    on_status.call(if v.is_empty() { None } else { Some(v) });
+                },
+                option { value: "", selected: status.is_none(), "{t(lang, Text::All)}" }
+                for s in CaseStatus::ALL {
+                    option { value: "{s.code()}", selected: status.as_deref() == Some(s.code()), "{s.label(lang)}" }
+                }
+            }
+            label { class: "check",
+                input { id: "case-mine", r#type: "checkbox", checked: mine, onchange: move |e| {
+                    let v = e.value();
+                    on_mine.call(if v == "true" || v == "false" { v == "true" } else { e.checked() })
+                } }
+                " {t(lang, Text::MyCases)}"
             }
             if rows.is_empty() {
                 p { class: "empty", "{t(lang, Text::NoCases)}" }

@@ -1,9 +1,23 @@
 //! The screens' building blocks: plain data and callbacks in, markup out.
+//! None of them touches SQLite or automerge; the app (`crate::app`) wires
+//! them to `brug-device`.
 
 mod case_list;
+mod case_view;
+mod conflicts;
+mod enrol;
 mod lock;
+mod queue;
+mod review;
+mod settings;
 mod sync_bar;
 
 pub use case_list::CaseList;
+pub use case_view::{CaseScreen, TimelineItem, timeline};
+pub use conflicts::{Choice, ConflictScreen};
+pub use enrol::{EnrolRequest, EnrolScreen};
 pub use lock::{LockReason, LockScreen};
+pub use queue::{QUEUE_FLAGS, QueueScreen};
+pub use review::{Decision, ReviewScreen};
+pub use settings::SettingsScreen;
 pub use sync_bar::SyncBar;

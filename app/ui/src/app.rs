@@ -1,0 +1,696 @@
+//! The app: which screen shows, the unlocked device, sync in the
+//! background, the inactivity lock and the settings. Every screen is a
+//! component of [`crate::components`] or [`crate::forms`]; this module wires
+//! them to `brug-device`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use brug_device::device::{CaseView, Device, DeviceError};
+use brug_device::index::{CaseQuery, IndexRow};
+use brug_device::keys::{self, KeyError};
+use brug_shared::casedoc::ReviewAction;
+use brug_shared::model::{Household, RecordKind};
+use dioxus::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::components::*;
+use crate::forms::{self, FormKind, RecordForm};
+use crate::i18n::{Lang, Text, t};
+use crate::{format, qr};
+
+/// What the launcher hands the app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Launch {
+    /// The device's data folder.
+    pub home: PathBuf,
+    /// An enrolment URL from the command line.
+    pub enrol_url: Option<String>,
+}
+
+/// Preferences kept outside the encrypted store (the lock screen needs the
+/// language before the PIN): language and lock timeout. No personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Prefs {
+    /// Language.
+    pub lang: Lang,
+    /// Minutes without use before the app locks.
+    pub lock_minutes: u32,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self {
+            lang: Lang::Nl,
+            lock_minutes: 5,
+        }
+    }
+}
+
+const PREFS_FILE: &str = "prefs.json";
+
+/// Reads the preferences in `home` (defaults when missing or unreadable).
+pub fn load_prefs(home: &std::path::Path) -> Prefs {
+    std::fs::read_to_string(home.join(PREFS_FILE))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
+fn save_prefs(home: &std::path::Path, prefs: &Prefs) {
+    let _ = std::fs::create_dir_all(home);
+    if let Ok(s) = serde_json::to_string_pretty(prefs) {
+        let _ = std::fs::write(home.join(PREFS_FILE), s);
+    }
+}
+
+/// The part of a "nl / en" message in the user's language.
+pub fn in_lang(lang: Lang, message: &str) -> String {
+    let parts: Vec<&str> = message.splitn(2, " / ").collect();
+    match (parts.as_slice(), lang) {
+        ([nl, _], Lang::Nl) => (*nl).to_owned(),
+        ([_, en], Lang::En) => (*en).to_owned(),
+        _ => message.to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Screen {
+    Enrol,
+    Lock,
+    Cases,
+    Case(Uuid),
+    Form {
+        case: Option<Uuid>,
+        kind: FormKind,
+        record: Option<Uuid>,
+    },
+    Review {
+        case: Uuid,
+        record: Uuid,
+    },
+    Conflicts(Uuid),
+    Queue,
+    Settings,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+struct SyncUi {
+    running: bool,
+    progress: Option<(usize, usize)>,
+    online: bool,
+    error: Option<String>,
+}
+
+fn draft_key(case: Option<Uuid>, kind: FormKind, record: Option<Uuid>) -> String {
+    match (case, kind, record) {
+        (None, _, _) => "new-case".into(),
+        (Some(c), FormKind::Household, _) => format!("{c}/household"),
+        (Some(c), FormKind::Record(k), Some(r)) => format!("{c}/{}/{r}", k.code()),
+        (Some(c), FormKind::Record(k), None) => format!("{c}/{}/new", k.code()),
+    }
+}
+
+/// The whole app.
+#[allow(non_snake_case)]
+pub fn App() -> Element {
+    let launch = use_context::<Launch>();
+    let home = launch.home.clone();
+    let mut prefs = use_signal({
+        let home = home.clone();
+        move || load_prefs(&home)
+    });
+    let mut device = use_signal(|| None::<Device>);
+    let mut screen = use_signal({
+        let home = home.clone();
+        move || {
+            if keys::exists(&home) {
+                Screen::Lock
+            } else {
+                Screen::Enrol
+            }
+        }
+    });
+    let mut resume = use_signal(|| Screen::Cases);
+    let mut lock_reason = use_signal(|| LockReason::Idle);
+    let sync = use_signal(SyncUi::default);
+    let mut refresh = use_signal(|| 0u64);
+    let mut flash = use_signal(|| None::<(bool, String)>);
+    let mut last_activity = use_signal(Instant::now);
+    let mut enrol_url = use_signal(|| launch.enrol_url.clone().unwrap_or_default());
+    let mut enrol_error = use_signal(|| None::<String>);
+    let mut form_error = use_signal(|| None::<String>);
+    let mut query = use_signal(String::new);
+    let mut flag = use_signal(|| None::<String>);
+    let mut status_filter = use_signal(|| None::<String>);
+    let mut mine = use_signal(|| false);
+    let lang = prefs().lang;
+
+    // Runs one sync session on a second handle, so the screens stay usable.
+    let start_sync = move || {
+        let (mut sync, mut device, mut lock_reason, mut screen, mut refresh) =
+            (sync, device, lock_reason, screen, refresh);
+        if sync.peek().running {
+            return;
+        }
+        let Some(mut handle) = device.peek().as_ref().and_then(|d| d.handle().ok()) else {
+            return;
+        };
+        sync.write().running = true;
+        sync.write().progress = None;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        spawn(async move {
+            while let Some(p) = rx.recv().await {
+                let p: brug_device::sync::Progress = p;
+                sync.write().progress = Some((p.done, p.total));
+            }
+        });
+        spawn(async move {
+            let task = tokio::spawn(async move {
+                let mut report = move |p| {
+                    let _ = tx.send(p);
+                };
+                let outcome = handle.sync(&mut report).await;
+                outcome.map(|_| ())
+            });
+            let outcome = match task.await {
+                Ok(o) => o,
+                Err(e) => Err(DeviceError::BadInput(e.to_string())),
+            };
+            let mut s = sync.write();
+            s.running = false;
+            s.progress = None;
+            match outcome {
+                Ok(()) => {
+                    s.online = true;
+                    s.error = None;
+                }
+                Err(DeviceError::Revoked) => {
+                    drop(s);
+                    device.set(None);
+                    lock_reason.set(LockReason::Revoked);
+                    screen.set(Screen::Lock);
+                    return;
+                }
+                Err(e) => {
+                    s.online = false;
+                    s.error = Some(in_lang(prefs.peek().lang, &e.to_string()));
+                }
+            }
+            drop(s);
+            *refresh.write() += 1;
+        });
+    };
+
+    // Background: sync every minute while unlocked; lock after inactivity.
+    use_future(move || async move {
+        let mut ticks: u64 = 0;
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            ticks += 1;
+            if device.peek().is_none() {
+                continue;
+            }
+            let limit = Duration::from_secs(u64::from(prefs.peek().lock_minutes) * 60);
+            if last_activity.peek().elapsed() >= limit {
+                let current = screen.peek().clone();
+                resume.set(current);
+                device.set(None);
+                lock_reason.set(LockReason::Idle);
+                screen.set(Screen::Lock);
+                continue;
+            }
+            if ticks % 12 == 0 {
+                start_sync();
+            }
+        }
+    });
+
+    let touch = move |_| last_activity.set(Instant::now());
+
+    // --- data for the current screen -------------------------------------
+    let _ = refresh();
+    let current = screen();
+    let info = device.read().as_ref().map(|d| d.info().clone());
+    let supervisor = info.as_ref().is_some_and(|i| i.role == "supervisor");
+    let status = device.read().as_ref().and_then(|d| d.status().ok());
+
+    let body = match current.clone() {
+        Screen::Enrol => {
+            let home = home.clone();
+            let busy = sync().running || enrol_error.read().as_deref() == Some("…");
+            rsx! {
+                EnrolScreen {
+                    lang,
+                    url: enrol_url(),
+                    busy,
+                    progress: sync().progress,
+                    error: enrol_error().filter(|e| e != "…"),
+                    on_qr_file: move |path: String| match qr::read_png(std::path::Path::new(&path)) {
+                        Ok(url) => {
+                            enrol_url.set(url);
+                            enrol_error.set(None);
+                        }
+                        Err(e) => enrol_error.set(Some(in_lang(lang, &e))),
+                    },
+                    on_enrol: move |req: EnrolRequest| {
+                        let home = home.clone();
+                        enrol_error.set(Some("…".into()));
+                        enrol_url.set(req.url.clone());
+                        spawn(async move {
+                            let made = tokio::spawn(async move {
+                                Device::enrol(&home, &req.url, &req.pin, &req.device_name).await
+                            })
+                            .await;
+                            match made {
+                                Ok(Ok(d)) => {
+                                    device.set(Some(d));
+                                    enrol_error.set(None);
+                                    last_activity.set(Instant::now());
+                                    screen.set(Screen::Cases);
+                                    start_sync();
+                                }
+                                Ok(Err(e)) => enrol_error.set(Some(in_lang(lang, &e.to_string()))),
+                                Err(e) => enrol_error.set(Some(e.to_string())),
+                            }
+                        });
+                    },
+                }
+            }
+        }
+        Screen::Lock => {
+            let home = home.clone();
+            let revoked = lock_reason() == LockReason::Revoked;
+            rsx! {
+                LockScreen {
+                    lang,
+                    reason: lock_reason(),
+                    on_pin: move |pin: String| match Device::open(&home, &pin) {
+                        Ok(d) => {
+                            let lease = d.lease().ok();
+                            device.set(Some(d));
+                            last_activity.set(Instant::now());
+                            lock_reason.set(LockReason::Idle);
+                            if let Some(l) = lease.filter(|l| l.locked) {
+                                flash.set(Some((false, format!("{} ({})", t(lang, Text::LeaseExpired), l.since_sync_days))));
+                            }
+                            screen.set(resume());
+                            start_sync();
+                        }
+                        Err(DeviceError::Key(KeyError::WrongPin { attempts })) => lock_reason.set(LockReason::WrongPin { attempts }),
+                        Err(DeviceError::Key(KeyError::Wait { seconds })) => lock_reason.set(LockReason::Wait { seconds }),
+                        Err(DeviceError::Key(KeyError::NotEnrolled)) => screen.set(Screen::Enrol),
+                        Err(e) => flash.set(Some((false, in_lang(lang, &e.to_string())))),
+                    },
+                }
+                if revoked {
+                    button { class: "primary", onclick: move |_| screen.set(Screen::Enrol), "{t(lang, Text::Enrol)}" }
+                }
+            }
+        }
+        Screen::Cases => {
+            let q = CaseQuery {
+                text: Some(query()),
+                status: status_filter(),
+                flag: flag(),
+                worker: if mine() {
+                    info.as_ref().map(|i| i.user.clone())
+                } else {
+                    None
+                },
+                limit: Some(500),
+            };
+            let listed: Result<Vec<IndexRow>, String> = match device.read().as_ref() {
+                Some(d) => d.list(&q).map_err(|e| in_lang(lang, &e.to_string())),
+                None => Ok(Vec::new()),
+            };
+            match listed {
+                Ok(rows) => rsx! {
+                    CaseList {
+                        lang,
+                        rows,
+                        query: query(),
+                        flag: flag(),
+                        mine: mine(),
+                        status: status_filter(),
+                        on_query: move |q| query.set(q),
+                        on_flag: move |f| flag.set(f),
+                        on_mine: move |m| mine.set(m),
+                        on_status: move |s| status_filter.set(s),
+                        on_open: move |id| screen.set(Screen::Case(id)),
+                        on_new: move |_| {
+                            form_error.set(None);
+                            screen.set(Screen::Form { case: None, kind: FormKind::Household, record: None });
+                        },
+                    }
+                },
+                Err(e) => rsx! { p { class: "flash bad", role: "alert", "{e}" } },
+            }
+        }
+        Screen::Case(id) => {
+            let view: Result<CaseView, String> = match device.read().as_ref() {
+                Some(d) => d.show(id).map_err(|e| in_lang(lang, &e.to_string())),
+                None => Err(String::new()),
+            };
+            match view {
+                Ok(view) => rsx! {
+                    CaseScreen {
+                        lang,
+                        view,
+                        supervisor,
+                        on_form: move |(kind, record): (FormKind, Option<Uuid>)| {
+                            form_error.set(None);
+                            screen.set(Screen::Form { case: Some(id), kind, record });
+                        },
+                        on_submit: move |record: Uuid| {
+                            let outcome = device.write().as_mut().map(|d| d.review(id, &record.to_string(), ReviewAction::Submit, ""));
+                            report_outcome(lang, outcome, flash, refresh);
+                            start_sync();
+                        },
+                        on_review: move |record| screen.set(Screen::Review { case: id, record }),
+                        on_conflicts: move |_| screen.set(Screen::Conflicts(id)),
+                        on_back: move |_| screen.set(Screen::Cases),
+                    }
+                },
+                Err(e) => rsx! { p { class: "flash bad", role: "alert", "{e}" } },
+            }
+        }
+        Screen::Form { case, kind, record } => {
+            let key = draft_key(case, kind, record);
+            let d = device.read();
+            let Some(dev) = d.as_ref() else {
+                return rsx! {};
+            };
+            let now = dev.rule_context().now;
+            let view = case.and_then(|c| dev.show(c).ok());
+            let base: Value = match (kind, record, view.as_ref()) {
+                (FormKind::Household, _, Some(v)) => {
+                    serde_json::to_value(&v.case.household).unwrap_or(Value::Null)
+                }
+                (FormKind::Record(k), Some(r), Some(v)) => serde_json::to_value(&v.case)
+                    .ok()
+                    .and_then(|c| {
+                        c.get(k.container())
+                            .and_then(|m| m.get(r.to_string()))
+                            .cloned()
+                    })
+                    .unwrap_or(Value::Null),
+                _ => forms::blank(kind, now.date()),
+            };
+            let draft = dev.draft(&key).ok().flatten();
+            let (start, restored) = match draft.as_ref().and_then(|d| d.get("edited")) {
+                Some(e)
+                    if draft.as_ref().and_then(|d| d.get("base")) == Some(&base)
+                        || record.is_none() =>
+                {
+                    (e.clone(), true)
+                }
+                _ => (base.clone(), false),
+            };
+            let record_id = record.unwrap_or_else(Uuid::now_v7);
+            drop(d);
+            let back = match case {
+                Some(c) => Screen::Case(c),
+                None => Screen::Cases,
+            };
+            let back2 = back.clone();
+            let key2 = key.clone();
+            let key3 = key.clone();
+            let base2 = base.clone();
+            rsx! {
+                RecordForm {
+                    key: "{key}-{restored}",
+                    lang,
+                    kind,
+                    case: view.map(|v| v.case),
+                    record_id,
+                    start,
+                    restored,
+                    now,
+                    error: form_error(),
+                    on_change: move |edited: Value| {
+                        if let Some(d) = device.read().as_ref() {
+                            let _ = d.save_draft(&key, &json!({"base": base, "edited": edited}));
+                        }
+                    },
+                    on_discard: move |_| {
+                        if let Some(d) = device.read().as_ref() {
+                            let _ = d.drop_draft(&key2);
+                        }
+                        *refresh.write() += 1;
+                    },
+                    on_cancel: move |_| screen.set(back.clone()),
+                    on_save: move |edited: Value| {
+                        let outcome = save_form(&mut device.write(), case, kind, record, &base2, edited);
+                        match outcome {
+                            Ok(target) => {
+                                if let Some(d) = device.read().as_ref() {
+                                    let _ = d.drop_draft(&key3);
+                                }
+                                form_error.set(None);
+                                flash.set(Some((true, t(lang, Text::Saved).to_owned())));
+                                screen.set(target.map(Screen::Case).unwrap_or(back2.clone()));
+                                start_sync();
+                            }
+                            Err(e) => form_error.set(Some(in_lang(lang, &e.to_string()))),
+                        }
+                    },
+                }
+            }
+        }
+        Screen::Review { case, record } => {
+            let data = device.read().as_ref().and_then(|d| {
+                let view = d.show(case).ok()?;
+                let changes = d
+                    .changes_since_approval(case, &record.to_string())
+                    .unwrap_or_default();
+                Some((view, changes))
+            });
+            match data {
+                Some((view, changes)) => {
+                    let items = timeline(lang, &view.case, &view.verdicts);
+                    let item = items.into_iter().find(|i| i.id == record);
+                    let Some(item) = item else { return rsx! {} };
+                    rsx! {
+                        ReviewScreen {
+                            lang,
+                            household: view.case.household.name.clone(),
+                            kind: item.kind,
+                            summary: format!("{} · {}", format::date_time(item.at), item.summary),
+                            review: item.review.clone().unwrap_or_default(),
+                            changes,
+                            on_back: move |_| screen.set(Screen::Case(case)),
+                            on_decide: move |decision: Decision| {
+                                let (action, comment) = match decision {
+                                    Decision::Approve => (ReviewAction::Approve, String::new()),
+                                    Decision::Return(c) => (ReviewAction::Return, c),
+                                };
+                                let outcome = device.write().as_mut().map(|d| d.review(case, &record.to_string(), action, &comment));
+                                report_outcome(lang, outcome, flash, refresh);
+                                screen.set(Screen::Case(case));
+                                start_sync();
+                            },
+                        }
+                    }
+                }
+                None => rsx! {},
+            }
+        }
+        Screen::Conflicts(case) => {
+            let view = device.read().as_ref().and_then(|d| d.show(case).ok());
+            match view {
+                Some(view) => rsx! {
+                    ConflictScreen {
+                        lang,
+                        household: view.case.household.name.clone(),
+                        conflicts: view.conflicts.clone(),
+                        on_back: move |_| screen.set(Screen::Case(case)),
+                        on_choose: move |c: Choice| {
+                            let record = c.record.map(|r| r.to_string()).unwrap_or_else(|| "household".into());
+                            let outcome = device.write().as_mut().map(|d| d.resolve(case, &record, &c.field, c.value.clone()));
+                            report_outcome(lang, outcome, flash, refresh);
+                            start_sync();
+                        },
+                    }
+                },
+                None => rsx! {},
+            }
+        }
+        Screen::Queue => {
+            let counts: Vec<(String, usize)> = match device.read().as_ref() {
+                Some(d) => QUEUE_FLAGS
+                    .iter()
+                    .map(|f| {
+                        let q = CaseQuery {
+                            flag: Some((*f).to_owned()),
+                            ..Default::default()
+                        };
+                        ((*f).to_owned(), d.list(&q).map(|r| r.len()).unwrap_or(0))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            rsx! {
+                QueueScreen {
+                    lang,
+                    counts,
+                    on_pick: move |f: String| {
+                        flag.set(Some(f));
+                        query.set(String::new());
+                        screen.set(Screen::Cases);
+                    },
+                }
+            }
+        }
+        Screen::Settings => {
+            let lease = device.read().as_ref().and_then(|d| d.lease().ok());
+            match (info.clone(), lease) {
+                (Some(info), Some(lease)) => {
+                    let home = home.clone();
+                    let home2 = home.clone();
+                    rsx! {
+                        SettingsScreen {
+                            lang,
+                            info,
+                            lease,
+                            lock_minutes: prefs().lock_minutes,
+                            on_lang: move |l| {
+                                prefs.write().lang = l;
+                                save_prefs(&home, &prefs.peek());
+                            },
+                            on_lock_minutes: move |m| {
+                                prefs.write().lock_minutes = m;
+                                save_prefs(&home2, &prefs.peek());
+                            },
+                            on_lock_now: move |_| {
+                                resume.set(Screen::Settings);
+                                device.set(None);
+                                lock_reason.set(LockReason::Idle);
+                                screen.set(Screen::Lock);
+                            },
+                        }
+                    }
+                }
+                _ => rsx! {},
+            }
+        }
+    };
+
+    let unlocked = device.read().is_some();
+    let tab = |s: &Screen| match (s, &current) {
+        (
+            Screen::Cases,
+            Screen::Cases
+            | Screen::Case(_)
+            | Screen::Form { .. }
+            | Screen::Review { .. }
+            | Screen::Conflicts(_),
+        ) => "on",
+        (a, b) if a == b => "on",
+        _ => "",
+    };
+    let s = sync();
+    rsx! {
+        style { {include_str!("style.css")} }
+        div { class: "shell", lang: if lang == Lang::Nl { "nl-BE" } else { "en" },
+            onclick: touch, onkeydown: move |_| last_activity.set(Instant::now()), oninput: move |_| last_activity.set(Instant::now()),
+            header { class: "top",
+                span { class: "brand", "Brug" }
+                if unlocked {
+                    nav {
+                        button { class: tab(&Screen::Cases), onclick: move |_| screen.set(Screen::Cases), "{t(lang, Text::Cases)}" }
+                        if supervisor {
+                            button { class: tab(&Screen::Queue), onclick: move |_| screen.set(Screen::Queue), "{t(lang, Text::Queue)}" }
+                        }
+                        button { class: tab(&Screen::Settings), onclick: move |_| screen.set(Screen::Settings), "{t(lang, Text::Settings)}" }
+                        button { onclick: move |_| {
+                            resume.set(screen.peek().clone());
+                            device.set(None);
+                            lock_reason.set(LockReason::Idle);
+                            screen.set(Screen::Lock);
+                        }, "🔒 {t(lang, Text::LockNow)}" }
+                    }
+                }
+            }
+            if unlocked {
+                SyncBar {
+                    lang,
+                    online: s.online,
+                    pending: status.as_ref().map(|s| s.pending).unwrap_or(0),
+                    progress: if s.running { Some(s.progress.unwrap_or((0, 0))) } else { None },
+                    last_sync: status.as_ref().and_then(|s| s.last_sync).map(format::moment),
+                    error: s.error.clone(),
+                    on_sync: move |_| start_sync(),
+                }
+            }
+            main {
+                if let Some((good, m)) = flash() {
+                    p { class: if good { "flash" } else { "flash bad" }, role: "status",
+                        "{m} "
+                        button { class: "small", onclick: move |_| flash.set(None), "✕" }
+                    }
+                }
+                {body}
+            }
+        }
+    }
+}
+
+fn report_outcome(
+    lang: Lang,
+    outcome: Option<Result<(), DeviceError>>,
+    mut flash: Signal<Option<(bool, String)>>,
+    mut refresh: Signal<u64>,
+) {
+    match outcome {
+        Some(Ok(())) => flash.set(Some((true, t(lang, Text::Saved).to_owned()))),
+        Some(Err(e)) => flash.set(Some((false, in_lang(lang, &e.to_string())))),
+        None => {}
+    }
+    *refresh.write() += 1;
+}
+
+/// Saves a form through the device core; a save that raced a sync on the
+/// same case is tried again on the newer state. Returns the case to show.
+fn save_form(
+    device: &mut Option<Device>,
+    case: Option<Uuid>,
+    kind: FormKind,
+    record: Option<Uuid>,
+    base: &Value,
+    edited: Value,
+) -> Result<Option<Uuid>, DeviceError> {
+    let Some(d) = device.as_mut() else {
+        return Err(DeviceError::BadInput("vergrendeld / locked".into()));
+    };
+    let mut attempt = || -> Result<Option<Uuid>, DeviceError> {
+        match (case, kind, record) {
+            (None, _, _) => {
+                let h: Household = serde_json::from_value(edited.clone())
+                    .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+                Ok(Some(d.create_case(&h)?.0))
+            }
+            (Some(c), FormKind::Household, _) => {
+                d.update_household(c, base, &edited)?;
+                Ok(Some(c))
+            }
+            (Some(c), FormKind::Record(_), Some(r)) => {
+                d.update_record(c, r, base, &edited)?;
+                Ok(Some(c))
+            }
+            (Some(c), FormKind::Record(k), None) => {
+                d.add_record(c, k, edited.clone())?;
+                Ok(Some(c))
+            }
+        }
+    };
+    match attempt() {
+        Err(e) if e.is_stale() => attempt(),
+        other => other,
+    }
+}
+
+/// Which record kinds a form can add (for the launcher's smoke script and docs).
+pub const RECORD_KINDS: &[RecordKind] = RecordKind::ALL;

@@ -1,0 +1,315 @@
+//! One case: the household, its members, consents and statuses, the flags
+//! explained, and a timeline of every record with its review state.
+
+use brug_device::device::CaseView;
+use brug_shared::model::{Case, HousingVerdict, RecordKind, Review, ReviewState};
+use chrono::NaiveDateTime;
+use dioxus::prelude::*;
+use uuid::Uuid;
+
+use crate::format;
+use crate::forms::FormKind;
+use crate::i18n::{self, Lang, Text, t};
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineItem {
+    /// Record id.
+    pub id: Uuid,
+    /// Kind.
+    pub kind: RecordKind,
+    /// When (for sorting, local time).
+    pub at: NaiveDateTime,
+    /// What it says in one line.
+    pub summary: String,
+    /// Review state, for reviewed kinds.
+    pub review: Option<Review>,
+}
+
+/// Every visit, meter check, energy scan, renovation advice and referral of
+/// a case, newest first.
+pub fn timeline(lang: Lang, case: &Case, verdicts: &[(Uuid, String)]) -> Vec<TimelineItem> {
+    let mut items = Vec::new();
+    let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    for (id, v) in &case.visits {
+        let mut s = format!("{} · {}", v.kind.label(lang), v.outcome.label(lang));
+        if v.safety_signal != brug_shared::model::SafetySignal::None {
+            s.push_str(&format!(" · {}", v.safety_signal.label(lang)));
+        }
+        items.push(TimelineItem {
+            id: *id,
+            kind: RecordKind::Visit,
+            at: v.start,
+            summary: s,
+            review: Some(v.review.clone()),
+        });
+    }
+    for (id, m) in &case.meter_checks {
+        let s = format!(
+            "{} · EAN …{}",
+            m.energy.label(lang),
+            m.ean
+                .chars()
+                .rev()
+                .take(6)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<String>()
+        );
+        items.push(TimelineItem {
+            id: *id,
+            kind: RecordKind::MeterCheck,
+            at: day(m.checked_on),
+            summary: s,
+            review: Some(m.review.clone()),
+        });
+    }
+    for (id, e) in &case.energy_scans {
+        items.push(TimelineItem {
+            id: *id,
+            kind: RecordKind::EnergyScan,
+            at: day(e.scanned_on),
+            summary: e.heating.label(lang).to_owned(),
+            review: None,
+        });
+    }
+    for (id, r) in &case.renovations {
+        let verdict = verdicts
+            .iter()
+            .find(|(v, _)| v == id)
+            .and_then(|(_, c)| HousingVerdict::from_code(c))
+            .map(|v| v.label(lang))
+            .unwrap_or("");
+        let s = format!(
+            "{} · {} {}",
+            r.dwelling_type.label(lang),
+            r.defects.len(),
+            if lang == Lang::Nl {
+                "gebreken"
+            } else {
+                "defects"
+            }
+        );
+        let s = if verdict.is_empty() {
+            s
+        } else {
+            format!("{s} · {verdict}")
+        };
+        items.push(TimelineItem {
+            id: *id,
+            kind: RecordKind::Renovation,
+            at: day(r.advised_on),
+            summary: s,
+            review: Some(r.review.clone()),
+        });
+    }
+    for (id, r) in &case.referrals {
+        let service = brug_shared::model::service(&r.service)
+            .map(|s| if lang == Lang::Nl { s.nl } else { s.en })
+            .unwrap_or(&r.service);
+        let s = format!("{service} · {}", r.status.label(lang));
+        items.push(TimelineItem {
+            id: *id,
+            kind: RecordKind::Referral,
+            at: day(r.referred_on),
+            summary: s,
+            review: Some(r.review.clone()),
+        });
+    }
+    items.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+    items
+}
+
+/// The case screen.
+#[component]
+pub fn CaseScreen(
+    lang: Lang,
+    view: CaseView,
+    /// The user is a supervisor (may review).
+    supervisor: bool,
+    on_form: EventHandler<(FormKind, Option<Uuid>)>,
+    on_submit: EventHandler<Uuid>,
+    on_review: EventHandler<Uuid>,
+    on_conflicts: EventHandler<()>,
+    on_back: EventHandler<()>,
+) -> Element {
+    let case = &view.case;
+    let h = &case.household;
+    let a = &h.address;
+    let box_part = a
+        .box_number
+        .as_deref()
+        .map(|b| format!(" bus {b}"))
+        .unwrap_or_default();
+    let address = format!(
+        "{} {}{box_part}, {} {}",
+        a.street, a.number, a.postcode, a.municipality
+    );
+    let next = h
+        .next_appointment
+        .map(format::date_time)
+        .unwrap_or_else(|| "—".into());
+    let statuses = [
+        (
+            if lang == Lang::Nl {
+                "beschermde afnemer"
+            } else {
+                "protected customer"
+            },
+            h.statuses.protected_customer,
+        ),
+        (
+            if lang == Lang::Nl {
+                "sociaal tarief"
+            } else {
+                "social tariff"
+            },
+            h.statuses.social_tariff,
+        ),
+        (
+            if lang == Lang::Nl {
+                "verhoogde tegemoetkoming"
+            } else {
+                "increased allowance"
+            },
+            h.statuses.increased_allowance,
+        ),
+        (
+            if lang == Lang::Nl {
+                "budgetbegeleiding"
+            } else {
+                "budget guidance"
+            },
+            h.statuses.budget_guidance,
+        ),
+        (
+            if lang == Lang::Nl {
+                "budgetbeheer"
+            } else {
+                "budget management"
+            },
+            h.statuses.budget_management,
+        ),
+        (
+            if lang == Lang::Nl {
+                "collectieve schuldenregeling"
+            } else {
+                "debt settlement"
+            },
+            h.statuses.debt_settlement,
+        ),
+        (
+            if lang == Lang::Nl {
+                "dossier LAC"
+            } else {
+                "LAC file"
+            },
+            h.statuses.lac_file,
+        ),
+    ];
+    let items = timeline(lang, case, &view.verdicts);
+    let conflicted: Vec<Option<Uuid>> = view.conflicts.iter().map(|c| c.record).collect();
+    rsx! {
+        section { class: "case",
+            button { class: "back", onclick: move |_| on_back.call(()), "← {t(lang, Text::Back)}" }
+            h1 { "{h.name}" }
+            p { class: "address", "{address}" }
+            p { class: "status", "{t(lang, Text::StatusLabel)}: {h.status.label(lang)} · {t(lang, Text::NextAppointment)}: {next}" }
+            if let Some(phone) = h.phone.as_deref() {
+                p { class: "phone", "☎ {phone}" }
+            }
+            button { class: "edit-household", onclick: move |_| on_form.call((FormKind::Household, None)), "{t(lang, Text::Edit)}: {t(lang, Text::Household)}" }
+            if !view.flags.is_empty() {
+                section { class: "flags",
+                    h2 { "{t(lang, Text::Flags)}" }
+                    ul {
+                        for code in view.flags.iter() {
+                            li { key: "{code}", class: "flag {code}",
+                                strong { "{i18n::flag(lang, code)}" }
+                                " — {i18n::flag_explained(lang, code)}"
+                            }
+                        }
+                    }
+                }
+            }
+            if !view.conflicts.is_empty() {
+                p { class: "conflict-banner", role: "alert",
+                    "{t(lang, Text::ConflictsTitle)}: {view.conflicts.len()} "
+                    button { onclick: move |_| on_conflicts.call(()), "{t(lang, Text::Open)}" }
+                }
+            }
+            section { class: "statuses",
+                h2 { "{t(lang, Text::Statuses)}" }
+                ul {
+                    for (label, v) in statuses {
+                        li { "{label}: {v.label(lang)}" }
+                    }
+                }
+            }
+            section { class: "members",
+                h2 { "{t(lang, Text::Members)}" }
+                if case.members.is_empty() { p { class: "empty", "{t(lang, Text::NoneYet)}" } }
+                ul {
+                    for (id, m) in case.members.iter() {
+                        li { key: "{id}",
+                            "{m.first_name} {m.last_name} · {m.role.label(lang)}"
+                            if let Some(y) = m.birth_year { " · {y}" }
+                            if let Some(s) = m.school.as_deref() { " · {s}" }
+                            button { class: "small", onclick: { let id = *id; move |_| on_form.call((FormKind::Record(RecordKind::Member), Some(id))) }, "{t(lang, Text::Edit)}" }
+                        }
+                    }
+                }
+                button { class: "add", onclick: move |_| on_form.call((FormKind::Record(RecordKind::Member), None)), "+ {RecordKind::Member.label(lang)}" }
+            }
+            section { class: "consents",
+                h2 { "{t(lang, Text::Consents)}" }
+                if case.consents.is_empty() { p { class: "empty", "{t(lang, Text::NoneYet)}" } }
+                ul {
+                    for (id, c) in case.consents.iter() {
+                        li { key: "{id}",
+                            "{c.recipient.label(lang)} · {format::date(c.given_on)} · {c.purpose}"
+                            if let Some(w) = c.withdrawn_on { " · ✗ {format::date(w)}" }
+                            button { class: "small", onclick: { let id = *id; move |_| on_form.call((FormKind::Record(RecordKind::Consent), Some(id))) }, "{t(lang, Text::Edit)}" }
+                        }
+                    }
+                }
+                button { class: "add", onclick: move |_| on_form.call((FormKind::Record(RecordKind::Consent), None)), "+ {RecordKind::Consent.label(lang)}" }
+            }
+            section { class: "timeline",
+                h2 { "{t(lang, Text::Timeline)}" }
+                div { class: "add-row",
+                    for kind in [RecordKind::Visit, RecordKind::MeterCheck, RecordKind::EnergyScan, RecordKind::Renovation, RecordKind::Referral] {
+                        button { class: "add", "data-kind": "{kind.code()}", onclick: move |_| on_form.call((FormKind::Record(kind), None)), "+ {kind.label(lang)}" }
+                    }
+                }
+                if items.is_empty() { p { class: "empty", "{t(lang, Text::NoneYet)}" } }
+                ol {
+                    for item in items {
+                        li { key: "{item.id}", class: "entry {item.kind.code()}",
+                            span { class: "when", {format::date_time(item.at).trim_end_matches(" 00:00").to_owned()} }
+                            span { class: "kind", " {item.kind.label(lang)} " }
+                            span { class: "what", "{item.summary}" }
+                            if conflicted.contains(&Some(item.id)) {
+                                span { class: "badge conflicts", "{t(lang, Text::Conflicting)}" }
+                            }
+                            if let Some(r) = item.review.as_ref() {
+                                span { class: "badge review {r.state.code()}", "{r.state.label(lang)}" }
+                                if r.state == ReviewState::Returned && !r.comment.is_empty() {
+                                    span { class: "comment", " “{r.comment}”" }
+                                }
+                            }
+                            button { class: "small", onclick: { let (id, kind) = (item.id, item.kind); move |_| on_form.call((FormKind::Record(kind), Some(id))) }, "{t(lang, Text::Edit)}" }
+                            if item.review.as_ref().is_some_and(|r| matches!(r.state, ReviewState::Draft | ReviewState::Returned)) {
+                                button { class: "small", onclick: { let id = item.id; move |_| on_submit.call(id) }, "{t(lang, Text::Submit)}" }
+                            }
+                            if supervisor && item.review.as_ref().is_some_and(|r| r.state == ReviewState::Submitted) {
+                                button { class: "small primary", onclick: { let id = item.id; move |_| on_review.call(id) }, "{t(lang, Text::ReviewIt)}" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

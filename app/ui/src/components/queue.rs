@@ -1,0 +1,46 @@
+//! The supervisor's queue: how many cases wait per reason, each opening the
+//! case list filtered on it.
+
+use dioxus::prelude::*;
+
+use crate::i18n::{self, Lang, Text, t};
+
+/// The reasons a case waits for a supervisor, in the order shown.
+pub const QUEUE_FLAGS: &[&str] = &[
+    "submitted",
+    "safety-signal",
+    "conflicts",
+    "override",
+    "overdue-follow-up",
+    "self-disconnection-risk",
+    "unfit-dwelling",
+    "category-iii",
+    "returned",
+];
+
+/// The queue screen.
+#[component]
+pub fn QueueScreen(
+    lang: Lang,
+    counts: Vec<(String, usize)>,
+    on_pick: EventHandler<String>,
+) -> Element {
+    rsx! {
+        section { class: "queue",
+            h1 { "{t(lang, Text::Queue)}" }
+            p { "{t(lang, Text::QueueIntro)}" }
+            ul { class: "queue-rows",
+                for (code, n) in counts {
+                    li { key: "{code}",
+                        button { class: if n > 0 { "queue-row busy" } else { "queue-row" }, "data-flag": "{code}",
+                            onclick: { let code = code.clone(); move |_| on_pick.call(code.clone()) },
+                            span { class: "count", "{n}" }
+                            span { class: "what", "{i18n::flag(lang, &code)}" }
+                            span { class: "why", "{i18n::flag_explained(lang, &code)}" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
