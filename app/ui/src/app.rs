@@ -610,7 +610,7 @@ pub fn App() -> Element {
                             device.set(None);
                             lock_reason.set(LockReason::Idle);
                             screen.set(Screen::Lock);
-                        }, "🔒 {t(lang, Text::LockNow)}" }
+                        }, "{t(lang, Text::LockNow)}" }
                     }
                 }
             }

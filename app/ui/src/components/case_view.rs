@@ -239,6 +239,43 @@ pub fn CaseScreen(
                     button { onclick: move |_| on_conflicts.call(()), "{t(lang, Text::Open)}" }
                 }
             }
+            section { class: "timeline",
+                h2 { "{t(lang, Text::Timeline)}" }
+                div { class: "add-row",
+                    for kind in [RecordKind::Visit, RecordKind::MeterCheck, RecordKind::EnergyScan, RecordKind::Renovation, RecordKind::Referral] {
+                        button { class: "add", "data-kind": "{kind.code()}", onclick: move |_| on_form.call((FormKind::Record(kind), None)),
+                            // The next thing a worker does on a case is record a visit.
+                            onmounted: move |e: MountedEvent| async move { if kind == RecordKind::Visit { let _ = e.set_focus(true).await; } },
+                            "+ {kind.label(lang)}" }
+                    }
+                }
+                if items.is_empty() { p { class: "empty", "{t(lang, Text::NoneYet)}" } }
+                ol {
+                    for item in items {
+                        li { key: "{item.id}", class: "entry {item.kind.code()}",
+                            span { class: "when", {format::date_time(item.at).trim_end_matches(" 00:00").to_owned()} }
+                            span { class: "kind", " {item.kind.label(lang)} " }
+                            span { class: "what", "{item.summary}" }
+                            if conflicted.contains(&Some(item.id)) {
+                                span { class: "badge conflicts", "{t(lang, Text::Conflicting)}" }
+                            }
+                            if let Some(r) = item.review.as_ref() {
+                                span { class: "badge review {r.state.code()}", "{r.state.label(lang)}" }
+                                if r.state == ReviewState::Returned && !r.comment.is_empty() {
+                                    span { class: "comment", " “{r.comment}”" }
+                                }
+                            }
+                            button { class: "small", onclick: { let (id, kind) = (item.id, item.kind); move |_| on_form.call((FormKind::Record(kind), Some(id))) }, "{t(lang, Text::Edit)}" }
+                            if item.review.as_ref().is_some_and(|r| matches!(r.state, ReviewState::Draft | ReviewState::Returned)) {
+                                button { class: "small", onclick: { let id = item.id; move |_| on_submit.call(id) }, "{t(lang, Text::Submit)}" }
+                            }
+                            if supervisor && item.review.as_ref().is_some_and(|r| r.state == ReviewState::Submitted) {
+                                button { class: "small primary", onclick: { let id = item.id; move |_| on_review.call(id) }, "{t(lang, Text::ReviewIt)}" }
+                            }
+                        }
+                    }
+                }
+            }
             section { class: "statuses",
                 h2 { "{t(lang, Text::Statuses)}" }
                 ul {
@@ -275,40 +312,6 @@ pub fn CaseScreen(
                     }
                 }
                 button { class: "add", onclick: move |_| on_form.call((FormKind::Record(RecordKind::Consent), None)), "+ {RecordKind::Consent.label(lang)}" }
-            }
-            section { class: "timeline",
-                h2 { "{t(lang, Text::Timeline)}" }
-                div { class: "add-row",
-                    for kind in [RecordKind::Visit, RecordKind::MeterCheck, RecordKind::EnergyScan, RecordKind::Renovation, RecordKind::Referral] {
-                        button { class: "add", "data-kind": "{kind.code()}", onclick: move |_| on_form.call((FormKind::Record(kind), None)), "+ {kind.label(lang)}" }
-                    }
-                }
-                if items.is_empty() { p { class: "empty", "{t(lang, Text::NoneYet)}" } }
-                ol {
-                    for item in items {
-                        li { key: "{item.id}", class: "entry {item.kind.code()}",
-                            span { class: "when", {format::date_time(item.at).trim_end_matches(" 00:00").to_owned()} }
-                            span { class: "kind", " {item.kind.label(lang)} " }
-                            span { class: "what", "{item.summary}" }
-                            if conflicted.contains(&Some(item.id)) {
-                                span { class: "badge conflicts", "{t(lang, Text::Conflicting)}" }
-                            }
-                            if let Some(r) = item.review.as_ref() {
-                                span { class: "badge review {r.state.code()}", "{r.state.label(lang)}" }
-                                if r.state == ReviewState::Returned && !r.comment.is_empty() {
-                                    span { class: "comment", " “{r.comment}”" }
-                                }
-                            }
-                            button { class: "small", onclick: { let (id, kind) = (item.id, item.kind); move |_| on_form.call((FormKind::Record(kind), Some(id))) }, "{t(lang, Text::Edit)}" }
-                            if item.review.as_ref().is_some_and(|r| matches!(r.state, ReviewState::Draft | ReviewState::Returned)) {
-                                button { class: "small", onclick: { let id = item.id; move |_| on_submit.call(id) }, "{t(lang, Text::Submit)}" }
-                            }
-                            if supervisor && item.review.as_ref().is_some_and(|r| r.state == ReviewState::Submitted) {
-                                button { class: "small primary", onclick: { let id = item.id; move |_| on_review.call(id) }, "{t(lang, Text::ReviewIt)}" }
-                            }
-                        }
-                    }
-                }
             }
         }
     }

@@ -73,7 +73,11 @@ pub fn EnrolScreen(
             label { r#for: "enrol-name", "{t(lang, Text::DeviceName)}" }
             input { id: "enrol-name", r#type: "text", value: "{name}", oninput: move |e| name.set(e.value()) }
             label { r#for: "enrol-pin", "{t(lang, Text::NewPin)}" }
-            input { id: "enrol-pin", r#type: "password", inputmode: "numeric", autocomplete: "new-password", value: "{pin}", oninput: move |e| pin.set(e.value()) }
+            input { id: "enrol-pin", r#type: "password",
+                onmounted: {
+                    let given = !url.is_empty();
+                    move |e: MountedEvent| async move { if given { let _ = e.set_focus(true).await; } }
+                }, inputmode: "numeric", autocomplete: "new-password", value: "{pin}", oninput: move |e| pin.set(e.value()) }
             label { r#for: "enrol-pin2", "{t(lang, Text::RepeatPin)}" }
             input { id: "enrol-pin2", r#type: "password", inputmode: "numeric", autocomplete: "new-password", value: "{pin2}", oninput: move |e| pin2.set(e.value()) }
             if let Some(e) = local_error() {

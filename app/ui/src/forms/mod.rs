@@ -221,7 +221,11 @@ pub fn shown_text(
     raw: &BTreeMap<String, String>,
     path: &str,
 ) -> String {
-    if let Some(text) = raw.get(path) {
+    let typed = match input {
+        Input::KeysWith(b) => raw.get(&format!("{path}#{b}")),
+        _ => raw.get(path),
+    };
+    if let Some(text) = typed {
         return text.clone();
     }
     let v = get(value, path);
@@ -314,14 +318,19 @@ pub fn apply_text(
             }
             Value::Array(list)
         }
-        Input::Lines => Value::Array(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(|l| Value::String(l.to_owned()))
-                .collect(),
-        ),
+        Input::Lines => {
+            // Kept as typed, so a space or an empty line being typed stays.
+            raw.insert(path.to_owned(), text.to_owned());
+            Value::Array(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| Value::String(l.to_owned()))
+                    .collect(),
+            )
+        }
         Input::KeysWith(b) => {
+            raw.insert(format!("{path}#{b}"), text.to_owned());
             let mut map = match get(value, path) {
                 Some(Value::Object(m)) => m.clone(),
                 _ => Default::default(),
@@ -448,8 +457,22 @@ pub fn RecordForm(
         form {
             class: "record-form",
             "data-kind": match kind { FormKind::Household => "household", FormKind::Record(k) => k.code() },
+            // Ctrl+Enter or Ctrl+S anywhere in the form saves (laptops).
+            onkeydown: move |e: KeyboardEvent| {
+                let save_key = matches!(e.key(), Key::Enter) || e.key() == Key::Character("s".into());
+                if e.modifiers().contains(Modifiers::CONTROL) && save_key {
+                    e.prevent_default();
+                    if !blocked {
+                        on_save.call(value.read().clone());
+                    }
+                }
+            },
+            // Enter in a field saves, like the button (when nothing blocks).
             onsubmit: move |e| {
                 e.prevent_default();
+                if !blocked {
+                    on_save.call(value.read().clone());
+                }
             },
             h1 { "{title}" }
             if restored {
@@ -470,8 +493,8 @@ pub fn RecordForm(
             if let Some(e) = eval.invalid.as_ref() {
                 p { class: "finding error", role: "alert", "{t(lang, Text::Incomplete)}: {e}" }
             }
-            for (path, field) in top_fields {
-                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), eval.missing.contains(&path), eval.bad_numbers.contains(&path), edit.clone())}
+            for (i, (path, field)) in top_fields.into_iter().enumerate() {
+                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), eval.missing.contains(&path), eval.bad_numbers.contains(&path), i == 0, edit.clone())}
             }
             for group in spec.groups.iter().cloned() {
                 fieldset { class: "group", key: "{group.path}",
@@ -482,7 +505,7 @@ pub fn RecordForm(
                                 if fields.iter().any(|(p, _)| *p == format!("{}/{id}/{}", group.path, gf.path)) {
                                     {
                                         let path = format!("{}/{id}/{}", group.path, gf.path);
-                                        field_view(lang, &value.read(), &raw.read(), &path, gf, beside.get(&path), eval.missing.contains(&path), eval.bad_numbers.contains(&path), edit.clone())
+                                        field_view(lang, &value.read(), &raw.read(), &path, gf, beside.get(&path), eval.missing.contains(&path), eval.bad_numbers.contains(&path), false, edit.clone())
                                     }
                                 }
                             }
@@ -522,14 +545,9 @@ pub fn RecordForm(
             }
             div { class: "form-actions",
                 button {
-                    r#type: "button",
+                    r#type: "submit",
                     class: "save primary",
                     disabled: blocked,
-                    onclick: move |_| {
-                        if !blocked {
-                            on_save.call(value.read().clone());
-                        }
-                    },
                     "{t(lang, Text::Save)}"
                 }
                 button { r#type: "button", class: "cancel", onclick: move |_| on_cancel.call(()), "{t(lang, Text::Back)}" }
@@ -551,6 +569,7 @@ fn field_view(
     findings: Option<&Vec<Finding>>,
     missing: bool,
     bad_number: bool,
+    first: bool,
     edit: impl FnMut(String, Field, String) + Clone + 'static,
 ) -> Element {
     let id = format!("f-{}", path.replace(['/', '.'], "-"));
@@ -583,6 +602,7 @@ fn field_view(
             let mk = mk.clone();
             rsx! {
                 input { id: "{id}", name: "{path}", r#type: ty, inputmode: mode, value: "{text}",
+                    onmounted: move |e: MountedEvent| async move { if first { let _ = e.set_focus(true).await; } },
                     "aria-invalid": missing || bad_number || findings.iter().any(|f| f.severity == Severity::Error),
                     oninput: move |e| mk(e.value()) }
             }
@@ -610,6 +630,7 @@ fn field_view(
             let current = text.clone();
             rsx! {
                 select { id: "{id}", name: "{path}", onchange: move |e| mk(e.value()),
+                    onmounted: move |e: MountedEvent| async move { if first { let _ = e.set_focus(true).await; } },
                     if field.optional {
                         option { value: "", selected: current.is_empty(), "—" }
                     }

@@ -323,9 +323,6 @@ fn visit() -> Spec {
                 Choice(choices!(VisitKind)),
             ),
             f("place", "Plaats", "Place", Choice(choices!(VisitPlace))),
-            f("planned_at", "Gepland op", "Planned at", DateTime).opt(),
-            f("start", "Begin", "Start", DateTime),
-            f("end", "Einde", "End", DateTime).opt(),
             f(
                 "outcome",
                 "Verloop",
@@ -339,6 +336,10 @@ fn visit() -> Spec {
                 Lines,
             ),
             f("no_help_request", "Geen hulpvraag", "No help request", Bool),
+            // Times after what a worker knows first at the kitchen table.
+            f("start", "Begin", "Start", DateTime),
+            f("end", "Einde", "End", DateTime).opt(),
+            f("planned_at", "Gepland op", "Planned at", DateTime).opt(),
             f(
                 "safety_signal",
                 "Veiligheidssignaal",
@@ -926,7 +927,8 @@ pub fn blank(kind: FormKind, today: NaiveDate) -> Value {
             "name": "", "status": "active", "opened_on": d, "closed_on": null, "close_reason": null,
             "intake_channel": "school",
             "address": {"street": "", "number": "", "box_number": null, "postcode": "", "municipality": "Harelbeke"},
-            "housing": "private-rent", "phone": null, "income_sources": [], "statuses": {},
+            "housing": "private-rent", "phone": null, "income_sources": [], "statuses": {"protected_customer": "unknown", "social_tariff": "unknown", "increased_allowance": "unknown",
+                "budget_guidance": "unknown", "budget_management": "unknown", "debt_settlement": "unknown", "lac_file": "unknown"},
             "next_appointment": null, "notes": ""
         }),
         FormKind::Record(RecordKind::Member) => json!({
