@@ -1,11 +1,12 @@
 # Brug: the two quick-start commands are `make demo` and `make test`.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: test deps fmt-check clippy test-only fuzz-ci soak demo bench bench-quick
+.PHONY: test deps fmt-check clippy test-only ui-smoke fuzz-ci soak demo bench bench-quick
 
 ## make test: install what is missing, then fmt check, clippy -D warnings, all
-## tests (100 convergence seeds, 50 server kills), and 20 s of fuzzing per target.
-test: deps fmt-check clippy test-only fuzz-ci
+## tests (100 convergence seeds, 50 server kills), the desktop app driven under
+## Xvfb (when Xvfb is there), and 20 s of fuzzing per target.
+test: deps fmt-check clippy test-only ui-smoke fuzz-ci
 
 deps:
 	./scripts/install-deps
@@ -20,14 +21,13 @@ clippy:
 test-only:
 	timeout 40m cargo test --workspace
 
-## make demo: the sync server with demo data: a team in Harelbeke, three users,
-## five households; prints an enrolment QR code per user, then serves on :8443.
+## make demo: the sync server with demo data (a team in Harelbeke, three users,
+## five households) and the Brug app enrolled as the demo supervisor. Prints
+## the enrolment codes for a second device. Without a display the server
+## keeps running and the codes are printed.
 demo: deps
-	cargo build -p brug-sync-server -p brug-device
-	@echo "De Brug-app (Dioxus) bestaat nog niet; de server start met demodata." >&2
-	@echo "The Brug app (Dioxus) does not exist yet; the server starts with demo data." >&2
-	./target/debug/brug-sync-server --data ./brug-data demo
-
+	cargo build -p brug-sync-server -p brug-device -p brug-app --bins
+	./scripts/demo
 ## make bench: sync and device figures at caseload scale (release build), with
 ## the in-process automerge limit and RATIO lines; make bench-quick: smaller sizes.
 bench: deps
@@ -37,6 +37,11 @@ bench: deps
 bench-quick: deps
 	cargo build --release -p brug-sync-server -p brug-tests
 	./target/release/brug-bench --quick
+
+# The real window under Xvfb: enrolment -> new case -> home visit -> sync.
+ui-smoke:
+	@if command -v Xvfb >/dev/null 2>&1; then timeout 10m ./scripts/ui-smoke; \
+	else echo "ui-smoke overgeslagen: Xvfb ontbreekt / skipped: no Xvfb" >&2; fi
 
 fuzz-ci:
 	./scripts/fuzz 20

@@ -50,34 +50,6 @@ pub fn decimal(value: f64, places: usize) -> String {
     format!("{value:.places$}").replace('.', ",")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn belgian_dates_and_money() {
-        assert_eq!(
-            date(NaiveDate::from_ymd_opt(2026, 3, 7).unwrap()),
-            "07/03/2026"
-        );
-        assert_eq!(money(123_456), "€ 1.234,56");
-        assert_eq!(money(5), "€ 0,05");
-        assert_eq!(money(-5_000), "−€ 50,00");
-        assert_eq!(money(100_000_000), "€ 1.000.000,00");
-    }
-
-    #[test]
-    fn numbers_accept_comma_and_point() {
-        assert_eq!(parse_decimal("1,5"), Some(1.5));
-        assert_eq!(parse_decimal("1.5"), Some(1.5));
-        assert_eq!(parse_decimal("12.345,6"), Some(12345.6));
-        assert_eq!(parse_decimal("12,345.6"), Some(12345.6));
-        assert_eq!(parse_decimal("tien"), None);
-        assert_eq!(parse_decimal(""), None);
-        assert_eq!(decimal(11.5, 1), "11,5");
-    }
-}
-
 /// A stored value as a worker reads it: text as is, yes/no, dates in
 /// Belgian form, numbers with a decimal comma, "—" for nothing.
 pub fn json_value(lang: crate::i18n::Lang, value: &serde_json::Value) -> String {
@@ -118,4 +90,32 @@ pub fn json_value(lang: crate::i18n::Lang, value: &serde_json::Value) -> String 
 /// A moment in the worker's local time, dd/mm/jjjj uu:mm.
 pub fn moment(at: chrono::DateTime<chrono::Utc>) -> String {
     date_time(at.with_timezone(&chrono::Local).naive_local())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn belgian_dates_and_money() {
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2026, 3, 7).unwrap()),
+            "07/03/2026"
+        );
+        assert_eq!(money(123_456), "€ 1.234,56");
+        assert_eq!(money(5), "€ 0,05");
+        assert_eq!(money(-5_000), "−€ 50,00");
+        assert_eq!(money(100_000_000), "€ 1.000.000,00");
+    }
+
+    #[test]
+    fn numbers_accept_comma_and_point() {
+        assert_eq!(parse_decimal("1,5"), Some(1.5));
+        assert_eq!(parse_decimal("1.5"), Some(1.5));
+        assert_eq!(parse_decimal("12.345,6"), Some(12345.6));
+        assert_eq!(parse_decimal("12,345.6"), Some(12345.6));
+        assert_eq!(parse_decimal("tien"), None);
+        assert_eq!(parse_decimal(""), None);
+        assert_eq!(decimal(11.5, 1), "11,5");
+    }
 }

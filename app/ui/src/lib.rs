@@ -15,6 +15,9 @@
 //!
 //! Platform specifics (window, command line) live only in `main.rs`.
 
+// DeviceError carries the rules' findings; it is made once per user action.
+#![allow(clippy::result_large_err)]
+
 pub mod app;
 pub mod components;
 pub mod format;

@@ -30,7 +30,7 @@ pub fn read_png(path: &Path) -> Result<String, String> {
             _ => ((buf[i] as u32 * 3 + buf[i + 1] as u32 * 6 + buf[i + 2] as u32) / 10) as u8,
         }
     };
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma(x, y));
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
     for grid in img.detect_grids() {
         if let Ok((_, text)) = grid.decode() {
             return Ok(text);

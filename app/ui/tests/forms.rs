@@ -1,14 +1,22 @@
-//! The record forms, driven like a worker drives them: typing, choosing,
-//! adding items, and what the form then says and allows.
+//! The forms, review and conflict screens driven like a worker and a
+//! supervisor drive them (a VirtualDom with typed input, choices and
+//! clicks), asserting on what they then read and whether saving happens.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
+use std::any::Any;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
-use brug_app::forms::{self, FormKind, evaluate};
-use brug_shared::model::{Case, RecordKind, examples};
-use brug_shared::rules::RuleContext;
+use brug_app::components::{Choice, ConflictScreen, Decision, ReviewScreen};
+use brug_app::forms::{FormKind, RecordForm};
+use brug_app::i18n::Lang;
+use brug_shared::casedoc::{CaseDoc, Editor, ReviewAction, Target};
+use brug_shared::model::{Case, Record, RecordKind, examples};
 use chrono::NaiveDate;
+use dioxus::core::{ElementId, Mutation, Mutations};
+use dioxus::prelude::*;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 fn now() -> chrono::NaiveDateTime {
@@ -18,34 +26,393 @@ fn now() -> chrono::NaiveDateTime {
         .unwrap()
 }
 
-fn case() -> Case {
-    Case {
-        id: Uuid::now_v7(),
-        schema: 1,
-        household: examples::household(),
-        members: Default::default(),
-        consents: Default::default(),
-        visits: Default::default(),
-        meter_checks: Default::default(),
-        energy_scans: Default::default(),
-        renovations: Default::default(),
-        referrals: Default::default(),
+fn editor(user: &str) -> Editor {
+    Editor {
+        user: user.into(),
+        device: Uuid::now_v7(),
     }
 }
 
+fn listeners(muts: &Mutations, event: &str) -> Vec<ElementId> {
+    muts.edits
+        .iter()
+        .filter_map(|m| match m {
+            Mutation::NewEventListener { name, id } if name == event => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The element whose dynamic attribute `name` satisfies `pick` (ids of
+/// inputs, `data-group` of add buttons), as created in these mutations.
+fn element(muts: &Mutations, name: &str, pick: impl Fn(&str) -> bool) -> ElementId {
+    muts.edits
+        .iter()
+        .find_map(|m| match m {
+            Mutation::SetAttribute {
+                name: n,
+                value: dioxus::core::AttributeValue::Text(v),
+                id,
+                ..
+            } if *n == name && pick(v) => Some(*id),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no element with {name}"))
+}
+
+fn form_event(value: &str) -> Event<dyn Any> {
+    let data = dioxus::html::PlatformEventData::new(Box::new(
+        dioxus::html::SerializedFormData::new(value.into(), vec![]),
+    ));
+    Event::new(Rc::new(data) as Rc<dyn Any>, true)
+}
+
+fn click_event() -> Event<dyn Any> {
+    let data =
+        dioxus::html::PlatformEventData::new(Box::<dioxus::html::SerializedMouseData>::default());
+    Event::new(Rc::new(data) as Rc<dyn Any>, true)
+}
+
+/// Fires an event and returns the mutations of the render that follows.
+fn fire(dom: &mut VirtualDom, name: &str, event: Event<dyn Any>, id: ElementId) -> Mutations {
+    dom.runtime().handle_event(name, event, id);
+    dom.process_events();
+    dom.render_immediate_to_vec()
+}
+
+fn start(app: VirtualDom) -> (VirtualDom, Mutations) {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = app;
+    let muts = dom.rebuild_to_vec();
+    (dom, muts)
+}
+
+/// A form whose saves are counted and shown.
+#[component]
+fn FormHarness(kind: RecordKind, case: Case, start: Value) -> Element {
+    let mut saved = use_signal(|| 0u32);
+    rsx! {
+        RecordForm {
+            lang: Lang::Nl,
+            kind: FormKind::Record(kind),
+            case: Some(case),
+            record_id: Uuid::now_v7(),
+            start,
+            restored: false,
+            now: now(),
+            error: None,
+            on_change: |_| {},
+            on_save: move |_| *saved.write() += 1,
+            on_cancel: |_| {},
+            on_discard: |_| {},
+        }
+        p { "saves:{saved}" }
+    }
+}
+
+fn case_with(records: Vec<(Uuid, Record)>) -> Case {
+    let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor("ann")).unwrap();
+    for (id, r) in records {
+        doc.insert_record(id, &r, "added").unwrap();
+    }
+    doc.case().unwrap()
+}
+
 #[test]
-fn debug_blank_forms() {
-    let ctx = RuleContext::at(now());
-    for kind in [FormKind::Household, FormKind::Record(RecordKind::Visit)] {
-        let v = forms::blank(kind, now().date());
-        let e = evaluate(
+fn the_meter_check_form_shows_the_ean_error_and_the_daily_use_warning_and_refuses_to_save() {
+    // Last month's check read 10234,5 kWh (day) on 12/10; this one reads
+    // 41 days later with 40 kWh a day more: high, not impossible.
+    let previous = examples::example(RecordKind::MeterCheck);
+    let case = case_with(vec![(Uuid::now_v7(), previous)]);
+    let mut new = examples::example(RecordKind::MeterCheck).to_json();
+    new["checked_on"] = json!("2026-11-22");
+    new["ean"] = json!("541448820000123450"); // last digit wrong (5 expected)
+    new["readings"] = json!({ Uuid::now_v7().to_string(): {
+        "read_at": "2026-11-22", "source": "display",
+        "registers": {"1.8.1": 11874.5, "1.8.2": 8123.0, "2.8.1": 0.0, "2.8.2": 0.0},
+        "override_reason": null, "deviation_reason": null
+    }});
+    let (mut dom, muts) = start(VirtualDom::new_with_props(
+        FormHarness,
+        FormHarnessProps {
+            kind: RecordKind::MeterCheck,
+            case,
+            start: new,
+        },
+    ));
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("data-code=\"ean.check-digit\""), "{html}");
+    assert!(
+        html.contains("verwacht: 5"),
+        "the error names the right digit"
+    );
+    assert!(html.contains("disabled"), "save is disabled");
+
+    // Saving anyway (Enter in a field) does nothing.
+    let submit = listeners(&muts, "submit")[0];
+    fire(&mut dom, "submit", form_event(""), submit);
+    assert!(dioxus_ssr::render(&dom).contains("saves:0"));
+
+    // The worker types the right EAN: the error goes, the warning stays,
+    // and the record saves.
+    let ean_input = element(&muts, "id", |v| v == "f-ean");
+    fire(
+        &mut dom,
+        "input",
+        form_event("541448820000123455"),
+        ean_input,
+    );
+    let html = dioxus_ssr::render(&dom);
+    assert!(!html.contains("ean.check-digit"), "{html}");
+    // Now the reading is compared with last month's: 40 kWh a day is high.
+    assert!(html.contains("per dag"), "{html}");
+    assert!(html.contains("finding warning"));
+    fire(&mut dom, "submit", form_event(""), submit);
+    assert!(dioxus_ssr::render(&dom).contains("saves:1"));
+}
+
+#[test]
+fn a_number_typed_with_a_decimal_comma_is_read_and_one_that_is_not_a_number_blocks() {
+    let case = case_with(vec![]);
+    let start = examples::example(RecordKind::EnergyScan).to_json();
+    let (mut dom, muts) = start_form(RecordKind::EnergyScan, case, start);
+    let temperature = element(&muts, "id", |v| v == "f-set_temperature");
+    fire(&mut dom, "input", form_event("19,5"), temperature);
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("value=\"19,5\""), "{html}");
+    assert!(!html.contains("Geen geldig getal"));
+    fire(&mut dom, "input", form_event("negentien"), temperature);
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("Geen geldig getal"));
+    assert!(html.contains("disabled"));
+}
+
+fn start_form(kind: RecordKind, case: Case, start_value: Value) -> (VirtualDom, Mutations) {
+    start(VirtualDom::new_with_props(
+        FormHarness,
+        FormHarnessProps {
             kind,
+            case,
+            start: start_value,
+        },
+    ))
+}
+
+#[test]
+fn the_housing_verdict_updates_as_defects_are_added() {
+    let case = case_with(vec![]);
+    let mut advice = examples::example(RecordKind::Renovation).to_json();
+    advice["defects"] = json!({});
+    let (mut dom, muts) = start_form(RecordKind::Renovation, case, advice);
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("indicatief conform"), "{html}");
+
+    let add_defect = element(&muts, "data-group", |v| v == "defects");
+    let added = fire(&mut dom, "click", click_event(), add_defect);
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        html.contains("data-path=\"defects/"),
+        "a defect to fill in appeared"
+    );
+    // A new defect is category I until the adviser says otherwise.
+    assert!(html.contains("indicatief conform"), "{html}");
+
+    let category = element(&added, "id", |v| {
+        v.starts_with("f-defects-") && v.ends_with("-category")
+    });
+    fire(&mut dom, "change", form_event("III"), category);
+    let description = element(&added, "id", |v| {
+        v.starts_with("f-defects-") && v.ends_with("-description")
+    });
+    fire(
+        &mut dom,
+        "input",
+        form_event("Elektrische leiding bloot in de badkamer."),
+        description,
+    );
+    let html = dioxus_ssr::render(&dom);
+    assert!(!html.contains("indicatief conform"), "{html}");
+    assert!(
+        html.contains("indicatief onbewoonbaar") || html.contains("indicatief ongeschikt"),
+        "{html}"
+    );
+    assert!(html.contains("saves:0"));
+}
+
+#[test]
+fn the_review_screen_shows_what_changed_since_the_approval_and_a_return_needs_a_comment() {
+    let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor("ann")).unwrap();
+    let id = Uuid::now_v7();
+    doc.insert_record(id, &examples::example(RecordKind::Visit), "visit")
+        .unwrap();
+    doc.review(RecordKind::Visit, id, ReviewAction::Submit, "ann", "")
+        .unwrap();
+    doc.review(RecordKind::Visit, id, ReviewAction::Approve, "sofie", "")
+        .unwrap();
+    doc.set_field(
+        Target::Record(RecordKind::Visit, id),
+        "notes",
+        json!("Moeder vond intussen werk."),
+    )
+    .unwrap();
+    let record = doc.record(RecordKind::Visit, id).unwrap().unwrap();
+    let review = record.review().unwrap().clone();
+    let changes = doc
+        .changes_since(&review.approved_heads, RecordKind::Visit, id)
+        .unwrap();
+    assert!(!changes.is_empty());
+
+    #[component]
+    fn Harness(
+        review: brug_shared::model::Review,
+        changes: Vec<brug_shared::casedoc::FieldChange>,
+    ) -> Element {
+        let mut decided = use_signal(|| None::<Decision>);
+        rsx! {
+            ReviewScreen {
+                lang: Lang::Nl,
+                household: "Familie Vermeulen".to_string(),
+                kind: RecordKind::Visit,
+                summary: "05/10/2026 14:00".to_string(),
+                review,
+                changes,
+                on_decide: move |d| decided.set(Some(d)),
+                on_back: |_| {},
+            }
+            p { "decided:{decided:?}" }
+        }
+    }
+    let (mut dom, muts) = start(VirtualDom::new_with_props(
+        Harness,
+        HarnessProps { review, changes },
+    ));
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        html.contains("Gewijzigd sinds de laatste goedkeuring"),
+        "{html}"
+    );
+    assert!(html.contains("notes"));
+    assert!(
+        html.contains("Moeder vraagt hulp bij de energiefactuur."),
+        "the value then"
+    );
+    assert!(html.contains("Moeder vond intussen werk."), "the value now");
+    assert!(
+        html.contains("ingediend"),
+        "editing an approved record sends it back"
+    );
+
+    // Return without a comment: refused with a reason; with one: returned.
+    let clicks = listeners(&muts, "click");
+    let (approve_and_back, ret) = (&clicks[..clicks.len() - 1], clicks[clicks.len() - 1]);
+    assert_eq!(approve_and_back.len(), 2);
+    fire(&mut dom, "click", click_event(), ret);
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        html.contains("Schrijf waarom") && html.contains("decided:None"),
+        "{html}"
+    );
+    let comment = listeners(&muts, "input")[0];
+    fire(
+        &mut dom,
+        "input",
+        form_event("Wie was er aanwezig?"),
+        comment,
+    );
+    fire(&mut dom, "click", click_event(), ret);
+    assert!(dioxus_ssr::render(&dom).contains("Return(&#34;Wie was er aanwezig?&#34;)"));
+}
+
+#[test]
+fn the_conflict_screen_shows_both_values_with_their_authors_and_keeps_the_chosen_one() {
+    let mut ann = CaseDoc::create(
+        Uuid::now_v7(),
+        &examples::household(),
+        &editor("ann.peeters"),
+    )
+    .unwrap();
+    let mut bert = ann.fork();
+    bert.set_editor(&editor("bert.claeys"));
+    ann.set_field(Target::Household, "phone", json!("056 11 11 11"))
+        .unwrap();
+    bert.set_field(Target::Household, "phone", json!("0470 22 22 22"))
+        .unwrap();
+    ann.merge(&mut bert).unwrap();
+    let conflicts = ann.conflicts();
+    assert_eq!(conflicts.len(), 1);
+
+    #[component]
+    fn Harness(conflicts: Vec<brug_shared::casedoc::Conflict>) -> Element {
+        let mut chosen = use_signal(|| None::<Choice>);
+        rsx! {
+            ConflictScreen {
+                lang: Lang::Nl,
+                household: "Familie Vermeulen".to_string(),
+                conflicts,
+                on_choose: move |c| chosen.set(Some(c)),
+                on_back: |_| {},
+            }
+            p { "chosen:{chosen.read().as_ref().map(|c| c.value.to_string()).unwrap_or_default()}" }
+        }
+    }
+    let (mut dom, muts) = start(VirtualDom::new_with_props(
+        Harness,
+        HarnessProps { conflicts },
+    ));
+    let html = dioxus_ssr::render(&dom);
+    for needle in [
+        "056 11 11 11",
+        "0470 22 22 22",
+        "ann.peeters",
+        "bert.claeys",
+        "phone",
+    ] {
+        assert!(html.contains(needle), "{needle}: {html}");
+    }
+    assert!(html.contains("geschreven door"));
+    // Keep the second value shown.
+    let keeps = listeners(&muts, "click");
+    fire(&mut dom, "click", click_event(), keeps[2]);
+    let html = dioxus_ssr::render(&dom);
+    let second_shown = if html.find("056 11 11 11") < html.find("0470 22 22 22") {
+        "0470 22 22 22"
+    } else {
+        "056 11 11 11"
+    };
+    assert!(
+        html.contains(&format!("chosen:&#34;{second_shown}&#34;")),
+        "{html}"
+    );
+}
+
+#[test]
+fn every_blank_form_can_be_completed_into_a_record_the_rules_read() {
+    use brug_app::forms::{blank, evaluate};
+    let ctx = brug_shared::rules::RuleContext::at(now());
+    let case = case_with(vec![]);
+    for kind in RecordKind::ALL {
+        let v = blank(FormKind::Record(*kind), now().date());
+        let e = evaluate(
+            FormKind::Record(*kind),
             &v,
             &BTreeMap::new(),
-            Some(&case()),
+            Some(&case),
             Uuid::now_v7(),
             &ctx,
         );
-        println!("{kind:?}: {e:#?}");
+        assert!(e.invalid.is_none(), "{kind:?}: {e:?}");
     }
+    let h = blank(FormKind::Household, now().date());
+    let e = evaluate(
+        FormKind::Household,
+        &h,
+        &BTreeMap::new(),
+        None,
+        Uuid::now_v7(),
+        &ctx,
+    );
+    assert!(
+        e.invalid.is_none() && e.missing.contains(&"name".to_string()),
+        "{e:?}"
+    );
 }

@@ -161,7 +161,16 @@ pub fn evaluate(
             }
         }
     }
-    if !eval.missing.is_empty() || !eval.bad_numbers.is_empty() {
+    let incomplete = !eval.missing.is_empty() || !eval.bad_numbers.is_empty();
+    if incomplete {
+        // The verdict depends on the defects only: show it while the rest
+        // of the advice is still being filled in.
+        if let FormKind::Record(RecordKind::Renovation) = kind
+            && let Ok(Record::Renovation(r)) =
+                Record::from_json(RecordKind::Renovation, value.clone())
+        {
+            eval.verdict = Some(rules::advice_verdict(&r).code().to_owned());
+        }
         return eval;
     }
     match kind {
