@@ -400,15 +400,13 @@ pub fn App() -> Element {
                 _ => forms::blank(kind, now.date()),
             };
             let draft = dev.draft(&key).ok().flatten();
-            let (start, restored) = match draft.as_ref().and_then(|d| d.get("edited")) {
-                Some(e)
-                    if draft.as_ref().and_then(|d| d.get("base")) == Some(&base)
-                        || record.is_none() =>
-                {
-                    (e.clone(), true)
-                }
-                _ => (base.clone(), false),
-            };
+            // A restored draft keeps the base it was typed against, so a save
+            // writes only what the worker changed over newer values.
+            let (start, restored, base) =
+                match draft.as_ref().map(|d| (d.get("edited"), d.get("base"))) {
+                    Some((Some(e), Some(b))) if !e.is_null() => (e.clone(), true, b.clone()),
+                    _ => (base.clone(), false, base),
+                };
             let record_id = record.unwrap_or_else(Uuid::now_v7);
             drop(d);
             let back = match case {
