@@ -82,9 +82,8 @@ pub enum DeviceError {
 }
 
 impl DeviceError {
-    /// Whether another handle saved the same case in between; doing the
-    /// same step again then works on the newer state.
-    pub fn is_stale(&self) -> bool {
+    /// Whether another handle saved the same case in between.
+    fn is_stale(&self) -> bool {
         matches!(
             self,
             DeviceError::Local(LocalError::Store(store::StoreError::Stale))
@@ -272,9 +271,8 @@ impl Device {
     }
 
     /// A second handle on the same store (its own SQLite connection), for
-    /// a sync running beside the screens. Writes on both are safe: a save
-    /// over a document another handle changed meanwhile is refused as
-    /// stale, never lost (see [`DeviceError::is_stale`]).
+    /// a sync running beside the screens. Edits on both are kept: a save
+    /// over a case the other handle changed meanwhile merges first.
     pub fn handle(&self) -> Result<Self, DeviceError> {
         Ok(Self {
             store: LocalStore::open(self.store.home(), &self.key)?,
@@ -438,7 +436,25 @@ impl Device {
     }
 
     /// Saves a case, its index row and its pending mark in one transaction.
+    /// When another handle (a sync running beside the screens) saved the
+    /// same case since it was loaded, the stored changes are merged in and
+    /// the save is tried again: both are kept, as in any sync.
     fn persist(&mut self, doc: &mut CaseDoc, new: bool) -> Result<(), DeviceError> {
+        let mut tries = 0;
+        loop {
+            match self.persist_once(doc, new) {
+                Err(e) if e.is_stale() && tries < 5 => {
+                    tries += 1;
+                    if let Some(mut stored) = self.store.load(doc.id())? {
+                        doc.merge(&mut stored)?;
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn persist_once(&mut self, doc: &mut CaseDoc, new: bool) -> Result<(), DeviceError> {
         let row = index::index_row(doc, &self.ctx(), self.now_ms())?;
         let tx = self.store.transaction()?;
         store::save_in(&tx, doc).map_err(LocalError::from)?;
@@ -468,6 +484,12 @@ impl Device {
     pub fn list(&self, query: &CaseQuery) -> Result<Vec<IndexRow>, DeviceError> {
         self.guard()?;
         Ok(index::search(self.store.conn(), query)?)
+    }
+
+    /// The case alone (what a form checks its record against).
+    pub fn case(&self, id: Uuid) -> Result<Case, DeviceError> {
+        self.guard()?;
+        Ok(self.load(id)?.case()?)
     }
 
     /// The whole case with flags and conflicts.

@@ -79,9 +79,13 @@ impl LocalStore {
         &self.conn
     }
 
-    /// A transaction.
+    /// A write transaction. It takes the write lock when it begins, so a
+    /// second handle (a sync beside the screens) waits for it (busy
+    /// timeout) instead of failing when both read first and then write.
     pub fn transaction(&mut self) -> Result<Transaction<'_>, LocalError> {
-        Ok(self.conn.transaction()?)
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
     }
 
     /// Where the store lives.

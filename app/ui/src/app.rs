@@ -10,7 +10,7 @@ use brug_device::device::{CaseView, Device, DeviceError};
 use brug_device::index::{CaseQuery, IndexRow};
 use brug_device::keys::{self, KeyError};
 use brug_shared::casedoc::ReviewAction;
-use brug_shared::model::{Household, RecordKind};
+use brug_shared::model::Household;
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -82,15 +82,8 @@ enum Screen {
     Lock,
     Cases,
     Case(Uuid),
-    Form {
-        case: Option<Uuid>,
-        kind: FormKind,
-        record: Option<Uuid>,
-    },
-    Review {
-        case: Uuid,
-        record: Uuid,
-    },
+    Form(Box<OpenForm>),
+    Review { case: Uuid, record: Uuid },
     Conflicts(Uuid),
     Queue,
     Settings,
@@ -110,6 +103,56 @@ fn draft_key(case: Option<Uuid>, kind: FormKind, record: Option<Uuid>) -> String
         (Some(c), FormKind::Household, _) => format!("{c}/household"),
         (Some(c), FormKind::Record(k), Some(r)) => format!("{c}/{}/{r}", k.code()),
         (Some(c), FormKind::Record(k), None) => format!("{c}/{}/new", k.code()),
+    }
+}
+
+/// A form as it was opened: what it starts with is decided once, so a
+/// background sync or a lock does not reset what the worker is typing.
+#[derive(Debug, Clone, PartialEq)]
+struct OpenForm {
+    case: Option<Uuid>,
+    kind: FormKind,
+    record: Option<Uuid>,
+    /// The record's id (a new one for a new record).
+    record_id: Uuid,
+    /// The draft's key.
+    key: String,
+    /// The record when the form opened (or the draft's base).
+    base: Value,
+    /// What the form shows first: the draft, or the base.
+    start: Value,
+    /// Whether `start` is a restored draft.
+    restored: bool,
+}
+
+/// Opens a form: the record as stored (or a blank one), or the draft typed
+/// before, with the base it was typed against.
+fn open_form(dev: &Device, case: Option<Uuid>, kind: FormKind, record: Option<Uuid>) -> OpenForm {
+    let key = draft_key(case, kind, record);
+    let stored = case.and_then(|c| dev.case(c).ok());
+    let base = match (kind, record, stored.as_ref()) {
+        (FormKind::Household, _, Some(c)) => {
+            serde_json::to_value(&c.household).unwrap_or(Value::Null)
+        }
+        (FormKind::Record(k), Some(r), Some(c)) => {
+            c.record(k, r).map(|r| r.to_json()).unwrap_or(Value::Null)
+        }
+        _ => forms::blank(kind, dev.rule_context().now.date()),
+    };
+    let draft = dev.draft(&key).ok().flatten();
+    let (start, restored, base) = match draft.as_ref().map(|d| (d.get("edited"), d.get("base"))) {
+        Some((Some(e), Some(b))) if !e.is_null() => (e.clone(), true, b.clone()),
+        _ => (base.clone(), false, base),
+    };
+    OpenForm {
+        case,
+        kind,
+        record,
+        record_id: record.unwrap_or_else(Uuid::now_v7),
+        key,
+        base,
+        start,
+        restored,
     }
 }
 
@@ -133,14 +176,15 @@ pub fn App() -> Element {
             }
         }
     });
-    let mut resume = use_signal(|| Screen::Cases);
+    let resume = use_signal(|| Screen::Cases);
     let mut lock_reason = use_signal(|| LockReason::Idle);
     let sync = use_signal(SyncUi::default);
-    let mut refresh = use_signal(|| 0u64);
+    let refresh = use_signal(|| 0u64);
     let mut flash = use_signal(|| None::<(bool, String)>);
     let mut last_activity = use_signal(Instant::now);
     let mut enrol_url = use_signal(|| launch.enrol_url.clone().unwrap_or_default());
     let mut enrol_error = use_signal(|| None::<String>);
+    let mut enrolling = use_signal(|| false);
     let mut form_error = use_signal(|| None::<String>);
     let mut query = use_signal(String::new);
     let mut flag = use_signal(|| None::<String>);
@@ -204,6 +248,18 @@ pub fn App() -> Element {
         });
     };
 
+    // Locks: forgets the unlocked device (its key) and remembers where the
+    // worker was, to return there after the PIN.
+    let lock = move || {
+        let (mut resume, mut device, mut lock_reason, mut screen) =
+            (resume, device, lock_reason, screen);
+        let current = screen.peek().clone();
+        resume.set(current);
+        device.set(None);
+        lock_reason.set(LockReason::Idle);
+        screen.set(Screen::Lock);
+    };
+
     // Background: sync every minute while unlocked; lock after inactivity.
     use_future(move || async move {
         let mut ticks: u64 = 0;
@@ -215,11 +271,7 @@ pub fn App() -> Element {
             }
             let limit = Duration::from_secs(u64::from(prefs.peek().lock_minutes) * 60);
             if last_activity.peek().elapsed() >= limit {
-                let current = screen.peek().clone();
-                resume.set(current);
-                device.set(None);
-                lock_reason.set(LockReason::Idle);
-                screen.set(Screen::Lock);
+                lock();
                 continue;
             }
             if ticks % 12 == 0 {
@@ -240,14 +292,14 @@ pub fn App() -> Element {
     let body = match current.clone() {
         Screen::Enrol => {
             let home = home.clone();
-            let busy = sync().running || enrol_error.read().as_deref() == Some("…");
+            let busy = sync().running || enrolling();
             rsx! {
                 EnrolScreen {
                     lang,
                     url: enrol_url(),
                     busy,
                     progress: sync().progress,
-                    error: enrol_error().filter(|e| e != "…"),
+                    error: enrol_error(),
                     on_qr_file: move |path: String| match qr::read_png(std::path::Path::new(&path)) {
                         Ok(url) => {
                             enrol_url.set(url);
@@ -257,17 +309,18 @@ pub fn App() -> Element {
                     },
                     on_enrol: move |req: EnrolRequest| {
                         let home = home.clone();
-                        enrol_error.set(Some("…".into()));
+                        enrol_error.set(None);
+                        enrolling.set(true);
                         enrol_url.set(req.url.clone());
                         spawn(async move {
                             let made = tokio::spawn(async move {
                                 Device::enrol(&home, &req.url, &req.pin, &req.device_name).await
                             })
                             .await;
+                            enrolling.set(false);
                             match made {
                                 Ok(Ok(d)) => {
                                     device.set(Some(d));
-                                    enrol_error.set(None);
                                     last_activity.set(Instant::now());
                                     screen.set(Screen::Cases);
                                     start_sync();
@@ -290,13 +343,18 @@ pub fn App() -> Element {
                     on_pin: move |pin: String| match Device::open(&home, &pin) {
                         Ok(d) => {
                             let lease = d.lease().ok();
+                            // A form open when the app locked comes back with what was typed.
+                            let next = match resume() {
+                                Screen::Form(f) => Screen::Form(Box::new(open_form(&d, f.case, f.kind, f.record))),
+                                other => other,
+                            };
                             device.set(Some(d));
                             last_activity.set(Instant::now());
                             lock_reason.set(LockReason::Idle);
                             if let Some(l) = lease.filter(|l| l.locked) {
                                 flash.set(Some((false, format!("{} ({})", t(lang, Text::LeaseExpired), l.since_sync_days))));
                             }
-                            screen.set(resume());
+                            screen.set(next);
                             start_sync();
                         }
                         Err(DeviceError::Key(KeyError::WrongPin { attempts })) => lock_reason.set(LockReason::WrongPin { attempts }),
@@ -342,7 +400,10 @@ pub fn App() -> Element {
                         on_open: move |id| screen.set(Screen::Case(id)),
                         on_new: move |_| {
                             form_error.set(None);
-                            screen.set(Screen::Form { case: None, kind: FormKind::Household, record: None });
+                            let opened = device.read().as_ref().map(|d| open_form(d, None, FormKind::Household, None));
+                            if let Some(f) = opened {
+                                screen.set(Screen::Form(Box::new(f)));
+                            }
                         },
                     }
                 },
@@ -362,7 +423,10 @@ pub fn App() -> Element {
                         supervisor,
                         on_form: move |(kind, record): (FormKind, Option<Uuid>)| {
                             form_error.set(None);
-                            screen.set(Screen::Form { case: Some(id), kind, record });
+                            let opened = device.read().as_ref().map(|d| open_form(d, Some(id), kind, record));
+                            if let Some(f) = opened {
+                                screen.set(Screen::Form(Box::new(f)));
+                            }
                         },
                         on_submit: move |record: Uuid| {
                             let outcome = device.write().as_mut().map(|d| d.review(id, &record.to_string(), ReviewAction::Submit, ""));
@@ -377,75 +441,52 @@ pub fn App() -> Element {
                 Err(e) => rsx! { p { class: "flash bad", role: "alert", "{e}" } },
             }
         }
-        Screen::Form { case, kind, record } => {
-            let key = draft_key(case, kind, record);
+        Screen::Form(open) => {
             let d = device.read();
             let Some(dev) = d.as_ref() else {
                 return rsx! {};
             };
             let now = dev.rule_context().now;
-            let view = case.and_then(|c| dev.show(c).ok());
-            let base: Value = match (kind, record, view.as_ref()) {
-                (FormKind::Household, _, Some(v)) => {
-                    serde_json::to_value(&v.case.household).unwrap_or(Value::Null)
-                }
-                (FormKind::Record(k), Some(r), Some(v)) => serde_json::to_value(&v.case)
-                    .ok()
-                    .and_then(|c| {
-                        c.get(k.container())
-                            .and_then(|m| m.get(r.to_string()))
-                            .cloned()
-                    })
-                    .unwrap_or(Value::Null),
-                _ => forms::blank(kind, now.date()),
-            };
-            let draft = dev.draft(&key).ok().flatten();
-            // A restored draft keeps the base it was typed against, so a save
-            // writes only what the worker changed over newer values.
-            let (start, restored, base) =
-                match draft.as_ref().map(|d| (d.get("edited"), d.get("base"))) {
-                    Some((Some(e), Some(b))) if !e.is_null() => (e.clone(), true, b.clone()),
-                    _ => (base.clone(), false, base),
-                };
-            let record_id = record.unwrap_or_else(Uuid::now_v7);
+            let case = open.case.and_then(|c| dev.case(c).ok());
             drop(d);
-            let back = match case {
+            let back = match open.case {
                 Some(c) => Screen::Case(c),
                 None => Screen::Cases,
             };
+            let (o1, o2, o3) = (open.clone(), open.clone(), open.clone());
             let back2 = back.clone();
-            let key2 = key.clone();
-            let key3 = key.clone();
-            let base2 = base.clone();
             rsx! {
                 RecordForm {
-                    key: "{key}-{restored}",
+                    key: "{open.key}-{open.restored}",
                     lang,
-                    kind,
-                    case: view.map(|v| v.case),
-                    record_id,
-                    start,
-                    restored,
+                    kind: open.kind,
+                    case,
+                    record_id: open.record_id,
+                    start: open.start.clone(),
+                    restored: open.restored,
                     now,
                     error: form_error(),
                     on_change: move |edited: Value| {
                         if let Some(d) = device.read().as_ref() {
-                            let _ = d.save_draft(&key, &json!({"base": base, "edited": edited}));
+                            let _ = d.save_draft(&o1.key, &json!({"base": o1.base, "edited": edited}));
                         }
                     },
                     on_discard: move |_| {
-                        if let Some(d) = device.read().as_ref() {
-                            let _ = d.drop_draft(&key2);
+                        let reopened = device.read().as_ref().map(|d| {
+                            let _ = d.drop_draft(&o2.key);
+                            open_form(d, o2.case, o2.kind, o2.record)
+                        });
+                        if let Some(f) = reopened {
+                            screen.set(Screen::Form(Box::new(f)));
                         }
-                        *refresh.write() += 1;
                     },
                     on_cancel: move |_| screen.set(back.clone()),
                     on_save: move |edited: Value| {
-                        let outcome = save_form(&mut device.write(), case, kind, record, &base2, edited);
+                        let outcome = save_form(&mut device.write(), &o3, edited);
                         match outcome {
                             Ok(target) => {
                                 if let Some(d) = device.read().as_ref() {
-                                    let _ = d.drop_draft(&key3);
+                                    let _ = d.drop_draft(&o3.key);
                                 }
                                 form_error.set(None);
                                 flash.set(Some((true, t(lang, Text::Saved).to_owned())));
@@ -562,12 +603,7 @@ pub fn App() -> Element {
                                 prefs.write().lock_minutes = m;
                                 save_prefs(&home2, &prefs.peek());
                             },
-                            on_lock_now: move |_| {
-                                resume.set(Screen::Settings);
-                                device.set(None);
-                                lock_reason.set(LockReason::Idle);
-                                screen.set(Screen::Lock);
-                            },
+                            on_lock_now: move |_| lock(),
                         }
                     }
                 }
@@ -582,7 +618,7 @@ pub fn App() -> Element {
             Screen::Cases,
             Screen::Cases
             | Screen::Case(_)
-            | Screen::Form { .. }
+            | Screen::Form(_)
             | Screen::Review { .. }
             | Screen::Conflicts(_),
         ) => "on",
@@ -603,12 +639,7 @@ pub fn App() -> Element {
                             button { class: tab(&Screen::Queue), onclick: move |_| screen.set(Screen::Queue), "{t(lang, Text::Queue)}" }
                         }
                         button { class: tab(&Screen::Settings), onclick: move |_| screen.set(Screen::Settings), "{t(lang, Text::Settings)}" }
-                        button { onclick: move |_| {
-                            resume.set(screen.peek().clone());
-                            device.set(None);
-                            lock_reason.set(LockReason::Idle);
-                            screen.set(Screen::Lock);
-                        }, "{t(lang, Text::LockNow)}" }
+                        button { onclick: move |_| lock(), "{t(lang, Text::LockNow)}" }
                     }
                 }
             }
@@ -650,45 +681,32 @@ fn report_outcome(
     *refresh.write() += 1;
 }
 
-/// Saves a form through the device core; a save that raced a sync on the
-/// same case is tried again on the newer state. Returns the case to show.
+/// Saves a form through the device core. Returns the case to show.
 fn save_form(
     device: &mut Option<Device>,
-    case: Option<Uuid>,
-    kind: FormKind,
-    record: Option<Uuid>,
-    base: &Value,
+    open: &OpenForm,
     edited: Value,
 ) -> Result<Option<Uuid>, DeviceError> {
     let Some(d) = device.as_mut() else {
         return Err(DeviceError::BadInput("vergrendeld / locked".into()));
     };
-    let mut attempt = || -> Result<Option<Uuid>, DeviceError> {
-        match (case, kind, record) {
-            (None, _, _) => {
-                let h: Household = serde_json::from_value(edited.clone())
-                    .map_err(|e| DeviceError::BadInput(e.to_string()))?;
-                Ok(Some(d.create_case(&h)?.0))
-            }
-            (Some(c), FormKind::Household, _) => {
-                d.update_household(c, base, &edited)?;
-                Ok(Some(c))
-            }
-            (Some(c), FormKind::Record(_), Some(r)) => {
-                d.update_record(c, r, base, &edited)?;
-                Ok(Some(c))
-            }
-            (Some(c), FormKind::Record(k), None) => {
-                d.add_record(c, k, edited.clone())?;
-                Ok(Some(c))
-            }
+    match (open.case, open.kind, open.record) {
+        (None, _, _) => {
+            let h: Household =
+                serde_json::from_value(edited).map_err(|e| DeviceError::BadInput(e.to_string()))?;
+            Ok(Some(d.create_case(&h)?.0))
         }
-    };
-    match attempt() {
-        Err(e) if e.is_stale() => attempt(),
-        other => other,
+        (Some(c), FormKind::Household, _) => {
+            d.update_household(c, &open.base, &edited)?;
+            Ok(Some(c))
+        }
+        (Some(c), FormKind::Record(_), Some(r)) => {
+            d.update_record(c, r, &open.base, &edited)?;
+            Ok(Some(c))
+        }
+        (Some(c), FormKind::Record(k), None) => {
+            d.add_record(c, k, edited)?;
+            Ok(Some(c))
+        }
     }
 }
-
-/// Which record kinds a form can add (for the launcher's smoke script and docs).
-pub const RECORD_KINDS: &[RecordKind] = RecordKind::ALL;

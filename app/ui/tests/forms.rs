@@ -416,3 +416,20 @@ fn every_blank_form_can_be_completed_into_a_record_the_rules_read() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_register_typed_and_cleared_again_leaves_no_empty_register_behind() {
+    let case = case_with(vec![]);
+    let start = examples::example(RecordKind::MeterCheck).to_json();
+    let (mut dom, muts) = start_form(RecordKind::MeterCheck, case, start);
+    let single = element(&muts, "id", |v| {
+        v.starts_with("f-readings-") && v.ends_with("-registers-single")
+    });
+    fire(&mut dom, "input", form_event("123"), single);
+    fire(&mut dom, "input", form_event(""), single);
+    let html = dioxus_ssr::render(&dom);
+    assert!(!html.contains("Nog niet volledig"), "{html}");
+    let submit = listeners(&muts, "submit")[0];
+    fire(&mut dom, "submit", form_event(""), submit);
+    assert!(dioxus_ssr::render(&dom).contains("saves:1"));
+}

@@ -264,3 +264,19 @@ pub struct Case {
     #[serde(default)]
     pub referrals: BTreeMap<Uuid, Referral>,
 }
+
+impl Case {
+    /// The record of `kind` with `id`, if the case holds it.
+    pub fn record(&self, kind: super::RecordKind, id: Uuid) -> Option<super::Record> {
+        use super::{Record, RecordKind};
+        match kind {
+            RecordKind::Member => self.members.get(&id).cloned().map(Record::Member),
+            RecordKind::Consent => self.consents.get(&id).cloned().map(Record::Consent),
+            RecordKind::Visit => self.visits.get(&id).cloned().map(Record::Visit),
+            RecordKind::MeterCheck => self.meter_checks.get(&id).cloned().map(Record::MeterCheck),
+            RecordKind::EnergyScan => self.energy_scans.get(&id).cloned().map(Record::EnergyScan),
+            RecordKind::Renovation => self.renovations.get(&id).cloned().map(Record::Renovation),
+            RecordKind::Referral => self.referrals.get(&id).cloned().map(Record::Referral),
+        }
+    }
+}

@@ -184,7 +184,7 @@ pub fn evaluate(
         FormKind::Record(k) => match Record::from_json(k, value.clone()) {
             Ok(record) => {
                 if let Some(case) = case {
-                    let previous = previous_record(case, k, record_id);
+                    let previous = case.record(k, record_id);
                     eval.findings =
                         rules::check_record(case, record_id, &record, previous.as_ref(), ctx);
                 }
@@ -196,12 +196,6 @@ pub fn evaluate(
         },
     }
     eval
-}
-
-fn previous_record(case: &Case, kind: RecordKind, id: Uuid) -> Option<Record> {
-    let json = serde_json::to_value(case).ok()?;
-    let rec = json.get(kind.container())?.get(id.to_string())?.clone();
-    Record::from_json(kind, rec).ok()
 }
 
 fn parse_number(input: Input, text: &str) -> Option<Value> {
@@ -351,7 +345,7 @@ pub fn apply_text(
             Value::Object(map)
         }
     };
-    if new.is_null() && field.optional && is_map_entry(spec, path) {
+    if new.is_null() && field.map_entry {
         remove(value, path);
     } else {
         set(value, path, new);
@@ -361,11 +355,6 @@ pub fn apply_text(
             set(value, parent, Value::Null);
         }
     }
-}
-
-/// Fields keyed inside a map (registers, small measures): empty means absent.
-fn is_map_entry(spec: &Spec, path: &str) -> bool {
-    path.starts_with("small_measures/") || (path.contains("/registers/") && !spec.groups.is_empty())
 }
 
 /// Adds a new item to a group.

@@ -68,6 +68,9 @@ pub struct Field {
     /// Shown only when the sibling field (path relative to the same
     /// object) has one of these codes.
     pub when: Option<(&'static str, &'static [&'static str])>,
+    /// A key of a map (a register, a small measure): left empty, the key
+    /// is removed rather than set to null.
+    pub map_entry: bool,
 }
 
 impl Field {
@@ -98,6 +101,7 @@ fn f(path: &str, nl: &'static str, en: &'static str, input: Input) -> Field {
         input,
         optional: false,
         when: None,
+        map_entry: false,
     }
 }
 
@@ -516,6 +520,7 @@ fn meter_check() -> Spec {
                             input: Decimal,
                             optional: true,
                             when: None,
+                            map_entry: true,
                         });
                     }
                     fs.push(
@@ -688,6 +693,7 @@ fn energy_scan() -> Spec {
             input: Choice(choices!(SmallMeasureStatus)),
             optional: true,
             when: None,
+            map_entry: true,
         });
     }
     fields.push(f("notes", "Notities", "Notes", LongText).opt());

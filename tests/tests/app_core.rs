@@ -1,0 +1,154 @@
+//! What the app's screens rely on in the device core: drafts that survive
+//! a lock, form saves that write only what the worker changed, and a sync
+//! handle writing beside the screens without losing either side's edits.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
+
+use brug_device::Device;
+use brug_shared::casedoc::ReviewAction;
+use brug_shared::model::{RecordKind, ReviewState, examples};
+use brug_tests::{PIN, Stack, Team};
+use serde_json::json;
+
+#[tokio::test]
+async fn a_draft_survives_locking_and_is_gone_once_thrown_away() {
+    let stack = Stack::start().await;
+    let Team { worker, .. } = stack.team().await;
+    let home = worker.path();
+    let body = json!({"base": null, "edited": {"notes": "Half getypt verslag"}});
+    worker.device.save_draft("case/visit/new", &body).unwrap();
+    drop(worker.device); // the app locks: the unlocked device is forgotten
+
+    let reopened = Device::open(&home, PIN).unwrap();
+    assert_eq!(reopened.draft("case/visit/new").unwrap(), Some(body));
+    assert_eq!(
+        reopened.drafts().unwrap(),
+        vec!["case/visit/new".to_string()]
+    );
+    reopened.drop_draft("case/visit/new").unwrap();
+    assert_eq!(reopened.draft("case/visit/new").unwrap(), None);
+    drop(worker.home);
+}
+
+#[tokio::test]
+async fn a_form_save_keeps_a_colleagues_newer_value_and_never_takes_the_review_state_from_the_form()
+{
+    let stack = Stack::start().await;
+    let Team {
+        mut worker,
+        mut supervisor,
+        ..
+    } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    let (visit, _) = worker
+        .device
+        .add_record(
+            case,
+            RecordKind::Visit,
+            examples::example(RecordKind::Visit).to_json(),
+        )
+        .unwrap();
+    worker
+        .device
+        .review(case, &visit.to_string(), ReviewAction::Submit, "")
+        .unwrap();
+    // The worker opens the visit in a form...
+    let base = worker
+        .device
+        .case(case)
+        .unwrap()
+        .record(RecordKind::Visit, visit)
+        .unwrap()
+        .to_json();
+    worker.device.sync(&mut |_| {}).await.unwrap();
+    // ...meanwhile the supervisor approves it and corrects the next appointment.
+    supervisor.device.sync(&mut |_| {}).await.unwrap();
+    supervisor
+        .device
+        .review(case, &visit.to_string(), ReviewAction::Approve, "")
+        .unwrap();
+    supervisor
+        .device
+        .set_field(
+            case,
+            &visit.to_string(),
+            "next_appointment",
+            json!("2026-10-26T10:00:00"),
+        )
+        .unwrap();
+    supervisor.device.sync(&mut |_| {}).await.unwrap();
+    worker.device.sync(&mut |_| {}).await.unwrap();
+
+    // The worker's form still holds the old appointment and review state;
+    // only the notes were changed in it.
+    let mut edited = base.clone();
+    edited["notes"] = json!("Moeder vond werk; energiefactuur blijft een zorg.");
+    worker
+        .device
+        .update_record(case, visit, &base, &edited)
+        .unwrap();
+
+    let stored = worker.device.case(case).unwrap();
+    let v = &stored.visits[&visit];
+    assert_eq!(v.notes, "Moeder vond werk; energiefactuur blijft een zorg.");
+    assert_eq!(
+        v.next_appointment.map(|t| t.to_string()),
+        Some("2026-10-26 10:00:00".to_string()),
+        "the supervisor's correction stays"
+    );
+    assert_eq!(
+        v.review.state,
+        ReviewState::Submitted,
+        "an edit after approval goes back to review, not to the form's old state"
+    );
+    assert_eq!(
+        v.review.reviewer.as_deref(),
+        Some(supervisor.device.info().user.as_str())
+    );
+}
+
+#[tokio::test]
+async fn edits_through_two_handles_at_once_are_all_kept() {
+    let stack = Stack::start().await;
+    let Team { mut worker, .. } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    let mut other = worker.device.handle().unwrap();
+    let (visit, _) = worker
+        .device
+        .add_record(
+            case,
+            RecordKind::Visit,
+            examples::example(RecordKind::Visit).to_json(),
+        )
+        .unwrap();
+    let visit = visit.to_string();
+    // The screens and a sync handle write the same case in the same moments.
+    std::thread::scope(|s| {
+        let a = s.spawn(|| {
+            for i in 0..40 {
+                worker
+                    .device
+                    .set_field(case, "household", "notes", json!(format!("scherm {i}")))
+                    .unwrap();
+            }
+        });
+        let b = s.spawn(|| {
+            for i in 0..40 {
+                other
+                    .set_field(case, &visit, "notes", json!(format!("sync {i}")))
+                    .unwrap();
+            }
+        });
+        a.join().unwrap();
+        b.join().unwrap();
+    });
+    let stored = worker.device.case(case).unwrap();
+    assert_eq!(stored.household.notes, "scherm 39");
+    assert_eq!(stored.visits.values().next().unwrap().notes, "sync 39");
+    let history = worker.device.history(case, None).unwrap();
+    let edits = history
+        .iter()
+        .filter(|h| h.note.fields.iter().any(|f| f == "notes"))
+        .count();
+    assert_eq!(edits, 80, "every edit is in the case's history");
+}
