@@ -280,6 +280,22 @@ pub fn App() -> Element {
         }
     });
 
+    // A "saved" note goes away by itself; an error stays until dismissed.
+    use_effect(move || {
+        if let Some((true, shown)) = flash() {
+            spawn(async move {
+                tokio::time::sleep(Duration::from_secs(4)).await;
+                if flash
+                    .peek()
+                    .as_ref()
+                    .is_some_and(|(good, m)| *good && *m == shown)
+                {
+                    flash.set(None);
+                }
+            });
+        }
+    });
+
     let touch = move |_| last_activity.set(Instant::now());
 
     // --- data for the current screen -------------------------------------

@@ -67,6 +67,8 @@ pub enum Text {
     SaveBlocked,
     /// A required field is empty.
     Required,
+    /// Save waits for the required fields.
+    FillRequired,
     /// A number does not read.
     NotANumber,
     /// Severity error.
@@ -281,6 +283,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Back) => "Back",
         (Lang::Nl, SaveBlocked) => "Bewaren kan pas als de rode meldingen opgelost zijn.",
         (Lang::En, SaveBlocked) => "You can save once the red messages are solved.",
+        (Lang::Nl, FillRequired) => "Vul eerst alle velden met een * in.",
+        (Lang::En, FillRequired) => "First fill in every field marked *.",
         (Lang::Nl, Required) => "Verplicht in te vullen",
         (Lang::En, Required) => "Required",
         (Lang::Nl, NotANumber) => "Geen geldig getal (gebruik een komma voor decimalen)",

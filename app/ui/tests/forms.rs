@@ -433,3 +433,34 @@ fn a_register_typed_and_cleared_again_leaves_no_empty_register_behind() {
     fire(&mut dom, "submit", form_event(""), submit);
     assert!(dioxus_ssr::render(&dom).contains("saves:1"));
 }
+
+#[test]
+fn empty_required_fields_are_pointed_out_once_touched_or_after_trying_to_save() {
+    let case = case_with(vec![]);
+    let blank = brug_app::forms::blank(FormKind::Record(RecordKind::Member), now().date());
+    let (mut dom, muts) = start_form(RecordKind::Member, case, blank);
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        !html.contains("Verplicht in te vullen"),
+        "a new form is not scolded: {html}"
+    );
+    assert!(html.contains("Vul eerst alle velden met een * in."));
+
+    // Typing a first name and wiping it again: that field says so.
+    let first = element(&muts, "id", |v| v == "f-first_name");
+    fire(&mut dom, "input", form_event("An"), first);
+    fire(&mut dom, "input", form_event(""), first);
+    assert_eq!(
+        dioxus_ssr::render(&dom)
+            .matches("Verplicht in te vullen")
+            .count(),
+        1
+    );
+
+    // Trying to save: every empty required field says so, nothing is saved.
+    let submit = listeners(&muts, "submit")[0];
+    fire(&mut dom, "submit", form_event(""), submit);
+    let html = dioxus_ssr::render(&dom);
+    assert_eq!(html.matches("Verplicht in te vullen").count(), 2, "{html}");
+    assert!(html.contains("saves:0"));
+}

@@ -408,6 +408,10 @@ pub fn RecordForm(
 ) -> Element {
     let mut value = use_signal(|| start.clone());
     let mut raw = use_signal(BTreeMap::<String, String>::new);
+    // "Required" is said of a field once it was touched or a save was tried,
+    // not of every empty field of a form just opened.
+    let mut touched = use_signal(std::collections::BTreeSet::<String>::new);
+    let mut tried = use_signal(|| false);
     let spec = spec(kind);
     let ctx = RuleContext::at(now);
     let eval = evaluate(
@@ -429,6 +433,16 @@ pub fn RecordForm(
         }
     }
     let blocked = eval.blocks();
+    let missing: Vec<String> = eval
+        .missing
+        .iter()
+        .filter(|p| tried() || touched.read().contains(*p))
+        .cloned()
+        .collect();
+    let red_shown = !missing.is_empty()
+        || !eval.bad_numbers.is_empty()
+        || eval.invalid.is_some()
+        || rules::blocks(&eval.findings);
     let title = format!("{}: {}", t(lang, Text::FormTitle), kind.label(lang));
     let verdict = eval
         .verdict
@@ -439,6 +453,7 @@ pub fn RecordForm(
         let spec = spec_for_top.clone();
         let mut v = value.write();
         apply_text(&spec, &mut v, &mut raw.write(), &path, &field, &text);
+        touched.write().insert(path);
         on_change.call(v.clone());
     };
     let top_fields: Vec<(String, Field)> = fields
@@ -460,7 +475,9 @@ pub fn RecordForm(
                 let save_key = matches!(e.key(), Key::Enter) || e.key() == Key::Character("s".into());
                 if e.modifiers().contains(Modifiers::CONTROL) && save_key {
                     e.prevent_default();
-                    if !blocked {
+                    if blocked {
+                        tried.set(true);
+                    } else {
                         on_save.call(value.read().clone());
                     }
                 }
@@ -468,7 +485,9 @@ pub fn RecordForm(
             // Enter in a field saves, like the button (when nothing blocks).
             onsubmit: move |e| {
                 e.prevent_default();
-                if !blocked {
+                if blocked {
+                    tried.set(true);
+                } else {
                     on_save.call(value.read().clone());
                 }
             },
@@ -492,7 +511,7 @@ pub fn RecordForm(
                 p { class: "finding error", role: "alert", "{t(lang, Text::Incomplete)}: {e}" }
             }
             for (i, (path, field)) in top_fields.into_iter().enumerate() {
-                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), eval.missing.contains(&path), eval.bad_numbers.contains(&path), i == 0, edit.clone())}
+                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), missing.contains(&path), eval.bad_numbers.contains(&path), i == 0, edit.clone())}
             }
             for group in spec.groups.iter().cloned() {
                 fieldset { class: "group", key: "{group.path}",
@@ -503,7 +522,7 @@ pub fn RecordForm(
                                 if fields.iter().any(|(p, _)| *p == format!("{}/{id}/{}", group.path, gf.path)) {
                                     {
                                         let path = format!("{}/{id}/{}", group.path, gf.path);
-                                        field_view(lang, &value.read(), &raw.read(), &path, gf, beside.get(&path), eval.missing.contains(&path), eval.bad_numbers.contains(&path), false, edit.clone())
+                                        field_view(lang, &value.read(), &raw.read(), &path, gf, beside.get(&path), missing.contains(&path), eval.bad_numbers.contains(&path), false, edit.clone())
                                     }
                                 }
                             }
@@ -550,7 +569,9 @@ pub fn RecordForm(
                 }
                 button { r#type: "button", class: "cancel", onclick: move |_| on_cancel.call(()), "{t(lang, Text::Back)}" }
                 if blocked {
-                    p { class: "blocked-note", "{t(lang, Text::SaveBlocked)}" }
+                    p { class: "blocked-note",
+                        if red_shown { "{t(lang, Text::SaveBlocked)}" } else { "{t(lang, Text::FillRequired)}" }
+                    }
                 }
             }
         }
