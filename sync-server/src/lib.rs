@@ -194,6 +194,8 @@ pub async fn run(
         metrics: Arc::new(metrics::Metrics::default()),
         docs: Arc::new(docs::DocCache::new(config.cached_docs)),
         shutdown: shutdown_rx.clone(),
+        data_dir: config.data_dir.clone(),
+        tls: config.tls.clone(),
     };
     tokio::spawn(hub::watch_admin_events(
         db,

@@ -266,31 +266,7 @@ fn execute(cli: Cli) -> Result<()> {
                 CaseCmd::Assign { case, user } => (case, user, true),
                 CaseCmd::Unassign { case, user } => (case, user, false),
             };
-            let changed = if assign {
-                db::assign(&conn, case, &user)?
-            } else {
-                db::unassign(&conn, case, &user)?
-            };
-            let event = if assign {
-                AdminEvent::Assign {
-                    user: user.clone(),
-                    case,
-                }
-            } else {
-                AdminEvent::Unassign {
-                    user: user.clone(),
-                    case,
-                }
-            };
-            db::push_admin_event(&conn, &event)?;
-            db::audit(
-                &conn,
-                Some(&user),
-                None,
-                if assign { "assign" } else { "unassign" },
-                &[case],
-                "",
-            )?;
+            let changed = db::set_assignment(&conn, case, &user, assign, "")?;
             if cli.json {
                 print_json(
                     &serde_json::json!({ "case": case, "user": user, "assigned": assign, "changed": changed }),

@@ -128,32 +128,12 @@ impl Stack {
 
     /// Assigns a case to a user, as `case assign` does.
     pub fn assign(&self, case: Uuid, user: &str) {
-        let db = self.db();
-        let conn = db.lock();
-        db::assign(&conn, case, user).unwrap();
-        db::push_admin_event(
-            &conn,
-            &AdminEvent::Assign {
-                user: user.into(),
-                case,
-            },
-        )
-        .unwrap();
+        db::set_assignment(&self.db().lock(), case, user, true, "test").unwrap();
     }
 
     /// Takes a case away from a user, as `case unassign` does.
     pub fn unassign(&self, case: Uuid, user: &str) {
-        let db = self.db();
-        let conn = db.lock();
-        db::unassign(&conn, case, user).unwrap();
-        db::push_admin_event(
-            &conn,
-            &AdminEvent::Unassign {
-                user: user.into(),
-                case,
-            },
-        )
-        .unwrap();
+        db::set_assignment(&self.db().lock(), case, user, false, "test").unwrap();
     }
 
     /// Revokes a device, as `device revoke` does.

@@ -9,6 +9,7 @@ use brug_shared::casedoc::{
 };
 use brug_shared::model::{Case, Household, Record, RecordKind};
 use brug_shared::protocol::enrol::{EnrolUrl, EnrolUrlError};
+use brug_shared::protocol::team;
 use brug_shared::rules::{self, Finding, RuleContext, Thresholds};
 use brug_shared::store;
 use chrono::{DateTime, Utc};
@@ -160,6 +161,47 @@ pub struct CaseView {
     pub verdicts: Vec<(Uuid, String)>,
 }
 
+/// The supervisor's line to the server's team routes: members, assigning
+/// cases, enrolment codes for a member's new device. Needs a connection;
+/// cheap to clone and to move into a background task.
+#[derive(Debug, Clone)]
+pub struct TeamLink {
+    endpoint: Endpoint,
+    token: String,
+}
+
+impl TeamLink {
+    /// The team, and who is assigned to `case`.
+    pub async fn team(&self, case: Option<Uuid>) -> Result<team::Team, DeviceError> {
+        let req = team::MembersRequest { case };
+        Ok(net::team_request(&self.endpoint, &self.token, "/v1/team/members", &req).await?)
+    }
+
+    /// Gives `case` to `user` (or takes it away); returns the team with the
+    /// case's assignees after the change.
+    pub async fn assign(
+        &self,
+        case: Uuid,
+        user: &str,
+        assign: bool,
+    ) -> Result<team::Team, DeviceError> {
+        let req = team::AssignRequest {
+            case,
+            user: user.to_owned(),
+            assign,
+        };
+        Ok(net::team_request(&self.endpoint, &self.token, "/v1/team/assign", &req).await?)
+    }
+
+    /// A one-time enrolment code for a new device of `user`.
+    pub async fn enrol_code(&self, user: &str) -> Result<team::EnrolCode, DeviceError> {
+        let req = team::EnrolCodeRequest {
+            user: user.to_owned(),
+        };
+        Ok(net::team_request(&self.endpoint, &self.token, "/v1/team/enrol-code", &req).await?)
+    }
+}
+
 /// An enrolled, unlocked device.
 #[derive(Debug)]
 pub struct Device {
@@ -280,6 +322,15 @@ impl Device {
             info: self.info.clone(),
             thresholds: self.thresholds.clone(),
             now: self.now,
+        })
+    }
+
+    /// The line to the server's team routes. The server answers only a
+    /// supervisor, for the supervisor's own team.
+    pub fn team_link(&self) -> Result<TeamLink, DeviceError> {
+        Ok(TeamLink {
+            endpoint: Endpoint::new(&self.info.server, &self.info.fingerprint)?,
+            token: setting(&self.store, "token")?,
         })
     }
 

@@ -11,6 +11,7 @@ use brug_device::index::{CaseQuery, IndexRow};
 use brug_device::keys::{self, KeyError};
 use brug_shared::casedoc::ReviewAction;
 use brug_shared::model::Household;
+use brug_shared::protocol::team::{EnrolCode, Team};
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -85,6 +86,8 @@ enum Screen {
     Form(Box<OpenForm>),
     Review { case: Uuid, record: Uuid },
     Conflicts(Uuid),
+    Assign(Uuid),
+    Team,
     Queue,
     Settings,
 }
@@ -104,6 +107,20 @@ fn draft_key(case: Option<Uuid>, kind: FormKind, record: Option<Uuid>) -> String
         (Some(c), FormKind::Record(k), Some(r)) => format!("{c}/{}/{r}", k.code()),
         (Some(c), FormKind::Record(k), None) => format!("{c}/{}/new", k.code()),
     }
+}
+
+/// A request to the server's team routes.
+#[derive(Debug)]
+enum TeamCall {
+    Members(Option<Uuid>),
+    Assign(Uuid, String, bool),
+    Code(String),
+}
+
+#[derive(Debug)]
+enum TeamAnswer {
+    Team(Team),
+    Code(String, EnrolCode),
 }
 
 /// A form as it was opened: what it starts with is decided once, so a
@@ -190,6 +207,11 @@ pub fn App() -> Element {
     let mut flag = use_signal(|| None::<String>);
     let mut status_filter = use_signal(|| None::<String>);
     let mut mine = use_signal(|| false);
+    // The supervisor's team screens: what the server said, and the last code.
+    let mut team = use_signal(|| None::<Team>);
+    let team_busy = use_signal(|| false);
+    let team_error = use_signal(|| None::<String>);
+    let mut team_code = use_signal(|| None::<(String, EnrolCode, String)>);
     let lang = prefs().lang;
 
     // Runs one sync session on a second handle, so the screens stay usable.
@@ -245,6 +267,47 @@ pub fn App() -> Element {
             }
             drop(s);
             *refresh.write() += 1;
+        });
+    };
+
+    // Asks the server's team routes in the background; `done` gets the answer.
+    let team_call = move |call: TeamCall| {
+        let (mut team, mut team_busy, mut team_error, mut team_code) =
+            (team, team_busy, team_error, team_code);
+        let link = match device.peek().as_ref().map(|d| d.team_link()) {
+            Some(Ok(link)) => link,
+            Some(Err(e)) => {
+                team_error.set(Some(in_lang(prefs.peek().lang, &e.to_string())));
+                return;
+            }
+            None => return,
+        };
+        team_busy.set(true);
+        team_error.set(None);
+        spawn(async move {
+            let answer = tokio::spawn(async move {
+                match call {
+                    TeamCall::Members(case) => link.team(case).await.map(TeamAnswer::Team),
+                    TeamCall::Assign(case, user, on) => {
+                        link.assign(case, &user, on).await.map(TeamAnswer::Team)
+                    }
+                    TeamCall::Code(user) => link
+                        .enrol_code(&user)
+                        .await
+                        .map(|code| TeamAnswer::Code(user, code)),
+                }
+            })
+            .await;
+            team_busy.set(false);
+            match answer {
+                Ok(Ok(TeamAnswer::Team(t))) => team.set(Some(t)),
+                Ok(Ok(TeamAnswer::Code(user, code))) => match qr::svg(&code.url) {
+                    Ok(svg) => team_code.set(Some((user, code, svg))),
+                    Err(e) => team_error.set(Some(e)),
+                },
+                Ok(Err(e)) => team_error.set(Some(in_lang(prefs.peek().lang, &e.to_string()))),
+                Err(e) => team_error.set(Some(e.to_string())),
+            }
         });
     };
 
@@ -451,6 +514,11 @@ pub fn App() -> Element {
                         },
                         on_review: move |record| screen.set(Screen::Review { case: id, record }),
                         on_conflicts: move |_| screen.set(Screen::Conflicts(id)),
+                        on_assign: move |_| {
+                            team.set(None);
+                            screen.set(Screen::Assign(id));
+                            team_call(TeamCall::Members(Some(id)));
+                        },
                         on_back: move |_| screen.set(Screen::Cases),
                     }
                 },
@@ -573,6 +641,35 @@ pub fn App() -> Element {
                 None => rsx! {},
             }
         }
+        Screen::Assign(case) => {
+            let household = device
+                .read()
+                .as_ref()
+                .and_then(|d| d.case(case).ok())
+                .map(|c| c.household.name)
+                .unwrap_or_default();
+            rsx! {
+                AssignScreen {
+                    lang,
+                    household,
+                    team: team(),
+                    busy: team_busy(),
+                    error: team_error(),
+                    on_toggle: move |(user, on): (String, bool)| team_call(TeamCall::Assign(case, user, on)),
+                    on_back: move |_| screen.set(Screen::Case(case)),
+                }
+            }
+        }
+        Screen::Team => rsx! {
+            TeamScreen {
+                lang,
+                team: team(),
+                code: team_code(),
+                busy: team_busy(),
+                error: team_error(),
+                on_make: move |user: String| team_call(TeamCall::Code(user)),
+            }
+        },
         Screen::Queue => {
             let counts: Vec<(String, usize)> = match device.read().as_ref() {
                 Some(d) => QUEUE_FLAGS
@@ -653,6 +750,12 @@ pub fn App() -> Element {
                         button { class: tab(&Screen::Cases), onclick: move |_| screen.set(Screen::Cases), "{t(lang, Text::Cases)}" }
                         if supervisor {
                             button { class: tab(&Screen::Queue), onclick: move |_| screen.set(Screen::Queue), "{t(lang, Text::Queue)}" }
+                            button { class: tab(&Screen::Team), onclick: move |_| {
+                                team.set(None);
+                                team_code.set(None);
+                                screen.set(Screen::Team);
+                                team_call(TeamCall::Members(None));
+                            }, "{t(lang, Text::TeamTab)}" }
                         }
                         button { class: tab(&Screen::Settings), onclick: move |_| screen.set(Screen::Settings), "{t(lang, Text::Settings)}" }
                         button { onclick: move |_| lock(), "{t(lang, Text::LockNow)}" }

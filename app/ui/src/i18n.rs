@@ -67,6 +67,14 @@ pub enum Text {
     SaveBlocked,
     /// A required field is empty.
     Required,
+    /// Assign intro.
+    AssignIntro,
+    /// Waiting for the server.
+    Busy,
+    /// Enrolment code valid until.
+    ValidUntil,
+    /// The team screen's tab.
+    TeamTab,
     /// Save waits for the required fields.
     FillRequired,
     /// A number does not read.
@@ -285,6 +293,18 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, SaveBlocked) => "You can save once the red messages are solved.",
         (Lang::Nl, FillRequired) => "Vul eerst alle velden met een * in.",
         (Lang::En, FillRequired) => "First fill in every field marked *.",
+        (Lang::Nl, AssignIntro) => {
+            "Wie werkt dit dossier? Een aangevinkt teamlid krijgt het dossier op zijn toestel bij de volgende synchronisatie; uitvinken haalt het er weer af. Dit vraagt een verbinding."
+        }
+        (Lang::En, AssignIntro) => {
+            "Who works this case? A ticked member gets the case on their device at the next sync; unticking takes it away again. This needs a connection."
+        }
+        (Lang::Nl, Busy) => "Even geduld: de server wordt gecontacteerd…",
+        (Lang::En, Busy) => "One moment: contacting the server…",
+        (Lang::Nl, ValidUntil) => "Geldig tot",
+        (Lang::En, ValidUntil) => "Valid until",
+        (Lang::Nl, TeamTab) => "Team",
+        (Lang::En, TeamTab) => "Team",
         (Lang::Nl, Required) => "Verplicht in te vullen",
         (Lang::En, Required) => "Required",
         (Lang::Nl, NotANumber) => "Geen geldig getal (gebruik een komma voor decimalen)",
@@ -441,6 +461,22 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         }
         (Lang::Nl, Needs) => "Nodig",
         (Lang::En, Needs) => "Needed",
+    }
+}
+
+/// A role (`bridge-worker`, ...) as a user reads it.
+pub fn role(lang: Lang, code: &str) -> &'static str {
+    match (lang, code) {
+        (Lang::Nl, "bridge-worker") => "brugfiguur",
+        (Lang::En, "bridge-worker") => "bridge worker",
+        (Lang::Nl, "housing-adviser") => "woonadviseur",
+        (Lang::En, "housing-adviser") => "housing adviser",
+        (Lang::Nl, "supervisor") => "teamverantwoordelijke",
+        (Lang::En, "supervisor") => "supervisor",
+        (Lang::Nl, "admin") => "beheerder",
+        (Lang::En, "admin") => "administrator",
+        (Lang::Nl, _) => "teamlid",
+        (Lang::En, _) => "team member",
     }
 }
 

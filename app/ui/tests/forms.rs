@@ -4,9 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
-use std::any::Any;
+mod common;
+
+use common::{click_event, element, fire, form_event, listeners};
+
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 use brug_app::components::{Choice, ConflictScreen, Decision, ReviewScreen};
 use brug_app::forms::{FormKind, RecordForm};
@@ -14,7 +16,7 @@ use brug_app::i18n::Lang;
 use brug_shared::casedoc::{CaseDoc, Editor, ReviewAction, Target};
 use brug_shared::model::{Case, Record, RecordKind, examples};
 use chrono::NaiveDate;
-use dioxus::core::{ElementId, Mutation, Mutations};
+use dioxus::core::Mutations;
 use dioxus::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -31,53 +33,6 @@ fn editor(user: &str) -> Editor {
         user: user.into(),
         device: Uuid::now_v7(),
     }
-}
-
-fn listeners(muts: &Mutations, event: &str) -> Vec<ElementId> {
-    muts.edits
-        .iter()
-        .filter_map(|m| match m {
-            Mutation::NewEventListener { name, id } if name == event => Some(*id),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The element whose dynamic attribute `name` satisfies `pick` (ids of
-/// inputs, `data-group` of add buttons), as created in these mutations.
-fn element(muts: &Mutations, name: &str, pick: impl Fn(&str) -> bool) -> ElementId {
-    muts.edits
-        .iter()
-        .find_map(|m| match m {
-            Mutation::SetAttribute {
-                name: n,
-                value: dioxus::core::AttributeValue::Text(v),
-                id,
-                ..
-            } if *n == name && pick(v) => Some(*id),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no element with {name}"))
-}
-
-fn form_event(value: &str) -> Event<dyn Any> {
-    let data = dioxus::html::PlatformEventData::new(Box::new(
-        dioxus::html::SerializedFormData::new(value.into(), vec![]),
-    ));
-    Event::new(Rc::new(data) as Rc<dyn Any>, true)
-}
-
-fn click_event() -> Event<dyn Any> {
-    let data =
-        dioxus::html::PlatformEventData::new(Box::<dioxus::html::SerializedMouseData>::default());
-    Event::new(Rc::new(data) as Rc<dyn Any>, true)
-}
-
-/// Fires an event and returns the mutations of the render that follows.
-fn fire(dom: &mut VirtualDom, name: &str, event: Event<dyn Any>, id: ElementId) -> Mutations {
-    dom.runtime().handle_event(name, event, id);
-    dom.process_events();
-    dom.render_immediate_to_vec()
 }
 
 fn start(app: VirtualDom) -> (VirtualDom, Mutations) {

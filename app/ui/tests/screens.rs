@@ -3,8 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
-use std::any::Any;
-use std::rc::Rc;
+mod common;
+
+use common::{element, fire, form_event, listeners};
 
 use brug_app::components::{CaseList, SyncBar};
 use brug_app::i18n::Lang;
@@ -114,7 +115,7 @@ fn typing_in_the_search_field_narrows_the_list() {
     let muts = dom.rebuild_to_vec();
     let before = dioxus_ssr::render(&dom);
     assert!(before.contains("Familie Vermeulen") && before.contains("Familie Desmet"));
-    let input = listener(&muts, "input");
+    let input = listeners(&muts, "input")[0];
     dom.runtime()
         .handle_event("input", form_event("eikstraat"), input);
     dom.process_events();
@@ -155,29 +156,12 @@ fn PinHarness() -> Element {
     }
 }
 
-fn listener(muts: &dioxus::core::Mutations, event: &str) -> dioxus::core::ElementId {
-    muts.edits
-        .iter()
-        .find_map(|m| match m {
-            dioxus::core::Mutation::NewEventListener { name, id } if name == event => Some(*id),
-            _ => None,
-        })
-        .unwrap()
-}
-
-fn form_event(value: &str) -> dioxus::core::Event<dyn Any> {
-    let data = dioxus::html::PlatformEventData::new(Box::new(
-        dioxus::html::SerializedFormData::new(value.into(), vec![]),
-    ));
-    dioxus::core::Event::new(Rc::new(data) as Rc<dyn Any>, true)
-}
-
 #[test]
 fn typing_a_pin_and_submitting_hands_it_over_and_clears_the_field() {
     dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
     let mut dom = VirtualDom::new(PinHarness);
     let muts = dom.rebuild_to_vec();
-    let (input, submit) = (listener(&muts, "input"), listener(&muts, "submit"));
+    let (input, submit) = (listeners(&muts, "input")[0], listeners(&muts, "submit")[0]);
     dom.runtime()
         .handle_event("input", form_event("4821"), input);
     dom.process_events();
@@ -229,4 +213,90 @@ fn choosing_a_flag_shows_only_the_cases_with_that_flag() {
     let html = dioxus_ssr::render(&dom);
     assert!(html.contains("Familie Vermeulen"), "{html}");
     assert!(!html.contains("Familie Desmet"), "{html}");
+}
+
+fn team() -> brug_shared::protocol::team::Team {
+    use brug_shared::protocol::team::{Member, Team};
+    let m = |id: &str, name: &str, role: &str| Member {
+        id: id.into(),
+        name: name.into(),
+        role: role.into(),
+    };
+    Team {
+        members: vec![
+            m("ann.peeters", "Ann Peeters", "bridge-worker"),
+            m("bert.claeys", "Bert Claeys", "housing-adviser"),
+            m("sofie.vandenberghe", "Sofie Vandenberghe", "supervisor"),
+        ],
+        assigned: vec!["ann.peeters".into()],
+    }
+}
+
+#[component]
+fn AssignHarness() -> Element {
+    let mut asked = use_signal(|| None::<(String, bool)>);
+    rsx! {
+        brug_app::components::AssignScreen {
+            lang: Lang::Nl,
+            household: "Familie Vermeulen".to_string(),
+            team: Some(team()),
+            busy: false,
+            error: None,
+            on_toggle: move |t| asked.set(Some(t)),
+            on_back: |_| {},
+        }
+        p { "asked:{asked:?}" }
+    }
+}
+
+#[test]
+fn the_assign_screen_shows_who_works_the_case_and_ticking_a_member_asks_to_assign() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(AssignHarness);
+    let muts = dom.rebuild_to_vec();
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        html.contains("Ann Peeters · brugfiguur") && html.contains("Bert Claeys · woonadviseur")
+    );
+    assert!(
+        !html.contains("Sofie Vandenberghe"),
+        "supervisors see every team case anyway"
+    );
+    let bert = element(&muts, "data-user", |v| v == "bert.claeys");
+    fire(&mut dom, "change", form_event("true"), bert);
+    assert!(
+        dioxus_ssr::render(&dom).contains("asked:Some((&#34;bert.claeys&#34;, true))"),
+        "{}",
+        dioxus_ssr::render(&dom)
+    );
+}
+
+#[test]
+fn the_team_screen_shows_the_new_devices_code_as_a_qr_image_and_as_text() {
+    use brug_shared::protocol::team::EnrolCode;
+    let url = "brug://enrol?server=https%3A%2F%2F127.0.0.1%3A8443&code=AAAA-BBBB&fp=00";
+    let svg = brug_app::qr::svg(url).unwrap();
+    assert!(svg.contains("<svg"));
+    #[component]
+    fn Harness(code: (String, EnrolCode, String)) -> Element {
+        rsx! {
+            brug_app::components::TeamScreen { lang: Lang::Nl, team: Some(team()), code: Some(code), busy: false, error: None, on_make: |_| {} }
+        }
+    }
+    let code = EnrolCode {
+        url: url.into(),
+        expires_ms: 1_800_000_000_000,
+    };
+    let mut dom = VirtualDom::new_with_props(
+        Harness,
+        HarnessProps {
+            code: ("Bert Claeys".into(), code, svg),
+        },
+    );
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("<svg"), "the QR code is drawn: {html}");
+    assert!(html.contains("AAAA-BBBB"), "and readable as text");
+    assert!(html.contains("Geldig tot"));
+    assert_eq!(html.matches("Code maken").count(), 3, "one per member");
 }

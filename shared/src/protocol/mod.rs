@@ -23,6 +23,7 @@
 pub mod enrol;
 mod inspect;
 pub mod limits;
+pub mod team;
 
 pub use inspect::{
     InspectError, MessageSize, bomb_sync_message, inspect_sync_message, zeros_deflated,

@@ -159,6 +159,44 @@ pub fn unassign(conn: &Connection, id: Uuid, user: &str) -> Result<bool, DbError
     )? > 0)
 }
 
+/// Assigns (or unassigns) case `id` to `user`, tells live sessions through
+/// an admin event and writes the audit log; `note` says who did it.
+/// Returns whether anything changed.
+pub fn set_assignment(
+    conn: &Connection,
+    id: Uuid,
+    user: &str,
+    assign: bool,
+    note: &str,
+) -> Result<bool, DbError> {
+    let changed = if assign {
+        self::assign(conn, id, user)?
+    } else {
+        unassign(conn, id, user)?
+    };
+    let event = if assign {
+        super::AdminEvent::Assign {
+            user: user.to_owned(),
+            case: id,
+        }
+    } else {
+        super::AdminEvent::Unassign {
+            user: user.to_owned(),
+            case: id,
+        }
+    };
+    super::push_admin_event(conn, &event)?;
+    super::audit(
+        conn,
+        Some(user),
+        None,
+        if assign { "assign" } else { "unassign" },
+        &[id],
+        note,
+    )?;
+    Ok(changed)
+}
+
 /// The users assigned to a case, explicitly.
 pub fn assignees(conn: &Connection, id: Uuid) -> Result<Vec<String>, DbError> {
     let mut stmt =

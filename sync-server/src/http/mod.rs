@@ -1,8 +1,10 @@
-//! Routes: `/healthz`, `/metrics`, `POST /v1/enrol`, `/v1/sync` (WebSocket).
+//! Routes: `/healthz`, `/metrics`, `POST /v1/enrol`, `/v1/sync` (WebSocket),
+//! and the supervisor's `POST /v1/team/{members,assign,enrol-code}`.
 //! Every route has a request body limit.
 
 mod enrol;
 mod sync;
+mod team;
 
 use std::sync::Arc;
 
@@ -30,6 +32,10 @@ pub struct AppState {
     pub docs: Arc<DocCache>,
     /// Tells sessions the server is shutting down.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The data directory (public URL, certificate) for enrolment codes.
+    pub data_dir: std::path::PathBuf,
+    /// Where the certificate comes from (its fingerprint goes in codes).
+    pub tls: crate::tls::TlsSource,
 }
 
 /// The router with every route.
@@ -39,6 +45,9 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/v1/enrol", post(enrol::enrol))
         .route("/v1/sync", get(sync::upgrade))
+        .route("/v1/team/members", post(team::members))
+        .route("/v1/team/assign", post(team::assign))
+        .route("/v1/team/enrol-code", post(team::enrol_code))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .with_state(state)
 }

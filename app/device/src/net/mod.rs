@@ -140,7 +140,7 @@ pub async fn enrol(url: &EnrolUrl, device_name: &str) -> Result<EnrolResponse, N
         device_name: device_name.into(),
     })
     .map_err(|e| NetError::Protocol(e.to_string()))?;
-    let (status, bytes) = post(&endpoint, "/v1/enrol", body).await?;
+    let (status, bytes) = post(&endpoint, "/v1/enrol", None, body).await?;
     if status == 200 {
         serde_json::from_slice(&bytes).map_err(|e| NetError::Protocol(e.to_string()))
     } else {
@@ -163,17 +163,43 @@ fn refusal(status: u16, body: &[u8]) -> NetError {
     }
 }
 
+/// A supervisor's team request (`/v1/team/...`): JSON in, JSON out, with
+/// the device token.
+pub async fn team_request<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(
+    endpoint: &Endpoint,
+    token: &str,
+    path: &str,
+    request: &Req,
+) -> Result<Resp, NetError> {
+    let body = serde_json::to_vec(request).map_err(|e| NetError::Protocol(e.to_string()))?;
+    let (status, bytes) = post(endpoint, path, Some(token), body).await?;
+    if status == 200 {
+        serde_json::from_slice(&bytes).map_err(|e| NetError::Protocol(e.to_string()))
+    } else {
+        Err(refusal(status, &bytes))
+    }
+}
+
 /// A plain HTTP/1.1 POST of JSON over the pinned TLS connection.
-async fn post(endpoint: &Endpoint, path: &str, body: Vec<u8>) -> Result<(u16, Bytes), NetError> {
+async fn post(
+    endpoint: &Endpoint,
+    path: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> Result<(u16, Bytes), NetError> {
     let tls = endpoint.connect().await?;
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
             .await
             .map_err(|e| NetError::Connect(e.to_string()))?;
     tokio::spawn(conn);
-    let request = hyper::Request::post(path)
+    let mut request = hyper::Request::post(path)
         .header(hyper::header::HOST, endpoint.authority())
-        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .header(hyper::header::CONTENT_TYPE, "application/json");
+    if let Some(token) = token {
+        request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let request = request
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| NetError::Protocol(e.to_string()))?;
     let response = tokio::time::timeout(ANSWER_TIMEOUT, sender.send_request(request))

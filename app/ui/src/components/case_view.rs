@@ -132,6 +132,8 @@ pub fn CaseScreen(
     on_submit: EventHandler<Uuid>,
     on_review: EventHandler<Uuid>,
     on_conflicts: EventHandler<()>,
+    /// Supervisors: who works this case.
+    on_assign: EventHandler<()>,
     on_back: EventHandler<()>,
 ) -> Element {
     let case = &view.case;
@@ -219,7 +221,12 @@ pub fn CaseScreen(
             if let Some(phone) = h.phone.as_deref() {
                 p { class: "phone", "☎ {phone}" }
             }
-            button { class: "edit-household", onclick: move |_| on_form.call((FormKind::Household, None)), "{t(lang, Text::Edit)}: {t(lang, Text::Household)}" }
+            div { class: "add-row",
+                button { class: "edit-household", onclick: move |_| on_form.call((FormKind::Household, None)), "{t(lang, Text::Edit)}: {t(lang, Text::Household)}" }
+                if supervisor {
+                    button { class: "assign", onclick: move |_| on_assign.call(()), "{t(lang, Text::AssignTitle)}" }
+                }
+            }
             if !view.flags.is_empty() {
                 section { class: "flags",
                     h2 { "{t(lang, Text::Flags)}" }

@@ -11,6 +11,7 @@ mod queue;
 mod review;
 mod settings;
 mod sync_bar;
+mod team;
 
 pub use case_list::CaseList;
 pub use case_view::{CaseScreen, TimelineItem, timeline};
@@ -21,3 +22,4 @@ pub use queue::{QUEUE_FLAGS, QueueScreen};
 pub use review::{Decision, ReviewScreen};
 pub use settings::SettingsScreen;
 pub use sync_bar::SyncBar;
+pub use team::{AssignScreen, TeamScreen};

@@ -1,0 +1,62 @@
+//! The supervisor's team routes over HTTPS, authenticated by the device
+//! token like `/v1/sync`: the team's members (and who works a case),
+//! assigning a case, and a one-time enrolment code for a member's new
+//! device. Only supervisors may use them, for their own team.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `POST /v1/team/members`: the team, and who is assigned to `case`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembersRequest {
+    /// A case to list the assignees of.
+    #[serde(default)]
+    pub case: Option<Uuid>,
+}
+
+/// One member of the supervisor's team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// User id ("ann.peeters").
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Role code ("bridge-worker", ...).
+    pub role: String,
+}
+
+/// The team, and the users assigned to the asked case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    /// Every member of the team.
+    pub members: Vec<Member>,
+    /// User ids assigned to the case (empty without a case).
+    pub assigned: Vec<String>,
+}
+
+/// `POST /v1/team/assign`: give (or take away) a case to a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignRequest {
+    /// The case.
+    pub case: Uuid,
+    /// The member.
+    pub user: String,
+    /// True to assign, false to take the case away.
+    pub assign: bool,
+}
+
+/// `POST /v1/team/enrol-code`: a one-time code for a member's new device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolCodeRequest {
+    /// The member.
+    pub user: String,
+}
+
+/// The code as the `brug://enrol?...` URL a QR code carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolCode {
+    /// The enrolment URL.
+    pub url: String,
+    /// When the code stops working (ms since the epoch).
+    pub expires_ms: i64,
+}

@@ -1,0 +1,199 @@
+//! The supervisor's team routes: members (and a case's assignees), assign
+//! or unassign a case, a one-time enrolment code for a member's new device.
+//! Only a supervisor's device may call them, and only for its own team; a
+//! member or case outside it gets the same `not-found` as one that does
+//! not exist.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use brug_shared::protocol::team::{
+    AssignRequest, EnrolCode, EnrolCodeRequest, Member, MembersRequest, Team,
+};
+use uuid::Uuid;
+
+use super::AppState;
+use crate::auth::{DeviceAuth, Role, error_response};
+use crate::db::{self, DbError, User};
+use crate::qr;
+
+/// Why a team request is refused.
+enum Refusal {
+    NotSupervisor,
+    NotFound,
+    Internal(String),
+}
+
+impl From<DbError> for Refusal {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound(_) => Refusal::NotFound,
+            other => Refusal::Internal(other.to_string()),
+        }
+    }
+}
+
+fn answer<T: serde::Serialize>(
+    state: &AppState,
+    outcome: Result<Result<T, Refusal>, DbError>,
+) -> Response {
+    match outcome.map_err(Refusal::from).and_then(|r| r) {
+        Ok(body) => Json(body).into_response(),
+        Err(Refusal::NotSupervisor) => {
+            state.metrics.error("forbidden");
+            error_response(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Alleen een teamverantwoordelijke mag dossiers toewijzen en toestellen inschrijven.",
+            )
+        }
+        Err(Refusal::NotFound) => {
+            state.metrics.error("not-found");
+            error_response(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Dat teamlid of dossier bestaat niet in uw team.",
+            )
+        }
+        Err(Refusal::Internal(e)) => {
+            tracing::error!(error = %e, "team request failed");
+            state.metrics.error("internal");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "De server kon het verzoek niet verwerken; probeer later opnieuw.",
+            )
+        }
+    }
+}
+
+fn bad_request(state: &AppState) -> Response {
+    state.metrics.error("bad-request");
+    error_response(
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "Het verzoek is onvolledig of ongeldig.",
+    )
+}
+
+fn supervisor(auth: &DeviceAuth) -> Result<(), Refusal> {
+    if auth.user.role == Role::Supervisor {
+        Ok(())
+    } else {
+        Err(Refusal::NotSupervisor)
+    }
+}
+
+/// A member of the supervisor's own team, or not-found.
+fn team_member(conn: &rusqlite::Connection, supervisor: &User, id: &str) -> Result<User, Refusal> {
+    match db::user(conn, id)? {
+        Some(u) if u.team == supervisor.team => Ok(u),
+        _ => Err(Refusal::NotFound),
+    }
+}
+
+/// A case the supervisor may see, or not-found.
+fn team_case(conn: &rusqlite::Connection, supervisor: &User, id: Uuid) -> Result<(), Refusal> {
+    if db::may_access(conn, supervisor, id)? {
+        Ok(())
+    } else {
+        Err(Refusal::NotFound)
+    }
+}
+
+fn team(
+    conn: &rusqlite::Connection,
+    supervisor: &User,
+    case: Option<Uuid>,
+) -> Result<Team, Refusal> {
+    let members = db::users(conn)?
+        .into_iter()
+        .filter(|u| u.team == supervisor.team)
+        .map(|u| Member {
+            id: u.id,
+            name: u.name,
+            role: u.role.code().into(),
+        })
+        .collect();
+    let assigned = match case {
+        Some(id) => {
+            team_case(conn, supervisor, id)?;
+            db::assignees(conn, id)?
+        }
+        None => Vec::new(),
+    };
+    Ok(Team { members, assigned })
+}
+
+pub(super) async fn members(
+    State(state): State<AppState>,
+    auth: DeviceAuth,
+    body: Result<Json<MembersRequest>, JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        return bad_request(&state);
+    };
+    let outcome = state
+        .db
+        .run(move |conn| Ok(supervisor(&auth).and_then(|()| team(conn, &auth.user, req.case))))
+        .await;
+    answer(&state, outcome)
+}
+
+pub(super) async fn assign(
+    State(state): State<AppState>,
+    auth: DeviceAuth,
+    body: Result<Json<AssignRequest>, JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        return bad_request(&state);
+    };
+    let outcome = state
+        .db
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            let done = (|| {
+                supervisor(&auth)?;
+                team_member(&tx, &auth.user, &req.user)?;
+                team_case(&tx, &auth.user, req.case)?;
+                let note = format!("door {} (toestel {})", auth.user.id, auth.device.id);
+                db::set_assignment(&tx, req.case, &req.user, req.assign, &note)?;
+                team(&tx, &auth.user, Some(req.case))
+            })();
+            if done.is_ok() {
+                tx.commit()?;
+            }
+            Ok(done)
+        })
+        .await;
+    answer(&state, outcome)
+}
+
+pub(super) async fn enrol_code(
+    State(state): State<AppState>,
+    auth: DeviceAuth,
+    body: Result<Json<EnrolCodeRequest>, JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        return bad_request(&state);
+    };
+    let (data_dir, tls) = (state.data_dir.clone(), state.tls.clone());
+    let outcome = state
+        .db
+        .run(move |conn| {
+            Ok((|| {
+                supervisor(&auth)?;
+                let member = team_member(conn, &auth.user, &req.user)?;
+                let (url, expires_ms) = qr::new_enrolment(conn, &data_dir, &tls, &member.id)
+                    .map_err(|e| Refusal::Internal(e.to_string()))?;
+                Ok(EnrolCode {
+                    url: url.to_url(),
+                    expires_ms,
+                })
+            })())
+        })
+        .await;
+    answer(&state, outcome)
+}
