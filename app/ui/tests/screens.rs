@@ -290,13 +290,17 @@ fn the_team_screen_shows_the_new_devices_code_as_a_qr_image_and_as_text() {
     let mut dom = VirtualDom::new_with_props(
         Harness,
         HarnessProps {
-            code: ("Bert Claeys".into(), code, svg),
+            code: ("bert.claeys".into(), code, svg),
         },
     );
     dom.rebuild_in_place();
     let html = dioxus_ssr::render(&dom);
     assert!(html.contains("<svg"), "the QR code is drawn: {html}");
     assert!(html.contains("AAAA-BBBB"), "and readable as text");
+    assert!(
+        html.contains("<h2>Bert Claeys</h2>"),
+        "for whom, by name: {html}"
+    );
     assert!(html.contains("Geldig tot"));
     assert_eq!(html.matches("Code maken").count(), 3, "one per member");
 }

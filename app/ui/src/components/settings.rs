@@ -3,7 +3,7 @@
 use brug_device::device::{DeviceInfo, Lease};
 use dioxus::prelude::*;
 
-use crate::i18n::{Lang, Text, t};
+use crate::i18n::{self, Lang, Text, t};
 
 /// The settings screen.
 #[component]
@@ -34,7 +34,7 @@ pub fn SettingsScreen(
             h2 { "{t(lang, Text::DeviceTitle)}" }
             dl {
                 dt { "{t(lang, Text::User)}" } dd { "{info.user_name} ({info.user})" }
-                dt { "{t(lang, Text::Role)}" } dd { "{info.role}" }
+                dt { "{t(lang, Text::Role)}" } dd { "{i18n::role(lang, &info.role)}" }
                 dt { "{t(lang, Text::Team)}" } dd { "{info.team}" }
                 dt { "{t(lang, Text::Server)}" } dd { "{info.server}" }
                 dt { "{t(lang, Text::Fingerprint)}" } dd { class: "mono", "{info.fingerprint}" }

@@ -84,7 +84,9 @@ pub fn TeamScreen(
             }
             if let Some((who, code, svg)) = code {
                 div { class: "qr", role: "region",
-                    h2 { "{who}" }
+                    h2 {
+                        {team.as_ref().and_then(|t| t.members.iter().find(|m| m.id == who)).map(|m| m.name.clone()).unwrap_or(who.clone())}
+                    }
                     p { "{t(lang, Text::ScanThis)}" }
                     // Our own SVG, drawn by the qrcode crate from the code.
                     div { class: "qr-image", dangerous_inner_html: "{svg}" }
