@@ -87,6 +87,7 @@ enum Screen {
     Review { case: Uuid, record: Uuid },
     Conflicts(Uuid),
     Assign(Uuid),
+    History(Uuid),
     Team,
     Queue,
     Settings,
@@ -514,6 +515,7 @@ pub fn App() -> Element {
                         },
                         on_review: move |record| screen.set(Screen::Review { case: id, record }),
                         on_conflicts: move |_| screen.set(Screen::Conflicts(id)),
+                        on_history: move |_| screen.set(Screen::History(id)),
                         on_assign: move |_| {
                             team.set(None);
                             screen.set(Screen::Assign(id));
@@ -660,6 +662,20 @@ pub fn App() -> Element {
                 }
             }
         }
+        Screen::History(case) => {
+            let data = device.read().as_ref().and_then(|d| {
+                Some((
+                    d.case(case).ok()?.household.name,
+                    d.history(case, None).ok()?,
+                ))
+            });
+            match data {
+                Some((household, entries)) => rsx! {
+                    HistoryScreen { lang, household, entries, on_back: move |_| screen.set(Screen::Case(case)) }
+                },
+                None => rsx! {},
+            }
+        }
         Screen::Team => rsx! {
             TeamScreen {
                 lang,
@@ -733,7 +749,9 @@ pub fn App() -> Element {
             | Screen::Case(_)
             | Screen::Form(_)
             | Screen::Review { .. }
-            | Screen::Conflicts(_),
+            | Screen::Conflicts(_)
+            | Screen::Assign(_)
+            | Screen::History(_),
         ) => "on",
         (a, b) if a == b => "on",
         _ => "",

@@ -127,8 +127,6 @@ pub enum Text {
     Statuses,
     /// Timeline section.
     Timeline,
-    /// Add prefix.
-    Add,
     /// Edit button.
     Edit,
     /// Submit button.
@@ -201,24 +199,16 @@ pub enum Text {
     Conflicting,
     /// History button.
     History,
-    /// Cancel.
-    Undo,
     /// Open.
     Open,
     /// Assign title.
     AssignTitle,
-    /// Assign label.
-    AssignTo,
-    /// Assign button.
-    Assign,
     /// Enrol other title.
     EnrolOther,
     /// Make enrolment code.
     MakeCode,
     /// Enrol QR intro.
     ScanThis,
-    /// Needs connection.
-    Needs,
 }
 
 /// The text in a language.
@@ -361,8 +351,6 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Statuses) => "Statuses",
         (Lang::Nl, Timeline) => "Tijdlijn",
         (Lang::En, Timeline) => "Timeline",
-        (Lang::Nl, Add) => "Toevoegen",
-        (Lang::En, Add) => "Add",
         (Lang::Nl, Edit) => "Bewerken",
         (Lang::En, Edit) => "Edit",
         (Lang::Nl, Submit) => "Indienen ter nazicht",
@@ -439,16 +427,10 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Conflicting) => "conflicting",
         (Lang::Nl, History) => "Geschiedenis",
         (Lang::En, History) => "History",
-        (Lang::Nl, Undo) => "Annuleren",
-        (Lang::En, Undo) => "Cancel",
         (Lang::Nl, Open) => "Openen",
         (Lang::En, Open) => "Open",
         (Lang::Nl, AssignTitle) => "Dossier toewijzen",
         (Lang::En, AssignTitle) => "Assign case",
-        (Lang::Nl, AssignTo) => "Toewijzen aan",
-        (Lang::En, AssignTo) => "Assign to",
-        (Lang::Nl, Assign) => "Toewijzen",
-        (Lang::En, Assign) => "Assign",
         (Lang::Nl, EnrolOther) => "Toestel inschrijven voor een teamlid",
         (Lang::En, EnrolOther) => "Enrol a device for a team member",
         (Lang::Nl, MakeCode) => "Code maken",
@@ -459,8 +441,6 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, ScanThis) => {
             "Let the team member scan or paste this code. It works once and for a short time."
         }
-        (Lang::Nl, Needs) => "Nodig",
-        (Lang::En, Needs) => "Needed",
     }
 }
 

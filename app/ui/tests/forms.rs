@@ -419,3 +419,44 @@ fn empty_required_fields_are_pointed_out_once_touched_or_after_trying_to_save() 
     assert_eq!(html.matches("Verplicht in te vullen").count(), 2, "{html}");
     assert!(html.contains("saves:0"));
 }
+
+#[test]
+fn the_history_shows_each_change_with_its_author_newest_first() {
+    let mut ann = CaseDoc::create(
+        Uuid::now_v7(),
+        &examples::household(),
+        &editor("ann.peeters"),
+    )
+    .unwrap();
+    ann.set_field(Target::Household, "phone", json!("056 11 11 11"))
+        .unwrap();
+    let mut bert = ann.fork();
+    bert.set_editor(&editor("bert.claeys"));
+    bert.insert_record(
+        Uuid::now_v7(),
+        &examples::example(RecordKind::Renovation),
+        "renovation added",
+    )
+    .unwrap();
+    ann.merge(&mut bert).unwrap();
+    let entries = ann.history(None);
+    assert!(entries.len() >= 3);
+
+    #[component]
+    fn Harness(entries: Vec<brug_shared::casedoc::HistoryEntry>) -> Element {
+        rsx! {
+            brug_app::components::HistoryScreen { lang: Lang::Nl, household: "Familie Vermeulen".to_string(), entries, on_back: |_| {} }
+        }
+    }
+    let mut dom = VirtualDom::new_with_props(Harness, HarnessProps { entries });
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        html.contains("Geschiedenis") && html.contains("(phone)"),
+        "{html}"
+    );
+    let renovation = html.find("renovation added").unwrap();
+    let phone = html.find("(phone)").unwrap();
+    assert!(renovation < phone, "newest first: {html}");
+    assert!(html.contains("bert.claeys") && html.contains("ann.peeters"));
+}

@@ -134,6 +134,7 @@ pub fn CaseScreen(
     on_conflicts: EventHandler<()>,
     /// Supervisors: who works this case.
     on_assign: EventHandler<()>,
+    on_history: EventHandler<()>,
     on_back: EventHandler<()>,
 ) -> Element {
     let case = &view.case;
@@ -226,6 +227,7 @@ pub fn CaseScreen(
                 if supervisor {
                     button { class: "assign", onclick: move |_| on_assign.call(()), "{t(lang, Text::AssignTitle)}" }
                 }
+                button { class: "history", onclick: move |_| on_history.call(()), "{t(lang, Text::History)}" }
             }
             if !view.flags.is_empty() {
                 section { class: "flags",
