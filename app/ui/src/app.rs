@@ -741,6 +741,22 @@ pub fn App() -> Element {
         }
     };
 
+    // The window title names the screen (never a household: titles show
+    // in task switchers); scripts and assistive tools can follow it.
+    let title = match &current {
+        Screen::Enrol => t(lang, Text::EnrolTitle),
+        Screen::Lock => t(lang, Text::Locked),
+        Screen::Cases => t(lang, Text::Cases),
+        Screen::Case(_) => t(lang, Text::CaseTitle),
+        Screen::Assign(_) => t(lang, Text::AssignTitle),
+        Screen::History(_) => t(lang, Text::History),
+        Screen::Form(_) => t(lang, Text::FormTitle),
+        Screen::Review { .. } => t(lang, Text::ReviewTitle),
+        Screen::Conflicts(_) => t(lang, Text::ConflictsTitle),
+        Screen::Team => t(lang, Text::TeamTab),
+        Screen::Queue => t(lang, Text::Queue),
+        Screen::Settings => t(lang, Text::Settings),
+    };
     let unlocked = device.read().is_some();
     let tab = |s: &Screen| match (s, &current) {
         (
@@ -758,6 +774,7 @@ pub fn App() -> Element {
     };
     let s = sync();
     rsx! {
+        document::Title { "Brug — {title}" }
         style { {include_str!("style.css")} }
         div { class: "shell", lang: if lang == Lang::Nl { "nl-BE" } else { "en" },
             onclick: touch, onkeydown: move |_| last_activity.set(Instant::now()), oninput: move |_| last_activity.set(Instant::now()),

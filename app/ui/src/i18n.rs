@@ -69,6 +69,8 @@ pub enum Text {
     Required,
     /// Assign intro.
     AssignIntro,
+    /// Window title of a case's screens.
+    CaseTitle,
     /// Waiting for the server.
     Busy,
     /// Enrolment code valid until.
@@ -289,6 +291,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, AssignIntro) => {
             "Who works this case? A ticked member gets the case on their device at the next sync; unticking takes it away again. This needs a connection."
         }
+        (Lang::Nl, CaseTitle) => "Dossier",
+        (Lang::En, CaseTitle) => "Case",
         (Lang::Nl, Busy) => "Even geduld: de server wordt gecontacteerd…",
         (Lang::En, Busy) => "One moment: contacting the server…",
         (Lang::Nl, ValidUntil) => "Geldig tot",

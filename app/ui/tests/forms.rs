@@ -246,7 +246,10 @@ fn the_review_screen_shows_what_changed_since_the_approval_and_a_return_needs_a_
         html.contains("Gewijzigd sinds de laatste goedkeuring"),
         "{html}"
     );
-    assert!(html.contains("notes"));
+    assert!(
+        html.contains("<td class=\"field\">Verslag</td>"),
+        "the field by its label: {html}"
+    );
     assert!(
         html.contains("Moeder vraagt hulp bij de energiefactuur."),
         "the value then"
@@ -320,7 +323,7 @@ fn the_conflict_screen_shows_both_values_with_their_authors_and_keeps_the_chosen
         "0470 22 22 22",
         "ann.peeters",
         "bert.claeys",
-        "phone",
+        "Gezin: Telefoon",
     ] {
         assert!(html.contains(needle), "{needle}: {html}");
     }

@@ -7,6 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::format;
+use crate::forms::{FormKind, field_label};
 use crate::i18n::{Lang, Text, t};
 
 /// The value chosen for a conflicting field.
@@ -42,7 +43,11 @@ pub fn ConflictScreen(
                 div { class: "conflict", key: "{c.record:?}-{c.field}",
                     h2 {
                         {c.kind.map(|k| k.label(lang)).unwrap_or(t(lang, Text::Household))}
-                        ": {c.field}"
+                        ": "
+                        {
+                            let form = c.kind.map(FormKind::Record).unwrap_or(FormKind::Household);
+                            field_label(form, &c.field, lang).unwrap_or(&c.field).to_owned()
+                        }
                     }
                     ul {
                         for (i, v) in c.values.iter().enumerate() {

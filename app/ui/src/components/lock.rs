@@ -62,6 +62,8 @@ pub fn LockScreen(lang: Lang, reason: LockReason, on_pin: EventHandler<String>) 
                 label { r#for: "pin", "{t(lang, Text::Pin)}" }
                 input {
                     id: "pin",
+                    // The worker comes back and types the PIN straight away.
+                    onmounted: move |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
                     r#type: "password",
                     inputmode: "numeric",
                     autocomplete: "off",

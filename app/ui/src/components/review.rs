@@ -6,6 +6,7 @@ use brug_shared::model::{RecordKind, Review};
 use dioxus::prelude::*;
 
 use crate::format;
+use crate::forms::{FormKind, field_label};
 use crate::i18n::{Lang, Text, t};
 
 /// The supervisor's decision.
@@ -49,7 +50,7 @@ pub fn ReviewScreen(
                     tbody {
                         for c in changes {
                             tr { key: "{c.field}",
-                                td { class: "field", "{c.field}" }
+                                td { class: "field", {field_label(FormKind::Record(kind), &c.field, lang).unwrap_or(&c.field).to_owned()} }
                                 td { class: "before", {c.before.as_ref().map(|v| format::json_value(lang, v)).unwrap_or_else(|| "—".into())} }
                                 td { class: "after", {c.after.as_ref().map(|v| format::json_value(lang, v)).unwrap_or_else(|| "—".into())} }
                             }

@@ -368,6 +368,28 @@ pub fn add_item(value: &mut Value, group: &spec::Group, today: NaiveDate) -> Uui
     id
 }
 
+/// The label of a field given by its dotted path in a record or the
+/// household ("phone", "readings.<id>.registers.1.8.1"), for screens that
+/// name changed or conflicting fields.
+pub fn field_label(kind: FormKind, dotted: &str, lang: Lang) -> Option<&'static str> {
+    let spec = spec(kind);
+    let same = |f: &Field, p: &str| f.path.replace('/', ".") == p;
+    spec.fields
+        .iter()
+        .find(|f| same(f, dotted))
+        .map(|f| f.label(lang))
+        .or_else(|| {
+            spec.groups.iter().find_map(|g| {
+                let rest = dotted.strip_prefix(&format!("{}.", g.path))?;
+                let (_item, field) = rest.split_once('.')?;
+                g.fields
+                    .iter()
+                    .find(|f| same(f, field))
+                    .map(|f| f.label(lang))
+            })
+        })
+}
+
 /// Which field each finding is shown beside: the field whose path is the
 /// finding's field, else the first field inside it; `None` for findings
 /// about the whole record (shown on top).
