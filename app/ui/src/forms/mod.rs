@@ -11,7 +11,7 @@ pub mod spec;
 
 use std::collections::BTreeMap;
 
-use brug_shared::model::{Case, CaseStatus, Household, Record, RecordKind};
+use brug_shared::model::{Case, CaseStatus, Household, Record};
 use brug_shared::rules::{self, Finding, RuleContext, Severity};
 use chrono::{NaiveDate, NaiveDateTime};
 use dioxus::prelude::*;
@@ -162,18 +162,8 @@ pub fn evaluate(
         }
     }
     let incomplete = !eval.missing.is_empty() || !eval.bad_numbers.is_empty();
-    if incomplete {
-        // The verdict depends on the defects only: show it while the rest
-        // of the advice is still being filled in.
-        if let FormKind::Record(RecordKind::Renovation) = kind
-            && let Ok(Record::Renovation(r)) =
-                Record::from_json(RecordKind::Renovation, value.clone())
-        {
-            eval.verdict = Some(rules::advice_verdict(&r).code().to_owned());
-        }
-        return eval;
-    }
     match kind {
+        FormKind::Household if incomplete => {}
         FormKind::Household => match serde_json::from_value::<Household>(value.clone()) {
             Ok(h) => {
                 let previous: Option<CaseStatus> = case.map(|c| c.household.status);
@@ -181,19 +171,25 @@ pub fn evaluate(
             }
             Err(e) => eval.invalid = Some(e.to_string()),
         },
-        FormKind::Record(k) => match Record::from_json(k, value.clone()) {
-            Ok(record) => {
-                if let Some(case) = case {
-                    let previous = case.record(k, record_id);
-                    eval.findings =
-                        rules::check_record(case, record_id, &record, previous.as_ref(), ctx);
-                }
-                if let Record::Renovation(r) = &record {
-                    eval.verdict = Some(rules::advice_verdict(r).code().to_owned());
-                }
+        FormKind::Record(k) => {
+            let parsed = Record::from_json(k, value.clone());
+            // The verdict depends on the defects only: it shows while the
+            // rest of the advice is still being filled in.
+            if let Ok(Record::Renovation(r)) = &parsed {
+                eval.verdict = Some(rules::advice_verdict(r).code().to_owned());
             }
-            Err(e) => eval.invalid = Some(e.to_string()),
-        },
+            match parsed {
+                _ if incomplete => {}
+                Ok(record) => {
+                    if let Some(case) = case {
+                        let previous = case.record(k, record_id);
+                        eval.findings =
+                            rules::check_record(case, record_id, &record, previous.as_ref(), ctx);
+                    }
+                }
+                Err(e) => eval.invalid = Some(e.to_string()),
+            }
+        }
     }
     eval
 }
