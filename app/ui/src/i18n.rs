@@ -71,6 +71,8 @@ pub enum Text {
     AssignIntro,
     /// Window title of a case's screens.
     CaseTitle,
+    /// Open actions of a case.
+    OpenActions,
     /// Waiting for the server.
     Busy,
     /// Enrolment code valid until.
@@ -291,6 +293,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, AssignIntro) => {
             "Who works this case? A ticked member gets the case on their device at the next sync; unticking takes it away again. This needs a connection."
         }
+        (Lang::Nl, OpenActions) => "Afspraken en acties die nog lopen",
+        (Lang::En, OpenActions) => "Actions still open",
         (Lang::Nl, CaseTitle) => "Dossier",
         (Lang::En, CaseTitle) => "Case",
         (Lang::Nl, Busy) => "Even geduld: de server wordt gecontacteerd…",

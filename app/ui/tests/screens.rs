@@ -304,3 +304,58 @@ fn the_team_screen_shows_the_new_devices_code_as_a_qr_image_and_as_text() {
     assert!(html.contains("Geldig tot"));
     assert_eq!(html.matches("Code maken").count(), 3, "one per member");
 }
+
+#[test]
+fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() {
+    use brug_shared::casedoc::{CaseDoc, Editor};
+    use brug_shared::model::{RecordKind, examples};
+    let editor = Editor {
+        user: "ann.peeters".into(),
+        device: Uuid::now_v7(),
+    };
+    let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor).unwrap();
+    for kind in [
+        RecordKind::Visit,
+        RecordKind::MeterCheck,
+        RecordKind::Renovation,
+    ] {
+        doc.insert_record(Uuid::now_v7(), &examples::example(kind), "added")
+            .unwrap();
+    }
+    let view = brug_device::device::CaseView {
+        case: doc.case().unwrap(),
+        flags: vec!["safety-signal".into()],
+        conflicts: vec![],
+        verdicts: vec![],
+    };
+    #[component]
+    fn Harness(view: brug_device::device::CaseView) -> Element {
+        rsx! {
+            brug_app::components::CaseScreen {
+                lang: Lang::Nl, view, supervisor: false,
+                on_form: |_| {}, on_submit: |_| {}, on_review: |_| {}, on_conflicts: |_| {},
+                on_assign: |_| {}, on_history: |_| {}, on_back: |_| {},
+            }
+        }
+    }
+    let mut dom = VirtualDom::new_with_props(Harness, HarnessProps { view });
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("Familie Vermeulen") && html.contains("Marktstraat 12"));
+    assert!(html.contains("veiligheidssignaal") && html.contains("volg het op binnen 48 uur"));
+    // Newest first: renovation advice (20/10), meter check (12/10), visit (05/10).
+    let timeline = &html[html.find("Tijdlijn").unwrap()..];
+    let (r, m, v) = (
+        timeline.find("20/10/2026").unwrap(),
+        timeline.find("12/10/2026").unwrap(),
+        timeline.find("05/10/2026 14:00").unwrap(),
+    );
+    assert!(r < m && m < v, "{html}");
+    assert!(html.contains("klad"), "review state shown");
+    assert!(html.contains("rijwoning · 1 gebrek"), "{html}");
+    assert!(
+        html.contains("Energiecheck plannen met de woonadviseur — brugfiguur (open)"),
+        "{html}"
+    );
+    assert!(!html.contains("Nazien"), "only a supervisor reviews");
+}

@@ -2,7 +2,7 @@
 //! explained, and a timeline of every record with its review state.
 
 use brug_device::device::CaseView;
-use brug_shared::model::{Case, HousingVerdict, RecordKind, Review, ReviewState};
+use brug_shared::model::{ActionStatus, Case, HousingVerdict, RecordKind, Review, ReviewState};
 use chrono::NaiveDateTime;
 use dioxus::prelude::*;
 use uuid::Uuid;
@@ -81,16 +81,14 @@ pub fn timeline(lang: Lang, case: &Case, verdicts: &[(Uuid, String)]) -> Vec<Tim
             .and_then(|(_, c)| HousingVerdict::from_code(c))
             .map(|v| v.label(lang))
             .unwrap_or("");
-        let s = format!(
-            "{} · {} {}",
-            r.dwelling_type.label(lang),
-            r.defects.len(),
-            if lang == Lang::Nl {
-                "gebreken"
-            } else {
-                "defects"
-            }
-        );
+        let n = r.defects.len();
+        let word = match (lang, n) {
+            (Lang::Nl, 1) => "gebrek",
+            (Lang::Nl, _) => "gebreken",
+            (Lang::En, 1) => "defect",
+            (Lang::En, _) => "defects",
+        };
+        let s = format!("{} · {n} {word}", r.dwelling_type.label(lang));
         let s = if verdict.is_empty() {
             s
         } else {
@@ -212,6 +210,20 @@ pub fn CaseScreen(
         ),
     ];
     let items = timeline(lang, case, &view.verdicts);
+    // Agreed actions still open or under way, across all visits, soonest first.
+    let mut actions: Vec<(Option<chrono::NaiveDate>, String)> = case
+        .visits
+        .values()
+        .flat_map(|v| v.actions.values())
+        .filter(|a| matches!(a.status, ActionStatus::Open | ActionStatus::InProgress))
+        .map(|a| {
+            (
+                a.deadline,
+                format!("{} — {} ({})", a.what, a.who, a.status.label(lang)),
+            )
+        })
+        .collect();
+    actions.sort_by_key(|(d, _)| (d.is_none(), *d));
     let conflicted: Vec<Option<Uuid>> = view.conflicts.iter().map(|c| c.record).collect();
     rsx! {
         section { class: "case",
@@ -246,6 +258,19 @@ pub fn CaseScreen(
                 p { class: "conflict-banner", role: "alert",
                     "{t(lang, Text::ConflictsTitle)}: {view.conflicts.len()} "
                     button { onclick: move |_| on_conflicts.call(()), "{t(lang, Text::Open)}" }
+                }
+            }
+            if !actions.is_empty() {
+                section { class: "actions",
+                    h2 { "{t(lang, Text::OpenActions)}" }
+                    ul {
+                        for (i, (deadline, what)) in actions.into_iter().enumerate() {
+                            li { key: "{i}",
+                                strong { {deadline.map(format::date).unwrap_or_else(|| "—".into())} }
+                                " {what}"
+                            }
+                        }
+                    }
                 }
             }
             section { class: "timeline",
