@@ -455,11 +455,11 @@ fn the_history_shows_each_change_with_its_author_newest_first() {
     dom.rebuild_in_place();
     let html = dioxus_ssr::render(&dom);
     assert!(
-        html.contains("Geschiedenis") && html.contains("(phone)"),
+        html.contains("Geschiedenis") && html.contains("gezin gewijzigd: Telefoon"),
         "{html}"
     );
-    let renovation = html.find("renovation added").unwrap();
-    let phone = html.find("(phone)").unwrap();
+    let renovation = html.find("woonadvies toegevoegd").unwrap();
+    let phone = html.find("gezin gewijzigd: Telefoon").unwrap();
     assert!(renovation < phone, "newest first: {html}");
     assert!(html.contains("bert.claeys") && html.contains("ann.peeters"));
 }
