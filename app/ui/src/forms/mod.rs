@@ -612,7 +612,11 @@ fn field_view(
     let id = format!("f-{}", path.replace(['/', '.'], "-"));
     let text = shown_text(field.input, value, raw, path);
     let label = field.label(lang);
-    let required = if field.optional { "" } else { " *" };
+    let required = if field.optional || !needs_value(field.input) {
+        ""
+    } else {
+        " *"
+    };
     let findings = findings.cloned().unwrap_or_default();
     let mk = {
         let path = path.to_owned();
