@@ -45,6 +45,57 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
     normal.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A date as typed in Belgium: 26/11/2026, 26-11-2026, 26.11.2026,
+/// 26 11 2026 or 26112026; a two-digit year is 20xx. `None` when it is not
+/// a real date.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    let parts: Vec<&str> = t
+        .split(|c: char| c == '/' || c == '-' || c == '.' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let (d, m, y) = match parts.as_slice() {
+        [d, m, y] => (*d, *m, *y),
+        [all] if all.len() == 8 && all.chars().all(|c| c.is_ascii_digit()) => {
+            (&all[..2], &all[2..4], &all[4..])
+        }
+        _ => return None,
+    };
+    let (d, m, y): (u32, u32, i32) = (d.parse().ok()?, m.parse().ok()?, y.parse().ok()?);
+    let y = match y {
+        0..=99 => 2000 + y,
+        1900..=2200 => y,
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// A date and time as typed: a date as [`parse_date`] reads it, then a
+/// time 14:00, 14.00, 14u00 or 1400.
+pub fn parse_date_time(text: &str) -> Option<NaiveDateTime> {
+    let t = text.trim();
+    let (date, time) = t.rsplit_once(char::is_whitespace)?;
+    let date = parse_date(date)?;
+    let digits: String = time.chars().filter(|c| c.is_ascii_digit()).collect();
+    let separated = time.contains([':', '.', 'u', 'h']);
+    let (h, m) = match (separated, digits.len()) {
+        (true, _) => {
+            let (h, m) = time.split_once([':', '.', 'u', 'h'])?;
+            (
+                h.parse().ok()?,
+                if m.is_empty() { 0 } else { m.parse().ok()? },
+            )
+        }
+        (false, 3 | 4) => {
+            let split = digits.len() - 2;
+            (digits[..split].parse().ok()?, digits[split..].parse().ok()?)
+        }
+        (false, 1 | 2) => (digits.parse().ok()?, 0),
+        _ => return None,
+    };
+    date.and_hms_opt(h, m, 0)
+}
+
 /// A number shown with a decimal comma.
 pub fn decimal(value: f64, places: usize) -> String {
     format!("{value:.places$}").replace('.', ",")
@@ -94,6 +145,44 @@ pub fn moment(at: chrono::DateTime<chrono::Utc>) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_are_read_the_belgian_way_and_impossible_ones_refused() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        for text in [
+            "26/11/2026",
+            "26-11-2026",
+            "26.11.2026",
+            " 26 11 2026 ",
+            "26112026",
+            "26/11/26",
+        ] {
+            assert_eq!(parse_date(text), d(2026, 11, 26), "{text}");
+        }
+        assert_eq!(parse_date("5/1/2027"), d(2027, 1, 5));
+        for text in [
+            "31/02/2026",
+            "2026-11-26x",
+            "11/26",
+            "",
+            "aa/bb/cccc",
+            "26/11/12026",
+        ] {
+            assert_eq!(parse_date(text), None, "{text}");
+        }
+        let at = |h, m| d(2026, 11, 26).and_then(|d| d.and_hms_opt(h, m, 0));
+        for text in [
+            "26/11/2026 14:05",
+            "26.11.2026 14.05",
+            "26/11/2026 14u05",
+            "26112026 1405",
+        ] {
+            assert_eq!(parse_date_time(text), at(14, 5), "{text}");
+        }
+        assert_eq!(parse_date_time("26/11/2026 9u"), at(9, 0));
+        assert_eq!(parse_date_time("26/11/2026 25:00"), None);
+        assert_eq!(parse_date_time("26/11/2026"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -73,6 +73,14 @@ pub enum Text {
     CaseTitle,
     /// Open actions of a case.
     OpenActions,
+    /// Placeholder of a date field.
+    DateHint,
+    /// Placeholder of a date-time field.
+    DateTimeHint,
+    /// A date does not read.
+    NotADate,
+    /// A date and time do not read.
+    NotADateTime,
     /// Waiting for the server.
     Busy,
     /// Enrolment code valid until.
@@ -292,6 +300,18 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         }
         (Lang::En, AssignIntro) => {
             "Who works this case? A ticked member gets the case on their device at the next sync; unticking takes it away again. This needs a connection."
+        }
+        (Lang::Nl, DateHint) => "dd/mm/jjjj",
+        (Lang::En, DateHint) => "dd/mm/yyyy",
+        (Lang::Nl, DateTimeHint) => "dd/mm/jjjj uu:mm",
+        (Lang::En, DateTimeHint) => "dd/mm/yyyy hh:mm",
+        (Lang::Nl, NotADate) => "Geen geldige datum: schrijf dd/mm/jjjj, bv. 26/11/2026",
+        (Lang::En, NotADate) => "Not a valid date: write dd/mm/yyyy, e.g. 26/11/2026",
+        (Lang::Nl, NotADateTime) => {
+            "Geen geldige datum en uur: schrijf dd/mm/jjjj uu:mm, bv. 26/11/2026 14:00"
+        }
+        (Lang::En, NotADateTime) => {
+            "Not a valid date and time: write dd/mm/yyyy hh:mm, e.g. 26/11/2026 14:00"
         }
         (Lang::Nl, OpenActions) => "Afspraken en acties die nog lopen",
         (Lang::En, OpenActions) => "Actions still open",

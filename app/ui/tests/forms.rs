@@ -463,3 +463,40 @@ fn the_history_shows_each_change_with_its_author_newest_first() {
     assert!(renovation < phone, "newest first: {html}");
     assert!(html.contains("bert.claeys") && html.contains("ann.peeters"));
 }
+
+#[test]
+fn dates_are_typed_and_shown_as_dd_mm_jjjj_and_an_impossible_date_blocks() {
+    use brug_app::forms::{apply_text, blank, shown_text, spec};
+    let kind = FormKind::Record(RecordKind::Visit);
+    let form = spec(kind);
+    let start = form.fields.iter().find(|f| f.path == "start").unwrap();
+    let mut value = blank(kind, now().date());
+    let mut raw = BTreeMap::new();
+    apply_text(
+        &form,
+        &mut value,
+        &mut raw,
+        "start",
+        start,
+        "26/11/2026 9u30",
+    );
+    assert_eq!(
+        value["start"],
+        json!("2026-11-26T09:30:00"),
+        "stored in ISO form"
+    );
+    raw.clear();
+    assert_eq!(
+        shown_text(start.input, &value, &raw, "start"),
+        "26/11/2026 09:30"
+    );
+
+    let case = case_with(vec![]);
+    let (mut dom, muts) = start_form(RecordKind::Visit, case, blank(kind, now().date()));
+    let input = element(&muts, "id", |v| v == "f-start");
+    fire(&mut dom, "input", form_event("31/02/2026 10:00"), input);
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("Geen geldige datum en uur"), "{html}");
+    assert!(html.contains("disabled"));
+    assert!(html.contains("placeholder=\"dd/mm/jjjj uu:mm\""));
+}

@@ -78,8 +78,8 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// Paths of required fields still empty.
     pub missing: Vec<String>,
-    /// Paths of number fields whose text is not a number.
-    pub bad_numbers: Vec<String>,
+    /// Paths of number and date fields whose text does not read.
+    pub bad_values: Vec<String>,
     /// The JSON does not read as a record (reason).
     pub invalid: Option<String>,
     /// The indicative housing verdict (renovation advice).
@@ -90,7 +90,7 @@ impl Evaluation {
     /// Whether saving is refused.
     pub fn blocks(&self) -> bool {
         !self.missing.is_empty()
-            || !self.bad_numbers.is_empty()
+            || !self.bad_values.is_empty()
             || self.invalid.is_some()
             || rules::blocks(&self.findings)
     }
@@ -142,12 +142,12 @@ pub fn evaluate(
     let spec = spec(kind);
     let mut eval = Evaluation::default();
     for (path, field) in visible_fields(&spec, value) {
-        if matches!(field.input, Input::Int | Input::Decimal | Input::Money)
+        if is_typed(field.input)
             && let Some(text) = raw.get(&path)
             && !text.trim().is_empty()
-            && parse_number(field.input, text).is_none()
+            && parse_typed(field.input, text).is_none()
         {
-            eval.bad_numbers.push(path.clone());
+            eval.bad_values.push(path.clone());
             continue;
         }
         if !field.optional && needs_value(field.input) {
@@ -161,7 +161,7 @@ pub fn evaluate(
             }
         }
     }
-    let incomplete = !eval.missing.is_empty() || !eval.bad_numbers.is_empty();
+    let incomplete = !eval.missing.is_empty() || !eval.bad_values.is_empty();
     match kind {
         FormKind::Household if incomplete => {}
         FormKind::Household => match serde_json::from_value::<Household>(value.clone()) {
@@ -194,7 +194,17 @@ pub fn evaluate(
     eval
 }
 
-fn parse_number(input: Input, text: &str) -> Option<Value> {
+/// Inputs whose text is kept as typed and read on every change.
+fn is_typed(input: Input) -> bool {
+    matches!(
+        input,
+        Input::Int | Input::Decimal | Input::Money | Input::Date | Input::DateTime
+    )
+}
+
+/// The stored value of a typed text: numbers, amounts in cents, dates and
+/// times in ISO form. `None` when it does not read.
+fn parse_typed(input: Input, text: &str) -> Option<Value> {
     match input {
         Input::Int => {
             let t: String = text
@@ -209,6 +219,9 @@ fn parse_number(input: Input, text: &str) -> Option<Value> {
         Input::Money => {
             format::parse_decimal(text).map(|e| Value::from((e * 100.0).round() as i64))
         }
+        Input::Date => format::parse_date(text).map(|d| Value::String(d.to_string())),
+        Input::DateTime => format::parse_date_time(text)
+            .map(|d| Value::String(d.format("%Y-%m-%dT%H:%M:%S").to_string())),
         _ => None,
     }
 }
@@ -230,7 +243,14 @@ pub fn shown_text(
     let v = get(value, path);
     match (input, v) {
         (_, None | Some(Value::Null)) => String::new(),
-        (Input::DateTime, Some(Value::String(s))) => s.chars().take(16).collect(),
+        (Input::Date, Some(Value::String(s))) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(format::date)
+            .unwrap_or_else(|_| s.clone()),
+        (Input::DateTime, Some(Value::String(s))) => {
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+                .map(format::date_time)
+                .unwrap_or_else(|_| s.clone())
+        }
         (Input::Decimal, Some(Value::Number(n))) => n
             .as_f64()
             .map(|x| x.to_string().replace('.', ","))
@@ -276,28 +296,19 @@ pub fn apply_text(
                 Value::String(text.to_owned())
             }
         }
-        Input::Date | Input::Choice(_) => {
+        Input::Choice(_) => {
             if trimmed.is_empty() {
                 Value::Null
             } else {
                 Value::String(trimmed.to_owned())
             }
         }
-        Input::DateTime => {
-            if trimmed.is_empty() {
-                Value::Null
-            } else if trimmed.len() == 16 {
-                Value::String(format!("{trimmed}:00"))
-            } else {
-                Value::String(trimmed.to_owned())
-            }
-        }
-        Input::Int | Input::Decimal | Input::Money => {
+        Input::Int | Input::Decimal | Input::Money | Input::Date | Input::DateTime => {
             raw.insert(path.to_owned(), text.to_owned());
             if trimmed.is_empty() {
                 Value::Null
             } else {
-                match parse_number(field.input, text) {
+                match parse_typed(field.input, text) {
                     Some(v) => v,
                     None => return,
                 }
@@ -458,7 +469,7 @@ pub fn RecordForm(
         .cloned()
         .collect();
     let red_shown = !missing.is_empty()
-        || !eval.bad_numbers.is_empty()
+        || !eval.bad_values.is_empty()
         || eval.invalid.is_some()
         || rules::blocks(&eval.findings);
     let title = format!("{}: {}", t(lang, Text::FormTitle), kind.label(lang));
@@ -529,7 +540,7 @@ pub fn RecordForm(
                 p { class: "finding error", role: "alert", "{t(lang, Text::Incomplete)}: {e}" }
             }
             for (i, (path, field)) in top_fields.into_iter().enumerate() {
-                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), missing.contains(&path), eval.bad_numbers.contains(&path), i == 0, edit.clone())}
+                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), i == 0, edit.clone())}
             }
             for group in spec.groups.iter().cloned() {
                 fieldset { class: "group", key: "{group.path}",
@@ -540,7 +551,7 @@ pub fn RecordForm(
                                 if fields.iter().any(|(p, _)| *p == format!("{}/{id}/{}", group.path, gf.path)) {
                                     {
                                         let path = format!("{}/{id}/{}", group.path, gf.path);
-                                        field_view(lang, &value.read(), &raw.read(), &path, gf, beside.get(&path), missing.contains(&path), eval.bad_numbers.contains(&path), false, edit.clone())
+                                        field_view(lang, &value.read(), &raw.read(), &path, gf, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), false, edit.clone())
                                     }
                                 }
                             }
@@ -633,16 +644,18 @@ fn field_view(
         | Input::Money
         | Input::Date
         | Input::DateTime => {
-            let (ty, mode) = match field.input {
-                Input::Int => ("text", "numeric"),
-                Input::Decimal | Input::Money => ("text", "decimal"),
-                Input::Date => ("date", "none"),
-                Input::DateTime => ("datetime-local", "none"),
-                _ => ("text", "text"),
+            // Dates are typed dd/mm/jjjj: the platform's date picker would
+            // follow the device's locale, not the Belgian format.
+            let (mode, placeholder) = match field.input {
+                Input::Int => ("numeric", ""),
+                Input::Decimal | Input::Money => ("decimal", ""),
+                Input::Date => ("decimal", t(lang, Text::DateHint)),
+                Input::DateTime => ("decimal", t(lang, Text::DateTimeHint)),
+                _ => ("text", ""),
             };
             let mk = mk.clone();
             rsx! {
-                input { id: "{id}", name: "{path}", r#type: ty, inputmode: mode, value: "{text}",
+                input { id: "{id}", name: "{path}", r#type: "text", inputmode: mode, placeholder, value: "{text}",
                     onmounted: move |e: MountedEvent| async move { if first { let _ = e.set_focus(true).await; } },
                     "aria-invalid": missing || bad_number || findings.iter().any(|f| f.severity == Severity::Error),
                     oninput: move |e| mk(e.value()) }
@@ -718,7 +731,13 @@ fn field_view(
                 p { class: "finding error", role: "alert", "{t(lang, Text::Required)}" }
             }
             if bad_number {
-                p { class: "finding error", role: "alert", "{t(lang, Text::NotANumber)}" }
+                p { class: "finding error", role: "alert",
+                    match field.input {
+                        Input::Date => t(lang, Text::NotADate),
+                        Input::DateTime => t(lang, Text::NotADateTime),
+                        _ => t(lang, Text::NotANumber),
+                    }
+                }
             }
             for f in findings {
                 FindingLine { lang, finding: f }
