@@ -11,8 +11,10 @@
 //! and a message; see [`ChangeNote`].
 
 mod bridge;
+mod changes;
 mod inspect;
 
+pub use changes::{ChangeFacts, Found, OpAction, OpFact};
 pub use inspect::{Conflict, ConflictValue, FieldChange, HistoryEntry};
 
 use automerge::sync::{self, SyncDoc};

@@ -10,10 +10,14 @@
 //!   edit, merge, sync, conflicts, history, changes since approval.
 //! - [`store`]: the SQLite document store both sides build on (snapshot +
 //!   incremental chunks + heads, compaction, migrations).
+//! - [`policy`]: who may change what in a case, checked change by change
+//!   on the server before anything is stored and on the device before it
+//!   writes.
 //! - [`protocol`]: sync wire frames, their encoding and their limits.
 
 pub mod casedoc;
 pub mod model;
+pub mod policy;
 pub mod protocol;
 pub mod rules;
 pub mod store;

@@ -15,6 +15,8 @@
 //! - [`docs`]: one shared in-memory replica per case document.
 //! - [`hub`]: live push between sessions and admin events from the CLI.
 //! - [`qr`]: enrolment URLs as text, terminal QR and PNG.
+//! - [`quarantine`]: unsynced work of a device that lost a case, for the
+//!   supervisor to merge or discard.
 //! - [`demo`]: demo team, users and cases.
 //! - [`metrics`]: Prometheus counters.
 
@@ -26,6 +28,7 @@ pub mod http;
 pub mod hub;
 pub mod metrics;
 pub mod qr;
+pub mod quarantine;
 pub mod session;
 pub mod tls;
 
@@ -56,6 +59,9 @@ pub struct Config {
     pub admin_poll: Duration,
     /// About how many case documents to keep in memory.
     pub cached_docs: usize,
+    /// How far in the future a change's time may lie before the change is
+    /// refused (devices' clock skew); default a week.
+    pub max_future_ms: i64,
 }
 
 impl Config {
@@ -68,6 +74,7 @@ impl Config {
             public_url: None,
             admin_poll: Duration::from_millis(300),
             cached_docs: 500,
+            max_future_ms: brug_shared::policy::DEFAULT_MAX_FUTURE_MS,
         }
     }
 }
@@ -196,6 +203,7 @@ pub async fn run(
         shutdown: shutdown_rx.clone(),
         data_dir: config.data_dir.clone(),
         tls: config.tls.clone(),
+        max_future_ms: config.max_future_ms,
     };
     tokio::spawn(hub::watch_admin_events(
         db,

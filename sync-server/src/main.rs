@@ -44,6 +44,10 @@ enum Command {
     /// Case access.
     #[command(subcommand)]
     Case(CaseCmd),
+    /// After restoring the server from a backup: let devices bring back
+    /// changes of other devices the server lost, for a limited time.
+    #[command(subcommand)]
+    Recovery(RecoveryCmd),
     /// The last entries of the audit log.
     Audit {
         /// How many entries.
@@ -108,6 +112,26 @@ enum DeviceCmd {
         /// The device id.
         device: String,
     },
+}
+
+#[derive(Subcommand)]
+enum RecoveryCmd {
+    /// Open a recovery window: until it ends, a device may relay changes made
+    /// on a colleague's device (that device's own user, with access to the
+    /// case); each is audited as relayed.
+    Open {
+        /// How long, in hours (1 to 168).
+        #[arg(long, default_value_t = 24)]
+        hours: u32,
+        /// Why (the restore it follows).
+        #[arg(long)]
+        reason: String,
+        /// The administrator opening it (a user id with the admin role).
+        #[arg(long)]
+        by: String,
+    },
+    /// Close every open recovery window now.
+    Close,
 }
 
 #[derive(Subcommand)]
@@ -195,7 +219,7 @@ fn execute(cli: Cli) -> Result<()> {
                     println!(
                         "\n{} ({}) — inschrijvingscode, 15 minuten geldig:\n{}",
                         user.name,
-                        user.role.label_nl(),
+                        user.role.label(brug_shared::model::Lang::Nl),
                         url.to_url()
                     );
                     println!("{}", qr::terminal(&url.to_url())?);
@@ -233,7 +257,7 @@ fn execute(cli: Cli) -> Result<()> {
                         println!(
                             "Gebruiker {} toegevoegd ({}, team {}).",
                             user.id,
-                            role.label_nl(),
+                            role.label(brug_shared::model::Lang::Nl),
                             user.team
                         );
                         Ok(())
@@ -282,6 +306,52 @@ fn execute(cli: Cli) -> Result<()> {
                     if changed { "" } else { " (was al zo)" }
                 );
                 Ok(())
+            }
+        }
+        Command::Recovery(cmd) => {
+            let db = Db::open(&data)?;
+            let conn = db.lock();
+            match cmd {
+                RecoveryCmd::Open { hours, reason, by } => {
+                    let admin = db::require_user(&conn, &by)?;
+                    if admin.role != Role::Admin {
+                        anyhow::bail!(
+                            "{by} is geen beheerder; alleen een beheerder opent een herstelvenster / {by} is not an administrator"
+                        );
+                    }
+                    let until = db::open_recovery(&conn, hours, &admin.id, &reason)?;
+                    db::audit(
+                        &conn,
+                        Some(&admin.id),
+                        None,
+                        "recovery-open",
+                        &[],
+                        &format!("{hours} h: {}", reason.trim()),
+                    )?;
+                    let until_text = chrono::DateTime::from_timestamp_millis(until)
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_default();
+                    if cli.json {
+                        print_json(&serde_json::json!({ "until": until, "by": admin.id }))
+                    } else {
+                        println!(
+                            "Herstelvenster open tot {until_text} / recovery window open until {until_text}."
+                        );
+                        Ok(())
+                    }
+                }
+                RecoveryCmd::Close => {
+                    let closed = db::close_recovery(&conn)?;
+                    db::audit(&conn, None, None, "recovery-close", &[], "")?;
+                    if cli.json {
+                        print_json(&serde_json::json!({ "closed": closed }))
+                    } else {
+                        println!(
+                            "{closed} herstelvenster(s) gesloten / recovery window(s) closed."
+                        );
+                        Ok(())
+                    }
+                }
             }
         }
         Command::Audit { limit } => {

@@ -34,24 +34,51 @@ pub enum QrError {
     },
 }
 
-/// A fresh one-time enrolment for `user`: the URL and when it expires (ms).
+/// A fresh one-time enrolment for `user`, made by an administrator on the
+/// server itself: the URL and when it expires (ms).
 pub fn new_enrolment(
     conn: &Connection,
     data_dir: &Path,
     source: &TlsSource,
     user: &str,
 ) -> Result<(EnrolUrl, i64), QrError> {
+    new_enrolment_for(conn, data_dir, source, user, None)
+}
+
+/// Who asked for an enrolment code through the team routes.
+#[derive(Debug, Clone, Copy)]
+pub struct AskedBy<'a> {
+    /// The supervisor's user id.
+    pub user: &'a str,
+    /// The device she asked from.
+    pub device: &'a str,
+}
+
+/// A fresh one-time enrolment for `user`; the audit log says who asked
+/// (a supervisor from her device, or the administrator when `None`) and
+/// for whom.
+pub fn new_enrolment_for(
+    conn: &Connection,
+    data_dir: &Path,
+    source: &TlsSource,
+    user: &str,
+    asked_by: Option<AskedBy<'_>>,
+) -> Result<(EnrolUrl, i64), QrError> {
     let user = db::require_user(conn, user)?;
     let (code, hash) = auth::new_enrol_code();
     let expires = db::now_ms() + ENROL_CODE_MINUTES * 60 * 1000;
     db::add_enrol_code(conn, &hash, &user.id, expires)?;
+    let (by, device) = match asked_by {
+        Some(a) => (a.user, Some(a.device)),
+        None => ("admin", None),
+    };
     db::audit(
         conn,
-        Some(&user.id),
-        None,
+        Some(by),
+        device,
         "enrol-code",
         &[],
-        "one-time enrolment code made",
+        &format!("one-time enrolment code for {} made by {by}", user.id),
     )?;
     let server = std::fs::read_to_string(data_dir.join(crate::PUBLIC_URL_FILE))
         .map(|s| s.trim().to_owned())

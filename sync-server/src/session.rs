@@ -12,7 +12,7 @@ use brug_shared::protocol::limits::{MAX_DOCS_PER_SESSION, MAX_HELD_DOCS, MAX_OPS
 use brug_shared::protocol::{
     ErrorCode, InspectError, PROTOCOL_VERSION, ServerFrame, inspect_sync_message,
 };
-use brug_shared::store;
+use brug_shared::{policy, store};
 use rusqlite::Connection;
 use uuid::Uuid;
 
@@ -57,6 +57,8 @@ pub struct Session {
     docs: HashMap<Uuid, DocSession>,
     /// Cases this session stored changes to, for the audit log.
     pub written: BTreeSet<Uuid>,
+    /// How far in the future a change's time may lie (clock skew).
+    max_future_ms: i64,
 }
 
 impl std::fmt::Debug for Session {
@@ -92,8 +94,9 @@ pub struct Stored {
 
 impl Session {
     /// A session for an authenticated device.
-    pub fn new(id: u64, device: Device, user: User) -> Self {
+    pub fn new(id: u64, device: Device, user: User, max_future_ms: i64) -> Self {
         Self {
+            max_future_ms,
             id,
             device,
             user,
@@ -264,8 +267,40 @@ impl Session {
                     metrics.error("too-large");
                     return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::TooLarge)), None));
                 }
+                let before = doc.heads();
+                let audit = match authorise(
+                    &self.device,
+                    &self.user,
+                    self.max_future_ms,
+                    conn,
+                    &mut fork,
+                    &before,
+                    doc_id,
+                ) {
+                    Ok(audit) => audit,
+                    Err(refusal) => {
+                        metrics.error("refused");
+                        tracing::warn!(device = %self.device.id, doc = %doc_id, field = %refusal.field, reason = refusal.reason.code(), "changes refused by the policy");
+                        db::audit(
+                            conn,
+                            Some(&self.user.id),
+                            Some(&self.device.id),
+                            "refused",
+                            &[doc_id],
+                            &format!("{} {}", refusal.reason.code(), refusal.field),
+                        )?;
+                        return Ok((
+                            Outcome::Reply(ServerFrame::DocError {
+                                doc: doc_id,
+                                code: ErrorCode::Refused,
+                                message: refusal.to_string(),
+                            }),
+                            None,
+                        ));
+                    }
+                };
                 match fork.case() {
-                    Ok(case) if case.id == doc_id => {}
+                    Ok(_) => {}
                     _ => {
                         metrics.error("invalid");
                         tracing::warn!(device = %self.device.id, doc = %doc_id, "changes do not make a valid case");
@@ -276,6 +311,16 @@ impl Session {
                 store::save_in(&tx, &mut fork)?;
                 db::record_change(&tx, doc_id, &self.user, !exists)?;
                 db::save_sync_state(&tx, &self.device.id, doc_id, &state.encode())?;
+                for (action, detail) in &audit {
+                    db::audit(
+                        &tx,
+                        Some(&self.user.id),
+                        Some(&self.device.id),
+                        action,
+                        &[doc_id],
+                        detail,
+                    )?;
+                }
                 tx.commit()?;
                 Metrics::add(&metrics.changes_merged, 1);
                 self.written.insert(doc_id);
@@ -359,6 +404,63 @@ impl Session {
             ),
         )
     }
+}
+
+/// Checks the changes `fork` holds beyond `before` against the policy:
+/// what this user may change, and that every change was made on this
+/// device by this user, not dated in the future. Changes of another
+/// device pass only as relayed changes during a recovery window.
+#[allow(clippy::too_many_arguments)]
+fn authorise(
+    device: &Device,
+    user: &User,
+    max_future_ms: i64,
+    conn: &Connection,
+    fork: &mut CaseDoc,
+    before: &[automerge::ChangeHash],
+    doc_id: Uuid,
+) -> Result<Vec<(String, String)>, policy::Refusal> {
+    let sender = policy::Sender {
+        user: &user.id,
+        role: user.role,
+        device: Uuid::parse_str(&device.id).unwrap_or(Uuid::nil()),
+    };
+    let now = db::now_ms();
+    let window_open = db::recovery_open(conn, now).unwrap_or(false);
+    let relayed = std::cell::RefCell::new(Vec::new());
+    let relay = |c: &brug_shared::casedoc::ChangeFacts| -> Option<brug_shared::model::Role> {
+        if !window_open {
+            return None;
+        }
+        let role = db::relay_author(conn, c.device?, c.author.as_deref()?, doc_id)
+            .ok()
+            .flatten()?;
+        relayed.borrow_mut().push(c.device?);
+        Some(role)
+    };
+    let mut audit: Vec<(String, String)> =
+        policy::check(fork, before, sender, now, Some(max_future_ms), &relay)?
+            .into_iter()
+            .map(|event| match event {
+                policy::Audited::Review { record, state } => (state, record),
+                policy::Audited::Resolved { field } => ("resolved".to_owned(), field),
+            })
+            .collect();
+    let relayed = relayed.into_inner();
+    if !relayed.is_empty() {
+        let mut devices: Vec<String> = relayed.iter().map(Uuid::to_string).collect();
+        devices.sort();
+        devices.dedup();
+        audit.push((
+            "relayed".to_owned(),
+            format!(
+                "{} changes of {} relayed",
+                relayed.len(),
+                devices.join(", ")
+            ),
+        ));
+    }
+    Ok(audit)
 }
 
 /// Whether `metrics` should count an active session.

@@ -463,6 +463,12 @@ async fn changes_that_do_not_make_a_case_are_refused_and_not_stored() {
     // A "case" that is not one: an automerge document without household.
     let id = Uuid::now_v7();
     let mut junk = automerge::AutoCommit::new();
+    // Made on this device by this user: the policy lets a new case through,
+    // the shape check does not.
+    junk.set_author(Some(automerge::Author::from(ann.as_bytes().to_vec())));
+    let mut actor = Uuid::parse_str(&a.device_id).unwrap().as_bytes().to_vec();
+    actor.extend_from_slice(&[7; 8]);
+    junk.set_actor(automerge::ActorId::from(actor));
     automerge::transaction::Transactable::put(&mut junk, automerge::ROOT, "id", id.to_string())
         .unwrap();
     junk.commit();

@@ -218,6 +218,7 @@ async fn run_seed(
             }
             5 => {
                 let id = *rng.pick(&held);
+                let reviewer = clients[d].editor.user.clone();
                 let heads = edit(&mut clients[d], id, |doc| {
                     let case = doc.case().unwrap();
                     if let Some((vid, v)) = case.visits.iter().next() {
@@ -225,7 +226,7 @@ async fn run_seed(
                             brug_shared::model::ReviewState::Submitted => ReviewAction::Approve,
                             _ => ReviewAction::Submit,
                         };
-                        let _ = doc.review(RecordKind::Visit, *vid, action, "reviewer", "");
+                        let _ = doc.review(RecordKind::Visit, *vid, action, &reviewer, "");
                     }
                 });
                 expected.changes.entry(id).or_default().extend(heads);

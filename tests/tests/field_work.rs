@@ -6,6 +6,7 @@
 use brug_device::DeviceError;
 use brug_shared::casedoc::ReviewAction;
 use brug_shared::model::{RecordKind, ReviewState, examples};
+use brug_shared::protocol::ErrorCode;
 use brug_sync_server::auth::Role;
 use brug_tests::{Stack, Team, TestDevice};
 use serde_json::json;
@@ -274,7 +275,7 @@ async fn a_revoked_device_wipes_itself() {
     sync(&mut worker).await;
     stack.revoke(worker.device.info().device_id);
     let err = worker.device.sync(&mut |_| {}).await.unwrap_err();
-    assert!(matches!(err, DeviceError::Revoked), "{err:?}");
+    assert!(matches!(err, DeviceError::Revoked { .. }), "{err:?}");
     assert!(!worker.path().join("brug.db").exists());
     assert!(!worker.path().join("key.json").exists());
     assert!(matches!(
@@ -466,6 +467,10 @@ fn two_years_ahead() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() + chrono::Duration::days(730)
 }
 
+fn three_days_ahead() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::days(3)
+}
+
 fn twenty_days_behind() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() - chrono::Duration::days(20)
 }
@@ -484,10 +489,10 @@ async fn devices_with_wrong_clocks_still_converge_with_the_right_authors() {
     let (case, _) = worker.device.create_case(&household()).unwrap();
     sync(&mut worker).await;
     stack.assign(case, &bert);
-    worker.device.set_clock(two_years_ahead);
+    // A clock a few days fast is within the allowed skew (a week); one far
+    // behind only dates its own changes in the past.
+    worker.device.set_clock(three_days_ahead);
     adviser.device.set_clock(twenty_days_behind);
-    // A device whose clock jumped ahead finds its lease run out: it syncs first.
-    assert!(worker.device.lease().unwrap().locked);
     sync(&mut worker).await;
     sync(&mut adviser).await;
     worker
@@ -519,8 +524,8 @@ async fn devices_with_wrong_clocks_still_converge_with_the_right_authors() {
         (seen[0].0.as_str(), seen[1].0.as_str()),
         (ann.as_str(), bert.as_str())
     );
-    // Each value carries its own device's clock: two years and twenty days apart.
-    assert!(seen[0].1 - seen[1].1 > 700 * 86_400);
+    // Each value carries its own device's clock: three and twenty days apart.
+    assert!(seen[0].1 - seen[1].1 > 22 * 86_400);
     let history = supervisor.device.history(case, None).unwrap();
     let authors: std::collections::BTreeSet<String> =
         history.iter().filter_map(|h| h.author.clone()).collect();
@@ -531,6 +536,34 @@ async fn devices_with_wrong_clocks_still_converge_with_the_right_authors() {
     for d in [&worker, &adviser] {
         assert_eq!(d.device.show(case).unwrap().case, view.case);
     }
+}
+
+#[tokio::test]
+async fn a_clock_far_ahead_gets_its_changes_refused_and_says_why() {
+    let stack = Stack::start().await;
+    let Team { mut worker, .. } = stack.team().await;
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    sync(&mut worker).await;
+    worker.device.set_clock(two_years_ahead);
+    // A device whose clock jumped ahead finds its lease run out: it syncs first.
+    assert!(worker.device.lease().unwrap().locked);
+    sync(&mut worker).await;
+    worker
+        .device
+        .set_field(case, "household", "phone", json!("0470 11 11 11"))
+        .unwrap();
+    let report = sync(&mut worker).await;
+    assert_eq!(report.refused, vec![(case, ErrorCode::Refused)]);
+    let why = &report.refused_why[&case];
+    assert!(why.contains("klok") && why.contains("clock"), "{why}");
+    // Nothing of it reached the server; the change stays on the device.
+    let stored = brug_shared::store::load(&stack.db().lock(), case)
+        .unwrap()
+        .unwrap()
+        .case()
+        .unwrap();
+    assert_ne!(stored.household.phone.as_deref(), Some("0470 11 11 11"));
+    assert_eq!(worker.device.status().unwrap().pending, 1);
 }
 
 #[tokio::test]

@@ -164,3 +164,251 @@ async fn a_code_made_on_the_supervisors_device_enrols_the_members_new_device() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_supervisor_mints_codes_only_for_her_own_field_workers() {
+    let stack = Stack::start().await;
+    let Team {
+        sofie, supervisor, ..
+    } = stack.team().await;
+    let other_supervisor = stack.user("Lies Maes", Role::Supervisor);
+    let other_team = db::add_user(
+        &stack.db().lock(),
+        "Kim Kortrijk",
+        Role::BridgeWorker,
+        "kortrijk",
+    )
+    .unwrap()
+    .id;
+    let link = supervisor.device.team_link().unwrap();
+    let before = db::audit_tail(&stack.db().lock(), 500).unwrap().len();
+    for (who, code) in [
+        (&sofie, "forbidden"),
+        (&other_supervisor, "forbidden"),
+        (&other_team, "not-found"),
+    ] {
+        let e = link.enrol_code(who).await.unwrap_err();
+        assert_eq!(refused_code(e), code, "a code for {who}");
+    }
+    let audit = db::audit_tail(&stack.db().lock(), 500).unwrap();
+    assert_eq!(audit.len(), before, "a refused code leaves no code behind");
+}
+
+#[tokio::test]
+async fn the_audit_says_which_supervisor_asked_a_code_for_whom_from_which_device() {
+    let stack = Stack::start().await;
+    let Team {
+        bert,
+        sofie,
+        supervisor,
+        ..
+    } = stack.team().await;
+    supervisor
+        .device
+        .team_link()
+        .unwrap()
+        .enrol_code(&bert)
+        .await
+        .unwrap();
+    let audit = db::audit_tail(&stack.db().lock(), 50).unwrap();
+    let entry = audit
+        .iter()
+        .rev()
+        .find(|e| e.action == "enrol-code")
+        .unwrap();
+    assert_eq!(entry.user.as_deref(), Some(sofie.as_str()));
+    assert_eq!(
+        entry.device.as_deref(),
+        Some(supervisor.device.info().device_id.to_string().as_str())
+    );
+    assert!(entry.detail.contains(&bert), "{}", entry.detail);
+}
+
+#[tokio::test]
+async fn a_case_is_never_assigned_outside_its_team() {
+    let stack = Stack::start().await;
+    let Team { mut worker, .. } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    sync(&mut worker).await;
+    let kim = db::add_user(
+        &stack.db().lock(),
+        "Kim Kortrijk",
+        Role::BridgeWorker,
+        "kortrijk",
+    )
+    .unwrap()
+    .id;
+    // The way the CLI's `case assign` does it.
+    let refused = db::set_assignment(&stack.db().lock(), case, &kim, true, "cli");
+    assert!(
+        matches!(refused, Err(db::DbError::Invalid(_))),
+        "{refused:?}"
+    );
+    assert!(
+        !db::assignees(&stack.db().lock(), case)
+            .unwrap()
+            .contains(&kim)
+    );
+}
+
+#[tokio::test]
+async fn a_visit_typed_offline_by_a_worker_who_lost_the_case_reaches_the_supervisor() {
+    let stack = Stack::start().await;
+    let Team {
+        bert,
+        mut worker,
+        mut adviser,
+        mut supervisor,
+        ..
+    } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    sync(&mut worker).await;
+    stack.assign(case, &bert);
+    sync(&mut adviser).await;
+    // Offline in a basement, the adviser records a visit ...
+    let mut visit = examples::example(brug_shared::model::RecordKind::Visit).to_json();
+    visit["notes"] = serde_json::json!("vocht in de kelder, foto's genomen");
+    let (visit_id, _) = adviser
+        .device
+        .add_record(case, brug_shared::model::RecordKind::Visit, visit)
+        .unwrap();
+    // ... while the case is taken from her.
+    stack.unassign(case, &bert);
+    let report = adviser.device.sync(&mut |_| {}).await.unwrap();
+    assert_eq!(report.purged, vec![case]);
+    assert!(!holds(&adviser, case), "the case left her device");
+
+    let link = supervisor.device.team_link().unwrap();
+    let waiting = link.quarantine().await.unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(
+        (waiting[0].case, waiting[0].user.as_str()),
+        (case, bert.as_str())
+    );
+    assert!(waiting[0].decision.is_none());
+    let decided = link.decide(waiting[0].id, true).await.unwrap();
+    assert_eq!(decided.decision.as_deref(), Some("merged"));
+    sync(&mut supervisor).await;
+    let seen = supervisor.device.show(case).unwrap().case;
+    assert_eq!(
+        seen.visits[&visit_id].notes, "vocht in de kelder, foto's genomen",
+        "nothing she typed was lost"
+    );
+    let history = supervisor.device.history(case, None).unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|h| h.author.as_deref() == Some(bert.as_str())),
+        "the visit stays hers"
+    );
+    // Decided once; asking again finds nothing.
+    let again = link.decide(waiting[0].id, true).await.unwrap_err();
+    assert_eq!(refused_code(again), "not-found");
+    let audit = db::audit_tail(&stack.db().lock(), 100).unwrap();
+    for action in ["quarantine-in", "quarantine-merged"] {
+        assert!(audit.iter().any(|e| e.action == action), "{action}");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_device_hands_over_its_unsynced_work_before_it_wipes() {
+    let stack = Stack::start().await;
+    let Team {
+        mut worker,
+        mut supervisor,
+        ..
+    } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    sync(&mut worker).await;
+    // A second case made offline never reached the server.
+    let (unsynced, _) = worker.device.create_case(&examples::household()).unwrap();
+    worker
+        .device
+        .set_field(
+            case,
+            "household",
+            "notes",
+            serde_json::json!("nieuwe afspraak"),
+        )
+        .unwrap();
+    stack.revoke(worker.device.info().device_id);
+    let home = worker.path();
+    let err = worker.device.sync(&mut |_| {}).await.unwrap_err();
+    match &err {
+        DeviceError::Revoked {
+            handed_over,
+            kept_back,
+        } => assert_eq!((*handed_over, *kept_back), (2, 0)),
+        other => panic!("expected revoked, got {other}"),
+    }
+    assert!(err.to_string().contains("teamverantwoordelijke"), "{err}");
+    assert!(!home.join(brug_device::local::DB_FILE).exists(), "wiped");
+
+    let link = supervisor.device.team_link().unwrap();
+    let waiting = link.quarantine().await.unwrap();
+    assert_eq!(waiting.len(), 2, "{waiting:?}");
+    for entry in &waiting {
+        link.decide(entry.id, true).await.unwrap();
+    }
+    sync(&mut supervisor).await;
+    assert_eq!(
+        supervisor.device.show(case).unwrap().case.household.notes,
+        "nieuwe afspraak"
+    );
+    assert!(
+        supervisor.device.show(unsynced).is_ok(),
+        "the case made offline exists now"
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_may_discard_handed_over_work_and_other_teams_cannot_touch_it() {
+    let stack = Stack::start().await;
+    let Team {
+        bert,
+        mut worker,
+        mut adviser,
+        supervisor,
+        ..
+    } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    sync(&mut worker).await;
+    stack.assign(case, &bert);
+    sync(&mut adviser).await;
+    adviser
+        .device
+        .set_field(case, "household", "notes", serde_json::json!("dubbel"))
+        .unwrap();
+    stack.unassign(case, &bert);
+    sync(&mut adviser).await;
+    let kortrijk = db::add_user(
+        &stack.db().lock(),
+        "Jan Kortrijk",
+        Role::Supervisor,
+        "kortrijk",
+    )
+    .unwrap()
+    .id;
+    let other = stack.enrol(&kortrijk).await;
+    let other_link = other.device.team_link().unwrap();
+    assert!(other_link.quarantine().await.unwrap().is_empty());
+    let link = supervisor.device.team_link().unwrap();
+    let id = link.quarantine().await.unwrap()[0].id;
+    assert_eq!(
+        refused_code(other_link.decide(id, true).await.unwrap_err()),
+        "not-found"
+    );
+    let worker_link = worker.device.team_link().unwrap();
+    assert_eq!(
+        refused_code(worker_link.decide(id, true).await.unwrap_err()),
+        "forbidden"
+    );
+    let decided = link.decide(id, false).await.unwrap();
+    assert_eq!(decided.decision.as_deref(), Some("discarded"));
+    let stored = brug_shared::store::load(&stack.db().lock(), case)
+        .unwrap()
+        .unwrap()
+        .case()
+        .unwrap();
+    assert_ne!(stored.household.notes, "dubbel");
+}

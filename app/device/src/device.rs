@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use brug_shared::casedoc::{
     CaseDoc, Conflict, Editor, FieldChange, HistoryEntry, ReviewAction, Target,
 };
-use brug_shared::model::{Case, Household, Record, RecordKind};
+use brug_shared::model::{Case, Household, Record, RecordKind, Role};
 use brug_shared::protocol::enrol::{EnrolUrl, EnrolUrlError};
-use brug_shared::protocol::team;
+use brug_shared::protocol::{quarantine, team};
 use brug_shared::rules::{self, Finding, RuleContext, Thresholds};
-use brug_shared::store;
+use brug_shared::{policy, store};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -52,11 +52,19 @@ pub enum DeviceError {
         "dit toestel is al ingeschreven in {0}; kies een andere map / this device is already enrolled in {0}; choose another folder"
     )]
     AlreadyEnrolled(PathBuf),
-    /// The server revoked this device; its data was wiped.
+    /// The server revoked this device; its data was wiped, after its
+    /// unsynced work was handed to the supervisor where that could be done.
     #[error(
-        "dit toestel werd ingetrokken en de gegevens werden gewist; vraag een nieuwe inschrijving / this device was revoked and its data wiped; ask for a new enrolment"
+        "dit toestel werd ingetrokken en de gegevens werden gewist; niet-gesynchroniseerd werk van {handed_over} dossier(s) werd eerst aan de teamverantwoordelijke bezorgd{}; vraag een nieuwe inschrijving / this device was revoked and its data wiped; unsynced work of {handed_over} case(s) was first handed to the supervisor{}; ask for a new enrolment",
+        if *kept_back > 0 { format!(", dat van {kept_back} dossier(s) kon niet meer bezorgd worden") } else { String::new() },
+        if *kept_back > 0 { format!(", that of {kept_back} case(s) could not be delivered") } else { String::new() }
     )]
-    Revoked,
+    Revoked {
+        /// Cases whose unsynced work reached the quarantine first.
+        handed_over: usize,
+        /// Cases whose unsynced work could not be delivered before the wipe.
+        kept_back: usize,
+    },
     /// The offline lease ran out.
     #[error(
         "de dossiers zijn vergrendeld: al {days} dagen niet gesynchroniseerd; synchroniseer eerst / cases are locked: not synced for {days} days; sync first"
@@ -80,16 +88,14 @@ pub enum DeviceError {
     /// The user's role may not do this.
     #[error("alleen een teamverantwoordelijke mag dit / only a supervisor may do this")]
     NotAllowed,
-}
-
-impl DeviceError {
-    /// Whether another handle saved the same case in between.
-    fn is_stale(&self) -> bool {
-        matches!(
-            self,
-            DeviceError::Local(LocalError::Store(store::StoreError::Stale))
-        )
-    }
+    /// The policy forbids this change for this user; nothing was saved.
+    #[error("niet bewaard / not saved: {0}")]
+    Policy(#[from] policy::Refusal),
+    /// The role stored at enrolment is not one this version knows.
+    #[error(
+        "onbekende rol '{0}' in de instellingen van dit toestel; schrijf het opnieuw in / unknown role '{0}' in this device's settings; enrol it again"
+    )]
+    UnknownRole(String),
 }
 
 fn refused_text(findings: &[Finding]) -> String {
@@ -191,6 +197,30 @@ impl TeamLink {
             assign,
         };
         Ok(net::team_request(&self.endpoint, &self.token, "/v1/team/assign", &req).await?)
+    }
+
+    /// Unsynced work handed over by devices that lost a case, of this
+    /// supervisor's team, undecided first.
+    pub async fn quarantine(&self) -> Result<Vec<quarantine::Entry>, DeviceError> {
+        Ok(net::team_request(
+            &self.endpoint,
+            &self.token,
+            "/v1/team/quarantine",
+            &serde_json::json!({}),
+        )
+        .await?)
+    }
+
+    /// Merges quarantine entry `id` into its case (`merge`), or discards it.
+    pub async fn decide(&self, id: i64, merge: bool) -> Result<quarantine::Entry, DeviceError> {
+        let req = quarantine::Decide { id, merge };
+        Ok(net::team_request(
+            &self.endpoint,
+            &self.token,
+            "/v1/team/quarantine/decide",
+            &req,
+        )
+        .await?)
     }
 
     /// A one-time enrolment code for a new device of `user`.
@@ -402,6 +432,12 @@ impl Device {
         self.now = now;
     }
 
+    /// The user's role, as enrolled.
+    pub fn role(&self) -> Result<Role, DeviceError> {
+        Role::from_code(&self.info.role)
+            .ok_or_else(|| DeviceError::UnknownRole(self.info.role.clone()))
+    }
+
     fn now_ms(&self) -> i64 {
         (self.now)().timestamp_millis()
     }
@@ -487,28 +523,25 @@ impl Device {
     }
 
     /// Saves a case, its index row and its pending mark in one transaction.
-    /// When another handle (a sync running beside the screens) saved the
-    /// same case since it was loaded, the stored changes are merged in and
-    /// the save is tried again: both are kept, as in any sync.
+    /// The transaction takes the write lock before anything is read, and
+    /// whatever another handle (a sync running beside the screens) saved
+    /// meanwhile is merged in under that lock: both are kept, as in any
+    /// sync, and the save cannot fail because something else saved.
     fn persist(&mut self, doc: &mut CaseDoc, new: bool) -> Result<(), DeviceError> {
-        let mut tries = 0;
-        loop {
-            match self.persist_once(doc, new) {
-                Err(e) if e.is_stale() && tries < 5 => {
-                    tries += 1;
-                    if let Some(mut stored) = self.store.load(doc.id())? {
-                        doc.merge(&mut stored)?;
-                    }
-                }
-                other => return other,
-            }
-        }
-    }
-
-    fn persist_once(&mut self, doc: &mut CaseDoc, new: bool) -> Result<(), DeviceError> {
-        let row = index::index_row(doc, &self.ctx(), self.now_ms())?;
+        let ctx = self.ctx();
+        let now = self.now_ms();
+        let role = self.role()?;
+        let sender = policy::Sender {
+            user: &self.info.user,
+            role,
+            device: self.info.device_id,
+        };
         let tx = self.store.transaction()?;
+        let before = store::merge_stored(&tx, doc).map_err(LocalError::from)?;
+        // The server would refuse what the policy forbids; say so now.
+        policy::check(doc, &before, sender, now, None, &|_| None)?;
         store::save_in(&tx, doc).map_err(LocalError::from)?;
+        let row = index::index_row(doc, &ctx, now)?;
         local::put_index(&tx, &row)?;
         local::mark_pending(&tx, doc.id(), new)?;
         tx.commit().map_err(LocalError::from)?;
@@ -715,7 +748,7 @@ impl Device {
         comment: &str,
     ) -> Result<(), DeviceError> {
         self.guard()?;
-        if action != ReviewAction::Submit && self.info.role != "supervisor" {
+        if action != ReviewAction::Submit && !self.role()?.reviews() {
             return Err(DeviceError::NotAllowed);
         }
         let mut doc = self.load(case_id)?;
@@ -854,14 +887,22 @@ impl Device {
         let _ = self.store.conn().pragma_update(None, "synchronous", "FULL");
         match outcome {
             Ok(report) => {
+                // Cases lost in this session: their unsynced work goes to
+                // the quarantine now; what fails is tried after the next sync.
+                let (_, failed) = self.hand_over(&endpoint, &token, false).await;
+                if failed > 0 {
+                    tracing::warn!(failed, "unsynced work of lost cases not handed over yet");
+                }
                 let now = self.now_ms().to_string();
                 self.store.set_setting("last_sync_ms", &now)?;
                 self.store.set_setting("last_sync_done_ms", &now)?;
                 self.store.set_setting("last_error", "")?;
                 Ok(report)
             }
-            Err(SyncError::Revoked) => Err(self.wipe_revoked()),
-            Err(SyncError::Net(e)) if e.is_revoked() => Err(self.wipe_revoked()),
+            Err(SyncError::Revoked) => Err(self.wipe_revoked(&endpoint, &token).await),
+            Err(SyncError::Net(e)) if e.is_revoked() => {
+                Err(self.wipe_revoked(&endpoint, &token).await)
+            }
             Err(e) => {
                 self.store.set_setting("last_error", &e.to_string())?;
                 Err(DeviceError::Sync(e))
@@ -869,9 +910,60 @@ impl Device {
         }
     }
 
-    fn wipe_revoked(&mut self) -> DeviceError {
+    /// Hands unsynced work to the server's quarantine: of the cases set
+    /// apart (`all`: of every case with unacknowledged changes too, before a
+    /// revoked device wipes itself). A case handed over, or with nothing
+    /// unacknowledged, is deleted here; one whose hand-over failed stays.
+    /// Returns how many were handed over and how many failed.
+    async fn hand_over(&mut self, endpoint: &Endpoint, token: &str, all: bool) -> (usize, usize) {
+        let mut ids = local::lost(self.store.conn()).unwrap_or_default();
+        if all {
+            ids.extend(local::pending(self.store.conn()).unwrap_or_default());
+            ids.sort();
+            ids.dedup();
+        }
+        let (mut handed, mut failed) = (0, 0);
+        for id in ids {
+            let changes = match local::unacknowledged(self.store.conn(), id) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(case = %id, error = %e, "unsynced work unreadable");
+                    failed += 1;
+                    continue;
+                }
+            };
+            if !changes.is_empty() {
+                let req = quarantine::HandOver {
+                    case: id,
+                    changes: hex::encode(&changes),
+                };
+                let sent: Result<quarantine::Receipt, NetError> =
+                    net::team_request(endpoint, token, "/v1/quarantine", &req).await;
+                if let Err(e) = sent {
+                    tracing::warn!(case = %id, error = %e, "hand-over failed");
+                    failed += 1;
+                    continue;
+                }
+                handed += 1;
+            }
+            let removed = self.store.transaction().and_then(|tx| {
+                local::remove_case(&tx, id)?;
+                Ok(tx.commit()?)
+            });
+            if let Err(e) = removed {
+                tracing::error!(case = %id, error = %e, "case handed over but not removed");
+            }
+        }
+        (handed, failed)
+    }
+
+    async fn wipe_revoked(&mut self, endpoint: &Endpoint, token: &str) -> DeviceError {
+        let (handed_over, kept_back) = self.hand_over(endpoint, token, true).await;
         wipe_files(self.store.home());
-        DeviceError::Revoked
+        DeviceError::Revoked {
+            handed_over,
+            kept_back,
+        }
     }
 
     /// Removes this device's data and key.
@@ -926,7 +1018,7 @@ impl SyncStore for Adapter<'_> {
         }
     }
     fn held(&self) -> Vec<Uuid> {
-        self.ids("SELECT id FROM documents")
+        self.ids("SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM lost)")
     }
     fn pending(&self) -> Vec<Uuid> {
         self.ids("SELECT doc_id FROM pending")
@@ -963,7 +1055,7 @@ impl SyncStore for Adapter<'_> {
         let tx = self.store.transaction().map_err(|e| e.to_string())?;
         // A replica that is still empty (the first exchange) is not a case yet.
         if doc.change_count() > 0 {
-            store::save_in(&tx, doc).map_err(|e| e.to_string())?;
+            store::merge_and_save_in(&tx, doc).map_err(|e| e.to_string())?;
         }
         tx.execute(
             "INSERT INTO sync_states (doc_id, state) VALUES (?1, ?2) ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state",
@@ -985,7 +1077,20 @@ impl SyncStore for Adapter<'_> {
             if let Some(row) = &row {
                 local::put_index(&tx, row).map_err(|e| e.to_string())?;
             }
-            tx.execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
+            // An edit saved by the screens after this session's last
+            // exchange is not on the server yet: it stays pending.
+            let stored = store::heads(&tx, id).map_err(|e| e.to_string())?;
+            let mut ours = doc.heads();
+            ours.sort();
+            if stored.is_none_or(|mut h| {
+                h.sort();
+                h == ours
+            }) {
+                tx.execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
+                    .map_err(|e| e.to_string())?;
+            }
+            // Given back (assigned again) before its hand-over: it is held again.
+            tx.execute("DELETE FROM lost WHERE doc_id = ?1", [id.to_string()])
                 .map_err(|e| e.to_string())?;
             tx.commit().map_err(|e| e.to_string())
         })();
@@ -994,7 +1099,19 @@ impl SyncStore for Adapter<'_> {
         }
     }
     fn purge(&mut self, id: Uuid) {
-        if let Err(e) = local::remove_case(self.store.conn(), id) {
+        // Work the server never acknowledged is not deleted: the case is set
+        // apart until that work is handed to the supervisor's quarantine.
+        let now_ms = self.now_ms;
+        let outcome = (|| -> Result<(), LocalError> {
+            let tx = self.store.transaction()?;
+            if local::is_pending(&tx, id)? {
+                local::set_lost(&tx, id, now_ms)?;
+            } else {
+                local::remove_case(&tx, id)?;
+            }
+            Ok(tx.commit()?)
+        })();
+        if let Err(e) = outcome {
             self.error = Some(e.to_string());
         }
     }

@@ -18,6 +18,7 @@ pub const DB_FILE: &str = "brug.db";
 pub const DEVICE_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0001_device.sql"),
     include_str!("../../../migrations/device/0002_drafts.sql"),
+    include_str!("../../../migrations/device/0003_lost.sql"),
 ];
 
 /// Why the local store failed.
@@ -80,12 +81,22 @@ impl LocalStore {
     }
 
     /// A write transaction. It takes the write lock when it begins, so a
-    /// second handle (a sync beside the screens) waits for it (busy
-    /// timeout) instead of failing when both read first and then write.
+    /// second handle (a sync beside the screens) waits for it instead of
+    /// failing when both read first and then write. The wait has no
+    /// deadline: the lock is only ever held by this device's own handles
+    /// for the length of one save, and a save must not fail because the
+    /// device was busy (each try waits the busy timeout, then tries again).
     pub fn transaction(&mut self) -> Result<Transaction<'_>, LocalError> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+        loop {
+            match Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate) {
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::DatabaseBusy =>
+                {
+                    tracing::debug!("local store busy; waiting for the other handle");
+                }
+                other => return Ok(other?),
+            }
+        }
     }
 
     /// Where the store lives.
@@ -175,5 +186,73 @@ pub fn remove_case(conn: &Connection, id: Uuid) -> Result<(), LocalError> {
     conn.execute("DELETE FROM case_index WHERE id = ?1", params![key])?;
     conn.execute("DELETE FROM sync_states WHERE doc_id = ?1", params![key])?;
     conn.execute("DELETE FROM pending WHERE doc_id = ?1", params![key])?;
+    conn.execute("DELETE FROM lost WHERE doc_id = ?1", params![key])?;
     Ok(())
+}
+
+/// Sets a case this device may no longer hold apart: out of the case list
+/// and the sync, kept until its unsynced work is handed over.
+pub fn set_lost(conn: &Connection, id: Uuid, now_ms: i64) -> Result<(), LocalError> {
+    let key = id.to_string();
+    conn.execute(
+        "INSERT OR IGNORE INTO lost (doc_id, since) VALUES (?1, ?2)",
+        params![key, now_ms],
+    )?;
+    conn.execute("DELETE FROM case_index WHERE id = ?1", params![key])?;
+    conn.execute("DELETE FROM pending WHERE doc_id = ?1", params![key])?;
+    Ok(())
+}
+
+/// Whether a case has local changes the server has not acknowledged.
+pub fn is_pending(conn: &Connection, id: Uuid) -> Result<bool, LocalError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM pending WHERE doc_id = ?1",
+            params![id.to_string()],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Cases set apart, waiting for their hand-over.
+pub fn lost(conn: &Connection) -> Result<Vec<Uuid>, LocalError> {
+    let mut stmt = conn.prepare_cached("SELECT doc_id FROM lost ORDER BY since")?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+}
+
+/// Cases with unacknowledged local changes.
+pub fn pending(conn: &Connection) -> Result<Vec<Uuid>, LocalError> {
+    let mut stmt = conn.prepare_cached("SELECT doc_id FROM pending")?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+}
+
+/// What of a case the server has not acknowledged: the changes after the
+/// heads both sides last agreed on (the whole document for a case never
+/// synced). Empty when the server has everything.
+pub fn unacknowledged(conn: &Connection, id: Uuid) -> Result<Vec<u8>, LocalError> {
+    let Some(mut doc) = store::load(conn, id)? else {
+        return Ok(Vec::new());
+    };
+    let state: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT state FROM sync_states WHERE doc_id = ?1",
+            params![id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let shared = state
+        .and_then(|b| automerge::sync::State::decode(&b).ok())
+        .map(|s| s.shared_heads)
+        .unwrap_or_default();
+    if shared.is_empty() {
+        return Ok(doc.save());
+    }
+    Ok(doc.save_after(&shared))
 }

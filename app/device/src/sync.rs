@@ -70,6 +70,8 @@ pub struct Report {
     pub purged: Vec<Uuid>,
     /// Cases the server refused, with its code.
     pub refused: Vec<(Uuid, ErrorCode)>,
+    /// The server's words for each refused case (which field, and why).
+    pub refused_why: BTreeMap<Uuid, String>,
     /// The cursor stored at the end.
     pub cursor: u64,
 }
@@ -283,7 +285,9 @@ async fn run(
                     .await?;
                 }
             }
-            ServerFrame::DocError { doc, code, .. } => {
+            ServerFrame::DocError { doc, code, message } => {
+                tracing::warn!(case = %doc, ?code, %message, "the server refused a case");
+                report.refused_why.insert(doc, message);
                 flight.remove(&doc);
                 queued.remove(&doc);
                 report.refused.push((doc, code));

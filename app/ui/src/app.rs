@@ -254,7 +254,7 @@ pub fn App() -> Element {
                     s.online = true;
                     s.error = None;
                 }
-                Err(DeviceError::Revoked) => {
+                Err(DeviceError::Revoked { .. }) => {
                     drop(s);
                     device.set(None);
                     lock_reason.set(LockReason::Revoked);

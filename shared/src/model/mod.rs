@@ -13,6 +13,7 @@ mod record;
 mod referral;
 mod renovation;
 mod review;
+mod role;
 mod visit;
 
 pub use case::*;
@@ -21,6 +22,7 @@ pub use record::*;
 pub use referral::*;
 pub use renovation::*;
 pub use review::*;
+pub use role::*;
 pub use visit::*;
 
 use serde::{Deserialize, Serialize};

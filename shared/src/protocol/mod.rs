@@ -23,6 +23,7 @@
 pub mod enrol;
 mod inspect;
 pub mod limits;
+pub mod quarantine;
 pub mod team;
 
 pub use inspect::{
@@ -142,6 +143,12 @@ pub enum ErrorCode {
     Timeout,
     /// Something went wrong on the server.
     Internal,
+    /// The changes touch what this user may not change (the message names
+    /// the field and why); nothing of them was stored.
+    Refused,
+    /// The case cannot be loaded on the server; it is set apart and the
+    /// administrator was told. Other cases sync on.
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -170,6 +177,12 @@ impl ErrorCode {
             Self::Busy => "Dit toestel heeft al te veel verbindingen. Probeer straks opnieuw.",
             Self::Timeout => "De verbinding bleef te lang stil en werd gesloten.",
             Self::Internal => "Er ging iets mis op de server. Probeer later opnieuw.",
+            Self::Refused => {
+                "De server weigerde deze wijzigingen: u mag dit veld niet wijzigen. Er werd niets van bewaard."
+            }
+            Self::Unavailable => {
+                "Dit dossier is tijdelijk niet beschikbaar op de server; de beheerder werd verwittigd. Uw wijzigingen blijven op het toestel."
+            }
         }
     }
 }

@@ -162,6 +162,35 @@ pub fn save_in(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<Saved, StoreEr
     Ok(Saved::Appended(chunk.len()))
 }
 
+/// Merges into `doc` whatever the store holds that `doc` lacks (another
+/// handle or a sync saved the same case since `doc` was loaded) and returns
+/// the stored heads (empty for a case not stored yet): what `doc` holds
+/// beyond them is exactly what this save adds.
+///
+/// `tx` must hold the write lock (an IMMEDIATE transaction): then nothing
+/// can be saved between the merge and the write, and no retry is needed.
+pub fn merge_stored(
+    tx: &Transaction<'_>,
+    doc: &mut CaseDoc,
+) -> Result<Vec<ChangeHash>, StoreError> {
+    let Some(stored) = heads(tx, doc.id())? else {
+        return Ok(Vec::new());
+    };
+    if !doc.contains_all(&stored)
+        && let Some(mut theirs) = load(tx, doc.id())?
+    {
+        doc.merge(&mut theirs)?;
+    }
+    Ok(stored)
+}
+
+/// [`merge_stored`], then [`save_in`]: a save that keeps both and never
+/// fails as [`StoreError::Stale`].
+pub fn merge_and_save_in(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<Saved, StoreError> {
+    merge_stored(tx, doc)?;
+    save_in(tx, doc)
+}
+
 /// Folds a document's chunks into a fresh snapshot now.
 pub fn compact(conn: &mut Connection, id: Uuid) -> Result<Option<usize>, StoreError> {
     let tx = conn.transaction()?;

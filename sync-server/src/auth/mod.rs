@@ -8,58 +8,11 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use brug_shared::protocol::enrol::ErrorBody;
 use ring::rand::{SecureRandom, SystemRandom};
-use serde::{Deserialize, Serialize};
 
 use crate::db::{self, Device, User};
 use crate::http::AppState;
 
-/// A user's one role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// Brugfiguur.
-    BridgeWorker,
-    /// Woonadviseur / energiemedewerker.
-    HousingAdviser,
-    /// Teamverantwoordelijke.
-    Supervisor,
-    /// Beheerder.
-    Admin,
-}
-
-impl Role {
-    /// The stable code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::BridgeWorker => "bridge-worker",
-            Self::HousingAdviser => "housing-adviser",
-            Self::Supervisor => "supervisor",
-            Self::Admin => "admin",
-        }
-    }
-
-    /// Parses a stable code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        [
-            Self::BridgeWorker,
-            Self::HousingAdviser,
-            Self::Supervisor,
-            Self::Admin,
-        ]
-        .into_iter()
-        .find(|r| r.code() == code)
-    }
-
-    /// The Dutch label.
-    pub fn label_nl(self) -> &'static str {
-        match self {
-            Self::BridgeWorker => "brugfiguur",
-            Self::HousingAdviser => "woonadviseur",
-            Self::Supervisor => "teamverantwoordelijke",
-            Self::Admin => "beheerder",
-        }
-    }
-}
+pub use brug_shared::model::Role;
 
 /// How long an enrolment code is valid.
 pub const ENROL_CODE_MINUTES: i64 = 15;
@@ -175,6 +128,55 @@ impl IntoResponse for AuthRejection {
     }
 }
 
+/// A request made by an enrolled device, revoked or not: only the hand-over
+/// of unsynced work into the quarantine takes it (a revoked device pushes
+/// what it can before it wipes itself; nothing it sends reaches a case
+/// without a supervisor's decision).
+#[derive(Debug, Clone)]
+pub struct HandOverAuth {
+    /// The device.
+    pub device: Device,
+    /// Its user.
+    pub user: User,
+}
+
+impl FromRequestParts<AppState> for HandOverAuth {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (device, user) = device_for_token(parts, state).await?;
+        Ok(Self { device, user })
+    }
+}
+
+async fn device_for_token(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<(Device, User), AuthRejection> {
+    let token = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+        .ok_or(AuthRejection::Unauthorized)?;
+    let hash = sha256(token.as_bytes());
+    let found = state
+        .db
+        .run(move |conn| db::device_by_token(conn, &hash))
+        .await
+        .map_err(|_| AuthRejection::Internal)?;
+    let Some((device, user)) = found else {
+        state.metrics.error("unauthorized");
+        return Err(AuthRejection::Unauthorized);
+    };
+    Ok((device, user))
+}
+
 impl FromRequestParts<AppState> for DeviceAuth {
     type Rejection = AuthRejection;
 
@@ -182,24 +184,7 @@ impl FromRequestParts<AppState> for DeviceAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 128)
-            .ok_or(AuthRejection::Unauthorized)?;
-        let hash = sha256(token.as_bytes());
-        let found = state
-            .db
-            .run(move |conn| db::device_by_token(conn, &hash))
-            .await
-            .map_err(|_| AuthRejection::Internal)?;
-        let Some((device, user)) = found else {
-            state.metrics.error("unauthorized");
-            return Err(AuthRejection::Unauthorized);
-        };
+        let (device, user) = device_for_token(parts, state).await?;
         if device.revoked_at.is_some() {
             state.metrics.error("revoked");
             return Err(AuthRejection::Revoked);

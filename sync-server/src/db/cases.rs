@@ -140,10 +140,19 @@ pub fn record_change(
 
 /// Gives `user` access to case `id`.
 pub fn assign(conn: &Connection, id: Uuid, user: &str) -> Result<bool, DbError> {
-    if !doc_exists(conn, id)? {
+    let Some(team) = super::case_team(conn, id)? else {
         return Err(DbError::NotFound(format!("dossier {id} bestaat niet")));
+    };
+    let user = super::require_user(conn, user)?;
+    // A case stays within its team: nobody outside it gets access, whoever
+    // assigns (the CLI, a supervisor's device, a script).
+    if user.team != team {
+        return Err(DbError::Invalid(format!(
+            "{} hoort niet bij team {team} van dossier {id} / {} is not in team {team} of case {id}",
+            user.id, user.id
+        )));
     }
-    super::require_user(conn, user)?;
+    let user = user.id.as_str();
     Ok(conn.execute(
         "INSERT OR IGNORE INTO case_access (case_id, user_id) VALUES (?1, ?2)",
         params![id.to_string(), user],

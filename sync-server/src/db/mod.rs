@@ -3,10 +3,12 @@
 //! compose them inside one transaction.
 
 mod audit;
+mod authority;
 mod cases;
 mod people;
 
 pub use audit::*;
+pub use authority::*;
 pub use cases::*;
 pub use people::*;
 
@@ -17,8 +19,10 @@ use brug_shared::store::{self, StoreError};
 use rusqlite::Connection;
 
 /// The server's own migrations, applied after the store's.
-pub const SERVER_MIGRATIONS: &[&str] =
-    &[include_str!("../../../migrations/server/0001_server.sql")];
+pub const SERVER_MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/server/0001_server.sql"),
+    include_str!("../../../migrations/server/0002_authority.sql"),
+];
 
 /// Why a database operation failed.
 #[derive(Debug, thiserror::Error)]

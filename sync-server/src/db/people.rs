@@ -106,12 +106,24 @@ pub fn add_user(conn: &Connection, name: &str, role: Role, team: &str) -> Result
     })
 }
 
+/// A stored role code; an unknown one is an error, never silently a
+/// bridge worker (a role decides what a user may change).
+fn role_from_db(column: usize, code: &str) -> rusqlite::Result<Role> {
+    Role::from_code(code).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("unknown role '{code}'").into(),
+        )
+    })
+}
+
 fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     let role: String = r.get(2)?;
     Ok(User {
         id: r.get(0)?,
         name: r.get(1)?,
-        role: Role::from_code(&role).unwrap_or(Role::BridgeWorker),
+        role: role_from_db(2, &role)?,
         team: r.get(3)?,
     })
 }
@@ -236,7 +248,7 @@ pub fn device_by_token(
                     last_seen: r.get(5)?,
                 };
                 let role: String = r.get(8)?;
-                let user = User { id: r.get(6)?, name: r.get(7)?, role: Role::from_code(&role).unwrap_or(Role::BridgeWorker), team: r.get(9)? };
+                let user = User { id: r.get(6)?, name: r.get(7)?, role: role_from_db(8, &role)?, team: r.get(9)? };
                 Ok((device, user))
             },
         )

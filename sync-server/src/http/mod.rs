@@ -3,6 +3,7 @@
 //! Every route has a request body limit.
 
 mod enrol;
+mod quarantine;
 mod sync;
 mod team;
 
@@ -36,6 +37,8 @@ pub struct AppState {
     pub data_dir: std::path::PathBuf,
     /// Where the certificate comes from (its fingerprint goes in codes).
     pub tls: crate::tls::TlsSource,
+    /// How far in the future a change's time may lie (clock skew).
+    pub max_future_ms: i64,
 }
 
 /// The router with every route.
@@ -47,6 +50,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sync", get(sync::upgrade))
         .route("/v1/team/members", post(team::members))
         .route("/v1/team/assign", post(team::assign))
+        .route("/v1/quarantine", post(quarantine::hand_over))
+        .route("/v1/team/quarantine", post(quarantine::list))
+        .route("/v1/team/quarantine/decide", post(quarantine::decide))
         .route("/v1/team/enrol-code", post(team::enrol_code))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .with_state(state)

@@ -55,6 +55,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
         guard.id,
         auth.device.clone(),
         auth.user.clone(),
+        state.max_future_ms,
     )));
     tracing::info!(session = guard.id, device = %auth.device.id, user = %auth.user.id, "sync session opened");
     let mut events = state.hub.subscribe();
@@ -183,15 +184,40 @@ async fn handle_frame(
                     Ok((s.hello(conn, v, cursor, &held)?, None))
                 }
                 ClientFrame::Sync { doc, create, msg } => {
-                    let (outcome, stored) = s.sync(
+                    match s.sync(
                         conn,
                         &docs,
                         &metrics,
                         doc,
                         create,
                         msg.as_deref().map(|b| b.as_ref()),
-                    )?;
-                    Ok((outcome, stored.map(|st| st.doc)))
+                    ) {
+                        Ok((outcome, stored)) => Ok((outcome, stored.map(|st| st.doc))),
+                        // One case that fails (it no longer loads, say) is
+                        // set apart: this case errors, the session and
+                        // every other case go on, the administrator sees
+                        // its id in the audit log.
+                        Err(e) => {
+                            metrics.error("unavailable");
+                            tracing::error!(doc = %doc, error = %e, "case unavailable; set apart");
+                            let _ = db::audit(
+                                conn,
+                                Some(&s.user.id),
+                                Some(&s.device.id),
+                                "case-unavailable",
+                                &[doc],
+                                "the case failed on the server; see the server log",
+                            );
+                            Ok((
+                                Outcome::Reply(ServerFrame::DocError {
+                                    doc,
+                                    code: ErrorCode::Unavailable,
+                                    message: ErrorCode::Unavailable.message_nl().into(),
+                                }),
+                                None,
+                            ))
+                        }
+                    }
                 }
             }
         })

@@ -22,6 +22,7 @@ use crate::qr;
 /// Why a team request is refused.
 enum Refusal {
     NotSupervisor,
+    NotForRole,
     NotFound,
     Internal(String),
 }
@@ -47,6 +48,14 @@ fn answer<T: serde::Serialize>(
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "Alleen een teamverantwoordelijke mag dossiers toewijzen en toestellen inschrijven.",
+            )
+        }
+        Err(Refusal::NotForRole) => {
+            state.metrics.error("forbidden");
+            error_response(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Een teamverantwoordelijke maakt alleen inschrijvingscodes voor brugfiguren en woonadviseurs van het eigen team, niet voor zichzelf of een andere teamverantwoordelijke.",
             )
         }
         Err(Refusal::NotFound) => {
@@ -186,8 +195,18 @@ pub(super) async fn enrol_code(
             Ok((|| {
                 supervisor(&auth)?;
                 let member = team_member(conn, &auth.user, &req.user)?;
-                let (url, expires_ms) = qr::new_enrolment(conn, &data_dir, &tls, &member.id)
-                    .map_err(|e| Refusal::Internal(e.to_string()))?;
+                // Field workers only: a code for herself or another
+                // supervisor would let one supervisor hold another's rights.
+                if !matches!(member.role, Role::BridgeWorker | Role::HousingAdviser) {
+                    return Err(Refusal::NotForRole);
+                }
+                let asked_by = qr::AskedBy {
+                    user: &auth.user.id,
+                    device: &auth.device.id,
+                };
+                let (url, expires_ms) =
+                    qr::new_enrolment_for(conn, &data_dir, &tls, &member.id, Some(asked_by))
+                        .map_err(|e| Refusal::Internal(e.to_string()))?;
                 Ok(EnrolCode {
                     url: url.to_url(),
                     expires_ms,

@@ -95,6 +95,9 @@ enum Command {
         /// The record id.
         record: String,
     },
+    /// Unsynced work handed over by devices that lost a case (supervisors).
+    #[command(subcommand)]
+    Quarantine(QuarantineCmd),
     /// Rule findings for a record, storing nothing.
     Validate {
         /// member, consent, visit, meter-check, energy-scan, renovation, referral, household.
@@ -107,6 +110,22 @@ enum Command {
     Schema {
         /// member, consent, visit, meter-check, energy-scan, renovation, referral, household.
         kind: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum QuarantineCmd {
+    /// What waits for the team's supervisor, undecided first.
+    List,
+    /// Merge an entry into its case (checked as its author's own sync).
+    Merge {
+        /// The entry's number.
+        id: i64,
+    },
+    /// Discard an entry.
+    Discard {
+        /// The entry's number.
+        id: i64,
     },
 }
 
@@ -441,7 +460,7 @@ async fn run(device: &mut Device, command: Command, json: bool) -> Result<(), Re
             loop {
                 match device.watch(&mut progress_line).await {
                     Ok(_) => backoff = Duration::from_secs(1),
-                    Err(DeviceError::Revoked) => return Err(DeviceError::Revoked.into()),
+                    Err(e @ DeviceError::Revoked { .. }) => return Err(e.into()),
                     Err(e) => {
                         eprintln!("\n{e}; opnieuw over / retrying in {} s", backoff.as_secs());
                         tokio::time::sleep(backoff).await;
@@ -552,6 +571,37 @@ async fn run(device: &mut Device, command: Command, json: bool) -> Result<(), Re
             device.resolve(case, &record, &field, value(&v)?)?;
             print(json, &serde_json::json!({ "ok": true }), || {
                 "Conflict opgelost / resolved.".into()
+            })
+        }
+        Command::Quarantine(cmd) => {
+            let link = device.team_link()?;
+            let entries = match cmd {
+                QuarantineCmd::List => link.quarantine().await?,
+                QuarantineCmd::Merge { id } => vec![link.decide(id, true).await?],
+                QuarantineCmd::Discard { id } => vec![link.decide(id, false).await?],
+            };
+            print(json, &entries, || {
+                entries
+                    .iter()
+                    .map(|e| {
+                        let at = chrono::DateTime::from_timestamp_millis(e.at)
+                            .map(|t| {
+                                t.with_timezone(&chrono::Local)
+                                    .format("%d/%m/%Y %H:%M")
+                                    .to_string()
+                            })
+                            .unwrap_or_default();
+                        format!(
+                            "{:>4}  {}  {at}  {:<22} {} bytes  {}",
+                            e.id,
+                            e.case,
+                            e.user,
+                            e.bytes,
+                            e.decision.as_deref().unwrap_or("wacht / waiting")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })
         }
         Command::History { case, record } => {

@@ -1,0 +1,192 @@
+//! The quarantine: work a device had not synced when it lost a case. The
+//! device hands it over before it deletes anything; the team's supervisor
+//! merges it into the case (checked by the same policy as any sync, as the
+//! work of the user and device that made it) or discards it. Every step is
+//! in the audit log.
+
+use brug_shared::casedoc::CaseDoc;
+use brug_shared::policy::{self, Refusal};
+use brug_shared::protocol::limits::MAX_OPS_PER_BATCH;
+use brug_shared::protocol::quarantine::{Entry, MAX_QUARANTINE_BYTES, MAX_QUARANTINE_PER_DEVICE};
+use brug_shared::store;
+use rusqlite::{Connection, params};
+use uuid::Uuid;
+
+use crate::db::{self, DbError, Device, Quarantined, User};
+use crate::docs::DocCache;
+
+/// Why a hand-over or a decision was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum QuarantineError {
+    /// No such entry in this supervisor's team (or already decided).
+    #[error("die wachtende wijzigingen bestaan niet in uw team of werden al behandeld")]
+    NotFound,
+    /// The hand-over is too big, or the device has too many waiting.
+    #[error("te veel of te grote wachtende wijzigingen van dit toestel")]
+    TooLarge,
+    /// The changes are not automerge changes of a case.
+    #[error("de wachtende wijzigingen zijn onleesbaar: {0}")]
+    Invalid(String),
+    /// The changes touch what their author may not change.
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    /// The database failed.
+    #[error("{0}")]
+    Db(#[from] DbError),
+}
+
+fn entry(q: Quarantined) -> Entry {
+    Entry {
+        id: q.id,
+        case: q.case,
+        user: q.user,
+        device: q.device,
+        at: q.at,
+        bytes: q.bytes,
+        decision: q.decision,
+    }
+}
+
+/// Keeps a device's unsynced work on `case`; returns the entry's number.
+pub fn hand_over(
+    conn: &Connection,
+    device: &Device,
+    user: &User,
+    case: Uuid,
+    changes: &[u8],
+) -> Result<i64, QuarantineError> {
+    if changes.is_empty() || changes.len() > MAX_QUARANTINE_BYTES {
+        return Err(QuarantineError::TooLarge);
+    }
+    let waiting: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM quarantine WHERE device_id = ?1 AND decided_at IS NULL",
+            params![device.id],
+            |r| r.get(0),
+        )
+        .map_err(DbError::from)?;
+    if waiting >= MAX_QUARANTINE_PER_DEVICE {
+        return Err(QuarantineError::TooLarge);
+    }
+    let id = db::quarantine_put(conn, case, user, &device.id, changes)?;
+    db::audit(
+        conn,
+        Some(&user.id),
+        Some(&device.id),
+        "quarantine-in",
+        &[case],
+        &format!(
+            "entry {id}: {} bytes of unsynced work handed over",
+            changes.len()
+        ),
+    )?;
+    Ok(id)
+}
+
+/// The quarantine of the supervisor's team, undecided first.
+pub fn list(conn: &Connection, supervisor: &User) -> Result<Vec<Entry>, QuarantineError> {
+    Ok(db::quarantine_list(conn, Some(&supervisor.team))?
+        .into_iter()
+        .map(entry)
+        .collect())
+}
+
+/// Merges entry `id` into its case (creating the case when it never reached
+/// the server) or discards it. Returns the entry as decided and, after a
+/// merge that changed the case, its id (for live push).
+pub fn decide(
+    conn: &mut Connection,
+    cache: &DocCache,
+    supervisor: &User,
+    supervisor_device: &str,
+    id: i64,
+    merge: bool,
+) -> Result<(Entry, Option<Uuid>), QuarantineError> {
+    let Some((found, team, changes)) = db::quarantine_take(conn, id)? else {
+        return Err(QuarantineError::NotFound);
+    };
+    if team != supervisor.team {
+        return Err(QuarantineError::NotFound);
+    }
+    let case = found.case;
+    let mut changed = None;
+    if merge {
+        let author = db::user(conn, &found.user)?.ok_or(QuarantineError::NotFound)?;
+        let device = Uuid::parse_str(&found.device).unwrap_or(Uuid::nil());
+        changed = merge_into_case(conn, cache, case, &author, device, &changes)?;
+    }
+    let tx = conn.transaction().map_err(DbError::from)?;
+    db::quarantine_decide(&tx, id, &supervisor.id, merge)?;
+    db::audit(
+        &tx,
+        Some(&supervisor.id),
+        Some(supervisor_device),
+        if merge {
+            "quarantine-merged"
+        } else {
+            "quarantine-discarded"
+        },
+        &[case],
+        &format!("entry {id} of {} ({} bytes)", found.user, found.bytes),
+    )?;
+    tx.commit().map_err(DbError::from)?;
+    let decided = db::quarantine_list(conn, Some(&team))?
+        .into_iter()
+        .find(|q| q.id == id)
+        .map(entry)
+        .ok_or(QuarantineError::NotFound)?;
+    Ok((decided, changed))
+}
+
+/// Applies the changes to the case as a sync from `author` on `device`
+/// would: on a fork, bounded, checked by the policy, still a case.
+fn merge_into_case(
+    conn: &mut Connection,
+    cache: &DocCache,
+    case: Uuid,
+    author: &User,
+    device: Uuid,
+    changes: &[u8],
+) -> Result<Option<Uuid>, QuarantineError> {
+    let sender = policy::Sender {
+        user: &author.id,
+        role: author.role,
+        device,
+    };
+    let now = db::now_ms();
+    let shared = cache.get(conn, case)?;
+    let mut guard = shared
+        .as_ref()
+        .map(|d| d.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut fork = match guard.as_mut() {
+        Some(doc) => doc.fork(),
+        None => CaseDoc::empty(case),
+    };
+    let before = fork.heads();
+    let ops_before = fork.op_count();
+    fork.load_incremental(changes)
+        .map_err(|e| QuarantineError::Invalid(e.to_string()))?;
+    if fork.heads() == before {
+        // Already in the case (it reached the server after all), or it
+        // depends on work the server never had.
+        return Ok(None);
+    }
+    if fork.op_count().saturating_sub(ops_before) > MAX_OPS_PER_BATCH {
+        return Err(QuarantineError::TooLarge);
+    }
+    policy::check(&mut fork, &before, sender, now, None, &|_| None)?;
+    fork.case()
+        .map_err(|e| QuarantineError::Invalid(e.to_string()))?;
+    let tx = conn.transaction().map_err(DbError::from)?;
+    store::save_in(&tx, &mut fork).map_err(DbError::from)?;
+    db::record_change(&tx, case, author, guard.is_none())?;
+    tx.commit().map_err(DbError::from)?;
+    match guard.as_mut() {
+        Some(doc) => **doc = fork,
+        None => {
+            drop(guard);
+            cache.insert(case, fork);
+        }
+    }
+    Ok(Some(case))
+}

@@ -1,0 +1,510 @@
+//! The server decides who may change what: a raw client (the real protocol
+//! over real TLS, with hand-made automerge changes) tries every forgery;
+//! each is refused with a per-case error naming the field, nothing of it is
+//! stored, the same device's next legitimate edit is accepted, and every
+//! other device keeps syncing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use automerge::sync::{self, SyncDoc};
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Author, AutoCommit, ROOT, ReadDoc};
+use brug_device::sync::{MemoryStore, SyncStore};
+use brug_shared::casedoc::{CaseDoc, Target};
+use brug_shared::model::{RecordKind, examples};
+use brug_shared::protocol::{ByteBuf, ClientFrame, ErrorCode, ServerFrame};
+use brug_sync_server::auth::Role;
+use brug_sync_server::db;
+use common::{TestDevice, TestServer};
+use serde_json::json;
+use uuid::Uuid;
+
+/// The raw automerge document behind a held case, writing as `user` on
+/// `device`: what a modified client can make.
+fn raw(doc: &mut CaseDoc, user: &str, device: &str) -> AutoCommit {
+    let mut raw = AutoCommit::load(&doc.save()).unwrap();
+    raw.set_author(Some(Author::from(user.as_bytes().to_vec())));
+    let mut actor = Uuid::parse_str(device).unwrap().as_bytes().to_vec();
+    actor.extend_from_slice(&Uuid::new_v4().as_bytes()[..8]);
+    raw.set_actor(ActorId::from(actor));
+    raw
+}
+
+/// Puts a raw edit (committed at `time`) into the device's copy of `case`.
+fn forge(
+    d: &mut TestDevice,
+    case: Uuid,
+    user: &str,
+    device: &str,
+    time: i64,
+    f: impl FnOnce(&mut AutoCommit),
+) {
+    let mut doc = d.store.get(case).unwrap();
+    let heads = doc.heads();
+    let mut r = raw(&mut doc, user, device);
+    f(&mut r);
+    r.commit_with(
+        CommitOptions::default()
+            .with_message("forged".to_owned())
+            .with_time(time),
+    );
+    doc.load_incremental(&r.save_after(&heads)).unwrap();
+    d.store.put(&mut doc, false);
+}
+
+/// Pushes a document to the server as a raw client: hello, then automerge's
+/// sync protocol for one case, frame by frame. Returns the server's
+/// per-case error, or `None` when everything was accepted.
+async fn push_raw(d: &TestDevice, case: Uuid, bytes: &[u8]) -> Option<(ErrorCode, String)> {
+    let mut doc = AutoCommit::load(bytes).unwrap();
+    let mut conn = d.connect().await.unwrap();
+    common::hello(&mut conn, 0, vec![]).await;
+    let mut state = sync::State::new();
+    for _ in 0..100 {
+        let msg = doc
+            .sync()
+            .generate_sync_message(&mut state)
+            .map(|m| m.encode());
+        let done = msg.is_none();
+        conn.send(&ClientFrame::Sync {
+            doc: case,
+            create: false,
+            msg: msg.map(ByteBuf::from),
+        })
+        .await
+        .unwrap();
+        loop {
+            match conn.recv().await.unwrap() {
+                ServerFrame::Sync { msg: Some(r), .. } => {
+                    let m = sync::Message::decode(&r).unwrap();
+                    doc.sync().receive_sync_message(&mut state, m).unwrap();
+                    break;
+                }
+                ServerFrame::Sync { msg: None, .. } if done => {
+                    conn.close().await;
+                    return None;
+                }
+                ServerFrame::Sync { msg: None, .. } => break,
+                ServerFrame::DocError { code, message, .. } => {
+                    conn.close().await;
+                    return Some((code, message));
+                }
+                ServerFrame::Changed { .. } => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    panic!("the raw session did not settle");
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn household(r: &AutoCommit) -> automerge::ObjId {
+    r.get(ROOT, "household").unwrap().unwrap().1
+}
+
+/// One attack: its name, what the refusal must name, and the forgery.
+type Attack = (
+    &'static str,
+    &'static str,
+    Box<dyn Fn(&mut TestDevice, Uuid, Uuid, &Ids)>,
+);
+
+struct Ids {
+    ann: String,
+    bert: String,
+    sofie: String,
+    bert_device: String,
+}
+
+fn attacks() -> Vec<Attack> {
+    vec![
+        (
+            "a worker's approval",
+            "review.state",
+            Box::new(|d, case, visit, _| {
+                d.edit(case, |doc| {
+                    doc.set_field(
+                        Target::Record(RecordKind::Visit, visit),
+                        "review.state",
+                        json!("approved"),
+                    )
+                    .unwrap();
+                })
+            }),
+        ),
+        (
+            "a forged reviewer",
+            "review.reviewer",
+            Box::new(|d, case, visit, ids| {
+                let sofie = ids.sofie.clone();
+                d.edit(case, |doc| {
+                    doc.set_field(
+                        Target::Record(RecordKind::Visit, visit),
+                        "review.reviewer",
+                        json!(sofie),
+                    )
+                    .unwrap();
+                })
+            }),
+        ),
+        (
+            "a forged author (a colleague's name)",
+            "foreign-author",
+            Box::new(|d, case, _, ids| {
+                let device = d.device_id.clone();
+                forge(d, case, &ids.bert, &device, now(), |r| {
+                    let h = household(r);
+                    r.put(&h, "phone", "0470 00 00 00").unwrap();
+                })
+            }),
+        ),
+        (
+            "a forged actor (a colleague's device)",
+            "foreign-device",
+            Box::new(|d, case, _, ids| {
+                forge(d, case, &ids.bert, &ids.bert_device, now(), |r| {
+                    let h = household(r);
+                    r.put(&h, "phone", "0470 00 00 00").unwrap();
+                })
+            }),
+        ),
+        (
+            "a far-future time",
+            "future-time",
+            Box::new(|d, case, _, ids| {
+                let device = d.device_id.clone();
+                let later = now() + 365 * 86_400_000;
+                forge(d, case, &ids.ann, &device, later, |r| {
+                    let h = household(r);
+                    r.put(&h, "phone", "0470 00 00 00").unwrap();
+                })
+            }),
+        ),
+        (
+            "the root id changed",
+            "identity",
+            Box::new(|d, case, _, ids| {
+                let device = d.device_id.clone();
+                forge(d, case, &ids.ann, &device, now(), |r| {
+                    r.put(ROOT, "id", Uuid::now_v7().to_string()).unwrap();
+                })
+            }),
+        ),
+        (
+            "the root id deleted",
+            "identity",
+            Box::new(|d, case, _, ids| {
+                let device = d.device_id.clone();
+                forge(d, case, &ids.ann, &device, now(), |r| {
+                    r.delete(ROOT, "id").unwrap();
+                })
+            }),
+        ),
+        (
+            "a record map replaced by a scalar",
+            "visits",
+            Box::new(|d, case, _, ids| {
+                let device = d.device_id.clone();
+                forge(d, case, &ids.ann, &device, now(), |r| {
+                    r.put(ROOT, "visits", 0_i64).unwrap();
+                })
+            }),
+        ),
+        (
+            "the schema version lowered",
+            "schema",
+            Box::new(|d, case, _, ids| {
+                let device = d.device_id.clone();
+                forge(d, case, &ids.ann, &device, now(), |r| {
+                    r.put(ROOT, "schema", 0_u64).unwrap();
+                })
+            }),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_forgery_is_refused_nothing_is_stored_and_everyone_syncs_on() {
+    let server = TestServer::start().await;
+    let ids = Ids {
+        ann: server.add_user("Ann Peeters", Role::BridgeWorker),
+        bert: server.add_user("Bert Claeys", Role::HousingAdviser),
+        sofie: server.add_user("Sofie Vandenberghe", Role::Supervisor),
+        bert_device: String::new(),
+    };
+    let mut ann = server.device(&ids.ann).await;
+    let mut bert = server.device(&ids.bert).await;
+    let ids = Ids {
+        bert_device: bert.device_id.clone(),
+        ..ids
+    };
+    let mut sofie = server.device(&ids.sofie).await;
+    let case = ann.create_case();
+    let mut visit = Uuid::nil();
+    ann.edit(case, |doc| {
+        visit = doc
+            .add_record(&examples::example(RecordKind::Visit), "visit added")
+            .unwrap();
+    });
+    ann.sync().await.unwrap();
+    server.assign(case, &ids.bert, true);
+    bert.sync().await.unwrap();
+
+    for (name, names, attack) in attacks() {
+        let before = server.stored(case).unwrap().heads();
+        // The attacker's device holds what the server holds.
+        ann.store = MemoryStore::new();
+        ann.sync().await.unwrap();
+        attack(&mut ann, case, visit, &ids);
+        let forged = ann.store.docs[&case].clone();
+        let (code, why) = push_raw(&ann, case, &forged)
+            .await
+            .unwrap_or_else(|| panic!("{name}: accepted"));
+        assert_eq!(
+            code,
+            ErrorCode::Refused,
+            "{name}: refused with a per-case error"
+        );
+        assert!(
+            why.contains(names),
+            "{name}: the refusal names {names}: {why}"
+        );
+        assert_eq!(
+            server.stored(case).unwrap().heads(),
+            before,
+            "{name}: nothing of it is stored"
+        );
+
+        // Everyone else syncs on, and sees nothing of the forgery.
+        bert.edit(case, |doc| {
+            doc.set_field(Target::Household, "notes", json!(format!("na {name}")))
+                .unwrap();
+        });
+        let report = bert.sync().await.unwrap();
+        assert!(report.refused.is_empty(), "{name}: {report:?}");
+        sofie.sync().await.unwrap();
+        let seen = sofie.store.get(case).unwrap().case().unwrap();
+        assert_eq!(
+            seen.visits[&visit].review.state,
+            brug_shared::model::ReviewState::Draft,
+            "{name}"
+        );
+        assert_eq!(seen.household.phone, examples::household().phone, "{name}");
+
+        // The same device's next legitimate edit is accepted.
+        ann.store = MemoryStore::new();
+        ann.sync().await.unwrap();
+        ann.edit(case, |doc| {
+            doc.set_field(
+                Target::Record(RecordKind::Visit, visit),
+                "notes",
+                json!(format!("na {name}")),
+            )
+            .unwrap();
+        });
+        let report = ann.sync().await.unwrap();
+        assert!(report.refused.is_empty(), "{name}: {report:?}");
+        assert_ne!(server.stored(case).unwrap().heads(), before, "{name}");
+    }
+
+    // Each refusal is in the audit log with its field, never its value.
+    let audit = db::audit_tail(&server.db().lock(), 200).unwrap();
+    let refused: Vec<_> = audit.iter().filter(|e| e.action == "refused").collect();
+    assert_eq!(refused.len(), attacks().len());
+    assert!(refused.iter().all(|e| !e.detail.contains("0470")));
+}
+
+#[tokio::test]
+async fn a_supervisor_approval_is_stored_and_audited() {
+    let server = TestServer::start().await;
+    let ann_id = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let sofie_id = server.add_user("Sofie Vandenberghe", Role::Supervisor);
+    let mut ann = server.device(&ann_id).await;
+    let mut sofie = server.device(&sofie_id).await;
+    let case = ann.create_case();
+    let mut visit = Uuid::nil();
+    ann.edit(case, |doc| {
+        visit = doc
+            .add_record(&examples::example(RecordKind::Visit), "visit added")
+            .unwrap();
+    });
+    ann.sync().await.unwrap();
+    sofie.sync().await.unwrap();
+    let who = sofie_id.clone();
+    sofie.edit(case, |doc| {
+        use brug_shared::casedoc::ReviewAction;
+        doc.review(RecordKind::Visit, visit, ReviewAction::Submit, &who, "")
+            .unwrap();
+        doc.review(RecordKind::Visit, visit, ReviewAction::Approve, &who, "")
+            .unwrap();
+    });
+    let report = sofie.sync().await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    ann.sync().await.unwrap();
+    let seen = ann.store.get(case).unwrap().case().unwrap();
+    assert_eq!(
+        seen.visits[&visit].review.state,
+        brug_shared::model::ReviewState::Approved
+    );
+    let audit = db::audit_tail(&server.db().lock(), 50).unwrap();
+    let approved = audit
+        .iter()
+        .find(|e| e.action == "approved")
+        .expect("the approval is audited");
+    assert_eq!(approved.user.as_deref(), Some(sofie_id.as_str()));
+    assert!(approved.detail.contains(&visit.to_string()));
+}
+
+#[tokio::test]
+async fn a_case_that_no_longer_loads_is_set_apart_and_every_other_case_syncs() {
+    let server = TestServer::start().await;
+    let ann_id = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let sofie_id = server.add_user("Sofie Vandenberghe", Role::Supervisor);
+    let mut ann = server.device(&ann_id).await;
+    let mut sofie = server.device(&sofie_id).await;
+    let broken = ann.create_case();
+    let fine = ann.create_case();
+    ann.sync().await.unwrap();
+    sofie.sync().await.unwrap();
+    // The stored document is damaged (a disk fault, or a case poisoned
+    // before this server checked changes); the server restarts.
+    let dir = server.stop().await;
+    {
+        let db = db::Db::open(dir.path()).unwrap();
+        let conn = db.lock();
+        conn.execute(
+            "UPDATE documents SET snapshot = x'00ff00ff' WHERE id = ?1",
+            [broken.to_string()],
+        )
+        .unwrap();
+        conn.execute(
+            "DELETE FROM document_chunks WHERE doc_id = ?1",
+            [broken.to_string()],
+        )
+        .unwrap();
+    }
+    let server = TestServer::start_in(dir).await;
+    ann.endpoint = server.endpoint();
+    sofie.endpoint = server.endpoint();
+
+    for d in [&mut ann, &mut sofie] {
+        d.edit(broken, |doc| {
+            doc.set_field(Target::Household, "notes", json!("na de storing"))
+                .unwrap();
+        });
+        d.edit(fine, |doc| {
+            doc.set_field(Target::Household, "phone", json!("0470 12 12 12"))
+                .unwrap();
+        });
+        let report = d.sync().await.unwrap();
+        assert_eq!(report.refused, vec![(broken, ErrorCode::Unavailable)]);
+        assert!(report.synced.contains(&fine));
+    }
+    let fine_doc = server.stored(fine).unwrap().case().unwrap();
+    assert_eq!(fine_doc.household.phone.as_deref(), Some("0470 12 12 12"));
+    // The device keeps its work on the broken case; the admin sees its id.
+    assert!(ann.store.pending().contains(&broken));
+    let audit = db::audit_tail(&server.db().lock(), 50).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "case-unavailable" && e.cases.contains(&broken.to_string()))
+    );
+}
+
+/// Copies a stopped server's data folder: yesterday's backup.
+fn copy_dir(from: &std::path::Path) -> tempfile::TempDir {
+    let to = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.path().join(entry.file_name())).unwrap();
+        }
+    }
+    to
+}
+
+#[tokio::test]
+async fn after_a_restore_from_backup_relayed_work_comes_back_and_forgeries_do_not() {
+    let server = TestServer::start().await;
+    let ann_id = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let bert_id = server.add_user("Bert Claeys", Role::HousingAdviser);
+    let admin = server.add_user("Ad Min", Role::Admin);
+    let mut ann = server.device(&ann_id).await;
+    let mut bert = server.device(&bert_id).await;
+    let case = ann.create_case();
+    ann.sync().await.unwrap();
+    server.assign(case, &bert_id, true);
+    bert.sync().await.unwrap();
+
+    // Yesterday's backup: the data folder, copied while the server is down.
+    let dir = server.stop().await;
+    let backup = copy_dir(dir.path());
+    let server = TestServer::start_in(dir).await;
+    ann.endpoint = server.endpoint();
+    bert.endpoint = server.endpoint();
+
+    // Today: Ann's change reaches the server and Bert; Bert builds on it.
+    ann.edit(case, |doc| {
+        doc.set_field(Target::Household, "phone", json!("0470 11 22 33"))
+            .unwrap();
+    });
+    ann.sync().await.unwrap();
+    bert.sync().await.unwrap();
+    bert.edit(case, |doc| {
+        doc.set_field(Target::Household, "notes", json!("meter nagekeken"))
+            .unwrap();
+    });
+    let bert_heads = bert.store.get(case).unwrap().heads();
+
+    // The server's disk dies; it is restored from yesterday's backup.
+    drop(server.stop().await);
+    let server = TestServer::start_in(backup).await;
+    ann.endpoint = server.endpoint();
+    bert.endpoint = server.endpoint();
+
+    // Bert comes back first, carrying Ann's change the server lost: without
+    // a recovery window it is refused, and Bert keeps everything.
+    let report = bert.sync().await.unwrap();
+    assert_eq!(report.refused, vec![(case, ErrorCode::Refused)]);
+    assert!(report.refused_why[&case].contains("foreign-device"));
+    assert!(bert.store.pending().contains(&case));
+
+    // Forgeries stay out even with the window open: a change on Ann's
+    // device in Bert's name is no relay.
+    {
+        let db = server.db();
+        let conn = db.lock();
+        db::open_recovery(&conn, 2, &admin, "restored from yesterday's backup").unwrap();
+    }
+    let mut forger = server.device(&bert_id).await;
+    forger.sync().await.unwrap();
+    let ann_device = ann.device_id.clone();
+    forge(&mut forger, case, &bert_id, &ann_device, now(), |r| {
+        let h = household(r);
+        r.put(&h, "phone", "0499 99 99 99").unwrap();
+    });
+    let forged = forger.store.docs[&case].clone();
+    let (code, why) = push_raw(&forger, case, &forged).await.unwrap();
+    assert_eq!(code, ErrorCode::Refused);
+    assert!(why.contains("foreign-device"), "{why}");
+
+    // With the window open, Bert's copy brings Ann's change back.
+    let report = bert.sync().await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    let mut stored = server.stored(case).unwrap();
+    assert!(stored.contains_all(&bert_heads), "nothing was lost");
+    let restored = stored.case().unwrap();
+    assert_eq!(restored.household.phone.as_deref(), Some("0470 11 22 33"));
+    assert_eq!(restored.household.notes, "meter nagekeken");
+    ann.sync().await.unwrap();
+    assert_eq!(ann.store.get(case).unwrap().heads(), stored.heads());
+    let audit = db::audit_tail(&server.db().lock(), 100).unwrap();
+    let relayed = audit.iter().find(|e| e.action == "relayed").unwrap();
+    assert!(relayed.detail.contains(&ann_device), "{}", relayed.detail);
+}
