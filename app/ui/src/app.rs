@@ -11,6 +11,7 @@ use brug_device::index::{CaseQuery, IndexRow};
 use brug_device::keys::{self, KeyError};
 use brug_shared::casedoc::ReviewAction;
 use brug_shared::model::Household;
+use brug_shared::protocol::quarantine::Entry;
 use brug_shared::protocol::team::{EnrolCode, Team};
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -116,12 +117,15 @@ enum TeamCall {
     Members(Option<Uuid>),
     Assign(Uuid, String, bool),
     Code(String),
+    Waiting,
+    Decide(i64, bool),
 }
 
 #[derive(Debug)]
 enum TeamAnswer {
     Team(Team),
     Code(String, EnrolCode),
+    Waiting(Vec<Entry>),
 }
 
 /// A form as it was opened: what it starts with is decided once, so a
@@ -213,6 +217,7 @@ pub fn App() -> Element {
     let team_busy = use_signal(|| false);
     let team_error = use_signal(|| None::<String>);
     let mut team_code = use_signal(|| None::<(String, EnrolCode, String)>);
+    let waiting = use_signal(Vec::<Entry>::new);
     let lang = prefs().lang;
 
     // Runs one sync session on a second handle, so the screens stay usable.
@@ -273,8 +278,8 @@ pub fn App() -> Element {
 
     // Asks the server's team routes in the background; `done` gets the answer.
     let team_call = move |call: TeamCall| {
-        let (mut team, mut team_busy, mut team_error, mut team_code) =
-            (team, team_busy, team_error, team_code);
+        let (mut team, mut team_busy, mut team_error, mut team_code, mut waiting) =
+            (team, team_busy, team_error, team_code, waiting);
         let link = match device.peek().as_ref().map(|d| d.team_link()) {
             Some(Ok(link)) => link,
             Some(Err(e)) => {
@@ -296,12 +301,18 @@ pub fn App() -> Element {
                         .enrol_code(&user)
                         .await
                         .map(|code| TeamAnswer::Code(user, code)),
+                    TeamCall::Waiting => link.quarantine().await.map(TeamAnswer::Waiting),
+                    TeamCall::Decide(id, merge) => match link.decide(id, merge).await {
+                        Ok(_) => link.quarantine().await.map(TeamAnswer::Waiting),
+                        Err(e) => Err(e),
+                    },
                 }
             })
             .await;
             team_busy.set(false);
             match answer {
                 Ok(Ok(TeamAnswer::Team(t))) => team.set(Some(t)),
+                Ok(Ok(TeamAnswer::Waiting(w))) => waiting.set(w),
                 Ok(Ok(TeamAnswer::Code(user, code))) => match qr::svg(&code.url) {
                     Ok(svg) => team_code.set(Some((user, code, svg))),
                     Err(e) => team_error.set(Some(e)),
@@ -684,6 +695,8 @@ pub fn App() -> Element {
                 busy: team_busy(),
                 error: team_error(),
                 on_make: move |user: String| team_call(TeamCall::Code(user)),
+                waiting: waiting(),
+                on_decide: move |(id, merge): (i64, bool)| team_call(TeamCall::Decide(id, merge)),
             }
         },
         Screen::Queue => {
@@ -790,6 +803,7 @@ pub fn App() -> Element {
                                 team_code.set(None);
                                 screen.set(Screen::Team);
                                 team_call(TeamCall::Members(None));
+                                team_call(TeamCall::Waiting);
                             }, "{t(lang, Text::TeamTab)}" }
                         }
                         button { class: tab(&Screen::Settings), onclick: move |_| screen.set(Screen::Settings), "{t(lang, Text::Settings)}" }

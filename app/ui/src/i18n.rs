@@ -221,6 +221,20 @@ pub enum Text {
     MakeCode,
     /// Enrol QR intro.
     ScanThis,
+    /// Quarantine section title.
+    WaitingWork,
+    /// Quarantine section intro.
+    WaitingIntro,
+    /// Nothing in the quarantine.
+    NothingWaiting,
+    /// Merge a quarantine entry.
+    MergeIntoCase,
+    /// Discard a quarantine entry.
+    Discard,
+    /// A quarantine entry merged.
+    Merged,
+    /// A quarantine entry discarded.
+    Discarded,
 }
 
 /// The text in a language.
@@ -463,6 +477,24 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, EnrolOther) => "Enrol a device for a team member",
         (Lang::Nl, MakeCode) => "Code maken",
         (Lang::En, MakeCode) => "Make code",
+        (Lang::Nl, WaitingWork) => "Wachtend werk",
+        (Lang::En, WaitingWork) => "Waiting work",
+        (Lang::Nl, WaitingIntro) => {
+            "Werk dat nog niet gesynchroniseerd was toen een toestel een dossier verloor (weggenomen of ingetrokken). Voeg het samen in het dossier of gooi het weg."
+        }
+        (Lang::En, WaitingIntro) => {
+            "Work that was not synced yet when a device lost a case (taken away or revoked). Merge it into the case or discard it."
+        }
+        (Lang::Nl, NothingWaiting) => "Er wacht geen werk.",
+        (Lang::En, NothingWaiting) => "No work is waiting.",
+        (Lang::Nl, MergeIntoCase) => "Samenvoegen",
+        (Lang::En, MergeIntoCase) => "Merge",
+        (Lang::Nl, Discard) => "Weggooien",
+        (Lang::En, Discard) => "Discard",
+        (Lang::Nl, Merged) => "samengevoegd",
+        (Lang::En, Merged) => "merged",
+        (Lang::Nl, Discarded) => "weggegooid",
+        (Lang::En, Discarded) => "discarded",
         (Lang::Nl, ScanThis) => {
             "Laat het teamlid deze code scannen of plakken. Ze is eenmalig en kort geldig."
         }

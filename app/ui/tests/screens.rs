@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{element, fire, form_event, listeners};
+use common::{click_event, element, fire, form_event, listeners};
 
 use brug_app::components::{CaseList, SyncBar};
 use brug_app::i18n::Lang;
@@ -280,7 +280,7 @@ fn the_team_screen_shows_the_new_devices_code_as_a_qr_image_and_as_text() {
     #[component]
     fn Harness(code: (String, EnrolCode, String)) -> Element {
         rsx! {
-            brug_app::components::TeamScreen { lang: Lang::Nl, team: Some(team()), code: Some(code), busy: false, error: None, on_make: |_| {} }
+            brug_app::components::TeamScreen { lang: Lang::Nl, team: Some(team()), code: Some(code), busy: false, error: None, on_make: |_| {}, waiting: vec![], on_decide: |_| {} }
         }
     }
     let code = EnrolCode {
@@ -302,7 +302,64 @@ fn the_team_screen_shows_the_new_devices_code_as_a_qr_image_and_as_text() {
         "for whom, by name: {html}"
     );
     assert!(html.contains("Geldig tot"));
-    assert_eq!(html.matches("Code maken").count(), 3, "one per member");
+    assert_eq!(
+        html.matches("Code maken").count(),
+        2,
+        "one per field worker, none for a supervisor"
+    );
+    assert!(!html.contains("data-user=\"sofie.vandenberghe\""));
+    assert!(html.contains("Er wacht geen werk."));
+}
+
+#[component]
+fn WaitingHarness() -> Element {
+    use brug_shared::protocol::quarantine::Entry;
+    let mut asked = use_signal(|| None::<(i64, bool)>);
+    let entry = |id: i64, decision: Option<&str>| Entry {
+        id,
+        case: Uuid::from_u128(0x01a2_3456_789a_7bcd_8ef0_1234_5678_9abc),
+        user: "bert.claeys".into(),
+        device: "d".into(),
+        at: 1_800_000_000_000,
+        bytes: 420,
+        decision: decision.map(str::to_owned),
+    };
+    rsx! {
+        brug_app::components::TeamScreen {
+            lang: Lang::Nl,
+            team: Some(team()),
+            code: None,
+            busy: false,
+            error: None,
+            on_make: |_| {},
+            waiting: vec![entry(7, None), entry(3, Some("merged"))],
+            on_decide: move |d| asked.set(Some(d)),
+        }
+        p { "asked:{asked:?}" }
+    }
+}
+
+#[test]
+fn work_handed_over_by_a_device_waits_for_the_supervisor_to_merge_or_discard() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(WaitingHarness);
+    let muts = dom.rebuild_to_vec();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("Wachtend werk"));
+    assert!(html.contains("Bert Claeys"), "who made it, by name: {html}");
+    assert!(html.contains("samengevoegd"), "a decided entry says so");
+    assert_eq!(
+        html.matches("Samenvoegen").count(),
+        1,
+        "only the waiting entry can still be merged"
+    );
+    let merge = element(&muts, "data-merge", |v| v == "7");
+    fire(&mut dom, "click", click_event(), merge);
+    assert!(
+        dioxus_ssr::render(&dom).contains("asked:Some((7, true))"),
+        "{}",
+        dioxus_ssr::render(&dom)
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The supervisor's team screens: who works a case (assign, take away),
-//! and a new device for a team member, enrolled by showing its QR code.
+//! a new device for a team member, enrolled by showing its QR code, and
+//! the work devices handed over when they lost a case (merge or discard).
 
+use brug_shared::protocol::quarantine::Entry;
 use brug_shared::protocol::team::{EnrolCode, Team};
 use dioxus::prelude::*;
 
@@ -72,7 +74,17 @@ pub fn TeamScreen(
     busy: bool,
     error: Option<String>,
     on_make: EventHandler<String>,
+    /// Unsynced work handed over by devices that lost a case.
+    waiting: Vec<Entry>,
+    /// (entry, merge?)
+    on_decide: EventHandler<(i64, bool)>,
 ) -> Element {
+    let name_of = |id: &str| {
+        team.as_ref()
+            .and_then(|t| t.members.iter().find(|m| m.id == id))
+            .map(|m| m.name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    };
     rsx! {
         section { class: "team",
             h1 { "{t(lang, Text::EnrolOther)}" }
@@ -96,18 +108,59 @@ pub fn TeamScreen(
                     }
                 }
             }
-            if let Some(team) = team {
+            if let Some(team) = &team {
                 ul { class: "members",
                     for m in team.members.iter() {
                         li { key: "{m.id}",
                             "{m.name} · {i18n::role(lang, &m.role)} "
-                            button {
-                                class: "small",
-                                "data-user": "{m.id}",
-                                disabled: busy,
-                                onclick: { let id = m.id.clone(); move |_| on_make.call(id.clone()) },
-                                "{t(lang, Text::MakeCode)}"
+                            // Codes only for field workers: the server refuses
+                            // one for a supervisor, herself included.
+                            if m.role == "bridge-worker" || m.role == "housing-adviser" {
+                                button {
+                                    class: "small",
+                                    "data-user": "{m.id}",
+                                    disabled: busy,
+                                    onclick: { let id = m.id.clone(); move |_| on_make.call(id.clone()) },
+                                    "{t(lang, Text::MakeCode)}"
+                                }
                             }
+                        }
+                    }
+                }
+            }
+            h2 { "{t(lang, Text::WaitingWork)}" }
+            p { class: "intro", "{t(lang, Text::WaitingIntro)}" }
+            if waiting.is_empty() {
+                p { class: "empty", "{t(lang, Text::NothingWaiting)}" }
+            }
+            ul { class: "waiting",
+                for e in waiting.iter() {
+                    li { key: "{e.id}", "data-entry": "{e.id}",
+                        span { class: "who", "{name_of(&e.user)}" }
+                        " · "
+                        {chrono::DateTime::from_timestamp_millis(e.at).map(crate::format::moment).unwrap_or_default()}
+                        " · "
+                        span { class: "mono", {e.case.to_string().chars().take(8).collect::<String>()} }
+                        match e.decision.as_deref() {
+                            Some("merged") => rsx! { " · {t(lang, Text::Merged)}" },
+                            Some(_) => rsx! { " · {t(lang, Text::Discarded)}" },
+                            None => rsx! {
+                                " "
+                                button {
+                                    class: "small",
+                                    "data-merge": "{e.id}",
+                                    disabled: busy,
+                                    onclick: { let id = e.id; move |_| on_decide.call((id, true)) },
+                                    "{t(lang, Text::MergeIntoCase)}"
+                                }
+                                button {
+                                    class: "small",
+                                    "data-discard": "{e.id}",
+                                    disabled: busy,
+                                    onclick: { let id = e.id; move |_| on_decide.call((id, false)) },
+                                    "{t(lang, Text::Discard)}"
+                                }
+                            },
                         }
                     }
                 }
