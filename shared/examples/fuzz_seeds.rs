@@ -72,6 +72,7 @@ fn main() {
             changed: vec![Uuid::from_u128(2)],
             purge: vec![],
             user: "ann".into(),
+            joined: vec![],
         }),
     ];
     for (i, f) in frames.iter().enumerate() {

@@ -70,6 +70,10 @@ struct ServeArgs {
     /// The URL devices reach this server at (default https://<listen>).
     #[arg(long)]
     public_url: Option<String>,
+    /// How far ahead of this server's clock a change may be dated before it
+    /// is refused (devices with a wrong clock), in hours.
+    #[arg(long, default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=8760))]
+    max_clock_skew_hours: u32,
 }
 
 #[derive(Subcommand)]
@@ -451,6 +455,7 @@ fn serve(data: &Path, args: &ServeArgs) -> Result<()> {
     let mut config = Config::new(data);
     config.tls = tls_source(args);
     config.public_url = args.public_url.clone();
+    config.max_future_ms = i64::from(args.max_clock_skew_hours) * 3_600_000;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen)

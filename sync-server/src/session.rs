@@ -135,6 +135,8 @@ impl Session {
         }
         let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
         let c = db::catchup(conn, &self.user, cursor, held)?;
+        let since = self.device.last_seen.unwrap_or(self.device.created_at);
+        let joined = db::devices_joined_since(conn, &self.user.id, &self.device.id, since)?;
         db::touch_device(conn, &self.device.id)?;
         self.greeted = true;
         Ok(Outcome::Reply(ServerFrame::Welcome {
@@ -142,6 +144,7 @@ impl Session {
             changed: c.changed,
             purge: c.purge,
             user: self.user.id.clone(),
+            joined,
         }))
     }
 

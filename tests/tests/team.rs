@@ -140,8 +140,12 @@ async fn workers_and_other_teams_are_refused_and_nothing_changes() {
 async fn a_code_made_on_the_supervisors_device_enrols_the_members_new_device() {
     let stack = Stack::start().await;
     let Team {
-        bert, supervisor, ..
+        bert,
+        supervisor,
+        mut adviser,
+        ..
     } = stack.team().await;
+    sync(&mut adviser).await;
     let code = supervisor
         .device
         .team_link()
@@ -156,6 +160,17 @@ async fn a_code_made_on_the_supervisors_device_enrols_the_members_new_device() {
         .await
         .unwrap();
     assert_eq!(device.info().user, bert);
+    // Bert's own device hears of it on its next sync, and keeps saying so.
+    let report = adviser.device.sync(&mut |_| {}).await.unwrap();
+    assert_eq!(report.joined.len(), 1, "{report:?}");
+    assert_eq!(report.joined[0].name, "nieuwe tablet");
+    assert_eq!(adviser.device.status().unwrap().joined, report.joined);
+    let again = adviser.device.sync(&mut |_| {}).await.unwrap();
+    assert!(again.joined.is_empty(), "told once");
+    // The new device itself is not told about itself.
+    let mut new_device = brug_tests::TestDevice { device, home };
+    let first = new_device.device.sync(&mut |_| {}).await.unwrap();
+    assert!(first.joined.is_empty(), "{first:?}");
     // One time only.
     let again = tempfile::tempdir().unwrap();
     assert!(

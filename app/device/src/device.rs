@@ -9,7 +9,7 @@ use brug_shared::casedoc::{
 };
 use brug_shared::model::{Case, Household, Record, RecordKind, Role};
 use brug_shared::protocol::enrol::{EnrolUrl, EnrolUrlError};
-use brug_shared::protocol::{quarantine, team};
+use brug_shared::protocol::{JoinedDevice, quarantine, team};
 use brug_shared::rules::{self, Finding, RuleContext, Thresholds};
 use brug_shared::{policy, store};
 use chrono::{DateTime, Utc};
@@ -152,6 +152,8 @@ pub struct Status {
     pub last_error: Option<String>,
     /// The offline lease.
     pub lease: Lease,
+    /// Other devices enrolled for this user that the server told about.
+    pub joined: Vec<JoinedDevice>,
 }
 
 /// A case as `case show` prints it.
@@ -512,7 +514,31 @@ impl Device {
             last_sync: last.and_then(DateTime::from_timestamp_millis),
             last_error: self.store.setting("last_error")?.filter(|e| !e.is_empty()),
             lease: self.lease()?,
+            joined: self.joined()?,
         })
+    }
+
+    /// Devices enrolled for this user that the server told about, newest
+    /// last (at most ten are kept).
+    pub fn joined(&self) -> Result<Vec<JoinedDevice>, DeviceError> {
+        Ok(self
+            .store
+            .setting("joined")?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    fn remember_joined(&mut self, new: &[JoinedDevice]) -> Result<(), DeviceError> {
+        if new.is_empty() {
+            return Ok(());
+        }
+        let mut all = self.joined()?;
+        all.extend(new.iter().cloned());
+        let keep = all.len().saturating_sub(10);
+        let all = all.split_off(keep);
+        let text = serde_json::to_string(&all).map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        self.store.set_setting("joined", &text)?;
+        Ok(())
     }
 
     fn load(&self, id: Uuid) -> Result<CaseDoc, DeviceError> {
@@ -893,6 +919,7 @@ impl Device {
                 if failed > 0 {
                     tracing::warn!(failed, "unsynced work of lost cases not handed over yet");
                 }
+                self.remember_joined(&report.joined)?;
                 let now = self.now_ms().to_string();
                 self.store.set_setting("last_sync_ms", &now)?;
                 self.store.set_setting("last_sync_done_ms", &now)?;

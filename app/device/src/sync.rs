@@ -72,6 +72,8 @@ pub struct Report {
     pub refused: Vec<(Uuid, ErrorCode)>,
     /// The server's words for each refused case (which field, and why).
     pub refused_why: BTreeMap<Uuid, String>,
+    /// Other devices enrolled for this user since this device last synced.
+    pub joined: Vec<brug_shared::protocol::JoinedDevice>,
     /// The cursor stored at the end.
     pub cursor: u64,
 }
@@ -167,17 +169,19 @@ async fn run(
         held,
     })
     .await?;
-    let (cursor, changed, purge) = match conn.recv().await? {
+    let (cursor, changed, purge, joined) = match conn.recv().await? {
         ServerFrame::Welcome {
             cursor,
             changed,
             purge,
+            joined,
             ..
-        } => (cursor, changed, purge),
+        } => (cursor, changed, purge, joined),
         other => return Err(server_end(other)),
     };
     let mut report = Report {
         cursor,
+        joined,
         ..Report::default()
     };
     for id in purge {

@@ -245,7 +245,7 @@ pub fn App() -> Element {
                     let _ = tx.send(p);
                 };
                 let outcome = handle.sync(&mut report).await;
-                outcome.map(|_| ())
+                outcome.map(|r| r.joined)
             });
             let outcome = match task.await {
                 Ok(o) => o,
@@ -255,9 +255,20 @@ pub fn App() -> Element {
             s.running = false;
             s.progress = None;
             match outcome {
-                Ok(()) => {
+                Ok(joined) => {
                     s.online = true;
                     s.error = None;
+                    // Stays until dismissed: a device the worker does not
+                    // know may be someone else's.
+                    if let Some(j) = joined.last() {
+                        let when = chrono::DateTime::from_timestamp_millis(j.at)
+                            .map(format::moment)
+                            .unwrap_or_default();
+                        flash.set(Some((
+                            false,
+                            crate::i18n::device_joined(prefs.peek().lang, &j.name, &when),
+                        )));
+                    }
                 }
                 Err(DeviceError::Revoked { .. }) => {
                     drop(s);

@@ -504,6 +504,19 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
     }
 }
 
+/// The warning that a device was enrolled in the user's name: `when` as
+/// the screens show moments.
+pub fn device_joined(lang: Lang, name: &str, when: &str) -> String {
+    match lang {
+        Lang::Nl => format!(
+            "Er werd een nieuw toestel op uw naam ingeschreven: {name} ({when}). Was u dat niet? Verwittig meteen uw teamverantwoordelijke."
+        ),
+        Lang::En => format!(
+            "A new device was enrolled in your name: {name} ({when}). Not you? Tell your supervisor at once."
+        ),
+    }
+}
+
 /// A role (`bridge-worker`, ...) as a user reads it.
 pub fn role(lang: Lang, code: &str) -> &'static str {
     match (lang, code) {

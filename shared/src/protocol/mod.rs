@@ -77,6 +77,10 @@ pub enum ServerFrame {
         purge: Vec<Uuid>,
         /// The user id the device is enrolled for.
         user: String,
+        /// Other devices enrolled for this user since this device last
+        /// synced: a device the user does not know is a warning sign.
+        #[serde(default)]
+        joined: Vec<JoinedDevice>,
     },
     /// The answer to one [`ClientFrame::Sync`].
     Sync {
@@ -185,6 +189,15 @@ impl ErrorCode {
             }
         }
     }
+}
+
+/// A device enrolled for the same user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinedDevice {
+    /// The name it gave itself ("tablet Ann").
+    pub name: String,
+    /// When it was enrolled (ms).
+    pub at: i64,
 }
 
 /// Why a frame could not be read.

@@ -313,3 +313,24 @@ pub fn touch_device(conn: &Connection, id: &str) -> Result<(), DbError> {
     )?;
     Ok(())
 }
+
+/// The user's other devices enrolled after `since` (ms), oldest first.
+pub fn devices_joined_since(
+    conn: &Connection,
+    user: &str,
+    this_device: &str,
+    since: i64,
+) -> Result<Vec<brug_shared::protocol::JoinedDevice>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, created_at FROM devices WHERE user_id = ?1 AND id != ?2 AND created_at > ?3 ORDER BY created_at",
+    )?;
+    let rows = stmt
+        .query_map(params![user, this_device, since], |r| {
+            Ok(brug_shared::protocol::JoinedDevice {
+                name: r.get(0)?,
+                at: r.get(1)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

@@ -435,7 +435,23 @@ async fn run(device: &mut Device, command: Command, json: bool) -> Result<(), Re
                         .as_deref()
                         .map(|e| format!("\nLaatste fout / last error: {e}"))
                         .unwrap_or_default()
-                )
+                ) + &s
+                    .joined
+                    .iter()
+                    .map(|j| {
+                        let at = chrono::DateTime::from_timestamp_millis(j.at)
+                            .map(|t| {
+                                t.with_timezone(&chrono::Local)
+                                    .format("%d/%m/%Y %H:%M")
+                                    .to_string()
+                            })
+                            .unwrap_or_default();
+                        format!(
+                            "\nNieuw toestel op uw naam / new device in your name: {} ({at})",
+                            j.name
+                        )
+                    })
+                    .collect::<String>()
             })
         }
         Command::Sync { watch: false } => {
