@@ -55,7 +55,12 @@ pub fn hand_over(
     case: Uuid,
     changes: &[u8],
 ) -> Result<i64, QuarantineError> {
-    if changes.is_empty() || changes.len() > MAX_QUARANTINE_BYTES {
+    if changes.is_empty() {
+        return Err(QuarantineError::Invalid(
+            "geen wijzigingen / no changes".into(),
+        ));
+    }
+    if changes.len() > MAX_QUARANTINE_BYTES {
         return Err(QuarantineError::TooLarge);
     }
     let waiting: i64 = conn

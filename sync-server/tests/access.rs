@@ -6,7 +6,7 @@
 
 mod common;
 
-use brug_device::net::{NetError, SyncConnection};
+use brug_device::net::{self, NetError, SyncConnection};
 use brug_shared::protocol::enrol::EnrolUrl;
 use brug_shared::protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::auth::{self, Role};
@@ -223,4 +223,95 @@ async fn credentials_valid_revoked_unknown_expired_and_replayed() {
     };
     let err = brug_device::net::enrol(&expired, "c").await.unwrap_err();
     assert!(matches!(err, NetError::Refused { ref code, .. } if code == "code-expired"));
+}
+
+#[tokio::test]
+async fn the_quarantine_routes_take_only_their_own_callers() {
+    use brug_shared::protocol::quarantine::{Decide, Entry, HandOver, Receipt};
+    let server = TestServer::start().await;
+    let worker = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let supervisor = server.add_user("Sofie Vandenberghe", Role::Supervisor);
+    let endpoint = server.endpoint();
+    let ann = server.device(&worker).await;
+    let sofie = server.device(&supervisor).await;
+    let hand_over = HandOver {
+        case: Uuid::now_v7(),
+        changes: "00ff".into(),
+    };
+    let mut cells = 0;
+    // Unknown and empty tokens: 401 on every route.
+    for token in ["", &"cd".repeat(32)] {
+        let e = net::team_request::<_, Receipt>(&endpoint, token, "/v1/quarantine", &hand_over)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, NetError::Refused { status: 401, .. }), "{e:?}");
+        let e = net::team_request::<_, Vec<Entry>>(
+            &endpoint,
+            token,
+            "/v1/team/quarantine",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, NetError::Refused { status: 401, .. }), "{e:?}");
+        cells += 2;
+    }
+    // A worker may hand over, not list or decide.
+    let receipt: Receipt = net::team_request(&endpoint, &ann.token, "/v1/quarantine", &hand_over)
+        .await
+        .unwrap();
+    for path in ["/v1/team/quarantine", "/v1/team/quarantine/decide"] {
+        let e = net::team_request::<_, serde_json::Value>(
+            &endpoint,
+            &ann.token,
+            path,
+            &Decide {
+                id: receipt.id,
+                merge: false,
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(e, NetError::Refused { ref code, .. } if code == "forbidden"),
+            "{path}: {e:?}"
+        );
+        cells += 1;
+    }
+    // Not hex, or empty: a clear refusal, nothing stored.
+    for bad in ["zz", ""] {
+        let e = net::team_request::<_, Receipt>(
+            &endpoint,
+            &ann.token,
+            "/v1/quarantine",
+            &HandOver {
+                case: Uuid::now_v7(),
+                changes: bad.into(),
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, NetError::Refused { .. }), "{e:?}");
+        cells += 1;
+    }
+    // A revoked device may still hand over (into the quarantine only).
+    {
+        let db = server.db();
+        db::revoke_device(&db.lock(), &ann.device_id).unwrap();
+    }
+    let _: Receipt = net::team_request(&endpoint, &ann.token, "/v1/quarantine", &hand_over)
+        .await
+        .unwrap();
+    let listed: Vec<Entry> = net::team_request(
+        &endpoint,
+        &sofie.token,
+        "/v1/team/quarantine",
+        &serde_json::json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed.len(), 2);
+    cells += 2;
+    eprintln!("quarantine routes: {cells} cells");
+    assert_eq!(cells, 10);
 }

@@ -152,3 +152,63 @@ async fn edits_through_two_handles_at_once_are_all_kept() {
         .count();
     assert_eq!(edits, 80, "every edit is in the case's history");
 }
+
+#[tokio::test]
+async fn the_device_refuses_what_the_server_would_before_it_writes() {
+    let stack = Stack::start().await;
+    let Team {
+        mut worker,
+        mut supervisor,
+        sofie,
+        ..
+    } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    let (visit, _) = worker
+        .device
+        .add_record(
+            case,
+            RecordKind::Visit,
+            examples::example(RecordKind::Visit).to_json(),
+        )
+        .unwrap();
+    let visit = visit.to_string();
+    let history = worker.device.history(case, None).unwrap().len();
+    for (field, value) in [
+        ("review.state", json!("approved")),
+        ("review.reviewer", json!(sofie)),
+    ] {
+        let e = worker
+            .device
+            .set_field(case, &visit, field, value)
+            .unwrap_err();
+        assert!(
+            matches!(e, brug_device::DeviceError::Policy(ref r) if r.field.ends_with(field)),
+            "{field}: {e}"
+        );
+        assert!(e.to_string().contains("teamverantwoordelijke"), "{e}");
+    }
+    assert_eq!(
+        worker.device.history(case, None).unwrap().len(),
+        history,
+        "nothing was written"
+    );
+    // The supervisor approves through the review step, in her own name.
+    worker.device.sync(&mut |_| {}).await.unwrap();
+    supervisor.device.sync(&mut |_| {}).await.unwrap();
+    supervisor
+        .device
+        .review(case, &visit, ReviewAction::Submit, "")
+        .unwrap();
+    supervisor
+        .device
+        .review(case, &visit, ReviewAction::Approve, "")
+        .unwrap();
+    let report = supervisor.device.sync(&mut |_| {}).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    worker.device.sync(&mut |_| {}).await.unwrap();
+    let id = visit.parse().unwrap();
+    assert_eq!(
+        worker.device.case(case).unwrap().visits[&id].review.state,
+        ReviewState::Approved
+    );
+}
