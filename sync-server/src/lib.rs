@@ -13,6 +13,7 @@
 //! - [`auth`]: roles, tokens, enrolment codes, the device extractor.
 //! - [`db`]: server tables over `brug_shared::store`.
 //! - [`docs`]: one shared in-memory replica per case document.
+//! - [`files`]: the data folder and keys, private from the start.
 //! - [`hub`]: live push between sessions and admin events from the CLI.
 //! - [`qr`]: enrolment URLs as text, terminal QR and PNG.
 //! - [`quarantine`]: unsynced work of a device that lost a case, for the
@@ -21,9 +22,11 @@
 //! - [`metrics`]: Prometheus counters.
 
 pub mod auth;
+mod conn_limit;
 pub mod db;
 pub mod demo;
 pub mod docs;
+pub mod files;
 pub mod http;
 pub mod hub;
 pub mod metrics;
@@ -37,7 +40,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -62,6 +65,36 @@ pub struct Config {
     /// How far in the future a change's time may lie before the change is
     /// refused (devices' clock skew); default a week.
     pub max_future_ms: i64,
+    /// What one client may make the server hold: connections and time.
+    pub limits: Limits,
+}
+
+/// What a client may make the server hold, in one place. Defaults are for a
+/// municipality's server: tens of devices, a few per worker, bad networks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Open connections in all (default 1,024): beyond it a new connection
+    /// is closed at once, so file descriptors never run out.
+    pub max_connections: usize,
+    /// Open connections from one address (default 128; a NAT of a whole
+    /// office shares one).
+    pub max_per_address: usize,
+    /// Time for the TLS handshake (default 10 s).
+    pub handshake: Duration,
+    /// Time to send a request's headers (default 10 s): a client sending a
+    /// byte now and then is cut off.
+    pub header_read: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1_024,
+            max_per_address: 128,
+            handshake: Duration::from_secs(10),
+            header_read: Duration::from_secs(10),
+        }
+    }
 }
 
 impl Config {
@@ -75,6 +108,7 @@ impl Config {
             admin_poll: Duration::from_millis(300),
             cached_docs: 500,
             max_future_ms: brug_shared::policy::DEFAULT_MAX_FUTURE_MS,
+            limits: Limits::default(),
         }
     }
 }
@@ -97,6 +131,11 @@ pub enum ServerError {
 /// commands can put it in enrolment codes.
 pub const PUBLIC_URL_FILE: &str = "public-url";
 
+/// The file in the data folder holding the fingerprint of the certificate
+/// the server last served: enrolment codes made by the CLI carry that one,
+/// also when a real certificate is configured.
+pub const SERVED_FINGERPRINT_FILE: &str = "served-fingerprint";
+
 /// A server running in the background (tests, benchmarks, embedding).
 #[derive(Debug)]
 pub struct RunningServer {
@@ -106,12 +145,18 @@ pub struct RunningServer {
     pub fingerprint: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
+    slots: Arc<conn_limit::Slots>,
 }
 
 impl RunningServer {
     /// The base URL (`https://127.0.0.1:port`).
     pub fn url(&self) -> String {
         format!("https://{}", self.addr)
+    }
+
+    /// Connections open right now (for tests of the caps).
+    pub fn open_connections(&self) -> usize {
+        self.slots.open()
     }
 
     /// Stops accepting, closes sessions and waits until the server is done.
@@ -149,9 +194,18 @@ pub async fn spawn(
     let public_url = config.data_dir.join(PUBLIC_URL_FILE);
     let _ = std::fs::remove_file(&public_url);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(run(config, listener, async {
-        let _ = stopped.await;
-    }));
+    let slots = Arc::new(conn_limit::Slots::new(
+        config.limits.max_connections,
+        config.limits.max_per_address,
+    ));
+    let task = tokio::spawn(run_with(
+        config,
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+        Arc::clone(&slots),
+    ));
     // The server writes its public URL once its database and TLS are ready.
     while !public_url.exists() {
         if task.is_finished() {
@@ -169,6 +223,7 @@ pub async fn spawn(
         fingerprint,
         stop: Some(stop),
         task: Some(task),
+        slots,
     })
 }
 
@@ -180,6 +235,19 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServerError> {
+    let slots = Arc::new(conn_limit::Slots::new(
+        config.limits.max_connections,
+        config.limits.max_per_address,
+    ));
+    run_with(config, listener, shutdown, slots).await
+}
+
+async fn run_with(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+    slots: Arc<conn_limit::Slots>,
+) -> Result<(), ServerError> {
     let db = db::Db::open(&config.data_dir)?;
     let addr = listener.local_addr()?;
     let public_url = config
@@ -190,6 +258,10 @@ pub async fn run(
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned));
     let tls = tls::load(&config.data_dir, &config.tls, host.as_slice())?;
+    std::fs::write(
+        config.data_dir.join(SERVED_FINGERPRINT_FILE),
+        &tls.fingerprint,
+    )?;
     std::fs::write(config.data_dir.join(PUBLIC_URL_FILE), &public_url)?;
     tracing::info!(%addr, %public_url, fingerprint = %tls.fingerprint, "brug-sync-server listening");
 
@@ -211,8 +283,10 @@ pub async fn run(
         config.admin_poll,
         shutdown_rx,
     ));
+    let metrics = Arc::clone(&state.metrics);
     let router = http::router(state);
     let acceptor = TlsAcceptor::from(tls.config);
+    let limits = config.limits;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
 
@@ -227,11 +301,18 @@ pub async fn run(
                         continue;
                     }
                 };
+                // Over the caps: closed at once, before any work.
+                let Some(slot) = slots.take(peer.ip()) else {
+                    metrics.error("connection-limit");
+                    drop(tcp);
+                    continue;
+                };
                 let acceptor = acceptor.clone();
                 let service = TowerToHyperService::new(router.clone());
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                    let _slot = slot;
+                    let tls = match tokio::time::timeout(limits.handshake, acceptor.accept(tcp)).await {
                         Ok(Ok(stream)) => stream,
                         Ok(Err(e)) => {
                             tracing::debug!(%peer, error = %e, "TLS handshake failed");
@@ -239,7 +320,11 @@ pub async fn run(
                         }
                         Err(_) => return,
                     };
-                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let mut builder = auto::Builder::new(TokioExecutor::new());
+                    builder
+                        .http1()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(limits.header_read);
                     let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service).into_owned();
                     if let Err(e) = watcher.watch(conn).await {
                         tracing::debug!(%peer, error = %e, "connection ended with an error");

@@ -83,7 +83,17 @@ pub fn new_enrolment_for(
     let server = std::fs::read_to_string(data_dir.join(crate::PUBLIC_URL_FILE))
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|_| "https://127.0.0.1:8443".to_owned());
-    let fingerprint = tls::current_fingerprint(data_dir, source)?;
+    // The certificate actually served wins over the one the caller assumes
+    // (the CLI does not know the server's --tls-cert).
+    let fingerprint = match (
+        source,
+        std::fs::read_to_string(data_dir.join(crate::SERVED_FINGERPRINT_FILE)),
+    ) {
+        (TlsSource::SelfSigned, Ok(served)) if !served.trim().is_empty() => {
+            served.trim().to_owned()
+        }
+        _ => tls::current_fingerprint(data_dir, source)?,
+    };
     Ok((
         EnrolUrl {
             server,

@@ -80,7 +80,7 @@ pub fn ensure_files(
             let cert = dir.join("cert.pem");
             let key = dir.join("key.pem");
             if !cert.exists() || !key.exists() {
-                std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+                crate::files::private_dir(&dir).map_err(io(&dir))?;
                 let mut all = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
                 all.extend(names.iter().cloned());
                 all.sort();
@@ -97,13 +97,7 @@ pub fn ensure_files(
 }
 
 fn write_private(path: &Path, data: &[u8]) -> Result<(), TlsError> {
-    std::fs::write(path, data).map_err(io(path))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io(path))?;
-    }
-    Ok(())
+    crate::files::write_private(path, data).map_err(io(path))
 }
 
 /// The fingerprint of the certificate the server uses (or will use).

@@ -186,3 +186,45 @@ fn the_audit_log_is_readable_from_the_command_line() {
         .collect();
     assert_eq!(actions, vec!["user-add", "enrol-code"]);
 }
+
+#[tokio::test]
+async fn a_code_from_the_command_line_pins_the_certificate_the_server_really_serves() {
+    // A real certificate, configured with --tls-cert / --tls-key.
+    let certs = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let cert = certs.path().join("cert.pem");
+    let key = certs.path().join("key.pem");
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_owned();
+    let mut config = brug_sync_server::Config::new(&data);
+    config.tls = brug_sync_server::TlsSource::Files { cert, key };
+    let running = brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    json(&cli(
+        &data,
+        &[
+            "--json",
+            "user",
+            "add",
+            "--name",
+            "Ann Peeters",
+            "--role",
+            "bridge-worker",
+            "--team",
+            "h",
+        ],
+    ));
+    let code = json(&cli(
+        &data,
+        &["--json", "device", "enrol", "--user", "ann.peeters"],
+    ));
+    let url = EnrolUrl::parse(code["url"].as_str().unwrap()).unwrap();
+    assert_eq!(url.fingerprint, running.fingerprint);
+    // And the device really enrols against it.
+    let resp = brug_device::net::enrol(&url, "tablet").await;
+    assert!(resp.is_ok(), "{resp:?}");
+    running.shutdown().await.unwrap();
+}

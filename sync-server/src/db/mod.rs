@@ -58,10 +58,16 @@ impl Db {
     /// Opens (creating if needed) `brug-server.sqlite` in `dir` and brings the
     /// schema up to date.
     pub fn open(dir: &Path) -> Result<Self, DbError> {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            DbError::Invalid(format!("kan de datamap {} niet maken: {e}", dir.display()))
-        })?;
-        let mut conn = Connection::open(dir.join("brug-server.sqlite"))?;
+        let path = dir.join("brug-server.sqlite");
+        crate::files::private_dir(dir)
+            .and_then(|()| crate::files::touch_private(&path))
+            .map_err(|e| {
+                DbError::Invalid(format!(
+                    "kan de datamap {} niet (privé) maken: {e} / cannot make the data folder (private)",
+                    dir.display()
+                ))
+            })?;
+        let mut conn = Connection::open(&path)?;
         store::configure(&conn)?;
         store::migrate(&mut conn, SERVER_MIGRATIONS)?;
         Ok(Self {

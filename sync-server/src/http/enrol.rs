@@ -25,7 +25,17 @@ pub(super) async fn enrol(
             "Het verzoek is onvolledig: stuur een code en een toestelnaam.",
         );
     };
-    let name = req.device_name.trim().chars().take(80).collect::<String>();
+    // Shown to admins in a terminal and in the audit log: no control
+    // characters (an escape sequence in a name could rewrite the screen).
+    let name = req
+        .device_name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(80)
+        .collect::<String>();
     if name.is_empty() || req.code.len() > 64 {
         state.metrics.error("bad-request");
         return error_response(

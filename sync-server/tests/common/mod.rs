@@ -32,8 +32,14 @@ impl TestServer {
 
     /// Starts (again) on the data in `dir`.
     pub async fn start_in(dir: tempfile::TempDir) -> Self {
+        Self::start_with(dir, |_| {}).await
+    }
+
+    /// Starts on the data in `dir` with the configuration changed by `tune`.
+    pub async fn start_with(dir: tempfile::TempDir, tune: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::new(dir.path());
         config.admin_poll = std::time::Duration::from_millis(50);
+        tune(&mut config);
         let running = brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
@@ -52,6 +58,11 @@ impl TestServer {
         }
         let dir = tempfile::tempdir().unwrap();
         std::mem::replace(&mut self.dir, dir)
+    }
+
+    /// Connections the server holds open right now.
+    pub fn open_connections(&self) -> usize {
+        self.running.as_ref().map_or(0, |r| r.open_connections())
     }
 
     pub fn db(&self) -> Db {

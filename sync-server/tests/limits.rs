@@ -1,0 +1,157 @@
+//! What one client may make the server hold: a request's headers sent too
+//! slowly are cut off, connections over the cap are closed at once, and a
+//! legitimate device is served once the hogs are gone. No sleeps: each test
+//! waits for what the server does, bounded by a deadline that fails it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use brug_sync_server::auth::Role;
+use common::TestServer;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Reads until the server closes the connection; fails the test when it
+/// does not within `deadline`.
+async fn closed_by_server(stream: &mut (impl AsyncReadExt + Unpin), deadline: Duration) {
+    let mut buf = [0u8; 512];
+    let closed = tokio::time::timeout(deadline, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the server kept the connection open");
+}
+
+/// Waits for a condition on the server, failing the test after 30 s.
+async fn until(cond: impl Fn() -> bool) {
+    let met = tokio::time::timeout(Duration::from_secs(30), async {
+        while !cond() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(met.is_ok(), "the server never got there");
+}
+
+#[tokio::test]
+async fn headers_sent_too_slowly_are_cut_off() {
+    let server = TestServer::start_with(tempfile::tempdir().unwrap(), |c| {
+        c.limits.header_read = Duration::from_millis(300);
+    })
+    .await;
+    let mut tls = server.endpoint().connect().await.unwrap();
+    // Half a request, and then nothing (a client trickling bytes).
+    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: brug\r\nX-Slow: ")
+        .await
+        .unwrap();
+    tls.flush().await.unwrap();
+    closed_by_server(&mut tls, Duration::from_secs(30)).await;
+    // Meanwhile the server serves everyone else.
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut d = server.device(&ann).await;
+    d.create_case();
+    assert!(d.sync().await.unwrap().refused.is_empty());
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_are_closed_at_once_and_the_place_comes_back() {
+    let server = TestServer::start_with(tempfile::tempdir().unwrap(), |c| {
+        c.limits.max_connections = 4;
+        c.limits.max_per_address = 4;
+        c.limits.handshake = Duration::from_secs(120);
+    })
+    .await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut d = server.device(&ann).await;
+    // The enrolment's connection is gone before the hogs come.
+    until(|| server.open_connections() == 0).await;
+    // Four idle connections that never start TLS hold every place.
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(tokio::net::TcpStream::connect(server.addr).await.unwrap());
+    }
+    until(|| server.open_connections() == 4).await;
+    // A fifth is closed without a handshake, and a device is refused.
+    let mut extra = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    closed_by_server(&mut extra, Duration::from_secs(30)).await;
+    assert!(d.sync().await.is_err(), "no place while the hogs hold them");
+    // The hogs go; their places come back and the device syncs.
+    drop(idle);
+    d.create_case();
+    let synced = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Ok(report) = d.sync().await {
+                return report;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the device was served once the places came back");
+    assert!(synced.refused.is_empty());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_database_and_key_are_private_from_the_first_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("brug-data");
+    let running = brug_sync_server::spawn(
+        brug_sync_server::Config::new(&data),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let ann = {
+        let db = brug_sync_server::db::Db::open(&data).unwrap();
+        brug_sync_server::db::add_user(&db.lock(), "Ann Peeters", Role::BridgeWorker, "h")
+            .unwrap()
+            .id
+    };
+    assert!(!ann.is_empty());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the data folder");
+    assert_eq!(mode(&data.join("tls")), 0o700, "the certificate folder");
+    for file in [
+        "brug-server.sqlite",
+        "brug-server.sqlite-wal",
+        "tls/key.pem",
+    ] {
+        let path = data.join(file);
+        if path.exists() {
+            assert_eq!(mode(&path) & 0o077, 0, "{file} is {:o}", mode(&path));
+        } else {
+            assert_ne!(file, "brug-server.sqlite", "the database exists");
+        }
+    }
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_device_name_cannot_carry_terminal_control_characters() {
+    let server = TestServer::start().await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let url = server.enrol_url(&ann);
+    let resp = brug_device::net::enrol(&url, "tablet\u{1b}[2J\u{7}Ann\r\n")
+        .await
+        .unwrap();
+    let devices = brug_sync_server::db::devices(&server.db().lock(), Some(&ann)).unwrap();
+    let stored = devices.iter().find(|d| d.id == resp.device_id).unwrap();
+    assert!(
+        !stored.name.chars().any(char::is_control),
+        "{:?}",
+        stored.name
+    );
+    assert_eq!(stored.name, "tablet [2J Ann");
+    // A name of nothing but control characters is no name.
+    let url = server.enrol_url(&ann);
+    assert!(brug_device::net::enrol(&url, "\u{1b}\u{7}").await.is_err());
+}
