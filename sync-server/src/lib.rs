@@ -191,9 +191,8 @@ pub async fn spawn(
     let addr = listener.local_addr()?;
     // Make (or read) the certificate first, so the fingerprint is the one served.
     let fingerprint = tls::current_fingerprint(&config.data_dir, &config.tls)?;
-    let public_url = config.data_dir.join(PUBLIC_URL_FILE);
-    let _ = std::fs::remove_file(&public_url);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready) = tokio::sync::oneshot::channel::<()>();
     let slots = Arc::new(conn_limit::Slots::new(
         config.limits.max_connections,
         config.limits.max_per_address,
@@ -205,18 +204,16 @@ pub async fn spawn(
             let _ = stopped.await;
         },
         Arc::clone(&slots),
+        Some(ready_tx),
     ));
-    // The server writes its public URL once its database and TLS are ready.
-    while !public_url.exists() {
-        if task.is_finished() {
-            return match task.await {
-                Ok(Err(e)) => Err(e),
-                _ => Err(ServerError::Io(std::io::Error::other(
-                    "the server stopped while starting",
-                ))),
-            };
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    // Ready once its database and TLS are: told, not polled for.
+    if ready.await.is_err() {
+        return match task.await {
+            Ok(Err(e)) => Err(e),
+            _ => Err(ServerError::Io(std::io::Error::other(
+                "the server stopped while starting",
+            ))),
+        };
     }
     Ok(RunningServer {
         addr,
@@ -239,7 +236,7 @@ pub async fn run(
         config.limits.max_connections,
         config.limits.max_per_address,
     ));
-    run_with(config, listener, shutdown, slots).await
+    run_with(config, listener, shutdown, slots, None).await
 }
 
 async fn run_with(
@@ -247,6 +244,7 @@ async fn run_with(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
     slots: Arc<conn_limit::Slots>,
+    ready: Option<tokio::sync::oneshot::Sender<()>>,
 ) -> Result<(), ServerError> {
     let db = db::Db::open(&config.data_dir)?;
     let addr = listener.local_addr()?;
@@ -289,6 +287,9 @@ async fn run_with(
     let limits = config.limits;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
+    if let Some(ready) = ready {
+        let _ = ready.send(());
+    }
 
     loop {
         tokio::select! {

@@ -11,7 +11,7 @@ mod common;
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Author, AutoCommit, ROOT, ReadDoc};
-use brug_device::sync::{MemoryStore, SyncStore};
+use brug_device::sync::MemoryStore;
 use brug_shared::casedoc::{CaseDoc, Target};
 use brug_shared::model::{RecordKind, examples};
 use brug_shared::protocol::{ByteBuf, ClientFrame, ErrorCode, ServerFrame};

@@ -11,7 +11,7 @@ use std::process::{Child, Command};
 use std::time::Duration;
 
 use brug_device::net::{self, Endpoint, SyncConnection};
-use brug_device::sync::{MemoryStore, SyncStore, run_session};
+use brug_device::sync::{MemoryStore, run_session};
 use brug_shared::casedoc::{CaseDoc, Editor};
 use brug_shared::model::{RecordKind, examples};
 use brug_sync_server::auth::Role;

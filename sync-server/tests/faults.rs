@@ -96,7 +96,7 @@ async fn a_session_from_a_stale_cursor_converges_without_duplicates() {
     a.sync().await.unwrap();
     let before: Vec<CaseDoc> = ids.iter().map(|id| server.stored(*id).unwrap()).collect();
     // The device forgets its cursor (a restored backup, say).
-    brug_device::sync::SyncStore::set_cursor(&mut a.store, 0);
+    brug_device::sync::SyncStore::set_cursor(&mut a.store, 0).unwrap();
     let mut conn = a.connect().await.unwrap();
     let (_, changed, _) = hello(&mut conn, 0, ids.clone()).await;
     assert_eq!(changed.len(), 3);
@@ -146,4 +146,23 @@ async fn a_connection_dropped_mid_frame_harms_nothing() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(ok, "ok");
+}
+
+#[tokio::test]
+async fn a_case_the_device_cannot_read_stops_its_sync_with_a_clear_error() {
+    let server = TestServer::start().await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut a = server.device(&ann).await;
+    let id = a.create_case();
+    a.sync().await.unwrap();
+    // Edited, then the stored bytes are damaged: the store says so instead
+    // of passing an empty case to the session (which would sync nothing).
+    a.edit(id, |_| {});
+    a.store.docs.insert(id, b"beschadigd".to_vec());
+    let err = a.sync().await.unwrap_err();
+    assert!(
+        matches!(err, brug_device::sync::SyncError::Store(_)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("local storage failed"), "{err}");
 }

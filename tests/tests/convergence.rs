@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use automerge::ChangeHash;
 use brug_device::net::{self, Endpoint, SyncConnection};
-use brug_device::sync::{MemoryStore, SyncStore, run_session};
+use brug_device::sync::{MemoryStore, StoreFault, SyncStore, run_session};
 use brug_shared::casedoc::{CaseDoc, Editor, ReviewAction, Target};
 use brug_shared::model::{RecordKind, examples};
 use brug_sync_server::auth::Role;
@@ -38,25 +38,25 @@ struct CutOff<'a> {
 }
 
 impl SyncStore for CutOff<'_> {
-    fn cursor(&self) -> u64 {
-        self.inner.cursor()
+    fn cursor(&self) -> Result<u64, StoreFault> {
+        SyncStore::cursor(self.inner)
     }
-    fn set_cursor(&mut self, c: u64) {
+    fn set_cursor(&mut self, c: u64) -> Result<(), StoreFault> {
         self.inner.set_cursor(c)
     }
-    fn held(&self) -> Vec<Uuid> {
-        self.inner.held()
+    fn held(&self) -> Result<Vec<Uuid>, StoreFault> {
+        SyncStore::held(self.inner)
     }
-    fn pending(&self) -> Vec<Uuid> {
-        self.inner.pending()
+    fn pending(&self) -> Result<Vec<Uuid>, StoreFault> {
+        SyncStore::pending(self.inner)
     }
-    fn is_new(&self, id: Uuid) -> bool {
+    fn is_new(&self, id: Uuid) -> Result<bool, StoreFault> {
         self.inner.is_new(id)
     }
-    fn load(&mut self, id: Uuid) -> Option<CaseDoc> {
+    fn load(&mut self, id: Uuid) -> Result<Option<CaseDoc>, StoreFault> {
         self.inner.load(id)
     }
-    fn sync_state(&self, id: Uuid) -> Option<Vec<u8>> {
+    fn sync_state(&self, id: Uuid) -> Result<Option<Vec<u8>>, StoreFault> {
         self.inner.sync_state(id)
     }
     fn save(
@@ -64,17 +64,17 @@ impl SyncStore for CutOff<'_> {
         id: Uuid,
         doc: &mut CaseDoc,
         state: &automerge::sync::State,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreFault> {
         if self.left == 0 {
-            return Err("signal lost".into());
+            return Err(StoreFault::new(std::io::Error::other("signal lost")));
         }
         self.left -= 1;
         self.inner.save(id, doc, state)
     }
-    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) {
+    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault> {
         self.inner.synced(id, doc, changed)
     }
-    fn purge(&mut self, id: Uuid) {
+    fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
         self.inner.purge(id)
     }
 }

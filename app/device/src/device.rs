@@ -20,7 +20,7 @@ use crate::index::{self, CaseQuery, IndexRow};
 use crate::keys::{self, KeyError};
 use crate::local::{self, DB_FILE, LocalError, LocalStore};
 use crate::net::{self, Endpoint, NetError, SyncConnection};
-use crate::sync::{self as session, Progress, Report, SyncError, SyncStore};
+use crate::sync::{self as session, Progress, Report, StoreFault, SyncError, SyncStore};
 
 /// Days without a successful sync after which case data locks.
 pub const DEFAULT_LEASE_DAYS: i64 = 14;
@@ -896,7 +896,6 @@ impl Device {
                 store: &mut self.store,
                 ctx,
                 now_ms,
-                error: None,
             };
             let report = if stay {
                 session::watch(&mut conn, &mut adapter, progress).await
@@ -904,10 +903,7 @@ impl Device {
                 session::run_session(&mut conn, &mut adapter, progress).await
             };
             conn.close().await;
-            match adapter.error.take() {
-                Some(e) => Err(SyncError::Store(e)),
-                None => report,
-            }
+            report
         }
         .await;
         let _ = self.store.conn().pragma_update(None, "synchronous", "FULL");
@@ -1012,58 +1008,63 @@ struct Adapter<'a> {
     store: &'a mut LocalStore,
     ctx: RuleContext,
     now_ms: i64,
-    error: Option<String>,
+}
+
+fn fault(e: impl std::error::Error + Send + Sync + 'static) -> StoreFault {
+    StoreFault::new(e)
 }
 
 impl Adapter<'_> {
-    fn ids(&self, sql: &str) -> Vec<Uuid> {
-        let Ok(mut stmt) = self.store.conn().prepare_cached(sql) else {
-            return Vec::new();
-        };
-        stmt.query_map([], |r| r.get::<_, String>(0))
-            .map(|rows| {
-                rows.filter_map(|r| r.ok())
-                    .filter_map(|s| Uuid::parse_str(&s).ok())
-                    .collect()
-            })
-            .unwrap_or_default()
+    fn ids(&self, sql: &str) -> Result<Vec<Uuid>, StoreFault> {
+        let mut stmt = self.store.conn().prepare_cached(sql).map_err(fault)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(fault)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fault)?;
+        rows.iter()
+            .map(|s| Uuid::parse_str(s).map_err(fault))
+            .collect()
     }
 }
 
 impl SyncStore for Adapter<'_> {
-    fn cursor(&self) -> u64 {
-        self.store
-            .setting("cursor")
-            .ok()
-            .flatten()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0)
-    }
-    fn set_cursor(&mut self, cursor: u64) {
-        if let Err(e) = self.store.set_setting("cursor", &cursor.to_string()) {
-            self.error = Some(e.to_string());
+    fn cursor(&self) -> Result<u64, StoreFault> {
+        match self.store.setting("cursor").map_err(fault)? {
+            None => Ok(0),
+            Some(c) => c.parse().map_err(fault),
         }
     }
-    fn held(&self) -> Vec<Uuid> {
+    fn set_cursor(&mut self, cursor: u64) -> Result<(), StoreFault> {
+        self.store
+            .set_setting("cursor", &cursor.to_string())
+            .map_err(fault)
+    }
+    fn held(&self) -> Result<Vec<Uuid>, StoreFault> {
         self.ids("SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM lost)")
     }
-    fn pending(&self) -> Vec<Uuid> {
+    fn pending(&self) -> Result<Vec<Uuid>, StoreFault> {
         self.ids("SELECT doc_id FROM pending")
     }
-    fn is_new(&self, id: Uuid) -> bool {
-        self.store
+    fn is_new(&self, id: Uuid) -> Result<bool, StoreFault> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .store
             .conn()
             .query_row(
                 "SELECT new FROM pending WHERE doc_id = ?1",
                 [id.to_string()],
                 |r| r.get::<_, bool>(0),
             )
-            .unwrap_or(false)
+            .optional()
+            .map_err(fault)?
+            .unwrap_or(false))
     }
-    fn load(&mut self, id: Uuid) -> Option<CaseDoc> {
-        self.store.load(id).ok().flatten()
+    fn load(&mut self, id: Uuid) -> Result<Option<CaseDoc>, StoreFault> {
+        self.store.load(id).map_err(fault)
     }
-    fn sync_state(&self, id: Uuid) -> Option<Vec<u8>> {
+    fn sync_state(&self, id: Uuid) -> Result<Option<Vec<u8>>, StoreFault> {
+        use rusqlite::OptionalExtension;
         self.store
             .conn()
             .query_row(
@@ -1071,75 +1072,65 @@ impl SyncStore for Adapter<'_> {
                 [id.to_string()],
                 |r| r.get(0),
             )
-            .ok()
+            .optional()
+            .map_err(fault)
     }
     fn save(
         &mut self,
         id: Uuid,
         doc: &mut CaseDoc,
         state: &automerge::sync::State,
-    ) -> Result<(), String> {
-        let tx = self.store.transaction().map_err(|e| e.to_string())?;
+    ) -> Result<(), StoreFault> {
+        let tx = self.store.transaction().map_err(fault)?;
         // A replica that is still empty (the first exchange) is not a case yet.
         if doc.change_count() > 0 {
-            store::merge_and_save_in(&tx, doc).map_err(|e| e.to_string())?;
+            store::merge_and_save_in(&tx, doc).map_err(fault)?;
         }
         tx.execute(
             "INSERT INTO sync_states (doc_id, state) VALUES (?1, ?2) ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state",
             rusqlite::params![id.to_string(), state.encode()],
         )
-        .map_err(|e| e.to_string())?;
-        tx.commit().map_err(|e| e.to_string())
+        .map_err(fault)?;
+        tx.commit().map_err(fault)
     }
-    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) {
+    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault> {
         // The index row is written once per case per session, and only when
         // the session brought something new (local edits index themselves).
-        let outcome = (|| -> Result<(), String> {
-            let row = if changed {
-                Some(index::index_row(doc, &self.ctx, self.now_ms).map_err(|e| e.to_string())?)
-            } else {
-                None
-            };
-            let tx = self.store.transaction().map_err(|e| e.to_string())?;
-            if let Some(row) = &row {
-                local::put_index(&tx, row).map_err(|e| e.to_string())?;
-            }
-            // An edit saved by the screens after this session's last
-            // exchange is not on the server yet: it stays pending.
-            let stored = store::heads(&tx, id).map_err(|e| e.to_string())?;
-            let mut ours = doc.heads();
-            ours.sort();
-            if stored.is_none_or(|mut h| {
-                h.sort();
-                h == ours
-            }) {
-                tx.execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
-                    .map_err(|e| e.to_string())?;
-            }
-            // Given back (assigned again) before its hand-over: it is held again.
-            tx.execute("DELETE FROM lost WHERE doc_id = ?1", [id.to_string()])
-                .map_err(|e| e.to_string())?;
-            tx.commit().map_err(|e| e.to_string())
-        })();
-        if let Err(e) = outcome {
-            self.error = Some(e);
+        let row = if changed {
+            Some(index::index_row(doc, &self.ctx, self.now_ms).map_err(fault)?)
+        } else {
+            None
+        };
+        let tx = self.store.transaction().map_err(fault)?;
+        if let Some(row) = &row {
+            local::put_index(&tx, row).map_err(fault)?;
         }
+        // An edit saved by the screens after this session's last exchange
+        // is not on the server yet: it stays pending.
+        let stored = store::heads(&tx, id).map_err(fault)?;
+        let mut ours = doc.heads();
+        ours.sort();
+        if stored.is_none_or(|mut h| {
+            h.sort();
+            h == ours
+        }) {
+            tx.execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
+                .map_err(fault)?;
+        }
+        // Given back (assigned again) before its hand-over: it is held again.
+        tx.execute("DELETE FROM lost WHERE doc_id = ?1", [id.to_string()])
+            .map_err(fault)?;
+        tx.commit().map_err(fault)
     }
-    fn purge(&mut self, id: Uuid) {
+    fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
         // Work the server never acknowledged is not deleted: the case is set
         // apart until that work is handed to the supervisor's quarantine.
-        let now_ms = self.now_ms;
-        let outcome = (|| -> Result<(), LocalError> {
-            let tx = self.store.transaction()?;
-            if local::is_pending(&tx, id)? {
-                local::set_lost(&tx, id, now_ms)?;
-            } else {
-                local::remove_case(&tx, id)?;
-            }
-            Ok(tx.commit()?)
-        })();
-        if let Err(e) = outcome {
-            self.error = Some(e.to_string());
+        let tx = self.store.transaction().map_err(fault)?;
+        if local::is_pending(&tx, id).map_err(fault)? {
+            local::set_lost(&tx, id, self.now_ms).map_err(fault)?;
+        } else {
+            local::remove_case(&tx, id).map_err(fault)?;
         }
+        tx.commit().map_err(fault)
     }
 }

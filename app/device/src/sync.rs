@@ -22,30 +22,46 @@ pub const WINDOW: usize = 32;
 /// a handful; the bound turns a protocol fault into an error, not a hang.
 pub const MAX_ROUNDS_PER_CASE: usize = 500;
 
-/// What the sync session needs from local storage.
+/// Why local storage failed during a sync: the session stops with it
+/// (never a cursor of 0, an empty list or a missing case in its place).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreFault(pub Box<dyn std::error::Error + Send + Sync>);
+
+impl StoreFault {
+    /// A fault from any error.
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Box::new(e))
+    }
+}
+
+/// What the sync session needs from local storage. Every call can fail, and
+/// a failure ends the session as [`SyncError::Store`]: guessing (a cursor of
+/// 0, nothing held) would make the server resend or purge.
 pub trait SyncStore {
     /// The cursor from the last completed session.
-    fn cursor(&self) -> u64;
+    fn cursor(&self) -> Result<u64, StoreFault>;
     /// Stores the cursor once a session completed.
-    fn set_cursor(&mut self, cursor: u64);
+    fn set_cursor(&mut self, cursor: u64) -> Result<(), StoreFault>;
     /// Ids of every case held locally.
-    fn held(&self) -> Vec<Uuid>;
+    fn held(&self) -> Result<Vec<Uuid>, StoreFault>;
     /// Cases with local changes the server has not acknowledged.
-    fn pending(&self) -> Vec<Uuid>;
+    fn pending(&self) -> Result<Vec<Uuid>, StoreFault>;
     /// Whether this case was created here and never acknowledged.
-    fn is_new(&self, id: Uuid) -> bool;
+    fn is_new(&self, id: Uuid) -> Result<bool, StoreFault>;
     /// Loads a case, if held.
-    fn load(&mut self, id: Uuid) -> Option<CaseDoc>;
+    fn load(&mut self, id: Uuid) -> Result<Option<CaseDoc>, StoreFault>;
     /// The persisted sync state (shared heads) for a case.
-    fn sync_state(&self, id: Uuid) -> Option<Vec<u8>>;
+    fn sync_state(&self, id: Uuid) -> Result<Option<Vec<u8>>, StoreFault>;
     /// Persists a case and its sync state after a message was applied.
-    fn save(&mut self, id: Uuid, doc: &mut CaseDoc, state: &sync::State) -> Result<(), String>;
+    fn save(&mut self, id: Uuid, doc: &mut CaseDoc, state: &sync::State) -> Result<(), StoreFault>;
     /// Marks a case as fully in sync with the server (nothing pending);
     /// `doc` is its final state in this session, `changed` whether this
     /// session brought it anything new.
-    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool);
-    /// Removes a case the server says this device may not hold.
-    fn purge(&mut self, id: Uuid);
+    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault>;
+    /// Removes a case the server says this device may not hold (a device
+    /// keeps what the server never acknowledged, see the quarantine).
+    fn purge(&mut self, id: Uuid) -> Result<(), StoreFault>;
 }
 
 /// Progress of a session, for a progress bar.
@@ -95,9 +111,9 @@ pub enum SyncError {
         /// The server's words.
         message: String,
     },
-    /// Saving locally failed.
-    #[error("lokaal bewaren mislukte: {0}")]
-    Store(String),
+    /// Local storage failed.
+    #[error("lokaal bewaren mislukte / local storage failed: {0}")]
+    Store(#[from] StoreFault),
 }
 
 struct InFlight {
@@ -110,20 +126,21 @@ struct InFlight {
     rounds: usize,
 }
 
-fn start(store: &mut (dyn SyncStore + Send), id: Uuid) -> InFlight {
-    let mut doc = store.load(id).unwrap_or_else(|| CaseDoc::empty(id));
+fn start(store: &mut (dyn SyncStore + Send), id: Uuid) -> Result<InFlight, StoreFault> {
+    let mut doc = store.load(id)?.unwrap_or_else(|| CaseDoc::empty(id));
     let start_heads = doc.heads();
+    // A state that does not decode starts afresh: the protocol recovers.
     let state = store
-        .sync_state(id)
+        .sync_state(id)?
         .and_then(|b| sync::State::decode(&b).ok())
         .unwrap_or_default();
-    InFlight {
+    Ok(InFlight {
         doc,
         start_heads,
         state,
-        create: store.is_new(id),
+        create: store.is_new(id)?,
         rounds: 0,
-    }
+    })
 }
 
 /// Runs one session on an open connection: catch up, push what is
@@ -158,14 +175,15 @@ async fn run(
 ) -> Result<Report, SyncError> {
     // A case made here and never acknowledged is not held *from the server*:
     // listing it would get it purged as unknown.
-    let held: Vec<Uuid> = store
-        .held()
-        .into_iter()
-        .filter(|id| !store.is_new(*id))
-        .collect();
+    let mut held = Vec::new();
+    for id in store.held()? {
+        if !store.is_new(id)? {
+            held.push(id);
+        }
+    }
     conn.send(&ClientFrame::Hello {
         v: PROTOCOL_VERSION,
-        cursor: store.cursor(),
+        cursor: store.cursor()?,
         held,
     })
     .await?;
@@ -185,14 +203,14 @@ async fn run(
         ..Report::default()
     };
     for id in purge {
-        if !store.is_new(id) {
-            store.purge(id);
+        if !store.is_new(id)? {
+            store.purge(id)?;
             report.purged.push(id);
         }
     }
     let mut queue: VecDeque<Uuid> = VecDeque::new();
     let mut queued: BTreeSet<Uuid> = BTreeSet::new();
-    for id in store.pending().into_iter().chain(changed) {
+    for id in store.pending()?.into_iter().chain(changed) {
         if queued.insert(id) {
             queue.push_back(id);
         }
@@ -208,7 +226,7 @@ async fn run(
     loop {
         while flight.len() < WINDOW {
             let Some(id) = queue.pop_front() else { break };
-            let mut run = start(store, id);
+            let mut run = start(store, id)?;
             let msg = run.doc.generate_sync_message(&mut run.state);
             conn.send(&ClientFrame::Sync {
                 doc: id,
@@ -221,7 +239,7 @@ async fn run(
         let idle = queue.is_empty() && flight.is_empty();
         if idle && !caught_up {
             // Everything the server listed is in sync: the cursor holds.
-            store.set_cursor(cursor);
+            store.set_cursor(cursor)?;
             caught_up = true;
         }
         if idle && !stay {
@@ -231,7 +249,7 @@ async fn run(
             match conn.recv_within(IDLE_PING).await {
                 Err(NetError::Timeout) => {
                     // The timer while online: push what was changed here.
-                    for id in store.pending() {
+                    for id in store.pending()? {
                         if !flight.contains_key(&id) && queued.insert(id) {
                             queue.push_back(id);
                             p.total += 1;
@@ -258,15 +276,13 @@ async fn run(
                             message: e.to_string(),
                         })?;
                 }
-                store
-                    .save(id, &mut run.doc, &run.state)
-                    .map_err(SyncError::Store)?;
+                store.save(id, &mut run.doc, &run.state)?;
                 let next = run.doc.generate_sync_message(&mut run.state);
                 if next.is_none() && msg.is_none() {
                     // The server answered after committing, and has nothing
                     // more: everything we hold is durable there.
                     let changed = run.doc.heads() != run.start_heads;
-                    store.synced(id, &mut run.doc, changed);
+                    store.synced(id, &mut run.doc, changed)?;
                     flight.remove(&id);
                     // A later change to it (while watching) queues it again.
                     queued.remove(&id);
@@ -306,10 +322,12 @@ async fn run(
                 }
             }
             ServerFrame::Purge { docs } => {
-                let docs: Vec<Uuid> = docs.into_iter().filter(|id| !store.is_new(*id)).collect();
                 for id in docs {
+                    if store.is_new(id)? {
+                        continue;
+                    }
                     flight.remove(&id);
-                    store.purge(id);
+                    store.purge(id)?;
                     report.purged.push(id);
                 }
             }
@@ -364,31 +382,45 @@ impl MemoryStore {
     pub fn get(&self, id: Uuid) -> Option<CaseDoc> {
         self.docs.get(&id).and_then(|b| CaseDoc::load(b, &[]).ok())
     }
+
+    /// Ids of every case held.
+    pub fn held(&self) -> Vec<Uuid> {
+        self.docs.keys().copied().collect()
+    }
+
+    /// Cases with changes not yet synced.
+    pub fn pending(&self) -> Vec<Uuid> {
+        self.pending.iter().copied().collect()
+    }
 }
 
 impl SyncStore for MemoryStore {
-    fn cursor(&self) -> u64 {
-        self.cursor
+    fn cursor(&self) -> Result<u64, StoreFault> {
+        Ok(self.cursor)
     }
-    fn set_cursor(&mut self, cursor: u64) {
+    fn set_cursor(&mut self, cursor: u64) -> Result<(), StoreFault> {
         self.cursor = cursor;
+        Ok(())
     }
-    fn held(&self) -> Vec<Uuid> {
-        self.docs.keys().copied().collect()
+    fn held(&self) -> Result<Vec<Uuid>, StoreFault> {
+        Ok(MemoryStore::held(self))
     }
-    fn pending(&self) -> Vec<Uuid> {
-        self.pending.iter().copied().collect()
+    fn pending(&self) -> Result<Vec<Uuid>, StoreFault> {
+        Ok(MemoryStore::pending(self))
     }
-    fn is_new(&self, id: Uuid) -> bool {
-        self.new.contains(&id)
+    fn is_new(&self, id: Uuid) -> Result<bool, StoreFault> {
+        Ok(self.new.contains(&id))
     }
-    fn load(&mut self, id: Uuid) -> Option<CaseDoc> {
-        self.get(id)
+    fn load(&mut self, id: Uuid) -> Result<Option<CaseDoc>, StoreFault> {
+        self.docs
+            .get(&id)
+            .map(|b| CaseDoc::load(b, &[]).map_err(StoreFault::new))
+            .transpose()
     }
-    fn sync_state(&self, id: Uuid) -> Option<Vec<u8>> {
-        self.states.get(&id).cloned()
+    fn sync_state(&self, id: Uuid) -> Result<Option<Vec<u8>>, StoreFault> {
+        Ok(self.states.get(&id).cloned())
     }
-    fn save(&mut self, id: Uuid, doc: &mut CaseDoc, state: &sync::State) -> Result<(), String> {
+    fn save(&mut self, id: Uuid, doc: &mut CaseDoc, state: &sync::State) -> Result<(), StoreFault> {
         // A replica that is still empty (the first exchange) is not a case yet.
         if doc.change_count() > 0 {
             self.docs.insert(id, doc.save());
@@ -396,14 +428,16 @@ impl SyncStore for MemoryStore {
         self.states.insert(id, state.encode());
         Ok(())
     }
-    fn synced(&mut self, id: Uuid, _doc: &mut CaseDoc, _changed: bool) {
+    fn synced(&mut self, id: Uuid, _doc: &mut CaseDoc, _changed: bool) -> Result<(), StoreFault> {
         self.pending.remove(&id);
         self.new.remove(&id);
+        Ok(())
     }
-    fn purge(&mut self, id: Uuid) {
+    fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
         self.docs.remove(&id);
         self.states.remove(&id);
         self.pending.remove(&id);
         self.new.remove(&id);
+        Ok(())
     }
 }
