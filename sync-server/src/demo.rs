@@ -10,8 +10,8 @@ use brug_shared::store;
 use rusqlite::Connection;
 use uuid::Uuid;
 
-use crate::auth::Role;
 use crate::db::{self, DbError, User};
+use brug_shared::model::Role;
 
 /// The demo team.
 pub const TEAM: &str = "harelbeke";

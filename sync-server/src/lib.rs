@@ -8,9 +8,13 @@
 //!   (what tests start on port 0).
 //! - [`tls`]: the certificate (self-signed on first start) and its
 //!   fingerprint.
-//! - [`http`]: routes: health, metrics, enrolment, the sync WebSocket.
+//! - [`http`]: routes: health, metrics, enrolment, the sync WebSocket, the
+//!   team and quarantine routes, the device extractor.
 //! - [`session`]: one device's sync session, frame by frame.
-//! - [`auth`]: roles, tokens, enrolment codes, the device extractor.
+//! - [`admin`]: administrative actions (users, revocation, assignment),
+//!   audited the same way whoever asks.
+//! - [`auth`]: roles, tokens, enrolment codes (the request extractor that
+//!   uses them is `http::auth`).
 //! - [`db`]: server tables over `brug_shared::store`.
 //! - [`docs`]: one shared in-memory replica per case document.
 //! - [`files`]: the data folder and keys, private from the start.
@@ -21,6 +25,7 @@
 //! - [`demo`]: demo team, users and cases.
 //! - [`metrics`]: Prometheus counters.
 
+pub mod admin;
 pub mod auth;
 mod conn_limit;
 pub mod db;

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use brug_sync_server::auth::Role;
-use brug_sync_server::db::{self, AdminEvent, Db};
-use brug_sync_server::{Config, TlsSource, demo, qr};
+use brug_sync_server::db::{self, Db};
+use brug_sync_server::{Config, TlsSource, admin, demo, qr};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
@@ -241,20 +241,7 @@ fn execute(cli: Cli) -> Result<()> {
             let conn = db.lock();
             match cmd {
                 UserCmd::Add { name, role, team } => {
-                    let user = db::add_user(&conn, &name, role, &team)?;
-                    db::audit(
-                        &conn,
-                        None,
-                        None,
-                        "user-add",
-                        &[],
-                        &format!(
-                            "user {} ({}) added to team {}",
-                            user.id,
-                            role.code(),
-                            user.team
-                        ),
-                    )?;
+                    let user = admin::add_user(&conn, &name, role, &team, admin::Actor::Admin)?;
                     if cli.json {
                         print_json(&user)
                     } else {
@@ -294,7 +281,7 @@ fn execute(cli: Cli) -> Result<()> {
                 CaseCmd::Assign { case, user } => (case, user, true),
                 CaseCmd::Unassign { case, user } => (case, user, false),
             };
-            let changed = db::set_assignment(&conn, case, &user, assign, "")?;
+            let changed = admin::set_assignment(&conn, case, &user, assign, admin::Actor::Admin)?;
             if cli.json {
                 print_json(
                     &serde_json::json!({ "case": case, "user": user, "assigned": assign, "changed": changed }),
@@ -425,22 +412,8 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
             }
         }
         DeviceCmd::Revoke { device } => {
-            let user = db::revoke_device(&conn, &device)?
+            admin::revoke_device(&conn, &device, admin::Actor::Admin)?
                 .with_context(|| format!("toestel {device} bestaat niet (zie: device list)"))?;
-            db::push_admin_event(
-                &conn,
-                &AdminEvent::Revoke {
-                    device: device.clone(),
-                },
-            )?;
-            db::audit(
-                &conn,
-                Some(&user),
-                Some(&device),
-                "revoke",
-                &[],
-                "device revoked",
-            )?;
             if json {
                 print_json(&serde_json::json!({ "device": device, "revoked": true }))
             } else {

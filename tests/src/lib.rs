@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use brug_device::Device;
 use brug_sync_server::auth::Role;
-use brug_sync_server::db::{self, AdminEvent, Db};
-use brug_sync_server::{Config, RunningServer, TlsSource, qr};
+use brug_sync_server::db::{self, Db};
+use brug_sync_server::{Config, RunningServer, TlsSource, admin, qr};
 use uuid::Uuid;
 
 /// The PIN every test device uses.
@@ -128,25 +128,16 @@ impl Stack {
 
     /// Assigns a case to a user, as `case assign` does.
     pub fn assign(&self, case: Uuid, user: &str) {
-        db::set_assignment(&self.db().lock(), case, user, true, "test").unwrap();
+        admin::set_assignment(&self.db().lock(), case, user, true, admin::Actor::Admin).unwrap();
     }
 
     /// Takes a case away from a user, as `case unassign` does.
     pub fn unassign(&self, case: Uuid, user: &str) {
-        db::set_assignment(&self.db().lock(), case, user, false, "test").unwrap();
+        admin::set_assignment(&self.db().lock(), case, user, false, admin::Actor::Admin).unwrap();
     }
 
     /// Revokes a device, as `device revoke` does.
     pub fn revoke(&self, device: Uuid) {
-        let db = self.db();
-        let conn = db.lock();
-        db::revoke_device(&conn, &device.to_string()).unwrap();
-        db::push_admin_event(
-            &conn,
-            &AdminEvent::Revoke {
-                device: device.to_string(),
-            },
-        )
-        .unwrap();
+        admin::revoke_device(&self.db().lock(), &device.to_string(), admin::Actor::Admin).unwrap();
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{DbError, User, may_access, now_ms, user};
-use crate::auth::Role;
+use brug_shared::model::Role;
 
 /// Opens a recovery window of `hours` from now: until it ends, changes a
 /// device relays on behalf of another device are accepted when that device

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use super::{DbError, User};
-use crate::auth::Role;
+use brug_shared::model::Role;
 
 /// Whether a document with this id is stored.
 pub fn doc_exists(conn: &Connection, id: Uuid) -> Result<bool, DbError> {

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::{DbError, now_ms};
-use crate::auth::Role;
+use brug_shared::model::Role;
 
 /// A user as listed by the CLI.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -9,7 +9,8 @@ use brug_shared::protocol::enrol::{EnrolRequest, EnrolResponse};
 use uuid::Uuid;
 
 use super::AppState;
-use crate::auth::{self, error_response};
+use super::auth::error_response;
+use crate::auth;
 use crate::db::{self, CodeRefusal};
 use crate::metrics::Metrics;
 

@@ -2,6 +2,7 @@
 //! and the supervisor's `POST /v1/team/{members,assign,enrol-code}`.
 //! Every route has a request body limit.
 
+pub mod auth;
 mod enrol;
 mod quarantine;
 mod sync;

@@ -13,9 +13,10 @@ use brug_shared::protocol::quarantine::{Decide, HandOver, Receipt};
 use std::sync::Arc;
 
 use super::AppState;
-use crate::auth::{DeviceAuth, HandOverAuth, Role, error_response};
+use super::auth::{DeviceAuth, HandOverAuth, error_response};
 use crate::hub::HubEvent;
 use crate::quarantine::{self, QuarantineError};
+use brug_shared::model::Role;
 
 fn refusal(state: &AppState, e: QuarantineError) -> Response {
     let (status, code) = match &e {

@@ -13,7 +13,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
-use crate::auth::{DeviceAuth, error_response};
+use super::auth::{DeviceAuth, error_response};
 use crate::db::{self, AdminEvent};
 use crate::hub::{HubEvent, SessionGuard};
 use crate::session::{self, Outcome, Session};

@@ -15,9 +15,10 @@ use brug_shared::protocol::team::{
 use uuid::Uuid;
 
 use super::AppState;
-use crate::auth::{DeviceAuth, Role, error_response};
+use super::auth::{DeviceAuth, error_response};
 use crate::db::{self, DbError, User};
 use crate::qr;
+use brug_shared::model::Role;
 
 /// Why a team request is refused.
 enum Refusal {
@@ -167,8 +168,11 @@ pub(super) async fn assign(
                 supervisor(&auth)?;
                 team_member(&tx, &auth.user, &req.user)?;
                 team_case(&tx, &auth.user, req.case)?;
-                let note = format!("door {} (toestel {})", auth.user.id, auth.device.id);
-                db::set_assignment(&tx, req.case, &req.user, req.assign, &note)?;
+                let by = crate::admin::Actor::User {
+                    user: &auth.user.id,
+                    device: &auth.device.id,
+                };
+                crate::admin::set_assignment(&tx, req.case, &req.user, req.assign, by)?;
                 team(&tx, &auth.user, Some(req.case))
             })();
             if done.is_ok() {

@@ -14,7 +14,7 @@ use brug_shared::protocol::enrol::EnrolUrl;
 use brug_shared::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::{Config, TlsSource, qr};
+use brug_sync_server::{Config, TlsSource, admin, qr};
 use uuid::Uuid;
 
 pub struct TestServer {
@@ -108,41 +108,14 @@ impl TestServer {
     pub fn revoke(&self, device: &str) {
         let db = self.db();
         let conn = db.lock();
-        db::revoke_device(&conn, device).unwrap();
-        db::push_admin_event(
-            &conn,
-            &db::AdminEvent::Revoke {
-                device: device.into(),
-            },
-        )
-        .unwrap();
+        admin::revoke_device(&conn, device, admin::Actor::Admin).unwrap();
     }
 
     /// Assigns or unassigns a case the way the CLI does.
     pub fn assign(&self, case: Uuid, user: &str, on: bool) {
         let db = self.db();
         let conn = db.lock();
-        if on {
-            db::assign(&conn, case, user).unwrap();
-            db::push_admin_event(
-                &conn,
-                &db::AdminEvent::Assign {
-                    user: user.into(),
-                    case,
-                },
-            )
-            .unwrap();
-        } else {
-            db::unassign(&conn, case, user).unwrap();
-            db::push_admin_event(
-                &conn,
-                &db::AdminEvent::Unassign {
-                    user: user.into(),
-                    case,
-                },
-            )
-            .unwrap();
-        }
+        admin::set_assignment(&conn, case, user, on, admin::Actor::Admin).unwrap();
     }
 
     /// The case as stored on the server.
