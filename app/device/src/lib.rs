@@ -2,9 +2,13 @@
 //!
 //! # Layout
 //!
-//! - [`device`]: the core the screens and `brug-cli` call: enrol, open with
-//!   a PIN, create and edit cases with the rules, review, conflicts,
-//!   history, sync, lease, wipe.
+//! - [`device`]: the core the screens and `brug-cli` call, by concern:
+//!   enrol, open with a PIN, settings, lease and the one save path
+//!   (`device/mod.rs`); cases and records under the rules and the policy
+//!   (`records.rs`); review, conflicts, history (`review.rs`); sync
+//!   sessions and the hand-over of unsynced work (`syncing.rs`); the
+//!   supervisor's team routes ([`device::team`]); errors
+//!   ([`device::DeviceError`]).
 //! - [`edit`]: a form's edits applied over the record as it stands now.
 //! - [`keys`]: the database key, wrapped by a PIN-derived key (Argon2id).
 //! - [`local`]: the SQLCipher store: settings, case index, sync states,

@@ -1,0 +1,455 @@
+//! The device core: everything the field app does except drawing it.
+//! The Dioxus screens and `brug-cli` both call this, never SQLite or
+//! automerge directly.
+//!
+//! One `Device`, its methods by concern: `error` (what can go wrong),
+//! this module (enrolment, unlocking, settings, drafts, lease, status, the
+//! one save path), `records` (cases and records under the rules),
+//! `review` (review steps, conflicts, history), `syncing` (sessions, the
+//! hand-over of unsynced work, the store the session sees) and [`team`]
+//! (the supervisor's team routes).
+
+mod error;
+mod records;
+mod review;
+mod syncing;
+pub mod team;
+
+pub use error::DeviceError;
+pub use team::TeamLink;
+
+use std::path::Path;
+
+use brug_shared::casedoc::{CaseDoc, Conflict, Editor};
+use brug_shared::model::{Case, Role};
+use brug_shared::protocol::JoinedDevice;
+use brug_shared::protocol::enrol::EnrolUrl;
+use brug_shared::rules::{RuleContext, Thresholds};
+use brug_shared::{policy, store};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::index;
+use crate::keys::{self, KeyError};
+use crate::local::{self, DB_FILE, LocalError, LocalStore};
+use crate::net::{self, Endpoint};
+
+/// Days without a successful sync after which case data locks.
+pub const DEFAULT_LEASE_DAYS: i64 = 14;
+
+/// Who this device is enrolled for, and where its server is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceInfo {
+    /// The device id.
+    pub device_id: Uuid,
+    /// The user id.
+    pub user: String,
+    /// The user's name.
+    pub user_name: String,
+    /// The user's role.
+    pub role: String,
+    /// The user's team.
+    pub team: String,
+    /// The server's base URL.
+    pub server: String,
+    /// The pinned certificate fingerprint.
+    pub fingerprint: String,
+}
+
+/// The offline lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Lease {
+    /// Days allowed without a sync.
+    pub days: i64,
+    /// Days since the last successful sync.
+    pub since_sync_days: i64,
+    /// Whether case data is locked.
+    pub locked: bool,
+}
+
+/// What `status` shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// Enrolment.
+    pub device: DeviceInfo,
+    /// Cases held.
+    pub cases: i64,
+    /// Cases with changes not yet on the server.
+    pub pending: i64,
+    /// Last successful sync.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// The last sync error, in plain words.
+    pub last_error: Option<String>,
+    /// The offline lease.
+    pub lease: Lease,
+    /// Other devices enrolled for this user that the server told about.
+    pub joined: Vec<JoinedDevice>,
+}
+
+/// A case as `case show` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseView {
+    /// The case with every record and review state.
+    pub case: Case,
+    /// Its flags.
+    pub flags: Vec<String>,
+    /// Conflicting fields with each value, who wrote it and when.
+    pub conflicts: Vec<Conflict>,
+    /// The indicative housing verdict per renovation advice.
+    pub verdicts: Vec<(Uuid, String)>,
+}
+
+/// An enrolled, unlocked device.
+#[derive(Debug)]
+pub struct Device {
+    store: LocalStore,
+    key: keys::DbKey,
+    info: DeviceInfo,
+    thresholds: Thresholds,
+    now: fn() -> DateTime<Utc>,
+}
+
+fn setting(store: &LocalStore, key: &str) -> Result<String, DeviceError> {
+    store.setting(key)?.ok_or_else(|| {
+        DeviceError::BadInput(format!(
+            "instelling {key} ontbreekt / setting {key} missing"
+        ))
+    })
+}
+
+impl Device {
+    /// Enrols this home with a `brug://enrol?...` URL: trades the code for a
+    /// token over a connection pinned to the URL's fingerprint, then makes
+    /// the encrypted store, its key wrapped by `pin`. Nothing is written
+    /// unless the server accepted the code.
+    pub async fn enrol(
+        home: &Path,
+        url: &str,
+        pin: &str,
+        device_name: &str,
+    ) -> Result<Self, DeviceError> {
+        if keys::exists(home) {
+            return Err(DeviceError::AlreadyEnrolled(home.to_owned()));
+        }
+        if pin.chars().count() < 4 {
+            return Err(KeyError::WeakPin.into());
+        }
+        let url = EnrolUrl::parse(url)?;
+        let resp = net::enrol(&url, device_name).await?;
+        std::fs::create_dir_all(home).map_err(|e| KeyError::Io(home.to_owned(), e))?;
+        let made = (|| -> Result<Self, DeviceError> {
+            let key = keys::create(home, pin)?;
+            let mut store = LocalStore::open(home, &key)?;
+            let key_kept = key.clone();
+            let device_id = Uuid::parse_str(&resp.device_id)
+                .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+            let tx = store.transaction()?;
+            for (k, v) in [
+                ("device_id", resp.device_id.as_str()),
+                ("user", resp.user.as_str()),
+                ("user_name", resp.user_name.as_str()),
+                ("role", resp.role.as_str()),
+                ("team", resp.team.as_str()),
+                ("server", url.server.as_str()),
+                ("fingerprint", url.fingerprint.as_str()),
+                ("token", resp.token.as_str()),
+                ("cursor", "0"),
+            ] {
+                local::set_setting(&tx, k, v)?;
+            }
+            local::set_setting(
+                &tx,
+                "last_sync_ms",
+                &Utc::now().timestamp_millis().to_string(),
+            )?;
+            tx.commit().map_err(LocalError::from)?;
+            let info = DeviceInfo {
+                device_id,
+                user: resp.user.clone(),
+                user_name: resp.user_name.clone(),
+                role: resp.role.clone(),
+                team: resp.team.clone(),
+                server: url.server.clone(),
+                fingerprint: url.fingerprint.clone(),
+            };
+            Ok(Self {
+                store,
+                key: key_kept,
+                info,
+                thresholds: Thresholds::default(),
+                now: Utc::now,
+            })
+        })();
+        if made.is_err() {
+            wipe_files(home);
+        }
+        made
+    }
+
+    /// Opens the enrolled device in `home` with the worker's PIN.
+    pub fn open(home: &Path, pin: &str) -> Result<Self, DeviceError> {
+        let key = keys::unlock(home, pin, Utc::now().timestamp_millis())?;
+        let store = LocalStore::open(home, &key)?;
+        let info = DeviceInfo {
+            device_id: Uuid::parse_str(&setting(&store, "device_id")?)
+                .map_err(|e| DeviceError::BadInput(e.to_string()))?,
+            user: setting(&store, "user")?,
+            user_name: setting(&store, "user_name")?,
+            role: setting(&store, "role")?,
+            team: setting(&store, "team")?,
+            server: setting(&store, "server")?,
+            fingerprint: setting(&store, "fingerprint")?,
+        };
+        Ok(Self {
+            store,
+            key,
+            info,
+            thresholds: Thresholds::default(),
+            now: Utc::now,
+        })
+    }
+
+    /// A second handle on the same store (its own SQLite connection), for
+    /// a sync running beside the screens. Edits on both are kept: a save
+    /// over a case the other handle changed meanwhile merges first.
+    pub fn handle(&self) -> Result<Self, DeviceError> {
+        Ok(Self {
+            store: LocalStore::open(self.store.home(), &self.key)?,
+            key: self.key.clone(),
+            info: self.info.clone(),
+            thresholds: self.thresholds.clone(),
+            now: self.now,
+        })
+    }
+
+    /// The line to the server's team routes. The server answers only a
+    /// supervisor, for the supervisor's own team.
+    pub fn team_link(&self) -> Result<TeamLink, DeviceError> {
+        Ok(TeamLink {
+            endpoint: Endpoint::new(&self.info.server, &self.info.fingerprint)?,
+            token: setting(&self.store, "token")?,
+        })
+    }
+
+    /// The case as the rules see it now (for live checks in a form).
+    pub fn rule_context(&self) -> RuleContext {
+        self.ctx()
+    }
+
+    /// The draft saved under `key`, if any.
+    pub fn draft(&self, key: &str) -> Result<Option<serde_json::Value>, DeviceError> {
+        let body: Option<String> = self
+            .store
+            .conn()
+            .query_row("SELECT body FROM drafts WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(LocalError::from(e)),
+            })?;
+        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+    }
+
+    /// Saves a form's draft under `key` (as the worker types).
+    pub fn save_draft(&self, key: &str, body: &serde_json::Value) -> Result<(), DeviceError> {
+        self.store
+            .conn()
+            .execute(
+                "INSERT INTO drafts (key, body, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                rusqlite::params![key, body.to_string(), self.now_ms()],
+            )
+            .map_err(LocalError::from)?;
+        Ok(())
+    }
+
+    /// Throws a draft away (after saving the record, or on request).
+    pub fn drop_draft(&self, key: &str) -> Result<(), DeviceError> {
+        self.store
+            .conn()
+            .execute("DELETE FROM drafts WHERE key = ?1", [key])
+            .map_err(LocalError::from)?;
+        Ok(())
+    }
+
+    /// Keys of every saved draft.
+    pub fn drafts(&self) -> Result<Vec<String>, DeviceError> {
+        let mut stmt = self
+            .store
+            .conn()
+            .prepare("SELECT key FROM drafts ORDER BY updated_at DESC")
+            .map_err(LocalError::from)?;
+        let keys = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(LocalError::from)?
+            .filter_map(|r| r.ok())
+            .collect();
+        Ok(keys)
+    }
+
+    /// Who and where.
+    pub fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    /// Uses `now` as the clock (lease tests, clock-skew tests).
+    pub fn set_clock(&mut self, now: fn() -> DateTime<Utc>) {
+        self.now = now;
+    }
+
+    /// The user's role, as enrolled.
+    pub fn role(&self) -> Result<Role, DeviceError> {
+        Role::from_code(&self.info.role)
+            .ok_or_else(|| DeviceError::UnknownRole(self.info.role.clone()))
+    }
+
+    fn now_ms(&self) -> i64 {
+        (self.now)().timestamp_millis()
+    }
+
+    fn ctx(&self) -> RuleContext {
+        let local = (self.now)().with_timezone(&chrono::Local).naive_local();
+        RuleContext {
+            now: local,
+            thresholds: self.thresholds.clone(),
+        }
+    }
+
+    fn editor(&self) -> Editor {
+        Editor {
+            user: self.info.user.clone(),
+            device: self.info.device_id,
+        }
+    }
+
+    /// The offline lease as it stands.
+    pub fn lease(&self) -> Result<Lease, DeviceError> {
+        let days = self
+            .store
+            .setting("lease_days")?
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(DEFAULT_LEASE_DAYS);
+        let last = self
+            .store
+            .setting("last_sync_ms")?
+            .and_then(|d| d.parse::<i64>().ok())
+            .unwrap_or(0);
+        let since = (self.now_ms() - last).max(0) / 86_400_000;
+        Ok(Lease {
+            days,
+            since_sync_days: since,
+            locked: since >= days,
+        })
+    }
+
+    /// Sets the lease length in days.
+    pub fn set_lease_days(&mut self, days: i64) -> Result<(), DeviceError> {
+        Ok(self
+            .store
+            .set_setting("lease_days", &days.max(1).to_string())?)
+    }
+
+    fn guard(&self) -> Result<(), DeviceError> {
+        let lease = self.lease()?;
+        if lease.locked {
+            return Err(DeviceError::LeaseExpired {
+                days: lease.since_sync_days,
+            });
+        }
+        Ok(())
+    }
+
+    /// Enrolment, last sync, pending changes, lease.
+    pub fn status(&self) -> Result<Status, DeviceError> {
+        let last = self
+            .store
+            .setting("last_sync_done_ms")?
+            .and_then(|d| d.parse::<i64>().ok());
+        let cases: i64 = self
+            .store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM case_index", [], |r| r.get(0))
+            .map_err(LocalError::from)?;
+        Ok(Status {
+            device: self.info.clone(),
+            cases,
+            pending: self.store.pending_count()?,
+            last_sync: last.and_then(DateTime::from_timestamp_millis),
+            last_error: self.store.setting("last_error")?.filter(|e| !e.is_empty()),
+            lease: self.lease()?,
+            joined: self.joined()?,
+        })
+    }
+
+    /// Devices enrolled for this user that the server told about, newest
+    /// last (at most ten are kept).
+    pub fn joined(&self) -> Result<Vec<JoinedDevice>, DeviceError> {
+        Ok(self
+            .store
+            .setting("joined")?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    fn remember_joined(&mut self, new: &[JoinedDevice]) -> Result<(), DeviceError> {
+        if new.is_empty() {
+            return Ok(());
+        }
+        let mut all = self.joined()?;
+        all.extend(new.iter().cloned());
+        let keep = all.len().saturating_sub(10);
+        let all = all.split_off(keep);
+        let text = serde_json::to_string(&all).map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        self.store.set_setting("joined", &text)?;
+        Ok(())
+    }
+
+    fn load(&self, id: Uuid) -> Result<CaseDoc, DeviceError> {
+        let mut doc = self.store.load(id)?.ok_or(DeviceError::NoSuchCase(id))?;
+        doc.set_editor(&self.editor());
+        doc.set_clock(self.now);
+        Ok(doc)
+    }
+
+    /// Saves a case, its index row and its pending mark in one transaction.
+    /// The transaction takes the write lock before anything is read, and
+    /// whatever another handle (a sync running beside the screens) saved
+    /// meanwhile is merged in under that lock: both are kept, as in any
+    /// sync, and the save cannot fail because something else saved.
+    fn persist(&mut self, doc: &mut CaseDoc, new: bool) -> Result<(), DeviceError> {
+        let ctx = self.ctx();
+        let now = self.now_ms();
+        let role = self.role()?;
+        let sender = policy::Sender {
+            user: &self.info.user,
+            role,
+            device: self.info.device_id,
+        };
+        let tx = self.store.transaction()?;
+        let before = store::merge_stored(&tx, doc).map_err(LocalError::from)?;
+        // The server would refuse what the policy forbids; say so now.
+        policy::check(doc, &before, sender, now, None, &|_| None)?;
+        store::save_in(&tx, doc).map_err(LocalError::from)?;
+        let row = index::index_row(doc, &ctx, now)?;
+        local::put_index(&tx, &row)?;
+        local::mark_pending(&tx, doc.id(), new)?;
+        tx.commit().map_err(LocalError::from)?;
+        Ok(())
+    }
+
+    /// Removes this device's data and key.
+    pub fn wipe(self) {
+        wipe_files(self.store.home());
+    }
+}
+
+/// Deletes the database (with its WAL and shared memory) and the key.
+pub fn wipe_files(home: &Path) {
+    let _ = keys::wipe(home);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(home.join(format!("{DB_FILE}{suffix}")));
+    }
+}

@@ -1,0 +1,202 @@
+//! Cases and records, edited under the rules and the policy.
+
+use brug_shared::casedoc::{CaseDoc, Target};
+use brug_shared::model::{Case, Household, Record, RecordKind};
+use brug_shared::rules::{self, Finding};
+use uuid::Uuid;
+
+use super::{CaseView, Device, DeviceError};
+use crate::index::{self, CaseQuery, IndexRow};
+
+impl Device {
+    /// Registers a new household; returns its id and the warnings.
+    pub fn create_case(
+        &mut self,
+        household: &Household,
+    ) -> Result<(Uuid, Vec<Finding>), DeviceError> {
+        self.guard()?;
+        let findings = rules::check_household(household, None, &self.ctx());
+        if rules::blocks(&findings) {
+            return Err(DeviceError::Refused(findings));
+        }
+        let mut doc = CaseDoc::create(Uuid::now_v7(), household, &self.editor())?;
+        doc.set_clock(self.now);
+        self.persist(&mut doc, true)?;
+        Ok((doc.id(), findings))
+    }
+
+    /// Lists cases from the index.
+    pub fn list(&self, query: &CaseQuery) -> Result<Vec<IndexRow>, DeviceError> {
+        self.guard()?;
+        Ok(index::search(self.store.conn(), query)?)
+    }
+
+    /// The case alone (what a form checks its record against).
+    pub fn case(&self, id: Uuid) -> Result<Case, DeviceError> {
+        self.guard()?;
+        Ok(self.load(id)?.case()?)
+    }
+
+    /// The whole case with flags and conflicts.
+    pub fn show(&self, id: Uuid) -> Result<CaseView, DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(id)?;
+        let case = doc.case()?;
+        let row = index::index_row(&mut doc, &self.ctx(), self.now_ms())?;
+        let verdicts = case
+            .renovations
+            .iter()
+            .map(|(i, r)| (*i, rules::advice_verdict(r).code().to_owned()))
+            .collect();
+        Ok(CaseView {
+            conflicts: doc.conflicts(),
+            case,
+            flags: row.flags,
+            verdicts,
+        })
+    }
+
+    /// Adds a record from JSON after the rules allow it; returns its id and
+    /// the warnings and flags.
+    pub fn add_record(
+        &mut self,
+        case_id: Uuid,
+        kind: RecordKind,
+        json: serde_json::Value,
+    ) -> Result<(Uuid, Vec<Finding>), DeviceError> {
+        self.guard()?;
+        let record =
+            Record::from_json(kind, json).map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let id = Uuid::now_v7();
+        let findings = rules::check_record(&case, id, &record, None, &self.ctx());
+        if rules::blocks(&findings) {
+            return Err(DeviceError::Refused(findings));
+        }
+        doc.insert_record(id, &record, &format!("{} added", kind.code()))?;
+        self.persist(&mut doc, false)?;
+        Ok((id, findings))
+    }
+
+    /// Saves a whole record edited in a form: only the fields that differ
+    /// between `base` (the record when the form opened) and `edited` are
+    /// written over the record as it stands now, after the rules allow the
+    /// result. The review state is never taken from the form; editing an
+    /// approved record sends it back to submitted.
+    pub fn update_record(
+        &mut self,
+        case_id: Uuid,
+        record_id: Uuid,
+        base: &serde_json::Value,
+        edited: &serde_json::Value,
+    ) -> Result<Vec<Finding>, DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let kind = index::kind_of(&case, record_id)
+            .ok_or_else(|| DeviceError::NoSuchRecord(record_id.to_string()))?;
+        let before = doc
+            .record(kind, record_id)?
+            .ok_or_else(|| DeviceError::NoSuchRecord(record_id.to_string()))?;
+        let current = before.to_json();
+        let mut merged = crate::edit::apply_edits(base, edited, &current);
+        if let (Some(obj), Some(review)) = (merged.as_object_mut(), current.get("review")) {
+            obj.insert("review".into(), review.clone());
+        }
+        let record =
+            Record::from_json(kind, merged).map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let findings = rules::check_record(&case, record_id, &record, Some(&before), &self.ctx());
+        if rules::blocks(&findings) {
+            return Err(DeviceError::Refused(findings));
+        }
+        doc.update_record(record_id, &record, &format!("{} edited", kind.code()))?;
+        self.persist(&mut doc, false)?;
+        Ok(findings)
+    }
+
+    /// Saves the household fields edited in a form, like [`Self::update_record`].
+    pub fn update_household(
+        &mut self,
+        case_id: Uuid,
+        base: &serde_json::Value,
+        edited: &serde_json::Value,
+    ) -> Result<Vec<Finding>, DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let current = serde_json::to_value(&case.household)
+            .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let merged = crate::edit::apply_edits(base, edited, &current);
+        let household: Household =
+            serde_json::from_value(merged).map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let findings = rules::check_household(&household, Some(case.household.status), &self.ctx());
+        if rules::blocks(&findings) {
+            return Err(DeviceError::Refused(findings));
+        }
+        doc.update_household(&household, "household edited")?;
+        self.persist(&mut doc, false)?;
+        Ok(findings)
+    }
+
+    pub(super) fn target(case: &Case, record: &str) -> Result<Target, DeviceError> {
+        if record == "household" {
+            return Ok(Target::Household);
+        }
+        let id = Uuid::parse_str(record).map_err(|_| DeviceError::NoSuchRecord(record.into()))?;
+        let kind =
+            index::kind_of(case, id).ok_or_else(|| DeviceError::NoSuchRecord(record.into()))?;
+        Ok(Target::Record(kind, id))
+    }
+
+    /// Changes one field (`record` is a record id or `household`) after the
+    /// rules allow the result. Editing an approved record sends it back to
+    /// submitted.
+    pub fn set_field(
+        &mut self,
+        case_id: Uuid,
+        record: &str,
+        field: &str,
+        value: serde_json::Value,
+    ) -> Result<Vec<Finding>, DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let target = Self::target(&case, record)?;
+        // Try on a fork; only a change the rules allow is kept.
+        let mut fork = doc.fork();
+        fork.set_editor(&self.editor());
+        fork.set_clock(self.now);
+        fork.set_field(target, field, value)
+            .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let findings = match target {
+            Target::Household => {
+                rules::check_household(&fork.household()?, Some(case.household.status), &self.ctx())
+            }
+            Target::Record(kind, id) => {
+                let before = doc.record(kind, id)?;
+                let after = fork
+                    .record(kind, id)?
+                    .ok_or_else(|| DeviceError::NoSuchRecord(record.into()))?;
+                rules::check_record(&case, id, &after, before.as_ref(), &self.ctx())
+            }
+        };
+        if rules::blocks(&findings) {
+            return Err(DeviceError::Refused(findings));
+        }
+        self.persist(&mut fork, false)?;
+        Ok(findings)
+    }
+
+    /// Removes a record.
+    pub fn remove_record(&mut self, case_id: Uuid, record: &str) -> Result<(), DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(case_id)?;
+        let case = doc.case()?;
+        let Target::Record(kind, id) = Self::target(&case, record)? else {
+            return Err(DeviceError::BadInput("het gezin zelf kan niet verwijderd worden / the household itself cannot be removed".into()));
+        };
+        doc.remove_record(kind, id, &format!("{} removed", kind.code()))?;
+        self.persist(&mut doc, false)
+    }
+}

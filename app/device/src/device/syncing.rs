@@ -1,0 +1,283 @@
+//! Sync sessions, the hand-over of unsynced work, and the local store as
+//! the session sees it.
+
+use brug_shared::casedoc::CaseDoc;
+use brug_shared::protocol::quarantine;
+use brug_shared::rules::RuleContext;
+use brug_shared::store;
+use uuid::Uuid;
+
+use super::{Device, DeviceError, setting, wipe_files};
+use crate::index;
+use crate::local::{self, LocalStore};
+use crate::net::{self, Endpoint, NetError, SyncConnection};
+use crate::sync::{self as session, Progress, Report, StoreFault, SyncError, SyncStore};
+
+impl Device {
+    /// One sync session with the server. When the server says this device
+    /// is revoked, the local data and key are wiped.
+    pub async fn sync(
+        &mut self,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<Report, DeviceError> {
+        self.session(progress, false).await
+    }
+
+    /// Syncs, then stays connected until the connection ends, syncing what
+    /// others change as the server announces it.
+    pub async fn watch(
+        &mut self,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<Report, DeviceError> {
+        self.session(progress, true).await
+    }
+
+    async fn session(
+        &mut self,
+        progress: &mut (dyn FnMut(Progress) + Send),
+        stay: bool,
+    ) -> Result<Report, DeviceError> {
+        let endpoint = Endpoint::new(&self.info.server, &self.info.fingerprint)?;
+        let token = setting(&self.store, "token")?;
+        // What a session receives can be fetched again, so its many small
+        // commits need not each wait for the disk; local edits (outside a
+        // session) stay fully synchronous.
+        let _ = self
+            .store
+            .conn()
+            .pragma_update(None, "synchronous", "NORMAL");
+        let outcome = async {
+            let mut conn = SyncConnection::open(&endpoint, &token)
+                .await
+                .map_err(SyncError::Net)?;
+            let ctx = self.ctx();
+            let now_ms = self.now_ms();
+            let mut adapter = Adapter {
+                store: &mut self.store,
+                ctx,
+                now_ms,
+            };
+            let report = if stay {
+                session::watch(&mut conn, &mut adapter, progress).await
+            } else {
+                session::run_session(&mut conn, &mut adapter, progress).await
+            };
+            conn.close().await;
+            report
+        }
+        .await;
+        let _ = self.store.conn().pragma_update(None, "synchronous", "FULL");
+        match outcome {
+            Ok(report) => {
+                // Cases lost in this session: their unsynced work goes to
+                // the quarantine now; what fails is tried after the next sync.
+                let (_, failed) = self.hand_over(&endpoint, &token, false).await;
+                if failed > 0 {
+                    tracing::warn!(failed, "unsynced work of lost cases not handed over yet");
+                }
+                self.remember_joined(&report.joined)?;
+                let now = self.now_ms().to_string();
+                self.store.set_setting("last_sync_ms", &now)?;
+                self.store.set_setting("last_sync_done_ms", &now)?;
+                self.store.set_setting("last_error", "")?;
+                Ok(report)
+            }
+            Err(SyncError::Revoked) => Err(self.wipe_revoked(&endpoint, &token).await),
+            Err(SyncError::Net(e)) if e.is_revoked() => {
+                Err(self.wipe_revoked(&endpoint, &token).await)
+            }
+            Err(e) => {
+                self.store.set_setting("last_error", &e.to_string())?;
+                Err(DeviceError::Sync(e))
+            }
+        }
+    }
+
+    /// Hands unsynced work to the server's quarantine: of the cases set
+    /// apart (`all`: of every case with unacknowledged changes too, before a
+    /// revoked device wipes itself). A case handed over, or with nothing
+    /// unacknowledged, is deleted here; one whose hand-over failed stays.
+    /// Returns how many were handed over and how many failed.
+    async fn hand_over(&mut self, endpoint: &Endpoint, token: &str, all: bool) -> (usize, usize) {
+        let mut ids = local::lost(self.store.conn()).unwrap_or_default();
+        if all {
+            ids.extend(local::pending(self.store.conn()).unwrap_or_default());
+            ids.sort();
+            ids.dedup();
+        }
+        let (mut handed, mut failed) = (0, 0);
+        for id in ids {
+            let changes = match local::unacknowledged(self.store.conn(), id) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(case = %id, error = %e, "unsynced work unreadable");
+                    failed += 1;
+                    continue;
+                }
+            };
+            if !changes.is_empty() {
+                let req = quarantine::HandOver {
+                    case: id,
+                    changes: hex::encode(&changes),
+                };
+                let sent: Result<quarantine::Receipt, NetError> =
+                    net::team_request(endpoint, token, "/v1/quarantine", &req).await;
+                if let Err(e) = sent {
+                    tracing::warn!(case = %id, error = %e, "hand-over failed");
+                    failed += 1;
+                    continue;
+                }
+                handed += 1;
+            }
+            let removed = self.store.transaction().and_then(|tx| {
+                local::remove_case(&tx, id)?;
+                Ok(tx.commit()?)
+            });
+            if let Err(e) = removed {
+                tracing::error!(case = %id, error = %e, "case handed over but not removed");
+            }
+        }
+        (handed, failed)
+    }
+
+    async fn wipe_revoked(&mut self, endpoint: &Endpoint, token: &str) -> DeviceError {
+        let (handed_over, kept_back) = self.hand_over(endpoint, token, true).await;
+        wipe_files(self.store.home());
+        DeviceError::Revoked {
+            handed_over,
+            kept_back,
+        }
+    }
+}
+
+/// The local store seen by the sync session.
+struct Adapter<'a> {
+    store: &'a mut LocalStore,
+    ctx: RuleContext,
+    now_ms: i64,
+}
+
+fn fault(e: impl std::error::Error + Send + Sync + 'static) -> StoreFault {
+    StoreFault::new(e)
+}
+
+impl Adapter<'_> {
+    fn ids(&self, sql: &str) -> Result<Vec<Uuid>, StoreFault> {
+        let mut stmt = self.store.conn().prepare_cached(sql).map_err(fault)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(fault)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fault)?;
+        rows.iter()
+            .map(|s| Uuid::parse_str(s).map_err(fault))
+            .collect()
+    }
+}
+
+impl SyncStore for Adapter<'_> {
+    fn cursor(&self) -> Result<u64, StoreFault> {
+        match self.store.setting("cursor").map_err(fault)? {
+            None => Ok(0),
+            Some(c) => c.parse().map_err(fault),
+        }
+    }
+    fn set_cursor(&mut self, cursor: u64) -> Result<(), StoreFault> {
+        self.store
+            .set_setting("cursor", &cursor.to_string())
+            .map_err(fault)
+    }
+    fn held(&self) -> Result<Vec<Uuid>, StoreFault> {
+        self.ids("SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM lost)")
+    }
+    fn pending(&self) -> Result<Vec<Uuid>, StoreFault> {
+        self.ids("SELECT doc_id FROM pending")
+    }
+    fn is_new(&self, id: Uuid) -> Result<bool, StoreFault> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .store
+            .conn()
+            .query_row(
+                "SELECT new FROM pending WHERE doc_id = ?1",
+                [id.to_string()],
+                |r| r.get::<_, bool>(0),
+            )
+            .optional()
+            .map_err(fault)?
+            .unwrap_or(false))
+    }
+    fn load(&mut self, id: Uuid) -> Result<Option<CaseDoc>, StoreFault> {
+        self.store.load(id).map_err(fault)
+    }
+    fn sync_state(&self, id: Uuid) -> Result<Option<Vec<u8>>, StoreFault> {
+        use rusqlite::OptionalExtension;
+        self.store
+            .conn()
+            .query_row(
+                "SELECT state FROM sync_states WHERE doc_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(fault)
+    }
+    fn save(
+        &mut self,
+        id: Uuid,
+        doc: &mut CaseDoc,
+        state: &automerge::sync::State,
+    ) -> Result<(), StoreFault> {
+        let tx = self.store.transaction().map_err(fault)?;
+        // A replica that is still empty (the first exchange) is not a case yet.
+        if doc.change_count() > 0 {
+            store::merge_and_save_in(&tx, doc).map_err(fault)?;
+        }
+        tx.execute(
+            "INSERT INTO sync_states (doc_id, state) VALUES (?1, ?2) ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state",
+            rusqlite::params![id.to_string(), state.encode()],
+        )
+        .map_err(fault)?;
+        tx.commit().map_err(fault)
+    }
+    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault> {
+        // The index row is written once per case per session, and only when
+        // the session brought something new (local edits index themselves).
+        let row = if changed {
+            Some(index::index_row(doc, &self.ctx, self.now_ms).map_err(fault)?)
+        } else {
+            None
+        };
+        let tx = self.store.transaction().map_err(fault)?;
+        if let Some(row) = &row {
+            local::put_index(&tx, row).map_err(fault)?;
+        }
+        // An edit saved by the screens after this session's last exchange
+        // is not on the server yet: it stays pending.
+        let stored = store::heads(&tx, id).map_err(fault)?;
+        let mut ours = doc.heads();
+        ours.sort();
+        if stored.is_none_or(|mut h| {
+            h.sort();
+            h == ours
+        }) {
+            tx.execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
+                .map_err(fault)?;
+        }
+        // Given back (assigned again) before its hand-over: it is held again.
+        tx.execute("DELETE FROM lost WHERE doc_id = ?1", [id.to_string()])
+            .map_err(fault)?;
+        tx.commit().map_err(fault)
+    }
+    fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
+        // Work the server never acknowledged is not deleted: the case is set
+        // apart until that work is handed to the supervisor's quarantine.
+        let tx = self.store.transaction().map_err(fault)?;
+        if local::is_pending(&tx, id).map_err(fault)? {
+            local::set_lost(&tx, id, self.now_ms).map_err(fault)?;
+        } else {
+            local::remove_case(&tx, id).map_err(fault)?;
+        }
+        tx.commit().map_err(fault)
+    }
+}
