@@ -13,6 +13,7 @@
 //! - [`session`]: one device's sync session, frame by frame.
 //! - [`admin`]: administrative actions (users, revocation, assignment),
 //!   audited the same way whoever asks.
+//! - [`backup`]: consistent backups while serving, and restore.
 //! - [`auth`]: roles, tokens, enrolment codes (the request extractor that
 //!   uses them is `http::auth`).
 //! - [`db`]: server tables over `brug_shared::store`.
@@ -27,6 +28,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod backup;
 mod conn_limit;
 pub mod db;
 pub mod demo;

@@ -48,6 +48,21 @@ enum Command {
     /// changes of other devices the server lost, for a limited time.
     #[command(subcommand)]
     Recovery(RecoveryCmd),
+    /// Back up the database, certificate and key into a new folder, also
+    /// while the server runs (a consistent copy).
+    Backup {
+        /// The folder to write (new or empty).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into the data folder (new or empty; the server must
+    /// not be running on it). Afterwards: `recovery open` lets devices bring
+    /// back what the server lost since the backup.
+    Restore {
+        /// The backup folder.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// The last entries of the audit log.
     Audit {
         /// How many entries.
@@ -343,6 +358,36 @@ fn execute(cli: Cli) -> Result<()> {
                         Ok(())
                     }
                 }
+            }
+        }
+        Command::Backup { out } => {
+            anyhow::ensure!(
+                data.join(brug_sync_server::backup::DB_FILE).is_file(),
+                "geen Brug-gegevens in {} / no Brug data in that folder",
+                data.display()
+            );
+            let db = Db::open(&data)?;
+            let bytes = brug_sync_server::backup::backup(&db.lock(), &data, &out)?;
+            if cli.json {
+                print_json(&serde_json::json!({ "out": out, "database_bytes": bytes }))
+            } else {
+                println!(
+                    "Back-up gemaakt in {} ({bytes} bytes databank) / backup written.",
+                    out.display()
+                );
+                Ok(())
+            }
+        }
+        Command::Restore { from } => {
+            brug_sync_server::backup::restore(&from, &data)?;
+            if cli.json {
+                print_json(&serde_json::json!({ "from": from, "data": data }))
+            } else {
+                println!(
+                    "Hersteld in {} / restored. Start de server; open daarna een herstelvenster (recovery open) zodat toestellen verloren werk terugbrengen.",
+                    data.display()
+                );
+                Ok(())
             }
         }
         Command::Audit { limit } => {

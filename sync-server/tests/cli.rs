@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -227,4 +229,74 @@ async fn a_code_from_the_command_line_pins_the_certificate_the_server_really_ser
     let resp = brug_device::net::enrol(&url, "tablet").await;
     assert!(resp.is_ok(), "{resp:?}");
     running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_devices_sync_restores_into_a_server_devices_trust() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = common::TestServer::start().await;
+    let data = server.dir.path().to_owned();
+    let ann = server.add_user("Ann Peeters", brug_sync_server::auth::Role::BridgeWorker);
+    let bert = server.add_user("Bert Claeys", brug_sync_server::auth::Role::HousingAdviser);
+    let mut a = server.device(&ann).await;
+    let mut b = server.device(&bert).await;
+    let mut cases = Vec::new();
+    for _ in 0..5 {
+        cases.push(a.create_case());
+    }
+    a.sync().await.unwrap();
+    // What the server acknowledged before the backup starts.
+    let acked: Vec<_> = cases
+        .iter()
+        .map(|id| (*id, server.stored(*id).unwrap().heads()))
+        .collect();
+    // The backup runs while both devices keep syncing new work.
+    let out = tempfile::tempdir().unwrap().path().join("backup");
+    let (data2, out2) = (data.clone(), out.clone());
+    let backup = tokio::task::spawn_blocking(move || {
+        cli(
+            &data2,
+            &["--json", "backup", "--out", out2.to_str().unwrap()],
+        )
+    });
+    for _ in 0..3 {
+        a.create_case();
+        b.create_case();
+        a.sync().await.unwrap();
+        b.sync().await.unwrap();
+    }
+    let backup = backup.await.unwrap();
+    assert!(json(&backup)["database_bytes"].as_u64().unwrap() > 0);
+    for f in ["brug-server.sqlite", "tls/key.pem"] {
+        let mode = std::fs::metadata(out.join(f)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{f} is {mode:o}");
+    }
+
+    // Restored into a fresh folder, the server starts with every
+    // acknowledged change and the same certificate.
+    let dir = tempfile::tempdir().unwrap();
+    json(&cli(
+        dir.path(),
+        &["--json", "restore", "--from", out.to_str().unwrap()],
+    ));
+    // Restoring over data is refused.
+    let again = cli(dir.path(), &["restore", "--from", out.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    let fingerprint = server.fingerprint.clone();
+    let back = common::TestServer::start_in(dir).await;
+    assert_eq!(back.fingerprint, fingerprint, "devices keep trusting it");
+    for (id, heads) in &acked {
+        let mut doc = back
+            .stored(*id)
+            .expect("an acknowledged case is in the backup");
+        assert!(
+            doc.contains_all(heads),
+            "case {id} lost acknowledged changes"
+        );
+    }
+    a.endpoint = back.endpoint();
+    assert!(
+        a.sync().await.is_ok(),
+        "a device syncs with the restored server"
+    );
 }
