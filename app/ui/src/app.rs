@@ -620,8 +620,16 @@ pub fn App() -> Element {
                     let items = timeline(lang, &view.case, &view.verdicts);
                     let item = items.into_iter().find(|i| i.id == record);
                     let Some(item) = item else { return rsx! {} };
+                    let fields = view
+                        .case
+                        .record(item.kind, record)
+                        .map(|r| {
+                            forms::record_fields(FormKind::Record(item.kind), &r.to_json(), lang)
+                        })
+                        .unwrap_or_default();
                     rsx! {
                         ReviewScreen {
+                            fields,
                             lang,
                             household: view.case.household.name.clone(),
                             kind: item.kind,

@@ -221,6 +221,8 @@ pub enum Text {
     MakeCode,
     /// Enrol QR intro.
     ScanThis,
+    /// Review: the record as it stands.
+    TheRecord,
     /// Quarantine section title.
     WaitingWork,
     /// Quarantine section intro.
@@ -419,8 +421,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, ReviewTitle) => "Review",
         (Lang::Nl, ChangesSince) => "Gewijzigd sinds de laatste goedkeuring",
         (Lang::En, ChangesSince) => "Changed since the last approval",
-        (Lang::Nl, NoChangesSince) => "Nog nooit goedgekeurd: alles is nieuw.",
-        (Lang::En, NoChangesSince) => "Never approved: everything is new.",
+        (Lang::Nl, NoChangesSince) => "Nog nooit goedgekeurd: alles hierboven is nieuw.",
+        (Lang::En, NoChangesSince) => "Never approved: everything above is new.",
         (Lang::Nl, Before) => "voor",
         (Lang::En, Before) => "before",
         (Lang::Nl, After) => "na",
@@ -477,6 +479,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, EnrolOther) => "Enrol a device for a team member",
         (Lang::Nl, MakeCode) => "Code maken",
         (Lang::En, MakeCode) => "Make code",
+        (Lang::Nl, TheRecord) => "Het record zoals het nu is",
+        (Lang::En, TheRecord) => "The record as it stands",
         (Lang::Nl, WaitingWork) => "Wachtend werk",
         (Lang::En, WaitingWork) => "Waiting work",
         (Lang::Nl, WaitingIntro) => {

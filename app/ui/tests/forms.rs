@@ -231,6 +231,7 @@ fn the_review_screen_shows_what_changed_since_the_approval_and_a_return_needs_a_
                 summary: "05/10/2026 14:00".to_string(),
                 review,
                 changes,
+                fields: vec![],
                 on_decide: move |d| decided.set(Some(d)),
                 on_back: |_| {},
             }
@@ -499,4 +500,43 @@ fn dates_are_typed_and_shown_as_dd_mm_jjjj_and_an_impossible_date_blocks() {
     assert!(html.contains("Geen geldige datum en uur"), "{html}");
     assert!(html.contains("disabled"));
     assert!(html.contains("placeholder=\"dd/mm/jjjj uu:mm\""));
+}
+
+#[test]
+fn a_record_never_approved_is_shown_in_full_for_review() {
+    use brug_app::forms::{FormKind, record_fields};
+    use brug_shared::model::examples;
+    let visit = examples::example(RecordKind::Visit).to_json();
+    let fields = record_fields(FormKind::Record(RecordKind::Visit), &visit, Lang::Nl);
+    let labels: Vec<&str> = fields.iter().map(|(l, _)| l.as_str()).collect();
+    assert!(labels.contains(&"Verslag"), "{labels:?}");
+    let notes = fields.iter().find(|(l, _)| l == "Verslag").unwrap();
+    assert_eq!(notes.1, visit["notes"].as_str().unwrap());
+    assert!(
+        fields.iter().all(|(_, v)| !v.is_empty()),
+        "only filled fields: {fields:?}"
+    );
+
+    #[component]
+    fn Harness(fields: Vec<(String, String)>) -> Element {
+        rsx! {
+            ReviewScreen {
+                lang: Lang::Nl,
+                household: "Familie Vermeulen".to_string(),
+                kind: RecordKind::Visit,
+                summary: "05/10/2026 14:00".to_string(),
+                review: brug_shared::model::Review::default(),
+                changes: vec![],
+                fields,
+                on_decide: |_| {},
+                on_back: |_| {},
+            }
+        }
+    }
+    let mut dom = VirtualDom::new_with_props(Harness, HarnessProps { fields });
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("Het record zoals het nu is"), "{html}");
+    assert!(html.contains("<dt>Verslag</dt>"), "{html}");
+    assert!(html.contains("Nog nooit goedgekeurd"), "{html}");
 }

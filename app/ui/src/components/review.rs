@@ -29,6 +29,8 @@ pub fn ReviewScreen(
     review: Review,
     /// Fields changed since the last approval.
     changes: Vec<FieldChange>,
+    /// The record as it stands: (label, value) of every filled field.
+    fields: Vec<(String, String)>,
     on_decide: EventHandler<Decision>,
     on_back: EventHandler<()>,
 ) -> Element {
@@ -41,6 +43,15 @@ pub fn ReviewScreen(
             h1 { "{t(lang, Text::ReviewTitle)}: {kind.label(lang)}" }
             p { class: "what", "{household} · {summary}" }
             p { class: "state", "{review.state.label(lang)}" }
+            h2 { "{t(lang, Text::TheRecord)}" }
+            dl { class: "record",
+                for (i, (label, value)) in fields.iter().enumerate() {
+                    div { key: "{i}",
+                        dt { "{label}" }
+                        dd { "{value}" }
+                    }
+                }
+            }
             h2 { "{t(lang, Text::ChangesSince)}" }
             if never {
                 p { class: "never", "{t(lang, Text::NoChangesSince)}" }

@@ -226,6 +226,66 @@ fn parse_typed(input: Input, text: &str) -> Option<Value> {
     }
 }
 
+/// A record as a reviewer reads it: every field of its form that holds a
+/// value, as (label, value) in the form's order, choices by their label,
+/// dates and amounts the Belgian way; items of a group (defects, readings,
+/// ...) each under the group's title.
+pub fn record_fields(kind: FormKind, record: &Value, lang: Lang) -> Vec<(String, String)> {
+    let spec = spec(kind);
+    let none = BTreeMap::new();
+    let readable = |f: &Field, value: &Value| -> Option<String> {
+        let text = match f.input {
+            Input::Bool => match get(value, &f.path) {
+                Some(Value::Bool(b)) => format::json_value(lang, &Value::Bool(*b)),
+                _ => String::new(),
+            },
+            Input::Choice(choices) | Input::Codes(choices) => {
+                let labels = choices(lang);
+                let label = |code: &str| {
+                    labels
+                        .iter()
+                        .find(|(c, _)| *c == code)
+                        .map_or(code.to_owned(), |(_, l)| (*l).to_owned())
+                };
+                match get(value, &f.path) {
+                    Some(Value::String(code)) => label(code),
+                    Some(Value::Array(codes)) => codes
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(label)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    _ => String::new(),
+                }
+            }
+            input => shown_text(input, value, &none, &f.path).replace('\n', "; "),
+        };
+        let text = text.trim().to_owned();
+        (!text.is_empty()).then_some(text)
+    };
+    let mut out: Vec<(String, String)> = spec
+        .fields
+        .iter()
+        .filter_map(|f| Some((f.label(lang).to_owned(), readable(f, record)?)))
+        .collect();
+    for g in &spec.groups {
+        let title = match lang {
+            Lang::Nl => g.nl,
+            Lang::En => g.en,
+        };
+        if let Some(Value::Object(items)) = get(record, g.path) {
+            for item in items.values() {
+                for f in &g.fields {
+                    if let Some(v) = readable(f, item) {
+                        out.push((format!("{title} · {}", f.label(lang)), v));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The text an input shows for the value at `path`.
 pub fn shown_text(
     input: Input,
