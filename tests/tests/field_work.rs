@@ -633,3 +633,56 @@ async fn a_watching_supervisor_receives_a_new_case_without_asking() {
         Some("0470 55 55 55")
     );
 }
+
+fn three_days_later() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::days(3)
+}
+
+#[tokio::test]
+async fn a_case_nobody_touches_still_becomes_overdue_when_its_date_passes() {
+    let stack = Stack::start().await;
+    let Team { mut worker, .. } = stack.team().await;
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    let now = chrono::Local::now().naive_local();
+    let mut visit = example(RecordKind::Visit);
+    visit["start"] = json!(
+        (now - chrono::Duration::hours(1))
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    );
+    visit["safety_signal"] = json!("child-concern");
+    visit["follow_up_by"] = json!(
+        (now + chrono::Duration::hours(20))
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    );
+    visit["end"] = json!(now.format("%Y-%m-%dT%H:%M:%S").to_string());
+    visit["actions"] = json!({});
+    visit["next_appointment"] = json!(null);
+    worker
+        .device
+        .add_record(case, RecordKind::Visit, visit)
+        .unwrap();
+    sync(&mut worker).await;
+    let flags = |d: &TestDevice| {
+        d.device
+            .list(&Default::default())
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == case)
+            .unwrap()
+            .flags
+    };
+    assert!(flags(&worker).contains(&"safety-signal".to_string()));
+    assert!(!flags(&worker).contains(&"overdue-follow-up".to_string()));
+    // Three days on, nobody has touched the case: the day's first sync
+    // brings nothing for it, yet its flags are those of the new date.
+    worker.device.set_clock(three_days_later);
+    let report = sync(&mut worker).await;
+    assert!(!report.synced.contains(&case) || report.refused.is_empty());
+    assert!(
+        flags(&worker).contains(&"overdue-follow-up".to_string()),
+        "{:?}",
+        flags(&worker)
+    );
+}

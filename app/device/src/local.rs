@@ -170,6 +170,29 @@ pub fn put_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
     Ok(())
 }
 
+/// Writes what in a case's index row depends on the date (its flags and
+/// next appointment), leaving when it was last updated alone.
+pub fn refresh_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
+    conn.execute(
+        "UPDATE case_index SET flags = ?2, next_appointment = ?3 WHERE id = ?1",
+        params![
+            row.id.to_string(),
+            serde_json::to_string(&row.flags).unwrap_or_else(|_| "[]".into()),
+            row.next_appointment,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Ids of the cases in the case list.
+pub fn indexed(conn: &Connection) -> Result<Vec<Uuid>, LocalError> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM case_index")?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+}
+
 /// Marks a case as having unsynced changes.
 pub fn mark_pending(conn: &Connection, id: Uuid, new: bool) -> Result<(), LocalError> {
     conn.execute(

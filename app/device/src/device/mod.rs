@@ -163,6 +163,8 @@ impl Device {
                 "last_sync_ms",
                 &Utc::now().timestamp_millis().to_string(),
             )?;
+            // Every row the first sync writes is computed today.
+            local::set_setting(&tx, "indexed_on", &Utc::now().date_naive().to_string())?;
             tx.commit().map_err(LocalError::from)?;
             let info = DeviceInfo {
                 device_id,

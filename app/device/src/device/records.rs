@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{CaseView, Device, DeviceError};
 use crate::index::{self, CaseQuery, IndexRow};
+use crate::local::{self, LocalError};
 
 impl Device {
     /// Registers a new household; returns its id and the warnings.
@@ -23,6 +24,34 @@ impl Device {
         doc.set_clock(self.now);
         self.persist(&mut doc, true)?;
         Ok((doc.id(), findings))
+    }
+
+    /// Flags and the next appointment depend on the date: once a day by
+    /// the device's clock (after the day's first successful sync) every
+    /// case in the list is computed again, so a case nobody touched still
+    /// shows "follow-up overdue" once its date has passed, and a past
+    /// appointment drops off. Returns how many cases were looked at (0
+    /// when today's pass was done already).
+    pub fn refresh_for_today(&mut self) -> Result<usize, DeviceError> {
+        let ctx = self.ctx();
+        let today = ctx.today().to_string();
+        if self.store.setting("indexed_on")?.as_deref() == Some(today.as_str()) {
+            return Ok(0);
+        }
+        let now = self.now_ms();
+        let ids = local::indexed(self.store.conn())?;
+        for id in &ids {
+            let Some(mut doc) = self.store.load(*id)? else {
+                continue;
+            };
+            let row = index::index_row(&mut doc, &ctx, now)?;
+            // One short write per case: the screens never wait long.
+            let tx = self.store.transaction()?;
+            local::refresh_index(&tx, &row)?;
+            tx.commit().map_err(LocalError::from)?;
+        }
+        self.store.set_setting("indexed_on", &today)?;
+        Ok(ids.len())
     }
 
     /// Lists cases from the index.

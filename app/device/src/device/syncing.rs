@@ -76,6 +76,7 @@ impl Device {
                     tracing::warn!(failed, "unsynced work of lost cases not handed over yet");
                 }
                 self.remember_joined(&report.joined)?;
+                self.refresh_for_today()?;
                 let now = self.now_ms().to_string();
                 self.store.set_setting("last_sync_ms", &now)?;
                 self.store.set_setting("last_sync_done_ms", &now)?;
