@@ -29,3 +29,13 @@ pub mod sync;
 
 pub use brug_shared as shared;
 pub use device::{Device, DeviceError};
+
+/// The device's data folder when none is given (`--home`, `BRUG_HOME`): the
+/// platform's data folder for Brug (`$XDG_DATA_HOME/brug`, else
+/// `~/.local/share/brug` on Linux). The app and `brug-cli` both use it, so
+/// they always open the same enrolment.
+pub fn default_home() -> std::path::PathBuf {
+    directories::ProjectDirs::from("", "", "brug")
+        .map(|d| d.data_dir().to_owned())
+        .unwrap_or_else(|| std::path::PathBuf::from("brug-data"))
+}

@@ -226,3 +226,45 @@ fn schema_prints_a_valid_example_for_every_kind_and_validate_finds_errors() {
         Some(1)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_home_brug_cli_uses_the_platform_data_folder_the_app_uses_too() {
+    let data = tempfile::tempdir().unwrap();
+    let server = brug_sync_server::spawn(Config::new(data.path()), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let url = {
+        let db = db::Db::open(data.path()).unwrap();
+        let conn = db.lock();
+        db::add_user(&conn, "Ann Peeters", Role::BridgeWorker, "harelbeke").unwrap();
+        qr::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "ann.peeters")
+            .unwrap()
+            .0
+            .to_url()
+    };
+    let xdg = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (x, e) = (xdg.path().to_owned(), elsewhere.path().to_owned());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_brug-cli"))
+            .args(["enrol", &url])
+            .env_remove("BRUG_HOME")
+            .env("XDG_DATA_HOME", &x)
+            .env("HOME", &e)
+            .env("BRUG_PIN", "4821")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    ok(&out);
+    // The one place both binaries look (brug_device::default_home).
+    assert!(
+        xdg.path()
+            .join("brug")
+            .join(brug_device::local::DB_FILE)
+            .exists()
+    );
+    assert!(!elsewhere.path().join(".local/share/brug").exists());
+    server.shutdown().await.unwrap();
+}

@@ -4,37 +4,46 @@
 use std::path::PathBuf;
 
 use brug_app::app::{App, Launch};
+use clap::Parser;
+
+/// De Brug-app. Met een inschrijvingscode opent het inschrijvingsscherm
+/// ingevuld. / The Brug app. With an enrolment code the enrolment screen
+/// opens filled in.
+#[derive(Parser)]
+#[command(name = "brug", version)]
+struct Args {
+    /// De gegevensmap / the data folder (default: the platform's data
+    /// folder, the same as brug-cli's).
+    #[arg(long, env = "BRUG_HOME")]
+    home: Option<PathBuf>,
+    /// Een inschrijvingscode / an enrolment code (brug://enrol?...).
+    #[arg(value_parser = enrol_code)]
+    enrol_url: Option<String>,
+}
+
+fn enrol_code(text: &str) -> Result<String, String> {
+    if text.starts_with("brug://") {
+        Ok(text.to_owned())
+    } else {
+        Err(
+            "een inschrijvingscode begint met brug:// / an enrolment code starts with brug://"
+                .into(),
+        )
+    }
+}
 
 fn main() {
-    let mut home = std::env::var_os("BRUG_HOME").map(PathBuf::from);
-    let mut enrol_url = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--home" => home = args.next().map(PathBuf::from),
-            "-h" | "--help" => {
-                println!(
-                    "brug [--home MAP] [brug://enrol?...]\n\nDe Brug-app. Met een inschrijvingscode opent het inschrijvingsscherm ingevuld.\nThe Brug app. With an enrolment code the enrolment screen opens filled in.\nBRUG_HOME: de gegevensmap / the data folder."
-                );
-                return;
-            }
-            a if a.starts_with("brug://") => enrol_url = Some(a.to_owned()),
-            other => {
-                eprintln!("onbekend argument / unknown argument: {other} (zie / see brug --help)");
-                std::process::exit(2);
-            }
-        }
-    }
-    let home = home.unwrap_or_else(default_home);
-    launch(Launch { home, enrol_url });
+    let args = Args::parse();
+    let home = args.home.unwrap_or_else(default_home);
+    launch(Launch {
+        home,
+        enrol_url: args.enrol_url,
+    });
 }
 
 #[cfg(feature = "desktop")]
 fn default_home() -> PathBuf {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join(".local/share/brug")
+    brug_device::default_home()
 }
 
 #[cfg(not(feature = "desktop"))]

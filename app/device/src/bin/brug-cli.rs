@@ -228,14 +228,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn default_home() -> PathBuf {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("brug")
-}
-
 fn pin() -> Result<String, Refusal> {
     std::env::var("BRUG_PIN")
         .map_err(|_| Refusal("zet de pincode in BRUG_PIN / set the PIN in BRUG_PIN".into()))
@@ -304,7 +296,7 @@ fn progress_line(p: Progress) {
 }
 
 async fn execute(cli: Cli) -> Result<(), Refusal> {
-    let home = cli.home.clone().unwrap_or_else(default_home);
+    let home = cli.home.clone().unwrap_or_else(brug_device::default_home);
     let json = cli.json;
     match cli.command {
         Command::Schema { kind: k } => {
