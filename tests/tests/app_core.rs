@@ -212,3 +212,38 @@ async fn the_device_refuses_what_the_server_would_before_it_writes() {
         ReviewState::Approved
     );
 }
+
+#[tokio::test]
+async fn the_queue_counts_each_record_waiting_for_review_not_only_the_case() {
+    let stack = Stack::start().await;
+    let Team {
+        mut worker,
+        mut supervisor,
+        ..
+    } = stack.team().await;
+    let (one, _) = worker.device.create_case(&examples::household()).unwrap();
+    let (two, _) = worker.device.create_case(&examples::household()).unwrap();
+    for (case, n) in [(one, 3), (two, 1)] {
+        for _ in 0..n {
+            let (visit, _) = worker
+                .device
+                .add_record(
+                    case,
+                    RecordKind::Visit,
+                    examples::example(RecordKind::Visit).to_json(),
+                )
+                .unwrap();
+            worker
+                .device
+                .review(case, &visit.to_string(), ReviewAction::Submit, "")
+                .unwrap();
+        }
+    }
+    worker.device.sync(&mut |_| {}).await.unwrap();
+    supervisor.device.sync(&mut |_| {}).await.unwrap();
+    assert_eq!(
+        supervisor.device.waiting_for_review().unwrap(),
+        (4, 2),
+        "four records in two cases"
+    );
+}

@@ -51,6 +51,8 @@ pub struct IndexRow {
     pub conflicts: i64,
     /// When the row was written (ms).
     pub updated_at: i64,
+    /// Records submitted and waiting for a supervisor's review.
+    pub waiting: i64,
 }
 
 impl IndexRow {
@@ -74,6 +76,7 @@ pub fn index_row(
     let conflicts = doc.conflicts();
     let workers = doc.authors();
     let mut flags: BTreeSet<&str> = BTreeSet::new();
+    let mut waiting = 0;
     let today = ctx.today();
 
     let mut records: Vec<(Uuid, Record)> = Vec::new();
@@ -132,6 +135,7 @@ pub fn index_row(
             }
             Some(ReviewState::Submitted) => {
                 flags.insert("submitted");
+                waiting += 1;
             }
             _ => {}
         }
@@ -180,6 +184,7 @@ pub fn index_row(
         next_appointment: upcoming.map(|a| a.format("%Y-%m-%dT%H:%M").to_string()),
         conflicts: conflicts.len() as i64,
         updated_at: now_ms,
+        waiting,
     })
 }
 
@@ -201,7 +206,7 @@ pub struct CaseQuery {
 /// Searches the index: sorted by next appointment (none last), then name.
 pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalError> {
     let mut sql = String::from(
-        "SELECT id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at FROM case_index WHERE 1 = 1",
+        "SELECT id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, waiting FROM case_index WHERE 1 = 1",
     );
     let mut args: Vec<String> = Vec::new();
     if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -249,6 +254,7 @@ pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalEr
                 next_appointment: r.get(8)?,
                 conflicts: r.get(9)?,
                 updated_at: r.get(10)?,
+                waiting: r.get(11)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -267,4 +273,18 @@ pub fn kind_of(case: &brug_shared::model::Case, id: Uuid) -> Option<RecordKind> 
         (RecordKind::Referral, case.referrals.contains_key(&id)),
     ];
     found.into_iter().find(|(_, hit)| *hit).map(|(k, _)| k)
+}
+
+/// Records waiting for review and the cases they are in.
+pub fn waiting(conn: &rusqlite::Connection) -> Result<(usize, usize), rusqlite::Error> {
+    conn.query_row(
+        "SELECT COALESCE(SUM(waiting), 0), COUNT(*) FROM case_index WHERE waiting > 0",
+        [],
+        |r| {
+            Ok((
+                usize::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+            ))
+        },
+    )
 }

@@ -19,6 +19,7 @@ pub const DEVICE_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0001_device.sql"),
     include_str!("../../../migrations/device/0002_drafts.sql"),
     include_str!("../../../migrations/device/0003_lost.sql"),
+    include_str!("../../../migrations/device/0004_waiting.sql"),
 ];
 
 /// Why the local store failed.
@@ -146,12 +147,12 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), Loca
 /// Writes a case's index row.
 pub fn put_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
     conn.execute(
-        "INSERT INTO case_index (id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, search)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        "INSERT INTO case_index (id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, search, waiting)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, postcode = excluded.postcode,
            status = excluded.status, flags = excluded.flags, workers = excluded.workers, schools = excluded.schools,
            next_appointment = excluded.next_appointment, conflicts = excluded.conflicts, updated_at = excluded.updated_at,
-           search = excluded.search",
+           search = excluded.search, waiting = excluded.waiting",
         params![
             row.id.to_string(),
             row.name,
@@ -165,20 +166,22 @@ pub fn put_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
             row.conflicts,
             row.updated_at,
             row.search_text(),
+            row.waiting,
         ],
     )?;
     Ok(())
 }
 
-/// Writes what in a case's index row depends on the date (its flags and
-/// next appointment), leaving when it was last updated alone.
+/// Writes what in a case's index row depends on the date (its flags, next
+/// appointment and records waiting), leaving when it was updated alone.
 pub fn refresh_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
     conn.execute(
-        "UPDATE case_index SET flags = ?2, next_appointment = ?3 WHERE id = ?1",
+        "UPDATE case_index SET flags = ?2, next_appointment = ?3, waiting = ?4 WHERE id = ?1",
         params![
             row.id.to_string(),
             serde_json::to_string(&row.flags).unwrap_or_else(|_| "[]".into()),
             row.next_appointment,
+            row.waiting,
         ],
     )?;
     Ok(())

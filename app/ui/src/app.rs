@@ -732,10 +732,16 @@ pub fn App() -> Element {
                     .collect(),
                 None => Vec::new(),
             };
+            let waiting = device
+                .read()
+                .as_ref()
+                .and_then(|d| d.waiting_for_review().ok())
+                .unwrap_or((0, 0));
             rsx! {
                 QueueScreen {
                     lang,
                     counts,
+                    waiting,
                     on_pick: move |f: String| {
                         flag.set(Some(f));
                         query.set(String::new());

@@ -25,6 +25,7 @@ fn row(name: &str, street: &str, flags: &[&str], next: Option<&str>) -> IndexRow
         schools: String::new(),
         next_appointment: next.map(str::to_owned),
         conflicts: 0,
+        waiting: 0,
         updated_at: 0,
     }
 }
@@ -415,4 +416,26 @@ fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() 
         "{html}"
     );
     assert!(!html.contains("Nazien"), "only a supervisor reviews");
+}
+
+#[test]
+fn the_queue_counts_records_waiting_for_review_and_says_in_how_many_cases() {
+    #[component]
+    fn Harness() -> Element {
+        let counts = vec![
+            ("submitted".to_string(), 2),
+            ("safety-signal".to_string(), 1),
+        ];
+        rsx! {
+            brug_app::components::QueueScreen { lang: Lang::Nl, counts, waiting: (4, 2), on_pick: |_| {} }
+        }
+    }
+    let mut dom = VirtualDom::new(Harness);
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("4 records in 2 dossiers"), "{html}");
+    assert!(
+        html.contains("<span class=\"count\">4</span>"),
+        "the row counts records: {html}"
+    );
 }

@@ -54,6 +54,13 @@ impl Device {
         Ok(ids.len())
     }
 
+    /// Records submitted and waiting for review, and how many cases they
+    /// are in (the supervisor's queue counts the records).
+    pub fn waiting_for_review(&self) -> Result<(usize, usize), DeviceError> {
+        self.guard()?;
+        Ok(index::waiting(self.store.conn()).map_err(LocalError::from)?)
+    }
+
     /// Lists cases from the index.
     pub fn list(&self, query: &CaseQuery) -> Result<Vec<IndexRow>, DeviceError> {
         self.guard()?;
