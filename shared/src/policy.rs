@@ -229,9 +229,16 @@ pub fn check(
                         state: s.clone(),
                     });
                 }
-                _ if op.resolves => audited.push(Audited::Resolved {
-                    field: op.path.join("."),
-                }),
+                (_, OpAction::Put(_) | OpAction::Delete)
+                    if op.resolves || {
+                        let p: Vec<&str> = op.path.iter().map(String::as_str).collect();
+                        !before.is_empty() && doc.conflicted_at(&p, before)
+                    } =>
+                {
+                    audited.push(Audited::Resolved {
+                        field: op.path.join("."),
+                    })
+                }
                 _ => {}
             }
         }

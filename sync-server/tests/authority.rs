@@ -508,3 +508,44 @@ async fn after_a_restore_from_backup_relayed_work_comes_back_and_forgeries_do_no
     let relayed = audit.iter().find(|e| e.action == "relayed").unwrap();
     assert!(relayed.detail.contains(&ann_device), "{}", relayed.detail);
 }
+
+#[tokio::test]
+async fn a_resolved_conflict_is_in_the_audit_log() {
+    let server = TestServer::start().await;
+    let ann_id = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let sofie_id = server.add_user("Sofie Vandenberghe", Role::Supervisor);
+    let mut ann = server.device(&ann_id).await;
+    let mut ann2 = server.device(&ann_id).await;
+    let mut sofie = server.device(&sofie_id).await;
+    let case = ann.create_case();
+    ann.sync().await.unwrap();
+    ann2.sync().await.unwrap();
+    for (d, phone) in [(&mut ann, "0470 11 11 11"), (&mut ann2, "0470 22 22 22")] {
+        d.edit(case, |doc| {
+            doc.set_field(Target::Household, "phone", json!(phone))
+                .unwrap();
+        });
+        d.sync().await.unwrap();
+    }
+    sofie.sync().await.unwrap();
+    sofie.edit(case, |doc| {
+        let conflict = doc.conflicts().into_iter().next().expect("a conflict");
+        doc.resolve(conflict.target, &conflict.field, json!("0470 22 22 22"))
+            .unwrap();
+    });
+    let report = sofie.sync().await.unwrap();
+    assert!(report.refused.is_empty());
+    let mut stored = server.stored(case).unwrap();
+    assert!(stored.conflicts().is_empty());
+    assert_eq!(
+        stored.case().unwrap().household.phone.as_deref(),
+        Some("0470 22 22 22")
+    );
+    let audit = db::audit_tail(&server.db().lock(), 50).unwrap();
+    let resolved = audit
+        .iter()
+        .find(|e| e.action == "resolved")
+        .expect("the resolution is audited");
+    assert_eq!(resolved.user.as_deref(), Some(sofie_id.as_str()));
+    assert!(resolved.detail.contains("phone"), "{}", resolved.detail);
+}

@@ -159,6 +159,27 @@ impl CaseDoc {
         out
     }
 
+    /// Whether the property at `path` held more than one value (a conflict)
+    /// when the document had `heads`. A resolution may be written as a
+    /// delete of the losing value only, so an operation's own
+    /// predecessors do not always show it.
+    pub fn conflicted_at(&self, path: &[&str], heads: &[ChangeHash]) -> bool {
+        let Some((last, parents)) = path.split_last() else {
+            return false;
+        };
+        let mut obj = automerge::ROOT;
+        for key in parents {
+            match self.doc.get_at(&obj, *key, heads) {
+                Ok(Some((automerge::Value::Object(_), id))) => obj = id,
+                _ => return false,
+            }
+        }
+        self.doc
+            .get_all_at(&obj, *last, heads)
+            .map(|all| all.len() > 1)
+            .unwrap_or(false)
+    }
+
     /// What sat at `path` (map keys from the root) when the document had
     /// `heads`.
     pub fn found_at(&self, path: &[&str], heads: &[ChangeHash]) -> Found {

@@ -76,7 +76,11 @@ impl Device {
                     tracing::warn!(failed, "unsynced work of lost cases not handed over yet");
                 }
                 self.remember_joined(&report.joined)?;
-                self.refresh_for_today()?;
+                // A maintenance pass: when it fails, the sync still stands
+                // and the pass is tried again after the next one.
+                if let Err(e) = self.refresh_for_today() {
+                    tracing::warn!(error = %e, "the day's refresh of the case list failed");
+                }
                 let now = self.now_ms().to_string();
                 self.store.set_setting("last_sync_ms", &now)?;
                 self.store.set_setting("last_sync_done_ms", &now)?;
