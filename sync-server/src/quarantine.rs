@@ -135,9 +135,7 @@ pub fn decide(
         &format!("entry {id} of {} ({} bytes)", found.user, found.bytes),
     )?;
     tx.commit().map_err(DbError::from)?;
-    let decided = db::quarantine_list(conn, Some(&team))?
-        .into_iter()
-        .find(|q| q.id == id)
+    let decided = db::quarantine_entry(conn, id)?
         .map(entry)
         .ok_or(QuarantineError::NotFound)?;
     Ok((decided, changed))

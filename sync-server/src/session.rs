@@ -429,10 +429,12 @@ fn authorise(
         device: Uuid::parse_str(&device.id).unwrap_or(Uuid::nil()),
     };
     let now = db::now_ms();
-    let window_open = db::recovery_open(conn, now).unwrap_or(false);
+    // Asked only when a batch holds another device's change: an ordinary
+    // sync frame costs no extra query.
+    let window_open = std::cell::OnceCell::new();
     let relayed = std::cell::RefCell::new(Vec::new());
     let relay = |c: &brug_shared::casedoc::ChangeFacts| -> Option<brug_shared::model::Role> {
-        if !window_open {
+        if !*window_open.get_or_init(|| db::recovery_open(conn, now).unwrap_or(false)) {
             return None;
         }
         let role = db::relay_author(conn, c.device?, c.author.as_deref()?, doc_id)

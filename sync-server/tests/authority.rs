@@ -107,6 +107,12 @@ fn household(r: &AutoCommit) -> automerge::ObjId {
     r.get(ROOT, "household").unwrap().unwrap().1
 }
 
+/// The ordinary edit the identity forgeries carry: a new phone number.
+fn new_phone(r: &mut AutoCommit) {
+    let h = household(r);
+    r.put(&h, "phone", "0470 00 00 00").unwrap();
+}
+
 /// One attack: its name, what the refusal must name, and the forgery.
 type Attack = (
     &'static str,
@@ -157,20 +163,14 @@ fn attacks() -> Vec<Attack> {
             "foreign-author",
             Box::new(|d, case, _, ids| {
                 let device = d.device_id.clone();
-                forge(d, case, &ids.bert, &device, now(), |r| {
-                    let h = household(r);
-                    r.put(&h, "phone", "0470 00 00 00").unwrap();
-                })
+                forge(d, case, &ids.bert, &device, now(), new_phone)
             }),
         ),
         (
             "a forged actor (a colleague's device)",
             "foreign-device",
             Box::new(|d, case, _, ids| {
-                forge(d, case, &ids.bert, &ids.bert_device, now(), |r| {
-                    let h = household(r);
-                    r.put(&h, "phone", "0470 00 00 00").unwrap();
-                })
+                forge(d, case, &ids.bert, &ids.bert_device, now(), new_phone)
             }),
         ),
         (
@@ -179,10 +179,7 @@ fn attacks() -> Vec<Attack> {
             Box::new(|d, case, _, ids| {
                 let device = d.device_id.clone();
                 let later = now() + 365 * 86_400_000;
-                forge(d, case, &ids.ann, &device, later, |r| {
-                    let h = household(r);
-                    r.put(&h, "phone", "0470 00 00 00").unwrap();
-                })
+                forge(d, case, &ids.ann, &device, later, new_phone)
             }),
         ),
         (

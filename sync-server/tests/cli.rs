@@ -300,3 +300,54 @@ async fn a_backup_taken_while_devices_sync_restores_into_a_server_devices_trust(
         "a device syncs with the restored server"
     );
 }
+
+#[test]
+fn only_an_administrator_opens_a_recovery_window_and_it_can_be_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    for (name, role) in [("Ad Min", "admin"), ("Ann Peeters", "bridge-worker")] {
+        json(&cli(
+            data,
+            &[
+                "--json", "user", "add", "--name", name, "--role", role, "--team", "h",
+            ],
+        ));
+    }
+    let args = |by: &'static str| {
+        [
+            "recovery",
+            "open",
+            "--hours",
+            "4",
+            "--reason",
+            "restored from backup",
+            "--by",
+            by,
+        ]
+    };
+    let refused = cli(data, &args("ann.peeters"));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("beheerder"));
+    let no_reason = cli(
+        data,
+        &["recovery", "open", "--reason", " ", "--by", "ad.min"],
+    );
+    assert_eq!(no_reason.status.code(), Some(1));
+    let db = brug_sync_server::db::Db::open(data).unwrap();
+    let now = brug_sync_server::db::now_ms();
+    assert!(!brug_sync_server::db::recovery_open(&db.lock(), now).unwrap());
+    let mut open = vec!["--json"];
+    open.extend(args("ad.min"));
+    assert!(json(&cli(data, &open))["until"].as_i64().unwrap() > now);
+    assert!(brug_sync_server::db::recovery_open(&db.lock(), now).unwrap());
+    assert_eq!(
+        json(&cli(data, &["--json", "recovery", "close"]))["closed"],
+        1
+    );
+    let later = brug_sync_server::db::now_ms();
+    assert!(!brug_sync_server::db::recovery_open(&db.lock(), later).unwrap());
+    let audit = brug_sync_server::db::audit_tail(&db.lock(), 20).unwrap();
+    for action in ["recovery-open", "recovery-close"] {
+        assert!(audit.iter().any(|e| e.action == action), "{action}");
+    }
+}

@@ -189,11 +189,7 @@ pub fn refresh_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError
 
 /// Ids of the cases in the case list.
 pub fn indexed(conn: &Connection) -> Result<Vec<Uuid>, LocalError> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM case_index")?;
-    let ids = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+    ids(conn, "SELECT id FROM case_index")
 }
 
 /// Marks a case as having unsynced changes.
@@ -243,20 +239,39 @@ pub fn is_pending(conn: &Connection, id: Uuid) -> Result<bool, LocalError> {
 
 /// Cases set apart, waiting for their hand-over.
 pub fn lost(conn: &Connection) -> Result<Vec<Uuid>, LocalError> {
-    let mut stmt = conn.prepare_cached("SELECT doc_id FROM lost ORDER BY since")?;
+    ids(conn, "SELECT doc_id FROM lost ORDER BY since")
+}
+
+/// Cases held and not set apart (what a sync tells the server it holds).
+pub fn held(conn: &Connection) -> Result<Vec<Uuid>, LocalError> {
+    ids(
+        conn,
+        "SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM lost)",
+    )
+}
+
+/// The case ids a one-column query returns; an id that is not a UUID is an
+/// error, not skipped.
+fn ids(conn: &Connection, sql: &str) -> Result<Vec<Uuid>, LocalError> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let ids = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
+        .query_map([], |r| {
+            let text: String = r.get(0)?;
+            Uuid::parse_str(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+    Ok(ids)
 }
 
 /// Cases with unacknowledged local changes.
 pub fn pending(conn: &Connection) -> Result<Vec<Uuid>, LocalError> {
-    let mut stmt = conn.prepare_cached("SELECT doc_id FROM pending")?;
-    let ids = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+    ids(conn, "SELECT doc_id FROM pending")
 }
 
 /// What of a case the server has not acknowledged: the changes after the

@@ -143,13 +143,12 @@ fn quarantined_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Quarantined> 
     })
 }
 
-const QUARANTINE_COLUMNS: &str =
-    "id, case_id, user_id, device_id, at, length(changes), decision FROM quarantine";
+const QUARANTINE_COLUMNS: &str = "id, case_id, user_id, device_id, at, length(changes), decision";
 
 /// The quarantine of a team (undecided first), or of every team.
 pub fn quarantine_list(conn: &Connection, team: Option<&str>) -> Result<Vec<Quarantined>, DbError> {
     let sql = format!(
-        "SELECT {QUARANTINE_COLUMNS} WHERE ?1 IS NULL OR team_id = ?1 ORDER BY decided_at IS NOT NULL, id"
+        "SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE ?1 IS NULL OR team_id = ?1 ORDER BY decided_at IS NOT NULL, id"
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
@@ -158,24 +157,27 @@ pub fn quarantine_list(conn: &Connection, team: Option<&str>) -> Result<Vec<Quar
     Ok(rows)
 }
 
-/// One undecided quarantine entry with its changes and team.
+/// One undecided quarantine entry with its team and changes.
 pub fn quarantine_take(
     conn: &Connection,
     id: i64,
 ) -> Result<Option<(Quarantined, String, Vec<u8>)>, DbError> {
-    let sql = format!("SELECT {QUARANTINE_COLUMNS} WHERE id = ?1 AND decided_at IS NULL");
-    let Some(entry) = conn
+    let sql = format!(
+        "SELECT {QUARANTINE_COLUMNS}, team_id, changes FROM quarantine WHERE id = ?1 AND decided_at IS NULL"
+    );
+    Ok(conn
+        .query_row(&sql, params![id], |r| {
+            Ok((quarantined_from_row(r)?, r.get(7)?, r.get(8)?))
+        })
+        .optional()?)
+}
+
+/// One quarantine entry, decided or not.
+pub fn quarantine_entry(conn: &Connection, id: i64) -> Result<Option<Quarantined>, DbError> {
+    let sql = format!("SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE id = ?1");
+    Ok(conn
         .query_row(&sql, params![id], quarantined_from_row)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let (team, changes): (String, Vec<u8>) = conn.query_row(
-        "SELECT team_id, changes FROM quarantine WHERE id = ?1",
-        params![id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok(Some((entry, team, changes)))
+        .optional()?)
 }
 
 /// Records the supervisor's decision on a quarantine entry.

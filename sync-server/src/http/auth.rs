@@ -24,6 +24,16 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
         .into_response()
 }
 
+/// The answer to a request body that does not parse or is incomplete.
+pub(super) fn bad_request(state: &AppState) -> Response {
+    state.metrics.error("bad-request");
+    error_response(
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "Het verzoek is onvolledig of ongeldig.",
+    )
+}
+
 /// A request made by an enrolled, not revoked device.
 #[derive(Debug, Clone)]
 pub struct DeviceAuth {

@@ -13,7 +13,7 @@ use brug_shared::protocol::quarantine::{Decide, HandOver, Receipt};
 use std::sync::Arc;
 
 use super::AppState;
-use super::auth::{DeviceAuth, HandOverAuth, error_response};
+use super::auth::{DeviceAuth, HandOverAuth, bad_request, error_response};
 use crate::hub::HubEvent;
 use crate::quarantine::{self, QuarantineError};
 use brug_shared::model::Role;
@@ -37,15 +37,6 @@ fn refusal(state: &AppState, e: QuarantineError) -> Response {
         other => other.to_string(),
     };
     error_response(status, code, &message)
-}
-
-fn bad_request(state: &AppState) -> Response {
-    state.metrics.error("bad-request");
-    error_response(
-        StatusCode::BAD_REQUEST,
-        "bad-request",
-        "Het verzoek is onvolledig of ongeldig.",
-    )
 }
 
 fn not_supervisor(state: &AppState) -> Response {

@@ -15,7 +15,7 @@ use brug_shared::protocol::team::{
 use uuid::Uuid;
 
 use super::AppState;
-use super::auth::{DeviceAuth, error_response};
+use super::auth::{DeviceAuth, bad_request, error_response};
 use crate::db::{self, DbError, User};
 use crate::qr;
 use brug_shared::model::Role;
@@ -77,15 +77,6 @@ fn answer<T: serde::Serialize>(
             )
         }
     }
-}
-
-fn bad_request(state: &AppState) -> Response {
-    state.metrics.error("bad-request");
-    error_response(
-        StatusCode::BAD_REQUEST,
-        "bad-request",
-        "Het verzoek is onvolledig of ongeldig.",
-    )
 }
 
 fn supervisor(auth: &DeviceAuth) -> Result<(), Refusal> {

@@ -104,12 +104,23 @@ impl Device {
     /// unacknowledged, is deleted here; one whose hand-over failed stays.
     /// Returns how many were handed over and how many failed.
     async fn hand_over(&mut self, endpoint: &Endpoint, token: &str, all: bool) -> (usize, usize) {
-        let mut ids = local::lost(self.store.conn()).unwrap_or_default();
-        if all {
-            ids.extend(local::pending(self.store.conn()).unwrap_or_default());
-            ids.sort();
-            ids.dedup();
-        }
+        let conn = self.store.conn();
+        let listed = local::lost(conn).and_then(|mut ids| {
+            if all {
+                ids.extend(local::pending(conn)?);
+                ids.sort();
+                ids.dedup();
+            }
+            Ok(ids)
+        });
+        let ids = match listed {
+            Ok(ids) => ids,
+            Err(e) => {
+                // Nothing is deleted below without a receipt; say it failed.
+                tracing::error!(error = %e, "cases with unsynced work could not be listed");
+                return (0, 1);
+            }
+        };
         let (mut handed, mut failed) = (0, 0);
         for id in ids {
             let changes = match local::unacknowledged(self.store.conn(), id) {
@@ -166,20 +177,6 @@ fn fault(e: impl std::error::Error + Send + Sync + 'static) -> StoreFault {
     StoreFault::new(e)
 }
 
-impl Adapter<'_> {
-    fn ids(&self, sql: &str) -> Result<Vec<Uuid>, StoreFault> {
-        let mut stmt = self.store.conn().prepare_cached(sql).map_err(fault)?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(fault)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(fault)?;
-        rows.iter()
-            .map(|s| Uuid::parse_str(s).map_err(fault))
-            .collect()
-    }
-}
-
 impl SyncStore for Adapter<'_> {
     fn cursor(&self) -> Result<u64, StoreFault> {
         match self.store.setting("cursor").map_err(fault)? {
@@ -193,10 +190,10 @@ impl SyncStore for Adapter<'_> {
             .map_err(fault)
     }
     fn held(&self) -> Result<Vec<Uuid>, StoreFault> {
-        self.ids("SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM lost)")
+        local::held(self.store.conn()).map_err(fault)
     }
     fn pending(&self) -> Result<Vec<Uuid>, StoreFault> {
-        self.ids("SELECT doc_id FROM pending")
+        local::pending(self.store.conn()).map_err(fault)
     }
     fn is_new(&self, id: Uuid) -> Result<bool, StoreFault> {
         use rusqlite::OptionalExtension;
