@@ -10,6 +10,8 @@
 //!   edit, merge, sync, conflicts, history, changes since approval.
 //! - [`store`]: the SQLite document store both sides build on (snapshot +
 //!   incremental chunks + heads, compaction, migrations).
+//! - [`schema`]: the case schema in one place: every field's path, labels,
+//!   input, whether it is required, prose or a collection; blank records.
 //! - [`policy`]: who may change what in a case, checked change by change
 //!   on the server before anything is stored and on the device before it
 //!   writes.
@@ -20,4 +22,5 @@ pub mod model;
 pub mod policy;
 pub mod protocol;
 pub mod rules;
+pub mod schema;
 pub mod store;

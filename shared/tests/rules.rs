@@ -1071,6 +1071,50 @@ fn verbouwlening_up_to_60000_over_25_years_for_owner_occupiers_of_older_homes() 
 }
 
 #[test]
+fn a_build_period_stands_in_for_an_unknown_year_and_must_agree_with_a_known_one() {
+    let mut a = advice();
+    a.build_year = Some(1985);
+    a.build_period = Some(BuildPeriod::From1946);
+    let f = check_renovation(&a, &empty_case(), &ctx());
+    assert!(
+        has_code(&f, "renovation.build-period") && !blocks(&f),
+        "{f:?}"
+    );
+    a.build_period = Some(BuildPeriod::From1971);
+    assert!(!has_code(
+        &check_renovation(&a, &empty_case(), &ctx()),
+        "renovation.build-period"
+    ));
+
+    // Only the period known: a dwelling from 1971–1990 is old enough for
+    // Mijn VerbouwLening, one from 2006 or later may not be.
+    let mut m = Measure {
+        description: "dakisolatie".into(),
+        priority: Priority::P3,
+        cost_cents: Some(1_500_000),
+        support: Some(Support::VerbouwLening),
+        income_category: None,
+        loan_cents: Some(1_000_000),
+        loan_years: Some(10),
+    };
+    a.tenure = HousingSituation::OwnerOccupier;
+    a.build_year = None;
+    a.measures.clear();
+    a.measures.insert(Uuid::now_v7(), m.clone());
+    assert!(!has_code(
+        &check_renovation(&a, &empty_case(), &ctx()),
+        "measure.loan-dwelling-age"
+    ));
+    a.build_period = Some(BuildPeriod::From2006);
+    m.description = "ramen".into();
+    a.measures.insert(Uuid::now_v7(), m);
+    assert!(has_code(
+        &check_renovation(&a, &empty_case(), &ctx()),
+        "measure.loan-dwelling-age"
+    ));
+}
+
+#[test]
 fn a_tenant_asking_woonwijs_must_have_notified_the_landlord_in_writing() {
     let mut a = advice();
     a.escalation = Escalation::WoonwijsInspection;

@@ -16,6 +16,8 @@
 //! - [`index`]: index rows, flags and search.
 //! - [`net`]: TLS pinned to the enrolment code's certificate fingerprint,
 //!   the enrolment request, the sync WebSocket.
+//! - [`service`]: the device as a service for the app: one worker thread
+//!   holds the unlocked device; screens send commands and read events.
 //! - [`sync`]: the sync session from the device's side, over any
 //!   [`sync::SyncStore`].
 
@@ -25,6 +27,7 @@ pub mod index;
 pub mod keys;
 pub mod local;
 pub mod net;
+pub mod service;
 pub mod sync;
 
 pub use brug_shared as shared;

@@ -99,6 +99,8 @@ pub enum Text {
     FlagWord,
     /// After a save.
     Saved,
+    /// While a screen's data is read.
+    Loading,
     /// Enrolment title.
     EnrolTitle,
     /// Enrolment intro.
@@ -243,6 +245,8 @@ pub enum Text {
 pub fn t(lang: Lang, text: Text) -> &'static str {
     use Text::*;
     match (lang, text) {
+        (Lang::Nl, Loading) => "Even geduld…",
+        (Lang::En, Loading) => "One moment…",
         (Lang::Nl, Cases) => "Dossiers",
         (Lang::En, Cases) => "Cases",
         (Lang::Nl, SearchLabel) => "Zoek op naam, adres of school",

@@ -2,8 +2,15 @@
 //!
 //! # Layout
 //!
-//! - [`app`]: the root component: screens, the unlocked device, sync in the
-//!   background, the inactivity lock, settings.
+//! - [`app`]: the root component: header, tabs, sync bar, the screen that
+//!   shows.
+//! - [`state`]: what the screens show, in signals filled by the device
+//!   service's events (`brug_device::service`, a worker holding the
+//!   unlocked device); the screens send it commands.
+//! - [`pages`]: one component per screen, wiring state and commands to the
+//!   markup of [`components`] and [`forms`].
+//! - [`background`]: the sync every minute, the inactivity lock.
+//! - [`prefs`]: language and lock timeout, kept outside the encrypted store.
 //! - [`components`]: every screen's building blocks: plain data and
 //!   callbacks in, markup out (enrolment, lock, case list, case and
 //!   timeline, review, conflicts, queue, settings, sync bar).
@@ -19,8 +26,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod app;
+pub mod background;
 pub mod components;
 pub mod format;
 pub mod forms;
 pub mod i18n;
+pub mod pages;
+pub mod prefs;
 pub mod qr;
+pub mod state;

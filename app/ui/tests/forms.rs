@@ -350,7 +350,7 @@ fn every_blank_form_can_be_completed_into_a_record_the_rules_read() {
     let ctx = brug_shared::rules::RuleContext::at(now());
     let case = case_with(vec![]);
     for kind in RecordKind::ALL {
-        let v = blank(FormKind::Record(*kind), now().date());
+        let v = blank(FormKind::Record(*kind), now());
         let e = evaluate(
             FormKind::Record(*kind),
             &v,
@@ -361,7 +361,7 @@ fn every_blank_form_can_be_completed_into_a_record_the_rules_read() {
         );
         assert!(e.invalid.is_none(), "{kind:?}: {e:?}");
     }
-    let h = blank(FormKind::Household, now().date());
+    let h = blank(FormKind::Household, now());
     let e = evaluate(
         FormKind::Household,
         &h,
@@ -396,7 +396,7 @@ fn a_register_typed_and_cleared_again_leaves_no_empty_register_behind() {
 #[test]
 fn empty_required_fields_are_pointed_out_once_touched_or_after_trying_to_save() {
     let case = case_with(vec![]);
-    let blank = brug_app::forms::blank(FormKind::Record(RecordKind::Member), now().date());
+    let blank = brug_app::forms::blank(FormKind::Record(RecordKind::Member), now());
     let (mut dom, muts) = start_form(RecordKind::Member, case, blank);
     let html = dioxus_ssr::render(&dom);
     assert!(
@@ -471,7 +471,7 @@ fn dates_are_typed_and_shown_as_dd_mm_jjjj_and_an_impossible_date_blocks() {
     let kind = FormKind::Record(RecordKind::Visit);
     let form = spec(kind);
     let start = form.fields.iter().find(|f| f.path == "start").unwrap();
-    let mut value = blank(kind, now().date());
+    let mut value = blank(kind, now());
     let mut raw = BTreeMap::new();
     apply_text(
         &form,
@@ -493,7 +493,7 @@ fn dates_are_typed_and_shown_as_dd_mm_jjjj_and_an_impossible_date_blocks() {
     );
 
     let case = case_with(vec![]);
-    let (mut dom, muts) = start_form(RecordKind::Visit, case, blank(kind, now().date()));
+    let (mut dom, muts) = start_form(RecordKind::Visit, case, blank(kind, now()));
     let input = element(&muts, "id", |v| v == "f-start");
     fire(&mut dom, "input", form_event("31/02/2026 10:00"), input);
     let html = dioxus_ssr::render(&dom);

@@ -6,37 +6,14 @@
 //! JSON does not mention are left alone, so a device that does not know a
 //! newer field yet cannot erase it. Within *collections* (maps keyed by UUID
 //! or by a code) a missing key is a removal the user made. Prose fields are
-//! automerge Text, merged by character.
+//! automerge Text, merged by character. Which keys are prose and which are
+//! collections comes from [`crate::schema`].
 
 use automerge::transaction::Transactable;
 use automerge::{
     AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value,
 };
 use serde_json::{Map, Number, Value as Json};
-
-/// Keys whose string values are long free text, stored as automerge Text.
-pub(crate) const PROSE_FIELDS: &[&str] = &["notes", "description", "comment"];
-
-/// Keys of maps that are collections: keys missing from the new value are
-/// removed. Every other map is a struct whose unknown keys survive.
-pub(crate) const COLLECTIONS: &[&str] = &[
-    "members",
-    "consents",
-    "visits",
-    "meter_checks",
-    "energy_scans",
-    "renovations",
-    "referrals",
-    "help_requests",
-    "actions",
-    "readings",
-    "registers",
-    "interventions",
-    "defects",
-    "measures",
-    "smoke_detectors",
-    "small_measures",
-];
 
 /// Writes every field of `value` into the map `obj`, recording the dotted
 /// path of each field that changed in `changed`.
@@ -87,7 +64,14 @@ fn reconcile_prop(
                     doc.put_object(obj, key, ObjType::Map)?
                 }
             };
-            reconcile_map(doc, &child, map, COLLECTIONS.contains(&key), path, changed)
+            reconcile_map(
+                doc,
+                &child,
+                map,
+                crate::schema::is_collection(key),
+                path,
+                changed,
+            )
         }
         Json::Array(items) => {
             let list = match current {
@@ -107,7 +91,7 @@ fn reconcile_prop(
             }
             Ok(())
         }
-        Json::String(s) if PROSE_FIELDS.contains(&key) => {
+        Json::String(s) if crate::schema::is_prose(key) => {
             match current {
                 Some((Value::Object(ObjType::Text), id)) => {
                     if doc.text(&id)? != *s {

@@ -173,7 +173,7 @@ impl CaseDoc {
         }
         let doc = self.doc_mut();
         match &value {
-            Json::String(s) if bridge::PROSE_FIELDS.contains(last) => {
+            Json::String(s) if crate::schema::is_prose(last) => {
                 let text = automerge::transaction::Transactable::put_object(
                     doc,
                     &obj,

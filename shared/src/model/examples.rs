@@ -172,6 +172,7 @@ pub fn example(kind: RecordKind) -> Record {
             advised_on: date(2026, 10, 20),
             dwelling_type: DwellingType::Terraced,
             build_year: Some(1958),
+            build_period: Some(BuildPeriod::From1946),
             tenure: HousingSituation::PrivateRent,
             landlord_contact: None,
             epc_label: Some("E".into()),

@@ -21,6 +21,33 @@ labelled_enum! {
 }
 
 labelled_enum! {
+    /// Build period, when the year is not known (DOMAIN.md: "build period
+    /// or year"); the periods of the Flemish housing surveys.
+    BuildPeriod {
+        Before1919 = "before-1919", "vóór 1919", "before 1919";
+        From1919 = "1919-1945", "1919–1945", "1919–1945";
+        From1946 = "1946-1970", "1946–1970", "1946–1970";
+        From1971 = "1971-1990", "1971–1990", "1971–1990";
+        From1991 = "1991-2005", "1991–2005", "1991–2005";
+        From2006 = "2006-later", "2006 of later", "2006 or later";
+    }
+}
+
+impl BuildPeriod {
+    /// The first and last build year of the period (`None`: open-ended).
+    pub fn years(self) -> (Option<i32>, Option<i32>) {
+        match self {
+            Self::Before1919 => (None, Some(1918)),
+            Self::From1919 => (Some(1919), Some(1945)),
+            Self::From1946 => (Some(1946), Some(1970)),
+            Self::From1971 => (Some(1971), Some(1990)),
+            Self::From1991 => (Some(1991), Some(2005)),
+            Self::From2006 => (Some(2006), None),
+        }
+    }
+}
+
+labelled_enum! {
     /// Section of the Flemish technical report.
     DefectSection {
         Building = "building", "gebouw", "building";
@@ -183,9 +210,12 @@ pub struct RenovationAdvice {
     pub advised_on: NaiveDate,
     /// Type of dwelling.
     pub dwelling_type: DwellingType,
-    /// Build year (or the first year of the build period).
+    /// Build year, when known.
     #[serde(default)]
     pub build_year: Option<i32>,
+    /// Build period, when the year is not known.
+    #[serde(default)]
+    pub build_period: Option<BuildPeriod>,
     /// Tenure.
     pub tenure: HousingSituation,
     /// Landlord contact, only with consent.

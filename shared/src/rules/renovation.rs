@@ -98,6 +98,23 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
             format!("The build year lies between {OLDEST_BUILD_YEAR} and {this_year}."),
         ));
     }
+    if let (Some(y), Some(period)) = (a.build_year, a.build_period) {
+        let (first, last) = period.years();
+        if first.is_some_and(|f| y < f) || last.is_some_and(|l| y > l) {
+            out.push(Finding::warning(
+                "renovation.build-period",
+                "build_period",
+                format!(
+                    "Het bouwjaar {y} valt niet in de bouwperiode {}.",
+                    period.label(crate::model::Lang::Nl)
+                ),
+                format!(
+                    "The build year {y} is not in the build period {}.",
+                    period.label(crate::model::Lang::En)
+                ),
+            ));
+        }
+    }
     if let Some(label) = &a.epc_label
         && !EPC_LABELS.contains(&label.as_str())
     {
@@ -159,7 +176,12 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
             ),
         ));
     }
-    let dwelling_age = a.build_year.map(|y| this_year - y);
+    // The youngest the dwelling can be: its year, else the last year of
+    // its build period.
+    let dwelling_age = a
+        .build_year
+        .or_else(|| a.build_period.and_then(|p| p.years().1))
+        .map(|y| this_year - y);
     for (id, m) in &a.measures {
         let field = format!("measures.{id}");
         match m.support {

@@ -7,8 +7,6 @@
 //! worker types a decimal comma). After each change it reads the JSON as a
 //! record and runs the same rules the device core runs before saving.
 
-pub mod spec;
-
 use std::collections::BTreeMap;
 
 use brug_shared::model::{Case, CaseStatus, Household, Record};
@@ -18,7 +16,7 @@ use dioxus::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 
-pub use spec::{Field, FormKind, Input, Spec, blank, spec};
+pub use brug_shared::schema::{Field, FormKind, Group, Input, Spec, blank, field_label, spec};
 
 use crate::format;
 use crate::i18n::{Lang, Text, t};
@@ -425,7 +423,7 @@ pub fn apply_text(
 }
 
 /// Adds a new item to a group.
-pub fn add_item(value: &mut Value, group: &spec::Group, today: NaiveDate) -> Uuid {
+pub fn add_item(value: &mut Value, group: &Group, today: NaiveDate) -> Uuid {
     let id = Uuid::now_v7();
     set(
         value,
@@ -433,28 +431,6 @@ pub fn add_item(value: &mut Value, group: &spec::Group, today: NaiveDate) -> Uui
         (group.template)(today),
     );
     id
-}
-
-/// The label of a field given by its dotted path in a record or the
-/// household ("phone", "readings.<id>.registers.1.8.1"), for screens that
-/// name changed or conflicting fields.
-pub fn field_label(kind: FormKind, dotted: &str, lang: Lang) -> Option<&'static str> {
-    let spec = spec(kind);
-    let same = |f: &Field, p: &str| f.path.replace('/', ".") == p;
-    spec.fields
-        .iter()
-        .find(|f| same(f, dotted))
-        .map(|f| f.label(lang))
-        .or_else(|| {
-            spec.groups.iter().find_map(|g| {
-                let rest = dotted.strip_prefix(&format!("{}.", g.path))?;
-                let (_item, field) = rest.split_once('.')?;
-                g.fields
-                    .iter()
-                    .find(|f| same(f, field))
-                    .map(|f| f.label(lang))
-            })
-        })
 }
 
 /// Which field each finding is shown beside: the field whose path is the

@@ -1,0 +1,159 @@
+//! One case: the case screen, the review of one of its records, its
+//! conflicting fields and its history.
+
+use brug_device::service::{Command, TeamCall};
+use brug_device::shared::casedoc::ReviewAction;
+use brug_device::shared::schema::FormKind;
+use dioxus::prelude::*;
+use uuid::Uuid;
+
+use super::{failed, loading};
+use crate::components::{
+    CaseScreen, Choice, ConflictScreen, Decision, HistoryScreen, ReviewScreen, timeline,
+};
+use crate::state::{Screen, Ui};
+use crate::{format, forms};
+
+/// Reads the case again whenever something stored changed.
+fn use_case(ui: Ui, id: Uuid) {
+    use_effect(move || {
+        let _ = (ui.version)();
+        ui.send(Command::Show(id));
+    });
+}
+
+/// The case screen (mounted per case: the app keys it by id).
+#[component]
+pub fn CasePage(id: Uuid) -> Element {
+    let ui = use_context::<Ui>();
+    let lang = ui.lang();
+    use_case(ui, id);
+    let view = match ui.case.read().as_ref() {
+        Some((c, Ok(view))) if *c == id => (**view).clone(),
+        Some((c, Err(e))) if *c == id => return failed(e),
+        _ => return loading(lang),
+    };
+    let mut screen = ui.screen;
+    let mut team = ui.team.team;
+    rsx! {
+        CaseScreen {
+            lang,
+            view,
+            supervisor: ui.supervisor(),
+            on_form: move |(kind, record): (FormKind, Option<Uuid>)| {
+                ui.send(Command::OpenForm { case: Some(id), kind, record });
+            },
+            on_submit: move |record: Uuid| ui.send(Command::Review {
+                case: id,
+                record,
+                action: ReviewAction::Submit,
+                comment: String::new(),
+            }),
+            on_review: move |record| screen.set(Screen::Review { case: id, record }),
+            on_conflicts: move |_| screen.set(Screen::Conflicts(id)),
+            on_history: move |_| screen.set(Screen::History(id)),
+            on_assign: move |_| {
+                team.set(None);
+                screen.set(Screen::Assign(id));
+                ui.team_call(TeamCall::Members(Some(id)));
+            },
+            on_back: move |_| screen.set(Screen::Cases),
+        }
+    }
+}
+
+/// A record to review, with what changed since its last approval.
+#[component]
+pub fn ReviewPage(case: Uuid, record: Uuid) -> Element {
+    let ui = use_context::<Ui>();
+    let lang = ui.lang();
+    use_effect(move || {
+        let _ = (ui.version)();
+        ui.send(Command::ReviewData { case, record });
+    });
+    let (view, changes) = match ui.review.read().as_ref() {
+        Some((k, Ok(data))) if *k == (case, record) => data.clone(),
+        Some((k, Err(e))) if *k == (case, record) => return failed(e),
+        _ => return loading(lang),
+    };
+    let Some(item) = timeline(lang, &view.case, &view.verdicts)
+        .into_iter()
+        .find(|i| i.id == record)
+    else {
+        return rsx! {};
+    };
+    let fields = view
+        .case
+        .record(item.kind, record)
+        .map(|r| forms::record_fields(FormKind::Record(item.kind), &r.to_json(), lang))
+        .unwrap_or_default();
+    let mut screen = ui.screen;
+    rsx! {
+        ReviewScreen {
+            fields,
+            lang,
+            household: view.case.household.name.clone(),
+            kind: item.kind,
+            summary: format!("{} · {}", format::date_time(item.at), item.summary),
+            review: item.review.clone().unwrap_or_default(),
+            changes,
+            on_back: move |_| screen.set(Screen::Case(case)),
+            on_decide: move |decision: Decision| {
+                let (action, comment) = match decision {
+                    Decision::Approve => (ReviewAction::Approve, String::new()),
+                    Decision::Return(c) => (ReviewAction::Return, c),
+                };
+                ui.send(Command::Review { case, record, action, comment });
+                screen.set(Screen::Case(case));
+            },
+        }
+    }
+}
+
+/// A case's conflicting fields, each value with who wrote it and when.
+#[component]
+pub fn ConflictsPage(case: Uuid) -> Element {
+    let ui = use_context::<Ui>();
+    let lang = ui.lang();
+    use_case(ui, case);
+    let view = match ui.case.read().as_ref() {
+        Some((c, Ok(view))) if *c == case => view.clone(),
+        Some((c, Err(e))) if *c == case => return failed(e),
+        _ => return loading(lang),
+    };
+    let mut screen = ui.screen;
+    rsx! {
+        ConflictScreen {
+            lang,
+            household: view.case.household.name.clone(),
+            conflicts: view.conflicts.clone(),
+            on_back: move |_| screen.set(Screen::Case(case)),
+            on_choose: move |c: Choice| ui.send(Command::Resolve {
+                case,
+                record: c.record,
+                field: c.field,
+                value: c.value,
+            }),
+        }
+    }
+}
+
+/// Who changed what in a case, and when.
+#[component]
+pub fn HistoryPage(case: Uuid) -> Element {
+    let ui = use_context::<Ui>();
+    let lang = ui.lang();
+    use_effect(move || {
+        let _ = (ui.version)();
+        ui.send(Command::History(case));
+    });
+    let (household, entries) = match ui.history.read().as_ref() {
+        Some((c, Ok(data))) if *c == case => data.clone(),
+        Some((c, Err(e))) if *c == case => return failed(e),
+        _ => return loading(lang),
+    };
+    let mut screen = ui.screen;
+    rsx! {
+        HistoryScreen { lang, household, entries, on_back: move |_| screen.set(Screen::Case(case)) }
+    }
+}
