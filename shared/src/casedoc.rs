@@ -12,16 +12,16 @@
 
 mod bridge;
 mod changes;
+mod edit;
 mod inspect;
 
 pub use changes::{ChangeFacts, Found, OpAction, OpFact};
 pub use inspect::{Conflict, ConflictValue, FieldChange, HistoryEntry};
 
+pub use automerge::ChangeHash;
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{
-    ActorId, Author, AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ROOT, ReadDoc,
-};
+use automerge::{ActorId, Author, AutoCommit, AutomergeError, ObjId, ObjType, ROOT, ReadDoc};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -124,6 +124,16 @@ impl std::fmt::Debug for CaseDoc {
             .field("id", &self.id)
             .finish_non_exhaustive()
     }
+}
+
+thread_local! {
+    static CASE_READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many times this thread read a whole case out of a document
+/// ([`CaseDoc::case`]): what a save costs, counted in tests.
+pub fn case_reads() -> usize {
+    CASE_READS.with(std::cell::Cell::get)
 }
 
 /// The actor id for an editor: the device id plus 8 random bytes, new each
@@ -347,6 +357,7 @@ impl CaseDoc {
 
     /// The whole case as the app reads it.
     pub fn case(&self) -> Result<Case, CaseDocError> {
+        CASE_READS.with(|n| n.set(n.get() + 1));
         let mut root = Map::new();
         root.insert("id".into(), Json::String(self.id.to_string()));
         root.insert("schema".into(), self.scalar_at_root("schema"));

@@ -53,13 +53,8 @@ async fn a_form_save_keeps_a_colleagues_newer_value_and_never_takes_the_review_s
         .review(case, &visit.to_string(), ReviewAction::Submit, "")
         .unwrap();
     // The worker opens the visit in a form...
-    let base = worker
-        .device
-        .case(case)
-        .unwrap()
-        .record(RecordKind::Visit, visit)
-        .unwrap()
-        .to_json();
+    let (opened, heads) = worker.device.case_at(case).unwrap();
+    let base = opened.record(RecordKind::Visit, visit).unwrap().to_json();
     worker.device.sync(&mut |_| {}).await.unwrap();
     // ...meanwhile the supervisor approves it and corrects the next appointment.
     supervisor.device.sync(&mut |_| {}).await.unwrap();
@@ -85,7 +80,7 @@ async fn a_form_save_keeps_a_colleagues_newer_value_and_never_takes_the_review_s
     edited["notes"] = json!("Moeder vond werk; energiefactuur blijft een zorg.");
     worker
         .device
-        .update_record(case, visit, &base, &edited)
+        .update_record(case, visit, &heads, &edited)
         .unwrap();
 
     let stored = worker.device.case(case).unwrap();
@@ -104,6 +99,79 @@ async fn a_form_save_keeps_a_colleagues_newer_value_and_never_takes_the_review_s
     assert_eq!(
         v.review.reviewer.as_deref(),
         Some(supervisor.device.info().user.as_str())
+    );
+}
+
+#[tokio::test]
+async fn two_forms_that_change_the_same_field_offline_keep_both_values_for_the_supervisor() {
+    let stack = Stack::start().await;
+    let Team {
+        mut worker,
+        mut adviser,
+        ..
+    } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    worker.device.sync(&mut |_| {}).await.unwrap();
+    stack.assign(case, &adviser.device.info().user);
+    adviser.device.sync(&mut |_| {}).await.unwrap();
+
+    // Both open the household form offline and type another phone number.
+    let (h1, heads1) = worker.device.case_at(case).unwrap();
+    let (h2, heads2) = adviser.device.case_at(case).unwrap();
+    let mut e1 = serde_json::to_value(&h1.household).unwrap();
+    e1["phone"] = json!("0470 11 11 11");
+    let mut e2 = serde_json::to_value(&h2.household).unwrap();
+    e2["phone"] = json!("0470 22 22 22");
+    e2["notes"] = json!("Bellen na 16 uur.");
+    worker.device.update_household(case, &heads1, &e1).unwrap();
+    adviser.device.update_household(case, &heads2, &e2).unwrap();
+    adviser.device.sync(&mut |_| {}).await.unwrap();
+    worker.device.sync(&mut |_| {}).await.unwrap();
+
+    let view = worker.device.show(case).unwrap();
+    assert_eq!(
+        view.case.household.notes, "Bellen na 16 uur.",
+        "the untouched field is merged"
+    );
+    let phone = view
+        .conflicts
+        .iter()
+        .find(|c| c.field == "phone")
+        .expect("the phone is a conflict, not silently one value");
+    let mut values: Vec<_> = phone.values.iter().map(|v| v.value.clone()).collect();
+    values.sort_by_key(ToString::to_string);
+    assert_eq!(values, vec![json!("0470 11 11 11"), json!("0470 22 22 22")]);
+}
+
+#[tokio::test]
+async fn a_form_save_reads_the_case_once() {
+    let stack = Stack::start().await;
+    let Team { mut worker, .. } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    let (visit, _) = worker
+        .device
+        .add_record(
+            case,
+            RecordKind::Visit,
+            examples::example(RecordKind::Visit).to_json(),
+        )
+        .unwrap();
+    let (opened, heads) = worker.device.case_at(case).unwrap();
+    let mut edited = opened.record(RecordKind::Visit, visit).unwrap().to_json();
+    edited["notes"] = json!("Verslag aangevuld.");
+    let before = brug_shared::casedoc::case_reads();
+    worker
+        .device
+        .update_record(case, visit, &heads, &edited)
+        .unwrap();
+    assert_eq!(
+        brug_shared::casedoc::case_reads() - before,
+        1,
+        "one read of the whole case for the rules and the index"
+    );
+    assert_eq!(
+        worker.device.case(case).unwrap().visits[&visit].notes,
+        "Verslag aangevuld."
     );
 }
 

@@ -128,7 +128,7 @@ async fn the_app_enrols_saves_a_case_and_keeps_a_draft_over_the_lock_through_the
     typed["notes"] = json!("Mama vraagt hulp bij de energiefactuur.");
     service.send(Command::SaveDraft {
         key: visit.key.clone(),
-        base: visit.base.clone(),
+        heads: visit.heads.clone(),
         edited: typed.clone(),
     });
     service.send(Command::Lock);

@@ -73,6 +73,16 @@ pub fn index_row(
     now_ms: i64,
 ) -> Result<IndexRow, brug_shared::casedoc::CaseDocError> {
     let case = doc.case()?;
+    Ok(index_row_of(doc, case, ctx, now_ms))
+}
+
+/// [`index_row`] from the case already read out of `doc`.
+pub fn index_row_of(
+    doc: &mut CaseDoc,
+    case: brug_shared::model::Case,
+    ctx: &RuleContext,
+    now_ms: i64,
+) -> IndexRow {
     let conflicts = doc.conflicts();
     let workers = doc.authors();
     let mut flags: BTreeSet<&str> = BTreeSet::new();
@@ -169,7 +179,7 @@ pub fn index_row(
         .filter_map(|m| m.school.clone())
         .collect();
     let h = &case.household;
-    Ok(IndexRow {
+    IndexRow {
         id: case.id,
         name: h.name.clone(),
         address: format!(
@@ -185,7 +195,7 @@ pub fn index_row(
         conflicts: conflicts.len() as i64,
         updated_at: now_ms,
         waiting,
-    })
+    }
 }
 
 /// What to look for in the case list.

@@ -9,7 +9,6 @@
 //!   sessions and the hand-over of unsynced work (`syncing.rs`); the
 //!   supervisor's team routes ([`device::team`]); errors
 //!   ([`device::DeviceError`]).
-//! - [`edit`]: a form's edits applied over the record as it stands now.
 //! - [`keys`]: the database key, wrapped by a PIN-derived key (Argon2id).
 //! - [`local`]: the SQLCipher store: settings, case index, sync states,
 //!   pending changes, over `brug_shared::store`.
@@ -22,7 +21,6 @@
 //!   [`sync::SyncStore`].
 
 pub mod device;
-pub mod edit;
 pub mod index;
 pub mod keys;
 pub mod local;

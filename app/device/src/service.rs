@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use brug_shared::casedoc::{FieldChange, HistoryEntry, ReviewAction};
+use brug_shared::casedoc::{ChangeHash, FieldChange, HistoryEntry, ReviewAction};
 use brug_shared::model::Household;
 use brug_shared::protocol::JoinedDevice;
 use brug_shared::protocol::quarantine::Entry;
@@ -42,8 +42,9 @@ pub struct OpenForm {
     pub record_id: Uuid,
     /// The draft's key.
     pub key: String,
-    /// The record when the form opened (or the draft's base).
-    pub base: Value,
+    /// The document's heads when the form opened (or when the draft was
+    /// begun): the edit is written there and merged, through automerge.
+    pub heads: Vec<ChangeHash>,
     /// What the form shows first: the draft, or the base.
     pub start: Value,
     /// Whether `start` is a restored draft.
@@ -132,8 +133,8 @@ pub enum Command {
     SaveDraft {
         /// The draft's key.
         key: String,
-        /// The form's base.
-        base: Value,
+        /// The heads the form opened at.
+        heads: Vec<ChangeHash>,
         /// What the form holds now.
         edited: Value,
     },
@@ -349,10 +350,11 @@ impl Worker {
                     Command::OpenForm { case, kind, record } => {
                         Event::Form(Box::new(open_form(device, case, kind, record)))
                     }
-                    Command::SaveDraft { key, base, edited } => {
+                    Command::SaveDraft { key, heads, edited } => {
                         // A draft that cannot be kept costs only the
                         // restore after a lock; the form itself goes on.
-                        let _ = device.save_draft(&key, &json!({"base": base, "edited": edited}));
+                        let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
+                        let _ = device.save_draft(&key, &json!({"heads": heads, "edited": edited}));
                         return;
                     }
                     Command::Discard(form) => {
@@ -538,8 +540,9 @@ fn review_data(
     Ok((Box::new(view), changes))
 }
 
-/// Opens a form: the record as stored (or a blank one), or the draft typed
-/// before, with the base it was typed against.
+/// Opens a form: the record as stored (or a blank one) with the
+/// document's heads, or the draft typed before with the heads it was typed
+/// against.
 pub fn open_form(
     device: &Device,
     case: Option<Uuid>,
@@ -548,8 +551,11 @@ pub fn open_form(
 ) -> OpenForm {
     let key = draft_key(case, kind, record);
     let now = device.rule_context().now;
-    let stored = case.and_then(|c| device.case(c).ok());
-    let base = match (kind, record, stored.as_ref()) {
+    let (stored, heads) = match case.map(|c| device.case_at(c)) {
+        Some(Ok((case, heads))) => (Some(case), heads),
+        _ => (None, Vec::new()),
+    };
+    let start = match (kind, record, stored.as_ref()) {
         (FormKind::Household, _, Some(c)) => {
             serde_json::to_value(&c.household).unwrap_or(Value::Null)
         }
@@ -559,9 +565,22 @@ pub fn open_form(
         _ => schema::blank(kind, now),
     };
     let draft = device.draft(&key).ok().flatten();
-    let (start, restored, base) = match draft.as_ref().map(|d| (d.get("edited"), d.get("base"))) {
-        Some((Some(e), Some(b))) if !e.is_null() => (e.clone(), true, b.clone()),
-        _ => (base.clone(), false, base),
+    let (start, restored, heads) = match draft {
+        Some(d) if d.get("edited").is_some_and(|e| !e.is_null()) => {
+            // A draft from before the heads were kept has none: it is
+            // saved over the case as it stands.
+            let then = d
+                .get("heads")
+                .and_then(Value::as_array)
+                .map(|hs| {
+                    hs.iter()
+                        .filter_map(|h| h.as_str()?.parse::<ChangeHash>().ok())
+                        .collect()
+                })
+                .unwrap_or_default();
+            (d["edited"].clone(), true, then)
+        }
+        _ => (start, false, heads),
     };
     OpenForm {
         case,
@@ -569,7 +588,7 @@ pub fn open_form(
         record,
         record_id: record.unwrap_or_else(Uuid::now_v7),
         key,
-        base,
+        heads,
         start,
         restored,
         case_now: stored,
@@ -586,11 +605,11 @@ fn save_form(device: &mut Device, open: &OpenForm, edited: Value) -> Result<Uuid
             Ok(device.create_case(&h)?.0)
         }
         (Some(c), FormKind::Household, _) => {
-            device.update_household(c, &open.base, &edited)?;
+            device.update_household(c, &open.heads, &edited)?;
             Ok(c)
         }
         (Some(c), FormKind::Record(_), Some(r)) => {
-            device.update_record(c, r, &open.base, &edited)?;
+            device.update_record(c, r, &open.heads, &edited)?;
             Ok(c)
         }
         (Some(c), FormKind::Record(k), None) => {

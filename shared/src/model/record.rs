@@ -63,6 +63,17 @@ impl Record {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 
+    /// The review, to change, for kinds a supervisor reviews.
+    pub fn review_mut(&mut self) -> Option<&mut Review> {
+        match self {
+            Self::Visit(v) => Some(&mut v.review),
+            Self::MeterCheck(m) => Some(&mut m.review),
+            Self::Renovation(r) => Some(&mut r.review),
+            Self::Referral(r) => Some(&mut r.review),
+            _ => None,
+        }
+    }
+
     /// The review, for kinds a supervisor reviews.
     pub fn review(&self) -> Option<&Review> {
         match self {

@@ -422,6 +422,17 @@ impl Device {
     /// meanwhile is merged in under that lock: both are kept, as in any
     /// sync, and the save cannot fail because something else saved.
     fn persist(&mut self, doc: &mut CaseDoc, new: bool) -> Result<(), DeviceError> {
+        self.persist_read(doc, new, None)
+    }
+
+    /// [`Self::persist`] with the case already read out of `doc`: the index
+    /// row is made from it unless another handle's work was merged in.
+    fn persist_read(
+        &mut self,
+        doc: &mut CaseDoc,
+        new: bool,
+        read: Option<brug_shared::model::Case>,
+    ) -> Result<(), DeviceError> {
         let ctx = self.ctx();
         let now = self.now_ms();
         let role = self.role()?;
@@ -431,11 +442,16 @@ impl Device {
             device: self.info.device_id,
         };
         let tx = self.store.transaction()?;
+        let heads = doc.heads();
         let before = store::merge_stored(&tx, doc).map_err(LocalError::from)?;
+        let case = match read {
+            Some(case) if doc.heads() == heads => case,
+            _ => doc.case()?,
+        };
         // The server would refuse what the policy forbids; say so now.
         policy::check(doc, &before, sender, now, None, &|_| None)?;
         store::save_in(&tx, doc).map_err(LocalError::from)?;
-        let row = index::index_row(doc, &ctx, now)?;
+        let row = index::index_row_of(doc, case, &ctx, now);
         local::put_index(&tx, &row)?;
         local::mark_pending(&tx, doc.id(), new)?;
         tx.commit().map_err(LocalError::from)?;

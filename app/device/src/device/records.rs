@@ -1,6 +1,6 @@
 //! Cases and records, edited under the rules and the policy.
 
-use brug_shared::casedoc::{CaseDoc, Target};
+use brug_shared::casedoc::{CaseDoc, ChangeHash, Target};
 use brug_shared::model::{Case, Household, Record, RecordKind};
 use brug_shared::rules::{self, Finding};
 use uuid::Uuid;
@@ -115,64 +115,67 @@ impl Device {
         Ok((id, findings))
     }
 
-    /// Saves a whole record edited in a form: only the fields that differ
-    /// between `base` (the record when the form opened) and `edited` are
-    /// written over the record as it stands now, after the rules allow the
-    /// result. The review state is never taken from the form; editing an
-    /// approved record sends it back to submitted.
+    /// Saves a whole record edited in a form opened at `heads` (the
+    /// document's heads when the form opened): the fields the worker changed
+    /// are written at those heads and merged in through automerge, so what
+    /// others changed meanwhile stays, and a field both changed keeps both
+    /// values as a conflict. The rules check the merged record. The review
+    /// state is never taken from the form; editing an approved record sends
+    /// it back to submitted.
     pub fn update_record(
         &mut self,
         case_id: Uuid,
         record_id: Uuid,
-        base: &serde_json::Value,
+        heads: &[ChangeHash],
         edited: &serde_json::Value,
     ) -> Result<Vec<Finding>, DeviceError> {
         self.guard()?;
         let mut doc = self.load(case_id)?;
+        let no_such = || DeviceError::NoSuchRecord(record_id.to_string());
+        let kind = doc.kind_of(record_id).ok_or_else(no_such)?;
+        let before = doc.record(kind, record_id)?.ok_or_else(no_such)?;
+        let record = Record::from_json(kind, edited.clone())
+            .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+        let message = format!("{} edited", kind.code());
+        doc.edit_record_at(heads, &self.editor(), record_id, &record, &message)?;
         let case = doc.case()?;
-        let kind = index::kind_of(&case, record_id)
-            .ok_or_else(|| DeviceError::NoSuchRecord(record_id.to_string()))?;
-        let before = doc
-            .record(kind, record_id)?
-            .ok_or_else(|| DeviceError::NoSuchRecord(record_id.to_string()))?;
-        let current = before.to_json();
-        let mut merged = crate::edit::apply_edits(base, edited, &current);
-        if let (Some(obj), Some(review)) = (merged.as_object_mut(), current.get("review")) {
-            obj.insert("review".into(), review.clone());
-        }
-        let record =
-            Record::from_json(kind, merged).map_err(|e| DeviceError::BadInput(e.to_string()))?;
-        let findings = rules::check_record(&case, record_id, &record, Some(&before), &self.ctx());
+        let after = case.record(kind, record_id).ok_or_else(no_such)?;
+        let findings = rules::check_record(&case, record_id, &after, Some(&before), &self.ctx());
         if rules::blocks(&findings) {
             return Err(DeviceError::Refused(findings));
         }
-        doc.update_record(record_id, &record, &format!("{} edited", kind.code()))?;
-        self.persist(&mut doc, false)?;
+        self.persist_read(&mut doc, false, Some(case))?;
         Ok(findings)
     }
 
-    /// Saves the household fields edited in a form, like [`Self::update_record`].
+    /// Saves the household fields edited in a form opened at `heads`, like
+    /// [`Self::update_record`].
     pub fn update_household(
         &mut self,
         case_id: Uuid,
-        base: &serde_json::Value,
+        heads: &[ChangeHash],
         edited: &serde_json::Value,
     ) -> Result<Vec<Finding>, DeviceError> {
         self.guard()?;
         let mut doc = self.load(case_id)?;
-        let case = doc.case()?;
-        let current = serde_json::to_value(&case.household)
+        let status_before = doc.household()?.status;
+        let household: Household = serde_json::from_value(edited.clone())
             .map_err(|e| DeviceError::BadInput(e.to_string()))?;
-        let merged = crate::edit::apply_edits(base, edited, &current);
-        let household: Household =
-            serde_json::from_value(merged).map_err(|e| DeviceError::BadInput(e.to_string()))?;
-        let findings = rules::check_household(&household, Some(case.household.status), &self.ctx());
+        doc.edit_household_at(heads, &self.editor(), &household, "household edited")?;
+        let case = doc.case()?;
+        let findings = rules::check_household(&case.household, Some(status_before), &self.ctx());
         if rules::blocks(&findings) {
             return Err(DeviceError::Refused(findings));
         }
-        doc.update_household(&household, "household edited")?;
-        self.persist(&mut doc, false)?;
+        self.persist_read(&mut doc, false, Some(case))?;
         Ok(findings)
+    }
+
+    /// A case and the document's heads: what a form opens with.
+    pub fn case_at(&self, id: Uuid) -> Result<(Case, Vec<ChangeHash>), DeviceError> {
+        self.guard()?;
+        let mut doc = self.load(id)?;
+        Ok((doc.case()?, doc.heads()))
     }
 
     pub(super) fn target(case: &Case, record: &str) -> Result<Target, DeviceError> {

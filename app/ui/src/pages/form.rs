@@ -1,4 +1,5 @@
-//! A form, as the device service opened it.
+//! A form, as the device service opened it (with the document's heads at that
+//! moment, where the edit will be written and merged).
 
 use brug_device::service::{Command, OpenForm};
 use dioxus::prelude::*;
@@ -33,7 +34,7 @@ pub fn FormPage(open: Box<OpenForm>) -> Element {
             error: (ui.form_error)(),
             on_change: move |edited: Value| ui.send(Command::SaveDraft {
                 key: o1.key.clone(),
-                base: o1.base.clone(),
+                heads: o1.heads.clone(),
                 edited,
             }),
             on_discard: move |_| ui.send(Command::Discard(o2.clone())),
