@@ -17,8 +17,10 @@ fmt-check:
 clippy:
 	cargo clippy --workspace --all-targets -- -D warnings
 
-# A hung test is a failure, not a stuck CI run.
+# A hung test is a failure, not a stuck CI run. The command-line tests run
+# the binaries, so they are built first.
 test-only:
+	cargo build --workspace --bins
 	timeout 40m cargo test --workspace
 
 ## make demo: the sync server with demo data (a team in Harelbeke, three users,
@@ -50,5 +52,6 @@ fuzz-ci:
 ## 5 minutes of fuzzing per target.
 soak: deps
 	BRUG_SEEDS=2000 timeout 4h cargo test --release -p brug-tests --test convergence -- --nocapture
-	BRUG_KILLS=1000 timeout 4h cargo test --release -p brug-sync-server --test crash -- --nocapture
+	cargo build --release --workspace --bins
+	BRUG_KILLS=1000 timeout 4h cargo test --release -p brug-tests --test crash -- --nocapture
 	./scripts/fuzz 300

@@ -10,6 +10,7 @@ use brug_shared::store;
 use rusqlite::Connection;
 use uuid::Uuid;
 
+use crate::admin::{self, Actor};
 use crate::db::{self, DbError, User};
 use brug_shared::model::Role;
 
@@ -121,7 +122,7 @@ pub fn seed(conn: &mut Connection) -> Result<Vec<User>, DbError> {
         let id = db::user_id_for(name);
         let user = match db::user(&tx, &id)? {
             Some(u) => u,
-            None => db::add_user(&tx, name, *role, TEAM)?,
+            None => admin::add_user(&tx, name, *role, TEAM, Actor::Admin)?,
         };
         users.push(user);
     }
@@ -132,7 +133,7 @@ pub fn seed(conn: &mut Connection) -> Result<Vec<User>, DbError> {
         for c in CASES {
             let id = seed_case(&tx, c, worker)?;
             if c.shared_with_adviser {
-                db::assign(&tx, id, &adviser.id)?;
+                admin::set_assignment(&tx, id, &adviser.id, true, Actor::Admin)?;
             }
         }
         db::audit(

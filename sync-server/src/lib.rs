@@ -20,7 +20,7 @@
 //! - [`docs`]: one shared in-memory replica per case document.
 //! - [`files`]: the data folder and keys, private from the start.
 //! - [`hub`]: live push between sessions and admin events from the CLI.
-//! - [`qr`]: enrolment URLs as text, terminal QR and PNG.
+//! - [`enrolment`]: enrolment codes: made, as URL text, terminal QR and PNG.
 //! - [`quarantine`]: unsynced work of a device that lost a case, for the
 //!   supervisor to merge or discard.
 //! - [`demo`]: demo team, users and cases.
@@ -33,11 +33,11 @@ mod conn_limit;
 pub mod db;
 pub mod demo;
 pub mod docs;
+pub mod enrolment;
 pub mod files;
 pub mod http;
 pub mod hub;
 pub mod metrics;
-pub mod qr;
 pub mod quarantine;
 pub mod session;
 pub mod tls;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::{Config, TlsSource, admin, demo, qr};
+use brug_sync_server::{Config, TlsSource, admin, demo, enrolment};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
@@ -230,9 +230,10 @@ fn execute(cli: Cli) -> Result<()> {
             brug_sync_server::tls::ensure_files(&data, &tls_source(&args), host.as_slice())?;
             let mut codes = Vec::new();
             for user in users.iter().filter(|u| u.role != Role::Admin) {
-                let (url, _) = qr::new_enrolment(&db.lock(), &data, &tls_source(&args), &user.id)?;
+                let (url, _) =
+                    enrolment::new_enrolment(&db.lock(), &data, &tls_source(&args), &user.id)?;
                 let png = data.join(format!("enrol-{}.png", user.id));
-                qr::png(&url.to_url(), &png)?;
+                enrolment::png(&url.to_url(), &png)?;
                 codes.push(serde_json::json!({ "user": user.id, "role": user.role, "url": url.to_url(), "png": png }));
                 if !cli.json {
                     println!(
@@ -241,7 +242,7 @@ fn execute(cli: Cli) -> Result<()> {
                         user.role.label(brug_shared::model::Lang::Nl),
                         url.to_url()
                     );
-                    println!("{}", qr::terminal(&url.to_url())?);
+                    println!("{}", enrolment::terminal(&url.to_url())?);
                     println!("QR-code als afbeelding: {}", png.display());
                 }
             }
@@ -420,10 +421,11 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
     let conn = db.lock();
     match cmd {
         DeviceCmd::Enrol { user, png } => {
-            let (url, expires) = qr::new_enrolment(&conn, data, &TlsSource::SelfSigned, &user)?;
+            let (url, expires) =
+                enrolment::new_enrolment(&conn, data, &TlsSource::SelfSigned, &user)?;
             let text = url.to_url();
             if let Some(path) = &png {
-                qr::png(&text, path)?;
+                enrolment::png(&text, path)?;
             }
             if json {
                 print_json(
@@ -432,7 +434,7 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
             } else {
                 println!(
                     "Inschrijvingscode voor {user}, 15 minuten geldig:\n{text}\n{}",
-                    qr::terminal(&text)?
+                    enrolment::terminal(&text)?
                 );
                 if let Some(path) = png {
                     println!("QR-code als afbeelding: {}", path.display());

@@ -2,19 +2,46 @@
 //! port and several real device cores, each in its own home directory.
 //!
 //! [`Stack`] starts the server; [`Stack::enrol`] enrols a device through
-//! the real enrolment route and opens its encrypted store.
+//! the real enrolment route and opens its encrypted store. [`wire`] is the
+//! same server with devices at the protocol level (documents in memory),
+//! for the server's own tests. [`bin`] finds the `brug-sync-server` and
+//! `brug-cli` binaries for the command-line tests.
+//!
+//! Every test that starts a server and devices lives in this crate, so
+//! `brug-device` and `brug-sync-server` do not depend on each other, not
+//! even for tests.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness may panic on its own setup
 
 pub mod caseload;
+pub mod wire;
 
 use std::path::PathBuf;
 
 use brug_device::Device;
 use brug_sync_server::auth::Role;
-use brug_sync_server::db::{self, Db};
-use brug_sync_server::{Config, RunningServer, TlsSource, admin, qr};
+use brug_sync_server::db::Db;
+use brug_sync_server::{Config, RunningServer, TlsSource, admin, enrolment};
 use uuid::Uuid;
+
+/// A binary of the workspace (`brug-sync-server`, `brug-cli`), beside
+/// this test's own executable in the target folder. `make test` builds the
+/// binaries before the tests; a missing one is a clear failure.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("a test runs from target/<profile>/deps");
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} ontbreekt; bouw eerst de binaire bestanden / is missing; build the binaries first: cargo build --workspace --bins",
+        path.display()
+    );
+    path
+}
 
 /// The PIN every test device uses.
 pub const PIN: &str = "4821";
@@ -99,14 +126,20 @@ impl Stack {
 
     /// Adds a user to team "harelbeke"; returns the user id.
     pub fn user(&self, name: &str, role: Role) -> String {
-        db::add_user(&self.db().lock(), name, role, "harelbeke")
-            .unwrap()
-            .id
+        admin::add_user(
+            &self.db().lock(),
+            name,
+            role,
+            "harelbeke",
+            admin::Actor::Admin,
+        )
+        .unwrap()
+        .id
     }
 
     /// A fresh enrolment URL for `user`.
     pub fn enrol_url(&self, user: &str) -> String {
-        qr::new_enrolment(
+        enrolment::new_enrolment(
             &self.db().lock(),
             self.data.path(),
             &TlsSource::SelfSigned,

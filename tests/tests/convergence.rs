@@ -19,7 +19,7 @@ use brug_shared::casedoc::{CaseDoc, Editor, ReviewAction, Target};
 use brug_shared::model::{RecordKind, examples};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::{Config, TlsSource, qr};
+use brug_sync_server::{Config, TlsSource, enrolment};
 use brug_tests::caseload::Rng;
 use serde_json::json;
 use uuid::Uuid;
@@ -148,7 +148,7 @@ async fn run_seed(
         )
         .unwrap()
         .id;
-        let url = qr::new_enrolment(&db.lock(), data, &TlsSource::SelfSigned, &user)
+        let url = enrolment::new_enrolment(&db.lock(), data, &TlsSource::SelfSigned, &user)
             .unwrap()
             .0;
         let resp = net::enrol(&url, "seed").await.unwrap();

@@ -1,17 +1,15 @@
 //! The case index: one row per case (name, address, status, flags, workers,
 //! next appointment) so listing and searching thousands of cases never
-//! opens a document.
+//! opens a document. The rows are made here; they are stored and searched
+//! in [`crate::local`].
 
 use std::collections::BTreeSet;
 
 use brug_shared::casedoc::CaseDoc;
 use brug_shared::model::{HousingVerdict, Record, RecordKind, ReviewState, SafetySignal};
 use brug_shared::rules::{self, RuleContext, Severity};
-use rusqlite::{Connection, params_from_iter};
 use serde::Serialize;
 use uuid::Uuid;
-
-use crate::local::LocalError;
 
 /// Flags a case can carry, as stable codes.
 pub const FLAGS: &[&str] = &[
@@ -213,64 +211,6 @@ pub struct CaseQuery {
     pub limit: Option<usize>,
 }
 
-/// Searches the index: sorted by next appointment (none last), then name.
-pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalError> {
-    let mut sql = String::from(
-        "SELECT id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, waiting FROM case_index WHERE 1 = 1",
-    );
-    let mut args: Vec<String> = Vec::new();
-    if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        for word in text.to_lowercase().split_whitespace() {
-            args.push(format!(
-                "%{}%",
-                word.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            ));
-            sql.push_str(&format!(" AND search LIKE ?{} ESCAPE '\\'", args.len()));
-        }
-    }
-    if let Some(status) = &q.status {
-        args.push(status.clone());
-        sql.push_str(&format!(" AND status = ?{}", args.len()));
-    }
-    if let Some(flag) = &q.flag {
-        args.push(format!("%\"{flag}\"%"));
-        sql.push_str(&format!(" AND flags LIKE ?{}", args.len()));
-    }
-    if let Some(worker) = &q.worker {
-        args.push(format!("%\"{worker}\"%"));
-        sql.push_str(&format!(" AND workers LIKE ?{}", args.len()));
-    }
-    sql.push_str(" ORDER BY next_appointment IS NULL, next_appointment, name");
-    if let Some(limit) = q.limit {
-        sql.push_str(&format!(" LIMIT {limit}"));
-    }
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(args.iter()), |r| {
-            let id: String = r.get(0)?;
-            let flags: String = r.get(5)?;
-            let workers: String = r.get(6)?;
-            Ok(IndexRow {
-                id: Uuid::parse_str(&id).unwrap_or_default(),
-                name: r.get(1)?,
-                address: r.get(2)?,
-                postcode: r.get(3)?,
-                status: r.get(4)?,
-                flags: serde_json::from_str(&flags).unwrap_or_default(),
-                workers: serde_json::from_str(&workers).unwrap_or_default(),
-                schools: r.get(7)?,
-                next_appointment: r.get(8)?,
-                conflicts: r.get(9)?,
-                updated_at: r.get(10)?,
-                waiting: r.get(11)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
 /// The kind of the record with this id in a case, if any.
 pub fn kind_of(case: &brug_shared::model::Case, id: Uuid) -> Option<RecordKind> {
     let found = [
@@ -283,18 +223,4 @@ pub fn kind_of(case: &brug_shared::model::Case, id: Uuid) -> Option<RecordKind> 
         (RecordKind::Referral, case.referrals.contains_key(&id)),
     ];
     found.into_iter().find(|(_, hit)| *hit).map(|(k, _)| k)
-}
-
-/// Records waiting for review and the cases they are in.
-pub fn waiting(conn: &rusqlite::Connection) -> Result<(usize, usize), rusqlite::Error> {
-    conn.query_row(
-        "SELECT COALESCE(SUM(waiting), 0), COUNT(*) FROM case_index WHERE waiting > 0",
-        [],
-        |r| {
-            Ok((
-                usize::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-            ))
-        },
-    )
 }

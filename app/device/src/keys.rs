@@ -21,30 +21,28 @@ pub const FREE_ATTEMPTS: u32 = 3;
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// No key file: the device is not enrolled (or was wiped).
-    #[error("dit toestel is niet ingeschreven / this device is not enrolled")]
+    #[error("{}", crate::messages::both(self))]
     NotEnrolled,
     /// The PIN does not open the key.
-    #[error("verkeerde pincode / wrong PIN ({attempts} mislukte pogingen / failed attempts)")]
+    #[error("{}", crate::messages::both(self))]
     WrongPin {
         /// Failed attempts in a row.
         attempts: u32,
     },
     /// Too many wrong PINs: wait.
-    #[error(
-        "te veel verkeerde pincodes: wacht nog {seconds} seconden / too many wrong PINs: wait {seconds} seconds"
-    )]
+    #[error("{}", crate::messages::both(self))]
     Wait {
         /// Seconds left.
         seconds: i64,
     },
     /// A PIN that is too short.
-    #[error("een pincode heeft minstens 4 cijfers / a PIN has at least 4 digits")]
+    #[error("{}", crate::messages::both(self))]
     WeakPin,
     /// The key file is damaged.
-    #[error("het sleutelbestand is beschadigd / the key file is damaged: {0}")]
+    #[error("{}", crate::messages::both(self))]
     Damaged(String),
     /// The file system refused.
-    #[error("sleutelbestand / key file {0}: {1}")]
+    #[error("{}", crate::messages::both(self))]
     Io(PathBuf, std::io::Error),
 }
 
@@ -80,7 +78,7 @@ fn random<const N: usize>() -> Result<[u8; N], KeyError> {
     let mut b = [0u8; N];
     SystemRandom::new()
         .fill(&mut b)
-        .map_err(|_| KeyError::Damaged("geen willekeurige bron / no random source".into()))?;
+        .map_err(|_| KeyError::Damaged("getrandom".into()))?;
     Ok(b)
 }
 

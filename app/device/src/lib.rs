@@ -13,6 +13,8 @@
 //! - [`local`]: the SQLCipher store: settings, case index, sync states,
 //!   pending changes, over `brug_shared::store`.
 //! - [`index`]: index rows, flags and search.
+//! - [`messages`]: the catalogue of every error a user can read, with a
+//!   stable code and its Dutch and English text.
 //! - [`net`]: TLS pinned to the enrolment code's certificate fingerprint,
 //!   the enrolment request, the sync WebSocket.
 //! - [`service`]: the device as a service for the app: one worker thread
@@ -24,6 +26,7 @@ pub mod device;
 pub mod index;
 pub mod keys;
 pub mod local;
+pub mod messages;
 pub mod net;
 pub mod service;
 pub mod sync;

@@ -1,14 +1,16 @@
 //! The encrypted local store: SQLCipher over `brug_shared::store`, with the
-//! device's settings, the case index, sync states and pending changes.
+//! device's settings, the case index and its search, sync states, pending
+//! changes, lost cases and drafts. Every SQL statement of the device is in
+//! this file.
 
 use std::path::{Path, PathBuf};
 
 use brug_shared::casedoc::CaseDoc;
 use brug_shared::store;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use uuid::Uuid;
 
-use crate::index::IndexRow;
+use crate::index::{CaseQuery, IndexRow};
 use crate::keys::DbKey;
 
 /// The database file in the device home.
@@ -26,15 +28,13 @@ pub const DEVICE_MIGRATIONS: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
     /// The file is not a database this key opens (wrong key or tampered).
-    #[error(
-        "de lokale gegevens kunnen niet geopend worden (beschadigd of verkeerde sleutel) / local data cannot be opened (damaged or wrong key)"
-    )]
+    #[error("{}", crate::messages::both(self))]
     Unreadable,
     /// SQLite refused.
-    #[error("lokale opslag / local storage: {0}")]
+    #[error("{}", crate::messages::both(self))]
     Sqlite(#[from] rusqlite::Error),
     /// The document store refused.
-    #[error("{0}")]
+    #[error("{}", crate::messages::both(self))]
     Store(#[from] store::StoreError),
 }
 
@@ -296,4 +296,166 @@ pub fn unacknowledged(conn: &Connection, id: Uuid) -> Result<Vec<u8>, LocalError
         return Ok(doc.save());
     }
     Ok(doc.save_after(&shared))
+}
+
+/// Searches the index: sorted by next appointment (none last), then name.
+pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalError> {
+    let mut sql = String::from(
+        "SELECT id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, waiting FROM case_index WHERE 1 = 1",
+    );
+    let mut args: Vec<String> = Vec::new();
+    if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        for word in text.to_lowercase().split_whitespace() {
+            args.push(format!(
+                "%{}%",
+                word.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            ));
+            sql.push_str(&format!(" AND search LIKE ?{} ESCAPE '\\'", args.len()));
+        }
+    }
+    if let Some(status) = &q.status {
+        args.push(status.clone());
+        sql.push_str(&format!(" AND status = ?{}", args.len()));
+    }
+    if let Some(flag) = &q.flag {
+        args.push(format!("%\"{flag}\"%"));
+        sql.push_str(&format!(" AND flags LIKE ?{}", args.len()));
+    }
+    if let Some(worker) = &q.worker {
+        args.push(format!("%\"{worker}\"%"));
+        sql.push_str(&format!(" AND workers LIKE ?{}", args.len()));
+    }
+    sql.push_str(" ORDER BY next_appointment IS NULL, next_appointment, name");
+    if let Some(limit) = q.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args.iter()), |r| {
+            let id: String = r.get(0)?;
+            let flags: String = r.get(5)?;
+            let workers: String = r.get(6)?;
+            Ok(IndexRow {
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                name: r.get(1)?,
+                address: r.get(2)?,
+                postcode: r.get(3)?,
+                status: r.get(4)?,
+                flags: serde_json::from_str(&flags).unwrap_or_default(),
+                workers: serde_json::from_str(&workers).unwrap_or_default(),
+                schools: r.get(7)?,
+                next_appointment: r.get(8)?,
+                conflicts: r.get(9)?,
+                updated_at: r.get(10)?,
+                waiting: r.get(11)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Records waiting for review and the cases they are in.
+pub fn waiting(conn: &Connection) -> Result<(usize, usize), LocalError> {
+    conn.query_row(
+        "SELECT COALESCE(SUM(waiting), 0), COUNT(*) FROM case_index WHERE waiting > 0",
+        [],
+        |r| {
+            Ok((
+                usize::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+            ))
+        },
+    )
+    .map_err(LocalError::from)
+}
+
+/// The draft saved under `key`, if any (unreadable JSON: none).
+pub fn draft(conn: &Connection, key: &str) -> Result<Option<serde_json::Value>, LocalError> {
+    let body: Option<String> = conn
+        .query_row("SELECT body FROM drafts WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+}
+
+/// Saves a form's draft under `key`.
+pub fn put_draft(
+    conn: &Connection,
+    key: &str,
+    body: &serde_json::Value,
+    now_ms: i64,
+) -> Result<(), LocalError> {
+    conn.execute(
+        "INSERT INTO drafts (key, body, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        params![key, body.to_string(), now_ms],
+    )?;
+    Ok(())
+}
+
+/// Throws a draft away.
+pub fn drop_draft(conn: &Connection, key: &str) -> Result<(), LocalError> {
+    conn.execute("DELETE FROM drafts WHERE key = ?1", [key])?;
+    Ok(())
+}
+
+/// Keys of every saved draft, newest first.
+pub fn draft_keys(conn: &Connection) -> Result<Vec<String>, LocalError> {
+    let mut stmt = conn.prepare("SELECT key FROM drafts ORDER BY updated_at DESC")?;
+    let keys = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(keys)
+}
+
+/// Cases in the index.
+pub fn case_count(conn: &Connection) -> Result<i64, LocalError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM case_index", [], |r| r.get(0))?)
+}
+
+/// Whether the pending changes of a case make it new on the server.
+pub fn is_new(conn: &Connection, id: Uuid) -> Result<bool, LocalError> {
+    Ok(conn
+        .query_row(
+            "SELECT new FROM pending WHERE doc_id = ?1",
+            [id.to_string()],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The automerge sync state kept for a case.
+pub fn sync_state(conn: &Connection, id: Uuid) -> Result<Option<Vec<u8>>, LocalError> {
+    Ok(conn
+        .query_row(
+            "SELECT state FROM sync_states WHERE doc_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Keeps the automerge sync state of a case.
+pub fn put_sync_state(tx: &Transaction<'_>, id: Uuid, state: &[u8]) -> Result<(), LocalError> {
+    tx.execute(
+        "INSERT INTO sync_states (doc_id, state) VALUES (?1, ?2) ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state",
+        params![id.to_string(), state],
+    )?;
+    Ok(())
+}
+
+/// The server holds every change of a case: nothing is pending.
+pub fn settle(tx: &Transaction<'_>, id: Uuid) -> Result<(), LocalError> {
+    tx.execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])?;
+    Ok(())
+}
+
+/// A case given back (assigned again) is held again, not lost.
+pub fn found(tx: &Transaction<'_>, id: Uuid) -> Result<(), LocalError> {
+    tx.execute("DELETE FROM lost WHERE doc_id = ?1", [id.to_string()])?;
+    Ok(())
 }

@@ -98,13 +98,13 @@ pub struct Report {
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// The network or server failed.
-    #[error("{0}")]
+    #[error("{}", crate::messages::both(self))]
     Net(#[from] NetError),
     /// The server revoked this device: wipe.
-    #[error("dit toestel werd ingetrokken; de gegevens worden gewist")]
+    #[error("{}", crate::messages::both(self))]
     Revoked,
     /// The server ended the session with an error.
-    #[error("{message}")]
+    #[error("{}", crate::messages::both(self))]
     Server {
         /// The code.
         code: ErrorCode,
@@ -112,7 +112,7 @@ pub enum SyncError {
         message: String,
     },
     /// Local storage failed.
-    #[error("lokaal bewaren mislukte / local storage failed: {0}")]
+    #[error("{}", crate::messages::both(self))]
     Store(#[from] StoreFault),
 }
 

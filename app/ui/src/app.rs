@@ -13,7 +13,7 @@ use crate::i18n::{Lang, Text, t};
 use crate::pages::*;
 use crate::state::{Screen, Ui, use_ui};
 
-pub use crate::prefs::{Prefs, in_lang, load_prefs};
+pub use crate::prefs::{Prefs, load_prefs};
 
 /// What the launcher hands the app.
 #[derive(Debug, Clone, PartialEq)]

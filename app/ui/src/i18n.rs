@@ -1,8 +1,8 @@
 //! The catalogue: every text a user reads, in Dutch (nl-BE) and English.
 //! Labels of domain values (statuses, record kinds, flags) come from
-//! `brug_shared::model`'s labelled enums; this file holds the rest.
+//! `brug_device::shared::model`'s labelled enums; this file holds the rest.
 
-pub use brug_shared::model::Lang;
+pub use brug_device::shared::model::Lang;
 
 /// A text of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -634,6 +634,25 @@ pub fn flag(lang: Lang, code: &str) -> &'static str {
         (Lang::En, "submitted") => "submitted",
         (Lang::Nl, _) => "signaal",
         (Lang::En, _) => "flag",
+    }
+}
+
+/// Why no enrolment code could be read from an image (or drawn).
+pub fn qr_error(lang: Lang, error: &crate::qr::QrError) -> String {
+    use crate::qr::QrError::*;
+    match (lang, error) {
+        (Lang::Nl, Open(e)) => format!("het bestand opent niet: {e}"),
+        (Lang::En, Open(e)) => format!("the file does not open: {e}"),
+        (Lang::Nl, NotPng(e)) => format!("geen PNG-afbeelding: {e}"),
+        (Lang::En, NotPng(e)) => format!("not a PNG image: {e}"),
+        (Lang::Nl, TooLarge) => "afbeelding te groot".into(),
+        (Lang::En, TooLarge) => "image too large".into(),
+        (Lang::Nl, Unreadable(e)) => format!("PNG onleesbaar: {e}"),
+        (Lang::En, Unreadable(e)) => format!("unreadable PNG: {e}"),
+        (Lang::Nl, NoCode) => "geen QR-code gevonden in de afbeelding".into(),
+        (Lang::En, NoCode) => "no QR code found in the image".into(),
+        (Lang::Nl, Draw(e)) => format!("de QR-code kon niet getekend worden: {e}"),
+        (Lang::En, Draw(e)) => format!("the QR code could not be drawn: {e}"),
     }
 }
 

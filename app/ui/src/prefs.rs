@@ -1,5 +1,4 @@
-//! Preferences kept outside the encrypted store, and the one helper that
-//! picks a language out of a two-language message.
+//! Preferences kept outside the encrypted store.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,15 +37,5 @@ pub fn save_prefs(home: &std::path::Path, prefs: &Prefs) {
     let _ = std::fs::create_dir_all(home);
     if let Ok(s) = serde_json::to_string_pretty(prefs) {
         let _ = std::fs::write(home.join(PREFS_FILE), s);
-    }
-}
-
-/// The part of a "nl / en" message in the user's language.
-pub fn in_lang(lang: Lang, message: &str) -> String {
-    let parts: Vec<&str> = message.splitn(2, " / ").collect();
-    match (parts.as_slice(), lang) {
-        ([nl, _], Lang::Nl) => (*nl).to_owned(),
-        ([_, en], Lang::En) => (*en).to_owned(),
-        _ => message.to_owned(),
     }
 }

@@ -3,24 +3,41 @@
 
 use std::path::Path;
 
+/// Why no code could be read from an image, or drawn (the words are in
+/// [`crate::i18n::qr_error`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QrError {
+    /// The file could not be opened.
+    Open(String),
+    /// Not a PNG image.
+    NotPng(String),
+    /// The image is too large to read.
+    TooLarge,
+    /// The PNG does not decode.
+    Unreadable(String),
+    /// No QR code in the image.
+    NoCode,
+    /// The text does not fit in a QR code.
+    Draw(String),
+}
+
 /// Reads the text of the QR code in a PNG file.
-pub fn read_png(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn read_png(path: &Path) -> Result<String, QrError> {
+    let file =
+        std::fs::File::open(path).map_err(|e| QrError::Open(format!("{}: {e}", path.display())))?;
     let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder
         .read_info()
-        .map_err(|e| format!("geen PNG-afbeelding / not a PNG image: {e}"))?;
-    let size = reader
-        .output_buffer_size()
-        .ok_or("afbeelding te groot / image too large")?;
+        .map_err(|e| QrError::NotPng(e.to_string()))?;
+    let size = reader.output_buffer_size().ok_or(QrError::TooLarge)?;
     if size > 64 * 1024 * 1024 {
-        return Err("afbeelding te groot / image too large".into());
+        return Err(QrError::TooLarge);
     }
     let mut buf = vec![0; size];
     let info = reader
         .next_frame(&mut buf)
-        .map_err(|e| format!("PNG onleesbaar / unreadable PNG: {e}"))?;
+        .map_err(|e| QrError::Unreadable(e.to_string()))?;
     let channels = info.color_type.samples();
     let (w, h) = (info.width as usize, info.height as usize);
     let luma = |x: usize, y: usize| -> u8 {
@@ -36,12 +53,12 @@ pub fn read_png(path: &Path) -> Result<String, String> {
             return Ok(text);
         }
     }
-    Err("geen QR-code gevonden in de afbeelding / no QR code found in the image".into())
+    Err(QrError::NoCode)
 }
 
 /// A QR code as an SVG document.
-pub fn svg(text: &str) -> Result<String, String> {
-    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| e.to_string())?;
+pub fn svg(text: &str) -> Result<String, QrError> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| QrError::Draw(e.to_string()))?;
     Ok(code
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(280, 280)

@@ -20,7 +20,9 @@ use uuid::Uuid;
 
 use crate::components::LockReason;
 use crate::i18n::{Lang, Text, t};
-use crate::prefs::{Prefs, in_lang, load_prefs};
+use brug_device::messages::Localized;
+
+use crate::prefs::{Prefs, load_prefs};
 use crate::{format, qr};
 
 /// Which screen shows.
@@ -204,7 +206,7 @@ impl Ui {
     }
 
     fn say(&self, e: &DeviceError) -> String {
-        in_lang(self.prefs.peek().lang, &e.to_string())
+        e.text(self.prefs.peek().lang)
     }
 
     /// Takes in one event of the device service.
@@ -322,7 +324,7 @@ impl Ui {
                     Ok(TeamAnswer::Waiting(w)) => team.waiting.set(w),
                     Ok(TeamAnswer::Code(user, code)) => match qr::svg(&code.url) {
                         Ok(svg) => team.code.set(Some((user, code, svg))),
-                        Err(e) => team.error.set(Some(e)),
+                        Err(e) => team.error.set(Some(crate::i18n::qr_error(lang, &e))),
                     },
                     Err(e) => team.error.set(Some(self.say(&e))),
                 }
@@ -371,9 +373,13 @@ pub fn use_ui(home: PathBuf, enrol_url: Option<String>) -> Ui {
             queue: Signal::new(None),
             form_error: Signal::new(None),
             sync: Signal::new(SyncUi::default()),
-            flash: Signal::new(
-                start_error.map(|e| (false, format!("Brug kan niet starten / cannot start: {e}"))),
-            ),
+            flash: Signal::new(start_error.map(|e| {
+                let text = match prefs.lang {
+                    Lang::Nl => format!("Brug kan niet starten: {e}"),
+                    Lang::En => format!("Brug cannot start: {e}"),
+                };
+                (false, text)
+            })),
             enrol: Signal::new((enrol_url.unwrap_or_default(), None, false)),
             team: TeamUi {
                 team: Signal::new(None),

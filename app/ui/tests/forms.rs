@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use brug_app::components::{Choice, ConflictScreen, Decision, ReviewScreen};
 use brug_app::forms::{FormKind, RecordForm};
 use brug_app::i18n::Lang;
-use brug_shared::casedoc::{CaseDoc, Editor, ReviewAction, Target};
-use brug_shared::model::{Case, Record, RecordKind, examples};
+use brug_device::shared::casedoc::{CaseDoc, Editor, ReviewAction, Target};
+use brug_device::shared::model::{Case, Record, RecordKind, examples};
 use chrono::NaiveDate;
 use dioxus::core::Mutations;
 use dioxus::prelude::*;
@@ -219,8 +219,8 @@ fn the_review_screen_shows_what_changed_since_the_approval_and_a_return_needs_a_
 
     #[component]
     fn Harness(
-        review: brug_shared::model::Review,
-        changes: Vec<brug_shared::casedoc::FieldChange>,
+        review: brug_device::shared::model::Review,
+        changes: Vec<brug_device::shared::casedoc::FieldChange>,
     ) -> Element {
         let mut decided = use_signal(|| None::<Decision>);
         rsx! {
@@ -301,7 +301,7 @@ fn the_conflict_screen_shows_both_values_with_their_authors_and_keeps_the_chosen
     assert_eq!(conflicts.len(), 1);
 
     #[component]
-    fn Harness(conflicts: Vec<brug_shared::casedoc::Conflict>) -> Element {
+    fn Harness(conflicts: Vec<brug_device::shared::casedoc::Conflict>) -> Element {
         let mut chosen = use_signal(|| None::<Choice>);
         rsx! {
             ConflictScreen {
@@ -347,7 +347,7 @@ fn the_conflict_screen_shows_both_values_with_their_authors_and_keeps_the_chosen
 #[test]
 fn every_blank_form_can_be_completed_into_a_record_the_rules_read() {
     use brug_app::forms::{blank, evaluate};
-    let ctx = brug_shared::rules::RuleContext::at(now());
+    let ctx = brug_device::shared::rules::RuleContext::at(now());
     let case = case_with(vec![]);
     for kind in RecordKind::ALL {
         let v = blank(FormKind::Record(*kind), now());
@@ -447,7 +447,7 @@ fn the_history_shows_each_change_with_its_author_newest_first() {
     assert!(entries.len() >= 3);
 
     #[component]
-    fn Harness(entries: Vec<brug_shared::casedoc::HistoryEntry>) -> Element {
+    fn Harness(entries: Vec<brug_device::shared::casedoc::HistoryEntry>) -> Element {
         rsx! {
             brug_app::components::HistoryScreen { lang: Lang::Nl, household: "Familie Vermeulen".to_string(), entries, on_back: |_| {} }
         }
@@ -505,7 +505,7 @@ fn dates_are_typed_and_shown_as_dd_mm_jjjj_and_an_impossible_date_blocks() {
 #[test]
 fn a_record_never_approved_is_shown_in_full_for_review() {
     use brug_app::forms::{FormKind, record_fields};
-    use brug_shared::model::examples;
+    use brug_device::shared::model::examples;
     let visit = examples::example(RecordKind::Visit).to_json();
     let fields = record_fields(FormKind::Record(RecordKind::Visit), &visit, Lang::Nl);
     let labels: Vec<&str> = fields.iter().map(|(l, _)| l.as_str()).collect();
@@ -525,7 +525,7 @@ fn a_record_never_approved_is_shown_in_full_for_review() {
                 household: "Familie Vermeulen".to_string(),
                 kind: RecordKind::Visit,
                 summary: "05/10/2026 14:00".to_string(),
-                review: brug_shared::model::Review::default(),
+                review: brug_device::shared::model::Review::default(),
                 changes: vec![],
                 fields,
                 on_decide: |_| {},

@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use brug_app::i18n::Lang;
+
 const URL: &str = "brug://enrol?server=https%3A%2F%2F127.0.0.1%3A8443&code=L6TF-FDWF-8WR3-4SJ2-RCJ5&fp=109a2f0d2511f7cc8ac027aab093ac9d5629f020a0f889f370a2d8db85d743d1";
 
 /// Draws `text` as a QR code PNG (8 px per module, quiet zone of 4), in
@@ -64,8 +66,7 @@ fn a_file_that_is_not_a_png_or_has_no_code_gets_a_clear_error() {
     let text = dir.path().join("code.txt");
     std::fs::write(&text, URL).unwrap();
     assert!(
-        brug_app::qr::read_png(&text)
-            .unwrap_err()
+        brug_app::i18n::qr_error(Lang::Nl, &brug_app::qr::read_png(&text).unwrap_err())
             .contains("geen PNG")
     );
 
@@ -78,9 +79,8 @@ fn a_file_that_is_not_a_png_or_has_no_code_gets_a_clear_error() {
         .write_image_data(&[255u8; 64 * 64])
         .unwrap();
     assert!(
-        brug_app::qr::read_png(&blank)
-            .unwrap_err()
-            .contains("geen QR-code")
+        brug_app::i18n::qr_error(Lang::En, &brug_app::qr::read_png(&blank).unwrap_err())
+            .contains("no QR code")
     );
 
     let missing = dir.path().join("missing.png");

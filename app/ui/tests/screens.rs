@@ -216,8 +216,8 @@ fn choosing_a_flag_shows_only_the_cases_with_that_flag() {
     assert!(!html.contains("Familie Desmet"), "{html}");
 }
 
-fn team() -> brug_shared::protocol::team::Team {
-    use brug_shared::protocol::team::{Member, Team};
+fn team() -> brug_device::shared::protocol::team::Team {
+    use brug_device::shared::protocol::team::{Member, Team};
     let m = |id: &str, name: &str, role: &str| Member {
         id: id.into(),
         name: name.into(),
@@ -274,7 +274,7 @@ fn the_assign_screen_shows_who_works_the_case_and_ticking_a_member_asks_to_assig
 
 #[test]
 fn the_team_screen_shows_the_new_devices_code_as_a_qr_image_and_as_text() {
-    use brug_shared::protocol::team::EnrolCode;
+    use brug_device::shared::protocol::team::EnrolCode;
     let url = "brug://enrol?server=https%3A%2F%2F127.0.0.1%3A8443&code=AAAA-BBBB&fp=00";
     let svg = brug_app::qr::svg(url).unwrap();
     assert!(svg.contains("<svg"));
@@ -314,7 +314,7 @@ fn the_team_screen_shows_the_new_devices_code_as_a_qr_image_and_as_text() {
 
 #[component]
 fn WaitingHarness() -> Element {
-    use brug_shared::protocol::quarantine::Entry;
+    use brug_device::shared::protocol::quarantine::Entry;
     let mut asked = use_signal(|| None::<(i64, bool)>);
     let entry = |id: i64, decision: Option<&str>| Entry {
         id,
@@ -365,8 +365,8 @@ fn work_handed_over_by_a_device_waits_for_the_supervisor_to_merge_or_discard() {
 
 #[test]
 fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() {
-    use brug_shared::casedoc::{CaseDoc, Editor};
-    use brug_shared::model::{RecordKind, examples};
+    use brug_device::shared::casedoc::{CaseDoc, Editor};
+    use brug_device::shared::model::{RecordKind, examples};
     let editor = Editor {
         user: "ann.peeters".into(),
         device: Uuid::now_v7(),

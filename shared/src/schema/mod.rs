@@ -267,7 +267,7 @@ fn review_blank() -> Value {
 }
 
 /// Sets the value at a `/`-separated path, making objects on the way.
-fn put(value: &mut Value, path: &str, new: Value) {
+pub fn put(value: &mut Value, path: &str, new: Value) {
     let mut cur = value;
     let mut parts = path.split('/').peekable();
     while let Some(key) = parts.next() {

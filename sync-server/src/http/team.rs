@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::{DeviceAuth, bad_request, error_response};
 use crate::db::{self, DbError, User};
-use crate::qr;
+use crate::enrolment;
 use brug_shared::model::Role;
 
 /// Why a team request is refused.
@@ -195,12 +195,12 @@ pub(super) async fn enrol_code(
                 if !matches!(member.role, Role::BridgeWorker | Role::HousingAdviser) {
                     return Err(Refusal::NotForRole);
                 }
-                let asked_by = qr::AskedBy {
+                let asked_by = enrolment::AskedBy {
                     user: &auth.user.id,
                     device: &auth.device.id,
                 };
                 let (url, expires_ms) =
-                    qr::new_enrolment_for(conn, &data_dir, &tls, &member.id, Some(asked_by))
+                    enrolment::new_enrolment_for(conn, &data_dir, &tls, &member.id, Some(asked_by))
                         .map_err(|e| Refusal::Internal(e.to_string()))?;
                 Ok(EnrolCode {
                     url: url.to_url(),

@@ -22,7 +22,7 @@ use brug_shared::rules::RuleContext;
 use brug_shared::store;
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::{TlsSource, qr};
+use brug_sync_server::{TlsSource, enrolment};
 use brug_tests::caseload::{self, Rng, Shape};
 use uuid::Uuid;
 
@@ -173,7 +173,7 @@ fn seed(db: &Db, creator: &str, n: usize, shape: Shape, rng: &mut Rng) -> Vec<Ca
 }
 
 fn enrol_url(db: &Db, data: &Path, user: &str) -> String {
-    qr::new_enrolment(&db.lock(), data, &TlsSource::SelfSigned, user)
+    enrolment::new_enrolment(&db.lock(), data, &TlsSource::SelfSigned, user)
         .unwrap()
         .0
         .to_url()
@@ -445,10 +445,10 @@ fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
         tx.commit().unwrap();
     }
     let t = Instant::now();
-    let all = index::search(store.conn(), &CaseQuery::default()).unwrap();
+    let all = local::search(store.conn(), &CaseQuery::default()).unwrap();
     let list = t.elapsed();
     let t = Instant::now();
-    let hits = index::search(
+    let hits = local::search(
         store.conn(),
         &CaseQuery {
             text: Some("marktstraat 1".into()),
@@ -515,7 +515,7 @@ fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
     let t = Instant::now();
     let key = keys::unlock(home.path(), "4821", 0).unwrap();
     let store = local::LocalStore::open(home.path(), &key).unwrap();
-    let first = index::search(
+    let first = local::search(
         store.conn(),
         &CaseQuery {
             limit: Some(50),

@@ -111,11 +111,9 @@ pub struct Device {
 }
 
 fn setting(store: &LocalStore, key: &str) -> Result<String, DeviceError> {
-    store.setting(key)?.ok_or_else(|| {
-        DeviceError::BadInput(format!(
-            "instelling {key} ontbreekt / setting {key} missing"
-        ))
-    })
+    store
+        .setting(key)?
+        .ok_or_else(|| DeviceError::SettingMissing(key.to_owned()))
 }
 
 impl Device {
@@ -241,55 +239,27 @@ impl Device {
 
     /// The draft saved under `key`, if any.
     pub fn draft(&self, key: &str) -> Result<Option<serde_json::Value>, DeviceError> {
-        let body: Option<String> = self
-            .store
-            .conn()
-            .query_row("SELECT body FROM drafts WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(LocalError::from(e)),
-            })?;
-        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+        Ok(local::draft(self.store.conn(), key)?)
     }
 
     /// Saves a form's draft under `key` (as the worker types).
     pub fn save_draft(&self, key: &str, body: &serde_json::Value) -> Result<(), DeviceError> {
-        self.store
-            .conn()
-            .execute(
-                "INSERT INTO drafts (key, body, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                rusqlite::params![key, body.to_string(), self.now_ms()],
-            )
-            .map_err(LocalError::from)?;
-        Ok(())
+        Ok(local::put_draft(
+            self.store.conn(),
+            key,
+            body,
+            self.now_ms(),
+        )?)
     }
 
     /// Throws a draft away (after saving the record, or on request).
     pub fn drop_draft(&self, key: &str) -> Result<(), DeviceError> {
-        self.store
-            .conn()
-            .execute("DELETE FROM drafts WHERE key = ?1", [key])
-            .map_err(LocalError::from)?;
-        Ok(())
+        Ok(local::drop_draft(self.store.conn(), key)?)
     }
 
     /// Keys of every saved draft.
     pub fn drafts(&self) -> Result<Vec<String>, DeviceError> {
-        let mut stmt = self
-            .store
-            .conn()
-            .prepare("SELECT key FROM drafts ORDER BY updated_at DESC")
-            .map_err(LocalError::from)?;
-        let keys = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(LocalError::from)?
-            .filter_map(|r| r.ok())
-            .collect();
-        Ok(keys)
+        Ok(local::draft_keys(self.store.conn())?)
     }
 
     /// Who and where.
@@ -370,11 +340,7 @@ impl Device {
             .store
             .setting("last_sync_done_ms")?
             .and_then(|d| d.parse::<i64>().ok());
-        let cases: i64 = self
-            .store
-            .conn()
-            .query_row("SELECT COUNT(*) FROM case_index", [], |r| r.get(0))
-            .map_err(LocalError::from)?;
+        let cases = local::case_count(self.store.conn())?;
         Ok(Status {
             device: self.info.clone(),
             cases,

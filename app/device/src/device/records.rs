@@ -58,13 +58,13 @@ impl Device {
     /// are in (the supervisor's queue counts the records).
     pub fn waiting_for_review(&self) -> Result<(usize, usize), DeviceError> {
         self.guard()?;
-        Ok(index::waiting(self.store.conn()).map_err(LocalError::from)?)
+        Ok(local::waiting(self.store.conn())?)
     }
 
     /// Lists cases from the index.
     pub fn list(&self, query: &CaseQuery) -> Result<Vec<IndexRow>, DeviceError> {
         self.guard()?;
-        Ok(index::search(self.store.conn(), query)?)
+        Ok(local::search(self.store.conn(), query)?)
     }
 
     /// The case alone (what a form checks its record against).
@@ -233,7 +233,7 @@ impl Device {
         let mut doc = self.load(case_id)?;
         let case = doc.case()?;
         let Target::Record(kind, id) = Self::target(&case, record)? else {
-            return Err(DeviceError::BadInput("het gezin zelf kan niet verwijderd worden / the household itself cannot be removed".into()));
+            return Err(DeviceError::HouseholdStays);
         };
         doc.remove_record(kind, id, &format!("{} removed", kind.code()))?;
         self.persist(&mut doc, false)

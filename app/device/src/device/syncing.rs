@@ -196,33 +196,13 @@ impl SyncStore for Adapter<'_> {
         local::pending(self.store.conn()).map_err(fault)
     }
     fn is_new(&self, id: Uuid) -> Result<bool, StoreFault> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .store
-            .conn()
-            .query_row(
-                "SELECT new FROM pending WHERE doc_id = ?1",
-                [id.to_string()],
-                |r| r.get::<_, bool>(0),
-            )
-            .optional()
-            .map_err(fault)?
-            .unwrap_or(false))
+        local::is_new(self.store.conn(), id).map_err(fault)
     }
     fn load(&mut self, id: Uuid) -> Result<Option<CaseDoc>, StoreFault> {
         self.store.load(id).map_err(fault)
     }
     fn sync_state(&self, id: Uuid) -> Result<Option<Vec<u8>>, StoreFault> {
-        use rusqlite::OptionalExtension;
-        self.store
-            .conn()
-            .query_row(
-                "SELECT state FROM sync_states WHERE doc_id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(fault)
+        local::sync_state(self.store.conn(), id).map_err(fault)
     }
     fn save(
         &mut self,
@@ -235,11 +215,7 @@ impl SyncStore for Adapter<'_> {
         if doc.change_count() > 0 {
             store::merge_and_save_in(&tx, doc).map_err(fault)?;
         }
-        tx.execute(
-            "INSERT INTO sync_states (doc_id, state) VALUES (?1, ?2) ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state",
-            rusqlite::params![id.to_string(), state.encode()],
-        )
-        .map_err(fault)?;
+        local::put_sync_state(&tx, id, &state.encode()).map_err(fault)?;
         tx.commit().map_err(fault)
     }
     fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault> {
@@ -263,12 +239,10 @@ impl SyncStore for Adapter<'_> {
             h.sort();
             h == ours
         }) {
-            tx.execute("DELETE FROM pending WHERE doc_id = ?1", [id.to_string()])
-                .map_err(fault)?;
+            local::settle(&tx, id).map_err(fault)?;
         }
         // Given back (assigned again) before its hand-over: it is held again.
-        tx.execute("DELETE FROM lost WHERE doc_id = ?1", [id.to_string()])
-            .map_err(fault)?;
+        local::found(&tx, id).map_err(fault)?;
         tx.commit().map_err(fault)
     }
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {

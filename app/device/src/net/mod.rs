@@ -31,18 +31,16 @@ pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
     /// The server address is not usable.
-    #[error("het serveradres klopt niet: {0}")]
+    #[error("{}", crate::messages::both(self))]
     BadUrl(String),
     /// No connection (no network, server down).
-    #[error("geen verbinding met de server ({0}); probeer later opnieuw")]
+    #[error("{}", crate::messages::both(self))]
     Connect(String),
     /// The server's certificate is not the pinned one.
-    #[error(
-        "de server is niet de server uit de inschrijvingscode (certificaat past niet); verbinding geweigerd"
-    )]
+    #[error("{}", crate::messages::both(self))]
     FingerprintMismatch,
     /// The server refused, with its reason.
-    #[error("{message}")]
+    #[error("{}", crate::messages::both(self))]
     Refused {
         /// HTTP status.
         status: u16,
@@ -52,13 +50,13 @@ pub enum NetError {
         message: String,
     },
     /// The server's answer does not make sense.
-    #[error("onverwacht antwoord van de server: {0}")]
+    #[error("{}", crate::messages::both(self))]
     Protocol(String),
     /// The server took too long.
-    #[error("de server antwoordde niet op tijd")]
+    #[error("{}", crate::messages::both(self))]
     Timeout,
     /// The connection closed.
-    #[error("de verbinding werd gesloten")]
+    #[error("{}", crate::messages::both(self))]
     Closed,
 }
 

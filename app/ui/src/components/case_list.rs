@@ -2,7 +2,7 @@
 //! with its address, status, next appointment and flag badges.
 
 use brug_device::index::{FLAGS, IndexRow};
-use brug_shared::model::CaseStatus;
+use brug_device::shared::model::CaseStatus;
 use dioxus::prelude::*;
 
 use crate::i18n::{self, Lang, Text, t};

@@ -2,7 +2,9 @@
 //! explained, and a timeline of every record with its review state.
 
 use brug_device::device::CaseView;
-use brug_shared::model::{ActionStatus, Case, HousingVerdict, RecordKind, Review, ReviewState};
+use brug_device::shared::model::{
+    ActionStatus, Case, HousingVerdict, RecordKind, Review, ReviewState,
+};
 use chrono::NaiveDateTime;
 use dioxus::prelude::*;
 use uuid::Uuid;
@@ -33,7 +35,7 @@ pub fn timeline(lang: Lang, case: &Case, verdicts: &[(Uuid, String)]) -> Vec<Tim
     let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
     for (id, v) in &case.visits {
         let mut s = format!("{} · {}", v.kind.label(lang), v.outcome.label(lang));
-        if v.safety_signal != brug_shared::model::SafetySignal::None {
+        if v.safety_signal != brug_device::shared::model::SafetySignal::None {
             s.push_str(&format!(" · {}", v.safety_signal.label(lang)));
         }
         items.push(TimelineItem {
@@ -103,7 +105,7 @@ pub fn timeline(lang: Lang, case: &Case, verdicts: &[(Uuid, String)]) -> Vec<Tim
         });
     }
     for (id, r) in &case.referrals {
-        let service = brug_shared::model::service(&r.service)
+        let service = brug_device::shared::model::service(&r.service)
             .map(|s| if lang == Lang::Nl { s.nl } else { s.en })
             .unwrap_or(&r.service);
         let s = format!("{service} · {}", r.status.label(lang));

@@ -1,7 +1,7 @@
 //! Conflicting edits: every value two or more people wrote at once, who
 //! wrote it and when; the supervisor (or worker) keeps one.
 
-use brug_shared::casedoc::Conflict;
+use brug_device::shared::casedoc::Conflict;
 use dioxus::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;

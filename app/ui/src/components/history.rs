@@ -1,7 +1,7 @@
 //! A case's history: every change, newest first, with who made it, on
 //! which device and when, and which fields it touched.
 
-use brug_shared::casedoc::{ChangeNote, HistoryEntry};
+use brug_device::shared::casedoc::{ChangeNote, HistoryEntry};
 use dioxus::prelude::*;
 
 use crate::format;

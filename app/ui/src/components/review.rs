@@ -1,8 +1,8 @@
 //! A supervisor reviews one record: what changed since the last approval,
 //! then approve, or return it with a comment.
 
-use brug_shared::casedoc::FieldChange;
-use brug_shared::model::{RecordKind, Review};
+use brug_device::shared::casedoc::FieldChange;
+use brug_device::shared::model::{RecordKind, Review};
 use dioxus::prelude::*;
 
 use crate::format;

@@ -2,8 +2,8 @@
 //! a new device for a team member, enrolled by showing its QR code, and
 //! the work devices handed over when they lost a case (merge or discard).
 
-use brug_shared::protocol::quarantine::Entry;
-use brug_shared::protocol::team::{EnrolCode, Team};
+use brug_device::shared::protocol::quarantine::Entry;
+use brug_device::shared::protocol::team::{EnrolCode, Team};
 use dioxus::prelude::*;
 
 use crate::i18n::{self, Lang, Text, t};

@@ -5,7 +5,6 @@ use dioxus::prelude::*;
 
 use crate::components::{EnrolRequest, EnrolScreen, LockReason, LockScreen};
 use crate::i18n::{Text, t};
-use crate::prefs::in_lang;
 use crate::qr;
 use crate::state::{Screen, Ui};
 
@@ -26,7 +25,7 @@ pub fn EnrolPage() -> Element {
             error,
             on_qr_file: move |path: String| match qr::read_png(std::path::Path::new(&path)) {
                 Ok(url) => enrol.set((url, None, false)),
-                Err(e) => enrol.write().1 = Some(in_lang(lang, &e)),
+                Err(e) => enrol.write().1 = Some(crate::i18n::qr_error(lang, &e)),
             },
             on_enrol: move |req: EnrolRequest| {
                 enrol.set((req.url.clone(), None, true));

@@ -3,8 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
-mod common;
-
 use std::time::Duration;
 
 use brug_device::net::{self, Endpoint, NetError, SyncConnection};
@@ -16,7 +14,7 @@ use brug_shared::protocol::limits::MAX_FRAME_BYTES;
 use brug_shared::protocol::{self, ByteBuf, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::auth::{self, Role};
 use brug_sync_server::db;
-use common::{TestServer, hello};
+use brug_tests::wire::{TestServer, hello};
 use serde_json::json;
 use uuid::Uuid;
 

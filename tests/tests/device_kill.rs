@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use brug_device::Device;
 use brug_sync_server::auth::Role;
-use brug_sync_server::{Config, TlsSource, db, qr};
+use brug_sync_server::{Config, TlsSource, db, enrolment};
 
 fn cli(home: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_brug-cli"));
+    let mut cmd = Command::new(brug_tests::bin("brug-cli"));
     cmd.arg("--home")
         .arg(home)
         .args(args)
@@ -41,7 +41,7 @@ async fn a_device_killed_mid_sync_or_mid_save_keeps_what_it_committed() {
         let db = db::Db::open(data.path()).unwrap();
         let conn = db.lock();
         db::add_user(&conn, "Ann Peeters", Role::BridgeWorker, "harelbeke").unwrap();
-        qr::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "ann.peeters")
+        enrolment::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "ann.peeters")
             .unwrap()
             .0
             .to_url()

@@ -3,15 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
 use brug_shared::protocol::enrol::EnrolUrl;
 
 fn cli(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_brug-sync-server"))
+    Command::new(brug_tests::bin("brug-sync-server"))
         .arg("--data")
         .arg(data)
         .args(args)
@@ -234,7 +232,7 @@ async fn a_code_from_the_command_line_pins_the_certificate_the_server_really_ser
 #[tokio::test]
 async fn a_backup_taken_while_devices_sync_restores_into_a_server_devices_trust() {
     use std::os::unix::fs::PermissionsExt;
-    let server = common::TestServer::start().await;
+    let server = brug_tests::wire::TestServer::start().await;
     let data = server.dir.path().to_owned();
     let ann = server.add_user("Ann Peeters", brug_sync_server::auth::Role::BridgeWorker);
     let bert = server.add_user("Bert Claeys", brug_sync_server::auth::Role::HousingAdviser);
@@ -283,7 +281,7 @@ async fn a_backup_taken_while_devices_sync_restores_into_a_server_devices_trust(
     let again = cli(dir.path(), &["restore", "--from", out.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(1));
     let fingerprint = server.fingerprint.clone();
-    let back = common::TestServer::start_in(dir).await;
+    let back = brug_tests::wire::TestServer::start_in(dir).await;
     assert_eq!(back.fingerprint, fingerprint, "devices keep trusting it");
     for (id, heads) in &acked {
         let mut doc = back

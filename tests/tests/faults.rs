@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
-mod common;
-
 use std::time::Duration;
 
 use automerge::sync;
@@ -13,7 +11,7 @@ use brug_shared::casedoc::CaseDoc;
 use brug_shared::model::{RecordKind, examples};
 use brug_shared::protocol::{ByteBuf, ClientFrame, ServerFrame};
 use brug_sync_server::auth::Role;
-use common::{TestServer, hello};
+use brug_tests::wire::{TestServer, hello};
 use tokio::io::AsyncWriteExt;
 
 #[tokio::test]

@@ -16,11 +16,11 @@ use brug_shared::casedoc::{CaseDoc, Editor};
 use brug_shared::model::{RecordKind, examples};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::{TlsSource, qr};
+use brug_sync_server::{TlsSource, enrolment};
 use uuid::Uuid;
 
 fn start(data: &Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_brug-sync-server"))
+    Command::new(brug_tests::bin("brug-sync-server"))
         .arg("--data")
         .arg(data)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -86,7 +86,7 @@ async fn a_killed_server_loses_no_acknowledged_change() {
         )
         .unwrap()
         .id;
-        let url = qr::new_enrolment(&db.lock(), data, &TlsSource::SelfSigned, &user)
+        let url = enrolment::new_enrolment(&db.lock(), data, &TlsSource::SelfSigned, &user)
             .unwrap()
             .0;
         let resp = net::enrol(&url, "crash").await.unwrap();

@@ -8,10 +8,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use brug_sync_server::auth::Role;
-use brug_sync_server::{Config, TlsSource, db, qr};
+use brug_sync_server::{Config, TlsSource, db, enrolment};
 
 fn cli(home: &Path, pin: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_brug-cli"));
+    let mut cmd = Command::new(brug_tests::bin("brug-cli"));
     cmd.arg("--home").arg(home).args(args).env("BRUG_PIN", pin);
     if let Some(input) = stdin {
         use std::io::Write;
@@ -50,11 +50,11 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
         let conn = db.lock();
         db::add_user(&conn, "Ann Peeters", Role::BridgeWorker, "harelbeke").unwrap();
         db::add_user(&conn, "Sofie Vandenberghe", Role::Supervisor, "harelbeke").unwrap();
-        let a = qr::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "ann.peeters")
+        let a = enrolment::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "ann.peeters")
             .unwrap()
             .0
             .to_url();
-        let s = qr::new_enrolment(
+        let s = enrolment::new_enrolment(
             &conn,
             data.path(),
             &TlsSource::SelfSigned,
@@ -237,7 +237,7 @@ async fn without_home_brug_cli_uses_the_platform_data_folder_the_app_uses_too() 
         let db = db::Db::open(data.path()).unwrap();
         let conn = db.lock();
         db::add_user(&conn, "Ann Peeters", Role::BridgeWorker, "harelbeke").unwrap();
-        qr::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "ann.peeters")
+        enrolment::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "ann.peeters")
             .unwrap()
             .0
             .to_url()
@@ -246,7 +246,7 @@ async fn without_home_brug_cli_uses_the_platform_data_folder_the_app_uses_too() 
     let elsewhere = tempfile::tempdir().unwrap();
     let (x, e) = (xdg.path().to_owned(), elsewhere.path().to_owned());
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_brug-cli"))
+        Command::new(brug_tests::bin("brug-cli"))
             .args(["enrol", &url])
             .env_remove("BRUG_HOME")
             .env("XDG_DATA_HOME", &x)

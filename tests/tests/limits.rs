@@ -5,12 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
 use brug_sync_server::auth::Role;
-use common::TestServer;
+use brug_tests::wire::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Reads until the server closes the connection; fails the test when it

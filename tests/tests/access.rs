@@ -4,14 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
-mod common;
-
 use brug_device::net::{self, NetError, SyncConnection};
 use brug_shared::protocol::enrol::EnrolUrl;
 use brug_shared::protocol::{ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::auth::{self, Role};
 use brug_sync_server::db;
-use common::{TestDevice, TestServer};
+use brug_tests::wire::{TestDevice, TestServer};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

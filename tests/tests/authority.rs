@@ -6,8 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Author, AutoCommit, ROOT, ReadDoc};
@@ -17,7 +15,7 @@ use brug_shared::model::{RecordKind, examples};
 use brug_shared::protocol::{ByteBuf, ClientFrame, ErrorCode, ServerFrame};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db;
-use common::{TestDevice, TestServer};
+use brug_tests::wire::{TestDevice, TestServer};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -60,7 +58,7 @@ fn forge(
 async fn push_raw(d: &TestDevice, case: Uuid, bytes: &[u8]) -> Option<(ErrorCode, String)> {
     let mut doc = AutoCommit::load(bytes).unwrap();
     let mut conn = d.connect().await.unwrap();
-    common::hello(&mut conn, 0, vec![]).await;
+    brug_tests::wire::hello(&mut conn, 0, vec![]).await;
     let mut state = sync::State::new();
     for _ in 0..100 {
         let msg = doc

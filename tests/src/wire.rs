@@ -1,7 +1,8 @@
-//! Test helpers: a real server on port 0 with real TLS and its own data
-//! directory, and devices enrolled through the real enrolment route.
-
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! The wire-level harness: a real server on port 0 with real TLS and its
+//! own data directory, and devices enrolled through the real enrolment
+//! route whose documents live in memory (`brug_device::sync::MemoryStore`),
+//! for the server's own tests: access, authority, limits, faults, crashes.
+//! [`crate::Stack`] is the same server with whole device cores.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,10 +14,11 @@ use brug_shared::model::examples;
 use brug_shared::protocol::enrol::EnrolUrl;
 use brug_shared::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::auth::Role;
-use brug_sync_server::db::{self, Db};
-use brug_sync_server::{Config, TlsSource, admin, qr};
+use brug_sync_server::db::Db;
+use brug_sync_server::{Config, TlsSource, admin, enrolment};
 use uuid::Uuid;
 
+#[allow(missing_debug_implementations)] // holds a running server
 pub struct TestServer {
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
@@ -80,13 +82,15 @@ impl TestServer {
     pub fn add_user(&self, name: &str, role: Role) -> String {
         let db = self.db();
         let conn = db.lock();
-        db::add_user(&conn, name, role, "harelbeke").unwrap().id
+        admin::add_user(&conn, name, role, "harelbeke", admin::Actor::Admin)
+            .unwrap()
+            .id
     }
 
     pub fn enrol_url(&self, user: &str) -> EnrolUrl {
         let db = self.db();
         let conn = db.lock();
-        qr::new_enrolment(&conn, self.dir.path(), &TlsSource::SelfSigned, user)
+        enrolment::new_enrolment(&conn, self.dir.path(), &TlsSource::SelfSigned, user)
             .unwrap()
             .0
     }
@@ -126,6 +130,7 @@ impl TestServer {
     }
 }
 
+#[allow(missing_debug_implementations)] // holds a connection's store
 pub struct TestDevice {
     pub endpoint: Endpoint,
     pub token: String,
