@@ -18,31 +18,25 @@ pub const KEY_FILE: &str = "key.json";
 pub const FREE_ATTEMPTS: u32 = 3;
 
 /// Why the key could not be had.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum KeyError {
     /// No key file: the device is not enrolled (or was wiped).
-    #[error("{}", crate::messages::both(self))]
     NotEnrolled,
     /// The PIN does not open the key.
-    #[error("{}", crate::messages::both(self))]
     WrongPin {
         /// Failed attempts in a row.
         attempts: u32,
     },
     /// Too many wrong PINs: wait.
-    #[error("{}", crate::messages::both(self))]
     Wait {
         /// Seconds left.
         seconds: i64,
     },
     /// A PIN that is too short.
-    #[error("{}", crate::messages::both(self))]
     WeakPin,
     /// The key file is damaged.
-    #[error("{}", crate::messages::both(self))]
     Damaged(String),
     /// The file system refused.
-    #[error("{}", crate::messages::both(self))]
     Io(PathBuf, std::io::Error),
 }
 

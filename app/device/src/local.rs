@@ -25,17 +25,26 @@ pub const DEVICE_MIGRATIONS: &[&str] = &[
 ];
 
 /// Why the local store failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum LocalError {
     /// The file is not a database this key opens (wrong key or tampered).
-    #[error("{}", crate::messages::both(self))]
     Unreadable,
     /// SQLite refused.
-    #[error("{}", crate::messages::both(self))]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// The document store refused.
-    #[error("{}", crate::messages::both(self))]
-    Store(#[from] store::StoreError),
+    Store(store::StoreError),
+}
+
+impl From<rusqlite::Error> for LocalError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e)
+    }
+}
+
+impl From<store::StoreError> for LocalError {
+    fn from(e: store::StoreError) -> Self {
+        Self::Store(e)
+    }
 }
 
 /// The open, unlocked local store.

@@ -72,10 +72,21 @@ pub trait Localized {
     }
 }
 
-/// Both languages, for `Display` of the errors in this catalogue.
-pub(crate) fn both(error: &dyn Localized) -> String {
-    error.message().to_string()
+/// The errors of this crate print their message in both languages (for
+/// `brug-cli` and logs); the app asks for one.
+macro_rules! displayed {
+    ($($error:ty),+) => {$(
+        impl fmt::Display for $error {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.message().fmt(f)
+            }
+        }
+
+        impl std::error::Error for $error {}
+    )+};
 }
+
+displayed!(DeviceError, KeyError, LocalError, NetError, SyncError);
 
 impl Localized for DeviceError {
     fn message(&self) -> Message {

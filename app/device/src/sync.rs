@@ -95,16 +95,13 @@ pub struct Report {
 }
 
 /// Why a session stopped.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum SyncError {
     /// The network or server failed.
-    #[error("{}", crate::messages::both(self))]
-    Net(#[from] NetError),
+    Net(NetError),
     /// The server revoked this device: wipe.
-    #[error("{}", crate::messages::both(self))]
     Revoked,
     /// The server ended the session with an error.
-    #[error("{}", crate::messages::both(self))]
     Server {
         /// The code.
         code: ErrorCode,
@@ -112,8 +109,19 @@ pub enum SyncError {
         message: String,
     },
     /// Local storage failed.
-    #[error("{}", crate::messages::both(self))]
-    Store(#[from] StoreFault),
+    Store(StoreFault),
+}
+
+impl From<NetError> for SyncError {
+    fn from(e: NetError) -> Self {
+        Self::Net(e)
+    }
+}
+
+impl From<StoreFault> for SyncError {
+    fn from(e: StoreFault) -> Self {
+        Self::Store(e)
+    }
 }
 
 struct InFlight {

@@ -28,19 +28,15 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why talking to the server failed, in words a social worker understands.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum NetError {
     /// The server address is not usable.
-    #[error("{}", crate::messages::both(self))]
     BadUrl(String),
     /// No connection (no network, server down).
-    #[error("{}", crate::messages::both(self))]
     Connect(String),
     /// The server's certificate is not the pinned one.
-    #[error("{}", crate::messages::both(self))]
     FingerprintMismatch,
     /// The server refused, with its reason.
-    #[error("{}", crate::messages::both(self))]
     Refused {
         /// HTTP status.
         status: u16,
@@ -50,13 +46,10 @@ pub enum NetError {
         message: String,
     },
     /// The server's answer does not make sense.
-    #[error("{}", crate::messages::both(self))]
     Protocol(String),
     /// The server took too long.
-    #[error("{}", crate::messages::both(self))]
     Timeout,
     /// The connection closed.
-    #[error("{}", crate::messages::both(self))]
     Closed,
 }
 
