@@ -1,5 +1,5 @@
 //! The screens' building blocks: plain data and callbacks in, markup out.
-//! None of them touches SQLite or automerge; the app (`crate::app`) wires
+//! None of them touches SQLite or automerge; the pages (`crate::pages`) wire
 //! them to `brug-device`.
 
 mod case_list;
