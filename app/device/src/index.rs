@@ -6,23 +6,10 @@
 use std::collections::BTreeSet;
 
 use brug_shared::casedoc::CaseDoc;
-use brug_shared::model::{HousingVerdict, Record, RecordKind, ReviewState, SafetySignal};
+use brug_shared::model::{CaseFlag, HousingVerdict, Record, RecordKind, ReviewState, SafetySignal};
 use brug_shared::rules::{self, RuleContext, Severity};
 use serde::Serialize;
 use uuid::Uuid;
-
-/// Flags a case can carry, as stable codes.
-pub const FLAGS: &[&str] = &[
-    "safety-signal",
-    "self-disconnection-risk",
-    "unfit-dwelling",
-    "category-iii",
-    "overdue-follow-up",
-    "override",
-    "conflicts",
-    "returned",
-    "submitted",
-];
 
 /// One case in the list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,7 +24,7 @@ pub struct IndexRow {
     pub postcode: String,
     /// Case status code.
     pub status: String,
-    /// Flag codes (see [`FLAGS`]).
+    /// Flag codes (see [`CaseFlag`]).
     pub flags: Vec<String>,
     /// Users who edited the case.
     pub workers: Vec<String>,
@@ -83,7 +70,7 @@ pub fn index_row_of(
 ) -> IndexRow {
     let conflicts = doc.conflicts();
     let workers = doc.authors();
-    let mut flags: BTreeSet<&str> = BTreeSet::new();
+    let mut flags: BTreeSet<CaseFlag> = BTreeSet::new();
     let mut waiting = 0;
     let today = ctx.today();
 
@@ -129,20 +116,20 @@ pub fn index_row_of(
                 continue;
             }
             match f.code.as_str() {
-                "visit.safety-signal" => flags.insert("safety-signal"),
-                "prepaid.self-disconnection-risk" => flags.insert("self-disconnection-risk"),
-                "defect.category-iii" => flags.insert("category-iii"),
-                "referral.follow-up-overdue" => flags.insert("overdue-follow-up"),
-                "ean.override" | "reading.override" => flags.insert("override"),
+                "visit.safety-signal" => flags.insert(CaseFlag::SafetySignal),
+                "prepaid.self-disconnection-risk" => flags.insert(CaseFlag::SelfDisconnectionRisk),
+                "defect.category-iii" => flags.insert(CaseFlag::CategoryIii),
+                "referral.follow-up-overdue" => flags.insert(CaseFlag::OverdueFollowUp),
+                "ean.override" | "reading.override" => flags.insert(CaseFlag::Override),
                 _ => false,
             };
         }
         match record.review().map(|r| r.state) {
             Some(ReviewState::Returned) => {
-                flags.insert("returned");
+                flags.insert(CaseFlag::Returned);
             }
             Some(ReviewState::Submitted) => {
-                flags.insert("submitted");
+                flags.insert(CaseFlag::Submitted);
                 waiting += 1;
             }
             _ => {}
@@ -150,19 +137,19 @@ pub fn index_row_of(
     }
     for v in case.visits.values() {
         if v.safety_signal != SafetySignal::None && v.follow_up_by.is_some_and(|f| f < ctx.now) {
-            flags.insert("overdue-follow-up");
+            flags.insert(CaseFlag::OverdueFollowUp);
         }
     }
     for r in case.renovations.values() {
         if rules::advice_verdict(r) != HousingVerdict::Conform {
-            flags.insert("unfit-dwelling");
+            flags.insert(CaseFlag::UnfitDwelling);
         }
         if r.follow_up_on.is_some_and(|f| f < today) {
-            flags.insert("overdue-follow-up");
+            flags.insert(CaseFlag::OverdueFollowUp);
         }
     }
     if !conflicts.is_empty() {
-        flags.insert("conflicts");
+        flags.insert(CaseFlag::Conflicts);
     }
 
     let upcoming = std::iter::once(case.household.next_appointment)
@@ -186,7 +173,7 @@ pub fn index_row_of(
         ),
         postcode: h.address.postcode.to_string(),
         status: h.status.code().into(),
-        flags: flags.into_iter().map(str::to_owned).collect(),
+        flags: flags.into_iter().map(|f| f.code().to_owned()).collect(),
         workers,
         schools: schools.into_iter().collect::<Vec<_>>().join(", "),
         next_appointment: upcoming.map(|a| a.format("%Y-%m-%dT%H:%M").to_string()),

@@ -2,6 +2,7 @@
 //! Labels of domain values (statuses, record kinds, flags) come from
 //! `brug_device::shared::model`'s labelled enums; this file holds the rest.
 
+use brug_device::shared::model::CaseFlag;
 pub use brug_device::shared::model::Lang;
 
 /// A text of the app.
@@ -557,83 +558,18 @@ pub fn role(lang: Lang, code: &str) -> &'static str {
     }
 }
 
-/// What a case flag means and what to do, in one sentence.
+/// What a case flag means and what to do, in one sentence
+/// ([`CaseFlag::explained`]); nothing for a code this version does not know.
 pub fn flag_explained(lang: Lang, code: &str) -> &'static str {
-    match (lang, code) {
-        (Lang::Nl, "safety-signal") => {
-            "Er werd een veiligheidssignaal genoteerd; volg het op binnen 48 uur."
-        }
-        (Lang::En, "safety-signal") => {
-            "A safety signal was recorded; follow it up within 48 hours."
-        }
-        (Lang::Nl, "self-disconnection-risk") => {
-            "Budgetmeter met laag saldo of gestopte opladingen: het gezin dreigt zonder energie te vallen."
-        }
-        (Lang::En, "self-disconnection-risk") => {
-            "Prepaid meter with a low balance or stopped top-ups: the household may end up without energy."
-        }
-        (Lang::Nl, "unfit-dwelling") => {
-            "Het indicatief oordeel is ongeschikt of onbewoonbaar; bespreek verdere stappen."
-        }
-        (Lang::En, "unfit-dwelling") => {
-            "The indicative verdict is unfit or uninhabitable; discuss next steps."
-        }
-        (Lang::Nl, "category-iii") => {
-            "Er is een gebrek van categorie III (ernstig risico voor veiligheid of gezondheid)."
-        }
-        (Lang::En, "category-iii") => {
-            "There is a category III defect (serious risk to safety or health)."
-        }
-        (Lang::Nl, "overdue-follow-up") => {
-            "Een afgesproken opvolging is voorbij zonder nieuw contact."
-        }
-        (Lang::En, "overdue-follow-up") => {
-            "An agreed follow-up date has passed without a new contact."
-        }
-        (Lang::Nl, "override") => {
-            "Een controle werd overschreven met een reden; de teamverantwoordelijke kijkt mee."
-        }
-        (Lang::En, "override") => {
-            "A check was overridden with a reason; the supervisor takes a look."
-        }
-        (Lang::Nl, "conflicts") => {
-            "Twee mensen schreven tegelijk iets anders; kies welke waarde blijft."
-        }
-        (Lang::En, "conflicts") => "Two people wrote different values at once; choose which stays.",
-        (Lang::Nl, "returned") => {
-            "De teamverantwoordelijke stuurde een record terug met een opmerking."
-        }
-        (Lang::En, "returned") => "The supervisor returned a record with a comment.",
-        (Lang::Nl, "submitted") => "Er wacht een record op nazicht.",
-        (Lang::En, "submitted") => "A record waits for review.",
-        (Lang::Nl, _) => "",
-        (Lang::En, _) => "",
-    }
+    CaseFlag::from_code(code).map_or("", |f| f.explained(lang))
 }
 
-/// A case flag (`brug_device::index::FLAGS`) as a user reads it.
+/// A case flag as a user reads it ([`CaseFlag`]'s label).
 pub fn flag(lang: Lang, code: &str) -> &'static str {
-    match (lang, code) {
-        (Lang::Nl, "safety-signal") => "veiligheidssignaal",
-        (Lang::En, "safety-signal") => "safety signal",
-        (Lang::Nl, "self-disconnection-risk") => "risico zelfafsluiting",
-        (Lang::En, "self-disconnection-risk") => "self-disconnection risk",
-        (Lang::Nl, "unfit-dwelling") => "ongeschikte woning",
-        (Lang::En, "unfit-dwelling") => "unfit dwelling",
-        (Lang::Nl, "category-iii") => "gebrek categorie III",
-        (Lang::En, "category-iii") => "category III defect",
-        (Lang::Nl, "overdue-follow-up") => "opvolging te laat",
-        (Lang::En, "overdue-follow-up") => "overdue follow-up",
-        (Lang::Nl, "override") => "controle overschreven",
-        (Lang::En, "override") => "check overridden",
-        (Lang::Nl, "conflicts") => "tegenstrijdige wijzigingen",
-        (Lang::En, "conflicts") => "conflicting edits",
-        (Lang::Nl, "returned") => "teruggestuurd",
-        (Lang::En, "returned") => "returned",
-        (Lang::Nl, "submitted") => "ter nazicht",
-        (Lang::En, "submitted") => "submitted",
-        (Lang::Nl, _) => "signaal",
-        (Lang::En, _) => "flag",
+    match (CaseFlag::from_code(code), lang) {
+        (Some(f), lang) => f.label(lang),
+        (None, Lang::Nl) => "signaal",
+        (None, Lang::En) => "flag",
     }
 }
 
@@ -662,7 +598,7 @@ mod tests {
 
     #[test]
     fn every_flag_has_its_own_words_in_both_languages() {
-        for code in brug_device::index::FLAGS {
+        for code in CaseFlag::ALL.iter().map(|f| f.code()) {
             assert_ne!(flag(Lang::Nl, code), "signaal", "{code}");
             assert_ne!(flag(Lang::En, code), "flag", "{code}");
         }

@@ -9,6 +9,7 @@
 mod case;
 mod energy;
 pub mod examples;
+mod flag;
 mod record;
 mod referral;
 mod renovation;
@@ -18,6 +19,7 @@ mod visit;
 
 pub use case::*;
 pub use energy::*;
+pub use flag::*;
 pub use record::*;
 pub use referral::*;
 pub use renovation::*;

@@ -1,7 +1,8 @@
 //! The case list: search as you type, a flag filter, one row per household
 //! with its address, status, next appointment and flag badges.
 
-use brug_device::index::{FLAGS, IndexRow};
+use brug_device::index::IndexRow;
+use brug_device::shared::model::CaseFlag;
 use brug_device::shared::model::CaseStatus;
 use dioxus::prelude::*;
 
@@ -50,8 +51,8 @@ pub fn CaseList(
                     on_flag.call(if v.is_empty() { None } else { Some(v) });
                 },
                 option { value: "", selected: flag.is_none(), "{t(lang, Text::All)}" }
-                for code in FLAGS {
-                    option { value: "{code}", selected: flag.as_deref() == Some(*code), "{i18n::flag(lang, code)}" }
+                for f in CaseFlag::ALL {
+                    option { value: "{f.code()}", selected: flag.as_deref() == Some(f.code()), "{f.label(lang)}" }
                 }
             }
             label { r#for: "case-status", "{t(lang, Text::StatusLabel)}" }

@@ -3,14 +3,14 @@
 
 use brug_device::device::CaseView;
 use brug_device::shared::model::{
-    ActionStatus, Case, HousingVerdict, RecordKind, Review, ReviewState,
+    ActionStatus, Case, HousingVerdict, RecordKind, Review, ReviewState, YesNoUnknown,
 };
 use chrono::NaiveDateTime;
 use dioxus::prelude::*;
 use uuid::Uuid;
 
 use crate::format;
-use crate::forms::FormKind;
+use crate::forms::{FormKind, get, spec};
 use crate::i18n::{self, Lang, Text, t};
 
 /// One line of the timeline.
@@ -153,64 +153,20 @@ pub fn CaseScreen(
         .next_appointment
         .map(format::date_time)
         .unwrap_or_else(|| "—".into());
-    let statuses = [
-        (
-            if lang == Lang::Nl {
-                "beschermde afnemer"
-            } else {
-                "protected customer"
-            },
-            h.statuses.protected_customer,
-        ),
-        (
-            if lang == Lang::Nl {
-                "sociaal tarief"
-            } else {
-                "social tariff"
-            },
-            h.statuses.social_tariff,
-        ),
-        (
-            if lang == Lang::Nl {
-                "verhoogde tegemoetkoming"
-            } else {
-                "increased allowance"
-            },
-            h.statuses.increased_allowance,
-        ),
-        (
-            if lang == Lang::Nl {
-                "budgetbegeleiding"
-            } else {
-                "budget guidance"
-            },
-            h.statuses.budget_guidance,
-        ),
-        (
-            if lang == Lang::Nl {
-                "budgetbeheer"
-            } else {
-                "budget management"
-            },
-            h.statuses.budget_management,
-        ),
-        (
-            if lang == Lang::Nl {
-                "collectieve schuldenregeling"
-            } else {
-                "debt settlement"
-            },
-            h.statuses.debt_settlement,
-        ),
-        (
-            if lang == Lang::Nl {
-                "dossier LAC"
-            } else {
-                "LAC file"
-            },
-            h.statuses.lac_file,
-        ),
-    ];
+    // The statuses as the household form names them (the schema).
+    let household = serde_json::to_value(h).unwrap_or_default();
+    let statuses: Vec<(&str, String)> = spec(FormKind::Household)
+        .fields
+        .iter()
+        .filter(|f| f.path.starts_with("statuses/"))
+        .map(|f| {
+            let value = get(&household, &f.path)
+                .and_then(serde_json::Value::as_str)
+                .and_then(YesNoUnknown::from_code)
+                .map_or("—", |v| v.label(lang));
+            (f.label(lang), value.to_owned())
+        })
+        .collect();
     let items = timeline(lang, case, &view.verdicts);
     // Agreed actions still open or under way, across all visits, soonest first.
     let mut actions: Vec<(Option<chrono::NaiveDate>, String)> = case
@@ -316,7 +272,7 @@ pub fn CaseScreen(
                 h2 { "{t(lang, Text::Statuses)}" }
                 ul {
                     for (label, v) in statuses {
-                        li { "{label}: {v.label(lang)}" }
+                        li { "{label}: {v}" }
                     }
                 }
             }

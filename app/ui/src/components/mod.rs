@@ -20,7 +20,7 @@ pub use conflicts::{Choice, ConflictScreen};
 pub use enrol::{EnrolRequest, EnrolScreen};
 pub use history::HistoryScreen;
 pub use lock::{LockReason, LockScreen};
-pub use queue::{QUEUE_FLAGS, QueueScreen};
+pub use queue::QueueScreen;
 pub use review::{Decision, ReviewScreen};
 pub use settings::SettingsScreen;
 pub use sync_bar::SyncBar;

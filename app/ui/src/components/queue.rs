@@ -1,22 +1,10 @@
 //! The supervisor's queue: how many cases wait per reason (records, for
-//! review), each opening the case list filtered on it.
+//! review), each opening the case list filtered on it. The reasons are the
+//! case flags, in their order (`CaseFlag::ALL`).
 
 use dioxus::prelude::*;
 
 use crate::i18n::{self, Lang, Text, t};
-
-/// The reasons a case waits for a supervisor, in the order shown.
-pub const QUEUE_FLAGS: &[&str] = &[
-    "submitted",
-    "safety-signal",
-    "conflicts",
-    "override",
-    "overdue-follow-up",
-    "self-disconnection-risk",
-    "unfit-dwelling",
-    "category-iii",
-    "returned",
-];
 
 /// The queue screen.
 #[component]

@@ -6,7 +6,9 @@ use brug_device::shared::schema::FormKind;
 use dioxus::prelude::*;
 
 use super::{failed, loading};
-use crate::components::{CaseList, QUEUE_FLAGS, QueueScreen};
+use brug_device::shared::model::CaseFlag;
+
+use crate::components::{CaseList, QueueScreen};
 use crate::state::{Screen, Ui};
 
 /// The case list: read again when a filter changes or something stored
@@ -65,7 +67,7 @@ pub fn QueuePage() -> Element {
     use_effect(move || {
         let _ = (ui.version)();
         ui.send(Command::Queue(
-            QUEUE_FLAGS.iter().map(|f| (*f).to_owned()).collect(),
+            CaseFlag::ALL.iter().map(|f| f.code().to_owned()).collect(),
         ));
     });
     let Some((counts, waiting)) = ui.queue.read().clone() else {
