@@ -3,16 +3,17 @@
 //! # Layout
 //!
 //! - [`device`]: the core the screens and `brug-cli` call, by concern:
-//!   enrol, open with a PIN, settings, lease and the one save path
-//!   (`device/mod.rs`); cases and records under the rules and the policy
+//!   enrol, open with a PIN and the one save path (`device/mod.rs`); who
+//!   it is, lease, status, drafts (`status.rs`); cases and records under the rules and the policy
 //!   (`records.rs`); review, conflicts, history (`review.rs`); sync
 //!   sessions and the hand-over of unsynced work (`syncing.rs`); the
 //!   supervisor's team routes ([`device::team`]); errors
 //!   ([`device::DeviceError`]).
 //! - [`keys`]: the database key, wrapped by a PIN-derived key (Argon2id).
-//! - [`local`]: the SQLCipher store: settings, case index, sync states,
-//!   pending changes, over `brug_shared::store`.
-//! - [`index`]: index rows, flags and search.
+//! - [`local`]: the SQLCipher store and every SQL statement of the device:
+//!   settings, case index and its search, sync states, pending changes,
+//!   drafts, over `brug_shared::store`.
+//! - [`index`]: index rows and their flags, made from a case.
 //! - [`messages`]: the catalogue of every error a user can read, with a
 //!   stable code and its Dutch and English text.
 //! - [`net`]: TLS pinned to the enrolment code's certificate fingerprint,
