@@ -314,29 +314,31 @@ pub fn blank(kind: FormKind, now: NaiveDateTime) -> Value {
 
 /// The keys every form uses, by what they hold.
 struct Keys {
-    prose: BTreeSet<&'static str>,
-    collections: BTreeSet<&'static str>,
+    prose: BTreeSet<String>,
+    collections: BTreeSet<String>,
 }
 
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let mut prose = BTreeSet::from(["comment"]); // the review's comment
-        let mut collections: BTreeSet<&'static str> =
-            RecordKind::ALL.iter().map(|k| k.container()).collect();
-        let mut note = |field: &Field, collections: &mut BTreeSet<&'static str>| {
+        let mut prose = BTreeSet::from(["comment".to_owned()]); // the review's comment
+        let mut collections: BTreeSet<String> = RecordKind::ALL
+            .iter()
+            .map(|k| k.container().to_owned())
+            .collect();
+        let mut note = |field: &Field, collections: &mut BTreeSet<String>| {
             let last = field.path.rsplit('/').next().unwrap_or_default();
             if matches!(field.input, Input::LongText) {
-                prose.insert(leak(last));
+                prose.insert(last.to_owned());
             }
             if matches!(field.input, Input::KeysWith(_)) {
-                collections.insert(leak(last));
+                collections.insert(last.to_owned());
             }
             if field.map_entry
                 && let Some((map, _)) = field.path.rsplit_once('/')
             {
                 let last = map.rsplit('/').next().unwrap_or(map);
-                collections.insert(leak(last));
+                collections.insert(last.to_owned());
             }
         };
         for kind in FormKind::all() {
@@ -345,7 +347,7 @@ fn keys() -> &'static Keys {
                 note(field, &mut collections);
             }
             for group in &spec.groups {
-                collections.insert(group.path);
+                collections.insert(group.path.to_owned());
                 for field in &group.fields {
                     note(field, &mut collections);
                 }
@@ -353,11 +355,6 @@ fn keys() -> &'static Keys {
         }
         Keys { prose, collections }
     })
-}
-
-/// Keys are built once from the tables and live as long as the program.
-fn leak(key: &str) -> &'static str {
-    Box::leak(key.to_owned().into_boxed_str())
 }
 
 /// Whether a key holds long free text (automerge Text, merged by character).
