@@ -10,6 +10,18 @@ use brug_shared::model::{RecordKind, ReviewState, examples};
 use brug_tests::{PIN, Stack, Team};
 use serde_json::json;
 
+/// Adds the example visit to a case; returns its id.
+fn add_visit(device: &mut Device, case: uuid::Uuid) -> uuid::Uuid {
+    device
+        .add_record(
+            case,
+            RecordKind::Visit,
+            examples::example(RecordKind::Visit).to_json(),
+        )
+        .unwrap()
+        .0
+}
+
 #[tokio::test]
 async fn a_draft_survives_locking_and_is_gone_once_thrown_away() {
     let stack = Stack::start().await;
@@ -40,14 +52,7 @@ async fn a_form_save_keeps_a_colleagues_newer_value_and_never_takes_the_review_s
         ..
     } = stack.team().await;
     let (case, _) = worker.device.create_case(&examples::household()).unwrap();
-    let (visit, _) = worker
-        .device
-        .add_record(
-            case,
-            RecordKind::Visit,
-            examples::example(RecordKind::Visit).to_json(),
-        )
-        .unwrap();
+    let visit = add_visit(&mut worker.device, case);
     worker
         .device
         .review(case, &visit.to_string(), ReviewAction::Submit, "")
@@ -148,14 +153,7 @@ async fn a_form_save_reads_the_case_once() {
     let stack = Stack::start().await;
     let Team { mut worker, .. } = stack.team().await;
     let (case, _) = worker.device.create_case(&examples::household()).unwrap();
-    let (visit, _) = worker
-        .device
-        .add_record(
-            case,
-            RecordKind::Visit,
-            examples::example(RecordKind::Visit).to_json(),
-        )
-        .unwrap();
+    let visit = add_visit(&mut worker.device, case);
     let (opened, heads) = worker.device.case_at(case).unwrap();
     let mut edited = opened.record(RecordKind::Visit, visit).unwrap().to_json();
     edited["notes"] = json!("Verslag aangevuld.");
@@ -181,14 +179,7 @@ async fn edits_through_two_handles_at_once_are_all_kept() {
     let Team { mut worker, .. } = stack.team().await;
     let (case, _) = worker.device.create_case(&examples::household()).unwrap();
     let mut other = worker.device.handle().unwrap();
-    let (visit, _) = worker
-        .device
-        .add_record(
-            case,
-            RecordKind::Visit,
-            examples::example(RecordKind::Visit).to_json(),
-        )
-        .unwrap();
+    let visit = add_visit(&mut worker.device, case);
     let visit = visit.to_string();
     // The screens and a sync handle write the same case in the same moments.
     std::thread::scope(|s| {
@@ -231,14 +222,7 @@ async fn the_device_refuses_what_the_server_would_before_it_writes() {
         ..
     } = stack.team().await;
     let (case, _) = worker.device.create_case(&examples::household()).unwrap();
-    let (visit, _) = worker
-        .device
-        .add_record(
-            case,
-            RecordKind::Visit,
-            examples::example(RecordKind::Visit).to_json(),
-        )
-        .unwrap();
+    let visit = add_visit(&mut worker.device, case);
     let visit = visit.to_string();
     let history = worker.device.history(case, None).unwrap().len();
     for (field, value) in [
@@ -293,14 +277,7 @@ async fn the_queue_counts_each_record_waiting_for_review_not_only_the_case() {
     let (two, _) = worker.device.create_case(&examples::household()).unwrap();
     for (case, n) in [(one, 3), (two, 1)] {
         for _ in 0..n {
-            let (visit, _) = worker
-                .device
-                .add_record(
-                    case,
-                    RecordKind::Visit,
-                    examples::example(RecordKind::Visit).to_json(),
-                )
-                .unwrap();
+            let visit = add_visit(&mut worker.device, case);
             worker
                 .device
                 .review(case, &visit.to_string(), ReviewAction::Submit, "")
