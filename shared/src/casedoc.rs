@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 use crate::model::{Case, Household, Record, RecordKind, ReviewState};
 use crate::rules::{self, Finding};
+use crate::schema::FieldPath;
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -172,7 +173,14 @@ impl CaseDoc {
         let household_obj = doc.put_object(ROOT, "household", ObjType::Map)?;
         let json = to_object(household)?;
         let mut changed = Vec::new();
-        bridge::reconcile_map(doc, &household_obj, &json, false, "", &mut changed)?;
+        bridge::reconcile_map(
+            doc,
+            &household_obj,
+            &json,
+            false,
+            &FieldPath::root(),
+            &mut changed,
+        )?;
         this.commit(ChangeNote {
             message: "case created".into(),
             kind: None,
@@ -474,27 +482,5 @@ fn to_object<T: Serialize>(value: &T) -> Result<Map<String, Json>, CaseDocError>
 }
 
 /// Sets `path` (dot-separated) inside `root` to `value`.
-fn set_path(mut root: Json, path: &str, value: Json) -> Result<Json, CaseDocError> {
-    let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
-    let Some((last, parents)) = parts.split_last() else {
-        return Err(CaseDocError::NoSuchField(path.into()));
-    };
-    let mut cursor = &mut root;
-    for part in parents {
-        cursor = cursor
-            .as_object_mut()
-            .and_then(|m| m.get_mut(*part))
-            .ok_or_else(|| CaseDocError::NoSuchField(path.into()))?;
-    }
-    let obj = cursor
-        .as_object_mut()
-        .ok_or_else(|| CaseDocError::NoSuchField(path.into()))?;
-    if !obj.contains_key(*last) {
-        return Err(CaseDocError::NoSuchField(path.into()));
-    }
-    obj.insert((*last).to_owned(), value);
-    Ok(root)
-}
-
 #[cfg(test)]
 mod tests;

@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 use crate::casedoc::{CaseDoc, ChangeFacts, Found, OpAction};
 use crate::model::{CaseStatus, RecordKind, ReviewState, Role};
+use crate::schema::FieldPath;
 
 /// How far in the future a change's time may lie by default: a week. A
 /// device clock further ahead would put its changes ahead of everyone's
@@ -136,29 +137,38 @@ pub enum Audited {
     },
     /// A conflicting field resolved to one value.
     Resolved {
-        /// The field's path.
-        field: String,
+        /// The field's path from the document's root.
+        field: FieldPath,
     },
 }
 
 /// A refused batch: the field it touched and why. Never carries the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field} [{}]: {} / {}", reason.code(), reason.nl(), reason.en())]
+#[error("{} [{}]: {} / {}", self.place(), reason.code(), reason.nl(), reason.en())]
 pub struct Refusal {
-    /// The path of the refused field, dotted (`visits.<id>.review.state`),
-    /// or `change` for what concerns a whole change (device, author, time).
-    pub field: String,
+    /// The path of the refused field from the document's root
+    /// (`visits.<id>.review.state`); the root for what concerns a whole
+    /// change (device, author, time).
+    pub field: FieldPath,
     /// Why.
     pub reason: Reason,
 }
 
-fn refuse(path: &[String], reason: Reason) -> Refusal {
-    Refusal {
-        field: if path.is_empty() {
+impl Refusal {
+    /// Where the refusal lies, for people and the audit: the field's path,
+    /// or `change` for a whole change.
+    pub fn place(&self) -> String {
+        if self.field.is_root() {
             "change".into()
         } else {
-            path.join(".")
-        },
+            self.field.to_string()
+        }
+    }
+}
+
+fn refuse(path: &[String], reason: Reason) -> Refusal {
+    Refusal {
+        field: FieldPath::of(path.iter().cloned()),
         reason,
     }
 }
@@ -236,7 +246,7 @@ pub fn check(
                     } =>
                 {
                     audited.push(Audited::Resolved {
-                        field: op.path.join("."),
+                        field: FieldPath::of(op.path.iter().cloned()),
                     })
                 }
                 _ => {}

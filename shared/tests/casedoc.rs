@@ -77,9 +77,9 @@ fn two_offline_visits_on_one_case_both_survive() {
 fn concurrent_phone_numbers_show_as_a_conflict_with_authors_and_times() {
     let mut a = new_case();
     let mut b = replica(&mut a, "bert.woonadviseur");
-    a.set_field(Target::Household, "phone", json!("0470 11 11 11"))
+    a.set_field(Target::Household, &"phone".into(), json!("0470 11 11 11"))
         .unwrap();
-    b.set_field(Target::Household, "phone", json!("0470 22 22 22"))
+    b.set_field(Target::Household, &"phone".into(), json!("0470 22 22 22"))
         .unwrap();
     a.merge(&mut b).unwrap();
     let conflicts = a.conflicts();
@@ -121,14 +121,14 @@ fn concurrent_phone_numbers_show_as_a_conflict_with_authors_and_times() {
 fn resolving_a_conflict_writes_one_value_that_reaches_every_replica() {
     let mut a = new_case();
     let mut b = replica(&mut a, "bert.woonadviseur");
-    a.set_field(Target::Household, "phone", json!("0470 11 11 11"))
+    a.set_field(Target::Household, &"phone".into(), json!("0470 11 11 11"))
         .unwrap();
-    b.set_field(Target::Household, "phone", json!("0470 22 22 22"))
+    b.set_field(Target::Household, &"phone".into(), json!("0470 22 22 22"))
         .unwrap();
     let mut sup = replica(&mut a, "sofie.supervisor");
     sup.merge(&mut b).unwrap();
     assert_eq!(sup.conflicts().len(), 1);
-    sup.resolve(Target::Household, "phone", json!("0470 22 22 22"))
+    sup.resolve(Target::Household, &"phone".into(), json!("0470 22 22 22"))
         .unwrap();
     assert!(sup.conflicts().is_empty());
     a.merge(&mut sup).unwrap();
@@ -147,7 +147,7 @@ fn a_resolution_that_does_not_fit_the_field_changes_nothing() {
     let mut a = new_case();
     let before = a.heads();
     let err = a
-        .resolve(Target::Household, "status", json!("verdwenen"))
+        .resolve(Target::Household, &"status".into(), json!("verdwenen"))
         .unwrap_err();
     assert!(matches!(err, CaseDocError::Invalid(_)));
     assert_eq!(a.heads(), before);
@@ -181,13 +181,13 @@ fn editing_one_field_does_not_touch_the_others() {
     let mut b = replica(&mut a, "bert.woonadviseur");
     a.set_field(
         Target::Record(RecordKind::Visit, id),
-        "place",
+        &"place".into(),
         json!("school"),
     )
     .unwrap();
     b.set_field(
         Target::Record(RecordKind::Visit, id),
-        "outcome",
+        &"outcome".into(),
         json!("moved"),
     )
     .unwrap();
@@ -213,23 +213,27 @@ fn a_bad_field_value_is_refused_and_changes_nothing() {
     assert!(
         a.set_field(
             Target::Record(RecordKind::MeterCheck, id),
-            "meter_number",
+            &"meter_number".into(),
             json!("12")
         )
         .is_err()
     );
     assert!(
-        a.set_field(Target::Household, "address.postcode", json!("99999"))
-            .is_err()
+        a.set_field(
+            Target::Household,
+            &"address.postcode".into(),
+            json!("99999")
+        )
+        .is_err()
     );
     assert!(
-        a.set_field(Target::Household, "no_such_field", json!(1))
+        a.set_field(Target::Household, &"no_such_field".into(), json!(1))
             .is_err()
     );
     assert!(
         a.set_field(
             Target::Record(RecordKind::Visit, id),
-            "place",
+            &"place".into(),
             json!("home")
         )
         .is_err()
@@ -258,18 +262,18 @@ fn history_says_who_changed_what_and_when_per_record() {
     let id = a.add_record(&visit(), "visit added").unwrap();
     a.set_field(
         Target::Record(RecordKind::Visit, id),
-        "place",
+        &"place".into(),
         json!("school"),
     )
     .unwrap();
     let mut b = replica(&mut a, "bert.woonadviseur");
     b.set_field(
         Target::Record(RecordKind::Visit, id),
-        "outcome",
+        &"outcome".into(),
         json!("moved"),
     )
     .unwrap();
-    b.set_field(Target::Household, "phone", json!("0470 99 99 99"))
+    b.set_field(Target::Household, &"phone".into(), json!("0470 99 99 99"))
         .unwrap();
     a.merge(&mut b).unwrap();
 
@@ -340,7 +344,7 @@ fn an_approved_record_edited_goes_back_to_submitted_and_shows_what_changed() {
 
     a.set_field(
         Target::Record(RecordKind::Visit, id),
-        "place",
+        &"place".into(),
         json!("school"),
     )
     .unwrap();
@@ -434,7 +438,51 @@ fn garbage_bytes_do_not_load_as_a_case() {
 fn change_times_come_from_the_clock_never_zero() {
     let mut a = new_case();
     a.set_clock(|| chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap());
-    a.set_field(Target::Household, "phone", json!("1")).unwrap();
+    a.set_field(Target::Household, &"phone".into(), json!("1"))
+        .unwrap();
     let last = a.history(None).pop().unwrap();
     assert_eq!(last.at.unwrap().timestamp(), 1_900_000_000);
+}
+
+#[test]
+fn a_conflict_on_a_meter_register_is_named_and_resolved_with_its_code_whole() {
+    let mut a = new_case();
+    let check = examples::example(RecordKind::MeterCheck);
+    let Record::MeterCheck(m) = &check else {
+        panic!("the example is a meter check")
+    };
+    let reading = m.readings.keys().next().unwrap().to_string();
+    let id = a.add_record(&check, "meter check added").unwrap();
+    let target = Target::Record(RecordKind::MeterCheck, id);
+    let mut b = replica(&mut a, "bert.woonadviseur");
+    // Typed as a person would: the register code's dots are not keys.
+    let typed = format!("readings.{reading}.registers.1.8.1");
+    let register = a.field_path(target, &typed).unwrap();
+    assert_eq!(
+        register.keys(),
+        ["readings", reading.as_str(), "registers", "1.8.1"]
+    );
+    a.set_field(target, &register, json!(10300.0)).unwrap();
+    b.set_field(target, &register, json!(10310.0)).unwrap();
+    a.merge(&mut b).unwrap();
+    let conflicts = a.conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].field, register);
+    assert_eq!(conflicts[0].field.to_string(), typed);
+    assert_eq!(
+        brug_shared::schema::field_label(
+            brug_shared::schema::FormKind::Record(RecordKind::MeterCheck),
+            &conflicts[0].field,
+            Lang::Nl
+        ),
+        Some(Register::ConsumptionDay.label(Lang::Nl))
+    );
+    a.resolve(target, &conflicts[0].field, json!(10310.0))
+        .unwrap();
+    assert!(a.conflicts().is_empty());
+    let Some(Record::MeterCheck(m)) = a.record(RecordKind::MeterCheck, id).unwrap() else {
+        panic!("still a meter check")
+    };
+    let kept = &m.readings[&reading.parse().unwrap()].registers;
+    assert_eq!(kept.get(&Register::ConsumptionDay), Some(&10310.0));
 }

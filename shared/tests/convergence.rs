@@ -90,7 +90,7 @@ proptest! {
                 }
                 Op::SetPhone(a) => {
                     let value = format!("0470 {:02} {:02}", writes.len(), a);
-                    replicas[a].doc.set_field(Target::Household, "phone", json!(value)).unwrap();
+                    replicas[a].doc.set_field(Target::Household, &"phone".into(), json!(value)).unwrap();
                     let past = replicas[a].phone_seen.clone();
                     writes.push(PhoneWrite { value, past });
                     replicas[a].phone_seen.insert(writes.len() - 1);
@@ -108,7 +108,7 @@ proptest! {
                     let ids: Vec<Uuid> = replicas[a].doc.case().unwrap().visits.keys().copied().collect();
                     if !ids.is_empty() {
                         let id = ids[v % ids.len()];
-                        replicas[a].doc.set_field(Target::Record(RecordKind::Visit, id), "place", json!(PLACES[p])).unwrap();
+                        replicas[a].doc.set_field(Target::Record(RecordKind::Visit, id), &"place".into(), json!(PLACES[p])).unwrap();
                     }
                 }
                 Op::Merge(a, b) | Op::Sync(a, b) if a == b => {}

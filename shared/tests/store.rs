@@ -64,7 +64,7 @@ fn an_incremental_save_after_load_does_not_rewrite_the_whole_history() {
     let mut loaded = store::load(&conn, doc.id()).unwrap().unwrap();
     loaded.set_editor(&editor());
     loaded
-        .set_field(Target::Household, "phone", json!("0470 12 34 56"))
+        .set_field(Target::Household, &"phone".into(), json!("0470 12 34 56"))
         .unwrap();
     let Saved::Appended(chunk) = store::save(&mut conn, &mut loaded).unwrap() else {
         panic!("expected an appended chunk")
@@ -92,7 +92,7 @@ fn chunks_that_outgrow_the_snapshot_are_compacted_keeping_content() {
     for i in 0..40 {
         doc.set_field(
             Target::Household,
-            "phone",
+            &"phone".into(),
             json!(format!("0470 00 00 {i:02}")),
         )
         .unwrap();
@@ -133,7 +133,7 @@ fn a_write_interrupted_before_commit_leaves_the_previous_state() {
         .case()
         .unwrap();
 
-    doc.set_field(Target::Household, "phone", json!("0470 99 99 99"))
+    doc.set_field(Target::Household, &"phone".into(), json!("0470 99 99 99"))
         .unwrap();
     {
         let tx = conn.transaction().unwrap();
@@ -195,11 +195,11 @@ fn saving_a_replica_that_lacks_stored_changes_is_refused() {
     let mut stale = CaseDoc::load(&doc.save(), &[]).unwrap();
     stale.set_editor(&editor());
     store::save(&mut conn, &mut doc).unwrap();
-    doc.set_field(Target::Household, "phone", json!("1"))
+    doc.set_field(Target::Household, &"phone".into(), json!("1"))
         .unwrap();
     store::save(&mut conn, &mut doc).unwrap();
     stale
-        .set_field(Target::Household, "phone", json!("2"))
+        .set_field(Target::Household, &"phone".into(), json!("2"))
         .unwrap();
     assert!(matches!(
         store::save(&mut conn, &mut stale),
@@ -214,7 +214,7 @@ fn deleting_a_document_removes_its_chunks() {
     let (_dir, mut conn) = open();
     let mut doc = new_case();
     store::save(&mut conn, &mut doc).unwrap();
-    doc.set_field(Target::Household, "phone", json!("1"))
+    doc.set_field(Target::Household, &"phone".into(), json!("1"))
         .unwrap();
     store::save(&mut conn, &mut doc).unwrap();
     assert!(store::delete(&conn, doc.id()).unwrap());

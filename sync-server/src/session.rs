@@ -283,14 +283,14 @@ impl Session {
                     Ok(audit) => audit,
                     Err(refusal) => {
                         metrics.error("refused");
-                        tracing::warn!(device = %self.device.id, doc = %doc_id, field = %refusal.field, reason = refusal.reason.code(), "changes refused by the policy");
+                        tracing::warn!(device = %self.device.id, doc = %doc_id, field = %refusal.place(), reason = refusal.reason.code(), "changes refused by the policy");
                         db::audit(
                             conn,
                             Some(&self.user.id),
                             Some(&self.device.id),
                             "refused",
                             &[doc_id],
-                            &format!("{} {}", refusal.reason.code(), refusal.field),
+                            &format!("{} {}", refusal.reason.code(), refusal.place()),
                         )?;
                         return Ok((
                             Outcome::Reply(ServerFrame::DocError {
@@ -448,7 +448,7 @@ fn authorise(
             .into_iter()
             .map(|event| match event {
                 policy::Audited::Review { record, state } => (state, record),
-                policy::Audited::Resolved { field } => ("resolved".to_owned(), field),
+                policy::Audited::Resolved { field } => ("resolved".to_owned(), field.to_string()),
             })
             .collect();
     let relayed = relayed.into_inner();

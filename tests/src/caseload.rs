@@ -199,7 +199,7 @@ pub fn case(rng: &mut Rng, shape: Shape, editor: &Editor) -> CaseDoc {
         let place = if e % 2 == 0 { "school" } else { "home" };
         let _ = doc.set_field(
             brug_shared::casedoc::Target::Record(RecordKind::Visit, id),
-            "place",
+            &"place".into(),
             serde_json::json!(place),
         );
     }

@@ -7,6 +7,7 @@
 use brug_device::Device;
 use brug_shared::casedoc::ReviewAction;
 use brug_shared::model::{RecordKind, ReviewState, examples};
+use brug_shared::schema::FieldPath;
 use brug_tests::{PIN, Stack, Team};
 use serde_json::json;
 
@@ -72,7 +73,7 @@ async fn a_form_save_keeps_a_colleagues_newer_value_and_never_takes_the_review_s
         .set_field(
             case,
             &visit.to_string(),
-            "next_appointment",
+            &"next_appointment".into(),
             json!("2026-10-26T10:00:00"),
         )
         .unwrap();
@@ -187,14 +188,19 @@ async fn edits_through_two_handles_at_once_are_all_kept() {
             for i in 0..40 {
                 worker
                     .device
-                    .set_field(case, "household", "notes", json!(format!("scherm {i}")))
+                    .set_field(
+                        case,
+                        "household",
+                        &"notes".into(),
+                        json!(format!("scherm {i}")),
+                    )
                     .unwrap();
             }
         });
         let b = s.spawn(|| {
             for i in 0..40 {
                 other
-                    .set_field(case, &visit, "notes", json!(format!("sync {i}")))
+                    .set_field(case, &visit, &"notes".into(), json!(format!("sync {i}")))
                     .unwrap();
             }
         });
@@ -231,10 +237,11 @@ async fn the_device_refuses_what_the_server_would_before_it_writes() {
     ] {
         let e = worker
             .device
-            .set_field(case, &visit, field, value)
+            .set_field(case, &visit, &field.into(), value)
             .unwrap_err();
+        let inside_visit = FieldPath::of(["visits".to_owned(), visit.clone()]).join(&field.into());
         assert!(
-            matches!(e, brug_device::DeviceError::Policy(ref r) if r.field.ends_with(field)),
+            matches!(e, brug_device::DeviceError::Policy(ref r) if r.field == inside_visit),
             "{field}: {e}"
         );
         assert!(e.to_string().contains("teamverantwoordelijke"), "{e}");

@@ -134,7 +134,7 @@ fn attacks() -> Vec<Attack> {
                 d.edit(case, |doc| {
                     doc.set_field(
                         Target::Record(RecordKind::Visit, visit),
-                        "review.state",
+                        &"review.state".into(),
                         json!("approved"),
                     )
                     .unwrap();
@@ -149,7 +149,7 @@ fn attacks() -> Vec<Attack> {
                 d.edit(case, |doc| {
                     doc.set_field(
                         Target::Record(RecordKind::Visit, visit),
-                        "review.reviewer",
+                        &"review.reviewer".into(),
                         json!(sofie),
                     )
                     .unwrap();
@@ -277,8 +277,12 @@ async fn every_forgery_is_refused_nothing_is_stored_and_everyone_syncs_on() {
 
         // Everyone else syncs on, and sees nothing of the forgery.
         bert.edit(case, |doc| {
-            doc.set_field(Target::Household, "notes", json!(format!("na {name}")))
-                .unwrap();
+            doc.set_field(
+                Target::Household,
+                &"notes".into(),
+                json!(format!("na {name}")),
+            )
+            .unwrap();
         });
         let report = bert.sync().await.unwrap();
         assert!(report.refused.is_empty(), "{name}: {report:?}");
@@ -297,7 +301,7 @@ async fn every_forgery_is_refused_nothing_is_stored_and_everyone_syncs_on() {
         ann.edit(case, |doc| {
             doc.set_field(
                 Target::Record(RecordKind::Visit, visit),
-                "notes",
+                &"notes".into(),
                 json!(format!("na {name}")),
             )
             .unwrap();
@@ -389,11 +393,11 @@ async fn a_case_that_no_longer_loads_is_set_apart_and_every_other_case_syncs() {
 
     for d in [&mut ann, &mut sofie] {
         d.edit(broken, |doc| {
-            doc.set_field(Target::Household, "notes", json!("na de storing"))
+            doc.set_field(Target::Household, &"notes".into(), json!("na de storing"))
                 .unwrap();
         });
         d.edit(fine, |doc| {
-            doc.set_field(Target::Household, "phone", json!("0470 12 12 12"))
+            doc.set_field(Target::Household, &"phone".into(), json!("0470 12 12 12"))
                 .unwrap();
         });
         let report = d.sync().await.unwrap();
@@ -446,13 +450,13 @@ async fn after_a_restore_from_backup_relayed_work_comes_back_and_forgeries_do_no
 
     // Today: Ann's change reaches the server and Bert; Bert builds on it.
     ann.edit(case, |doc| {
-        doc.set_field(Target::Household, "phone", json!("0470 11 22 33"))
+        doc.set_field(Target::Household, &"phone".into(), json!("0470 11 22 33"))
             .unwrap();
     });
     ann.sync().await.unwrap();
     bert.sync().await.unwrap();
     bert.edit(case, |doc| {
-        doc.set_field(Target::Household, "notes", json!("meter nagekeken"))
+        doc.set_field(Target::Household, &"notes".into(), json!("meter nagekeken"))
             .unwrap();
     });
     let bert_heads = bert.store.get(case).unwrap().heads();
@@ -517,7 +521,7 @@ async fn a_resolved_conflict_is_in_the_audit_log() {
     ann2.sync().await.unwrap();
     for (d, phone) in [(&mut ann, "0470 11 11 11"), (&mut ann2, "0470 22 22 22")] {
         d.edit(case, |doc| {
-            doc.set_field(Target::Household, "phone", json!(phone))
+            doc.set_field(Target::Household, &"phone".into(), json!(phone))
                 .unwrap();
         });
         d.sync().await.unwrap();

@@ -197,7 +197,7 @@ async fn run_seed(
                 let id = *rng.pick(&held);
                 let phone = format!("0470 {seed:02} {:02}", rng.below(100));
                 let heads = edit(&mut clients[d], id, |doc| {
-                    doc.set_field(Target::Household, "phone", json!(phone))
+                    doc.set_field(Target::Household, &"phone".into(), json!(phone))
                         .unwrap();
                 });
                 expected.changes.entry(id).or_default().extend(heads);

@@ -90,7 +90,7 @@ async fn offline_edits_merge(adviser_first: bool) {
         .unwrap();
     worker
         .device
-        .set_field(case, "household", "phone", json!("0470 11 11 11"))
+        .set_field(case, "household", &"phone".into(), json!("0470 11 11 11"))
         .unwrap();
     let (check, _) = adviser
         .device
@@ -102,7 +102,7 @@ async fn offline_edits_merge(adviser_first: bool) {
         .unwrap();
     adviser
         .device
-        .set_field(case, "household", "phone", json!("0470 22 22 22"))
+        .set_field(case, "household", &"phone".into(), json!("0470 22 22 22"))
         .unwrap();
 
     if adviser_first {
@@ -165,7 +165,7 @@ async fn offline_edits_merge(adviser_first: bool) {
     assert_eq!(queue.len(), 1);
     supervisor
         .device
-        .resolve(case, "household", "phone", json!("0470 22 22 22"))
+        .resolve(case, "household", &"phone".into(), json!("0470 22 22 22"))
         .unwrap();
     sync(&mut supervisor).await;
     sync(&mut worker).await;
@@ -228,7 +228,7 @@ async fn an_approved_record_edited_goes_back_to_submitted_and_shows_what_changed
 
     worker
         .device
-        .set_field(case, &v, "place", json!("school"))
+        .set_field(case, &v, &"place".into(), json!("school"))
         .unwrap();
     let view = worker.device.show(case).unwrap();
     assert_eq!(
@@ -240,7 +240,10 @@ async fn an_approved_record_edited_goes_back_to_submitted_and_shows_what_changed
     let changes = supervisor.device.changes_since_approval(case, &v).unwrap();
     assert_eq!(changes.len(), 1, "{changes:?}");
     assert_eq!(
-        (changes[0].field.as_str(), changes[0].after.clone()),
+        (
+            changes[0].field.to_string().as_str(),
+            changes[0].after.clone()
+        ),
         ("place", Some(json!("school")))
     );
     // Returned with a comment, the worker sees it.
@@ -497,11 +500,11 @@ async fn devices_with_wrong_clocks_still_converge_with_the_right_authors() {
     sync(&mut adviser).await;
     worker
         .device
-        .set_field(case, "household", "phone", json!("0470 11 11 11"))
+        .set_field(case, "household", &"phone".into(), json!("0470 11 11 11"))
         .unwrap();
     adviser
         .device
-        .set_field(case, "household", "phone", json!("0470 22 22 22"))
+        .set_field(case, "household", &"phone".into(), json!("0470 22 22 22"))
         .unwrap();
     adviser
         .device
@@ -550,7 +553,7 @@ async fn a_clock_far_ahead_gets_its_changes_refused_and_says_why() {
     sync(&mut worker).await;
     worker
         .device
-        .set_field(case, "household", "phone", json!("0470 11 11 11"))
+        .set_field(case, "household", &"phone".into(), json!("0470 11 11 11"))
         .unwrap();
     let report = sync(&mut worker).await;
     assert_eq!(report.refused, vec![(case, ErrorCode::Refused)]);
@@ -603,7 +606,7 @@ async fn a_watching_supervisor_receives_a_new_case_without_asking() {
     // A second change to the same case arrives too.
     worker
         .device
-        .set_field(case, "household", "phone", json!("0470 55 55 55"))
+        .set_field(case, "household", &"phone".into(), json!("0470 55 55 55"))
         .unwrap();
     sync(&mut worker).await;
     let again = tokio::time::timeout(std::time::Duration::from_secs(20), async {

@@ -157,7 +157,7 @@ async fn two_devices_sync_one_case_both_ways() {
     a.edit(id, |d| {
         d.add_record(&examples::example(RecordKind::Visit), "visit added")
             .unwrap();
-        d.set_field(Target::Household, "phone", json!("0470 11 11 11"))
+        d.set_field(Target::Household, &"phone".into(), json!("0470 11 11 11"))
             .unwrap();
     });
     b.edit(id, |d| {
@@ -166,7 +166,7 @@ async fn two_devices_sync_one_case_both_ways() {
             "meter check added",
         )
         .unwrap();
-        d.set_field(Target::Household, "phone", json!("0470 22 22 22"))
+        d.set_field(Target::Household, &"phone".into(), json!("0470 22 22 22"))
             .unwrap();
     });
     b.sync().await.unwrap();
@@ -203,7 +203,7 @@ async fn a_resumed_session_lists_only_what_changed_since_the_cursor() {
     assert_eq!(first.synced.len(), 5);
 
     worker.edit(ids[2], |d| {
-        d.set_field(Target::Household, "phone", json!("0470 33 33 33"))
+        d.set_field(Target::Household, &"phone".into(), json!("0470 33 33 33"))
             .unwrap();
     });
     worker.sync().await.unwrap();

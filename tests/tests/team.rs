@@ -342,7 +342,7 @@ async fn a_revoked_device_hands_over_its_unsynced_work_before_it_wipes() {
         .set_field(
             case,
             "household",
-            "notes",
+            &"notes".into(),
             serde_json::json!("nieuwe afspraak"),
         )
         .unwrap();
@@ -392,7 +392,12 @@ async fn a_supervisor_may_discard_handed_over_work_and_other_teams_cannot_touch_
     sync(&mut adviser).await;
     adviser
         .device
-        .set_field(case, "household", "notes", serde_json::json!("dubbel"))
+        .set_field(
+            case,
+            "household",
+            &"notes".into(),
+            serde_json::json!("dubbel"),
+        )
         .unwrap();
     stack.unassign(case, &bert);
     sync(&mut adviser).await;

@@ -358,13 +358,13 @@ impl Localized for Refusal {
             "policy.refused",
             format!(
                 "{} [{}]: {}",
-                self.field,
+                self.place(),
                 self.reason.code(),
                 self.reason.nl()
             ),
             format!(
                 "{} [{}]: {}",
-                self.field,
+                self.place(),
                 self.reason.code(),
                 self.reason.en()
             ),

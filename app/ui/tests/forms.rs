@@ -206,7 +206,7 @@ fn the_review_screen_shows_what_changed_since_the_approval_and_a_return_needs_a_
         .unwrap();
     doc.set_field(
         Target::Record(RecordKind::Visit, id),
-        "notes",
+        &"notes".into(),
         json!("Moeder vond intussen werk."),
     )
     .unwrap();
@@ -292,9 +292,9 @@ fn the_conflict_screen_shows_both_values_with_their_authors_and_keeps_the_chosen
     .unwrap();
     let mut bert = ann.fork();
     bert.set_editor(&editor("bert.claeys"));
-    ann.set_field(Target::Household, "phone", json!("056 11 11 11"))
+    ann.set_field(Target::Household, &"phone".into(), json!("056 11 11 11"))
         .unwrap();
-    bert.set_field(Target::Household, "phone", json!("0470 22 22 22"))
+    bert.set_field(Target::Household, &"phone".into(), json!("0470 22 22 22"))
         .unwrap();
     ann.merge(&mut bert).unwrap();
     let conflicts = ann.conflicts();
@@ -432,7 +432,7 @@ fn the_history_shows_each_change_with_its_author_newest_first() {
         &editor("ann.peeters"),
     )
     .unwrap();
-    ann.set_field(Target::Household, "phone", json!("056 11 11 11"))
+    ann.set_field(Target::Household, &"phone".into(), json!("056 11 11 11"))
         .unwrap();
     let mut bert = ann.fork();
     bert.set_editor(&editor("bert.claeys"));

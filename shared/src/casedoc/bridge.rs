@@ -15,35 +15,29 @@ use automerge::{
 };
 use serde_json::{Map, Number, Value as Json};
 
-/// Writes every field of `value` into the map `obj`, recording the dotted
-/// path of each field that changed in `changed`.
+use crate::schema::FieldPath;
+
+/// Writes every field of `value` into the map `obj`, recording the path of
+/// each field that changed in `changed`.
 pub(crate) fn reconcile_map(
     doc: &mut AutoCommit,
     obj: &ObjId,
     value: &Map<String, Json>,
     collection: bool,
-    path: &str,
-    changed: &mut Vec<String>,
+    path: &FieldPath,
+    changed: &mut Vec<FieldPath>,
 ) -> Result<(), AutomergeError> {
     if collection {
         let stale: Vec<String> = doc.keys(obj).filter(|k| !value.contains_key(k)).collect();
         for key in stale {
             doc.delete(obj, key.as_str())?;
-            changed.push(join(path, &key));
+            changed.push(path.child(key.as_str()));
         }
     }
     for (key, v) in value {
-        reconcile_prop(doc, obj, key, v, &join(path, key), changed)?;
+        reconcile_prop(doc, obj, key, v, &path.child(key.as_str()), changed)?;
     }
     Ok(())
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
 }
 
 fn reconcile_prop(
@@ -51,8 +45,8 @@ fn reconcile_prop(
     obj: &ObjId,
     key: &str,
     value: &Json,
-    path: &str,
-    changed: &mut Vec<String>,
+    path: &FieldPath,
+    changed: &mut Vec<FieldPath>,
 ) -> Result<(), AutomergeError> {
     let current = doc.get(obj, key)?.map(|(v, id)| (v.to_owned(), id));
     match value {
@@ -60,7 +54,7 @@ fn reconcile_prop(
             let child = match current {
                 Some((Value::Object(ObjType::Map), id)) => id,
                 _ => {
-                    changed.push(path.to_owned());
+                    changed.push(path.clone());
                     doc.put_object(obj, key, ObjType::Map)?
                 }
             };
@@ -80,7 +74,7 @@ fn reconcile_prop(
             };
             let existing = list_to_json(doc, &list, None, 0);
             if existing.as_slice() != items.as_slice() {
-                changed.push(path.to_owned());
+                changed.push(path.clone());
                 let len = doc.length(&list);
                 for _ in 0..len {
                     doc.delete(&list, 0)?;
@@ -95,12 +89,12 @@ fn reconcile_prop(
             match current {
                 Some((Value::Object(ObjType::Text), id)) => {
                     if doc.text(&id)? != *s {
-                        changed.push(path.to_owned());
+                        changed.push(path.clone());
                         doc.update_text(&id, s)?;
                     }
                 }
                 _ => {
-                    changed.push(path.to_owned());
+                    changed.push(path.clone());
                     let id = doc.put_object(obj, key, ObjType::Text)?;
                     doc.splice_text(&id, 0, 0, s)?;
                 }
@@ -113,7 +107,7 @@ fn reconcile_prop(
                 _ => false,
             };
             if !same {
-                changed.push(path.to_owned());
+                changed.push(path.clone());
                 doc.put(obj, key, scalar(value))?;
             }
             Ok(())

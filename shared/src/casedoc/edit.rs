@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::{CaseDoc, CaseDocError, ChangeNote, Editor};
 use crate::model::{Household, Record, RecordKind, ReviewState};
+use crate::schema::FieldPath;
 
 impl CaseDoc {
     /// The kind of the record `id`, without reading the case.
@@ -52,7 +53,7 @@ impl CaseDoc {
         id: Uuid,
         record: &Record,
         message: &str,
-    ) -> Result<Vec<String>, CaseDocError> {
+    ) -> Result<Vec<FieldPath>, CaseDocError> {
         let kind = record.kind();
         let mut at = self.fork_at(heads, editor)?;
         let Some(then) = at.record(kind, id)? else {
@@ -70,7 +71,8 @@ impl CaseDoc {
             return Ok(changed);
         }
         self.merge(&mut at)?;
-        let edited = changed.iter().any(|f| !f.starts_with("review"));
+        let review = FieldPath::from("review");
+        let edited = changed.iter().any(|f| !f.starts_with(&review));
         let approved = self
             .record(kind, id)?
             .and_then(|r| r.review().map(|v| v.state))
@@ -100,7 +102,7 @@ impl CaseDoc {
         editor: &Editor,
         household: &Household,
         message: &str,
-    ) -> Result<Vec<String>, CaseDocError> {
+    ) -> Result<Vec<FieldPath>, CaseDocError> {
         let mut at = self.fork_at(heads, editor)?;
         let changed = at.update_household(household, message)?;
         if !changed.is_empty() {

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{CaseDoc, CaseDocError, ChangeNote, Target, bridge, device_of};
 use crate::model::RecordKind;
+use crate::schema::FieldPath;
 
 /// One value of a conflicting field, with who wrote it and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,8 +34,8 @@ pub struct Conflict {
     pub kind: Option<RecordKind>,
     /// Record id, if the field is in a record.
     pub record: Option<Uuid>,
-    /// The field's dotted path inside the household or record.
-    pub field: String,
+    /// The field's path inside the household or record.
+    pub field: FieldPath,
     /// Every value, the one shown now first.
     pub values: Vec<ConflictValue>,
 }
@@ -57,8 +58,8 @@ pub struct HistoryEntry {
 /// A field whose value differs between two points in time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
-    /// Dotted path inside the record.
-    pub field: String,
+    /// Its path inside the record.
+    pub field: FieldPath,
     /// The value then (`None`: the field did not exist).
     pub before: Option<Json>,
     /// The value now (`None`: the field was removed).
@@ -80,7 +81,14 @@ impl CaseDoc {
         let mut found = Vec::new();
         let doc = self.doc();
         if let Ok(Some((_, household))) = doc.get(ROOT, "household") {
-            walk(doc, &household, Target::Household, "", 0, &mut found);
+            walk(
+                doc,
+                &household,
+                Target::Household,
+                &FieldPath::root(),
+                0,
+                &mut found,
+            );
         }
         for kind in RecordKind::ALL {
             for container in self.containers(*kind) {
@@ -91,7 +99,14 @@ impl CaseDoc {
                     if let Ok(Some((automerge::Value::Object(ObjType::Map), obj))) =
                         doc.get(&container, key.as_str())
                     {
-                        walk(doc, &obj, Target::Record(*kind, id), "", 0, &mut found);
+                        walk(
+                            doc,
+                            &obj,
+                            Target::Record(*kind, id),
+                            &FieldPath::root(),
+                            0,
+                            &mut found,
+                        );
                     }
                 }
             }
@@ -131,14 +146,15 @@ impl CaseDoc {
     pub fn resolve(
         &mut self,
         target: Target,
-        field: &str,
+        field: &FieldPath,
         value: Json,
     ) -> Result<(), CaseDocError> {
+        let missing = || CaseDocError::NoSuchField(field.to_string());
         let base = match target {
             Target::Household => self.household_obj(),
             Target::Record(kind, id) => self.record_obj(kind, id),
         }
-        .ok_or(CaseDocError::NoSuchField(field.into()))?;
+        .ok_or_else(missing)?;
         // Validate first: the record with the chosen value must still read.
         match target {
             Target::Household => {
@@ -160,15 +176,15 @@ impl CaseDoc {
                     .map_err(|e| CaseDocError::Invalid(e.to_string()))?;
             }
         }
-        let parts: Vec<&str> = field.split('.').collect();
-        let Some((last, parents)) = parts.split_last() else {
-            return Err(CaseDocError::NoSuchField(field.into()));
+        let Some((last, parents)) = field.keys().split_last() else {
+            return Err(missing());
         };
+        let last = last.as_str();
         let mut obj = base;
         for part in parents {
-            obj = match self.doc().get(&obj, *part)? {
+            obj = match self.doc().get(&obj, part.as_str())? {
                 Some((automerge::Value::Object(_), id)) => id,
-                _ => return Err(CaseDocError::NoSuchField(field.into())),
+                _ => return Err(missing()),
             };
         }
         let doc = self.doc_mut();
@@ -177,7 +193,7 @@ impl CaseDoc {
                 let text = automerge::transaction::Transactable::put_object(
                     doc,
                     &obj,
-                    *last,
+                    last,
                     ObjType::Text,
                 )?;
                 automerge::transaction::Transactable::splice_text(doc, &text, 0, 0, s)?;
@@ -188,12 +204,7 @@ impl CaseDoc {
                 ));
             }
             scalar => {
-                automerge::transaction::Transactable::put(
-                    doc,
-                    &obj,
-                    *last,
-                    bridge::scalar(scalar),
-                )?;
+                automerge::transaction::Transactable::put(doc, &obj, last, bridge::scalar(scalar))?;
             }
         }
         let (kind, record) = match target {
@@ -204,7 +215,7 @@ impl CaseDoc {
             message: "conflict resolved".into(),
             kind,
             record,
-            fields: vec![field.into()],
+            fields: vec![field.to_string()],
         });
         Ok(())
     }
@@ -285,8 +296,9 @@ impl CaseDoc {
                 .unwrap_or(Json::Null)
         };
         let mut out = Vec::new();
-        diff_json("", &then, &now, &mut out);
-        out.retain(|c| !c.field.starts_with("review"));
+        diff_json(&FieldPath::root(), &then, &now, &mut out);
+        let review = FieldPath::from("review");
+        out.retain(|c| !c.field.starts_with(&review));
         Ok(out)
     }
 
@@ -330,13 +342,13 @@ impl CaseDoc {
     }
 }
 
-type Found = (Target, String, Vec<(Json, ObjId)>);
+type Found = (Target, FieldPath, Vec<(Json, ObjId)>);
 
 fn walk(
     doc: &automerge::AutoCommit,
     obj: &ObjId,
     target: Target,
-    path: &str,
+    path: &FieldPath,
     depth: usize,
     found: &mut Vec<Found>,
 ) {
@@ -344,11 +356,7 @@ fn walk(
         return;
     }
     for key in doc.keys(obj).collect::<Vec<_>>() {
-        let field = if path.is_empty() {
-            key.clone()
-        } else {
-            format!("{path}.{key}")
-        };
+        let field = path.child(key.as_str());
         let all = doc.get_all(obj, key.as_str()).unwrap_or_default();
         if all.len() > 1 {
             let values = all
@@ -371,18 +379,14 @@ fn walk(
     }
 }
 
-fn diff_json(path: &str, then: &Json, now: &Json, out: &mut Vec<FieldChange>) {
+fn diff_json(path: &FieldPath, then: &Json, now: &Json, out: &mut Vec<FieldChange>) {
     match (then, now) {
         (Json::Object(a), Json::Object(b)) => {
             let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
             keys.sort();
             keys.dedup();
             for k in keys {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
+                let p = path.child(k.as_str());
                 match (a.get(k), b.get(k)) {
                     (Some(x), Some(y)) => diff_json(&p, x, y, out),
                     (x, y) => out.push(FieldChange {
@@ -394,7 +398,7 @@ fn diff_json(path: &str, then: &Json, now: &Json, out: &mut Vec<FieldChange>) {
             }
         }
         (a, b) if a != b => out.push(FieldChange {
-            field: path.to_owned(),
+            field: path.clone(),
             before: (!a.is_null()).then(|| a.clone()),
             after: (!b.is_null()).then(|| b.clone()),
         }),
@@ -402,20 +406,10 @@ fn diff_json(path: &str, then: &Json, now: &Json, out: &mut Vec<FieldChange>) {
     }
 }
 
-fn set_in(json: &mut Json, field: &str, value: Json) -> Result<(), CaseDocError> {
-    let mut cursor = json;
-    let parts: Vec<&str> = field.split('.').collect();
-    let Some((last, parents)) = parts.split_last() else {
-        return Err(CaseDocError::NoSuchField(field.into()));
-    };
-    for p in parents {
-        cursor = cursor
-            .get_mut(*p)
-            .ok_or_else(|| CaseDocError::NoSuchField(field.into()))?;
+fn set_in(json: &mut Json, field: &FieldPath, value: Json) -> Result<(), CaseDocError> {
+    if field.set(json, value) {
+        Ok(())
+    } else {
+        Err(CaseDocError::NoSuchField(field.to_string()))
     }
-    let obj = cursor
-        .as_object_mut()
-        .ok_or_else(|| CaseDocError::NoSuchField(field.into()))?;
-    obj.insert((*last).to_owned(), value);
-    Ok(())
 }

@@ -74,7 +74,7 @@ fn competing_containers_from_offline_upgrades_hide_no_record() {
     for id in [va, vb] {
         a.set_field(
             Target::Record(RecordKind::Visit, id),
-            "place",
+            &"place".into(),
             serde_json::json!("school"),
         )
         .unwrap();

@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::*;
+use crate::schema::FieldPath;
 
 impl CaseDoc {
     /// Adds a record under a new UUIDv7 and returns its id.
@@ -41,7 +42,7 @@ impl CaseDoc {
             &obj,
             &to_object(record)?,
             false,
-            "",
+            &FieldPath::root(),
             &mut changed,
         )?;
         self.commit(ChangeNote {
@@ -61,7 +62,7 @@ impl CaseDoc {
         id: Uuid,
         record: &Record,
         message: &str,
-    ) -> Result<Vec<String>, CaseDocError> {
+    ) -> Result<Vec<FieldPath>, CaseDocError> {
         let kind = record.kind();
         let obj = self
             .record_obj(kind, id)
@@ -79,21 +80,22 @@ impl CaseDoc {
             &obj,
             &to_object(record)?,
             false,
-            "",
+            &FieldPath::root(),
             &mut changed,
         )?;
-        if was_approved && changed.iter().any(|f| !f.starts_with("review")) {
-            let review = self.map_child(&obj, "review")?;
+        let review = FieldPath::from("review");
+        if was_approved && changed.iter().any(|f| !f.starts_with(&review)) {
+            let review_obj = self.map_child(&obj, "review")?;
             self.doc
-                .put(&review, "state", ReviewState::Submitted.code())?;
-            changed.push("review.state".into());
+                .put(&review_obj, "state", ReviewState::Submitted.code())?;
+            changed.push(review.child("state"));
         }
         if !changed.is_empty() {
             self.commit(ChangeNote {
                 message: message.into(),
                 kind: Some(kind),
                 record: Some(id),
-                fields: changed.clone(),
+                fields: changed.iter().map(ToString::to_string).collect(),
             });
         }
         Ok(changed)
@@ -104,7 +106,7 @@ impl CaseDoc {
         &mut self,
         household: &Household,
         message: &str,
-    ) -> Result<Vec<String>, CaseDocError> {
+    ) -> Result<Vec<FieldPath>, CaseDocError> {
         let obj = self
             .household_obj()
             .ok_or_else(|| CaseDocError::NotACase("no household".into()))?;
@@ -114,7 +116,7 @@ impl CaseDoc {
             &obj,
             &to_object(household)?,
             false,
-            "",
+            &FieldPath::root(),
             &mut changed,
         )?;
         if !changed.is_empty() {
@@ -122,22 +124,22 @@ impl CaseDoc {
                 message: message.into(),
                 kind: None,
                 record: None,
-                fields: changed.clone(),
+                fields: changed.iter().map(ToString::to_string).collect(),
             });
         }
         Ok(changed)
     }
 
-    /// Changes one field (a dotted path such as `phone` or
-    /// `address.postcode`) to a JSON value. The result must still read as a
-    /// valid record; otherwise nothing changes.
-    pub fn set_field(
-        &mut self,
-        target: Target,
-        field: &str,
-        value: Json,
-    ) -> Result<Vec<String>, CaseDocError> {
-        let current = match target {
+    /// The path of a field in the household or a record from text a person
+    /// typed (`address.postcode`, `readings.<id>.registers.1.8.1`): keys
+    /// that hold dots are matched whole against the current value.
+    pub fn field_path(&self, target: Target, text: &str) -> Result<FieldPath, CaseDocError> {
+        FieldPath::find(&self.target_json(target)?, text)
+            .ok_or_else(|| CaseDocError::NoSuchField(text.to_owned()))
+    }
+
+    fn target_json(&self, target: Target) -> Result<Json, CaseDocError> {
+        Ok(match target {
             Target::Household => to_json(&self.household()?)?,
             Target::Record(kind, id) => self
                 .record(kind, id)?
@@ -146,8 +148,22 @@ impl CaseDoc {
                     id,
                 })?
                 .to_json(),
-        };
-        let updated = set_path(current, field, value)?;
+        })
+    }
+
+    /// Changes one field (`phone`, `address.postcode`; see
+    /// [`CaseDoc::field_path`] for text a person typed) to a JSON value. The
+    /// result must still read as a valid record; otherwise nothing changes.
+    pub fn set_field(
+        &mut self,
+        target: Target,
+        field: &FieldPath,
+        value: Json,
+    ) -> Result<Vec<FieldPath>, CaseDocError> {
+        let mut updated = self.target_json(target)?;
+        if !field.replace(&mut updated, value) {
+            return Err(CaseDocError::NoSuchField(field.to_string()));
+        }
         let message = format!("{field} changed");
         match target {
             Target::Household => {
@@ -253,7 +269,7 @@ impl CaseDoc {
             &review_obj,
             &fields,
             false,
-            "review",
+            &FieldPath::from("review"),
             &mut changed,
         )?;
         let message = match action {
@@ -265,7 +281,7 @@ impl CaseDoc {
             message: message.into(),
             kind: Some(kind),
             record: Some(id),
-            fields: changed,
+            fields: changed.iter().map(ToString::to_string).collect(),
         });
         Ok(())
     }

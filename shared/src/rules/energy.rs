@@ -10,6 +10,7 @@ use super::{Finding, RuleContext};
 use crate::model::{
     Case, EnergyScan, EnergyType, MeterCheck, MeterKind, Reading, Register, SupplierKind,
 };
+use crate::schema::FieldPath;
 
 /// Lowest balance of a prepaid meter: −€50 emergency credit, in cents.
 pub const EMERGENCY_CREDIT_CENTS: i64 = -5_000;
@@ -97,7 +98,7 @@ pub fn check_registers(
     energy: EnergyType,
     kind: MeterKind,
     registers: &BTreeMap<Register, f64>,
-    field: &str,
+    field: &FieldPath,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let have: BTreeSet<Register> = registers.keys().copied().collect();
@@ -217,7 +218,7 @@ pub fn daily_use(previous: &Reading, current: &Reading) -> Option<DailyUse> {
 
 fn blocked_or_overridden(
     reading: &Reading,
-    field: &str,
+    field: &FieldPath,
     code: &str,
     nl: String,
     en: String,
@@ -248,7 +249,7 @@ pub fn check_plausibility(
     current: &Reading,
     previous: Option<&Reading>,
     history: &[&Reading],
-    field: &str,
+    field: &FieldPath,
     ctx: &RuleContext,
 ) -> Vec<Finding> {
     let t = &ctx.thresholds;
@@ -484,7 +485,7 @@ pub fn check_meter_check(m: &MeterCheck, id: Uuid, case: &Case, ctx: &RuleContex
         if !m.readings.contains_key(*rid) {
             continue;
         }
-        let field = format!("readings.{rid}");
+        let field = FieldPath::of(["readings".to_owned(), rid.to_string()]);
         if reading.read_at > ctx.today() {
             out.push(Finding::error(
                 "reading.in-future",

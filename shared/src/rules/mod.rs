@@ -25,6 +25,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Case, Lang, Record};
+use crate::schema::FieldPath;
 
 /// How much a finding weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -39,14 +40,15 @@ pub enum Severity {
 }
 
 /// One outcome of a rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// Error, warning or flag.
     pub severity: Severity,
     /// Stable code, for scripts and tests ("ean.check-digit").
     pub code: String,
-    /// The field it is about ("ean", "readings.<id>.registers").
-    pub field: String,
+    /// The field it is about (`ean`, `readings.<id>.registers`); the
+    /// whole record when empty.
+    pub field: FieldPath,
     /// Message in Dutch.
     pub nl: String,
     /// Message in English.
@@ -54,29 +56,44 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(severity: Severity, code: &str, field: &str, nl: String, en: String) -> Self {
+    fn new(severity: Severity, code: &str, field: FieldPath, nl: String, en: String) -> Self {
         Self {
             severity,
             code: code.to_owned(),
-            field: field.to_owned(),
+            field,
             nl,
             en,
         }
     }
 
     /// A finding that blocks saving.
-    pub fn error(code: &str, field: &str, nl: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::new(Severity::Error, code, field, nl.into(), en.into())
+    pub fn error(
+        code: &str,
+        field: impl Into<FieldPath>,
+        nl: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self::new(Severity::Error, code, field.into(), nl.into(), en.into())
     }
 
     /// A finding the worker should look at.
-    pub fn warning(code: &str, field: &str, nl: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::new(Severity::Warning, code, field, nl.into(), en.into())
+    pub fn warning(
+        code: &str,
+        field: impl Into<FieldPath>,
+        nl: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self::new(Severity::Warning, code, field.into(), nl.into(), en.into())
     }
 
     /// A finding for the supervisor's queue.
-    pub fn flag(code: &str, field: &str, nl: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::new(Severity::Flag, code, field, nl.into(), en.into())
+    pub fn flag(
+        code: &str,
+        field: impl Into<FieldPath>,
+        nl: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self::new(Severity::Flag, code, field.into(), nl.into(), en.into())
     }
 
     /// The message in the given language.

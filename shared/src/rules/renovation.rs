@@ -7,6 +7,7 @@ use crate::model::{
     Case, Defect, DefectCategory, DefectElement, DefectSection, DefectSeverity, DwellingType,
     Escalation, HousingSituation, HousingVerdict, Priority, Recipient, RenovationAdvice, Support,
 };
+use crate::schema::FieldPath;
 
 /// The Flemish roof-insulation norm: an R-value below this is a defect.
 pub const ROOF_R_MIN: f64 = 0.75;
@@ -144,7 +145,7 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
         if d.category == DefectCategory::III && !has_p1 {
             out.push(Finding::error(
                 "defect.category-iii-needs-p1",
-                &format!("defects.{id}"),
+                FieldPath::of(["defects".to_owned(), id.to_string()]),
                 "Een gebrek van categorie III vraagt een acute maatregel (prioriteit P1).",
                 "A category III defect needs an acute measure (priority P1).",
             ));
@@ -152,7 +153,7 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
         if d.category == DefectCategory::III {
             out.push(Finding::flag(
                 "defect.category-iii",
-                &format!("defects.{id}"),
+                FieldPath::of(["defects".to_owned(), id.to_string()]),
                 format!(
                     "Gebrek categorie III: {}.",
                     d.element.label(crate::model::Lang::Nl)
@@ -183,7 +184,7 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
         .or_else(|| a.build_period.and_then(|p| p.years().1))
         .map(|y| this_year - y);
     for (id, m) in &a.measures {
-        let field = format!("measures.{id}");
+        let field = FieldPath::of(["measures".to_owned(), id.to_string()]);
         match m.support {
             Some(Support::VerbouwPremie) => {
                 if m.income_category.is_none() {

@@ -4,6 +4,7 @@ use chrono::Duration;
 
 use super::{Finding, RuleContext};
 use crate::model::{SafetySignal, Visit, VisitOutcome};
+use crate::schema::FieldPath;
 
 /// A visit longer than this warns.
 pub const VISIT_WARN_HOURS: i64 = 3;
@@ -76,7 +77,7 @@ pub fn check_visit(v: &Visit, ctx: &RuleContext) -> Vec<Finding> {
         if h.description.chars().count() > HELP_REQUEST_MAX_CHARS {
             out.push(Finding::error(
                 "help-request.too-long",
-                &format!("help_requests.{id}.description"),
+                FieldPath::of(["help_requests", &id.to_string(), "description"]),
                 format!("Een hulpvraag is hoogstens {HELP_REQUEST_MAX_CHARS} tekens."),
                 format!("A help request is at most {HELP_REQUEST_MAX_CHARS} characters."),
             ));
@@ -88,7 +89,7 @@ pub fn check_visit(v: &Visit, ctx: &RuleContext) -> Vec<Finding> {
         {
             out.push(Finding::error(
                 "action.deadline-before-visit",
-                &format!("actions.{id}.deadline"),
+                FieldPath::of(["actions", &id.to_string(), "deadline"]),
                 "De deadline van een actie ligt vóór het bezoek.",
                 "An action's deadline is before the visit.",
             ));
@@ -140,7 +141,7 @@ pub fn check_visit(v: &Visit, ctx: &RuleContext) -> Vec<Finding> {
             format!("Notes are at most {NOTES_MAX_CHARS} characters."),
         ));
     }
-    out.extend(check_sensitive_text(&v.notes, "notes"));
+    out.extend(check_sensitive_text(&v.notes, &"notes".into()));
     if let Some(next) = v.next_appointment
         && next.date() < visit_date
     {
@@ -164,7 +165,7 @@ pub fn check_visit(v: &Visit, ctx: &RuleContext) -> Vec<Finding> {
 
 /// Warns when free text looks like it holds a national register number or
 /// an IBAN: those belong in their own fields, if anywhere.
-pub fn check_sensitive_text(text: &str, field: &str) -> Vec<Finding> {
+pub fn check_sensitive_text(text: &str, field: &FieldPath) -> Vec<Finding> {
     let mut out = Vec::new();
     if looks_like_national_number(text) {
         out.push(Finding::warning(

@@ -20,6 +20,7 @@
 
 mod case;
 mod energy;
+mod path;
 mod referral;
 mod renovation;
 mod visit;
@@ -31,6 +32,8 @@ use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 
 use crate::model::{Lang, RecordKind};
+
+pub use path::FieldPath;
 
 /// The choices of a select: stable code and label.
 pub type Choices = fn(Lang) -> Vec<(&'static str, &'static str)>;
@@ -268,19 +271,7 @@ fn review_blank() -> Value {
 
 /// Sets the value at a `/`-separated path, making objects on the way.
 pub fn put(value: &mut Value, path: &str, new: Value) {
-    let mut cur = value;
-    let mut parts = path.split('/').peekable();
-    while let Some(key) = parts.next() {
-        if !cur.is_object() {
-            *cur = Value::Object(Default::default());
-        }
-        let Value::Object(map) = cur else { return };
-        if parts.peek().is_none() {
-            map.insert(key.to_owned(), new);
-            return;
-        }
-        cur = map.entry(key.to_owned()).or_insert(Value::Null);
-    }
+    FieldPath::slashed(path).put(value, new);
 }
 
 /// A new, empty record of a kind, as of `now`: every field at its start
@@ -368,26 +359,55 @@ pub fn is_collection(key: &str) -> bool {
     keys().collections.contains(key)
 }
 
-/// The label of a field given by its dotted path in a record or the
-/// household (`phone`, `readings.<id>.registers.1.8.1`, the paths findings,
+/// The label of a field given by its path in a record or the household
+/// (`phone`, `readings.<id>.registers.1.8.1`: the paths findings,
 /// conflicts and history use), for screens that name a field.
-pub fn field_label(kind: FormKind, dotted: &str, lang: Lang) -> Option<&'static str> {
+pub fn field_label(kind: FormKind, field: &FieldPath, lang: Lang) -> Option<&'static str> {
     let spec = spec(kind);
-    let same = |f: &Field, p: &str| f.path.replace('/', ".") == p;
+    let same = |f: &Field, p: &FieldPath| FieldPath::slashed(&f.path) == *p;
     spec.fields
         .iter()
-        .find(|f| same(f, dotted))
+        .find(|f| same(f, field))
         .map(|f| f.label(lang))
         .or_else(|| {
             spec.groups.iter().find_map(|g| {
-                let rest = dotted.strip_prefix(g.path)?.strip_prefix('.')?;
-                let (_item, field) = rest.split_once('.')?;
+                let rest = field.strip_prefix(&FieldPath::slashed(g.path))?;
+                // The item's id, then the field inside the item.
+                let inside = FieldPath::of(rest.keys().get(1..)?.iter().cloned());
                 g.fields
                     .iter()
-                    .find(|f| same(f, field))
+                    .find(|f| same(f, &inside))
                     .map(|f| f.label(lang))
             })
         })
+}
+
+/// The path of a field named by text a program wrote earlier (the fields
+/// a change's note lists, `readings.<id>.registers.1.8.1`): the schema's
+/// fields decide where the keys end, so register codes stay whole. Text no
+/// field matches is split at its dots.
+pub fn path_of(kind: FormKind, text: &str) -> FieldPath {
+    let spec = spec(kind);
+    let shown = |f: &Field| FieldPath::slashed(&f.path).to_string();
+    if let Some(f) = spec.fields.iter().find(|f| shown(f) == text) {
+        return FieldPath::slashed(&f.path);
+    }
+    for g in &spec.groups {
+        let group = FieldPath::slashed(g.path);
+        let Some(rest) = text
+            .strip_prefix(&group.to_string())
+            .and_then(|r| r.strip_prefix('.'))
+        else {
+            continue;
+        };
+        let Some((item, inside)) = rest.split_once('.') else {
+            continue;
+        };
+        if let Some(f) = g.fields.iter().find(|f| shown(f) == inside) {
+            return group.child(item).join(&FieldPath::slashed(&f.path));
+        }
+    }
+    FieldPath::from(text)
 }
 
 #[cfg(test)]

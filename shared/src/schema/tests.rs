@@ -79,14 +79,29 @@ fn prose_and_collections_come_from_the_tables() {
 }
 
 #[test]
-fn a_field_label_is_found_by_its_dotted_path() {
+fn a_field_label_is_found_by_its_path() {
     let kind = FormKind::Record(RecordKind::MeterCheck);
     assert_eq!(
-        field_label(kind, "ean", Lang::Nl),
+        field_label(kind, &"ean".into(), Lang::Nl),
         Some("EAN-code (18 cijfers)")
     );
-    let id = uuid::Uuid::now_v7();
-    let register = format!("readings.{id}.registers.1.8.1");
-    assert!(field_label(kind, &register, Lang::En).is_some());
-    assert_eq!(field_label(kind, "no-such-field", Lang::En), None);
+    let id = uuid::Uuid::now_v7().to_string();
+    let register = FieldPath::of(["readings", &id, "registers", "1.8.1"]);
+    assert_eq!(
+        field_label(kind, &register, Lang::Nl),
+        Some("afname dag (1.8.1)")
+    );
+    let night = FieldPath::of(["readings", &id, "registers", "1.8.2"]);
+    assert_ne!(
+        field_label(kind, &night, Lang::Nl),
+        field_label(kind, &register, Lang::Nl)
+    );
+    assert_eq!(field_label(kind, &"no-such-field".into(), Lang::En), None);
+    // Text a change's note holds finds the same path, register code whole.
+    assert_eq!(path_of(kind, &register.to_string()), register);
+    assert_eq!(path_of(kind, "ean"), FieldPath::from("ean"));
+    assert_eq!(
+        path_of(FormKind::Household, "address.postcode").keys(),
+        ["address", "postcode"]
+    );
 }

@@ -272,7 +272,7 @@ async fn main() {
             .set_field(
                 *id,
                 "household",
-                "phone",
+                &"phone".into(),
                 serde_json::json!(format!("0470 00 00 {i:02}")),
             )
             .unwrap();
@@ -305,7 +305,7 @@ async fn main() {
         if i >= sizes.morning - theirs {
             srv.set_field(
                 Target::Household,
-                "phone",
+                &"phone".into(),
                 serde_json::json!("0470 00 00 00"),
             )
             .unwrap();

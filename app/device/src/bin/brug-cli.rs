@@ -542,6 +542,7 @@ async fn run(device: &mut Device, command: Command, json: bool) -> Result<(), Re
             field,
             value: v,
         }) => {
+            let field = device.field_path(case, &record, &field)?;
             let findings = device.set_field(case, &record, &field, value(&v)?)?;
             warn(&findings);
             print(json, &serde_json::json!({ "findings": findings }), || {
@@ -576,6 +577,7 @@ async fn run(device: &mut Device, command: Command, json: bool) -> Result<(), Re
             field,
             value: v,
         } => {
+            let field = device.field_path(case, &record, &field)?;
             device.resolve(case, &record, &field, value(&v)?)?;
             print(json, &serde_json::json!({ "ok": true }), || {
                 "Conflict opgelost / resolved.".into()

@@ -3,6 +3,7 @@
 use brug_shared::casedoc::{CaseDoc, ChangeHash, Target};
 use brug_shared::model::{Case, Household, Record, RecordKind};
 use brug_shared::rules::{self, Finding};
+use brug_shared::schema::FieldPath;
 use uuid::Uuid;
 
 use super::{CaseView, Device, DeviceError};
@@ -188,6 +189,22 @@ impl Device {
         Ok(Target::Record(kind, id))
     }
 
+    /// The path of a field of the household or a record (`record` is a
+    /// record id or `household`) from text a person typed
+    /// (`address.postcode`, `readings.<id>.registers.1.8.1`).
+    pub fn field_path(
+        &self,
+        case_id: Uuid,
+        record: &str,
+        text: &str,
+    ) -> Result<FieldPath, DeviceError> {
+        self.guard()?;
+        let doc = self.load(case_id)?;
+        let target = Self::target(&doc.case()?, record)?;
+        doc.field_path(target, text)
+            .map_err(|e| DeviceError::BadInput(e.to_string()))
+    }
+
     /// Changes one field (`record` is a record id or `household`) after the
     /// rules allow the result. Editing an approved record sends it back to
     /// submitted.
@@ -195,7 +212,7 @@ impl Device {
         &mut self,
         case_id: Uuid,
         record: &str,
-        field: &str,
+        field: &FieldPath,
         value: serde_json::Value,
     ) -> Result<Vec<Finding>, DeviceError> {
         self.guard()?;

@@ -1,6 +1,7 @@
 //! Review steps, conflicts and history.
 
 use brug_shared::casedoc::{Conflict, FieldChange, HistoryEntry, ReviewAction, Target};
+use brug_shared::schema::FieldPath;
 use uuid::Uuid;
 
 use super::{Device, DeviceError};
@@ -37,7 +38,7 @@ impl Device {
         &mut self,
         case_id: Uuid,
         record: &str,
-        field: &str,
+        field: &FieldPath,
         value: serde_json::Value,
     ) -> Result<(), DeviceError> {
         self.guard()?;

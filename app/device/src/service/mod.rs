@@ -20,7 +20,7 @@ use brug_shared::casedoc::{ChangeHash, FieldChange, HistoryEntry, ReviewAction};
 use brug_shared::protocol::JoinedDevice;
 use brug_shared::protocol::quarantine::Entry;
 use brug_shared::protocol::team::{EnrolCode, Team};
-use brug_shared::schema::FormKind;
+use brug_shared::schema::{FieldPath, FormKind};
 use serde_json::Value;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use uuid::Uuid;
@@ -165,8 +165,8 @@ pub enum Command {
         case: Uuid,
         /// The record (none for the household).
         record: Option<Uuid>,
-        /// The field's dotted path.
-        field: String,
+        /// The field.
+        field: FieldPath,
         /// The value chosen.
         value: Value,
     },

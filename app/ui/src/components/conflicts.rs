@@ -7,7 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::format;
-use crate::forms::{FormKind, field_label};
+use crate::forms::{FieldPath, FormKind, field_label};
 use crate::i18n::{Lang, Text, t};
 
 /// The value chosen for a conflicting field.
@@ -15,8 +15,8 @@ use crate::i18n::{Lang, Text, t};
 pub struct Choice {
     /// The record (none: the household).
     pub record: Option<Uuid>,
-    /// The field's dotted path.
-    pub field: String,
+    /// The field.
+    pub field: FieldPath,
     /// The value to keep.
     pub value: Value,
 }
@@ -46,7 +46,7 @@ pub fn ConflictScreen(
                         ": "
                         {
                             let form = c.kind.map(FormKind::Record).unwrap_or(FormKind::Household);
-                            field_label(form, &c.field, lang).unwrap_or(&c.field).to_owned()
+                            field_label(form, &c.field, lang).map_or_else(|| c.field.to_string(), str::to_owned)
                         }
                     }
                     ul {

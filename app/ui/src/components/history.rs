@@ -5,7 +5,7 @@ use brug_device::shared::casedoc::{ChangeNote, HistoryEntry};
 use dioxus::prelude::*;
 
 use crate::format;
-use crate::forms::{FormKind, field_label};
+use crate::forms::{FormKind, field_label, path_of};
 use crate::i18n::{Lang, Text, t};
 
 /// The history screen.
@@ -85,7 +85,7 @@ pub fn describe(lang: Lang, note: &ChangeNote) -> String {
         .fields
         .iter()
         .map(|f| {
-            field_label(form, f, lang)
+            field_label(form, &path_of(form, f), lang)
                 .map(str::to_owned)
                 .unwrap_or_else(|| f.clone())
         })

@@ -61,7 +61,7 @@ pub fn ReviewScreen(
                     tbody {
                         for c in changes {
                             tr { key: "{c.field}",
-                                td { class: "field", {field_label(FormKind::Record(kind), &c.field, lang).unwrap_or(&c.field).to_owned()} }
+                                td { class: "field", {field_label(FormKind::Record(kind), &c.field, lang).map_or_else(|| c.field.to_string(), str::to_owned)} }
                                 td { class: "before", {c.before.as_ref().map(|v| format::json_value(lang, v)).unwrap_or_else(|| "—".into())} }
                                 td { class: "after", {c.after.as_ref().map(|v| format::json_value(lang, v)).unwrap_or_else(|| "—".into())} }
                             }

@@ -20,7 +20,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 pub use brug_device::shared::schema::{
-    Field, FormKind, Group, Input, Spec, blank, field_label, spec,
+    Field, FieldPath, FormKind, Group, Input, Spec, blank, field_label, path_of, spec,
 };
 pub use values::*;
 

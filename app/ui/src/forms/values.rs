@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use brug_device::shared::model::{Case, CaseStatus, Household, Record};
 use brug_device::shared::rules::{self, Finding, RuleContext};
-use brug_device::shared::schema::{Field, FormKind, Group, Input, Spec, spec};
+use brug_device::shared::schema::{Field, FieldPath, FormKind, Group, Input, Spec, spec};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 use uuid::Uuid;
@@ -416,14 +416,13 @@ pub fn add_item(value: &mut Value, group: &Group, today: NaiveDate) -> Uuid {
 /// finding's field, else the first field inside it; `None` for findings
 /// about the whole record (shown on top).
 pub fn anchor(finding: &Finding, paths: &[String]) -> Option<String> {
-    let dotted = |p: &str| p.replace('/', ".");
-    paths
+    if finding.field.is_root() {
+        return None;
+    }
+    let typed: Vec<FieldPath> = paths.iter().map(|p| FieldPath::slashed(p)).collect();
+    typed
         .iter()
-        .find(|p| dotted(p) == finding.field)
-        .or_else(|| {
-            paths
-                .iter()
-                .find(|p| dotted(p).starts_with(&format!("{}.", finding.field)))
-        })
-        .cloned()
+        .position(|p| *p == finding.field)
+        .or_else(|| typed.iter().position(|p| p.starts_with(&finding.field)))
+        .map(|i| paths[i].clone())
 }
