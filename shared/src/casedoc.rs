@@ -171,7 +171,9 @@ impl CaseDoc {
             doc.put_object(ROOT, kind.container(), ObjType::Map)?;
         }
         let household_obj = doc.put_object(ROOT, "household", ObjType::Map)?;
-        let json = to_object(household)?;
+        let mut household = household.clone();
+        household.canonicalise();
+        let json = to_object(&household)?;
         let mut changed = Vec::new();
         bridge::reconcile_map(
             doc,
@@ -481,6 +483,5 @@ fn to_object<T: Serialize>(value: &T) -> Result<Map<String, Json>, CaseDocError>
     }
 }
 
-/// Sets `path` (dot-separated) inside `root` to `value`.
 #[cfg(test)]
 mod tests;

@@ -486,3 +486,31 @@ fn a_conflict_on_a_meter_register_is_named_and_resolved_with_its_code_whole() {
     let kept = &m.readings[&reading.parse().unwrap()].registers;
     assert_eq!(kept.get(&Register::ConsumptionDay), Some(&10310.0));
 }
+
+#[test]
+fn values_typed_in_another_form_are_stored_in_one() {
+    let mut household = examples::household();
+    household.phone = Some("+32 (0)470/12.34.56".into());
+    let mut doc = CaseDoc::create(Uuid::now_v7(), &household, &editor("ann.brugfiguur")).unwrap();
+    assert_eq!(
+        doc.household().unwrap().phone.as_deref(),
+        Some("0470 12 34 56")
+    );
+    let mut check = examples::example(RecordKind::MeterCheck);
+    let Record::MeterCheck(m) = &mut check else {
+        panic!("the example is a meter check")
+    };
+    let digits = m.ean.clone();
+    m.ean = format!(" {} {} ", &digits[..6], &digits[6..]);
+    let id = doc.add_record(&check, "meter check added").unwrap();
+    let Some(Record::MeterCheck(stored)) = doc.record(RecordKind::MeterCheck, id).unwrap() else {
+        panic!("a meter check")
+    };
+    assert_eq!(stored.ean, digits);
+    // An edit typed with dots is stored as digits too: nothing changes.
+    let mut edited = Record::MeterCheck(stored.clone());
+    if let Record::MeterCheck(m) = &mut edited {
+        m.ean = format!("{}.{}", &digits[..9], &digits[9..]);
+    }
+    assert!(doc.update_record(id, &edited, "edited").unwrap().is_empty());
+}

@@ -24,6 +24,8 @@ impl CaseDoc {
         record: &Record,
         message: &str,
     ) -> Result<(), CaseDocError> {
+        let mut record = record.clone();
+        record.canonicalise();
         let kind = record.kind();
         if self.record_obj(kind, id).is_some() {
             return Err(CaseDocError::Invalid(format!("record {id} bestaat al")));
@@ -40,7 +42,7 @@ impl CaseDoc {
         bridge::reconcile_map(
             &mut self.doc,
             &obj,
-            &to_object(record)?,
+            &to_object(&record)?,
             false,
             &FieldPath::root(),
             &mut changed,
@@ -63,6 +65,8 @@ impl CaseDoc {
         record: &Record,
         message: &str,
     ) -> Result<Vec<FieldPath>, CaseDocError> {
+        let mut record = record.clone();
+        record.canonicalise();
         let kind = record.kind();
         let obj = self
             .record_obj(kind, id)
@@ -78,7 +82,7 @@ impl CaseDoc {
         bridge::reconcile_map(
             &mut self.doc,
             &obj,
-            &to_object(record)?,
+            &to_object(&record)?,
             false,
             &FieldPath::root(),
             &mut changed,
@@ -107,6 +111,8 @@ impl CaseDoc {
         household: &Household,
         message: &str,
     ) -> Result<Vec<FieldPath>, CaseDocError> {
+        let mut household = household.clone();
+        household.canonicalise();
         let obj = self
             .household_obj()
             .ok_or_else(|| CaseDocError::NotACase("no household".into()))?;
@@ -114,7 +120,7 @@ impl CaseDoc {
         bridge::reconcile_map(
             &mut self.doc,
             &obj,
-            &to_object(household)?,
+            &to_object(&household)?,
             false,
             &FieldPath::root(),
             &mut changed,

@@ -6,6 +6,7 @@
 //! item offline must produce two items, not an index conflict. Money is in
 //! euro cents, dates are dates.
 
+pub mod canonical;
 mod case;
 mod energy;
 pub mod examples;

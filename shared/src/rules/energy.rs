@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::types::{Ean, EanError};
 use super::{Finding, RuleContext};
+use crate::model::canonical;
 use crate::model::{
     Case, EnergyScan, EnergyType, MeterCheck, MeterKind, Reading, Register, SupplierKind,
 };
@@ -408,8 +409,9 @@ fn readings_of_point<'a>(
     case: &'a Case,
 ) -> Vec<(&'a Uuid, &'a Reading)> {
     let mut all: Vec<(&Uuid, &Reading)> = m.readings.iter().collect();
+    let point = canonical::ean(&m.ean);
     for (other_id, other) in &case.meter_checks {
-        if *other_id != id && other.energy == m.energy && other.ean == m.ean {
+        if *other_id != id && other.energy == m.energy && canonical::ean(&other.ean) == point {
             all.extend(other.readings.iter());
         }
     }
@@ -420,8 +422,9 @@ fn readings_of_point<'a>(
 /// Checks an energy-meter check about to be saved as `id` in `case`.
 pub fn check_meter_check(m: &MeterCheck, id: Uuid, case: &Case, ctx: &RuleContext) -> Vec<Finding> {
     let mut out = check_ean(&m.ean, m.ean_override_reason.as_deref());
+    let point = canonical::ean(&m.ean);
     let clash = case.meter_checks.iter().any(|(other_id, o)| {
-        *other_id != id && o.energy != m.energy && o.ean.trim() == m.ean.trim()
+        *other_id != id && o.energy != m.energy && canonical::ean(&o.ean) == point
     });
     if clash {
         out.push(Finding::error(

@@ -220,7 +220,7 @@ pub fn check_renovation(a: &RenovationAdvice, case: &Case, ctx: &RuleContext) ->
                     ));
                 }
                 if a.tenure != HousingSituation::OwnerOccupier {
-                    out.push(Finding::error(
+                    out.push(Finding::warning(
                         "measure.loan-owner-only",
                         &field,
                         "Mijn VerbouwLening is enkel voor eigenaar-bewoners.",

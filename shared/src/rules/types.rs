@@ -131,13 +131,14 @@ impl From<NationalNumber> for String {
 pub struct MeterNumber(String);
 
 impl MeterNumber {
-    /// Parses a meter number.
+    /// Parses a meter number; letters are stored in upper case, so
+    /// `1sag1100` and `1SAG1100` are one meter.
     pub fn parse(text: &str) -> Result<Self, ValueError> {
         let t = text.trim();
         let ok = (4..=20).contains(&t.chars().count())
             && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if ok {
-            Ok(Self(t.to_owned()))
+            Ok(Self(t.to_ascii_uppercase()))
         } else {
             Err(ValueError::MeterNumber(t.to_owned()))
         }
@@ -197,9 +198,10 @@ pub fn gs1_check_digit(digits: &[u8]) -> u8 {
 pub struct Ean(String);
 
 impl Ean {
-    /// Checks length, prefix and check digit; spaces are ignored.
+    /// Checks length, prefix and check digit; the spaces, dots and dashes
+    /// an EAN is printed with are ignored ([`crate::model::canonical::ean`]).
     pub fn parse(text: &str) -> Result<Self, EanError> {
-        let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let digits = crate::model::canonical::ean(text);
         if digits.len() != 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(EanError::Length);
         }
