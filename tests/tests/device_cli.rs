@@ -110,10 +110,12 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
                 &id,
                 "household",
                 "phone",
-                "\"0470 12 34 56\"",
+                // As people type it; stored the Belgian way (below).
+                "\"+32 470/12.34.56\"",
             ],
             None,
         ));
+        ok(&cli(&a, "4821", &["review", &id, &record, "submit"], None));
         let status: serde_json::Value =
             serde_json::from_str(&ok(&cli(&a, "4821", &["--json", "status"], None))).unwrap();
         assert_eq!(status["pending"], 1);
@@ -132,6 +134,18 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
             serde_json::from_str(&ok(&cli(&s, "9137", &["case", "show", &id], None))).unwrap();
         assert_eq!(show["case"]["household"]["phone"], "0470 12 34 56");
         assert!(show["case"]["visits"][&record].is_object());
+        // The supervisor's queue lists the submitted visit, by id.
+        let queue: serde_json::Value =
+            serde_json::from_str(&ok(&cli(&s, "9137", &["--json", "queue"], None))).unwrap();
+        let waiting: Vec<&serde_json::Value> = queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["reason"] == "submitted")
+            .collect();
+        assert_eq!(waiting.len(), 1, "{queue}");
+        assert_eq!(waiting[0]["record"], record.as_str());
+        assert_eq!(waiting[0]["case"], id.as_str());
         let history = ok(&cli(&s, "9137", &["history", &id], None));
         assert!(history.contains("ann.peeters") && history.contains("phone"));
 

@@ -689,3 +689,87 @@ async fn a_case_nobody_touches_still_becomes_overdue_when_its_date_passes() {
         flags(&worker)
     );
 }
+
+#[tokio::test]
+async fn the_queue_lists_each_waiting_item_and_an_action_past_its_deadline() {
+    use brug_shared::model::CaseFlag;
+    let stack = Stack::start().await;
+    let Team {
+        mut worker,
+        mut supervisor,
+        ..
+    } = stack.team().await;
+    let (case, _) = worker.device.create_case(&household()).unwrap();
+    let today = chrono::Local::now().date_naive();
+    // Three visits, all submitted: three items in one case.
+    let mut visits = Vec::new();
+    for i in 0..3 {
+        let mut visit = example(RecordKind::Visit);
+        visit["safety_signal"] = json!("none");
+        visit["follow_up_by"] = json!(null);
+        visit["next_appointment"] = json!(null);
+        visit["actions"] = if i == 0 {
+            json!({ Uuid::now_v7().to_string(): {
+                "what": "Aanvraag sociaal tarief indienen",
+                "who": "brugfiguur",
+                "deadline": (today + chrono::Days::new(2)).to_string(),
+                "status": "open",
+            }})
+        } else {
+            json!({})
+        };
+        let (id, _) = worker
+            .device
+            .add_record(case, RecordKind::Visit, visit)
+            .unwrap();
+        worker
+            .device
+            .review(case, &id.to_string(), ReviewAction::Submit, "")
+            .unwrap();
+        visits.push(id);
+    }
+    sync(&mut worker).await;
+    sync(&mut supervisor).await;
+    let queue = supervisor.device.queue().unwrap();
+    let submitted: Vec<_> = queue
+        .iter()
+        .filter(|i| i.reason == CaseFlag::Submitted)
+        .collect();
+    assert_eq!(submitted.len(), 3, "{queue:?}");
+    assert!(
+        submitted
+            .iter()
+            .all(|i| i.case == case && visits.contains(&i.record.unwrap()))
+    );
+    assert!(!queue.iter().any(|i| i.reason == CaseFlag::OverdueAction));
+    // Three days on, nobody touched the case: the action is overdue, with
+    // its deadline, on the supervisor's device after the day's first sync.
+    supervisor.device.set_clock(three_days_later);
+    sync(&mut supervisor).await;
+    let queue = supervisor.device.queue().unwrap();
+    let overdue: Vec<_> = queue
+        .iter()
+        .filter(|i| i.reason == CaseFlag::OverdueAction)
+        .collect();
+    assert_eq!(overdue.len(), 1, "{queue:?}");
+    assert_eq!(overdue[0].record, Some(visits[0]));
+    assert_eq!(
+        overdue[0].due.map(|d| d.date()),
+        Some(today + chrono::Days::new(2))
+    );
+    assert!(overdue[0].nl.contains("Aanvraag sociaal tarief indienen"));
+    let row = supervisor
+        .device
+        .list(&Default::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == case)
+        .unwrap();
+    assert!(
+        row.flags.contains(&"overdue-action".to_string()),
+        "{:?}",
+        row.flags
+    );
+    // The submitted records still come first: the queue's order.
+    assert_eq!(queue[0].reason, CaseFlag::Submitted);
+}

@@ -6,10 +6,48 @@
 use std::collections::BTreeSet;
 
 use brug_shared::casedoc::CaseDoc;
-use brug_shared::model::{CaseFlag, HousingVerdict, Record, RecordKind, ReviewState, SafetySignal};
+use brug_shared::model::{
+    ActionStatus, CaseFlag, HousingVerdict, Lang, Record, RecordKind, ReviewState, SafetySignal,
+};
 use brug_shared::rules::{self, RuleContext, Severity};
+use brug_shared::schema::{FormKind, field_label};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 use uuid::Uuid;
+
+/// One thing waiting in the supervisor's queue: a record to review, an
+/// action past its deadline, a conflicting field, a safety signal with the
+/// time left to follow it up, ...; the case list's flags are these items
+/// counted per case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueItem {
+    /// The case.
+    pub case: Uuid,
+    /// The household's name.
+    pub household: String,
+    /// Why it waits.
+    pub reason: CaseFlag,
+    /// The record it is about, if one.
+    pub record: Option<Uuid>,
+    /// That record's kind.
+    pub kind: Option<RecordKind>,
+    /// When it is (or was) due: a deadline, a follow-up time.
+    pub due: Option<NaiveDateTime>,
+    /// What it is, in Dutch.
+    pub nl: String,
+    /// What it is, in English.
+    pub en: String,
+}
+
+impl QueueItem {
+    /// What it is in a language.
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Nl => &self.nl,
+            Lang::En => &self.en,
+        }
+    }
+}
 
 /// One case in the list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,6 +76,9 @@ pub struct IndexRow {
     pub updated_at: i64,
     /// Records submitted and waiting for a supervisor's review.
     pub waiting: i64,
+    /// What waits in the case, one item each (the flags are their reasons).
+    #[serde(skip)]
+    pub items: Vec<QueueItem>,
 }
 
 impl IndexRow {
@@ -110,48 +151,135 @@ pub fn index_row_of(
             .iter()
             .map(|(i, r)| (*i, Record::Referral(r.clone()))),
     );
+    let mut items: Vec<QueueItem> = Vec::new();
+    let mut item = |reason: CaseFlag,
+                    record: Option<(Uuid, RecordKind)>,
+                    due: Option<NaiveDateTime>,
+                    nl: String,
+                    en: String| {
+        flags.insert(reason);
+        items.push(QueueItem {
+            case: case.id,
+            household: case.household.name.clone(),
+            reason,
+            record: record.map(|r| r.0),
+            kind: record.map(|r| r.1),
+            due,
+            nl,
+            en,
+        });
+    };
     for (id, record) in &records {
+        let at = Some((*id, record.kind()));
         for f in rules::check_record(&case, *id, record, None, ctx) {
             if f.severity != Severity::Flag {
                 continue;
             }
-            match f.code.as_str() {
-                "visit.safety-signal" => flags.insert(CaseFlag::SafetySignal),
-                "prepaid.self-disconnection-risk" => flags.insert(CaseFlag::SelfDisconnectionRisk),
-                "defect.category-iii" => flags.insert(CaseFlag::CategoryIii),
-                "referral.follow-up-overdue" => flags.insert(CaseFlag::OverdueFollowUp),
-                "ean.override" | "reading.override" => flags.insert(CaseFlag::Override),
-                _ => false,
+            let reason = match f.code.as_str() {
+                "visit.safety-signal" => CaseFlag::SafetySignal,
+                "prepaid.self-disconnection-risk" => CaseFlag::SelfDisconnectionRisk,
+                "defect.category-iii" => CaseFlag::CategoryIii,
+                "referral.follow-up-overdue" => CaseFlag::OverdueFollowUp,
+                "ean.override" | "reading.override" => CaseFlag::Override,
+                _ => continue,
             };
+            let due = match record {
+                Record::Visit(v) if reason == CaseFlag::SafetySignal => v.follow_up_by,
+                Record::Referral(r) if reason == CaseFlag::OverdueFollowUp => {
+                    r.follow_up_on.and_then(|d| d.and_hms_opt(0, 0, 0))
+                }
+                _ => None,
+            };
+            item(reason, at, due, f.nl, f.en);
         }
-        match record.review().map(|r| r.state) {
-            Some(ReviewState::Returned) => {
-                flags.insert(CaseFlag::Returned);
-            }
-            Some(ReviewState::Submitted) => {
-                flags.insert(CaseFlag::Submitted);
+        let (nl, en) = summary(record);
+        match record.review() {
+            Some(r) if r.state == ReviewState::Returned => item(
+                CaseFlag::Returned,
+                at,
+                None,
+                format!("{nl} — {}", r.comment),
+                format!("{en} — {}", r.comment),
+            ),
+            Some(r) if r.state == ReviewState::Submitted => {
                 waiting += 1;
+                item(CaseFlag::Submitted, at, None, nl, en);
             }
             _ => {}
         }
     }
-    for v in case.visits.values() {
-        if v.safety_signal != SafetySignal::None && v.follow_up_by.is_some_and(|f| f < ctx.now) {
-            flags.insert(CaseFlag::OverdueFollowUp);
+    for (id, v) in &case.visits {
+        let at = Some((*id, RecordKind::Visit));
+        if v.safety_signal != SafetySignal::None
+            && let Some(by) = v.follow_up_by.filter(|f| *f < ctx.now)
+        {
+            item(
+                CaseFlag::OverdueFollowUp,
+                at,
+                Some(by),
+                format!(
+                    "Opvolging veiligheidssignaal: {}",
+                    v.safety_signal.label(Lang::Nl)
+                ),
+                format!(
+                    "Safety signal follow-up: {}",
+                    v.safety_signal.label(Lang::En)
+                ),
+            );
+        }
+        for a in v.actions.values() {
+            let open = matches!(a.status, ActionStatus::Open | ActionStatus::InProgress);
+            if let Some(deadline) = a.deadline.filter(|d| open && *d < today) {
+                let who = if a.who.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", a.who.trim())
+                };
+                item(
+                    CaseFlag::OverdueAction,
+                    at,
+                    deadline.and_hms_opt(0, 0, 0),
+                    format!("{}{who}", a.what),
+                    format!("{}{who}", a.what),
+                );
+            }
         }
     }
-    for r in case.renovations.values() {
-        if rules::advice_verdict(r) != HousingVerdict::Conform {
-            flags.insert(CaseFlag::UnfitDwelling);
+    for (id, r) in &case.renovations {
+        let at = Some((*id, RecordKind::Renovation));
+        let verdict = rules::advice_verdict(r);
+        if verdict != HousingVerdict::Conform {
+            item(
+                CaseFlag::UnfitDwelling,
+                at,
+                None,
+                verdict.label(Lang::Nl).to_owned(),
+                verdict.label(Lang::En).to_owned(),
+            );
         }
-        if r.follow_up_on.is_some_and(|f| f < today) {
-            flags.insert(CaseFlag::OverdueFollowUp);
+        if let Some(on) = r.follow_up_on.filter(|f| *f < today) {
+            item(
+                CaseFlag::OverdueFollowUp,
+                at,
+                on.and_hms_opt(0, 0, 0),
+                "Opvolging woonadvies".into(),
+                "Housing advice follow-up".into(),
+            );
         }
     }
-    if !conflicts.is_empty() {
-        flags.insert(CaseFlag::Conflicts);
+    for c in &conflicts {
+        let form = c.kind.map_or(FormKind::Household, FormKind::Record);
+        let named = |lang| {
+            field_label(form, &c.field, lang).map_or_else(|| c.field.to_string(), str::to_owned)
+        };
+        item(
+            CaseFlag::Conflicts,
+            c.kind.zip(c.record).map(|(k, id)| (id, k)),
+            None,
+            named(Lang::Nl),
+            named(Lang::En),
+        );
     }
-
     let upcoming = std::iter::once(case.household.next_appointment)
         .chain(case.visits.values().map(|v| v.next_appointment))
         .chain(case.referrals.values().map(|r| r.appointment))
@@ -180,7 +308,24 @@ pub fn index_row_of(
         conflicts: conflicts.len() as i64,
         updated_at: now_ms,
         waiting,
+        items,
     }
+}
+
+/// A record in a few words for a queue line (the screen adds its kind).
+fn summary(record: &Record) -> (String, String) {
+    let day = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    let text = match record {
+        Record::Visit(v) => day(v.start.date()),
+        Record::Referral(r) => r.service.clone(),
+        Record::MeterCheck(m) => m.energy.label(Lang::Nl).to_owned(),
+        _ => String::new(),
+    };
+    let en = match record {
+        Record::MeterCheck(m) => m.energy.label(Lang::En).to_owned(),
+        _ => text.clone(),
+    };
+    (text, en)
 }
 
 /// What to look for in the case list.

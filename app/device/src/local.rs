@@ -6,11 +6,13 @@
 use std::path::{Path, PathBuf};
 
 use brug_shared::casedoc::CaseDoc;
+use brug_shared::model::{CaseFlag, RecordKind};
 use brug_shared::store;
+use chrono::NaiveDateTime;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use uuid::Uuid;
 
-use crate::index::{CaseQuery, IndexRow};
+use crate::index::{CaseQuery, IndexRow, QueueItem};
 use crate::keys::DbKey;
 
 /// The database file in the device home.
@@ -22,6 +24,7 @@ pub const DEVICE_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0002_drafts.sql"),
     include_str!("../../../migrations/device/0003_lost.sql"),
     include_str!("../../../migrations/device/0004_waiting.sql"),
+    include_str!("../../../migrations/device/0005_queue.sql"),
 ];
 
 /// Why the local store failed.
@@ -178,7 +181,78 @@ pub fn put_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
             row.waiting,
         ],
     )?;
+    put_items(conn, row)
+}
+
+/// Replaces what waits in a case with the row's items.
+fn put_items(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
+    let key = row.id.to_string();
+    conn.execute("DELETE FROM queue_item WHERE case_id = ?1", params![key])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO queue_item (case_id, rank, reason, record, kind, due, nl, en) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for item in &row.items {
+        let rank = CaseFlag::ALL
+            .iter()
+            .position(|f| *f == item.reason)
+            .unwrap_or(CaseFlag::ALL.len());
+        insert.execute(params![
+            key,
+            rank as i64,
+            item.reason.code(),
+            item.record.map(|r| r.to_string()),
+            item.kind.map(|k| k.code()),
+            item.due.map(|d| d.format(DUE).to_string()),
+            item.nl,
+            item.en,
+        ])?;
+    }
     Ok(())
+}
+
+/// How a due time is stored: sorts as text.
+const DUE: &str = "%Y-%m-%dT%H:%M:%S";
+
+/// Everything waiting, for the supervisor's queue: by reason in the queue's
+/// order, the most urgent first (earliest due; undated last), then by
+/// household.
+pub fn queue(conn: &Connection) -> Result<Vec<QueueItem>, LocalError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT q.case_id, c.name, q.reason, q.record, q.kind, q.due, q.nl, q.en
+         FROM queue_item q JOIN case_index c ON c.id = q.case_id
+         ORDER BY q.rank, q.due IS NULL, q.due, c.name, q.nl",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    // A row this version cannot read (a reason it does not know) is left
+    // out, not shown wrong.
+    Ok(rows
+        .into_iter()
+        .filter_map(|(case, household, reason, record, kind, due, nl, en)| {
+            Some(QueueItem {
+                case: Uuid::parse_str(&case).ok()?,
+                household,
+                reason: CaseFlag::from_code(&reason)?,
+                record: record.and_then(|r| Uuid::parse_str(&r).ok()),
+                kind: kind.and_then(|k| RecordKind::from_code(&k)),
+                due: due.and_then(|d| NaiveDateTime::parse_from_str(&d, DUE).ok()),
+                nl,
+                en,
+            })
+        })
+        .collect())
 }
 
 /// Writes what in a case's index row depends on the date (its flags, next
@@ -193,7 +267,7 @@ pub fn refresh_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError
             row.waiting,
         ],
     )?;
-    Ok(())
+    put_items(conn, row)
 }
 
 /// Ids of the cases in the case list.
@@ -215,6 +289,7 @@ pub fn remove_case(conn: &Connection, id: Uuid) -> Result<(), LocalError> {
     let key = id.to_string();
     store::delete(conn, id)?;
     conn.execute("DELETE FROM case_index WHERE id = ?1", params![key])?;
+    conn.execute("DELETE FROM queue_item WHERE case_id = ?1", params![key])?;
     conn.execute("DELETE FROM sync_states WHERE doc_id = ?1", params![key])?;
     conn.execute("DELETE FROM pending WHERE doc_id = ?1", params![key])?;
     conn.execute("DELETE FROM lost WHERE doc_id = ?1", params![key])?;
@@ -230,6 +305,7 @@ pub fn set_lost(conn: &Connection, id: Uuid, now_ms: i64) -> Result<(), LocalErr
         params![key, now_ms],
     )?;
     conn.execute("DELETE FROM case_index WHERE id = ?1", params![key])?;
+    conn.execute("DELETE FROM queue_item WHERE case_id = ?1", params![key])?;
     conn.execute("DELETE FROM pending WHERE doc_id = ?1", params![key])?;
     Ok(())
 }
@@ -359,6 +435,7 @@ pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalEr
                 conflicts: r.get(9)?,
                 updated_at: r.get(10)?,
                 waiting: r.get(11)?,
+                items: Vec::new(),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

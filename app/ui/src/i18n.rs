@@ -182,6 +182,8 @@ pub enum Text {
     Queue,
     /// Queue intro.
     QueueIntro,
+    /// The queue when nothing waits.
+    QueueEmpty,
     /// Settings title.
     Settings,
     /// Language label.
@@ -444,6 +446,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Queue) => "Queue",
         (Lang::Nl, QueueIntro) => "Wat op uw nazicht of opvolging wacht.",
         (Lang::En, QueueIntro) => "What waits for your review or follow-up.",
+        (Lang::Nl, QueueEmpty) => "Niets wacht op u.",
+        (Lang::En, QueueEmpty) => "Nothing waits for you.",
         (Lang::Nl, Settings) => "Instellingen",
         (Lang::En, Settings) => "Settings",
         (Lang::Nl, Language) => "Taal",
@@ -510,6 +514,28 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, ScanThis) => {
             "Let the team member scan or paste this code. It works once and for a short time."
         }
+    }
+}
+
+/// When a queue item is due, seen from `now`: "te laat sinds 01/10/2026",
+/// "nog 20 uur" (within three days), "tegen 05/11/2026". A due time at
+/// midnight is a date.
+pub fn due(lang: Lang, due: chrono::NaiveDateTime, now: chrono::NaiveDateTime) -> String {
+    let shown = if due.time() == chrono::NaiveTime::MIN {
+        crate::format::date(due.date())
+    } else {
+        crate::format::date_time(due)
+    };
+    let hours = (due - now).num_hours();
+    match lang {
+        Lang::Nl if due < now => format!("te laat sinds {shown}"),
+        Lang::En if due < now => format!("overdue since {shown}"),
+        Lang::Nl if hours < 72 => format!("nog {hours} uur"),
+        Lang::En if hours < 72 => {
+            format!("{hours} {} left", if hours == 1 { "hour" } else { "hours" })
+        }
+        Lang::Nl => format!("tegen {shown}"),
+        Lang::En => format!("by {shown}"),
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use brug_device::DeviceError;
 use brug_device::device::{CaseView, DeviceInfo, Lease, Status};
-use brug_device::index::IndexRow;
+use brug_device::index::{IndexRow, QueueItem};
 use brug_device::keys::KeyError;
 use brug_device::service::{Command, Event, OpenForm, Service, TeamAnswer};
 use brug_device::shared::casedoc::{FieldChange, HistoryEntry};
@@ -92,8 +92,8 @@ pub type Read<K, T> = Option<(K, Result<T, String>)>;
 /// A record under review: its case and what changed since its approval.
 pub type ReviewData = (Box<CaseView>, Vec<FieldChange>);
 
-/// The queue: counts per flag, and (records, cases) waiting for review.
-pub type QueueData = (Vec<(String, usize)>, (usize, usize));
+/// The queue: what waits, item by item.
+pub type QueueData = Result<Vec<QueueItem>, String>;
 
 /// The supervisor's team screens.
 #[derive(Clone, Copy, Debug)]
@@ -142,7 +142,7 @@ pub struct Ui {
     pub review: Signal<Read<(Uuid, Uuid), ReviewData>>,
     /// A case's history.
     pub history: Signal<Read<Uuid, (String, Vec<HistoryEntry>)>>,
-    /// The queue: counts per flag, (records, cases) waiting for review.
+    /// The queue: what waits, item by item.
     pub queue: Signal<Option<QueueData>>,
     /// The open form's save error.
     pub form_error: Signal<Option<String>>,
@@ -263,7 +263,7 @@ impl Ui {
             Event::History(case, data) => {
                 ui.history.set(Some((case, data.map_err(|e| self.say(&e)))));
             }
-            Event::Queue(counts, waiting) => ui.queue.set(Some((counts, waiting))),
+            Event::Queue(items) => ui.queue.set(Some(items.map_err(|e| self.say(&e)))),
             Event::Form(form) => {
                 ui.form_error.set(None);
                 ui.screen.set(Screen::Form(form));

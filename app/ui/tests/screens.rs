@@ -27,6 +27,7 @@ fn row(name: &str, street: &str, flags: &[&str], next: Option<&str>) -> IndexRow
         conflicts: 0,
         waiting: 0,
         updated_at: 0,
+        items: Vec::new(),
     }
 }
 
@@ -419,23 +420,107 @@ fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() 
 }
 
 #[test]
-fn the_queue_counts_records_waiting_for_review_and_says_in_how_many_cases() {
-    #[component]
-    fn Harness() -> Element {
-        let counts = vec![
-            ("submitted".to_string(), 2),
-            ("safety-signal".to_string(), 1),
-        ];
-        rsx! {
-            brug_app::components::QueueScreen { lang: Lang::Nl, counts, waiting: (4, 2), on_pick: |_| {} }
-        }
-    }
-    let mut dom = VirtualDom::new(Harness);
+fn the_queue_lists_each_item_by_reason_most_urgent_first_with_the_time_left() {
+    use brug_device::index::QueueItem;
+    use brug_device::shared::model::{CaseFlag, RecordKind};
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 27)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    let item =
+        |household: &str, reason, kind, due: Option<chrono::NaiveDateTime>, what: &str| QueueItem {
+            case: uuid::Uuid::now_v7(),
+            household: household.into(),
+            reason,
+            record: Some(uuid::Uuid::now_v7()),
+            kind,
+            due,
+            nl: what.into(),
+            en: what.into(),
+        };
+    // As the device lists them: by reason, then by when they are due.
+    let items = vec![
+        item(
+            "Gezin Peeters",
+            CaseFlag::Submitted,
+            Some(RecordKind::Visit),
+            None,
+            "20/11/2026",
+        ),
+        item(
+            "Gezin Peeters",
+            CaseFlag::Submitted,
+            Some(RecordKind::MeterCheck),
+            None,
+            "elektriciteit",
+        ),
+        item(
+            "Gezin Claes",
+            CaseFlag::Submitted,
+            Some(RecordKind::Visit),
+            None,
+            "21/11/2026",
+        ),
+        item(
+            "Gezin Janssens",
+            CaseFlag::SafetySignal,
+            Some(RecordKind::Visit),
+            Some(now + chrono::Duration::hours(20)),
+            "kind in gevaar",
+        ),
+        item(
+            "Gezin Claes",
+            CaseFlag::OverdueAction,
+            Some(RecordKind::Visit),
+            now.date()
+                .checked_sub_days(chrono::Days::new(6))
+                .and_then(|d| d.and_hms_opt(0, 0, 0)),
+            "Energiecheck plannen (brugfiguur)",
+        ),
+    ];
+    let mut dom = VirtualDom::new_with_props(
+        |p: QueueProps| {
+            rsx! {
+                brug_app::components::QueueScreen {
+                    lang: Lang::Nl,
+                    items: p.items.clone(),
+                    now: p.now,
+                    on_group: |_| {},
+                    on_item: |_| {},
+                }
+            }
+        },
+        QueueProps { items, now },
+    );
     dom.rebuild_in_place();
     let html = dioxus_ssr::render(&dom);
-    assert!(html.contains("4 records in 2 dossiers"), "{html}");
-    assert!(
-        html.contains("<span class=\"count\">4</span>"),
-        "the row counts records: {html}"
+    // Three records waiting, two of them in one case: three items.
+    assert!(html.contains("<span class=\"count\">3</span>"), "{html}");
+    assert_eq!(
+        html.matches("<button class=\"queue-item").count(),
+        5,
+        "{html}"
     );
+    let (submitted, safety, action) = (
+        html.find("ter nazicht").unwrap(),
+        html.find("veiligheidssignaal").unwrap(),
+        html.find("actie over tijd").unwrap(),
+    );
+    assert!(submitted < safety && safety < action, "queue order: {html}");
+    assert!(html.contains("huisbezoek: 20/11/2026"), "{html}");
+    assert!(
+        html.contains("nog 20 uur"),
+        "hours left on a safety signal: {html}"
+    );
+    assert!(
+        html.contains("te laat sinds 21/11/2026"),
+        "an overdue action's deadline: {html}"
+    );
+    assert!(html.contains("queue-item late"), "{html}");
+}
+
+#[derive(Clone, PartialEq, Props)]
+struct QueueProps {
+    items: Vec<brug_device::index::QueueItem>,
+    now: chrono::NaiveDateTime,
 }

@@ -12,6 +12,7 @@ labelled_enum! {
         Conflicts = "conflicts", "tegenstrijdige wijzigingen", "conflicting edits";
         Override = "override", "controle overschreven", "check overridden";
         OverdueFollowUp = "overdue-follow-up", "opvolging te laat", "overdue follow-up";
+        OverdueAction = "overdue-action", "actie over tijd", "overdue action";
         SelfDisconnectionRisk = "self-disconnection-risk", "risico zelfafsluiting", "self-disconnection risk";
         UnfitDwelling = "unfit-dwelling", "ongeschikte woning", "unfit dwelling";
         CategoryIii = "category-iii", "gebrek categorie III", "category III defect";
@@ -52,6 +53,12 @@ impl CaseFlag {
             }
             (Lang::En, Self::OverdueFollowUp) => {
                 "An agreed follow-up date has passed without a new contact."
+            }
+            (Lang::Nl, Self::OverdueAction) => {
+                "De deadline van een afgesproken actie is voorbij en ze is niet klaar."
+            }
+            (Lang::En, Self::OverdueAction) => {
+                "An agreed action is past its deadline and not done."
             }
             (Lang::Nl, Self::Override) => {
                 "Een controle werd overschreven met een reden; de teamverantwoordelijke kijkt mee."

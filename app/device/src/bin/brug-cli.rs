@@ -11,7 +11,7 @@ use brug_device::device::{Device, DeviceError};
 use brug_device::index::CaseQuery;
 use brug_device::sync::Progress;
 use brug_shared::casedoc::ReviewAction;
-use brug_shared::model::{Household, Record, RecordKind, examples};
+use brug_shared::model::{Household, Lang, Record, RecordKind, examples};
 use brug_shared::rules::{self, Finding, RuleContext, Severity};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
@@ -46,6 +46,9 @@ enum Command {
     },
     /// Enrolment, last sync, pending changes, lease.
     Status,
+    /// What waits: each record to review, each overdue action, each
+    /// conflict, each safety signal, by reason, most urgent first.
+    Queue,
     /// One sync session (progress on stderr), or stay connected.
     Sync {
         /// Stay connected; reconnect with backoff when the connection drops.
@@ -393,6 +396,32 @@ async fn execute(cli: Cli) -> Result<(), Refusal> {
 
 async fn run(device: &mut Device, command: Command, json: bool) -> Result<(), Refusal> {
     match command {
+        Command::Queue => {
+            let items = device.queue()?;
+            print(json, &items, || {
+                if items.is_empty() {
+                    return "Niets wacht / nothing waits".into();
+                }
+                items
+                    .iter()
+                    .map(|i| {
+                        format!(
+                            "{}\t{}\t{}\t{}{}",
+                            i.reason.code(),
+                            i.household,
+                            i.due
+                                .map(|d| d.format("%d/%m/%Y %H:%M").to_string())
+                                .unwrap_or_else(|| "-".into()),
+                            i.kind
+                                .map(|k| format!("{}: ", k.label(Lang::Nl)))
+                                .unwrap_or_default(),
+                            i.nl
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
         Command::Status => {
             let s = device.status()?;
             print(json, &s, || {

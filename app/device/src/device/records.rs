@@ -7,7 +7,7 @@ use brug_shared::schema::FieldPath;
 use uuid::Uuid;
 
 use super::{CaseView, Device, DeviceError};
-use crate::index::{self, CaseQuery, IndexRow};
+use crate::index::{self, CaseQuery, IndexRow, QueueItem};
 use crate::local::{self, LocalError};
 
 impl Device {
@@ -53,6 +53,13 @@ impl Device {
         }
         self.store.set_setting("indexed_on", &today)?;
         Ok(ids.len())
+    }
+
+    /// Everything waiting, item by item: grouped by reason in the queue's
+    /// order, the most urgent first.
+    pub fn queue(&self) -> Result<Vec<QueueItem>, DeviceError> {
+        self.guard()?;
+        Ok(local::queue(self.store.conn())?)
     }
 
     /// Records submitted and waiting for review, and how many cases they

@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use crate::DeviceError;
 use crate::device::{CaseView, DeviceInfo, Lease, Status};
-use crate::index::{CaseQuery, IndexRow};
+use crate::index::{CaseQuery, IndexRow, QueueItem};
 
 /// A form as it was opened: what it starts with is decided once, so a
 /// background sync or a lock does not reset what the worker is typing.
@@ -119,8 +119,8 @@ pub enum Command {
     },
     /// Who changed what in a case.
     History(Uuid),
-    /// Counts per flag and the records waiting for review.
-    Queue(Vec<String>),
+    /// What waits in the supervisor's queue.
+    Queue,
     /// Opens a form (with the draft typed before, if any).
     OpenForm {
         /// The case (none for a new case).
@@ -214,8 +214,8 @@ pub enum Event {
     },
     /// A case's history, with the household's name.
     History(Uuid, Result<(String, Vec<HistoryEntry>), DeviceError>),
-    /// Counts per flag and (records, cases) waiting for review.
-    Queue(Vec<(String, usize)>, (usize, usize)),
+    /// What waits, item by item (by reason, most urgent first).
+    Queue(Result<Vec<QueueItem>, DeviceError>),
     /// A form to show.
     Form(Box<OpenForm>),
     /// A form was saved (the case to show) or not.

@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use super::{Command, Event, OpenForm, TeamAnswer, TeamCall};
 use crate::device::CaseView;
-use crate::index::CaseQuery;
 use crate::{Device, DeviceError};
 
 pub(super) struct Worker {
@@ -78,20 +77,7 @@ impl Worker {
                             .case(case)
                             .and_then(|c| Ok((c.household.name, device.history(case, None)?))),
                     ),
-                    Command::Queue(flags) => {
-                        let counts = flags
-                            .into_iter()
-                            .map(|flag| {
-                                let query = CaseQuery {
-                                    flag: Some(flag.clone()),
-                                    ..Default::default()
-                                };
-                                let n = device.list(&query).map(|r| r.len()).unwrap_or(0);
-                                (flag, n)
-                            })
-                            .collect();
-                        Event::Queue(counts, device.waiting_for_review().unwrap_or((0, 0)))
-                    }
+                    Command::Queue => Event::Queue(device.queue()),
                     Command::OpenForm { case, kind, record } => {
                         Event::Form(Box::new(open_form(device, case, kind, record)))
                     }

@@ -1,7 +1,12 @@
-//! The supervisor's queue: how many cases wait per reason (records, for
-//! review), each opening the case list filtered on it. The reasons are the
-//! case flags, in their order (`CaseFlag::ALL`).
+//! The supervisor's queue: every item waiting (each record to review, each
+//! action past its deadline, each conflicting field, each safety signal
+//! with the hours left), grouped by reason in the queue's order
+//! (`CaseFlag::ALL`) and most urgent first. An item opens where it is dealt
+//! with; a group's title opens the case list filtered on that reason.
 
+use brug_device::index::QueueItem;
+use brug_device::shared::model::CaseFlag;
+use chrono::NaiveDateTime;
 use dioxus::prelude::*;
 
 use crate::i18n::{self, Lang, Text, t};
@@ -10,27 +15,61 @@ use crate::i18n::{self, Lang, Text, t};
 #[component]
 pub fn QueueScreen(
     lang: Lang,
-    /// Cases per reason.
-    counts: Vec<(String, usize)>,
-    /// Records waiting for review, and the cases they are in: the
-    /// "submitted" row counts the records (three in one case are three).
-    waiting: (usize, usize),
-    on_pick: EventHandler<String>,
+    /// What waits, by reason, most urgent first.
+    items: Vec<QueueItem>,
+    /// Now (local time), to say how long is left.
+    now: NaiveDateTime,
+    /// A group's title: the cases with that flag.
+    on_group: EventHandler<String>,
+    /// An item: where it is dealt with.
+    on_item: EventHandler<QueueItem>,
 ) -> Element {
+    let groups: Vec<(CaseFlag, Vec<QueueItem>)> = CaseFlag::ALL
+        .iter()
+        .map(|f| {
+            (
+                *f,
+                items
+                    .iter()
+                    .filter(|i| i.reason == *f)
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, items)| !items.is_empty())
+        .collect();
     rsx! {
         section { class: "queue",
             h1 { "{t(lang, Text::Queue)}" }
             p { "{t(lang, Text::QueueIntro)}" }
-            ul { class: "queue-rows",
-                for (code, n) in counts.into_iter().map(|(c, n)| if c == "submitted" { (c, waiting.0.max(n)) } else { (c, n) }) {
-                    li { key: "{code}",
-                        button { class: if n > 0 { "queue-row busy" } else { "queue-row" }, "data-flag": "{code}",
-                            onclick: { let code = code.clone(); move |_| on_pick.call(code.clone()) },
-                            span { class: "count", "{n}" }
-                            span { class: "what", "{i18n::flag(lang, &code)}" }
-                            span { class: "why", "{i18n::flag_explained(lang, &code)}" }
-                            if code == "submitted" && waiting.0 > 0 {
-                                span { class: "in-cases", "{i18n::records_in_cases(lang, waiting.0, waiting.1)}" }
+            if groups.is_empty() {
+                p { class: "empty", "{t(lang, Text::QueueEmpty)}" }
+            }
+            for (flag, items) in groups {
+                section { class: "queue-group", key: "{flag.code()}", "data-flag": "{flag.code()}",
+                    h2 {
+                        button { class: "queue-row busy",
+                            onclick: move |_| on_group.call(flag.code().to_owned()),
+                            span { class: "count", "{items.len()}" }
+                            span { class: "what", "{flag.label(lang)}" }
+                        }
+                    }
+                    p { class: "why", "{flag.explained(lang)}" }
+                    ul { class: "queue-items",
+                        for (i, item) in items.into_iter().enumerate() {
+                            li { key: "{i}",
+                                button { class: if item.due.is_some_and(|d| d < now) { "queue-item late" } else { "queue-item" },
+                                    onclick: { let item = item.clone(); move |_| on_item.call(item.clone()) },
+                                    strong { class: "household", "{item.household}" }
+                                    span { class: "thing",
+                                        {item.kind.map(|k| k.label(lang)).unwrap_or_default()}
+                                        if item.kind.is_some() && !item.text(lang).is_empty() { ": " }
+                                        "{item.text(lang)}"
+                                    }
+                                    if let Some(due) = item.due {
+                                        span { class: "due", "{i18n::due(lang, due, now)}" }
+                                    }
+                                }
                             }
                         }
                     }

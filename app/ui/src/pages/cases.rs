@@ -1,6 +1,6 @@
 //! The case list and the supervisor's queue.
 
-use brug_device::index::CaseQuery;
+use brug_device::index::{CaseQuery, QueueItem};
 use brug_device::service::Command;
 use brug_device::shared::schema::FormKind;
 use dioxus::prelude::*;
@@ -59,31 +59,44 @@ pub fn CasesPage() -> Element {
     }
 }
 
-/// The supervisor's queue: counts per flag and the records waiting.
+/// The supervisor's queue: what waits, item by item; each item opens where
+/// it is dealt with.
 #[component]
 pub fn QueuePage() -> Element {
     let ui = use_context::<Ui>();
     let lang = ui.lang();
     use_effect(move || {
         let _ = (ui.version)();
-        ui.send(Command::Queue(
-            CaseFlag::ALL.iter().map(|f| f.code().to_owned()).collect(),
-        ));
+        ui.send(Command::Queue);
     });
-    let Some((counts, waiting)) = ui.queue.read().clone() else {
-        return loading(lang);
+    let items = match ui.queue.read().clone() {
+        None => return loading(lang),
+        Some(Err(e)) => return failed(&e),
+        Some(Ok(items)) => items,
     };
     let (mut filters, mut screen) = (ui.filters, ui.screen);
     rsx! {
         QueueScreen {
             lang,
-            counts,
-            waiting,
-            on_pick: move |f: String| {
+            items,
+            now: chrono::Local::now().naive_local(),
+            on_group: move |f: String| {
                 let mut filters = filters.write();
                 filters.flag = Some(f);
                 filters.text.clear();
                 screen.set(Screen::Cases);
+            },
+            on_item: move |item: QueueItem| match (item.reason, item.kind, item.record) {
+                (CaseFlag::Submitted, _, Some(record)) => {
+                    screen.set(Screen::Review { case: item.case, record });
+                }
+                (CaseFlag::Conflicts, _, _) => screen.set(Screen::Conflicts(item.case)),
+                (_, Some(kind), Some(record)) => ui.send(Command::OpenForm {
+                    case: Some(item.case),
+                    kind: FormKind::Record(kind),
+                    record: Some(record),
+                }),
+                _ => screen.set(Screen::Case(item.case)),
             },
         }
     }
