@@ -55,7 +55,7 @@ fn main() {
         protocol::encode(&ClientFrame::Hello {
             v: 1,
             cursor: 12,
-            held: vec![Uuid::from_u128(2)],
+            held: Some(vec![Uuid::from_u128(2)]),
         }),
         protocol::encode(&ClientFrame::Sync {
             doc: Uuid::from_u128(2),

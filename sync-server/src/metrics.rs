@@ -22,6 +22,9 @@ pub struct Metrics {
     pub bytes_out: AtomicU64,
     /// Devices enrolled since start.
     pub enrolments: AtomicU64,
+    /// Feed rows the hellos looked at to say what changed: grows with the
+    /// changes since each device's cursor, not with the caseload.
+    pub hello_rows: AtomicU64,
     /// Errors by code.
     errors: Mutex<BTreeMap<&'static str, u64>>,
 }
@@ -95,6 +98,12 @@ impl Metrics {
             "Devices enrolled.",
             "counter",
             get(&self.enrolments),
+        );
+        counter(
+            "brug_hello_feed_rows_total",
+            "Feed rows looked at to answer hellos (grows with changes, not with caseloads).",
+            "counter",
+            get(&self.hello_rows),
         );
         let _ = writeln!(
             out,

@@ -120,9 +120,10 @@ impl Session {
     pub fn hello(
         &mut self,
         conn: &Connection,
+        metrics: &Metrics,
         v: u32,
         cursor: u64,
-        held: &[Uuid],
+        held: Option<&[Uuid]>,
     ) -> Result<Outcome, db::DbError> {
         if v != PROTOCOL_VERSION {
             return Ok(Outcome::Close(error(ErrorCode::ProtocolVersion)));
@@ -130,11 +131,15 @@ impl Session {
         if self.greeted {
             return Ok(Outcome::Close(error(ErrorCode::BadFrame)));
         }
-        if held.len() > MAX_HELD_DOCS {
+        if held.is_some_and(|h| h.len() > MAX_HELD_DOCS) {
             return Ok(Outcome::Close(error(ErrorCode::TooManyDocuments)));
         }
         let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
-        let c = db::catchup(conn, &self.user, cursor, held)?;
+        let c = match held {
+            Some(held) => db::catchup(conn, &self.user, cursor, held)?,
+            None => db::catchup_since(conn, &self.user, &self.device.id, cursor)?,
+        };
+        Metrics::add(&metrics.hello_rows, c.examined);
         let since = self.device.last_seen.unwrap_or(self.device.created_at);
         let joined = db::devices_joined_since(conn, &self.user.id, &self.device.id, since)?;
         db::touch_device(conn, &self.device.id)?;
@@ -377,12 +382,18 @@ impl Session {
             Metrics::add(&metrics.bytes_out, r.len() as u64);
         }
         // Both sides done: persist where we agree, for the next session.
-        if they_were_done
-            && reply.is_none()
+        // Done from here alone: the device holds the case now; the first
+        // time, that is written down (a later hello without a list of held
+        // cases relies on it to purge what the device may no longer see).
+        if reply.is_none()
             && let Some(s) = self.docs.get(&doc_id)
             && s.pending.is_none()
         {
-            db::save_sync_state(conn, &self.device.id, doc_id, &s.state.encode())?;
+            if they_were_done {
+                db::save_sync_state(conn, &self.device.id, doc_id, &s.state.encode())?;
+            } else {
+                db::note_held(conn, &self.device.id, doc_id, &s.state.encode())?;
+            }
         }
         Ok(Outcome::Reply(ServerFrame::Sync {
             doc: doc_id,

@@ -176,11 +176,21 @@ impl TestDevice {
     }
 }
 
-/// Says hello; returns the new cursor, the changed and the purge lists.
+/// Says hello listing what the device holds (as a device starting afresh
+/// does); returns the new cursor, the changed and the purge lists.
 pub async fn hello(
     conn: &mut SyncConnection,
     cursor: u64,
     held: Vec<Uuid>,
+) -> (u64, Vec<Uuid>, Vec<Uuid>) {
+    hello_with(conn, cursor, Some(held)).await
+}
+
+/// Says hello with or without the list of held cases.
+pub async fn hello_with(
+    conn: &mut SyncConnection,
+    cursor: u64,
+    held: Option<Vec<Uuid>>,
 ) -> (u64, Vec<Uuid>, Vec<Uuid>) {
     conn.send(&ClientFrame::Hello {
         v: PROTOCOL_VERSION,

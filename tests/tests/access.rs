@@ -67,7 +67,7 @@ async fn answer(dev: &TestDevice, id: Uuid) -> (Vec<Uuid>, ServerFrame) {
     conn.send(&ClientFrame::Hello {
         v: PROTOCOL_VERSION,
         cursor: 0,
-        held: vec![id],
+        held: Some(vec![id]),
     })
     .await
     .unwrap();
@@ -188,7 +188,7 @@ async fn credentials_valid_revoked_unknown_expired_and_replayed() {
     conn.send(&ClientFrame::Hello {
         v: PROTOCOL_VERSION,
         cursor: 0,
-        held: vec![],
+        held: Some(vec![]),
     })
     .await
     .unwrap();

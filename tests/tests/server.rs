@@ -502,7 +502,7 @@ async fn a_wrong_protocol_version_is_told_to_update() {
     conn.send(&ClientFrame::Hello {
         v: PROTOCOL_VERSION + 1,
         cursor: 0,
-        held: vec![],
+        held: Some(vec![]),
     })
     .await
     .unwrap();
@@ -628,14 +628,14 @@ async fn sync_frames_survive_the_cbor_round_trip_on_the_wire() {
     let hello = protocol::encode(&ClientFrame::Hello {
         v: PROTOCOL_VERSION,
         cursor: 1,
-        held: vec![],
+        held: Some(vec![]),
     });
     assert_eq!(
         protocol::decode::<ClientFrame>(&hello).unwrap(),
         ClientFrame::Hello {
             v: 1,
             cursor: 1,
-            held: vec![]
+            held: Some(vec![])
         }
     );
     let _ = SyncError::Revoked; // the device maps Revoked to a wipe (issue: device core)
@@ -662,4 +662,130 @@ async fn a_flood_of_tiny_operations_is_refused_and_nothing_is_stored() {
     let mut b = server.device(&ann).await;
     b.sync().await.unwrap();
     assert!(b.store.get(id).is_some());
+}
+
+/// Stores `n` (empty) cases made by `user`, as synced by `device`: the
+/// server knows the device holds them.
+fn seed_held(server: &TestServer, user: &str, device: &str, n: usize) -> Vec<Uuid> {
+    let db = server.db();
+    let mut conn = db.lock();
+    let user = db::require_user(&conn, user).unwrap();
+    let state = automerge::sync::State::new().encode();
+    let tx = conn.transaction().unwrap();
+    let mut ids = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut doc = brug_shared::casedoc::CaseDoc::empty(Uuid::now_v7());
+        brug_shared::store::save_in(&tx, &mut doc).unwrap();
+        db::record_change(&tx, doc.id(), &user, true).unwrap();
+        db::save_sync_state(&tx, device, doc.id(), &state).unwrap();
+        ids.push(doc.id());
+    }
+    tx.commit().unwrap();
+    ids
+}
+
+/// The server's count of feed rows its hellos looked at.
+async fn hello_rows(server: &TestServer) -> u64 {
+    let metrics = fetch(server, "/metrics").await;
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("brug_hello_feed_rows_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no hello counter in {metrics}"))
+}
+
+/// One idle session (hello at the current cursor, nothing to do): the bytes
+/// both ways and the feed rows the server looked at.
+async fn idle_session(
+    server: &TestServer,
+    a: &brug_tests::wire::TestDevice,
+    cursor: u64,
+) -> (u64, u64, u64) {
+    let before = hello_rows(server).await;
+    let mut conn = a.connect().await.unwrap();
+    let (now, changed, purge) = brug_tests::wire::hello_with(&mut conn, cursor, None).await;
+    assert_eq!((now, changed.len(), purge.len()), (cursor, 0, 0));
+    let bytes = (conn.bytes_out, conn.bytes_in);
+    conn.close().await;
+    (bytes.0, bytes.1, hello_rows(server).await - before)
+}
+
+#[tokio::test]
+async fn an_idle_session_costs_the_same_with_a_thousand_cases_or_ten_thousand() {
+    let server = TestServer::start().await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let a = server.device(&ann).await;
+    seed_held(&server, &ann, &a.device_id, 1_000);
+    // The first hello of a device starting afresh lists what it holds and
+    // gets every case: the server reads its whole caseload once.
+    let mut conn = a.connect().await.unwrap();
+    let (cursor, changed, _) = hello(&mut conn, 0, vec![]).await;
+    conn.close().await;
+    assert_eq!(changed.len(), 1_000);
+    let thousand = idle_session(&server, &a, cursor).await;
+    seed_held(&server, &ann, &a.device_id, 9_000);
+    let cursor = {
+        let conn = server.db();
+        let conn = conn.lock();
+        u64::try_from(db::current_seq(&conn).unwrap()).unwrap()
+    };
+    let ten_thousand = idle_session(&server, &a, cursor).await;
+    assert_eq!(thousand.2, 0, "an idle hello looks at no feed row");
+    assert_eq!(
+        thousand, ten_thousand,
+        "bytes out, bytes in and feed rows of an idle session, 1,000 vs 10,000 cases"
+    );
+    // A hello that still lists what it holds costs what the caseload is.
+    let before = hello_rows(&server).await;
+    let mut conn = a.connect().await.unwrap();
+    hello(&mut conn, cursor, vec![]).await;
+    conn.close().await;
+    assert_eq!(hello_rows(&server).await - before, 10_000);
+}
+
+#[tokio::test]
+async fn without_a_held_list_the_server_still_says_what_changed_and_what_to_purge() {
+    let server = TestServer::start().await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let bert = server.add_user("Bert Claeys", Role::HousingAdviser);
+    let mut a = server.device(&ann).await;
+    let mut b = server.device(&bert).await;
+    let (mine, shared, later) = (a.create_case(), a.create_case(), a.create_case());
+    a.sync().await.unwrap();
+    server.assign(shared, &bert, true);
+    b.sync().await.unwrap();
+    assert!(b.store.docs.contains_key(&shared));
+    let cursor = brug_device::sync::SyncStore::cursor(&b.store).unwrap();
+    // Nothing happened: nothing to do.
+    let mut conn = b.connect().await.unwrap();
+    let (_, changed, purge) = brug_tests::wire::hello_with(&mut conn, cursor, None).await;
+    conn.close().await;
+    assert!(
+        changed.is_empty() && purge.is_empty(),
+        "{changed:?} {purge:?}"
+    );
+    // Ann edits the shared case, Bert gets another one and loses the first:
+    // one hello says all three, and nothing about Ann's own case.
+    a.edit(shared, |doc| {
+        doc.set_field(Target::Household, &"phone".into(), json!("0470 11 22 33"))
+            .unwrap();
+    });
+    a.sync().await.unwrap();
+    server.assign(later, &bert, true);
+    let mut conn = b.connect().await.unwrap();
+    let (_, changed, purge) = brug_tests::wire::hello_with(&mut conn, cursor, None).await;
+    conn.close().await;
+    assert_eq!(changed, vec![shared, later]);
+    assert!(purge.is_empty());
+    server.assign(shared, &bert, false);
+    let mut conn = b.connect().await.unwrap();
+    let (_, changed, purge) = brug_tests::wire::hello_with(&mut conn, cursor, None).await;
+    conn.close().await;
+    assert_eq!((changed, purge), (vec![later], vec![shared]));
+    assert!(!b.store.docs.contains_key(&mine));
+    // The device's own session does the same: the case taken away is
+    // purged, the new one arrives.
+    let report = b.sync().await.unwrap();
+    assert_eq!(report.purged, vec![shared]);
+    assert!(b.store.docs.contains_key(&later) && !b.store.docs.contains_key(&shared));
 }

@@ -181,17 +181,25 @@ async fn run(
     progress: &mut (dyn FnMut(Progress) + Send),
     stay: bool,
 ) -> Result<Report, SyncError> {
-    // A case made here and never acknowledged is not held *from the server*:
+    // Only a device starting afresh says what it holds; afterwards the
+    // server knows from the sync states it keeps for this device. A case
+    // made here and never acknowledged is not held *from the server*:
     // listing it would get it purged as unknown.
-    let mut held = Vec::new();
-    for id in store.held()? {
-        if !store.is_new(id)? {
-            held.push(id);
+    let cursor = store.cursor()?;
+    let held = if cursor == 0 {
+        let mut held = Vec::new();
+        for id in store.held()? {
+            if !store.is_new(id)? {
+                held.push(id);
+            }
         }
-    }
+        Some(held)
+    } else {
+        None
+    };
     conn.send(&ClientFrame::Hello {
         v: PROTOCOL_VERSION,
-        cursor: store.cursor()?,
+        cursor,
         held,
     })
     .await?;

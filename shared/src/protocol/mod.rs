@@ -3,12 +3,16 @@
 //!
 //! # The session
 //!
-//! 1. The device sends [`ClientFrame::Hello`] with the protocol version, its
-//!    change cursor and the ids of the cases it holds.
+//! 1. The device sends [`ClientFrame::Hello`] with the protocol version and
+//!    its change cursor. A device starting afresh (cursor 0) also lists the
+//!    cases it holds; otherwise the server knows them from the sync states
+//!    it keeps per device, so an idle hello costs the same few bytes and
+//!    the same few lookups whatever the caseload.
 //! 2. The server answers [`ServerFrame::Welcome`]: the visible cases that
-//!    changed since the cursor or that the device does not hold yet, the
-//!    held ids it must purge (access removed, case gone, or never visible:
-//!    all get the same answer) and the new cursor.
+//!    changed since the cursor (an assignment given or taken away counts as
+//!    a change) or that the device does not hold yet, the held ids it must
+//!    purge (access removed, case gone, or never visible: all get the same
+//!    answer) and the new cursor.
 //! 3. Per case, the device sends [`ClientFrame::Sync`] and the server
 //!    answers exactly one [`ServerFrame::Sync`] (or a [`ServerFrame::DocError`])
 //!    for the same case; `msg: None` means "nothing more from me". A case is
@@ -47,8 +51,10 @@ pub enum ClientFrame {
         v: u32,
         /// The cursor from the last completed session (0: never synced).
         cursor: u64,
-        /// Ids of the cases the device holds.
-        held: Vec<Uuid>,
+        /// Ids of the cases the device holds: sent by a device starting
+        /// afresh (cursor 0); `None` otherwise (the server knows).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        held: Option<Vec<Uuid>>,
     },
     /// One automerge sync message for one case.
     Sync {
@@ -236,8 +242,13 @@ mod tests {
         let frames = vec![
             ClientFrame::Hello {
                 v: PROTOCOL_VERSION,
+                cursor: 0,
+                held: Some(vec![Uuid::now_v7()]),
+            },
+            ClientFrame::Hello {
+                v: PROTOCOL_VERSION,
                 cursor: 7,
-                held: vec![Uuid::now_v7()],
+                held: None,
             },
             ClientFrame::Sync {
                 doc: Uuid::now_v7(),

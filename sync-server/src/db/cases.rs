@@ -83,6 +83,8 @@ pub struct Catchup {
     pub purge: Vec<Uuid>,
     /// The new cursor.
     pub cursor: i64,
+    /// Feed rows looked at to work this out.
+    pub examined: u64,
 }
 
 /// Computes the catch-up list for a hello.
@@ -107,7 +109,68 @@ pub fn catchup(
         changed: changed.into_iter().map(|(_, id)| id).collect(),
         purge,
         cursor: now,
+        examined: visible_ids.len() as u64,
     })
+}
+
+/// The catch-up for a device that did not list what it holds: the cases
+/// changed since its cursor (an assignment given or taken away bumps a
+/// case's sequence), each visible one to sync, each one it may no longer
+/// see but synced here before to purge. The work grows with the changes
+/// since the cursor, not with the caseload.
+///
+/// A cursor ahead of the feed means the server went back in time (restored
+/// from a backup): then every visible case is listed, and what the device
+/// holds is what it synced here.
+pub fn catchup_since(
+    conn: &Connection,
+    user: &User,
+    device: &str,
+    cursor: i64,
+) -> Result<Catchup, DbError> {
+    let now = current_seq(conn)?;
+    if cursor > now {
+        let mut stmt =
+            conn.prepare_cached("SELECT doc_id FROM sync_states WHERE device_id = ?1")?;
+        let held: Vec<Uuid> = stmt
+            .query_map(params![device], |r| r.get::<_, String>(0))?
+            .filter_map(|r| r.ok())
+            .filter_map(|id| Uuid::parse_str(&id).ok())
+            .collect();
+        return catchup(conn, user, 0, &held);
+    }
+    let mut stmt =
+        conn.prepare_cached("SELECT doc_id FROM doc_feed WHERE seq > ?1 ORDER BY seq")?;
+    let since: Vec<Uuid> = stmt
+        .query_map(params![cursor], |r| r.get::<_, String>(0))?
+        .filter_map(|r| r.ok())
+        .filter_map(|id| Uuid::parse_str(&id).ok())
+        .collect();
+    let (mut changed, mut purge) = (Vec::new(), Vec::new());
+    for id in &since {
+        if may_access(conn, user, *id)? {
+            changed.push(*id);
+        } else if sync_state(conn, device, *id)?.is_some() {
+            purge.push(*id);
+        }
+    }
+    Ok(Catchup {
+        changed,
+        purge,
+        cursor: now,
+        examined: since.len() as u64,
+    })
+}
+
+/// Moves a case to the end of the feed: devices that sync from an older
+/// cursor look at it again (for an assignment given or taken away).
+fn bump(conn: &Connection, id: Uuid) -> Result<(), DbError> {
+    let seq = current_seq(conn)? + 1;
+    conn.execute(
+        "UPDATE doc_feed SET seq = ?2 WHERE doc_id = ?1",
+        params![id.to_string(), seq],
+    )?;
+    Ok(())
 }
 
 /// Records a stored change to `id`: bumps the global sequence, and for a
@@ -153,19 +216,27 @@ pub fn assign(conn: &Connection, id: Uuid, user: &str) -> Result<bool, DbError> 
         )));
     }
     let user = user.id.as_str();
-    Ok(conn.execute(
+    let given = conn.execute(
         "INSERT OR IGNORE INTO case_access (case_id, user_id) VALUES (?1, ?2)",
         params![id.to_string(), user],
-    )? > 0)
+    )? > 0;
+    if given {
+        bump(conn, id)?;
+    }
+    Ok(given)
 }
 
 /// Takes case `id` away from `user`.
 pub fn unassign(conn: &Connection, id: Uuid, user: &str) -> Result<bool, DbError> {
     super::require_user(conn, user)?;
-    Ok(conn.execute(
+    let taken = conn.execute(
         "DELETE FROM case_access WHERE case_id = ?1 AND user_id = ?2",
         params![id.to_string(), user],
-    )? > 0)
+    )? > 0;
+    if taken {
+        bump(conn, id)?;
+    }
+    Ok(taken)
 }
 
 /// Assigns (or unassigns) case `id` to `user`, tells live sessions through
@@ -237,6 +308,16 @@ pub fn save_sync_state(
     conn.execute(
         "INSERT INTO sync_states (device_id, doc_id, state) VALUES (?1, ?2, ?3)
          ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
+        params![device, id.to_string(), state],
+    )?;
+    Ok(())
+}
+
+/// Writes down that a device holds a case, with the sync state it has now,
+/// unless a state is kept already (then nothing is written).
+pub fn note_held(conn: &Connection, device: &str, id: Uuid, state: &[u8]) -> Result<(), DbError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_states (device_id, doc_id, state) VALUES (?1, ?2, ?3)",
         params![device, id.to_string(), state],
     )?;
     Ok(())

@@ -181,7 +181,7 @@ async fn handle_frame(
             }
             match frame {
                 ClientFrame::Hello { v, cursor, held } => {
-                    Ok((s.hello(conn, v, cursor, &held)?, None))
+                    Ok((s.hello(conn, &metrics, v, cursor, held.as_deref())?, None))
                 }
                 ClientFrame::Sync { doc, create, msg } => {
                     match s.sync(
