@@ -580,9 +580,12 @@ async fn a_watching_supervisor_receives_a_new_case_without_asking() {
     let watching = tokio::spawn(async move {
         let result = supervisor
             .device
-            .watch(&mut |p| {
-                let _ = tx.send(p);
-            })
+            .watch(
+                &mut |p| {
+                    let _ = tx.send(p);
+                },
+                &tokio::sync::Notify::new(),
+            )
             .await;
         (supervisor, result)
     });

@@ -163,3 +163,59 @@ async fn the_app_enrols_saves_a_case_and_keeps_a_draft_over_the_lock_through_the
     assert_eq!(resumed.start, typed);
     assert_eq!(resumed.case_now.as_ref().map(|c| c.id), Some(case));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_colleagues_case_reaches_the_unlocked_app_without_any_button() {
+    let stack = Stack::start().await;
+    let ann = stack.user("Ann Peeters", Role::BridgeWorker);
+    let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
+    let mut worker = stack.enrol(&ann).await;
+    let home = tempfile::tempdir().unwrap();
+    let (service, mut events) =
+        Service::start(home.path().to_owned(), tokio::runtime::Handle::current()).unwrap();
+    service.send(Command::Enrol {
+        url: stack.enrol_url(&sofie),
+        pin: PIN.into(),
+        name: "laptop Sofie".into(),
+    });
+    next(&mut events, |e| match e {
+        Event::Enrolled(_) => Some(()),
+        Event::EnrolFailed(e) => panic!("enrolment failed: {e}"),
+        _ => None,
+    })
+    .await;
+    synced(&mut events).await;
+    // The app stays connected: once the live session listens (the server
+    // holds its connection), the worker's new case is pushed to it.
+    let listening = async {
+        while stack.server.open_connections() == 0 {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), listening)
+        .await
+        .expect("the app keeps a live connection");
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    worker.device.sync(&mut |_| {}).await.unwrap();
+    // No command from the app: the case arrives. Each "changed" reads the
+    // list anew; one read after the case was written finds it.
+    let arrived = async {
+        service.send(Command::List(Default::default()));
+        loop {
+            match events.recv().await.expect("the service stopped") {
+                Event::Changed => service.send(Command::List(Default::default())),
+                Event::Cases(rows) => {
+                    let rows = rows.unwrap();
+                    if rows.iter().any(|r| r.id == case) {
+                        return rows;
+                    }
+                }
+                _ => {}
+            }
+        }
+    };
+    let rows = tokio::time::timeout(Duration::from_secs(60), arrived)
+        .await
+        .expect("the colleague's case did not arrive within a minute");
+    assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![case]);
+}

@@ -158,7 +158,7 @@ pub async fn run_session(
     store: &mut (dyn SyncStore + Send),
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Report, SyncError> {
-    run(conn, store, progress, false).await
+    run(conn, store, progress, None).await
 }
 
 /// Like [`run_session`], then stays connected: cases others change are
@@ -167,8 +167,9 @@ pub async fn watch(
     conn: &mut SyncConnection,
     store: &mut (dyn SyncStore + Send),
     progress: &mut (dyn FnMut(Progress) + Send),
+    wake: &tokio::sync::Notify,
 ) -> Result<Report, SyncError> {
-    run(conn, store, progress, true).await
+    run(conn, store, progress, Some(wake)).await
 }
 
 /// While watching, how often to look for local changes to push (made by the
@@ -179,7 +180,7 @@ async fn run(
     conn: &mut SyncConnection,
     store: &mut (dyn SyncStore + Send),
     progress: &mut (dyn FnMut(Progress) + Send),
-    stay: bool,
+    stay: Option<&tokio::sync::Notify>,
 ) -> Result<Report, SyncError> {
     // Only a device starting afresh says what it holds; afterwards the
     // server knows from the sync states it keeps for this device. A case
@@ -258,11 +259,16 @@ async fn run(
             store.set_cursor(cursor)?;
             caught_up = true;
         }
-        if idle && !stay {
-            break;
-        }
         let frame = if idle {
-            match conn.recv_within(IDLE_PING).await {
+            // Watching: the server's next word, or after the ping interval
+            // (or at once when woken: something was saved here) push what
+            // changed here.
+            let Some(wake) = stay else { break };
+            let heard = tokio::select! {
+                heard = conn.recv_within(IDLE_PING) => heard,
+                () = wake.notified() => Err(NetError::Timeout),
+            };
+            match heard {
                 Err(NetError::Timeout) => {
                     // The timer while online: push what was changed here.
                     for id in store.pending()? {

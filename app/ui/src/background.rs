@@ -1,6 +1,8 @@
-//! What runs while nobody taps: a sync every minute while unlocked, the
-//! lock after the chosen minutes without use, and a "saved" note that goes
-//! away by itself.
+//! What runs while nobody taps: a nudge to the device service every minute
+//! while unlocked (the service stays connected for the server's pushes and
+//! reconnects by itself; the nudge makes it try at once when it waits to
+//! reconnect), the lock after the chosen minutes without use, and a "saved"
+//! note that goes away by itself.
 
 use std::time::{Duration, Instant};
 

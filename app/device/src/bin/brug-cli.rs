@@ -494,8 +494,9 @@ async fn run(device: &mut Device, command: Command, json: bool) -> Result<(), Re
         }
         Command::Sync { watch: true } => {
             let mut backoff = Duration::from_secs(1);
+            let wake = tokio::sync::Notify::new();
             loop {
-                match device.watch(&mut progress_line).await {
+                match device.watch(&mut progress_line, &wake).await {
                     Ok(_) => backoff = Duration::from_secs(1),
                     Err(e @ DeviceError::Revoked { .. }) => return Err(e.into()),
                     Err(e) => {

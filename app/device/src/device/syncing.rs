@@ -20,22 +20,24 @@ impl Device {
         &mut self,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<Report, DeviceError> {
-        self.session(progress, false).await
+        self.session(progress, None).await
     }
 
     /// Syncs, then stays connected until the connection ends, syncing what
-    /// others change as the server announces it.
+    /// others change as the server announces it, and pushing what changes
+    /// here at every ping or at once when `wake` is notified.
     pub async fn watch(
         &mut self,
         progress: &mut (dyn FnMut(Progress) + Send),
+        wake: &tokio::sync::Notify,
     ) -> Result<Report, DeviceError> {
-        self.session(progress, true).await
+        self.session(progress, Some(wake)).await
     }
 
     async fn session(
         &mut self,
         progress: &mut (dyn FnMut(Progress) + Send),
-        stay: bool,
+        stay: Option<&tokio::sync::Notify>,
     ) -> Result<Report, DeviceError> {
         let endpoint = Endpoint::new(&self.info.server, &self.info.fingerprint)?;
         let token = setting(&self.store, "token")?;
@@ -57,8 +59,8 @@ impl Device {
                 ctx,
                 now_ms,
             };
-            let report = if stay {
-                session::watch(&mut conn, &mut adapter, progress).await
+            let report = if let Some(wake) = stay {
+                session::watch(&mut conn, &mut adapter, progress, wake).await
             } else {
                 session::run_session(&mut conn, &mut adapter, progress).await
             };

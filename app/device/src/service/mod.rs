@@ -13,8 +13,6 @@
 mod worker;
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use brug_shared::casedoc::{ChangeHash, FieldChange, HistoryEntry, ReviewAction};
 use brug_shared::protocol::JoinedDevice;
@@ -260,7 +258,7 @@ impl Service {
             events,
             commands: commands.clone(),
             runtime,
-            syncing: Arc::new(AtomicBool::new(false)),
+            live: None,
         };
         std::thread::Builder::new()
             .name("brug-device".into())

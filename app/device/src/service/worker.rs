@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use brug_shared::casedoc::{ChangeHash, FieldChange};
 use brug_shared::model::Household;
@@ -24,8 +24,25 @@ pub(super) struct Worker {
     pub(super) events: UnboundedSender<Event>,
     pub(super) commands: UnboundedSender<Command>,
     pub(super) runtime: tokio::runtime::Handle,
-    pub(super) syncing: Arc<AtomicBool>,
+    /// The live connection while unlocked, if one runs.
+    pub(super) live: Option<Live>,
 }
+
+/// The task that keeps the device in sync while it is unlocked: one
+/// session to catch up, then connected for the server's pushes; when the
+/// connection drops, again after a pause that doubles up to a minute
+/// (offline, that is the timer).
+pub(super) struct Live {
+    /// Dropped to stop the task (the lock).
+    _stop: tokio::sync::watch::Sender<()>,
+    /// Wakes the task: push what was saved here now, or retry now.
+    wake: Arc<tokio::sync::Notify>,
+    /// Gone when the task has ended.
+    running: tokio::sync::watch::Receiver<()>,
+}
+
+/// The longest pause before connecting again.
+const MOST_BACKOFF: Duration = Duration::from_secs(60);
 
 /// The draft key of a form: the same form finds the same draft.
 fn draft_key(case: Option<Uuid>, kind: FormKind, record: Option<Uuid>) -> String {
@@ -52,7 +69,11 @@ impl Worker {
         match command {
             Command::Enrol { url, pin, name } => self.enrol(&url, &pin, &name),
             Command::Unlock { pin, resume } => self.unlock(&pin, resume),
-            Command::Lock => self.device = None,
+            Command::Lock => {
+                // The live connection ends with the lock.
+                self.live = None;
+                self.device = None;
+            }
             Command::SyncEnded(outcome) => self.sync_ended(outcome),
             command => {
                 let Some(device) = self.device.as_mut() else {
@@ -187,37 +208,96 @@ impl Worker {
         }
     }
 
+    /// Brings the device in sync: wakes the live task when one runs (it
+    /// pushes what was saved here at once), else starts it.
     fn start_sync(&mut self) {
+        if let Some(live) = &self.live
+            && live.running.has_changed().is_ok()
+        {
+            live.wake.notify_one();
+            return;
+        }
         let Some(device) = self.device.as_ref() else {
             return;
         };
-        if self.syncing.swap(true, Ordering::SeqCst) {
-            return;
-        }
         let mut handle = match device.handle() {
             Ok(h) => h,
             Err(e) => {
-                self.syncing.store(false, Ordering::SeqCst);
                 self.emit(Event::Synced(Err(e)));
                 return;
             }
         };
-        self.emit(Event::SyncStarted);
+        let (stop_tx, mut stop) = tokio::sync::watch::channel(());
+        let (running_tx, running) = tokio::sync::watch::channel(());
+        let wake = Arc::new(tokio::sync::Notify::new());
+        self.live = Some(Live {
+            _stop: stop_tx,
+            wake: wake.clone(),
+            running,
+        });
         let events = self.events.clone();
         let commands = self.commands.clone();
         self.runtime.spawn(async move {
-            let mut report = move |p: crate::sync::Progress| {
-                let _ = events.send(Event::SyncProgress(p.done, p.total));
-            };
-            let outcome = handle.sync(&mut report).await.map(|r| r.joined);
-            let _ = commands.send(Command::SyncEnded(outcome));
+            // Ends (and says so through `running`) when this task does.
+            let _running = running_tx;
+            let mut pause = Duration::from_secs(2);
+            loop {
+                let _ = events.send(Event::SyncStarted);
+                let mut report = |p: crate::sync::Progress| {
+                    let _ = events.send(Event::SyncProgress(p.done, p.total));
+                };
+                let outcome = tokio::select! {
+                    outcome = handle.sync(&mut report) => outcome,
+                    _ = stop.changed() => return,
+                };
+                let caught_up = outcome.is_ok();
+                let revoked = matches!(outcome, Err(DeviceError::Revoked { .. }));
+                let _ = commands.send(Command::SyncEnded(outcome.map(|r| r.joined)));
+                if revoked {
+                    return;
+                }
+                if caught_up {
+                    pause = Duration::from_secs(2);
+                    // Live: what others change arrives as the server says
+                    // so; what is saved here goes out when woken.
+                    let mut busy = false;
+                    let mut pushed = |p: crate::sync::Progress| {
+                        if p.done < p.total && !busy {
+                            busy = true;
+                            let _ = events.send(Event::SyncStarted);
+                        }
+                        let _ = events.send(Event::SyncProgress(p.done, p.total));
+                        if busy && p.done == p.total {
+                            busy = false;
+                            let _ = events.send(Event::Synced(Ok(Vec::new())));
+                            let _ = events.send(Event::Changed);
+                        }
+                    };
+                    let outcome = tokio::select! {
+                        outcome = handle.watch(&mut pushed, &wake) => outcome,
+                        _ = stop.changed() => return,
+                    };
+                    if let Err(e @ DeviceError::Revoked { .. }) = outcome {
+                        let _ = commands.send(Command::SyncEnded(Err(e)));
+                        return;
+                    }
+                }
+                // Offline, or the connection dropped: again after a pause,
+                // or at once when woken.
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    () = wake.notified() => {}
+                    _ = stop.changed() => return,
+                }
+                pause = (pause * 2).min(MOST_BACKOFF);
+            }
         });
     }
 
     fn sync_ended(&mut self, outcome: Result<Vec<JoinedDevice>, DeviceError>) {
-        self.syncing.store(false, Ordering::SeqCst);
         match outcome {
             Err(e @ DeviceError::Revoked { .. }) => {
+                self.live = None;
                 self.device = None;
                 self.emit(Event::Revoked(e));
             }
