@@ -263,7 +263,13 @@ async fn run(
             // Watching: the server's next word, or after the ping interval
             // (or at once when woken: something was saved here) push what
             // changed here.
-            let Some(wake) = stay else { break };
+            let Some(wake) = stay else {
+                // Done: the last word on progress carries the bytes.
+                p.bytes_in = conn.bytes_in;
+                p.bytes_out = conn.bytes_out;
+                progress(p);
+                break;
+            };
             let heard = tokio::select! {
                 heard = conn.recv_within(IDLE_PING) => heard,
                 () = wake.notified() => Err(NetError::Timeout),

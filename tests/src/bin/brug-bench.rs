@@ -399,13 +399,57 @@ async fn main() {
             Some(wall.as_secs_f64() / limit.as_secs_f64()),
         );
     }
+    // 4. Idle: a device that is up to date syncs and hears that nothing
+    // changed, holding the seeded caseload and then ten times as many cases.
+    let mut held = sizes.cold;
+    for more in [0, sizes.cold * 9] {
+        if more > 0 {
+            eprintln!("seeding {more} more small cases...");
+            seed(
+                &db,
+                &ann,
+                more,
+                Shape {
+                    visits: 1,
+                    meter_checks: 0,
+                    readings: 0,
+                    referrals: 0,
+                    edits: 0,
+                },
+                &mut rng,
+            );
+            device.sync(&mut |_| {}).await.unwrap();
+            held += more;
+        }
+        eprintln!("idle session with {held} cases...");
+        device.sync(&mut |_| {}).await.unwrap();
+        let mut bytes = (0, 0);
+        let t = Instant::now();
+        let report = device
+            .sync(&mut |p| bytes = (p.bytes_out, p.bytes_in))
+            .await
+            .unwrap();
+        let took = t.elapsed();
+        assert!(report.synced.is_empty(), "an idle session syncs nothing");
+        table.add(
+            &format!("idle-session-{held}"),
+            format!(
+                "{held} cases held, nothing changed: {:.1} ms, {} B out / {} B in",
+                ms(took),
+                bytes.0,
+                bytes.1
+            ),
+            "–".into(),
+            None,
+        );
+    }
     drop(server);
 
-    // 4. Device: the case list at scale, a big case, a save, start-up.
+    // 5. Device: the case list at scale, a big case, a save, start-up.
     eprintln!("device with {} cases...", sizes.device_cases);
     device_figures(&mut table, sizes.device_cases, &mut rng);
 
-    // 5. Storage: one case with five years of monthly visits.
+    // 6. Storage: one case with five years of monthly visits.
     storage_figures(&mut table, &mut rng);
     table.print();
 }
