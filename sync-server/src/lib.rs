@@ -37,6 +37,7 @@ pub mod enrolment;
 pub mod files;
 pub mod http;
 pub mod hub;
+pub mod import;
 pub mod metrics;
 pub mod quarantine;
 pub mod session;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::{Config, TlsSource, admin, demo, enrolment};
+use brug_sync_server::{Config, TlsSource, admin, demo, enrolment, import};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
@@ -62,6 +62,25 @@ enum Command {
         /// The backup folder.
         #[arg(long)]
         from: PathBuf,
+    },
+    /// Bring an existing caseload in from a CSV or XLSX sheet, one row per
+    /// household member (columns: dossier, gezin, straat, nummer, bus,
+    /// postcode, gemeente, telefoon, woonsituatie, voornaam, familienaam,
+    /// geboortedatum, rijksregisternummer, rol, referentiewerker). Checks
+    /// every row and changes nothing unless --apply; importing the same
+    /// sheet again makes nothing new.
+    Import {
+        /// The team the cases belong to.
+        #[arg(long)]
+        team: String,
+        /// The user every case is assigned to (a member of the team).
+        #[arg(long = "assign-to")]
+        assign_to: String,
+        /// Make the cases (without it: a dry run).
+        #[arg(long)]
+        apply: bool,
+        /// The sheet (.csv or .xlsx).
+        file: PathBuf,
     },
     /// The last entries of the audit log.
     Audit {
@@ -390,6 +409,80 @@ fn execute(cli: Cli) -> Result<()> {
                 );
                 Ok(())
             }
+        }
+        Command::Import {
+            team,
+            assign_to,
+            apply,
+            file,
+        } => {
+            let db = Db::open(&data)?;
+            let plan = import::Plan {
+                team: &team,
+                assign_to: &assign_to,
+                apply,
+                today: chrono::Local::now().date_naive(),
+            };
+            let outcome = import::import(&mut db.lock(), &file, &plan)?;
+            if cli.json {
+                return print_json(&outcome);
+            }
+            let rows = |rows: &[usize]| match (rows.first(), rows.last()) {
+                (Some(a), Some(b)) if a != b => format!("rijen {a}-{b}"),
+                (Some(a), _) => format!("rij {a}"),
+                _ => String::new(),
+            };
+            println!(
+                "{}",
+                if apply {
+                    "Import / import:"
+                } else {
+                    "Proefdraai, er verandert niets (--apply om aan te maken) / dry run, nothing changes:"
+                }
+            );
+            for m in &outcome.made {
+                println!(
+                    "  {} dossier {}: {} {} ({} leden) -> {}",
+                    rows(&m.rows),
+                    m.dossier,
+                    if apply { "aangemaakt" } else { "aan te maken" },
+                    m.name,
+                    m.members,
+                    m.assigned.join(", ")
+                );
+            }
+            for r in &outcome.refused {
+                println!(
+                    "  rij {} dossier {}{}: GEWEIGERD / refused: {}",
+                    r.row,
+                    r.dossier,
+                    r.column
+                        .as_deref()
+                        .map(|c| format!(", kolom {c}"))
+                        .unwrap_or_default(),
+                    r.reason
+                );
+            }
+            for d in &outcome.not_made {
+                println!(
+                    "  dossier {d}: niet aangemaakt, zie de geweigerde rij / not made, see the refused row"
+                );
+            }
+            for d in &outcome.existing {
+                println!("  dossier {d}: bestaat al / exists already");
+            }
+            println!(
+                "Samen / total: {} {}, {} rijen geweigerd / rows refused, {} bestonden al / existed already.",
+                outcome.made.len(),
+                if apply {
+                    "aangemaakt / made"
+                } else {
+                    "aan te maken / to make"
+                },
+                outcome.refused.len(),
+                outcome.existing.len()
+            );
+            Ok(())
         }
         Command::Audit { limit } => {
             let db = Db::open(&data)?;

@@ -350,9 +350,11 @@ async fn main() {
                     referrals: 1,
                     edits: 1,
                 },
+                // The enrolled device's id: the server refuses changes
+                // that claim another device.
                 &Editor {
                     user: user.clone(),
-                    device: Uuid::new_v4(),
+                    device: Uuid::parse_str(&resp.device_id).unwrap(),
                 },
             );
             store.put(&mut doc, true);
