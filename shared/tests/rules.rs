@@ -1282,16 +1282,74 @@ fn a_past_follow_up_date_puts_an_open_referral_in_the_queue() {
 }
 
 #[test]
-fn the_debt_mediation_session_proposes_the_next_third_thursday() {
-    let s = service("debt-mediation-session").unwrap().schedule.unwrap();
+fn the_debt_mediation_session_proposes_the_next_third_thursday_past_month_ends_and_holidays() {
+    let s = service("debt-mediation-session").unwrap();
+    let next = |from| s.next_session(from, CLOSED).map(|(at, _)| at);
     // Third Thursday of November 2026 is the 19th; after it, 17 December.
     assert_eq!(
-        s.next_after(at(2026, 11, 1, 9)),
+        next(at(2026, 11, 1, 9)),
         Some(date(2026, 11, 19).and_hms_opt(10, 30, 0).unwrap())
     );
     assert_eq!(
-        s.next_after(at(2026, 11, 26, 9)),
+        next(at(2026, 11, 26, 9)),
         Some(date(2026, 12, 17).and_hms_opt(10, 30, 0).unwrap())
+    );
+    // Across the year's end: 21 January 2027.
+    assert_eq!(
+        next(at(2026, 12, 18, 9)),
+        Some(date(2027, 1, 21).and_hms_opt(10, 30, 0).unwrap())
+    );
+    // The team closed on the third Thursday of May 2027 (the 20th): the
+    // next session is June's.
+    let closed = [date(2027, 5, 20)];
+    assert_eq!(
+        s.next_session(at(2027, 5, 1, 9), &closed).map(|(at, _)| at),
+        Some(date(2027, 6, 17).and_hms_opt(10, 30, 0).unwrap())
+    );
+}
+
+#[test]
+fn the_woonclub_proposes_the_next_wednesday_afternoon_and_skips_a_holiday() {
+    let s = service("woonclub").unwrap();
+    let next = |from| s.next_session(from, CLOSED).map(|(at, _)| at);
+    // Monday 30 November 2026: Wednesday 2 December, 13:30.
+    assert_eq!(
+        next(at(2026, 11, 30, 9)),
+        Some(date(2026, 12, 2).and_hms_opt(13, 30, 0).unwrap())
+    );
+    // Wednesday afternoon already begun: the next week's.
+    assert_eq!(
+        next(at(2026, 12, 2, 14)),
+        Some(date(2026, 12, 9).and_hms_opt(13, 30, 0).unwrap())
+    );
+    // Across Christmas: Wednesday 30 December.
+    assert_eq!(
+        next(at(2026, 12, 24, 9)),
+        Some(date(2026, 12, 30).and_hms_opt(13, 30, 0).unwrap())
+    );
+    // 11 November 2026 is a Wednesday and a holiday: the 18th.
+    assert_eq!(
+        next(at(2026, 11, 10, 9)),
+        Some(date(2026, 11, 18).and_hms_opt(13, 30, 0).unwrap())
+    );
+}
+
+#[test]
+fn dutch_practice_offers_the_nearest_of_its_three_sessions() {
+    let s = service("dutch-practice").unwrap();
+    // Friday 4 December 2026, 9:00: Saturday morning at the library.
+    let (at_, session) = s.next_session(at(2026, 12, 4, 9), CLOSED).unwrap();
+    assert_eq!(at_, date(2026, 12, 5).and_hms_opt(10, 0, 0).unwrap());
+    assert!(session.place.contains("bibliotheek"));
+    // Wednesday: Thursday's session.
+    let (at_, _) = s.next_session(at(2026, 12, 9, 9), CLOSED).unwrap();
+    assert_eq!(at_, date(2026, 12, 10).and_hms_opt(13, 30, 0).unwrap());
+    // A service by appointment proposes nothing.
+    assert_eq!(
+        service("legal-aid")
+            .unwrap()
+            .next_session(at(2026, 12, 4, 9), CLOSED),
+        None
     );
 }
 

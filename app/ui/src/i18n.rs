@@ -78,6 +78,10 @@ pub enum Text {
     DateHint,
     /// Placeholder of a date-time field.
     DateTimeHint,
+    /// Before the next session of a referral's service.
+    NextSession,
+    /// Takes a proposed value into the field.
+    TakeIt,
     /// A date does not read.
     NotADate,
     /// A date and time do not read.
@@ -328,6 +332,10 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, DateHint) => "dd/mm/yyyy",
         (Lang::Nl, DateTimeHint) => "dd/mm/jjjj uu:mm",
         (Lang::En, DateTimeHint) => "dd/mm/yyyy hh:mm",
+        (Lang::Nl, NextSession) => "Volgende zitdag:",
+        (Lang::En, NextSession) => "Next session:",
+        (Lang::Nl, TakeIt) => "Neem over",
+        (Lang::En, TakeIt) => "Use it",
         (Lang::Nl, NotADate) => "Geen geldige datum: schrijf dd/mm/jjjj, bv. 26/11/2026",
         (Lang::En, NotADate) => "Not a valid date: write dd/mm/yyyy, e.g. 26/11/2026",
         (Lang::Nl, NotADateTime) => {

@@ -540,3 +540,31 @@ fn a_record_never_approved_is_shown_in_full_for_review() {
     assert!(html.contains("<dt>Verslag</dt>"), "{html}");
     assert!(html.contains("Nog nooit goedgekeurd"), "{html}");
 }
+
+#[test]
+fn a_referral_proposes_the_next_session_of_its_service_and_takes_it_with_one_tap() {
+    let case = case_with(vec![]);
+    let mut start_value = examples::example(RecordKind::Referral).to_json();
+    start_value["service"] = json!("legal-aid");
+    start_value["appointment"] = json!(null);
+    let (mut dom, muts) = start_form(RecordKind::Referral, case, start_value);
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        !html.contains("Volgende zitdag"),
+        "by appointment: nothing to propose"
+    );
+    // The woonclub, on Thursday 26/11/2026 at 10:00: Wednesday 2 December.
+    let service = element(&muts, "id", |v| v == "f-service");
+    let changed = fire(&mut dom, "change", form_event("woonclub"), service);
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        html.contains("Volgende zitdag: 02/12/2026 13:30 (Huis van Welzijn)"),
+        "{html}"
+    );
+    let take = *listeners(&changed, "click")
+        .last()
+        .expect("the take button");
+    fire(&mut dom, "click", click_event(), take);
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("value=\"02/12/2026 13:30\""), "{html}");
+}

@@ -38,13 +38,27 @@ impl ReferralStatus {
     }
 }
 
-/// A recurring monthly schedule: "every third Thursday 10:30–12:00".
+/// When a session comes back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MonthlySchedule {
-    /// Which occurrence of the weekday in the month (1 = first).
-    pub nth: u8,
-    /// The weekday.
-    pub weekday: Weekday,
+pub enum Recurrence {
+    /// Every week on this day.
+    Weekly(Weekday),
+    /// The `nth` (1 = first) such weekday of every month: "every third
+    /// Thursday".
+    Monthly {
+        /// Which one in the month.
+        nth: u8,
+        /// The weekday.
+        weekday: Weekday,
+    },
+}
+
+/// A recurring session of a service: "every third Thursday 10:30–12:00,
+/// Huis van Welzijn".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Session {
+    /// When it comes back.
+    pub when: Recurrence,
     /// Start time.
     pub start: NaiveTime,
     /// End time.
@@ -53,32 +67,68 @@ pub struct MonthlySchedule {
     pub place: &'static str,
 }
 
-impl MonthlySchedule {
-    /// The next session starting at or after `from`.
-    pub fn next_after(&self, from: NaiveDateTime) -> Option<NaiveDateTime> {
-        let mut year = from.year();
-        let mut month = from.month();
-        // Twelve months always hold a valid occurrence for nth <= 4; the
-        // bound keeps a fifth-weekday schedule from looping forever.
-        for _ in 0..14 {
-            if let Some(day) =
-                NaiveDate::from_weekday_of_month_opt(year, month, self.weekday, self.nth)
-            {
+impl Session {
+    /// Whether the session is held on `day` (closed days aside).
+    pub fn falls_on(&self, day: NaiveDate) -> bool {
+        match self.when {
+            Recurrence::Weekly(w) => day.weekday() == w,
+            Recurrence::Monthly { nth, weekday } => {
+                day.weekday() == weekday && (day.day() - 1) / 7 + 1 == u32::from(nth)
+            }
+        }
+    }
+
+    /// The next session starting at or after `from`, skipping the days in
+    /// `closed` (a public holiday, the team's closing days). Looks a year
+    /// and a bit ahead at most.
+    pub fn next_after(&self, from: NaiveDateTime, closed: &[NaiveDate]) -> Option<NaiveDateTime> {
+        let mut day = from.date();
+        for _ in 0..400 {
+            if self.falls_on(day) && !closed.contains(&day) {
                 let at = day.and_time(self.start);
                 if at >= from {
                     return Some(at);
                 }
             }
-            if month == 12 {
-                month = 1;
-                year += 1;
-            } else {
-                month += 1;
-            }
+            day = day.succ_opt()?;
         }
         None
     }
 }
+
+const fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(y, m, d) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    }
+}
+
+/// Days no session is held: the Belgian public holidays and the Flemish
+/// community's holiday (11 July), 2026 and 2027.
+pub const CLOSED: &[NaiveDate] = &[
+    day(2026, 1, 1),
+    day(2026, 4, 6),
+    day(2026, 5, 1),
+    day(2026, 5, 14),
+    day(2026, 5, 25),
+    day(2026, 7, 11),
+    day(2026, 7, 21),
+    day(2026, 8, 15),
+    day(2026, 11, 1),
+    day(2026, 11, 11),
+    day(2026, 12, 25),
+    day(2027, 1, 1),
+    day(2027, 3, 29),
+    day(2027, 5, 1),
+    day(2027, 5, 6),
+    day(2027, 5, 17),
+    day(2027, 7, 11),
+    day(2027, 7, 21),
+    day(2027, 8, 15),
+    day(2027, 11, 1),
+    day(2027, 11, 11),
+    day(2027, 12, 25),
+];
 
 /// A service in the referral catalogue.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,11 +144,24 @@ pub struct Service {
     /// The organisation outside the OCMW that receives data; `None` for the
     /// OCMW's own services.
     pub recipient: Option<Recipient>,
-    /// A recurring schedule, if the service has fixed sessions.
-    pub schedule: Option<MonthlySchedule>,
+    /// Its recurring sessions (none: by appointment).
+    pub sessions: &'static [Session],
 }
 
 impl Service {
+    /// The next session of any of its kinds at or after `from`, skipping
+    /// `closed` days, and which session it is.
+    pub fn next_session(
+        &self,
+        from: NaiveDateTime,
+        closed: &[NaiveDate],
+    ) -> Option<(NaiveDateTime, &'static Session)> {
+        self.sessions
+            .iter()
+            .filter_map(|s| s.next_after(from, closed).map(|at| (at, s)))
+            .min_by_key(|(at, _)| *at)
+    }
+
     /// Whether referring here shares data outside the OCMW.
     pub fn is_external(&self) -> bool {
         self.recipient.is_some()
@@ -121,7 +184,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "debt help / budget guidance (OCMW)",
         sdgs: &[1],
         recipient: None,
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "debt-mediation-session",
@@ -129,13 +192,15 @@ pub const CATALOGUE: &[Service] = &[
         en: "debt mediation session",
         sdgs: &[1],
         recipient: Some(Recipient::DebtMediation),
-        schedule: Some(MonthlySchedule {
-            nth: 3,
-            weekday: Weekday::Thu,
+        sessions: &[Session {
+            when: Recurrence::Monthly {
+                nth: 3,
+                weekday: Weekday::Thu,
+            },
             start: hm(10, 30),
             end: hm(12, 0),
             place: "Huis van Welzijn",
-        }),
+        }],
     },
     Service {
         code: "legal-aid",
@@ -143,7 +208,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "first-line legal aid",
         sdgs: &[1],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "dyzo",
@@ -151,7 +216,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "DYZO (self-employed in difficulty)",
         sdgs: &[1],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "budget-meter-top-up",
@@ -159,7 +224,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "budget meter top-up point",
         sdgs: &[1],
         recipient: None,
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "fluvius-session",
@@ -167,7 +232,16 @@ pub const CATALOGUE: &[Service] = &[
         en: "Fluvius session",
         sdgs: &[1],
         recipient: Some(Recipient::Fluvius),
-        schedule: None,
+        // The hours are the team's to set; these are a starting point.
+        sessions: &[Session {
+            when: Recurrence::Monthly {
+                nth: 2,
+                weekday: Weekday::Tue,
+            },
+            start: hm(9, 0),
+            end: hm(12, 0),
+            place: "Huis van Welzijn",
+        }],
     },
     Service {
         code: "energy-contribution",
@@ -175,7 +249,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "contribution to energy bills",
         sdgs: &[1],
         recipient: None,
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "energiehuis",
@@ -183,7 +257,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "energy loan / Energiehuis",
         sdgs: &[1],
         recipient: Some(Recipient::Energiehuis),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "energiesnoeiers",
@@ -191,7 +265,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "Energiesnoeiers (energy scan)",
         sdgs: &[1],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "lac",
@@ -199,7 +273,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "LAC (local advisory committee)",
         sdgs: &[1],
         recipient: None,
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "social-tariff-check",
@@ -207,7 +281,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "social tariff check",
         sdgs: &[1],
         recipient: None,
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "wijkwerken",
@@ -215,7 +289,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "neighbourhood work (wijkwerken)",
         sdgs: &[1, 8],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "work-experience",
@@ -223,7 +297,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "temporary work experience",
         sdgs: &[1, 8],
         recipient: None,
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "school-meal",
@@ -231,7 +305,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "warm school meal",
         sdgs: &[2],
         recipient: Some(Recipient::School),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "food-aid",
@@ -239,7 +313,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "social grocery / food aid (Foodact)",
         sdgs: &[2],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "childcare",
@@ -247,7 +321,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "childcare (0-3, out-of-school 3+)",
         sdgs: &[3],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "huis-van-het-kind",
@@ -255,7 +329,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "Huis van het Kind / Kind en Gezin",
         sdgs: &[3],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "drug-help",
@@ -263,7 +337,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "drug help",
         sdgs: &[3],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "trauma-care",
@@ -271,7 +345,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "trauma care (Solentra)",
         sdgs: &[3],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "health-insurer-social",
@@ -279,7 +353,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "health insurer social service",
         sdgs: &[3],
         recipient: Some(Recipient::HealthInsurer),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "homework-support",
@@ -287,7 +361,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "homework support",
         sdgs: &[4],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "clb",
@@ -295,7 +369,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "CLB (pupil guidance centre)",
         sdgs: &[4],
         recipient: Some(Recipient::Clb),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "dutch-practice",
@@ -303,7 +377,26 @@ pub const CATALOGUE: &[Service] = &[
         en: "Dutch practice (school chats, chat café)",
         sdgs: &[4],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[
+            Session {
+                when: Recurrence::Weekly(Weekday::Tue),
+                start: hm(13, 30),
+                end: hm(15, 0),
+                place: "Huis van Welzijn",
+            },
+            Session {
+                when: Recurrence::Weekly(Weekday::Thu),
+                start: hm(13, 30),
+                end: hm(15, 0),
+                place: "Huis van Welzijn",
+            },
+            Session {
+                when: Recurrence::Weekly(Weekday::Sat),
+                start: hm(10, 0),
+                end: hm(12, 0),
+                place: "bibliotheek Harelbeke (babbelcafé)",
+            },
+        ],
     },
     Service {
         code: "leisure",
@@ -311,7 +404,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "leisure participation",
         sdgs: &[10],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "buddy",
@@ -319,7 +412,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "buddy programme",
         sdgs: &[10],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "integration",
@@ -327,7 +420,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "integration activities",
         sdgs: &[10],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "woonwijs",
@@ -335,7 +428,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "Woonwijs",
         sdgs: &[11],
         recipient: Some(Recipient::Woonwijs),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "renovatiecoach",
@@ -343,7 +436,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "RenovatieCoach",
         sdgs: &[11],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "renovation-premium-poverty",
@@ -351,7 +444,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "renovation premium for people in poverty",
         sdgs: &[11],
         recipient: None,
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "woonclub",
@@ -359,7 +452,12 @@ pub const CATALOGUE: &[Service] = &[
         en: "woonclub (Wednesday afternoon house hunting)",
         sdgs: &[11],
         recipient: None,
-        schedule: None,
+        sessions: &[Session {
+            when: Recurrence::Weekly(Weekday::Wed),
+            start: hm(13, 30),
+            end: hm(16, 0),
+            place: "Huis van Welzijn",
+        }],
     },
     Service {
         code: "kracht-wonen",
@@ -367,7 +465,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "emergency housing with intensive guidance (Kracht.wonen)",
         sdgs: &[11],
         recipient: None,
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "transit-housing",
@@ -375,7 +473,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "transit housing",
         sdgs: &[11],
         recipient: None,
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "caw",
@@ -383,7 +481,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "CAW",
         sdgs: &[],
         recipient: Some(Recipient::Caw),
-        schedule: None,
+        sessions: &[],
     },
     Service {
         code: "other",
@@ -391,7 +489,7 @@ pub const CATALOGUE: &[Service] = &[
         en: "other (free text)",
         sdgs: &[],
         recipient: Some(Recipient::OtherService),
-        schedule: None,
+        sessions: &[],
     },
 ];
 

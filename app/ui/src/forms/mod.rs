@@ -12,7 +12,7 @@ mod values;
 
 use std::collections::BTreeMap;
 
-use brug_device::shared::model::Case;
+use brug_device::shared::model::{CLOSED, Case, RecordKind, service};
 use brug_device::shared::rules::{self, Finding, RuleContext, Severity};
 use chrono::NaiveDateTime;
 use dioxus::prelude::*;
@@ -65,6 +65,24 @@ pub fn RecordForm(
         &ctx,
     );
     let fields = visible_fields(&spec, &value.read());
+    // A referral to a service with sessions: the next one, to take with
+    // one tap into the appointment.
+    let proposal = match kind {
+        FormKind::Record(RecordKind::Referral) => value
+            .read()
+            .get("service")
+            .and_then(Value::as_str)
+            .and_then(service)
+            .and_then(|s| s.next_session(now, CLOSED))
+            .map(|(at, session)| {
+                let shown = crate::format::date_time(at);
+                (
+                    format!("{} {shown} ({})", t(lang, Text::NextSession), session.place),
+                    shown,
+                )
+            }),
+        _ => None,
+    };
     let paths: Vec<String> = fields.iter().map(|(p, _)| p.clone()).collect();
     let mut beside: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     let mut on_top: Vec<Finding> = Vec::new();
@@ -153,7 +171,7 @@ pub fn RecordForm(
                 p { class: "finding error", role: "alert", "{t(lang, Text::Incomplete)}: {e}" }
             }
             for (i, (path, field)) in top_fields.into_iter().enumerate() {
-                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), i == 0, edit.clone())}
+                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), i == 0, (path == "appointment").then(|| proposal.clone()).flatten(), edit.clone())}
             }
             for group in spec.groups.iter().cloned() {
                 fieldset { class: "group", key: "{group.path}",
@@ -164,7 +182,7 @@ pub fn RecordForm(
                                 if fields.iter().any(|(p, _)| *p == format!("{}/{id}/{}", group.path, gf.path)) {
                                     {
                                         let path = format!("{}/{id}/{}", group.path, gf.path);
-                                        field_view(lang, &value.read(), &raw.read(), &path, gf, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), false, edit.clone())
+                                        field_view(lang, &value.read(), &raw.read(), &path, gf, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), false, None, edit.clone())
                                     }
                                 }
                             }
@@ -231,6 +249,7 @@ fn field_view(
     missing: bool,
     bad_number: bool,
     first: bool,
+    proposal: Option<(String, String)>,
     edit: impl FnMut(String, Field, String) + Clone + 'static,
 ) -> Element {
     let id = format!("f-{}", path.replace(['/', '.'], "-"));
@@ -340,6 +359,15 @@ fn field_view(
         div { class: "field", key: "{path}", "data-path": "{path}",
             label { r#for: "{id}", "{label}{required}" }
             {input}
+            if let Some((said, text)) = proposal {
+                p { class: "proposal",
+                    "{said} "
+                    button { r#type: "button", class: "link take",
+                        onclick: { let mk = mk.clone(); move |_| mk(text.clone()) },
+                        "{t(lang, Text::TakeIt)}"
+                    }
+                }
+            }
             if missing {
                 p { class: "finding error", role: "alert", "{t(lang, Text::Required)}" }
             }
