@@ -108,6 +108,10 @@ struct ServeArgs {
     /// is refused (devices with a wrong clock), in hours.
     #[arg(long, default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=8760))]
     max_clock_skew_hours: u32,
+    /// Most connections open at once from one address (raise it when many
+    /// tablets reach the server through one office address).
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    max_per_address: u32,
 }
 
 #[derive(Subcommand)]
@@ -569,6 +573,7 @@ fn serve(data: &Path, args: &ServeArgs) -> Result<()> {
     config.tls = tls_source(args);
     config.public_url = args.public_url.clone();
     config.max_future_ms = i64::from(args.max_clock_skew_hours) * 3_600_000;
+    config.limits.max_per_address = args.max_per_address as usize;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen)

@@ -101,7 +101,15 @@ impl ServerProcess {
         let child = Command::new(&exe)
             .arg("--data")
             .arg(data)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            // Every bench device comes from 127.0.0.1: the rush's 200
+            // sessions need more than the default cap per address.
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--max-per-address",
+                "1024",
+            ])
             .env("BRUG_LOG", "warn")
             .spawn()
             .unwrap_or_else(|e| {
