@@ -85,7 +85,14 @@ impl Worker {
                         Ok(status) => Event::Status(status),
                         Err(_) => return,
                     },
-                    Command::List(query) => Event::Cases(device.list(&query)),
+                    Command::List(query) => {
+                        // The day's flags, also offline: the first list of
+                        // a new day recomputes them (once a day).
+                        if let Err(e) = device.refresh_for_today() {
+                            tracing::warn!(error = %e, "the day's refresh of the case list failed");
+                        }
+                        Event::Cases(device.list(&query))
+                    }
                     Command::Show(id) => Event::Case(id, device.show(id).map(Box::new)),
                     Command::ReviewData { case, record } => Event::ReviewData {
                         case,
@@ -148,6 +155,11 @@ impl Worker {
                         return;
                     }
                     Command::Sync => {
+                        // Every minute from the app: past midnight the
+                        // flags of the new day, then the screens read anew.
+                        if device.refresh_for_today().is_ok_and(|n| n > 0) {
+                            self.emit(Event::Changed);
+                        }
                         self.start_sync();
                         return;
                     }
@@ -182,7 +194,11 @@ impl Worker {
 
     fn unlock(&mut self, pin: &str, resume: Option<Box<OpenForm>>) {
         match Device::open(&self.home, pin) {
-            Ok(device) => {
+            Ok(mut device) => {
+                // Unlocked on a new day, maybe offline: the day's flags.
+                if let Err(e) = device.refresh_for_today() {
+                    tracing::warn!(error = %e, "the day's refresh of the case list failed");
+                }
                 let form = resume.map(|f| Box::new(open_form(&device, f.case, f.kind, f.record)));
                 let event = Event::Unlocked {
                     info: device.info().clone(),
