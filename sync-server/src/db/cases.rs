@@ -130,22 +130,18 @@ pub fn catchup_since(
 ) -> Result<Catchup, DbError> {
     let now = current_seq(conn)?;
     if cursor > now {
-        let mut stmt =
-            conn.prepare_cached("SELECT doc_id FROM sync_states WHERE device_id = ?1")?;
-        let held: Vec<Uuid> = stmt
-            .query_map(params![device], |r| r.get::<_, String>(0))?
-            .filter_map(|r| r.ok())
-            .filter_map(|id| Uuid::parse_str(&id).ok())
-            .collect();
+        let held = case_ids(
+            conn,
+            "SELECT doc_id FROM sync_states WHERE device_id = ?1",
+            &device,
+        )?;
         return catchup(conn, user, 0, &held);
     }
-    let mut stmt =
-        conn.prepare_cached("SELECT doc_id FROM doc_feed WHERE seq > ?1 ORDER BY seq")?;
-    let since: Vec<Uuid> = stmt
-        .query_map(params![cursor], |r| r.get::<_, String>(0))?
-        .filter_map(|r| r.ok())
-        .filter_map(|id| Uuid::parse_str(&id).ok())
-        .collect();
+    let since = case_ids(
+        conn,
+        "SELECT doc_id FROM doc_feed WHERE seq > ?1 ORDER BY seq",
+        &cursor,
+    )?;
     let (mut changed, mut purge) = (Vec::new(), Vec::new());
     for id in &since {
         if may_access(conn, user, *id)? {
@@ -160,6 +156,21 @@ pub fn catchup_since(
         cursor: now,
         examined: since.len() as u64,
     })
+}
+
+/// The case ids a one-parameter query lists (unreadable ids left out).
+fn case_ids(
+    conn: &Connection,
+    sql: &str,
+    param: &dyn rusqlite::ToSql,
+) -> Result<Vec<Uuid>, DbError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let ids = stmt
+        .query_map([param], |r| r.get::<_, String>(0))?
+        .filter_map(|r| r.ok())
+        .filter_map(|id| Uuid::parse_str(&id).ok())
+        .collect();
+    Ok(ids)
 }
 
 /// Moves a case to the end of the feed: devices that sync from an older
