@@ -351,7 +351,10 @@ async fn run(
             }
             ServerFrame::Purge { docs } => {
                 for id in docs {
-                    if store.is_new(id)? {
+                    // The welcome may have said so already (an assignment
+                    // taken away just before this session began is told
+                    // both ways).
+                    if store.is_new(id)? || report.purged.contains(&id) {
                         continue;
                     }
                     flight.remove(&id);
