@@ -388,7 +388,10 @@ pub fn import(conn: &mut Connection, path: &Path, plan: &Plan<'_>) -> Result<Out
         );
         let refused_here = outcome.refused.len() > before;
         match read {
-            Some(h) if !refused_here => households.push(h),
+            Some(mut h) if !refused_here => {
+                h.household.opened_on = plan.today;
+                households.push(h);
+            }
             // All or nothing: a household with a refused row waits until
             // the sheet is put right.
             _ => outcome.not_made.push(dossier),
@@ -544,7 +547,7 @@ fn read_household(
             reason,
         });
     };
-    let (first, head) = rows[0];
+    let &(first, head) = rows.first()?;
     let get = |key: &str| sheet.get(head, key);
     let name = get("gezin");
     if name.is_empty() {
@@ -715,6 +718,7 @@ fn read_household(
     let household = Household {
         name,
         status: CaseStatus::Active,
+        // The day of the import, set by the caller.
         opened_on: NaiveDate::default(),
         closed_on: None,
         close_reason: None,

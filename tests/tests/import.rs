@@ -260,6 +260,8 @@ async fn a_caseload_sheet_is_checked_row_by_row_then_imported_once_and_reaches_t
     let one = list.iter().find(|r| r.name == "Gezin X3").unwrap();
     let case = worker.device.case(one.id).unwrap();
     assert_eq!(case.members.len(), 1);
+    // Opened on the day of the import (not some default date).
+    assert!(case.household.opened_on > NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
     assert_eq!(case.household.phone.as_deref(), Some("0470 12 34 56"));
     let three = list.iter().find(|r| r.name == "Gezin C2").unwrap();
     assert_eq!(worker.device.case(three.id).unwrap().members.len(), 3);
