@@ -30,6 +30,9 @@ struct DocSession {
     counted: bool,
     /// Messages handled for this case in this session.
     messages: usize,
+    /// A sync state of this device for this case is stored: the device is
+    /// known to hold it.
+    stored: bool,
 }
 
 /// Most messages for one case in one session; a real exchange needs a
@@ -184,8 +187,9 @@ impl Session {
             return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::NotFound)), None));
         }
         if !self.docs.contains_key(&doc_id) {
-            let state = match db::sync_state(conn, &self.device.id, doc_id)? {
-                Some(bytes) => sync::State::decode(&bytes).unwrap_or_else(|_| sync::State::new()),
+            let stored = db::sync_state(conn, &self.device.id, doc_id)?;
+            let state = match &stored {
+                Some(bytes) => sync::State::decode(bytes).unwrap_or_else(|_| sync::State::new()),
                 None => sync::State::new(),
             };
             let pending = (!exists).then(|| CaseDoc::empty(doc_id));
@@ -195,6 +199,7 @@ impl Session {
                     state,
                     pending,
                     counted: false,
+                    stored: stored.is_some(),
                     messages: 0,
                 },
             );
@@ -341,6 +346,7 @@ impl Session {
                 *doc = fork;
             }
             session.state = state;
+            session.stored |= stored.is_some();
         }
 
         // A case just created moves into the shared cache.
@@ -386,13 +392,15 @@ impl Session {
         // time, that is written down (a later hello without a list of held
         // cases relies on it to purge what the device may no longer see).
         if reply.is_none()
-            && let Some(s) = self.docs.get(&doc_id)
+            && let Some(s) = self.docs.get_mut(&doc_id)
             && s.pending.is_none()
         {
             if they_were_done {
                 db::save_sync_state(conn, &self.device.id, doc_id, &s.state.encode())?;
-            } else {
+                s.stored = true;
+            } else if !s.stored {
                 db::note_held(conn, &self.device.id, doc_id, &s.state.encode())?;
+                s.stored = true;
             }
         }
         Ok(Outcome::Reply(ServerFrame::Sync {
