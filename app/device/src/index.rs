@@ -74,8 +74,6 @@ pub struct IndexRow {
     pub conflicts: i64,
     /// When the row was written (ms).
     pub updated_at: i64,
-    /// Records submitted and waiting for a supervisor's review.
-    pub waiting: i64,
     /// What waits in the case, one item each (the flags are their reasons).
     #[serde(skip)]
     pub items: Vec<QueueItem>,
@@ -112,7 +110,6 @@ pub fn index_row_of(
     let conflicts = doc.conflicts();
     let workers = doc.authors();
     let mut flags: BTreeSet<CaseFlag> = BTreeSet::new();
-    let mut waiting = 0;
     let today = ctx.today();
 
     let mut records: Vec<(Uuid, Record)> = Vec::new();
@@ -202,7 +199,6 @@ pub fn index_row_of(
                 format!("{en} — {}", r.comment),
             ),
             Some(r) if r.state == ReviewState::Submitted => {
-                waiting += 1;
                 item(CaseFlag::Submitted, at, None, nl, en);
             }
             _ => {}
@@ -307,7 +303,6 @@ pub fn index_row_of(
         next_appointment: upcoming.map(|a| a.format("%Y-%m-%dT%H:%M").to_string()),
         conflicts: conflicts.len() as i64,
         updated_at: now_ms,
-        waiting,
         items,
     }
 }

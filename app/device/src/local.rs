@@ -159,12 +159,12 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), Loca
 /// Writes a case's index row.
 pub fn put_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
     conn.execute(
-        "INSERT INTO case_index (id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, search, waiting)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+        "INSERT INTO case_index (id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, search)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, postcode = excluded.postcode,
            status = excluded.status, flags = excluded.flags, workers = excluded.workers, schools = excluded.schools,
            next_appointment = excluded.next_appointment, conflicts = excluded.conflicts, updated_at = excluded.updated_at,
-           search = excluded.search, waiting = excluded.waiting",
+           search = excluded.search",
         params![
             row.id.to_string(),
             row.name,
@@ -178,7 +178,6 @@ pub fn put_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
             row.conflicts,
             row.updated_at,
             row.search_text(),
-            row.waiting,
         ],
     )?;
     put_items(conn, row)
@@ -256,15 +255,14 @@ pub fn queue(conn: &Connection) -> Result<Vec<QueueItem>, LocalError> {
 }
 
 /// Writes what in a case's index row depends on the date (its flags, next
-/// appointment and records waiting), leaving when it was updated alone.
+/// appointment and what waits in it), leaving when it was updated alone.
 pub fn refresh_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
     conn.execute(
-        "UPDATE case_index SET flags = ?2, next_appointment = ?3, waiting = ?4 WHERE id = ?1",
+        "UPDATE case_index SET flags = ?2, next_appointment = ?3 WHERE id = ?1",
         params![
             row.id.to_string(),
             serde_json::to_string(&row.flags).unwrap_or_else(|_| "[]".into()),
             row.next_appointment,
-            row.waiting,
         ],
     )?;
     put_items(conn, row)
@@ -386,7 +384,7 @@ pub fn unacknowledged(conn: &Connection, id: Uuid) -> Result<Vec<u8>, LocalError
 /// Searches the index: sorted by next appointment (none last), then name.
 pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalError> {
     let mut sql = String::from(
-        "SELECT id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, waiting FROM case_index WHERE 1 = 1",
+        "SELECT id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at FROM case_index WHERE 1 = 1",
     );
     let mut args: Vec<String> = Vec::new();
     if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -434,27 +432,11 @@ pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalEr
                 next_appointment: r.get(8)?,
                 conflicts: r.get(9)?,
                 updated_at: r.get(10)?,
-                waiting: r.get(11)?,
                 items: Vec::new(),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
-}
-
-/// Records waiting for review and the cases they are in.
-pub fn waiting(conn: &Connection) -> Result<(usize, usize), LocalError> {
-    conn.query_row(
-        "SELECT COALESCE(SUM(waiting), 0), COUNT(*) FROM case_index WHERE waiting > 0",
-        [],
-        |r| {
-            Ok((
-                usize::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-            ))
-        },
-    )
-    .map_err(LocalError::from)
 }
 
 /// The draft saved under `key`, if any (unreadable JSON: none).

@@ -547,22 +547,6 @@ pub fn due(lang: Lang, due: chrono::NaiveDateTime, now: chrono::NaiveDateTime) -
     }
 }
 
-/// "3 records in 2 cases", singular and plural in both languages.
-pub fn records_in_cases(lang: Lang, records: usize, cases: usize) -> String {
-    match lang {
-        Lang::Nl => format!(
-            "{records} {} in {cases} {}",
-            if records == 1 { "record" } else { "records" },
-            if cases == 1 { "dossier" } else { "dossiers" }
-        ),
-        Lang::En => format!(
-            "{records} {} in {cases} {}",
-            if records == 1 { "record" } else { "records" },
-            if cases == 1 { "case" } else { "cases" }
-        ),
-    }
-}
-
 /// The warning that a device was enrolled in the user's name: `when` as
 /// the screens show moments.
 pub fn device_joined(lang: Lang, name: &str, when: &str) -> String {

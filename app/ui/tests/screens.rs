@@ -25,7 +25,6 @@ fn row(name: &str, street: &str, flags: &[&str], next: Option<&str>) -> IndexRow
         schools: String::new(),
         next_appointment: next.map(str::to_owned),
         conflicts: 0,
-        waiting: 0,
         updated_at: 0,
         items: Vec::new(),
     }

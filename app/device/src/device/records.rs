@@ -62,13 +62,6 @@ impl Device {
         Ok(local::queue(self.store.conn())?)
     }
 
-    /// Records submitted and waiting for review, and how many cases they
-    /// are in (the supervisor's queue counts the records).
-    pub fn waiting_for_review(&self) -> Result<(usize, usize), DeviceError> {
-        self.guard()?;
-        Ok(local::waiting(self.store.conn())?)
-    }
-
     /// Lists cases from the index.
     pub fn list(&self, query: &CaseQuery) -> Result<Vec<IndexRow>, DeviceError> {
         self.guard()?;
