@@ -383,15 +383,13 @@ pub fn import(conn: &mut Connection, path: &Path, plan: &Plan<'_>) -> Result<Out
             &sheet,
             &dossier,
             rows,
+            plan.today,
             &mut seen_numbers,
             &mut outcome.refused,
         );
         let refused_here = outcome.refused.len() > before;
         match read {
-            Some(mut h) if !refused_here => {
-                h.household.opened_on = plan.today;
-                households.push(h);
-            }
+            Some(h) if !refused_here => households.push(h),
             // All or nothing: a household with a refused row waits until
             // the sheet is put right.
             _ => outcome.not_made.push(dossier),
@@ -536,6 +534,7 @@ fn read_household(
     sheet: &Sheet,
     dossier: &str,
     rows: &[(usize, &Vec<String>)],
+    opened_on: NaiveDate,
     seen_numbers: &mut BTreeMap<String, usize>,
     refused: &mut Vec<Refused>,
 ) -> Option<Read> {
@@ -718,8 +717,7 @@ fn read_household(
     let household = Household {
         name,
         status: CaseStatus::Active,
-        // The day of the import, set by the caller.
-        opened_on: NaiveDate::default(),
+        opened_on,
         closed_on: None,
         close_reason: None,
         intake_channel: IntakeChannel::Other,
