@@ -18,6 +18,7 @@
 //! - [`protocol`]: sync wire frames, their encoding and their limits.
 
 pub mod casedoc;
+pub mod catalogue;
 pub mod model;
 pub mod policy;
 pub mod protocol;

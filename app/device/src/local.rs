@@ -25,6 +25,7 @@ pub const DEVICE_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0003_lost.sql"),
     include_str!("../../../migrations/device/0004_waiting.sql"),
     include_str!("../../../migrations/device/0005_queue.sql"),
+    include_str!("../../../migrations/device/0006_catalogue.sql"),
 ];
 
 /// Why the local store failed.
@@ -525,5 +526,57 @@ pub fn settle(tx: &Transaction<'_>, id: Uuid) -> Result<(), LocalError> {
 /// A case given back (assigned again) is held again, not lost.
 pub fn found(tx: &Transaction<'_>, id: Uuid) -> Result<(), LocalError> {
     tx.execute("DELETE FROM lost WHERE doc_id = ?1", [id.to_string()])?;
+    Ok(())
+}
+
+/// The team's catalogue as stored here: the document, the server's heads as
+/// last received, and the write counter.
+#[derive(Debug, Clone)]
+pub struct StoredCatalogue {
+    /// `CatalogueDoc::save`.
+    pub doc: Vec<u8>,
+    /// The server's heads as last received (empty: never synced).
+    pub known: Vec<String>,
+    /// Grows with every write.
+    pub version: i64,
+}
+
+/// The team's catalogue, if one is stored.
+pub fn catalogue(conn: &Connection) -> Result<Option<StoredCatalogue>, LocalError> {
+    Ok(conn
+        .query_row(
+            "SELECT doc, known, version FROM catalogue WHERE id = 1",
+            [],
+            |r| {
+                let known: String = r.get(1)?;
+                Ok(StoredCatalogue {
+                    doc: r.get(0)?,
+                    known: serde_json::from_str(&known).unwrap_or_default(),
+                    version: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The write counter of the stored catalogue (0: none stored).
+pub fn catalogue_version(conn: &Connection) -> Result<i64, LocalError> {
+    Ok(conn
+        .query_row("SELECT version FROM catalogue WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Stores the team's catalogue; `known` the server's heads as last received.
+pub fn put_catalogue(conn: &Connection, doc: &[u8], known: &[String]) -> Result<(), LocalError> {
+    let known = serde_json::to_string(known).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "INSERT INTO catalogue (id, doc, known, version) VALUES (1, ?1, ?2, 1)
+         ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, known = excluded.known,
+             version = catalogue.version + 1",
+        params![doc, known],
+    )?;
     Ok(())
 }

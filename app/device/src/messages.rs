@@ -97,6 +97,23 @@ impl Localized for DeviceError {
             Self::Net(e) => e.message(),
             Self::Sync(e) => e.message(),
             Self::Doc(e) => e.message(),
+            Self::Catalogue(e) => match e {
+                brug_shared::catalogue::CatalogueError::BadService(nl, en) => {
+                    Message::new("catalogue.bad-service", nl.clone(), en.clone())
+                }
+                brug_shared::catalogue::CatalogueError::TooLarge => Message::new(
+                    "catalogue.too-large",
+                    "de catalogus is te groot; verwijder diensten of zittingen",
+                    "the catalogue is too large; remove services or sessions",
+                ),
+                brug_shared::catalogue::CatalogueError::Invalid(detail) => Message::new(
+                    "catalogue.invalid",
+                    format!(
+                        "de catalogus van het team is onleesbaar ({detail}); synchroniseer opnieuw"
+                    ),
+                    format!("the team's catalogue does not read ({detail}); sync again"),
+                ),
+            },
             Self::AlreadyEnrolled(home) => Message::new(
                 "device.already-enrolled",
                 format!(

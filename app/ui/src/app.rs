@@ -39,6 +39,7 @@ fn title(lang: Lang, screen: &Screen) -> &'static str {
         Screen::Conflicts(_) => t(lang, Text::ConflictsTitle),
         Screen::Team => t(lang, Text::TeamTab),
         Screen::Queue => t(lang, Text::Queue),
+        Screen::Catalogue => t(lang, Text::CatalogueTitle),
         Screen::Settings => t(lang, Text::Settings),
     }
 }
@@ -59,6 +60,7 @@ fn body(screen: &Screen) -> Element {
         Screen::History(case) => rsx! { HistoryPage { key: "{case}", case } },
         Screen::Team => rsx! { TeamPage {} },
         Screen::Queue => rsx! { QueuePage {} },
+        Screen::Catalogue => rsx! { CataloguePage {} },
         Screen::Settings => rsx! { SettingsPage {} },
     }
 }
@@ -89,6 +91,7 @@ pub fn App() -> Element {
             | Screen::Assign(_)
             | Screen::History(_),
         ) => "on",
+        (Screen::Team, Screen::Catalogue) => "on",
         (a, b) if a == b => "on",
         _ => "",
     };

@@ -246,6 +246,64 @@ pub enum Text {
     Merged,
     /// A quarantine entry discarded.
     Discarded,
+    /// The catalogue screen's title.
+    CatalogueTitle,
+    /// What the catalogue is.
+    CatalogueIntro,
+    /// Button: add a service.
+    AddService,
+    /// Field: the service's Dutch name.
+    ServiceName,
+    /// Field: the service's English name.
+    ServiceNameEn,
+    /// Field: who runs the service.
+    Organisation,
+    /// Field: the action of the multi-year plan.
+    PlanAction,
+    /// Field: SDGs.
+    Sdgs,
+    /// Field: who receives data.
+    DataRecipient,
+    /// No recipient.
+    OwnService,
+    /// A referral needs a consent.
+    ConsentNeeded,
+    /// No consent needed.
+    NoConsentNeeded,
+    /// Field: address.
+    Address,
+    /// The service's sessions.
+    Sessions,
+    /// No sessions.
+    ByAppointment,
+    /// Button: add a session.
+    AddSession,
+    /// Every week.
+    Weekly,
+    /// The nth weekday of the month.
+    MonthlyNth,
+    /// Field: which one in the month.
+    NthInMonth,
+    /// Field: weekday.
+    Weekday,
+    /// Field: start time.
+    TimeFrom,
+    /// Field: end time.
+    TimeUntil,
+    /// Field: where.
+    Place,
+    /// Field: closing days.
+    ClosedDays,
+    /// Field: no longer offered.
+    Retired,
+    /// Badge: no longer offered.
+    RetiredBadge,
+    /// A time that does not read.
+    BadTime,
+    /// A date that does not read.
+    BadDay,
+    /// A worker sees the catalogue.
+    ReadOnlyCatalogue,
 }
 
 /// The text in a language.
@@ -522,6 +580,68 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, ScanThis) => {
             "Let the team member scan or paste this code. It works once and for a short time."
         }
+        (Lang::Nl, CatalogueTitle) => "Catalogus van doorverwijzingen",
+        (Lang::En, CatalogueTitle) => "Referral catalogue",
+        (Lang::Nl, CatalogueIntro) => {
+            "De diensten waarnaar uw team doorverwijst, met hun zittingen. Een wijziging gaat bij de volgende synchronisatie naar elk toestel van het team; het doorverwijsformulier stelt de volgende zitting voor."
+        }
+        (Lang::En, CatalogueIntro) => {
+            "The services your team refers to, with their sessions. A change reaches every device of the team with the next sync; the referral form proposes the next session."
+        }
+        (Lang::Nl, AddService) => "Dienst toevoegen",
+        (Lang::En, AddService) => "Add a service",
+        (Lang::Nl, ServiceName) => "Naam",
+        (Lang::En, ServiceName) => "Name (Dutch)",
+        (Lang::Nl, ServiceNameEn) => "Naam in het Engels",
+        (Lang::En, ServiceNameEn) => "Name in English",
+        (Lang::Nl, Organisation) => "Organisatie",
+        (Lang::En, Organisation) => "Organisation",
+        (Lang::Nl, PlanAction) => "Actie in het meerjarenplan",
+        (Lang::En, PlanAction) => "Action of the multi-year plan",
+        (Lang::Nl, Sdgs) => "SDG's",
+        (Lang::En, Sdgs) => "SDGs",
+        (Lang::Nl, DataRecipient) => "Ontvanger van gegevens",
+        (Lang::En, DataRecipient) => "Receives data",
+        (Lang::Nl, OwnService) => "geen: eigen dienst van het OCMW",
+        (Lang::En, OwnService) => "none: the OCMW's own service",
+        (Lang::Nl, ConsentNeeded) => "toestemming nodig",
+        (Lang::En, ConsentNeeded) => "consent needed",
+        (Lang::Nl, NoConsentNeeded) => "geen toestemming nodig",
+        (Lang::En, NoConsentNeeded) => "no consent needed",
+        (Lang::Nl, Address) => "Adres",
+        (Lang::En, Address) => "Address",
+        (Lang::Nl, Sessions) => "Zittingen",
+        (Lang::En, Sessions) => "Sessions",
+        (Lang::Nl, ByAppointment) => "op afspraak",
+        (Lang::En, ByAppointment) => "by appointment",
+        (Lang::Nl, AddSession) => "Zitting toevoegen",
+        (Lang::En, AddSession) => "Add a session",
+        (Lang::Nl, Weekly) => "elke week",
+        (Lang::En, Weekly) => "every week",
+        (Lang::Nl, MonthlyNth) => "de n-de van de maand",
+        (Lang::En, MonthlyNth) => "the nth of the month",
+        (Lang::Nl, NthInMonth) => "welke in de maand (1–5)",
+        (Lang::En, NthInMonth) => "which in the month (1–5)",
+        (Lang::Nl, Weekday) => "weekdag",
+        (Lang::En, Weekday) => "weekday",
+        (Lang::Nl, TimeFrom) => "van",
+        (Lang::En, TimeFrom) => "from",
+        (Lang::Nl, TimeUntil) => "tot",
+        (Lang::En, TimeUntil) => "until",
+        (Lang::Nl, Place) => "plaats",
+        (Lang::En, Place) => "place",
+        (Lang::Nl, ClosedDays) => "Gesloten dagen (één datum per regel, naast de feestdagen)",
+        (Lang::En, ClosedDays) => "Closing days (one date per line, beside the public holidays)",
+        (Lang::Nl, Retired) => "Niet meer aanbieden voor nieuwe doorverwijzingen",
+        (Lang::En, Retired) => "No longer offer for new referrals",
+        (Lang::Nl, RetiredBadge) => "niet meer aangeboden",
+        (Lang::En, RetiredBadge) => "no longer offered",
+        (Lang::Nl, BadTime) => "Schrijf een tijd als 13:30.",
+        (Lang::En, BadTime) => "Write a time as 13:30.",
+        (Lang::Nl, BadDay) => "Schrijf een datum als 25/12/2026:",
+        (Lang::En, BadDay) => "Write a date as 25/12/2026:",
+        (Lang::Nl, ReadOnlyCatalogue) => "Alleen een teamverantwoordelijke past de catalogus aan.",
+        (Lang::En, ReadOnlyCatalogue) => "Only a supervisor changes the catalogue.",
     }
 }
 

@@ -12,7 +12,7 @@ use brug_device::index::{IndexRow, QueueItem};
 use brug_device::keys::KeyError;
 use brug_device::service::{Command, Event, OpenForm, Service, TeamAnswer};
 use brug_device::shared::casedoc::{FieldChange, HistoryEntry};
-use brug_device::shared::model::Role;
+use brug_device::shared::model::{self as model, Catalogue, Role};
 use brug_device::shared::protocol::quarantine::Entry;
 use brug_device::shared::protocol::team::{EnrolCode, Team};
 use dioxus::prelude::*;
@@ -55,6 +55,8 @@ pub enum Screen {
     Team,
     /// The supervisor's queue.
     Queue,
+    /// The team's referral catalogue.
+    Catalogue,
     /// Settings.
     Settings,
 }
@@ -154,6 +156,10 @@ pub struct Ui {
     pub enrol: Signal<(String, Option<String>, bool)>,
     /// The team screens.
     pub team: TeamUi,
+    /// The team's referral catalogue.
+    pub catalogue: Signal<Option<Result<std::sync::Arc<Catalogue>, String>>>,
+    /// The catalogue's service being edited.
+    pub editing_service: Signal<Option<model::Service>>,
 }
 
 impl Ui {
@@ -263,6 +269,7 @@ impl Ui {
             Event::History(case, data) => {
                 ui.history.set(Some((case, data.map_err(|e| self.say(&e)))));
             }
+            Event::Catalogue(c) => ui.catalogue.set(Some(c.map_err(|e| self.say(&e)))),
             Event::Queue(items) => ui.queue.set(Some(items.map_err(|e| self.say(&e)))),
             Event::Form(form) => {
                 ui.form_error.set(None);
@@ -274,7 +281,11 @@ impl Ui {
                 ui.screen.set(Screen::Case(case));
             }
             Event::Saved(Err(e)) => ui.form_error.set(Some(self.say(&e))),
-            Event::Done(Ok(())) => ui.flash.set(Some((true, t(lang, Text::Saved).to_owned()))),
+            Event::Done(Ok(())) => {
+                // A service saved: its editor closes.
+                ui.editing_service.set(None);
+                ui.flash.set(Some((true, t(lang, Text::Saved).to_owned())));
+            }
             Event::Done(Err(e)) => ui.flash.set(Some((false, self.say(&e)))),
             Event::Changed => *ui.version.write() += 1,
             Event::SyncStarted => {
@@ -371,6 +382,8 @@ pub fn use_ui(home: PathBuf, enrol_url: Option<String>) -> Ui {
             review: Signal::new(None),
             history: Signal::new(None),
             queue: Signal::new(None),
+            catalogue: Signal::new(None),
+            editing_service: Signal::new(None),
             form_error: Signal::new(None),
             sync: Signal::new(SyncUi::default()),
             flash: Signal::new(start_error.map(|e| {

@@ -507,7 +507,12 @@ fn a_record_never_approved_is_shown_in_full_for_review() {
     use brug_app::forms::{FormKind, record_fields};
     use brug_device::shared::model::examples;
     let visit = examples::example(RecordKind::Visit).to_json();
-    let fields = record_fields(FormKind::Record(RecordKind::Visit), &visit, Lang::Nl);
+    let fields = record_fields(
+        FormKind::Record(RecordKind::Visit),
+        &visit,
+        Lang::Nl,
+        brug_device::shared::model::Catalogue::builtin(),
+    );
     let labels: Vec<&str> = fields.iter().map(|(l, _)| l.as_str()).collect();
     assert!(labels.contains(&"Verslag"), "{labels:?}");
     let notes = fields.iter().find(|(l, _)| l == "Verslag").unwrap();

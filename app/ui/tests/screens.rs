@@ -385,6 +385,7 @@ fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() 
         flags: vec!["safety-signal".into()],
         conflicts: vec![],
         verdicts: vec![],
+        catalogue: std::sync::Arc::new(brug_device::shared::model::Catalogue::builtin().clone()),
     };
     #[component]
     fn Harness(view: brug_device::device::CaseView) -> Element {

@@ -60,3 +60,27 @@ pub struct EnrolCode {
     /// When the code stops working (ms since the epoch).
     pub expires_ms: i64,
 }
+
+/// `POST /v1/team/catalogue`: the team's referral catalogue, synced. The
+/// device sends what it has that the server may not (automerge changes,
+/// hex) and the heads it last had from the server; the server merges, and
+/// answers with its heads and the changes the device lacks. With nothing
+/// changed on either side, both carry only heads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueSync {
+    /// The server's heads as the device last received them (empty: none).
+    pub known: Vec<String>,
+    /// Changes made on the device since `known`, hex; `None` for none.
+    #[serde(default)]
+    pub changes: Option<String>,
+}
+
+/// The answer to [`CatalogueSync`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueReply {
+    /// The server's heads after the merge.
+    pub heads: Vec<String>,
+    /// Changes the device lacks, hex; `None` when it has them all.
+    #[serde(default)]
+    pub changes: Option<String>,
+}

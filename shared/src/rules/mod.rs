@@ -24,7 +24,7 @@ pub use visit::*;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Case, Lang, Record};
+use crate::model::{Case, Catalogue, Lang, Record};
 use crate::schema::FieldPath;
 
 /// How much a finding weighs.
@@ -162,15 +162,25 @@ pub struct RuleContext {
     pub now: NaiveDateTime,
     /// The configurable thresholds.
     pub thresholds: Thresholds,
+    /// The team's referral catalogue.
+    pub catalogue: std::sync::Arc<Catalogue>,
 }
 
 impl RuleContext {
-    /// A context at `now` with the default thresholds.
+    /// A context at `now` with the default thresholds and the built-in
+    /// catalogue.
     pub fn at(now: NaiveDateTime) -> Self {
         Self {
             now,
             thresholds: Thresholds::default(),
+            catalogue: std::sync::Arc::new(Catalogue::builtin().clone()),
         }
+    }
+
+    /// The same, with the team's catalogue.
+    pub fn with_catalogue(mut self, catalogue: std::sync::Arc<Catalogue>) -> Self {
+        self.catalogue = catalogue;
+        self
     }
 
     /// Today's date.

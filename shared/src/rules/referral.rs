@@ -1,7 +1,7 @@
 //! Rules for referrals.
 
 use super::{Finding, RuleContext, consent_covers};
-use crate::model::{Case, Referral, ReferralStatus, service};
+use crate::model::{Case, Referral, ReferralStatus};
 
 /// Whether a referral may move from `from` to `to`: only forward, and an
 /// end state is final.
@@ -17,7 +17,7 @@ pub fn check_referral(
     ctx: &RuleContext,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let Some(svc) = service(&r.service) else {
+    let Some(svc) = ctx.catalogue.service(&r.service) else {
         out.push(Finding::error(
             "referral.unknown-service",
             "service",
@@ -26,6 +26,17 @@ pub fn check_referral(
         ));
         return out;
     };
+    if svc.retired && previous.is_none() {
+        out.push(Finding::warning(
+            "referral.service-retired",
+            "service",
+            format!("'{}' wordt niet meer aangeboden.", svc.nl),
+            format!(
+                "'{}' is no longer offered.",
+                svc.name(crate::model::Lang::En)
+            ),
+        ));
+    }
     if svc.code == "other"
         && r.other_service
             .as_deref()
@@ -58,7 +69,7 @@ pub fn check_referral(
                 ),
                 format!(
                     "Referring to {} shares data outside the OCMW: record a consent ({}) for this data first, or a legal basis.",
-                    svc.en,
+                    svc.name(crate::model::Lang::En),
                     recipient.label(crate::model::Lang::En)
                 ),
             ));

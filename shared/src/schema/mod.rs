@@ -75,6 +75,9 @@ pub enum Input {
     Choice(Choices),
     /// Any of a list.
     Codes(Choices),
+    /// One service of the team's referral catalogue (data, not code: the
+    /// form offers the services the catalogue holds).
+    Service,
     /// One item per line.
     Lines,
     /// The keys of a map whose value is this boolean, one per line.
@@ -152,6 +155,11 @@ impl Field {
             Input::Date => Value::String(now.date().to_string()),
             Input::DateTime => Value::String(now.format("%Y-%m-%dT%H:%M:00").to_string()),
             Input::Int | Input::Decimal | Input::Money => Value::Null,
+            Input::Service => {
+                let first = crate::model::Catalogue::builtin().services.first();
+                let code = self.start.or(first.map(|s| s.code.as_str()));
+                code.map_or(Value::Null, |c| Value::String(c.to_owned()))
+            }
             Input::Choice(choices) => {
                 let choices = choices(Lang::Nl);
                 let code = self

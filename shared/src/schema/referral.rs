@@ -6,17 +6,7 @@ use crate::model::*;
 pub(super) fn referral() -> Spec {
     use Input::*;
     plain(vec![
-        f(
-            "service",
-            "Dienst",
-            "Service",
-            Choice(|lang| {
-                CATALOGUE
-                    .iter()
-                    .map(|s| (s.code, if lang == Lang::Nl { s.nl } else { s.en }))
-                    .collect()
-            }),
-        ),
+        f("service", "Dienst", "Service", Service),
         f(
             "other_service",
             "Naam van de dienst",

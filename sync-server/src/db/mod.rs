@@ -5,11 +5,13 @@
 mod audit;
 mod authority;
 mod cases;
+mod catalogue;
 mod people;
 
 pub use audit::*;
 pub use authority::*;
 pub use cases::*;
+pub use catalogue::*;
 pub use people::*;
 
 use std::path::Path;
@@ -22,6 +24,7 @@ use rusqlite::Connection;
 pub const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/server/0001_server.sql"),
     include_str!("../../../migrations/server/0002_authority.sql"),
+    include_str!("../../../migrations/server/0003_catalogue.sql"),
 ];
 
 /// Why a database operation failed.

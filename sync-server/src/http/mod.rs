@@ -3,6 +3,7 @@
 //! Every route has a request body limit.
 
 pub mod auth;
+mod catalogue;
 mod enrol;
 mod quarantine;
 mod sync;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/team/quarantine", post(quarantine::list))
         .route("/v1/team/quarantine/decide", post(quarantine::decide))
         .route("/v1/team/enrol-code", post(team::enrol_code))
+        .route("/v1/team/catalogue", post(catalogue::sync))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .with_state(state)
 }

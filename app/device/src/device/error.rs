@@ -61,6 +61,14 @@ pub enum DeviceError {
     HouseholdStays,
     /// A setting written at enrolment is missing.
     SettingMissing(String),
+    /// The catalogue refused a service, or its document does not read.
+    Catalogue(brug_shared::catalogue::CatalogueError),
+}
+
+impl From<brug_shared::catalogue::CatalogueError> for DeviceError {
+    fn from(e: brug_shared::catalogue::CatalogueError) -> Self {
+        Self::Catalogue(e)
+    }
 }
 
 impl From<KeyError> for DeviceError {

@@ -9,6 +9,7 @@
 //! hand-over of unsynced work, the store the session sees) and [`team`]
 //! (the supervisor's team routes).
 
+mod catalogue;
 mod error;
 mod records;
 mod review;
@@ -22,7 +23,7 @@ pub use team::TeamLink;
 use std::path::Path;
 
 use brug_shared::casedoc::{CaseDoc, Conflict, Editor};
-use brug_shared::model::Case;
+use brug_shared::model::{Case, Catalogue};
 use brug_shared::protocol::JoinedDevice;
 use brug_shared::protocol::enrol::EnrolUrl;
 use brug_shared::rules::{RuleContext, Thresholds};
@@ -99,6 +100,9 @@ pub struct CaseView {
     pub conflicts: Vec<Conflict>,
     /// The indicative housing verdict per renovation advice.
     pub verdicts: Vec<(Uuid, String)>,
+    /// The team's referral catalogue (to name the services referred to).
+    #[serde(skip)]
+    pub catalogue: std::sync::Arc<Catalogue>,
 }
 
 /// An enrolled, unlocked device.
@@ -109,6 +113,8 @@ pub struct Device {
     info: DeviceInfo,
     thresholds: Thresholds,
     now: fn() -> DateTime<Utc>,
+    /// The team's catalogue as last read, with the store's write counter.
+    catalogue: std::sync::Mutex<Option<(i64, std::sync::Arc<brug_shared::model::Catalogue>)>>,
 }
 
 fn setting(store: &LocalStore, key: &str) -> Result<String, DeviceError> {
@@ -180,6 +186,7 @@ impl Device {
                 info,
                 thresholds: Thresholds::default(),
                 now: Utc::now,
+                catalogue: Default::default(),
             })
         })();
         if made.is_err() {
@@ -208,6 +215,7 @@ impl Device {
             info,
             thresholds: Thresholds::default(),
             now: Utc::now,
+            catalogue: Default::default(),
         })
     }
 
@@ -221,6 +229,7 @@ impl Device {
             info: self.info.clone(),
             thresholds: self.thresholds.clone(),
             now: self.now,
+            catalogue: Default::default(),
         })
     }
 
@@ -239,9 +248,14 @@ impl Device {
 
     fn ctx(&self) -> RuleContext {
         let local = (self.now)().with_timezone(&chrono::Local).naive_local();
+        // A catalogue that cannot be read leaves the rules the built-in one.
+        let catalogue = self
+            .catalogue()
+            .unwrap_or_else(|_| std::sync::Arc::new(Catalogue::builtin().clone()));
         RuleContext {
             now: local,
             thresholds: self.thresholds.clone(),
+            catalogue,
         }
     }
 

@@ -90,6 +90,7 @@ impl Device {
             case,
             flags: row.flags,
             verdicts,
+            catalogue: self.rule_context().catalogue,
         })
     }
 

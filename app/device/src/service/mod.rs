@@ -52,6 +52,8 @@ pub struct OpenForm {
     pub case_now: Option<brug_shared::model::Case>,
     /// The device's clock when the form opened (for the rules).
     pub now: chrono::NaiveDateTime,
+    /// The team's referral catalogue (the services a referral may name).
+    pub catalogue: std::sync::Arc<brug_shared::model::Catalogue>,
 }
 
 /// A request to the server's team routes (supervisors).
@@ -168,6 +170,11 @@ pub enum Command {
         /// The value chosen.
         value: Value,
     },
+    /// The team's referral catalogue.
+    Catalogue,
+    /// Adds or changes a service of the catalogue (supervisors); it is
+    /// sent to the server at once when online.
+    SaveService(Box<brug_shared::model::Service>),
     /// One sync session now (ignored while one runs).
     Sync,
     /// Asks the team routes.
@@ -232,6 +239,8 @@ pub enum Event {
     Revoked(DeviceError),
     /// The team routes answered (or failed).
     Team(Result<TeamAnswer, DeviceError>),
+    /// The team's referral catalogue.
+    Catalogue(Result<std::sync::Arc<brug_shared::model::Catalogue>, DeviceError>),
     /// The device is locked (a command needed it unlocked).
     Locked,
 }

@@ -167,6 +167,17 @@ impl Worker {
                         self.team(call);
                         return;
                     }
+                    Command::Catalogue => Event::Catalogue(device.catalogue()),
+                    Command::SaveService(service) => {
+                        let done = device.save_service(&service);
+                        let ok = done.is_ok();
+                        self.emit(Event::Done(done));
+                        self.emit(Event::Changed);
+                        if ok {
+                            self.push_catalogue();
+                        }
+                        return;
+                    }
                     Command::Enrol { .. }
                     | Command::Unlock { .. }
                     | Command::Lock
@@ -310,6 +321,26 @@ impl Worker {
         });
     }
 
+    /// Sends the catalogue to the server now, on a second handle; when it
+    /// cannot (offline), the next sync session does.
+    fn push_catalogue(&mut self) {
+        let Some(mut handle) = self.device.as_ref().and_then(|d| d.handle().ok()) else {
+            return;
+        };
+        let events = self.events.clone();
+        self.runtime.spawn(async move {
+            match handle.sync_catalogue_now().await {
+                Ok(true) => {
+                    let _ = events.send(Event::Changed);
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::info!(error = %e, "catalogue not sent yet; the next sync sends it")
+                }
+            }
+        });
+    }
+
     fn sync_ended(&mut self, outcome: Result<Vec<JoinedDevice>, DeviceError>) {
         match outcome {
             Err(e @ DeviceError::Revoked { .. }) => {
@@ -377,7 +408,8 @@ pub fn open_form(
     record: Option<Uuid>,
 ) -> OpenForm {
     let key = draft_key(case, kind, record);
-    let now = device.rule_context().now;
+    let ctx = device.rule_context();
+    let now = ctx.now;
     let (stored, heads) = match case.map(|c| device.case_at(c)) {
         Some(Ok((case, heads))) => (Some(case), heads),
         _ => (None, Vec::new()),
@@ -420,6 +452,7 @@ pub fn open_form(
         restored,
         case_now: stored,
         now,
+        catalogue: ctx.catalogue,
     }
 }
 

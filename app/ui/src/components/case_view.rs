@@ -3,7 +3,7 @@
 
 use brug_device::device::CaseView;
 use brug_device::shared::model::{
-    ActionStatus, Case, HousingVerdict, RecordKind, Review, ReviewState, YesNoUnknown,
+    ActionStatus, Case, Catalogue, HousingVerdict, RecordKind, Review, ReviewState, YesNoUnknown,
 };
 use chrono::NaiveDateTime;
 use dioxus::prelude::*;
@@ -30,7 +30,12 @@ pub struct TimelineItem {
 
 /// Every visit, meter check, energy scan, renovation advice and referral of
 /// a case, newest first.
-pub fn timeline(lang: Lang, case: &Case, verdicts: &[(Uuid, String)]) -> Vec<TimelineItem> {
+pub fn timeline(
+    lang: Lang,
+    case: &Case,
+    verdicts: &[(Uuid, String)],
+    catalogue: &Catalogue,
+) -> Vec<TimelineItem> {
     let mut items = Vec::new();
     let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
     for (id, v) in &case.visits {
@@ -105,9 +110,9 @@ pub fn timeline(lang: Lang, case: &Case, verdicts: &[(Uuid, String)]) -> Vec<Tim
         });
     }
     for (id, r) in &case.referrals {
-        let service = brug_device::shared::model::service(&r.service)
-            .map(|s| if lang == Lang::Nl { s.nl } else { s.en })
-            .unwrap_or(&r.service);
+        let service = catalogue
+            .service(&r.service)
+            .map_or(r.service.as_str(), |s| s.name(lang));
         let s = format!("{service} · {}", r.status.label(lang));
         items.push(TimelineItem {
             id: *id,
@@ -167,7 +172,7 @@ pub fn CaseScreen(
             (f.label(lang), value.to_owned())
         })
         .collect();
-    let items = timeline(lang, case, &view.verdicts);
+    let items = timeline(lang, case, &view.verdicts, &view.catalogue);
     // Agreed actions still open or under way, across all visits, soonest first.
     let mut actions: Vec<(Option<chrono::NaiveDate>, String)> = case
         .visits

@@ -4,6 +4,7 @@
 
 mod case_list;
 mod case_view;
+mod catalogue;
 mod conflicts;
 mod enrol;
 mod history;
@@ -16,6 +17,7 @@ mod team;
 
 pub use case_list::CaseList;
 pub use case_view::{CaseScreen, TimelineItem, timeline};
+pub use catalogue::{CatalogueScreen, code_for};
 pub use conflicts::{Choice, ConflictScreen};
 pub use enrol::{EnrolRequest, EnrolScreen};
 pub use history::HistoryScreen;

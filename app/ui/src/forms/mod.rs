@@ -12,7 +12,9 @@ mod values;
 
 use std::collections::BTreeMap;
 
-use brug_device::shared::model::{CLOSED, Case, RecordKind, service};
+use std::sync::Arc;
+
+use brug_device::shared::model::{CLOSED, Case, Catalogue, RecordKind};
 use brug_device::shared::rules::{self, Finding, RuleContext, Severity};
 use chrono::NaiveDateTime;
 use dioxus::prelude::*;
@@ -41,6 +43,8 @@ pub fn RecordForm(
     restored: bool,
     /// The time the rules use.
     now: NaiveDateTime,
+    /// The team's referral catalogue (none: the built-in one).
+    catalogue: Option<Arc<Catalogue>>,
     /// An error from the last save (the device refused), in plain words.
     error: Option<String>,
     on_change: EventHandler<Value>,
@@ -55,7 +59,8 @@ pub fn RecordForm(
     let mut touched = use_signal(std::collections::BTreeSet::<String>::new);
     let mut tried = use_signal(|| false);
     let spec = spec(kind);
-    let ctx = RuleContext::at(now);
+    let catalogue = catalogue.unwrap_or_else(|| Arc::new(Catalogue::builtin().clone()));
+    let ctx = RuleContext::at(now).with_catalogue(catalogue.clone());
     let eval = evaluate(
         kind,
         &value.read(),
@@ -72,7 +77,7 @@ pub fn RecordForm(
             .read()
             .get("service")
             .and_then(Value::as_str)
-            .and_then(service)
+            .and_then(|code| catalogue.service(code))
             .and_then(|s| s.next_session(now, CLOSED))
             .map(|(at, session)| {
                 let shown = crate::format::date_time(at);
@@ -171,7 +176,7 @@ pub fn RecordForm(
                 p { class: "finding error", role: "alert", "{t(lang, Text::Incomplete)}: {e}" }
             }
             for (i, (path, field)) in top_fields.into_iter().enumerate() {
-                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), i == 0, (path == "appointment").then(|| proposal.clone()).flatten(), edit.clone())}
+                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), i == 0, (path == "appointment").then(|| proposal.clone()).flatten(), &catalogue, edit.clone())}
             }
             for group in spec.groups.iter().cloned() {
                 fieldset { class: "group", key: "{group.path}",
@@ -182,7 +187,7 @@ pub fn RecordForm(
                                 if fields.iter().any(|(p, _)| *p == format!("{}/{id}/{}", group.path, gf.path)) {
                                     {
                                         let path = format!("{}/{id}/{}", group.path, gf.path);
-                                        field_view(lang, &value.read(), &raw.read(), &path, gf, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), false, None, edit.clone())
+                                        field_view(lang, &value.read(), &raw.read(), &path, gf, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), false, None, &catalogue, edit.clone())
                                     }
                                 }
                             }
@@ -250,6 +255,7 @@ fn field_view(
     bad_number: bool,
     first: bool,
     proposal: Option<(String, String)>,
+    catalogue: &Catalogue,
     edit: impl FnMut(String, Field, String) + Clone + 'static,
 ) -> Element {
     let id = format!("f-{}", path.replace(['/', '.'], "-"));
@@ -322,6 +328,29 @@ fn field_view(
                     }
                     for (code, label) in choices(lang) {
                         option { value: "{code}", selected: current == code, "{label}" }
+                    }
+                }
+            }
+        }
+        Input::Service => {
+            let mk = mk.clone();
+            let current = text.clone();
+            // A retired service stays shown on the referral that names it.
+            let mut offered = catalogue.offered(lang);
+            if !current.is_empty() && !offered.iter().any(|(c, _)| *c == current) {
+                let name = catalogue
+                    .service(&current)
+                    .map_or(current.clone(), |s| s.name(lang).to_owned());
+                offered.push((current.clone(), name));
+            }
+            rsx! {
+                select { id: "{id}", name: "{path}", onchange: move |e| mk(e.value()),
+                    onmounted: move |e: MountedEvent| async move { if first { let _ = e.set_focus(true).await; } },
+                    if field.optional {
+                        option { value: "", selected: current.is_empty(), "—" }
+                    }
+                    for (code, label) in offered {
+                        option { key: "{code}", value: "{code}", selected: current == code, "{label}" }
                     }
                 }
             }

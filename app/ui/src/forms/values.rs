@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use brug_device::shared::model::{Case, CaseStatus, Household, Record};
+use brug_device::shared::model::{Case, CaseStatus, Catalogue, Household, Record};
 use brug_device::shared::rules::{self, Finding, RuleContext};
 use brug_device::shared::schema::{Field, FieldPath, FormKind, Group, Input, Spec, spec};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -207,13 +207,24 @@ fn parse_typed(input: Input, text: &str) -> Option<Value> {
 /// value, as (label, value) in the form's order, choices by their label,
 /// dates and amounts the Belgian way; items of a group (defects, readings,
 /// ...) each under the group's title.
-pub fn record_fields(kind: FormKind, record: &Value, lang: Lang) -> Vec<(String, String)> {
+pub fn record_fields(
+    kind: FormKind,
+    record: &Value,
+    lang: Lang,
+    catalogue: &Catalogue,
+) -> Vec<(String, String)> {
     let spec = spec(kind);
     let none = BTreeMap::new();
     let readable = |f: &Field, value: &Value| -> Option<String> {
         let text = match f.input {
             Input::Bool => match get(value, &f.path) {
                 Some(Value::Bool(b)) => format::json_value(lang, &Value::Bool(*b)),
+                _ => String::new(),
+            },
+            Input::Service => match get(value, &f.path) {
+                Some(Value::String(code)) => catalogue
+                    .service(code)
+                    .map_or(code.clone(), |s| s.name(lang).to_owned()),
                 _ => String::new(),
             },
             Input::Choice(choices) | Input::Codes(choices) => {
@@ -333,7 +344,7 @@ pub fn apply_text(
                 Value::String(text.to_owned())
             }
         }
-        Input::Choice(_) => {
+        Input::Choice(_) | Input::Service => {
             if trimmed.is_empty() {
                 Value::Null
             } else {

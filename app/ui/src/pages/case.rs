@@ -76,7 +76,7 @@ pub fn ReviewPage(case: Uuid, record: Uuid) -> Element {
         Some((k, Err(e))) if *k == (case, record) => return failed(e),
         _ => return loading(lang),
     };
-    let Some(item) = timeline(lang, &view.case, &view.verdicts)
+    let Some(item) = timeline(lang, &view.case, &view.verdicts, &view.catalogue)
         .into_iter()
         .find(|i| i.id == record)
     else {
@@ -85,7 +85,14 @@ pub fn ReviewPage(case: Uuid, record: Uuid) -> Element {
     let fields = view
         .case
         .record(item.kind, record)
-        .map(|r| forms::record_fields(FormKind::Record(item.kind), &r.to_json(), lang))
+        .map(|r| {
+            forms::record_fields(
+                FormKind::Record(item.kind),
+                &r.to_json(),
+                lang,
+                &view.catalogue,
+            )
+        })
         .unwrap_or_default();
     let mut screen = ui.screen;
     rsx! {

@@ -31,6 +31,7 @@ pub fn FormPage(open: Box<OpenForm>) -> Element {
             start: open.start.clone(),
             restored: open.restored,
             now: open.now,
+            catalogue: Some(open.catalogue.clone()),
             error: (ui.form_error)(),
             on_change: move |edited: Value| ui.send(Command::SaveDraft {
                 key: o1.key.clone(),

@@ -14,7 +14,7 @@ pub use case::{CasePage, ConflictsPage, HistoryPage, ReviewPage};
 pub use cases::{CasesPage, QueuePage};
 pub use form::FormPage;
 pub use start::{EnrolPage, LockPage};
-pub use team::{AssignPage, SettingsPage, SyncBarPage, TeamPage};
+pub use team::{AssignPage, CataloguePage, SettingsPage, SyncBarPage, TeamPage};
 
 use dioxus::prelude::*;
 

@@ -4,8 +4,11 @@ use brug_device::service::{Command, TeamCall};
 use dioxus::prelude::*;
 
 use super::loading;
-use crate::components::{AssignScreen, SettingsScreen, SyncBar, TeamScreen};
+use brug_device::shared::model::Service;
+
+use crate::components::{AssignScreen, CatalogueScreen, SettingsScreen, SyncBar, TeamScreen};
 use crate::format;
+use crate::i18n::{Text, t};
 use crate::prefs::save_prefs;
 use crate::state::{Screen, Ui};
 
@@ -33,12 +36,48 @@ pub fn AssignPage(case: uuid::Uuid) -> Element {
     }
 }
 
+/// The team's referral catalogue; a supervisor edits its services.
+#[component]
+pub fn CataloguePage() -> Element {
+    let ui = use_context::<Ui>();
+    let lang = ui.lang();
+    use_effect(move || {
+        let _ = (ui.version)();
+        ui.send(Command::Catalogue);
+    });
+    let (catalogue, error) = match (ui.catalogue)() {
+        Some(Ok(c)) => (Some(c), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    };
+    if catalogue.is_none() && error.is_none() {
+        return loading(lang);
+    }
+    let mut editing = ui.editing_service;
+    rsx! {
+        CatalogueScreen {
+            lang,
+            catalogue,
+            editable: ui.supervisor(),
+            editing: editing(),
+            error,
+            on_edit: move |s: Option<Service>| editing.set(s),
+            on_save: move |s: Service| ui.send(Command::SaveService(Box::new(s))),
+        }
+    }
+}
+
 /// The team: members, enrolment codes, work waiting in quarantine.
 #[component]
 pub fn TeamPage() -> Element {
     let ui = use_context::<Ui>();
     let team = ui.team;
+    let mut screen = ui.screen;
+    let lang = ui.lang();
     rsx! {
+        button { class: "link open-catalogue", onclick: move |_| screen.set(Screen::Catalogue),
+            "{t(lang, Text::CatalogueTitle)} →"
+        }
         TeamScreen {
             lang: ui.lang(),
             team: (team.team)(),
