@@ -776,3 +776,117 @@ async fn the_queue_lists_each_waiting_item_and_an_action_past_its_deadline() {
     // The submitted records still come first: the queue's order.
     assert_eq!(queue[0].reason, CaseFlag::Submitted);
 }
+
+fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(y, m, d, 9, 0, 0).unwrap()
+}
+fn dec_20_2026() -> chrono::DateTime<chrono::Utc> {
+    at(2026, 12, 20)
+}
+fn jan_10_2027() -> chrono::DateTime<chrono::Utc> {
+    at(2027, 1, 10)
+}
+fn jan_11_2027() -> chrono::DateTime<chrono::Utc> {
+    at(2027, 1, 11)
+}
+fn mar_31_2027() -> chrono::DateTime<chrono::Utc> {
+    at(2027, 3, 31)
+}
+fn apr_1_2027() -> chrono::DateTime<chrono::Utc> {
+    at(2027, 4, 1)
+}
+fn oct_31_2027() -> chrono::DateTime<chrono::Utc> {
+    at(2027, 10, 31)
+}
+fn nov_1_2027() -> chrono::DateTime<chrono::Utc> {
+    at(2027, 11, 1)
+}
+
+/// Flags by the date, with the clock injected: a referral's follow-up
+/// becomes overdue the day after its date and a prepaid gas balance at zero
+/// leaves the winter-risk list on 1 April and comes back on 1 November,
+/// though nobody touches either case; each day's pass opens only the cases
+/// whose day has come (a case with nothing dated is never opened).
+#[tokio::test]
+async fn flags_by_the_date_change_on_their_day_and_only_cases_whose_day_came_are_opened() {
+    use brug_shared::model::CaseFlag;
+    let stack = Stack::start().await;
+    let Team { mut worker, .. } = stack.team().await;
+    let d = &mut worker.device;
+    // Months without a sync: the lease must not lock the case list.
+    d.set_lease_days(1000).unwrap();
+    d.set_clock(dec_20_2026);
+    let mut plain = household();
+    plain.next_appointment = None;
+    let (quiet, _) = d.create_case(&plain).unwrap();
+    let (referred, _) = d.create_case(&plain).unwrap();
+    let mut referral = example(RecordKind::Referral);
+    referral["referred_on"] = json!("2026-12-20");
+    referral["follow_up_on"] = json!("2027-01-10");
+    d.add_record(referred, RecordKind::Referral, referral)
+        .unwrap();
+    let (prepaid, _) = d.create_case(&plain).unwrap();
+    let mut gas = example(RecordKind::MeterCheck);
+    gas["checked_on"] = json!("2026-12-18");
+    gas["energy"] = json!("gas");
+    gas["ean"] = json!(examples::EXAMPLE_EAN_GAS);
+    gas["meter_kind"] = json!("analogue-single");
+    gas["readings"] = json!({});
+    gas["prepaid"] = json!(true);
+    gas["supplier_kind"] = json!("fluvius-social");
+    gas["supplier_name"] = json!(null);
+    gas["prepaid_status"] = json!({"balance_cents": 0});
+    let (_, findings) = d.add_record(prepaid, RecordKind::MeterCheck, gas).unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == "prepaid.self-disconnection-risk"),
+        "{findings:?}"
+    );
+
+    let flags = |d: &brug_device::Device, case: Uuid| {
+        d.list(&Default::default())
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == case)
+            .unwrap()
+            .flags
+    };
+    let risk = CaseFlag::SelfDisconnectionRisk.code().to_owned();
+    let overdue = CaseFlag::OverdueFollowUp.code().to_owned();
+    assert!(flags(d, prepaid).contains(&risk));
+    assert!(!flags(d, referred).contains(&overdue));
+    assert!(flags(d, quiet).is_empty());
+
+    // (clock, cases opened by the day's pass, referral overdue, at risk)
+    type Clock = fn() -> chrono::DateTime<chrono::Utc>;
+    let days: [(Clock, usize, bool, bool); 6] = [
+        (jan_10_2027, 0, false, true),
+        (jan_11_2027, 1, true, true),
+        (mar_31_2027, 0, true, true),
+        (apr_1_2027, 1, true, false),
+        (oct_31_2027, 0, true, false),
+        (nov_1_2027, 1, true, true),
+    ];
+    for (clock, opened, is_overdue, at_risk) in days {
+        d.set_clock(clock);
+        let today = clock().date_naive();
+        assert_eq!(
+            d.refresh_for_today().unwrap(),
+            opened,
+            "cases opened on {today}"
+        );
+        assert_eq!(flags(d, referred).contains(&overdue), is_overdue, "{today}");
+        assert_eq!(flags(d, prepaid).contains(&risk), at_risk, "{today}");
+        assert!(flags(d, quiet).is_empty(), "{today}");
+        let queued = d
+            .queue()
+            .unwrap()
+            .iter()
+            .any(|i| i.case == prepaid && i.reason == CaseFlag::SelfDisconnectionRisk);
+        assert_eq!(queued, at_risk, "{today}");
+        // The same day again opens nothing.
+        assert_eq!(d.refresh_for_today().unwrap(), 0);
+    }
+}

@@ -11,7 +11,7 @@ use brug_shared::model::{
 };
 use brug_shared::rules::{self, RuleContext, Severity};
 use brug_shared::schema::{FormKind, field_label};
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -77,6 +77,10 @@ pub struct IndexRow {
     /// What waits in the case, one item each (the flags are their reasons).
     #[serde(skip)]
     pub items: Vec<QueueItem>,
+    /// The first day after today on which its flags, items or next
+    /// appointment may change by the date alone (`None`: never).
+    #[serde(skip)]
+    pub recheck_on: Option<NaiveDate>,
 }
 
 impl IndexRow {
@@ -174,7 +178,8 @@ pub fn index_row_of(
             }
             let reason = match f.code.as_str() {
                 "visit.safety-signal" => CaseFlag::SafetySignal,
-                "prepaid.self-disconnection-risk" => CaseFlag::SelfDisconnectionRisk,
+                // By today's date, below, not the check's.
+                "prepaid.self-disconnection-risk" => continue,
                 "defect.category-iii" => CaseFlag::CategoryIii,
                 "referral.follow-up-overdue" => CaseFlag::OverdueFollowUp,
                 "ean.override" | "reading.override" => CaseFlag::Override,
@@ -276,6 +281,42 @@ pub fn index_row_of(
             named(Lang::En),
         );
     }
+    // Self-disconnection risk: the latest gas check of a connection point
+    // with a prepaid balance at or below zero, while today is in winter
+    // (1 November to 31 March), whatever day it was checked on.
+    let mut latest: std::collections::BTreeMap<&str, (NaiveDate, Uuid)> = Default::default();
+    for (id, m) in &case.meter_checks {
+        if m.prepaid_status.is_some() {
+            let entry = latest.entry(m.ean.as_str()).or_insert((m.checked_on, *id));
+            if (m.checked_on, *id) > *entry {
+                *entry = (m.checked_on, *id);
+            }
+        }
+    }
+    let mut winter_matters = false;
+    for (_, id) in latest.values() {
+        let Some(m) = case.meter_checks.get(id) else {
+            continue;
+        };
+        let Some(p) = &m.prepaid_status else {
+            continue;
+        };
+        if rules::self_disconnection_risk(m.energy, p.balance_cents, today) {
+            winter_matters = true;
+            item(
+                CaseFlag::SelfDisconnectionRisk,
+                Some((*id, RecordKind::MeterCheck)),
+                None,
+                "Risico op zelfafsluiting (gas, saldo ≤ 0, winter): minimale levering aanvragen."
+                    .into(),
+                "Risk of self-disconnection (gas, balance ≤ 0, winter): request minimum supply."
+                    .into(),
+            );
+        } else if rules::self_disconnection_risk(m.energy, p.balance_cents, winter_start(today)) {
+            // Would be at risk in winter: the day the window opens matters.
+            winter_matters = true;
+        }
+    }
     let upcoming = std::iter::once(case.household.next_appointment)
         .chain(case.visits.values().map(|v| v.next_appointment))
         .chain(case.referrals.values().map(|r| r.appointment))
@@ -287,6 +328,7 @@ pub fn index_row_of(
         .values()
         .filter_map(|m| m.school.clone())
         .collect();
+    let recheck_on = recheck_on(&case, ctx, winter_matters, upcoming);
     let h = &case.household;
     IndexRow {
         id: case.id,
@@ -304,7 +346,63 @@ pub fn index_row_of(
         conflicts: conflicts.len() as i64,
         updated_at: now_ms,
         items,
+        recheck_on,
     }
+}
+
+/// The next 1 November on or after `day`'s year's start of winter.
+fn winter_start(day: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(day.year(), 11, 1).unwrap_or(day)
+}
+
+/// The first day after today on which what the index shows of `case` may
+/// change by the date alone: a follow-up date or an action's deadline
+/// passing, an appointment or a safety follow-up going by, the winter
+/// window opening (1 November) or closing (1 April) for a case with a
+/// prepaid gas balance at or below zero. `None`: nothing depends on the
+/// date. Early is harmless (the case is looked at and nothing changes),
+/// late would leave a flag wrong, so each date counts from its own day.
+fn recheck_on(
+    case: &brug_shared::model::Case,
+    ctx: &RuleContext,
+    winter_matters: bool,
+    upcoming: Option<NaiveDateTime>,
+) -> Option<NaiveDate> {
+    let today = ctx.today();
+    let mut days: Vec<NaiveDate> = Vec::new();
+    // A date shown as overdue from the day after it.
+    let after = |days: &mut Vec<NaiveDate>, d: NaiveDate| days.extend(d.succ_opt());
+    for r in case.referrals.values() {
+        if let Some(f) = r.follow_up_on {
+            after(&mut days, f);
+        }
+    }
+    for r in case.renovations.values() {
+        if let Some(f) = r.follow_up_on {
+            after(&mut days, f);
+        }
+    }
+    for v in case.visits.values() {
+        for a in v.actions.values() {
+            if let Some(d) = a.deadline {
+                after(&mut days, d);
+            }
+        }
+        if let Some(by) = v.follow_up_by {
+            days.push(by.date());
+            days.extend(by.date().succ_opt());
+        }
+    }
+    if let Some(a) = upcoming {
+        days.push(a.date());
+        days.extend(a.date().succ_opt());
+    }
+    if winter_matters {
+        days.push(winter_start(today));
+        days.extend(NaiveDate::from_ymd_opt(today.year(), 4, 1));
+        days.extend(NaiveDate::from_ymd_opt(today.year() + 1, 4, 1));
+    }
+    days.into_iter().filter(|d| *d > today).min()
 }
 
 /// A record in a few words for a queue line (the screen adds its kind).

@@ -26,6 +26,7 @@ pub const DEVICE_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0004_waiting.sql"),
     include_str!("../../../migrations/device/0005_queue.sql"),
     include_str!("../../../migrations/device/0006_catalogue.sql"),
+    include_str!("../../../migrations/device/0007_recheck.sql"),
 ];
 
 /// Why the local store failed.
@@ -160,12 +161,12 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), Loca
 /// Writes a case's index row.
 pub fn put_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
     conn.execute(
-        "INSERT INTO case_index (id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, search)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        "INSERT INTO case_index (id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at, search, recheck_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, postcode = excluded.postcode,
            status = excluded.status, flags = excluded.flags, workers = excluded.workers, schools = excluded.schools,
            next_appointment = excluded.next_appointment, conflicts = excluded.conflicts, updated_at = excluded.updated_at,
-           search = excluded.search",
+           search = excluded.search, recheck_on = excluded.recheck_on",
         params![
             row.id.to_string(),
             row.name,
@@ -179,6 +180,7 @@ pub fn put_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
             row.conflicts,
             row.updated_at,
             row.search_text(),
+            recheck_text(row),
         ],
     )?;
     put_items(conn, row)
@@ -259,19 +261,40 @@ pub fn queue(conn: &Connection) -> Result<Vec<QueueItem>, LocalError> {
 /// appointment and what waits in it), leaving when it was updated alone.
 pub fn refresh_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
     conn.execute(
-        "UPDATE case_index SET flags = ?2, next_appointment = ?3 WHERE id = ?1",
+        "UPDATE case_index SET flags = ?2, next_appointment = ?3, recheck_on = ?4 WHERE id = ?1",
         params![
             row.id.to_string(),
             serde_json::to_string(&row.flags).unwrap_or_else(|_| "[]".into()),
             row.next_appointment,
+            recheck_text(row),
         ],
     )?;
     put_items(conn, row)
 }
 
+fn recheck_text(row: &IndexRow) -> String {
+    row.recheck_on
+        .map_or_else(|| "9999-12-31".to_owned(), |d| d.to_string())
+}
+
 /// Ids of the cases in the case list.
 pub fn indexed(conn: &Connection) -> Result<Vec<Uuid>, LocalError> {
     ids(conn, "SELECT id FROM case_index")
+}
+
+/// Ids of the cases whose date-dependent flags may have changed by `today`.
+pub fn due_for_recheck(
+    conn: &Connection,
+    today: chrono::NaiveDate,
+) -> Result<Vec<Uuid>, LocalError> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM case_index WHERE recheck_on <= ?1")?;
+    let found = stmt
+        .query_map(params![today.to_string()], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(found
+        .iter()
+        .filter_map(|id| Uuid::parse_str(id).ok())
+        .collect())
 }
 
 /// Marks a case as having unsynced changes.
@@ -433,6 +456,7 @@ pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalEr
                 next_appointment: r.get(8)?,
                 conflicts: r.get(9)?,
                 updated_at: r.get(10)?,
+                recheck_on: None,
                 items: Vec::new(),
             })
         })?

@@ -27,6 +27,7 @@ fn row(name: &str, street: &str, flags: &[&str], next: Option<&str>) -> IndexRow
         conflicts: 0,
         updated_at: 0,
         items: Vec::new(),
+        recheck_on: None,
     }
 }
 

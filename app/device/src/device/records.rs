@@ -40,7 +40,9 @@ impl Device {
             return Ok(0);
         }
         let now = self.now_ms();
-        let ids = local::indexed(self.store.conn())?;
+        // Only the cases whose day has come: each row says when its flags
+        // may next change by the date alone.
+        let ids = local::due_for_recheck(self.store.conn(), ctx.today())?;
         for id in &ids {
             let Some(mut doc) = self.store.load(*id)? else {
                 continue;
