@@ -248,6 +248,8 @@ pub enum Text {
     Discarded,
     /// The catalogue screen's title.
     CatalogueTitle,
+    /// Review: the rules' findings on the record.
+    RulesSay,
     /// What the catalogue is.
     CatalogueIntro,
     /// Button: add a service.
@@ -580,6 +582,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, ScanThis) => {
             "Let the team member scan or paste this code. It works once and for a short time."
         }
+        (Lang::Nl, RulesSay) => "Wat de regels zeggen",
+        (Lang::En, RulesSay) => "What the rules say",
         (Lang::Nl, CatalogueTitle) => "Catalogus van doorverwijzingen",
         (Lang::En, CatalogueTitle) => "Referral catalogue",
         (Lang::Nl, CatalogueIntro) => {

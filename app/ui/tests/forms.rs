@@ -573,3 +573,61 @@ fn a_referral_proposes_the_next_session_of_its_service_and_takes_it_with_one_tap
     let html = dioxus_ssr::render(&dom);
     assert!(html.contains("value=\"02/12/2026 13:30\""), "{html}");
 }
+
+#[test]
+fn the_review_shows_an_energy_check_with_its_override_and_the_reason() {
+    use brug_app::forms::record_fields;
+    use brug_device::shared::rules::{RuleContext, check_record};
+    let reason = "EAN van de factuur overgenomen, Fluvius bevestigt het";
+    let Record::MeterCheck(mut check) = examples::example(RecordKind::MeterCheck) else {
+        unreachable!()
+    };
+    // One digit off: the check digit fails, the adviser overrides it.
+    check.ean = "541448820000123456".into();
+    check.ean_override_reason = Some(reason.into());
+    let id = Uuid::now_v7();
+    let record = Record::MeterCheck(check);
+    let case = case_with(vec![(id, record.clone())]);
+    let findings = check_record(&case, id, &record, None, &RuleContext::at(now()));
+    let fields = record_fields(
+        FormKind::Record(RecordKind::MeterCheck),
+        &record.to_json(),
+        Lang::Nl,
+        brug_device::shared::model::Catalogue::builtin(),
+    );
+
+    #[component]
+    fn Harness(
+        fields: Vec<(String, String)>,
+        findings: Vec<brug_device::shared::rules::Finding>,
+    ) -> Element {
+        rsx! {
+            ReviewScreen {
+                lang: Lang::Nl,
+                household: "Familie Vermeulen".to_string(),
+                kind: RecordKind::MeterCheck,
+                summary: "12/10/2026".to_string(),
+                review: brug_device::shared::model::Review::default(),
+                changes: vec![],
+                fields,
+                findings,
+                on_decide: |_| {},
+                on_back: |_| {},
+            }
+        }
+    }
+    let mut dom = VirtualDom::new_with_props(Harness, HarnessProps { fields, findings });
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    // The record in words: the EAN, the reason beside its label, the
+    // readings the Belgian way.
+    assert!(html.contains("541448820000123456"), "{html}");
+    assert!(html.contains(&format!("<dd>{reason}</dd>")), "{html}");
+    assert!(html.contains("10234,5"), "{html}");
+    // And what the rules say: the override with its reason.
+    assert!(html.contains("Wat de regels zeggen"), "{html}");
+    assert!(
+        html.contains(&format!("EAN-controle overschreven: {reason}")),
+        "{html}"
+    );
+}

@@ -3,6 +3,7 @@
 
 use brug_device::shared::casedoc::FieldChange;
 use brug_device::shared::model::{RecordKind, Review};
+use brug_device::shared::rules::{Finding, Severity};
 use dioxus::prelude::*;
 
 use crate::format;
@@ -31,6 +32,10 @@ pub fn ReviewScreen(
     changes: Vec<FieldChange>,
     /// The record as it stands: (label, value) of every filled field.
     fields: Vec<(String, String)>,
+    /// What the rules say of it now: warnings, flags and overrides with
+    /// their reasons.
+    #[props(default)]
+    findings: Vec<Finding>,
     on_decide: EventHandler<Decision>,
     on_back: EventHandler<()>,
 ) -> Element {
@@ -49,6 +54,22 @@ pub fn ReviewScreen(
                     div { key: "{i}",
                         dt { "{label}" }
                         dd { "{value}" }
+                    }
+                }
+            }
+            if !findings.is_empty() {
+                h2 { "{t(lang, Text::RulesSay)}" }
+                ul { class: "findings",
+                    for (i, f) in findings.iter().enumerate() {
+                        li {
+                            key: "{i}",
+                            class: match f.severity {
+                                Severity::Error => "finding error",
+                                Severity::Warning => "finding warning",
+                                Severity::Flag => "finding flag",
+                            },
+                            if lang == Lang::Nl { "{f.nl}" } else { "{f.en}" }
+                        }
                     }
                 }
             }

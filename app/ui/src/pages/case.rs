@@ -82,6 +82,15 @@ pub fn ReviewPage(case: Uuid, record: Uuid) -> Element {
     else {
         return rsx! {};
     };
+    // What the rules say of it now (warnings, flags, overrides and their
+    // reasons), as the worker saw them when saving.
+    let ctx = brug_device::shared::rules::RuleContext::at(chrono::Local::now().naive_local())
+        .with_catalogue(view.catalogue.clone());
+    let findings = view
+        .case
+        .record(item.kind, record)
+        .map(|r| brug_device::shared::rules::check_record(&view.case, record, &r, None, &ctx))
+        .unwrap_or_default();
     let fields = view
         .case
         .record(item.kind, record)
@@ -98,6 +107,7 @@ pub fn ReviewPage(case: Uuid, record: Uuid) -> Element {
     rsx! {
         ReviewScreen {
             fields,
+            findings,
             lang,
             household: view.case.household.name.clone(),
             kind: item.kind,
