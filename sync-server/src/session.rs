@@ -235,7 +235,9 @@ impl Session {
                 Ok(size) => size,
                 Err(e) => {
                     let code = match e {
-                        InspectError::TooLarge | InspectError::TooManyChunks => ErrorCode::TooLarge,
+                        InspectError::TooLarge
+                        | InspectError::TooManyChunks
+                        | InspectError::TooManyOps => ErrorCode::TooLarge,
                         InspectError::Malformed(_) | InspectError::UnsupportedChunk(_) => {
                             ErrorCode::BadFrame
                         }

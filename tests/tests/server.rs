@@ -427,6 +427,46 @@ async fn a_decompression_bomb_is_refused_without_growing_memory() {
     );
 }
 
+/// A change of a few dozen bytes whose columns claim 2^40 operations, for a
+/// case id nobody has (no access needed): automerge itself would walk the
+/// runs (measured: 2^20 operations took 4.4 s, 2^24 took 86 s in this test
+/// build), so it is refused from its run lengths before anything is
+/// applied, and the server stays at hand for everyone.
+#[tokio::test]
+async fn an_operation_bomb_is_refused_before_any_work() {
+    let server = TestServer::start().await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let a = server.device(&ann).await;
+    let mut b = server.device(&ann).await;
+    let msg = protocol::op_bomb_sync_message(1 << 40);
+    assert!(msg.len() < 200);
+    let mut conn = a.connect().await.unwrap();
+    hello(&mut conn, 0, vec![]).await;
+    let fresh = Uuid::now_v7();
+    conn.send(&ClientFrame::Sync {
+        doc: fresh,
+        create: true,
+        msg: Some(ByteBuf::from(msg)),
+    })
+    .await
+    .unwrap();
+    // A bound on the wait so a regression fails instead of hanging; the
+    // refusal itself takes no automerge work at all.
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(60), conn.recv())
+        .await
+        .expect("the bomb was walked instead of refused")
+        .unwrap();
+    match answer {
+        ServerFrame::DocError { code, .. } => assert_eq!(code, ErrorCode::TooLarge),
+        other => panic!("{other:?}"),
+    }
+    assert!(server.stored(fresh).is_none(), "nothing was stored");
+    // Another device of the same user syncs as usual meanwhile.
+    let id = b.create_case();
+    b.sync().await.unwrap();
+    assert!(server.stored(id).is_some());
+}
+
 #[tokio::test]
 async fn a_malformed_frame_closes_that_session_and_the_server_serves_others() {
     let server = TestServer::start().await;

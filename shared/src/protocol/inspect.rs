@@ -6,10 +6,15 @@
 //! 0) whose columns may each be DEFLATE-compressed. We walk the chunk
 //! headers and inflate every compressed part through a counting reader that
 //! stops at [`MAX_DECOMPRESSED_BYTES`](super::limits::MAX_DECOMPRESSED_BYTES).
+//!
+//! It also counts the operations each chunk holds, from the run lengths of
+//! its columns, without expanding any run: a change of a few hundred bytes
+//! whose columns say "2^40 times the same operation" is refused before
+//! automerge walks it ([`MAX_OPS_PER_BATCH`](super::limits::MAX_OPS_PER_BATCH)).
 
 use std::io::Read;
 
-use super::limits::{MAX_CHUNKS_PER_MESSAGE, MAX_DECOMPRESSED_BYTES};
+use super::limits::{MAX_CHUNKS_PER_MESSAGE, MAX_DECOMPRESSED_BYTES, MAX_OPS_PER_BATCH};
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 const DEFLATE_BIT: u64 = 0b1000;
@@ -29,6 +34,9 @@ pub enum InspectError {
     /// A chunk type we do not accept from a peer.
     #[error("unsupported chunk type {0}")]
     UnsupportedChunk(u8),
+    /// The chunks' columns hold more operations than one message may add.
+    #[error("sync message holds more than {MAX_OPS_PER_BATCH} operations")]
+    TooManyOps,
 }
 
 /// What a sync message carries, once inspected.
@@ -38,6 +46,8 @@ pub struct MessageSize {
     pub chunks: usize,
     /// Bytes the chunks take once inflated.
     pub inflated_bytes: usize,
+    /// Operations the chunks hold, as their columns' run lengths say.
+    pub ops: u64,
 }
 
 /// Decodes an encoded automerge sync message and checks that its chunks
@@ -54,16 +64,21 @@ pub fn inspect_sync_message(encoded: &[u8]) -> Result<MessageSize, InspectError>
             if size.chunks > MAX_CHUNKS_PER_MESSAGE {
                 return Err(InspectError::TooManyChunks);
             }
-            let used = inspect_chunk(&mut r, budget)?;
+            let (used, ops) = inspect_chunk(&mut r, budget)?;
             budget = budget.checked_sub(used).ok_or(InspectError::TooLarge)?;
             size.inflated_bytes += used;
+            size.ops = size.ops.saturating_add(ops);
+            if size.ops > MAX_OPS_PER_BATCH as u64 {
+                return Err(InspectError::TooManyOps);
+            }
         }
     }
     Ok(size)
 }
 
-/// Inspects one chunk, returning the bytes it takes inflated.
-fn inspect_chunk(r: &mut Reader<'_>, budget: usize) -> Result<usize, InspectError> {
+/// Inspects one chunk, returning the bytes it takes inflated and the
+/// operations it holds.
+fn inspect_chunk(r: &mut Reader<'_>, budget: usize) -> Result<(usize, u64), InspectError> {
     if r.take(4)? != MAGIC {
         return Err(InspectError::Malformed("bad chunk magic"));
     }
@@ -79,8 +94,8 @@ fn inspect_chunk(r: &mut Reader<'_>, budget: usize) -> Result<usize, InspectErro
         1 => change_columns(body, budget),
         2 => {
             let inflated = inflate(body, budget)?;
-            let inner = change_columns(&inflated, budget)?;
-            Ok(inflated.len().max(inner))
+            let (inner, ops) = change_columns(&inflated, budget)?;
+            Ok((inflated.len().max(inner), ops))
         }
         other => Err(InspectError::UnsupportedChunk(other)),
     }
@@ -88,7 +103,7 @@ fn inspect_chunk(r: &mut Reader<'_>, budget: usize) -> Result<usize, InspectErro
 
 /// A document chunk: actors, heads, change and op column metadata, then
 /// the column data, any of which may be deflated.
-fn document_columns(body: &[u8], budget: usize) -> Result<usize, InspectError> {
+fn document_columns(body: &[u8], budget: usize) -> Result<(usize, u64), InspectError> {
     let mut r = Reader(body);
     for _ in 0..r.count()? {
         let n = r.uleb_usize()?;
@@ -104,7 +119,7 @@ fn document_columns(body: &[u8], budget: usize) -> Result<usize, InspectError> {
 
 /// A change chunk: deps, actor, seq, start op, time, message, other
 /// actors, op column metadata, then the column data.
-fn change_columns(body: &[u8], budget: usize) -> Result<usize, InspectError> {
+fn change_columns(body: &[u8], budget: usize) -> Result<(usize, u64), InspectError> {
     let mut r = Reader(body);
     for _ in 0..r.count()? {
         r.take(32)?;
@@ -125,25 +140,80 @@ fn change_columns(body: &[u8], budget: usize) -> Result<usize, InspectError> {
 }
 
 /// The size of a chunk body of `raw` bytes once its deflated columns (read
-/// from `r` in the order of `cols`) are inflated, within `budget`.
+/// from `r` in the order of `cols`) are inflated, within `budget`, and the
+/// most rows any of its columns holds (for a change: its operations; for a
+/// document: its changes or its operations, whichever is more).
 fn inflated_size(
     r: &mut Reader<'_>,
     cols: &[(u64, usize)],
     raw: usize,
     budget: usize,
-) -> Result<usize, InspectError> {
+) -> Result<(usize, u64), InspectError> {
     let mut total = raw;
+    let mut rows = 0u64;
     for (spec, len) in cols {
         let data = r.take(*len)?;
-        if spec & DEFLATE_BIT != 0 {
+        let counted = if spec & DEFLATE_BIT != 0 {
             let remaining = budget.checked_sub(total).ok_or(InspectError::TooLarge)?;
-            total += inflate(data, remaining)?.len();
-        }
+            let inflated = inflate(data, remaining)?;
+            total += inflated.len();
+            column_rows(*spec, &inflated)?
+        } else {
+            column_rows(*spec, data)?
+        };
+        rows = rows.max(counted);
     }
     if total > budget {
         return Err(InspectError::TooLarge);
     }
-    Ok(total)
+    Ok((total, rows))
+}
+
+/// The rows a column holds, from its encoding's run lengths, without
+/// expanding a run. Column types (the low three bits of the spec): 0 group,
+/// 1 actor, 2 integer, 3 delta, 5 string and 6 value metadata are run-length
+/// encoded; 4 boolean alternates run lengths; 7 raw values have no rows of
+/// their own.
+fn column_rows(spec: u64, data: &[u8]) -> Result<u64, InspectError> {
+    let mut r = Reader(data);
+    let mut rows = 0u64;
+    match spec & 0b111 {
+        7 => return Ok(0),
+        4 => {
+            while !r.0.is_empty() {
+                rows = rows.saturating_add(r.uleb()?);
+            }
+        }
+        kind => {
+            let value = |r: &mut Reader<'_>| -> Result<(), InspectError> {
+                if kind == 5 {
+                    let n = r.uleb_usize()?;
+                    r.take(n)?;
+                } else {
+                    r.uleb()?;
+                }
+                Ok(())
+            };
+            while !r.0.is_empty() {
+                let n = r.sleb()?;
+                if n > 0 {
+                    // A run: one value, repeated.
+                    rows = rows.saturating_add(n.unsigned_abs());
+                    value(&mut r)?;
+                } else if n < 0 {
+                    // Literals: each one is in the data, so this loop is
+                    // bounded by the column's length.
+                    for _ in 0..n.unsigned_abs() {
+                        value(&mut r)?;
+                        rows = rows.saturating_add(1);
+                    }
+                } else {
+                    rows = rows.saturating_add(r.uleb()?);
+                }
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// Inflates raw DEFLATE data, refusing to produce more than `limit` bytes.
@@ -206,6 +276,105 @@ pub fn bomb_sync_message(mib: usize) -> Vec<u8> {
     .encode()
 }
 
+fn push_uleb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn push_sleb(out: &mut Vec<u8>, mut v: i64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        let done = (v == 0 && b & 0x40 == 0) || (v == -1 && b & 0x40 != 0);
+        if done {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// An encoded sync message carrying one change of a few dozen bytes, with a
+/// valid checksum, whose columns say it holds `ops` operations (one run of
+/// the same "make map" operation, and its other columns alike): an
+/// operation bomb. For tests of the bound.
+pub fn op_bomb_sync_message(ops: u64) -> Vec<u8> {
+    use sha2::Digest;
+    let run = i64::try_from(ops).unwrap_or(i64::MAX);
+    let mut body = Vec::new();
+    body.push(0); // no dependencies
+    body.push(16); // the actor
+    body.extend_from_slice(&[0xab; 16]);
+    body.push(1); // seq
+    body.push(1); // start op
+    body.push(0); // time
+    body.push(0); // message
+    body.push(0); // other actors
+    // Columns: object actor and counter (null runs: the root), key string,
+    // insert (all false), action (make map), value metadata (null), pred
+    // group (none): every one `ops` rows long.
+    let mut cols: Vec<(u64, Vec<u8>)> = Vec::new();
+    let null_run = |out: &mut Vec<u8>| {
+        push_sleb(out, 0);
+        push_uleb(out, ops);
+    };
+    let mut d = Vec::new();
+    null_run(&mut d);
+    cols.push((0x01, d.clone()));
+    cols.push((0x02, d));
+    let mut d = Vec::new();
+    push_sleb(&mut d, run);
+    push_uleb(&mut d, 1);
+    d.push(b'k');
+    cols.push((0x15, d));
+    let mut d = Vec::new();
+    push_uleb(&mut d, ops);
+    cols.push((0x34, d));
+    let mut d = Vec::new();
+    push_sleb(&mut d, run);
+    push_uleb(&mut d, 0);
+    cols.push((0x42, d));
+    let mut d = Vec::new();
+    push_sleb(&mut d, run);
+    push_uleb(&mut d, 0);
+    cols.push((0x56, d.clone()));
+    cols.push((0x70, d));
+    push_uleb(&mut body, cols.len() as u64);
+    for (spec, data) in &cols {
+        push_uleb(&mut body, *spec);
+        push_uleb(&mut body, data.len() as u64);
+    }
+    for (_, data) in &cols {
+        body.extend_from_slice(data);
+    }
+    let mut header = vec![1u8];
+    push_uleb(&mut header, body.len() as u64);
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(&header);
+    hasher.update(&body);
+    let hash = hasher.finalize();
+    let mut chunk = MAGIC.to_vec();
+    chunk.extend_from_slice(&hash[..4]);
+    chunk.extend_from_slice(&header);
+    chunk.extend_from_slice(&body);
+    automerge::sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: vec![chunk].into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    }
+    .encode()
+}
+
 /// A cursor over bytes that never reads past the end.
 struct Reader<'a>(&'a [u8]);
 
@@ -241,6 +410,31 @@ impl<'a> Reader<'a> {
     fn leb(&mut self) -> Result<i64, InspectError> {
         // Only its length matters here.
         self.uleb().map(|v| v as i64)
+    }
+
+    /// A signed LEB128 integer.
+    fn sleb(&mut self) -> Result<i64, InspectError> {
+        let mut value: i64 = 0;
+        let mut shift = 0u32;
+        loop {
+            let b = self.byte()?;
+            if shift >= 63 && !(b == 0 || b == 0x7f) {
+                return Err(InspectError::Malformed("integer overflow"));
+            }
+            if shift < 64 {
+                value |= i64::from(b & 0x7f) << shift;
+            }
+            shift += 7;
+            if b & 0x80 == 0 {
+                if shift < 64 && b & 0x40 != 0 {
+                    value |= -1i64 << shift;
+                }
+                return Ok(value);
+            }
+            if shift > 70 {
+                return Err(InspectError::Malformed("integer too long"));
+            }
+        }
     }
 
     fn uleb_usize(&mut self) -> Result<usize, InspectError> {
@@ -337,6 +531,30 @@ mod tests {
         assert_eq!(
             inspect_sync_message(&bomb_sync_message(64)),
             Err(InspectError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn the_operations_of_real_messages_are_counted_from_their_columns() {
+        let mut d = doc();
+        let ops: u64 = messages_to_empty_peer(&mut d)
+            .iter()
+            .map(|m| inspect_sync_message(m).unwrap().ops)
+            .sum();
+        assert_eq!(ops, d.op_count() as u64);
+    }
+
+    #[test]
+    fn an_operation_bomb_is_refused_from_its_run_lengths() {
+        let bomb = op_bomb_sync_message(1 << 40);
+        assert!(bomb.len() < 200, "{} bytes", bomb.len());
+        assert_eq!(inspect_sync_message(&bomb), Err(InspectError::TooManyOps));
+        // Just under the limit it passes inspection (automerge judges the
+        // rest).
+        let small = op_bomb_sync_message(MAX_OPS_PER_BATCH as u64);
+        assert_eq!(
+            inspect_sync_message(&small).unwrap().ops,
+            MAX_OPS_PER_BATCH as u64
         );
     }
 

@@ -31,7 +31,8 @@ pub mod quarantine;
 pub mod team;
 
 pub use inspect::{
-    InspectError, MessageSize, bomb_sync_message, inspect_sync_message, zeros_deflated,
+    InspectError, MessageSize, bomb_sync_message, inspect_sync_message, op_bomb_sync_message,
+    zeros_deflated,
 };
 
 use serde::{Deserialize, Serialize};
