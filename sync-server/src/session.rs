@@ -62,6 +62,9 @@ pub struct Session {
     pub written: BTreeSet<Uuid>,
     /// How far in the future a change's time may lie (clock skew).
     max_future_ms: i64,
+    /// The change feed's position the device was last brought up to (the
+    /// welcome's cursor, then each catch-up's).
+    cursor: i64,
 }
 
 impl std::fmt::Debug for Session {
@@ -106,7 +109,36 @@ impl Session {
             greeted: false,
             docs: HashMap::new(),
             written: BTreeSet::new(),
+            cursor: 0,
         }
+    }
+
+    /// What the device missed since the session last brought it up to
+    /// date, for a session whose live notices fell behind (more events than
+    /// the hub keeps): the cases to sync again and the ones to purge, from
+    /// the change feed, as a hello would find them. Nothing when not greeted.
+    pub fn catch_up(&mut self, conn: &Connection) -> Result<Vec<ServerFrame>, db::DbError> {
+        if !self.greeted {
+            return Ok(Vec::new());
+        }
+        if db::device_revoked(conn, &self.device.id)? {
+            return Ok(vec![ServerFrame::Revoked]);
+        }
+        let c = db::catchup_since(conn, &self.user, &self.device.id, self.cursor)?;
+        self.cursor = c.cursor;
+        let mut frames = Vec::new();
+        // A few thousand ids per frame stay far below the frame limit.
+        for docs in c.changed.chunks(2_000) {
+            frames.push(ServerFrame::Changed {
+                docs: docs.to_vec(),
+            });
+        }
+        for docs in c.purge.chunks(2_000) {
+            frames.push(ServerFrame::Purge {
+                docs: docs.to_vec(),
+            });
+        }
+        Ok(frames)
     }
 
     /// Whether hello was answered.
@@ -143,6 +175,7 @@ impl Session {
             None => db::catchup_since(conn, &self.user, &self.device.id, cursor)?,
         };
         Metrics::add(&metrics.hello_rows, c.examined);
+        self.cursor = c.cursor;
         let since = self.device.last_seen.unwrap_or(self.device.created_at);
         let joined = db::devices_joined_since(conn, &self.user.id, &self.device.id, since)?;
         db::touch_device(conn, &self.device.id)?;

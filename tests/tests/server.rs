@@ -829,3 +829,79 @@ async fn without_a_held_list_the_server_still_says_what_changed_and_what_to_purg
     assert_eq!(report.purged, vec![shared]);
     assert!(b.store.docs.contains_key(&later) && !b.store.docs.contains_key(&shared));
 }
+
+/// A session whose live notices fell behind (more events than the hub
+/// keeps) is not closed: it catches up from the change feed, as a hello
+/// would: the cases changed or assigned meanwhile to sync again, a case
+/// taken away to purge, and a revoked device told so.
+#[tokio::test]
+async fn a_session_that_fell_behind_catches_up_from_the_feed() {
+    use brug_sync_server::session::Session;
+    let server = TestServer::start().await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let bert = server.add_user("Bert Claeys", Role::HousingAdviser);
+    let mut a = server.device(&ann).await;
+    let mut b = server.device(&bert).await;
+    let shared = b.create_case();
+    let taken = b.create_case();
+    b.sync().await.unwrap();
+    server.assign(taken, &ann, true);
+    a.sync().await.unwrap();
+    let db = server.db();
+    let (user, device) = {
+        let conn = db.lock();
+        let user = db::user(&conn, &ann).unwrap().unwrap();
+        let device = db::devices(&conn, Some(&ann))
+            .unwrap()
+            .into_iter()
+            .find(|d| d.id == a.device_id)
+            .unwrap();
+        (user, device)
+    };
+    let mut session = Session::new(99, device, user, 0);
+    {
+        let conn = db.lock();
+        let metrics = brug_sync_server::metrics::Metrics::default();
+        session
+            .hello(&conn, &metrics, PROTOCOL_VERSION, 0, Some(&[taken]))
+            .unwrap();
+        // Up to date: nothing to catch up on.
+        assert!(session.catch_up(&conn).unwrap().is_empty());
+    }
+    // Meanwhile (the notices lost): the shared case is assigned to Ann and
+    // changed, the other taken away.
+    server.assign(shared, &ann, true);
+    b.edit(shared, |d| {
+        d.set_field(Target::Household, &"phone".into(), json!("056 22 22 22"))
+            .unwrap();
+    });
+    b.sync().await.unwrap();
+    server.assign(taken, &ann, false);
+    let frames = session.catch_up(&db.lock()).unwrap();
+    assert!(
+        frames
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Changed { docs } if docs.contains(&shared))),
+        "{frames:?}"
+    );
+    assert!(
+        frames
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Purge { docs } if docs.contains(&taken))),
+        "{frames:?}"
+    );
+    // Caught up: the same again brings nothing new to sync.
+    let again = session.catch_up(&db.lock()).unwrap();
+    assert!(
+        !again
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Changed { docs } if docs.contains(&shared))),
+        "{again:?}"
+    );
+    // A revoked device hears so.
+    server.revoke(&a.device_id);
+    assert_eq!(
+        session.catch_up(&db.lock()).unwrap(),
+        vec![ServerFrame::Revoked]
+    );
+}

@@ -35,6 +35,10 @@ pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 /// Seconds a device has to say hello after connecting.
 pub const HELLO_TIMEOUT_SECS: u64 = 10;
 
+/// Seconds one frame may take to go out to a device: a device that stops
+/// reading (its buffers full) holds no server task longer than this.
+pub const SEND_TIMEOUT_SECS: u64 = 30;
+
 /// Seconds a session may stay silent before the server closes it (a device
 /// in `--watch` mode sends pings well within this).
 pub const IDLE_TIMEOUT_SECS: u64 = 120;

@@ -7,7 +7,9 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::Response;
-use brug_shared::protocol::limits::{HELLO_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, MAX_FRAME_BYTES};
+use brug_shared::protocol::limits::{
+    HELLO_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, MAX_FRAME_BYTES, SEND_TIMEOUT_SECS,
+};
 use brug_shared::protocol::{self, ClientFrame, ErrorCode, FrameError, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
@@ -75,7 +77,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                 let message = match incoming {
                     Err(_) => {
                         state.metrics.error("timeout");
-                        let _ = sink.send(frame(&fatal(ErrorCode::Timeout))).await;
+                        send(&mut sink, frame(&fatal(ErrorCode::Timeout))).await;
                         break;
                     }
                     Ok(None) | Ok(Some(Err(_))) => break,
@@ -87,7 +89,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                     Message::Ping(_) | Message::Pong(_) => continue,
                     Message::Text(_) => {
                         state.metrics.error("bad-frame");
-                        let _ = sink.send(frame(&fatal(ErrorCode::BadFrame))).await;
+                        send(&mut sink, frame(&fatal(ErrorCode::BadFrame))).await;
                         break;
                     }
                 };
@@ -102,8 +104,34 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
             event = events.recv() => {
                 let out = match event {
                     Ok(e) => notice(&state, &session, e).await,
-                    // Missed events: the device reconnects and catches up by cursor.
-                    Err(RecvError::Lagged(_)) => Some(Outcome::Close(fatal(ErrorCode::Internal))),
+                    // Fell behind the hub's backlog: catch up from the
+                    // change feed, as a hello would, and go on.
+                    Err(RecvError::Lagged(missed)) => {
+                        state.metrics.error("lagged");
+                        tracing::info!(session = guard.id, missed, "session fell behind; catching up from the feed");
+                        let caught = Arc::clone(&session);
+                        match state.db.run(move |conn| lock(&caught).catch_up(conn)).await {
+                            Ok(frames) => {
+                                let mut open = true;
+                                for f in frames {
+                                    let last = matches!(f, ServerFrame::Revoked);
+                                    let outcome = if last { Outcome::Close(f) } else { Outcome::Reply(f) };
+                                    if !deliver(&mut sink, outcome).await {
+                                        open = false;
+                                        break;
+                                    }
+                                }
+                                if !open {
+                                    break;
+                                }
+                                None
+                            }
+                            Err(e) => {
+                                tracing::error!(error = %e, "catching up failed");
+                                Some(Outcome::Close(fatal(ErrorCode::Internal)))
+                            }
+                        }
+                    }
                     Err(RecvError::Closed) => None,
                 };
                 if let Some(outcome) = out
@@ -113,7 +141,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                 }
             }
             _ = shutdown.changed() => {
-                let _ = sink.send(Message::Close(None)).await;
+                send(&mut sink, Message::Close(None)).await;
                 break;
             }
         }
@@ -132,18 +160,31 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
     drop(guard);
 }
 
-/// Sends what an outcome says; `false` when the session must end.
+/// Sends what an outcome says; `false` when the session must end (also
+/// when the device does not take the frame within [`SEND_TIMEOUT_SECS`]).
 async fn deliver(
     sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
     outcome: Outcome,
 ) -> bool {
     match outcome {
-        Outcome::Reply(f) => sink.send(frame(&f)).await.is_ok(),
+        Outcome::Reply(f) => send(sink, frame(&f)).await,
         Outcome::Close(f) => {
-            let _ = sink.send(frame(&f)).await;
+            send(sink, frame(&f)).await;
             false
         }
     }
+}
+
+/// Sends one message within [`SEND_TIMEOUT_SECS`]; `false` when it failed
+/// or the device did not take it in time.
+async fn send(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    message: Message,
+) -> bool {
+    matches!(
+        tokio::time::timeout(Duration::from_secs(SEND_TIMEOUT_SECS), sink.send(message)).await,
+        Ok(Ok(()))
+    )
 }
 
 fn lock(session: &Arc<Mutex<Session>>) -> std::sync::MutexGuard<'_, Session> {
