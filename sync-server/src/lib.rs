@@ -75,6 +75,29 @@ pub struct Config {
     pub max_future_ms: i64,
     /// What one client may make the server hold: connections and time.
     pub limits: Limits,
+    /// Who may read `/metrics`: operators only.
+    pub metrics_access: MetricsAccess,
+}
+
+/// Who may read `/metrics` (counts of sessions, errors, bytes: not for
+/// strangers). `/healthz` stays open to all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsAccess {
+    /// A request from this machine itself (a Prometheus agent beside the
+    /// server, an operator's curl) may read it (default true).
+    pub loopback: bool,
+    /// A request with `Authorization: Bearer TOKEN` may read it from
+    /// anywhere (default none; `serve --metrics-token-file`).
+    pub token: Option<String>,
+}
+
+impl Default for MetricsAccess {
+    fn default() -> Self {
+        Self {
+            loopback: true,
+            token: None,
+        }
+    }
 }
 
 /// What a client may make the server hold, in one place. Defaults are for a
@@ -117,6 +140,7 @@ impl Config {
             cached_docs: 500,
             max_future_ms: brug_shared::policy::DEFAULT_MAX_FUTURE_MS,
             limits: Limits::default(),
+            metrics_access: MetricsAccess::default(),
         }
     }
 }
@@ -282,6 +306,7 @@ async fn run_with(
         data_dir: config.data_dir.clone(),
         tls: config.tls.clone(),
         max_future_ms: config.max_future_ms,
+        metrics_access: Arc::new(config.metrics_access.clone()),
     };
     tokio::spawn(hub::watch_admin_events(
         db,
@@ -317,7 +342,12 @@ async fn run_with(
                     continue;
                 };
                 let acceptor = acceptor.clone();
-                let service = TowerToHyperService::new(router.clone());
+                // The peer's address, for the routes that ask who is calling.
+                let service = TowerToHyperService::new(
+                    router
+                        .clone()
+                        .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+                );
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
                     let _slot = slot;

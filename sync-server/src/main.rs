@@ -108,6 +108,11 @@ struct ServeArgs {
     /// is refused (devices with a wrong clock), in hours.
     #[arg(long, default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=8760))]
     max_clock_skew_hours: u32,
+    /// A file holding the token with which `/metrics` may be read from
+    /// another machine (`Authorization: Bearer TOKEN`); from this machine
+    /// it may always be read. Without it, only from this machine.
+    #[arg(long)]
+    metrics_token_file: Option<PathBuf>,
     /// Most connections open at once from one address (raise it when many
     /// tablets reach the server through one office address).
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=65_536))]
@@ -573,6 +578,17 @@ fn serve(data: &Path, args: &ServeArgs) -> Result<()> {
     config.tls = tls_source(args);
     config.public_url = args.public_url.clone();
     config.max_future_ms = i64::from(args.max_clock_skew_hours) * 3_600_000;
+    if let Some(file) = &args.metrics_token_file {
+        let token = std::fs::read_to_string(file)
+            .with_context(|| format!("het metrics-token in {} is niet leesbaar", file.display()))?;
+        let token = token.trim().to_owned();
+        anyhow::ensure!(
+            token.len() >= 16,
+            "het metrics-token in {} is te kort (minstens 16 tekens)",
+            file.display()
+        );
+        config.metrics_access.token = Some(token);
+    }
     config.limits.max_per_address = args.max_per_address as usize;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

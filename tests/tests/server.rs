@@ -905,3 +905,53 @@ async fn a_session_that_fell_behind_catches_up_from_the_feed() {
         vec![ServerFrame::Revoked]
     );
 }
+
+/// `/metrics` is for operators: with loopback not trusted (as for a request
+/// from elsewhere), no token or a wrong one is refused; the operators'
+/// token reads it; `/healthz` stays open.
+#[tokio::test]
+async fn metrics_are_for_operators_only() {
+    let token = "operators-only-0123456789";
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir, |c| {
+        c.metrics_access = brug_sync_server::MetricsAccess {
+            loopback: false,
+            token: Some(token.into()),
+        };
+    })
+    .await;
+    let get = |auth: Option<String>| {
+        let server = &server;
+        async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut tls = server.endpoint().connect().await.unwrap();
+            let auth = auth
+                .map(|a| format!("Authorization: {a}\r\n"))
+                .unwrap_or_default();
+            tls.write_all(
+                format!(
+                    "GET /metrics HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+            let mut out = String::new();
+            tls.read_to_string(&mut out).await.unwrap_or_default();
+            out
+        }
+    };
+    for auth in [
+        None,
+        Some("Bearer wrong-token-0123456789".to_owned()),
+        Some(token.to_owned()),
+    ] {
+        let out = get(auth).await;
+        assert!(out.starts_with("HTTP/1.1 403"), "{out}");
+        assert!(!out.contains("brug_sessions_total"), "{out}");
+    }
+    let out = get(Some(format!("Bearer {token}"))).await;
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.contains("brug_"), "{out}");
+    assert!(fetch(&server, "/healthz").await.starts_with("HTTP/1.1 200"));
+}

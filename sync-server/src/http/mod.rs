@@ -41,6 +41,8 @@ pub struct AppState {
     pub tls: crate::tls::TlsSource,
     /// How far in the future a change's time may lie (clock skew).
     pub max_future_ms: i64,
+    /// Who may read `/metrics`.
+    pub metrics_access: std::sync::Arc<crate::MetricsAccess>,
 }
 
 /// The router with every route.
@@ -65,7 +67,41 @@ async fn healthz() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Whether a request may read `/metrics`: from this machine (when allowed)
+/// or with the operators' token, compared in constant time.
+fn may_read_metrics(
+    access: &crate::MetricsAccess,
+    peer: Option<std::net::SocketAddr>,
+    headers: &axum::http::HeaderMap,
+) -> bool {
+    if access.loopback && peer.is_some_and(|p| p.ip().is_loopback()) {
+        return true;
+    }
+    let Some(token) = access.token.as_deref().filter(|t| !t.is_empty()) else {
+        return false;
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let (a, b) = (given.as_bytes(), token.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if !may_read_metrics(&state.metrics_access, peer.map(|p| p.0.0), &headers) {
+        state.metrics.error("forbidden");
+        return auth::error_response(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            "De metrieken zijn alleen voor beheerders: vraag ze op deze machine op of met het metrics-token.",
+        );
+    }
     let documents = state.db.run(|conn| db::doc_count(conn)).await.unwrap_or(-1);
     (
         [(
@@ -74,4 +110,5 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics.render(documents),
     )
+        .into_response()
 }
