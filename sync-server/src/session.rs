@@ -33,6 +33,9 @@ struct DocSession {
     /// A sync state of this device for this case is stored: the device is
     /// known to hold it.
     stored: bool,
+    /// Operations this session sent that wait for changes they depend on
+    /// (automerge keeps them in the case's replica until those arrive).
+    queued_ops: u64,
 }
 
 /// Most messages for one case in one session; a real exchange needs a
@@ -234,6 +237,7 @@ impl Session {
                     counted: false,
                     stored: stored.is_some(),
                     messages: 0,
+                    queued_ops: 0,
                 },
             );
         }
@@ -284,6 +288,7 @@ impl Session {
                     return Ok((Outcome::Reply(doc_error(doc_id, code)), None));
                 }
             };
+            let is_shared = guard.is_some();
             let doc: &mut CaseDoc = match (&mut guard, &mut session.pending) {
                 (Some(g), _) => g,
                 (None, Some(p)) => p,
@@ -377,11 +382,29 @@ impl Session {
             } else {
                 // Changes whose dependencies have not arrived yet wait in
                 // automerge's queue; keep them (in memory) so they apply,
-                // and are validated and stored, when the rest comes.
+                // and are validated and stored, when the rest comes. What
+                // waits is bounded per case and session: past the bound it
+                // is all dropped (the replica read again from the store)
+                // and the device told the batch is too large.
+                session.queued_ops = session.queued_ops.saturating_add(size.ops);
+                if session.queued_ops > MAX_OPS_PER_BATCH as u64 {
+                    metrics.error("too-large");
+                    tracing::warn!(device = %self.device.id, doc = %doc_id, "changes waiting for their dependencies dropped: too many");
+                    session.queued_ops = 0;
+                    session.state = sync::State::new();
+                    match store::load(conn, doc_id)? {
+                        Some(fresh) if is_shared => *doc = fresh,
+                        _ => *doc = CaseDoc::empty(doc_id),
+                    }
+                    return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::TooLarge)), None));
+                }
                 *doc = fork;
             }
             session.state = state;
             session.stored |= stored.is_some();
+            if stored.is_some() {
+                session.queued_ops = 0;
+            }
         }
 
         // A case just created moves into the shared cache.
@@ -442,6 +465,21 @@ impl Session {
             doc: doc_id,
             msg: reply.map(ByteBuf::from),
         }))
+    }
+
+    /// Drops what this session's changes left waiting for dependencies that
+    /// never came: each such case's replica is read again from the store
+    /// (which holds everything acknowledged). Called when the session ends.
+    pub fn drop_waiting(&self, conn: &Connection, cache: &DocCache) -> Result<(), db::DbError> {
+        for (id, d) in &self.docs {
+            if d.queued_ops == 0 || d.pending.is_some() {
+                continue;
+            }
+            if let (Some(shared), Some(fresh)) = (cache.get(conn, *id)?, store::load(conn, *id)?) {
+                *shared.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
+            }
+        }
+        Ok(())
     }
 
     /// Writes the session to the audit log: who, which device, which cases.

@@ -955,3 +955,62 @@ async fn metrics_are_for_operators_only() {
     assert!(out.contains("brug_"), "{out}");
     assert!(fetch(&server, "/healthz").await.starts_with("HTTP/1.1 200"));
 }
+
+/// Changes whose dependencies never come wait in the case's replica; what
+/// one session leaves waiting is bounded: past the operations one batch may
+/// add, it is dropped and the device told the batch is too large; the
+/// session and the case go on, nothing is stored.
+#[tokio::test]
+async fn changes_waiting_for_missing_dependencies_are_bounded() {
+    use brug_shared::protocol::limits::MAX_OPS_PER_BATCH;
+    let server = TestServer::start().await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut a = server.device(&ann).await;
+    let id = a.create_case();
+    a.sync().await.unwrap();
+    let before = server.stored(id).unwrap().heads();
+    let mut conn = a.connect().await.unwrap();
+    hello(&mut conn, 0, vec![id]).await;
+    let each = (MAX_OPS_PER_BATCH as u64) * 3 / 5;
+    let mut answers = Vec::new();
+    for actor in [1u8, 2] {
+        let msg = protocol::op_bomb_sync_message_with(each, actor, Some([actor; 32]));
+        conn.send(&ClientFrame::Sync {
+            doc: id,
+            create: false,
+            msg: Some(ByteBuf::from(msg)),
+        })
+        .await
+        .unwrap();
+        answers.push(conn.recv().await.unwrap());
+    }
+    assert!(
+        matches!(answers[0], ServerFrame::Sync { .. }),
+        "the first waits: {:?}",
+        answers[0]
+    );
+    assert!(
+        matches!(
+            answers[1],
+            ServerFrame::DocError {
+                code: ErrorCode::TooLarge,
+                ..
+            }
+        ),
+        "{:?}",
+        answers[1]
+    );
+    // The session goes on; the case is as it was.
+    conn.send(&ClientFrame::Sync {
+        doc: id,
+        create: false,
+        msg: None,
+    })
+    .await
+    .unwrap();
+    assert!(matches!(
+        conn.recv().await.unwrap(),
+        ServerFrame::Sync { .. }
+    ));
+    assert_eq!(server.stored(id).unwrap().heads(), before);
+}

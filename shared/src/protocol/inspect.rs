@@ -306,12 +306,25 @@ fn push_sleb(out: &mut Vec<u8>, mut v: i64) {
 /// the same "make map" operation, and its other columns alike): an
 /// operation bomb. For tests of the bound.
 pub fn op_bomb_sync_message(ops: u64) -> Vec<u8> {
+    op_bomb_sync_message_with(ops, 0xab, None)
+}
+
+/// Like [`op_bomb_sync_message`], by actor `[actor; 16]`, depending on
+/// `dep` (a change the receiver may not have: the change then waits for
+/// it).
+pub fn op_bomb_sync_message_with(ops: u64, actor: u8, dep: Option<[u8; 32]>) -> Vec<u8> {
     use sha2::Digest;
     let run = i64::try_from(ops).unwrap_or(i64::MAX);
     let mut body = Vec::new();
-    body.push(0); // no dependencies
+    match dep {
+        Some(hash) => {
+            body.push(1);
+            body.extend_from_slice(&hash);
+        }
+        None => body.push(0),
+    }
     body.push(16); // the actor
-    body.extend_from_slice(&[0xab; 16]);
+    body.extend_from_slice(&[actor; 16]);
     body.push(1); // seq
     body.push(1); // start op
     body.push(0); // time

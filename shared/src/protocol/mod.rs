@@ -32,7 +32,7 @@ pub mod team;
 
 pub use inspect::{
     InspectError, MessageSize, bomb_sync_message, inspect_sync_message, op_bomb_sync_message,
-    zeros_deflated,
+    op_bomb_sync_message_with, zeros_deflated,
 };
 
 use serde::{Deserialize, Serialize};

@@ -148,10 +148,12 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
     }
 
     let done = Arc::clone(&session);
+    let docs = Arc::clone(&state.docs);
     let _ = state
         .db
         .run(move |conn| {
             let s = lock(&done);
+            s.drop_waiting(conn, &docs)?;
             if s.greeted() { s.audit(conn) } else { Ok(()) }
         })
         .await;
