@@ -115,6 +115,22 @@ pub struct Limits {
     /// Time to send a request's headers (default 10 s): a client sending a
     /// byte now and then is cut off.
     pub header_read: Duration,
+    /// Enrolment attempts per address and `rate_window` (default 10; a
+    /// supervisor enrolling a team's tablets in one go stays well under
+    /// it): beyond, `429` without trying the code, so codes cannot be
+    /// guessed.
+    pub enrol_attempts: u32,
+    /// Requests with a missing or unknown device token per address and
+    /// `rate_window` (default 30): beyond, `429` and nothing logged, so a
+    /// flood neither guesses tokens nor floods the log.
+    pub bad_token_attempts: u32,
+    /// The window of those two quotas (default a minute); the allowance
+    /// comes back evenly over it.
+    pub rate_window: Duration,
+    /// Whether the rate limits also hold for this machine itself (default
+    /// false: the server terminates TLS, so loopback is a local program,
+    /// which could read the database anyway; tests set it).
+    pub rate_limit_loopback: bool,
 }
 
 impl Default for Limits {
@@ -124,6 +140,10 @@ impl Default for Limits {
             max_per_address: 128,
             handshake: Duration::from_secs(10),
             header_read: Duration::from_secs(10),
+            enrol_attempts: 10,
+            bad_token_attempts: 30,
+            rate_window: Duration::from_secs(60),
+            rate_limit_loopback: false,
         }
     }
 }
@@ -307,6 +327,7 @@ async fn run_with(
         tls: config.tls.clone(),
         max_future_ms: config.max_future_ms,
         metrics_access: Arc::new(config.metrics_access.clone()),
+        guards: Arc::new(http::Guards::new(&config.limits)),
     };
     tokio::spawn(hub::watch_admin_events(
         db,

@@ -1014,3 +1014,66 @@ async fn changes_waiting_for_missing_dependencies_are_bounded() {
     ));
     assert_eq!(server.stored(id).unwrap().heads(), before);
 }
+
+/// Enrolment codes and device tokens cannot be guessed: past the quota per
+/// address and minute the server answers `429` without trying the code or
+/// the token, and a real device with its own token is unaffected.
+#[tokio::test]
+async fn guessing_codes_and_tokens_is_rate_limited_per_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir, |c| {
+        c.limits.enrol_attempts = 5;
+        c.limits.bad_token_attempts = 8;
+        // An allowance back every 12 (or 7.5) minutes: none comes back
+        // while the test runs, however busy the machine.
+        c.limits.rate_window = Duration::from_secs(3600);
+        c.limits.rate_limit_loopback = true;
+    })
+    .await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut a = server.device(&ann).await; // one enrolment of the five
+    let real = server.enrol_url(&ann);
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let mut guess = real.clone();
+        guess.code = format!("{:0>8}", i);
+        let e = net::enrol(&guess, "raden").await.unwrap_err();
+        statuses.push(match e {
+            NetError::Refused { status, .. } => status,
+            other => panic!("{other:?}"),
+        });
+    }
+    // Four wrong codes are tried; then the address waits.
+    assert_eq!(&statuses[..4], &[403, 403, 403, 403], "{statuses:?}");
+    assert_eq!(&statuses[4..], &[429, 429], "{statuses:?}");
+    // Even the right code is not tried now.
+    assert!(matches!(
+        net::enrol(&real, "echt").await.unwrap_err(),
+        NetError::Refused { status: 429, .. }
+    ));
+
+    let mut statuses = Vec::new();
+    for i in 0..10 {
+        let e = net::team_request::<_, serde_json::Value>(
+            &server.endpoint(),
+            &format!("{i:0>64}"),
+            "/v1/team/members",
+            &json!({}),
+        )
+        .await
+        .unwrap_err();
+        statuses.push(match e {
+            NetError::Refused { status, .. } => status,
+            other => panic!("{other:?}"),
+        });
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        8,
+        "{statuses:?}"
+    );
+    assert_eq!(&statuses[8..], &[429, 429], "{statuses:?}");
+    // The enrolled device's own token still works.
+    a.create_case();
+    a.sync().await.unwrap();
+}

@@ -50,6 +50,8 @@ pub enum AuthRejection {
     Unauthorized,
     /// The device was revoked: it must wipe.
     Revoked,
+    /// Too many missing or unknown tokens from this address.
+    TooMany,
     /// The database failed.
     Internal,
 }
@@ -67,6 +69,11 @@ impl IntoResponse for AuthRejection {
                 StatusCode::FORBIDDEN,
                 "revoked",
                 ErrorCode::Revoked.message_nl(),
+            ),
+            Self::TooMany => error_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Te veel mislukte aanmeldingen van dit adres; probeer over een minuut opnieuw.",
             ),
             Self::Internal => error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -111,8 +118,10 @@ async fn device_for_token(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
-        .filter(|t| !t.is_empty() && t.len() <= 128)
-        .ok_or(AuthRejection::Unauthorized)?;
+        .filter(|t| !t.is_empty() && t.len() <= 128);
+    let Some(token) = token else {
+        return Err(refused(parts, state));
+    };
     let hash = sha256(token.as_bytes());
     let found = state
         .db
@@ -120,10 +129,24 @@ async fn device_for_token(
         .await
         .map_err(|_| AuthRejection::Internal)?;
     let Some((device, user)) = found else {
-        state.metrics.error("unauthorized");
-        return Err(AuthRejection::Unauthorized);
+        return Err(refused(parts, state));
     };
     Ok((device, user))
+}
+
+/// A missing or unknown token: `401`, or `429` once the address is over
+/// its quota of failures (counted per address, `Limits::bad_token_attempts`).
+fn refused(parts: &Parts, state: &AppState) -> AuthRejection {
+    match super::peer_ip(parts) {
+        Some(ip) if !state.guards.bad_token_allowed(ip) => {
+            state.metrics.error("rate-limited");
+            AuthRejection::TooMany
+        }
+        _ => {
+            state.metrics.error("unauthorized");
+            AuthRejection::Unauthorized
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for DeviceAuth {

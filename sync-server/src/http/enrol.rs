@@ -16,8 +16,20 @@ use crate::metrics::Metrics;
 
 pub(super) async fn enrol(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     body: Result<Json<EnrolRequest>, JsonRejection>,
 ) -> Response {
+    // Codes cannot be guessed: a few attempts per address and minute.
+    if let Some(ip) = peer.map(|p| p.0.0.ip())
+        && !state.guards.enrol_allowed(ip)
+    {
+        state.metrics.error("rate-limited");
+        return error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Te veel inschrijvingspogingen van dit adres; probeer over een minuut opnieuw.",
+        );
+    }
     let Ok(Json(req)) = body else {
         state.metrics.error("bad-request");
         return error_response(

@@ -43,6 +43,57 @@ pub struct AppState {
     pub max_future_ms: i64,
     /// Who may read `/metrics`.
     pub metrics_access: std::sync::Arc<crate::MetricsAccess>,
+    /// Rate limits per address.
+    pub guards: std::sync::Arc<Guards>,
+}
+
+/// Rate limits per client address (governor's keyed GCRA limiters).
+#[derive(Debug)]
+pub struct Guards {
+    enrol: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    bad_tokens: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    loopback: bool,
+}
+
+impl Guards {
+    /// Limiters with the quotas of `limits`.
+    pub fn new(limits: &crate::Limits) -> Self {
+        // `n` at once, then one more every window / n.
+        let quota = |n: u32| {
+            let burst = std::num::NonZeroU32::new(n.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+            let every = (limits.rate_window / burst.get()).max(std::time::Duration::from_millis(1));
+            governor::Quota::with_period(every)
+                .unwrap_or_else(|| governor::Quota::per_second(burst))
+                .allow_burst(burst)
+        };
+        Self {
+            enrol: governor::RateLimiter::keyed(quota(limits.enrol_attempts)),
+            bad_tokens: governor::RateLimiter::keyed(quota(limits.bad_token_attempts)),
+            loopback: limits.rate_limit_loopback,
+        }
+    }
+
+    fn exempt(&self, ip: std::net::IpAddr) -> bool {
+        !self.loopback && ip.is_loopback()
+    }
+
+    /// Whether one more enrolment attempt from `ip` is allowed now.
+    pub fn enrol_allowed(&self, ip: std::net::IpAddr) -> bool {
+        self.exempt(ip) || self.enrol.check_key(&ip).is_ok()
+    }
+
+    /// Counts a failed token from `ip`; false when it is over its quota.
+    pub fn bad_token_allowed(&self, ip: std::net::IpAddr) -> bool {
+        self.exempt(ip) || self.bad_tokens.check_key(&ip).is_ok()
+    }
+}
+
+/// The calling address, when known.
+pub(crate) fn peer_ip(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// The router with every route.
