@@ -25,6 +25,10 @@ struct Cli {
     /// Machine-readable output.
     #[arg(long, global = true)]
     json: bool,
+    /// How the log on standard error is written: lines for people (text)
+    /// or one JSON object per line for a log collector (json).
+    #[arg(long, global = true, env = "BRUG_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -208,13 +212,17 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let log = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BRUG_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if cli.log_format == "json" {
+        log.json().init();
+    } else {
+        log.init();
+    }
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -242,7 +250,7 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
 fn execute(cli: Cli) -> Result<()> {
     let data = cli.data.clone();
     match cli.command {
-        Command::Serve(args) => serve(&data, &args),
+        Command::Serve(args) => serve(&data, &args, &cli.log_format),
         Command::Demo(args) => {
             let db = Db::open(&data)?;
             let users = demo::seed(&mut db.lock())?;
@@ -278,7 +286,7 @@ fn execute(cli: Cli) -> Result<()> {
                 print_json(&codes)?;
             }
             drop(db);
-            serve(&data, &args)
+            serve(&data, &args, &cli.log_format)
         }
         Command::User(cmd) => {
             let db = Db::open(&data)?;
@@ -573,7 +581,7 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
     }
 }
 
-fn serve(data: &Path, args: &ServeArgs) -> Result<()> {
+fn serve(data: &Path, args: &ServeArgs, log_format: &str) -> Result<()> {
     let mut config = Config::new(data);
     config.tls = tls_source(args);
     config.public_url = args.public_url.clone();
@@ -596,10 +604,11 @@ fn serve(data: &Path, args: &ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("kan niet luisteren op {}", args.listen))?;
         let fp = brug_sync_server::tls::current_fingerprint(data, &config.tls)?;
-        eprintln!(
-            "brug-sync-server luistert op https://{} (certificaat SHA-256 {fp})",
-            args.listen
-        );
+        // For people; a log collector reads the same in the JSON log.
+        if log_format == "text" {
+            let at = listener.local_addr().unwrap_or(args.listen);
+            eprintln!("brug-sync-server luistert op https://{at} (certificaat SHA-256 {fp})");
+        }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };

@@ -349,3 +349,40 @@ fn only_an_administrator_opens_a_recovery_window_and_it_can_be_closed() {
         assert!(audit.iter().any(|e| e.action == action), "{action}");
     }
 }
+
+/// `--log-format json`: one JSON object per line on standard error, for a
+/// log collector, with the level and the message as fields.
+#[test]
+fn the_server_logs_json_lines_on_request() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(brug_tests::bin("brug-sync-server"))
+        .args(["--log-format", "json", "--data"])
+        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    // Lines until the one saying it listens (or the log ends).
+    let mut listening = None;
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        let entry: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        if entry["fields"]["message"] == "brug-sync-server listening" {
+            listening = Some(entry);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let entry = listening.expect("a JSON line saying the server listens");
+    assert_eq!(entry["level"], "INFO");
+    assert!(
+        entry["fields"]["fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.len() >= 64)
+    );
+}
