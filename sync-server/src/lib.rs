@@ -25,6 +25,7 @@
 //!   supervisor to merge or discard.
 //! - [`demo`]: demo team, users and cases.
 //! - [`metrics`]: Prometheus counters.
+//! - [`settings`]: defaults, the TOML file, environment and flags, layered.
 
 pub mod admin;
 pub mod auth;
@@ -41,6 +42,7 @@ pub mod import;
 pub mod metrics;
 pub mod quarantine;
 pub mod session;
+pub mod settings;
 pub mod tls;
 
 use std::future::Future;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::{Config, TlsSource, admin, demo, enrolment, import};
+use brug_sync_server::{TlsSource, admin, demo, enrolment, import, settings};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
@@ -19,16 +19,21 @@ use uuid::Uuid;
     about = "Brug sync server: merges case documents, enrols devices, decides who sees which case."
 )]
 struct Cli {
-    /// Data directory (database, certificate).
-    #[arg(long, global = true, env = "BRUG_DATA", default_value = "./brug-data")]
-    data: PathBuf,
+    /// Data directory (database, certificate) [default: ./brug-data, or
+    /// `data` in the configuration file].
+    #[arg(long, global = true, env = "BRUG_DATA")]
+    data: Option<PathBuf>,
+    /// A configuration file (TOML: [server], [limits], [metrics]; see
+    /// docs/operations.md); environment variables and flags override it.
+    #[arg(long, global = true, env = "BRUG_CONFIG")]
+    config: Option<PathBuf>,
     /// Machine-readable output.
     #[arg(long, global = true)]
     json: bool,
     /// How the log on standard error is written: lines for people (text)
     /// or one JSON object per line for a log collector (json).
-    #[arg(long, global = true, env = "BRUG_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
-    log_format: String,
+    #[arg(long, global = true, env = "BRUG_LOG_FORMAT", value_parser = ["text", "json"])]
+    log_format: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +42,9 @@ struct Cli {
 enum Command {
     /// Serve HTTPS (self-signed certificate made on first start unless one is given).
     Serve(ServeArgs),
+    /// The configuration.
+    #[command(subcommand)]
+    Config(ConfigCmd),
     /// Seed demo team, users and cases (idempotent), print an enrolment QR code per demo user, then serve.
     Demo(ServeArgs),
     /// Users.
@@ -94,11 +102,19 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Reads the configuration file, the environment and the defaults,
+    /// checks every value, and prints the settings the server would run
+    /// with (exit code 1 with the reason when something is wrong).
+    Check,
+}
+
 #[derive(clap::Args, Clone)]
 struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8443")]
-    listen: SocketAddr,
+    /// Address to listen on [default: 127.0.0.1:8443].
+    #[arg(long)]
+    listen: Option<SocketAddr>,
     /// Certificate chain (PEM); with --tls-key.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -109,18 +125,32 @@ struct ServeArgs {
     #[arg(long)]
     public_url: Option<String>,
     /// How far ahead of this server's clock a change may be dated before it
-    /// is refused (devices with a wrong clock), in hours.
-    #[arg(long, default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=8760))]
-    max_clock_skew_hours: u32,
+    /// is refused (devices with a wrong clock), in hours [default: 168].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=8760))]
+    max_clock_skew_hours: Option<u32>,
     /// A file holding the token with which `/metrics` may be read from
     /// another machine (`Authorization: Bearer TOKEN`); from this machine
     /// it may always be read. Without it, only from this machine.
     #[arg(long)]
     metrics_token_file: Option<PathBuf>,
     /// Most connections open at once from one address (raise it when many
-    /// tablets reach the server through one office address).
-    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=65_536))]
-    max_per_address: u32,
+    /// tablets reach the server through one office address) [default: 128].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    max_per_address: Option<u32>,
+}
+
+impl ServeArgs {
+    fn overrides(&self) -> settings::Overrides {
+        settings::Overrides {
+            listen: self.listen,
+            public_url: self.public_url.clone(),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            max_clock_skew_hours: self.max_clock_skew_hours,
+            max_per_address: self.max_per_address.map(|n| n as usize),
+            metrics_token_file: self.metrics_token_file.clone(),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -212,18 +242,45 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The file first: it may say where the data is and how to log.
+    let file = match cli.config.as_deref().map(settings::load).transpose() {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("Fout / error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let log_format = cli
+        .log_format
+        .clone()
+        .or_else(|| file.server.log_format.clone())
+        .unwrap_or_else(|| "text".into());
+    if log_format != "text" && log_format != "json" {
+        eprintln!("Fout / error: log_format = {log_format}: kies text of json");
+        return ExitCode::from(1);
+    }
     let log = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BRUG_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr);
-    if cli.log_format == "json" {
+    if log_format == "json" {
         log.json().init();
     } else {
         log.init();
     }
-    match execute(cli) {
+    let data = cli
+        .data
+        .clone()
+        .or_else(|| file.server.data.clone())
+        .unwrap_or_else(|| PathBuf::from("./brug-data"));
+    let ctx = Ctx {
+        data,
+        file,
+        log_format,
+    };
+    match execute(cli, &ctx) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Fout / error: {e:#}");
@@ -232,42 +289,59 @@ fn main() -> ExitCode {
     }
 }
 
-fn tls_source(args: &ServeArgs) -> TlsSource {
-    match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => TlsSource::Files {
-            cert: cert.clone(),
-            key: key.clone(),
-        },
-        _ => TlsSource::SelfSigned,
-    }
-}
-
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
-fn execute(cli: Cli) -> Result<()> {
-    let data = cli.data.clone();
+/// What every command knows: the data folder, the file's settings, the log
+/// format.
+struct Ctx {
+    data: PathBuf,
+    file: settings::FileConfig,
+    log_format: String,
+}
+
+fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
+    let data = ctx.data.clone();
     match cli.command {
-        Command::Serve(args) => serve(&data, &args, &cli.log_format),
+        Command::Serve(args) => serve(ctx, &args),
+        Command::Config(ConfigCmd::Check) => {
+            let serving = settings::resolve(&data, &ctx.file, &settings::Overrides::default())?;
+            // A configured certificate must read.
+            if let TlsSource::Files { .. } = &serving.config.tls {
+                brug_sync_server::tls::current_fingerprint(&data, &serving.config.tls)?;
+            }
+            if cli.json {
+                print_json(
+                    &serde_json::json!({ "ok": true, "settings": settings::describe(&serving) }),
+                )
+            } else {
+                println!("{}", settings::describe(&serving));
+                println!("log_format = {}", ctx.log_format);
+                println!("In orde.");
+                Ok(())
+            }
+        }
         Command::Demo(args) => {
             let db = Db::open(&data)?;
             let users = demo::seed(&mut db.lock())?;
             // The codes must carry the URL and certificate this run will use.
-            let public = args
+            let serving = settings::resolve(&data, &ctx.file, &args.overrides())?;
+            let public = serving
+                .config
                 .public_url
                 .clone()
-                .unwrap_or_else(|| format!("https://{}", args.listen));
+                .unwrap_or_else(|| format!("https://{}", serving.listen));
             std::fs::write(data.join(brug_sync_server::PUBLIC_URL_FILE), &public)?;
             let host = url::Url::parse(&public)
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_owned));
-            brug_sync_server::tls::ensure_files(&data, &tls_source(&args), host.as_slice())?;
+            brug_sync_server::tls::ensure_files(&data, &serving.config.tls, host.as_slice())?;
             let mut codes = Vec::new();
             for user in users.iter().filter(|u| u.role != Role::Admin) {
                 let (url, _) =
-                    enrolment::new_enrolment(&db.lock(), &data, &tls_source(&args), &user.id)?;
+                    enrolment::new_enrolment(&db.lock(), &data, &serving.config.tls, &user.id)?;
                 let png = data.join(format!("enrol-{}.png", user.id));
                 enrolment::png(&url.to_url(), &png)?;
                 codes.push(serde_json::json!({ "user": user.id, "role": user.role, "url": url.to_url(), "png": png }));
@@ -286,7 +360,7 @@ fn execute(cli: Cli) -> Result<()> {
                 print_json(&codes)?;
             }
             drop(db);
-            serve(&data, &args, &cli.log_format)
+            serve(ctx, &args)
         }
         Command::User(cmd) => {
             let db = Db::open(&data)?;
@@ -581,32 +655,21 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
     }
 }
 
-fn serve(data: &Path, args: &ServeArgs, log_format: &str) -> Result<()> {
-    let mut config = Config::new(data);
-    config.tls = tls_source(args);
-    config.public_url = args.public_url.clone();
-    config.max_future_ms = i64::from(args.max_clock_skew_hours) * 3_600_000;
-    if let Some(file) = &args.metrics_token_file {
-        let token = std::fs::read_to_string(file)
-            .with_context(|| format!("het metrics-token in {} is niet leesbaar", file.display()))?;
-        let token = token.trim().to_owned();
-        anyhow::ensure!(
-            token.len() >= 16,
-            "het metrics-token in {} is te kort (minstens 16 tekens)",
-            file.display()
-        );
-        config.metrics_access.token = Some(token);
-    }
-    config.limits.max_per_address = args.max_per_address as usize;
+fn serve(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
+    let data = ctx.data.as_path();
+    let log_format = ctx.log_format.as_str();
+    let serving = settings::resolve(data, &ctx.file, &args.overrides())?;
+    let listen = serving.listen;
+    let config = serving.config;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.listen)
+        let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .with_context(|| format!("kan niet luisteren op {}", args.listen))?;
+            .with_context(|| format!("kan niet luisteren op {listen}"))?;
         let fp = brug_sync_server::tls::current_fingerprint(data, &config.tls)?;
         // For people; a log collector reads the same in the JSON log.
         if log_format == "text" {
-            let at = listener.local_addr().unwrap_or(args.listen);
+            let at = listener.local_addr().unwrap_or(listen);
             eprintln!("brug-sync-server luistert op https://{at} (certificaat SHA-256 {fp})");
         }
         let shutdown = async {

@@ -386,3 +386,130 @@ fn the_server_logs_json_lines_on_request() {
             .is_some_and(|f| f.len() >= 64)
     );
 }
+
+/// The configuration in layers: the TOML file, over it the environment,
+/// over that the flags; `config check` prints what the server would run
+/// with, and refuses a misspelt setting, a value of the wrong kind or out
+/// of range, and a certificate without its key, naming each.
+#[test]
+fn config_check_shows_the_layered_settings_and_names_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("brug.toml");
+    let data = dir.path().join("uit-bestand");
+    std::fs::write(
+        &file,
+        format!(
+            "[server]\ndata = {:?}\nlisten = \"127.0.0.1:9443\"\npublic_url = \"https://brug.harelbeke.be:9443\"\n\n[limits]\nenrol_attempts = 4\nmax_per_address = 500\n",
+            data.display().to_string()
+        ),
+    )
+    .unwrap();
+    let check = |envs: &[(&str, &str)], extra: &[&str], file: &std::path::Path| {
+        let mut cmd = Command::new(brug_tests::bin("brug-sync-server"));
+        cmd.env_remove("BRUG_DATA")
+            .env_remove("BRUG_LOG_FORMAT")
+            .arg("--config")
+            .arg(file)
+            .args(extra)
+            .args(["config", "check"]);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = check(&[], &[], &file);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("data = {}", data.display())),
+        "{text}"
+    );
+    assert!(text.contains("listen = 127.0.0.1:9443"), "{text}");
+    assert!(
+        text.contains("public_url = https://brug.harelbeke.be:9443"),
+        "{text}"
+    );
+    assert!(text.contains("enrol_attempts = 4"), "{text}");
+    assert!(text.contains("max_per_address = 500"), "{text}");
+    assert!(
+        text.contains("bad_token_attempts = 30"),
+        "defaults fill the rest: {text}"
+    );
+    // The environment over the file, a flag over the environment.
+    let out = check(&[("BRUG_DATA", "/srv/env")], &[], &file);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("data = /srv/env"));
+    let out = check(
+        &[("BRUG_DATA", "/srv/env")],
+        &["--data", "/srv/flag"],
+        &file,
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("data = /srv/flag"));
+
+    for (body, says) in [
+        ("[limits]\nenrol_atempts = 4\n", "enrol_atempts"),
+        ("[server]\nlisten = 12\n", "listen"),
+        ("[limits]\nmax_per_address = 0\n", "max_per_address = 0"),
+        ("[server]\ntls_cert = \"/etc/brug/cert.pem\"\n", "tls_key"),
+        (
+            "[server]\npublic_url = \"http://brug.harelbeke.be\"\n",
+            "https://",
+        ),
+    ] {
+        let bad = dir.path().join("fout.toml");
+        std::fs::write(&bad, body).unwrap();
+        let out = check(&[], &[], &bad);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{body}: {err}");
+        assert!(err.contains(says), "{body}: {err}");
+    }
+}
+
+/// `serve --config FILE`: the server runs with the file's settings (here its
+/// public URL and JSON logs).
+#[test]
+fn the_server_runs_with_its_configuration_file() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("brug.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[server]\ndata = {:?}\nlisten = \"127.0.0.1:0\"\npublic_url = \"https://brug.harelbeke.be:8443\"\nlog_format = \"json\"\n",
+            dir.path().join("data").display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(brug_tests::bin("brug-sync-server"))
+        .env_remove("BRUG_DATA")
+        .env_remove("BRUG_LOG_FORMAT")
+        .arg("--config")
+        .arg(&file)
+        .arg("serve")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut listening = None;
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        let entry: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        if entry["fields"]["message"] == "brug-sync-server listening" {
+            listening = Some(entry);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let entry = listening.expect("the server says it listens");
+    assert_eq!(
+        entry["fields"]["public_url"],
+        "https://brug.harelbeke.be:8443"
+    );
+    assert!(dir.path().join("data").join("brug-server.sqlite").exists());
+}

@@ -1,0 +1,302 @@
+//! The server's settings in layers: built-in defaults, then a TOML file
+//! (`--config` / `BRUG_CONFIG`), then environment variables, then flags;
+//! the later wins. `brug-sync-server config check` shows the result.
+//!
+//! ```toml
+//! [server]
+//! data = "/var/lib/brug"
+//! listen = "0.0.0.0:8443"
+//! public_url = "https://brug.harelbeke.be:8443"
+//! # tls_cert = "/etc/brug/cert.pem"
+//! # tls_key = "/etc/brug/key.pem"
+//! max_clock_skew_hours = 168
+//! log_format = "json"
+//!
+//! [limits]
+//! max_connections = 1024
+//! max_per_address = 128
+//! handshake_secs = 10
+//! header_read_secs = 10
+//! enrol_attempts = 10
+//! bad_token_attempts = 30
+//! rate_window_secs = 60
+//! rate_limit_loopback = false
+//!
+//! [metrics]
+//! token_file = "/etc/brug/metrics-token"
+//! loopback = true
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::{Config, TlsSource};
+
+/// Why the settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The file could not be read.
+    #[error("het configuratiebestand {0} is niet leesbaar: {1}")]
+    Unreadable(PathBuf, String),
+    /// The file is not valid TOML, or names an unknown setting or a value of
+    /// the wrong kind (the message says where).
+    #[error("fout in het configuratiebestand {0}: {1}")]
+    Invalid(PathBuf, String),
+    /// A value out of its range, or settings that do not go together.
+    #[error("{0}")]
+    Value(String),
+}
+
+/// The configuration file as written; every setting optional.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// `[server]`.
+    #[serde(default)]
+    pub server: ServerSection,
+    /// `[limits]`.
+    #[serde(default)]
+    pub limits: LimitsSection,
+    /// `[metrics]`.
+    #[serde(default)]
+    pub metrics: MetricsSection,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct ServerSection {
+    pub data: Option<PathBuf>,
+    pub listen: Option<SocketAddr>,
+    pub public_url: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub max_clock_skew_hours: Option<u32>,
+    pub log_format: Option<String>,
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct LimitsSection {
+    pub max_connections: Option<usize>,
+    pub max_per_address: Option<usize>,
+    pub handshake_secs: Option<u64>,
+    pub header_read_secs: Option<u64>,
+    pub enrol_attempts: Option<u32>,
+    pub bad_token_attempts: Option<u32>,
+    pub rate_window_secs: Option<u64>,
+    pub rate_limit_loopback: Option<bool>,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct MetricsSection {
+    pub token_file: Option<PathBuf>,
+    pub loopback: Option<bool>,
+}
+
+/// Reads and parses a configuration file.
+pub fn load(path: &Path) -> Result<FileConfig, SettingsError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SettingsError::Unreadable(path.to_owned(), e.to_string()))?;
+    toml::from_str(&text).map_err(|e| SettingsError::Invalid(path.to_owned(), e.to_string()))
+}
+
+/// What the command line (flags, or their environment variables) says,
+/// over the file.
+#[derive(Debug, Clone, Default)]
+#[allow(missing_docs)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub public_url: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub max_clock_skew_hours: Option<u32>,
+    pub max_per_address: Option<usize>,
+    pub metrics_token_file: Option<PathBuf>,
+}
+
+/// The settings a server runs with.
+#[derive(Debug, Clone)]
+pub struct Serving {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Everything else.
+    pub config: Config,
+    /// Where the metrics token came from, if any (for `config check`).
+    pub token_file: Option<PathBuf>,
+}
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
+
+fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+    name: &str,
+    v: T,
+    lo: T,
+    hi: T,
+) -> Result<T, SettingsError> {
+    if v < lo || v > hi {
+        Err(SettingsError::Value(format!(
+            "{name} = {v} valt buiten {lo}..{hi}"
+        )))
+    } else {
+        Ok(v)
+    }
+}
+
+/// Defaults, then the file, then the overrides; checked.
+pub fn resolve(data: &Path, file: &FileConfig, o: &Overrides) -> Result<Serving, SettingsError> {
+    let mut config = Config::new(data);
+    let s = &file.server;
+    let listen = match o.listen.or(s.listen) {
+        Some(l) => l,
+        None => DEFAULT_LISTEN
+            .parse()
+            .map_err(|_| SettingsError::Value("listen".into()))?,
+    };
+    config.public_url = o.public_url.clone().or_else(|| s.public_url.clone());
+    if let Some(url) = &config.public_url
+        && !url.starts_with("https://")
+    {
+        return Err(SettingsError::Value(format!(
+            "public_url = {url}: de toestellen spreken de server aan over https://"
+        )));
+    }
+    let cert = o.tls_cert.clone().or_else(|| s.tls_cert.clone());
+    let key = o.tls_key.clone().or_else(|| s.tls_key.clone());
+    config.tls = match (cert, key) {
+        (Some(cert), Some(key)) => TlsSource::Files { cert, key },
+        (None, None) => TlsSource::SelfSigned,
+        _ => {
+            return Err(SettingsError::Value(
+                "tls_cert en tls_key gaan samen: geef beide of geen van beide".into(),
+            ));
+        }
+    };
+    let skew = in_range(
+        "max_clock_skew_hours",
+        o.max_clock_skew_hours
+            .or(s.max_clock_skew_hours)
+            .unwrap_or(168),
+        1,
+        8760,
+    )?;
+    config.max_future_ms = i64::from(skew) * 3_600_000;
+
+    let l = &file.limits;
+    let d = config.limits;
+    config.limits.max_connections = in_range(
+        "max_connections",
+        l.max_connections.unwrap_or(d.max_connections),
+        1,
+        1_000_000,
+    )?;
+    config.limits.max_per_address = in_range(
+        "max_per_address",
+        o.max_per_address
+            .or(l.max_per_address)
+            .unwrap_or(d.max_per_address),
+        1,
+        65_536,
+    )?;
+    let secs = |name: &str, v: Option<u64>, default: Duration| -> Result<Duration, SettingsError> {
+        Ok(Duration::from_secs(in_range(
+            name,
+            v.unwrap_or(default.as_secs()),
+            1,
+            3_600,
+        )?))
+    };
+    config.limits.handshake = secs("handshake_secs", l.handshake_secs, d.handshake)?;
+    config.limits.header_read = secs("header_read_secs", l.header_read_secs, d.header_read)?;
+    config.limits.rate_window = secs("rate_window_secs", l.rate_window_secs, d.rate_window)?;
+    config.limits.enrol_attempts = in_range(
+        "enrol_attempts",
+        l.enrol_attempts.unwrap_or(d.enrol_attempts),
+        1,
+        100_000,
+    )?;
+    config.limits.bad_token_attempts = in_range(
+        "bad_token_attempts",
+        l.bad_token_attempts.unwrap_or(d.bad_token_attempts),
+        1,
+        100_000,
+    )?;
+    config.limits.rate_limit_loopback = l.rate_limit_loopback.unwrap_or(d.rate_limit_loopback);
+
+    let token_file = o
+        .metrics_token_file
+        .clone()
+        .or_else(|| file.metrics.token_file.clone());
+    if let Some(path) = &token_file {
+        let token = std::fs::read_to_string(path).map_err(|e| {
+            SettingsError::Value(format!(
+                "het metrics-token in {} is niet leesbaar: {e}",
+                path.display()
+            ))
+        })?;
+        let token = token.trim().to_owned();
+        if token.len() < 16 {
+            return Err(SettingsError::Value(format!(
+                "het metrics-token in {} is te kort (minstens 16 tekens)",
+                path.display()
+            )));
+        }
+        config.metrics_access.token = Some(token);
+    }
+    config.metrics_access.loopback = file.metrics.loopback.unwrap_or(true);
+    Ok(Serving {
+        listen,
+        config,
+        token_file,
+    })
+}
+
+/// The settings in words, one per line, as `config check` prints them
+/// (the metrics token itself is never shown).
+pub fn describe(s: &Serving) -> String {
+    let c = &s.config;
+    let tls = match &c.tls {
+        TlsSource::SelfSigned => "zelfondertekend (in <data>/tls/)".to_owned(),
+        TlsSource::Files { cert, key } => format!("{} + {}", cert.display(), key.display()),
+    };
+    let l = &c.limits;
+    [
+        format!("data = {}", c.data_dir.display()),
+        format!("listen = {}", s.listen),
+        format!(
+            "public_url = {}",
+            c.public_url
+                .clone()
+                .unwrap_or_else(|| format!("https://{}", s.listen))
+        ),
+        format!("tls = {tls}"),
+        format!("max_clock_skew_hours = {}", c.max_future_ms / 3_600_000),
+        format!("max_connections = {}", l.max_connections),
+        format!("max_per_address = {}", l.max_per_address),
+        format!("handshake_secs = {}", l.handshake.as_secs()),
+        format!("header_read_secs = {}", l.header_read.as_secs()),
+        format!("enrol_attempts = {}", l.enrol_attempts),
+        format!("bad_token_attempts = {}", l.bad_token_attempts),
+        format!("rate_window_secs = {}", l.rate_window.as_secs()),
+        format!("rate_limit_loopback = {}", l.rate_limit_loopback),
+        format!("metrics.loopback = {}", c.metrics_access.loopback),
+        format!(
+            "metrics.token = {}",
+            match &s.token_file {
+                Some(p) => format!("uit {} (niet getoond)", p.display()),
+                None => "geen".to_owned(),
+            }
+        ),
+    ]
+    .join("\n")
+}
