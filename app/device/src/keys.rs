@@ -169,9 +169,32 @@ pub fn wait_after(failures: u32) -> i64 {
     }
 }
 
+/// The Argon2id parameters a key file may name: never below what `create`
+/// writes, never so high that unlocking could exhaust a phone's memory or
+/// time (a key file edited to ask for 4 GiB is damaged, not obeyed).
+const MIN_M_KIB: u32 = 19 * 1024;
+const MAX_M_KIB: u32 = 256 * 1024;
+const MAX_T: u32 = 10;
+const MAX_P: u32 = 4;
+
+fn params_in_bounds(file: &KeyFile) -> Result<(), KeyError> {
+    let ok = (MIN_M_KIB..=MAX_M_KIB).contains(&file.m_kib)
+        && (1..=MAX_T).contains(&file.t)
+        && (1..=MAX_P).contains(&file.p);
+    if ok {
+        Ok(())
+    } else {
+        Err(KeyError::Damaged(format!(
+            "Argon2id-parameters buiten de grenzen / parameters out of bounds (m={} KiB, t={}, p={})",
+            file.m_kib, file.t, file.p
+        )))
+    }
+}
+
 /// Unwraps the database key with `pin`, counting wrong PINs.
 pub fn unlock(home: &Path, pin: &str, now_ms: i64) -> Result<DbKey, KeyError> {
     let mut file = read(home)?;
+    params_in_bounds(&file)?;
     let wait_ms = wait_after(file.failures) * 1000;
     let until = file.last_failure_ms + wait_ms;
     if wait_ms > 0 && now_ms < until {
@@ -271,6 +294,31 @@ mod tests {
         ));
         assert!(unlock(home.path(), "4821", t0 + 31_000).is_ok());
         assert!(wait_after(4) > wait_after(3) && wait_after(20) == 3600);
+    }
+
+    #[test]
+    fn a_key_file_edited_to_ask_for_huge_or_no_work_is_damaged_not_obeyed() {
+        let home = tempfile::tempdir().unwrap();
+        create(home.path(), "4821").unwrap();
+        let original = std::fs::read_to_string(home.path().join(KEY_FILE)).unwrap();
+        for (field, value) in [
+            ("m_kib", 4_000_000u64),
+            ("m_kib", 8),
+            ("t", 0),
+            ("t", 1_000),
+            ("p", 64),
+        ] {
+            let mut json: serde_json::Value = serde_json::from_str(&original).unwrap();
+            json[field] = value.into();
+            std::fs::write(home.path().join(KEY_FILE), json.to_string()).unwrap();
+            // Refused before any derivation: no 4 GiB allocated, no wait.
+            assert!(
+                matches!(unlock(home.path(), "4821", 0), Err(KeyError::Damaged(_))),
+                "{field} = {value}"
+            );
+        }
+        std::fs::write(home.path().join(KEY_FILE), original).unwrap();
+        assert!(unlock(home.path(), "4821", 0).is_ok());
     }
 
     #[test]
