@@ -350,22 +350,11 @@ fn only_an_administrator_opens_a_recovery_window_and_it_can_be_closed() {
     }
 }
 
-/// `--log-format json`: one JSON object per line on standard error, for a
-/// log collector, with the level and the message as fields.
-#[test]
-fn the_server_logs_json_lines_on_request() {
+/// Reads a serving process's log (JSON lines, every one checked) up to the
+/// line saying it listens, then stops the process; that line.
+fn listening_line(child: &mut std::process::Child) -> serde_json::Value {
     use std::io::BufRead;
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(brug_tests::bin("brug-sync-server"))
-        .args(["--log-format", "json", "--data"])
-        .arg(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
     let stderr = child.stderr.take().unwrap();
-    // Lines until the one saying it listens (or the log ends).
     let mut listening = None;
     for line in std::io::BufReader::new(stderr).lines() {
         let line = line.unwrap();
@@ -378,7 +367,23 @@ fn the_server_logs_json_lines_on_request() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    let entry = listening.expect("a JSON line saying the server listens");
+    listening.expect("a JSON line saying the server listens")
+}
+
+/// `--log-format json`: one JSON object per line on standard error, for a
+/// log collector, with the level and the message as fields.
+#[test]
+fn the_server_logs_json_lines_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(brug_tests::bin("brug-sync-server"))
+        .args(["--log-format", "json", "--data"])
+        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let entry = listening_line(&mut child);
     assert_eq!(entry["level"], "INFO");
     assert!(
         entry["fields"]["fingerprint"]
@@ -472,7 +477,6 @@ fn config_check_shows_the_layered_settings_and_names_what_is_wrong() {
 /// public URL and JSON logs).
 #[test]
 fn the_server_runs_with_its_configuration_file() {
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("brug.toml");
     std::fs::write(
@@ -493,20 +497,7 @@ fn the_server_runs_with_its_configuration_file() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut listening = None;
-    for line in std::io::BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        let entry: serde_json::Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
-        if entry["fields"]["message"] == "brug-sync-server listening" {
-            listening = Some(entry);
-            break;
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let entry = listening.expect("the server says it listens");
+    let entry = listening_line(&mut child);
     assert_eq!(
         entry["fields"]["public_url"],
         "https://brug.harelbeke.be:8443"

@@ -265,15 +265,7 @@ pub fn bomb_sync_message(mib: usize) -> Vec<u8> {
         chunk.push(b | 0x80);
     }
     chunk.extend_from_slice(&data);
-    automerge::sync::Message {
-        heads: vec![],
-        need: vec![],
-        have: vec![],
-        changes: vec![chunk].into(),
-        flags: None,
-        version: automerge::sync::MessageVersion::V1,
-    }
-    .encode()
+    carrying(chunk)
 }
 
 fn push_uleb(out: &mut Vec<u8>, mut v: u64) {
@@ -377,6 +369,11 @@ pub fn op_bomb_sync_message_with(ops: u64, actor: u8, dep: Option<[u8; 32]>) -> 
     chunk.extend_from_slice(&hash[..4]);
     chunk.extend_from_slice(&header);
     chunk.extend_from_slice(&body);
+    carrying(chunk)
+}
+
+/// An encoded sync message carrying `chunk` and nothing else.
+fn carrying(chunk: Vec<u8>) -> Vec<u8> {
     automerge::sync::Message {
         heads: vec![],
         need: vec![],
