@@ -150,7 +150,8 @@ impl CatalogueDoc {
     /// The catalogue: the built-in services in their order first, then the
     /// team's own by name.
     pub fn catalogue(&self) -> Catalogue {
-        let mut services = self.services();
+        // Checked when loaded and at every change: it reads.
+        let mut services = self.services().unwrap_or_default();
         let order = |s: &Service| {
             Catalogue::builtin()
                 .services
@@ -166,24 +167,13 @@ impl CatalogueDoc {
         Catalogue { services }
     }
 
-    fn services(&self) -> Vec<Service> {
-        let Ok(Some((_, obj))) = self.doc.get(ROOT, "services") else {
-            return Vec::new();
-        };
-        self.doc
-            .map_range(&obj, ..)
-            .filter_map(|item| {
-                let value = item.value.into_value();
-                let service: Service = serde_json::from_str(value.as_str()?).ok()?;
-                (service.code == item.key).then_some(service)
-            })
-            .collect()
-    }
-
-    fn check(&self) -> Result<(), CatalogueError> {
+    /// Every service the document holds, or why one does not read: not
+    /// text, not a service, filed under another code, or not valid.
+    fn services(&self) -> Result<Vec<Service>, CatalogueError> {
         let Ok(Some((_, obj))) = self.doc.get(ROOT, "services") else {
             return Err(CatalogueError::Invalid("no services".into()));
         };
+        let mut out = Vec::new();
         for item in self.doc.map_range(&obj, ..) {
             let value = item.value.clone().into_value();
             let Some(text) = value.as_str() else {
@@ -200,8 +190,13 @@ impl CatalogueDoc {
             if let Some((nl, en)) = service.problem() {
                 return Err(CatalogueError::BadService(nl, en));
             }
+            out.push(service);
         }
-        Ok(())
+        Ok(out)
+    }
+
+    fn check(&self) -> Result<(), CatalogueError> {
+        self.services().map(|_| ())
     }
 
     /// Adds or changes `service` (a team's own or a built-in one), as
@@ -259,31 +254,11 @@ pub fn parse_heads(heads: &[String]) -> Option<Vec<ChangeHash>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Recurrence, Session};
-    use chrono::{NaiveTime, Weekday};
+    use crate::model::Recurrence;
+    use chrono::Weekday;
 
     fn repair_cafe() -> Service {
-        Service {
-            code: "repair-cafe".into(),
-            nl: "repaircafé".into(),
-            en: String::new(),
-            organisation: "Buurtwerk".into(),
-            action: "SDG 11: duurzaam wonen".into(),
-            sdgs: vec![11],
-            recipient: None,
-            address: "Marktstraat 1".into(),
-            sessions: vec![Session {
-                when: Recurrence::Monthly {
-                    nth: 1,
-                    weekday: Weekday::Sat,
-                },
-                start: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
-                end: NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default(),
-                place: "OC De Vonk".into(),
-            }],
-            closed: Vec::new(),
-            retired: false,
-        }
+        crate::model::examples::local_service()
     }
 
     #[test]

@@ -1224,6 +1224,38 @@ fn referral_to_an_external_service_without_consent_is_blocked() {
 }
 
 #[test]
+fn a_teams_own_service_is_known_to_its_rules_and_a_retired_one_warns_on_new_referrals() {
+    let mut r = referral();
+    r.service = "repair-cafe".into();
+    let codes = |f: Vec<Finding>| f.into_iter().map(|f| f.code).collect::<Vec<_>>();
+    // The built-in catalogue does not know it.
+    assert_eq!(
+        codes(check_referral(&r, None, &empty_case(), &ctx())),
+        vec!["referral.unknown-service"]
+    );
+    let mut team = Catalogue::builtin().clone();
+    team.services.push(examples::local_service());
+    let with_team = ctx().with_catalogue(std::sync::Arc::new(team.clone()));
+    assert!(check_referral(&r, None, &empty_case(), &with_team).is_empty());
+    // No longer offered: a new referral is warned, an existing one is not.
+    if let Some(s) = team.services.iter_mut().find(|s| s.code == "repair-cafe") {
+        s.retired = true;
+    }
+    assert!(
+        !team
+            .offered(Lang::Nl)
+            .iter()
+            .any(|(c, _)| c == "repair-cafe")
+    );
+    let retired = ctx().with_catalogue(std::sync::Arc::new(team));
+    assert_eq!(
+        codes(check_referral(&r, None, &empty_case(), &retired)),
+        vec!["referral.service-retired"]
+    );
+    assert!(check_referral(&r, Some(&r.clone()), &empty_case(), &retired).is_empty());
+}
+
+#[test]
 fn referral_to_the_ocmws_own_service_needs_no_consent() {
     let r = referral(); // debt help (OCMW)
     assert!(check_referral(&r, None, &empty_case(), &ctx()).is_empty());

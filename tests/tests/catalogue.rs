@@ -10,9 +10,7 @@ use brug_device::net::{self, NetError};
 use brug_device::service::open_form;
 use brug_device::{Device, DeviceError};
 use brug_shared::catalogue::CatalogueDoc;
-use brug_shared::model::{
-    CLOSED, Catalogue, Record, RecordKind, Recurrence, Service, Session, examples,
-};
+use brug_shared::model::{CLOSED, Catalogue, Record, RecordKind, Recurrence, Service, examples};
 use brug_shared::protocol::team::{CatalogueReply, CatalogueSync};
 use brug_shared::schema::FormKind;
 use brug_sync_server::auth::Role;
@@ -33,25 +31,8 @@ fn hm(h: u32, m: u32) -> NaiveTime {
 /// closed on the first Saturday of 2027.
 fn repair_cafe() -> Service {
     Service {
-        code: "repair-cafe".into(),
-        nl: "repaircafé De Vonk".into(),
-        en: "repair café De Vonk".into(),
-        organisation: "Buurtwerk Harelbeke".into(),
-        action: "SDG 11: betaalbaar en duurzaam wonen".into(),
-        sdgs: vec![11],
-        recipient: None,
-        address: "Marktstraat 1, 8530 Harelbeke".into(),
-        sessions: vec![Session {
-            when: Recurrence::Monthly {
-                nth: 1,
-                weekday: Weekday::Sat,
-            },
-            start: hm(9, 0),
-            end: hm(12, 0),
-            place: "OC De Vonk".into(),
-        }],
         closed: vec![day(2027, 1, 2)],
-        retired: false,
+        ..examples::local_service()
     }
 }
 

@@ -15,33 +15,17 @@ use brug_app::components::CatalogueScreen;
 use brug_app::forms::{FormKind, RecordForm};
 use brug_app::i18n::Lang;
 use brug_device::shared::casedoc::{CaseDoc, Editor};
-use brug_device::shared::model::{Catalogue, RecordKind, Recurrence, Service, Session, examples};
-use chrono::{NaiveDate, NaiveTime, Weekday};
+use brug_device::shared::model::{Catalogue, RecordKind, Service, examples};
+use chrono::NaiveDate;
 use dioxus::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 
+/// The team's repair café, closed on the first Saturday of December 2026.
 fn repair_cafe() -> Service {
     Service {
-        code: "repair-cafe".into(),
-        nl: "repaircafé De Vonk".into(),
-        en: String::new(),
-        organisation: "Buurtwerk Harelbeke".into(),
-        action: String::new(),
-        sdgs: vec![11],
-        recipient: None,
-        address: "Marktstraat 1".into(),
-        sessions: vec![Session {
-            when: Recurrence::Monthly {
-                nth: 1,
-                weekday: Weekday::Sat,
-            },
-            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-            end: NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
-            place: "OC De Vonk".into(),
-        }],
         closed: vec![NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()],
-        retired: false,
+        ..examples::local_service()
     }
 }
 

@@ -231,3 +231,29 @@ pub fn example(kind: RecordKind) -> Record {
         }),
     }
 }
+
+/// A team's own service, not in the built-in catalogue: the repair café,
+/// every first Saturday 9:00–12:00, no closing days.
+pub fn local_service() -> Service {
+    Service {
+        code: "repair-cafe".into(),
+        nl: "repaircafé De Vonk".into(),
+        en: "repair café De Vonk".into(),
+        organisation: "Buurtwerk Harelbeke".into(),
+        action: "SDG 11: betaalbaar en duurzaam wonen".into(),
+        sdgs: vec![11],
+        recipient: None,
+        address: "Marktstraat 1, 8530 Harelbeke".into(),
+        sessions: vec![Session {
+            when: Recurrence::Monthly {
+                nth: 1,
+                weekday: chrono::Weekday::Sat,
+            },
+            start: at(2026, 1, 1, 9, 0).time(),
+            end: at(2026, 1, 1, 12, 0).time(),
+            place: "OC De Vonk".into(),
+        }],
+        closed: Vec::new(),
+        retired: false,
+    }
+}

@@ -47,15 +47,15 @@ pub(super) async fn sync(
                 None => CatalogueDoc::seed(),
             };
             if let Some(changes) = changes {
-                let mut trial =
-                    CatalogueDoc::load(&doc.save()).map_err(|e| DbError::Invalid(e.to_string()))?;
-                match trial.apply(&changes) {
+                // `apply` changes nothing when it refuses, and what a worker
+                // brought is never stored (the document lives for this
+                // request only).
+                match doc.apply(&changes) {
                     Ok(false) => {}
                     Ok(true) if auth.user.role != Role::Supervisor => {
                         return Ok(Err(Refusal::NotSupervisor));
                     }
                     Ok(true) => {
-                        doc = trial;
                         db::save_catalogue(&tx, &team, &doc.save())?;
                         db::audit(
                             &tx,
