@@ -16,12 +16,17 @@
 //!   on the server before anything is stored and on the device before it
 //!   writes.
 //! - [`protocol`]: sync wire frames, their encoding and their limits.
+//! - [`teamdoc`]: a team's referral catalogue and collective activities as
+//!   automerge documents synced with every device of the team.
+//! - [`report`]: the multi-year plan as data and the reports counted over
+//!   the facts records yield.
 
 pub mod casedoc;
-pub mod catalogue;
 pub mod model;
 pub mod policy;
 pub mod protocol;
+pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod store;
+pub mod teamdoc;

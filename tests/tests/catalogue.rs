@@ -9,10 +9,10 @@
 use brug_device::net::{self, NetError};
 use brug_device::service::open_form;
 use brug_device::{Device, DeviceError};
-use brug_shared::catalogue::CatalogueDoc;
 use brug_shared::model::{CLOSED, Catalogue, Record, RecordKind, Recurrence, Service, examples};
-use brug_shared::protocol::team::{CatalogueReply, CatalogueSync};
+use brug_shared::protocol::team::{TeamDocReply, TeamDocSync};
 use brug_shared::schema::FormKind;
+use brug_shared::teamdoc::CatalogueDoc;
 use brug_sync_server::auth::Role;
 use brug_sync_server::db;
 use brug_tests::wire::TestServer;
@@ -136,7 +136,7 @@ async fn a_supervisor_adds_a_service_and_a_workers_referral_form_offers_it_after
     assert!(shown.case.referrals.contains_key(&id));
 
     // The server keeps the team's catalogue.
-    let stored = db::catalogue(&stack.db().lock(), "harelbeke")
+    let stored = db::team_doc::<brug_shared::model::Service>(&stack.db().lock(), "harelbeke")
         .unwrap()
         .unwrap();
     let stored = CatalogueDoc::load(&stored).unwrap().catalogue();
@@ -146,8 +146,8 @@ async fn a_supervisor_adds_a_service_and_a_workers_referral_form_offers_it_after
 async fn post(
     server: &TestServer,
     token: &str,
-    req: &CatalogueSync,
-) -> Result<CatalogueReply, NetError> {
+    req: &TeamDocSync,
+) -> Result<TeamDocReply, NetError> {
     net::team_request(&server.endpoint(), token, "/v1/team/catalogue", req).await
 }
 
@@ -164,7 +164,7 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
     let first = post(
         &server,
         &worker.token,
-        &CatalogueSync {
+        &TeamDocSync {
             known: vec![],
             changes: None,
         },
@@ -182,7 +182,7 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
     let e = post(
         &server,
         &worker.token,
-        &CatalogueSync {
+        &TeamDocSync {
             known: first.heads.clone(),
             changes: Some(changes.clone()),
         },
@@ -194,7 +194,7 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
         "{e:?}"
     );
     assert!(
-        db::catalogue(&server.db().lock(), "harelbeke")
+        db::team_doc::<brug_shared::model::Service>(&server.db().lock(), "harelbeke")
             .unwrap()
             .is_none()
     );
@@ -205,20 +205,16 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
         (first.heads.clone(), Some("00ff".to_owned()), 422),
         (vec!["not-a-head".to_owned()], None, 400),
     ] {
-        let e = post(
-            &server,
-            &supervisor.token,
-            &CatalogueSync { known, changes },
-        )
-        .await
-        .unwrap_err();
+        let e = post(&server, &supervisor.token, &TeamDocSync { known, changes })
+            .await
+            .unwrap_err();
         assert!(
             matches!(e, NetError::Refused { status: s, .. } if s == status),
             "{e:?}"
         );
     }
     assert!(
-        db::catalogue(&server.db().lock(), "harelbeke")
+        db::team_doc::<brug_shared::model::Service>(&server.db().lock(), "harelbeke")
             .unwrap()
             .is_none()
     );
@@ -228,7 +224,7 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
     let taken = post(
         &server,
         &supervisor.token,
-        &CatalogueSync {
+        &TeamDocSync {
             known: first.heads.clone(),
             changes: Some(changes),
         },
@@ -236,7 +232,7 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
     .await
     .unwrap();
     assert_eq!(taken.heads, doc.heads_text());
-    let stored = db::catalogue(&server.db().lock(), "harelbeke")
+    let stored = db::team_doc::<brug_shared::model::Service>(&server.db().lock(), "harelbeke")
         .unwrap()
         .unwrap();
     assert!(
@@ -251,7 +247,7 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
     let idle = post(
         &server,
         &worker.token,
-        &CatalogueSync {
+        &TeamDocSync {
             known: taken.heads.clone(),
             changes: None,
         },
@@ -265,7 +261,7 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
     let behind = post(
         &server,
         &worker.token,
-        &CatalogueSync {
+        &TeamDocSync {
             known: first.heads.clone(),
             changes: None,
         },

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use brug_shared::casedoc::CaseDoc;
 use brug_shared::model::{CaseFlag, RecordKind};
 use brug_shared::store;
+use brug_shared::teamdoc::TeamEntry;
 use chrono::NaiveDateTime;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use uuid::Uuid;
@@ -27,6 +28,7 @@ pub const DEVICE_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0005_queue.sql"),
     include_str!("../../../migrations/device/0006_catalogue.sql"),
     include_str!("../../../migrations/device/0007_recheck.sql"),
+    include_str!("../../../migrations/device/0008_activities.sql"),
 ];
 
 /// Why the local store failed.
@@ -553,11 +555,11 @@ pub fn found(tx: &Transaction<'_>, id: Uuid) -> Result<(), LocalError> {
     Ok(())
 }
 
-/// The team's catalogue as stored here: the document, the server's heads as
-/// last received, and the write counter.
+/// A team document as stored here (the catalogue, the activities): the
+/// document, the server's heads as last received, and the write counter.
 #[derive(Debug, Clone)]
-pub struct StoredCatalogue {
-    /// `CatalogueDoc::save`.
+pub struct StoredTeamDoc {
+    /// `TeamDoc::save`.
     pub doc: Vec<u8>,
     /// The server's heads as last received (empty: never synced).
     pub known: Vec<String>,
@@ -565,15 +567,15 @@ pub struct StoredCatalogue {
     pub version: i64,
 }
 
-/// The team's catalogue, if one is stored.
-pub fn catalogue(conn: &Connection) -> Result<Option<StoredCatalogue>, LocalError> {
+/// The team document of entries `E` (table `E::NAME`), if one is stored.
+pub fn team_doc<E: TeamEntry>(conn: &Connection) -> Result<Option<StoredTeamDoc>, LocalError> {
     Ok(conn
         .query_row(
-            "SELECT doc, known, version FROM catalogue WHERE id = 1",
+            &format!("SELECT doc, known, version FROM {} WHERE id = 1", E::NAME),
             [],
             |r| {
                 let known: String = r.get(1)?;
-                Ok(StoredCatalogue {
+                Ok(StoredTeamDoc {
                     doc: r.get(0)?,
                     known: serde_json::from_str(&known).unwrap_or_default(),
                     version: r.get(2)?,
@@ -583,23 +585,32 @@ pub fn catalogue(conn: &Connection) -> Result<Option<StoredCatalogue>, LocalErro
         .optional()?)
 }
 
-/// The write counter of the stored catalogue (0: none stored).
-pub fn catalogue_version(conn: &Connection) -> Result<i64, LocalError> {
+/// The write counter of the stored team document (0: none stored).
+pub fn team_doc_version<E: TeamEntry>(conn: &Connection) -> Result<i64, LocalError> {
     Ok(conn
-        .query_row("SELECT version FROM catalogue WHERE id = 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            &format!("SELECT version FROM {} WHERE id = 1", E::NAME),
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or(0))
 }
 
-/// Stores the team's catalogue; `known` the server's heads as last received.
-pub fn put_catalogue(conn: &Connection, doc: &[u8], known: &[String]) -> Result<(), LocalError> {
+/// Stores a team document; `known` the server's heads as last received.
+pub fn put_team_doc<E: TeamEntry>(
+    conn: &Connection,
+    doc: &[u8],
+    known: &[String],
+) -> Result<(), LocalError> {
     let known = serde_json::to_string(known).unwrap_or_else(|_| "[]".into());
     conn.execute(
-        "INSERT INTO catalogue (id, doc, known, version) VALUES (1, ?1, ?2, 1)
-         ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, known = excluded.known,
-             version = catalogue.version + 1",
+        &format!(
+            "INSERT INTO {t} (id, doc, known, version) VALUES (1, ?1, ?2, 1)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, known = excluded.known,
+                 version = {t}.version + 1",
+            t = E::NAME
+        ),
         params![doc, known],
     )?;
     Ok(())

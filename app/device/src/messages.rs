@@ -97,21 +97,28 @@ impl Localized for DeviceError {
             Self::Net(e) => e.message(),
             Self::Sync(e) => e.message(),
             Self::Doc(e) => e.message(),
-            Self::Catalogue(e) => match e {
-                brug_shared::catalogue::CatalogueError::BadService(nl, en) => {
-                    Message::new("catalogue.bad-service", nl.clone(), en.clone())
+            Self::TeamDoc(e) => match e {
+                brug_shared::teamdoc::TeamDocError::BadEntry(nl, en) => {
+                    Message::new("team-doc.bad-entry", nl.clone(), en.clone())
                 }
-                brug_shared::catalogue::CatalogueError::TooLarge => Message::new(
-                    "catalogue.too-large",
-                    "de catalogus is te groot; verwijder diensten of zittingen",
-                    "the catalogue is too large; remove services or sessions",
+                brug_shared::teamdoc::TeamDocError::TooLarge => Message::new(
+                    "team-doc.too-large",
+                    "de catalogus of de lijst activiteiten van het team is te groot",
+                    "the team's catalogue or list of activities is too large",
                 ),
-                brug_shared::catalogue::CatalogueError::Invalid(detail) => Message::new(
-                    "catalogue.invalid",
+                brug_shared::teamdoc::TeamDocError::Invalid(detail) => Message::new(
+                    "team-doc.invalid",
                     format!(
-                        "de catalogus van het team is onleesbaar ({detail}); synchroniseer opnieuw"
+                        "de catalogus of de activiteiten van het team zijn onleesbaar ({detail}); synchroniseer opnieuw"
                     ),
-                    format!("the team's catalogue does not read ({detail}); sync again"),
+                    format!(
+                        "the team's catalogue or activities do not read ({detail}); sync again"
+                    ),
+                ),
+                brug_shared::teamdoc::TeamDocError::NotAllowed => Message::new(
+                    "team-doc.not-allowed",
+                    "alleen een teamverantwoordelijke past de catalogus aan of keurt een activiteit goed",
+                    "only a supervisor changes the catalogue or approves an activity",
                 ),
             },
             Self::AlreadyEnrolled(home) => Message::new(

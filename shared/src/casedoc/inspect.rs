@@ -413,3 +413,37 @@ fn set_in(json: &mut Json, field: &FieldPath, value: Json) -> Result<(), CaseDoc
         Err(CaseDocError::NoSuchField(field.to_string()))
     }
 }
+
+impl CaseDoc {
+    /// Who created each record: the author of the change that made the
+    /// record's map (absent when the document does not say).
+    pub fn record_authors(&self) -> std::collections::BTreeMap<Uuid, String> {
+        let mut out = std::collections::BTreeMap::new();
+        let doc = self.doc();
+        for kind in RecordKind::ALL {
+            for container in self.containers(*kind) {
+                for key in doc.keys(&container).collect::<Vec<_>>() {
+                    let Ok(id) = Uuid::parse_str(&key) else {
+                        continue;
+                    };
+                    if let Ok(Some((_, ObjId::Id(_, actor, _)))) = doc.get(&container, key.as_str())
+                        && let Some(author) = self.author_of(&actor)
+                    {
+                        out.insert(id, author);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// What the case counts for in reports: its facts, each attributed to
+    /// the user who created the record.
+    pub fn facts(&self) -> Result<Vec<crate::report::Fact>, CaseDocError> {
+        let case = self.case()?;
+        let authors = self.record_authors();
+        Ok(crate::report::case_facts(&case, &|id| {
+            authors.get(&id).cloned()
+        }))
+    }
+}

@@ -6,6 +6,7 @@
 //! item offline must produce two items, not an index conflict. Money is in
 //! euro cents, dates are dates.
 
+mod activity;
 pub mod canonical;
 mod case;
 mod energy;
@@ -18,6 +19,7 @@ mod review;
 mod role;
 mod visit;
 
+pub use activity::*;
 pub use case::*;
 pub use energy::*;
 pub use flag::*;

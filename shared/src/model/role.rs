@@ -13,6 +13,9 @@ labelled_enum! {
         Supervisor = "supervisor", "teamverantwoordelijke", "supervisor";
         /// Beheerder.
         Admin = "admin", "beheerder", "administrator";
+        /// Diensthoofd / beleid: every team's report figures, no case or
+        /// personal data at all.
+        Policy = "policy", "beleidsverantwoordelijke", "policy lead";
     }
 }
 
@@ -21,5 +24,17 @@ impl Role {
     /// a closed case.
     pub fn reviews(self) -> bool {
         self == Self::Supervisor
+    }
+
+    /// Whether the role sees report figures: a supervisor its own team's,
+    /// the policy lead every team's (public view only).
+    pub fn reads_reports(self) -> bool {
+        matches!(self, Self::Supervisor | Self::Policy)
+    }
+
+    /// Whether the role works with case documents at all (the policy lead
+    /// never holds one).
+    pub fn holds_cases(self) -> bool {
+        self != Self::Policy
     }
 }

@@ -61,13 +61,14 @@ pub struct EnrolCode {
     pub expires_ms: i64,
 }
 
-/// `POST /v1/team/catalogue`: the team's referral catalogue, synced. The
+/// `POST /v1/team/catalogue` and `/v1/team/activities`: a team document
+/// (the referral catalogue, the collective activities), synced. The
 /// device sends what it has that the server may not (automerge changes,
 /// hex) and the heads it last had from the server; the server merges, and
 /// answers with its heads and the changes the device lacks. With nothing
 /// changed on either side, both carry only heads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogueSync {
+pub struct TeamDocSync {
     /// The server's heads as the device last received them (empty: none).
     pub known: Vec<String>,
     /// Changes made on the device since `known`, hex; `None` for none.
@@ -75,9 +76,9 @@ pub struct CatalogueSync {
     pub changes: Option<String>,
 }
 
-/// The answer to [`CatalogueSync`].
+/// The answer to [`TeamDocSync`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogueReply {
+pub struct TeamDocReply {
     /// The server's heads after the merge.
     pub heads: Vec<String>,
     /// Changes the device lacks, hex; `None` when it has them all.

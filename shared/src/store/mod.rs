@@ -56,15 +56,22 @@ pub enum Saved {
 }
 
 /// Applies the store migrations followed by `side` (the device's or the
-/// server's), as one list tracked in `user_version`. Both lists are
+/// server's), as one list tracked in `user_version`; foreign keys stay on
+/// afterwards. Both lists are
 /// append-only, so the combined order never changes for a released schema.
 pub fn migrate(conn: &mut Connection, side: &[&'static str]) -> Result<(), StoreError> {
+    // Foreign keys are off while migrations run, so a migration may rebuild
+    // a table others refer to (SQLite's way to change a constraint); each
+    // migration is checked for dangling references before it commits.
     let all: Vec<M<'static>> = STORE_MIGRATIONS
         .iter()
         .chain(side.iter())
-        .map(|sql| M::up(sql))
+        .map(|sql| M::up(sql).foreign_key_check())
         .collect();
-    Migrations::new(all).to_latest(conn)?;
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let migrated = Migrations::new(all).to_latest(conn);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrated?;
     Ok(())
 }
 

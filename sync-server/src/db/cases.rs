@@ -184,9 +184,10 @@ fn bump(conn: &Connection, id: Uuid) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Records a stored change to `id`: bumps the global sequence, and for a
-/// new case records its team and creator and makes the creator its first
-/// assignee. Returns the new sequence number.
+/// Records a stored change to `id`: bumps the global sequence, marks the
+/// case's report facts out of date, and for a new case records its team and
+/// creator and makes the creator its first assignee. Returns the new
+/// sequence number.
 pub fn record_change(
     conn: &Connection,
     id: Uuid,
@@ -209,6 +210,7 @@ pub fn record_change(
             params![id.to_string(), seq],
         )?;
     }
+    super::mark_dirty(conn, &id.to_string())?;
     Ok(seq)
 }
 
@@ -223,6 +225,12 @@ pub fn assign(conn: &Connection, id: Uuid, user: &str) -> Result<bool, DbError> 
     if user.team != team {
         return Err(DbError::Invalid(format!(
             "{} hoort niet bij team {team} van dossier {id} / {} is not in team {team} of case {id}",
+            user.id, user.id
+        )));
+    }
+    if !user.role.holds_cases() {
+        return Err(DbError::Invalid(format!(
+            "{} is beleidsverantwoordelijke en krijgt geen dossiers / {} is a policy lead and gets no cases",
             user.id, user.id
         )));
     }

@@ -5,14 +5,16 @@
 mod audit;
 mod authority;
 mod cases;
-mod catalogue;
 mod people;
+mod reports;
+mod teamdocs;
 
 pub use audit::*;
 pub use authority::*;
 pub use cases::*;
-pub use catalogue::*;
 pub use people::*;
+pub use reports::*;
+pub use teamdocs::*;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,6 +27,7 @@ pub const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/server/0001_server.sql"),
     include_str!("../../../migrations/server/0002_authority.sql"),
     include_str!("../../../migrations/server/0003_catalogue.sql"),
+    include_str!("../../../migrations/server/0004_reports.sql"),
 ];
 
 /// Why a database operation failed.

@@ -3,11 +3,11 @@
 //! Every route has a request body limit.
 
 pub mod auth;
-mod catalogue;
 mod enrol;
 mod quarantine;
 mod sync;
 mod team;
+mod teamdocs;
 
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use brug_shared::model::{Activity, Service};
 use brug_shared::protocol::limits::MAX_REQUEST_BODY_BYTES;
 
 use crate::db::{self, Db};
@@ -109,7 +110,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/team/quarantine", post(quarantine::list))
         .route("/v1/team/quarantine/decide", post(quarantine::decide))
         .route("/v1/team/enrol-code", post(team::enrol_code))
-        .route("/v1/team/catalogue", post(catalogue::sync))
+        .route("/v1/team/catalogue", post(teamdocs::sync::<Service>))
+        .route("/v1/team/activities", post(teamdocs::sync::<Activity>))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .with_state(state)
 }

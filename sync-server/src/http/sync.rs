@@ -25,6 +25,13 @@ pub(super) async fn upgrade(
     auth: DeviceAuth,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if !auth.user.role.holds_cases() {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "deze rol houdt geen dossiers bij / this role holds no cases",
+        );
+    }
     let Some(guard) = state.hub.open_session(&auth.device.id) else {
         state.metrics.error("busy");
         return error_response(

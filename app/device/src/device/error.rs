@@ -61,13 +61,14 @@ pub enum DeviceError {
     HouseholdStays,
     /// A setting written at enrolment is missing.
     SettingMissing(String),
-    /// The catalogue refused a service, or its document does not read.
-    Catalogue(brug_shared::catalogue::CatalogueError),
+    /// A team document (catalogue, activities) refused an entry or a
+    /// change, or does not read.
+    TeamDoc(brug_shared::teamdoc::TeamDocError),
 }
 
-impl From<brug_shared::catalogue::CatalogueError> for DeviceError {
-    fn from(e: brug_shared::catalogue::CatalogueError) -> Self {
-        Self::Catalogue(e)
+impl From<brug_shared::teamdoc::TeamDocError> for DeviceError {
+    fn from(e: brug_shared::teamdoc::TeamDocError) -> Self {
+        Self::TeamDoc(e)
     }
 }
 

@@ -9,13 +9,13 @@
 //! hand-over of unsynced work, the store the session sees) and [`team`]
 //! (the supervisor's team routes).
 
-mod catalogue;
 mod error;
 mod records;
 mod review;
 mod status;
 mod syncing;
 pub mod team;
+mod teamdocs;
 
 pub use error::DeviceError;
 pub use team::TeamLink;

@@ -51,11 +51,11 @@ impl Device {
         // The team's catalogue first: a small request that carries only
         // heads when nothing changed. It failing (an older server, a
         // refused change) does not stop the cases' sync.
-        if let Err(e) = self.sync_catalogue(&endpoint, &token).await {
+        if let Err(e) = self.sync_team_docs(&endpoint, &token).await {
             if matches!(&e, DeviceError::Net(n) if n.is_revoked()) {
                 return Err(self.wipe_revoked(&endpoint, &token).await);
             }
-            tracing::warn!(error = %e, "the team's catalogue was not synced");
+            tracing::warn!(error = %e, "the team's catalogue and activities were not synced");
         }
         let outcome = async {
             let mut conn = SyncConnection::open(&endpoint, &token)

@@ -329,7 +329,7 @@ impl Worker {
         };
         let events = self.events.clone();
         self.runtime.spawn(async move {
-            match handle.sync_catalogue_now().await {
+            match handle.sync_team_docs_now().await {
                 Ok(true) => {
                     let _ = events.send(Event::Changed);
                 }

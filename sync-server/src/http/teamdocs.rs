@@ -1,34 +1,43 @@
-//! `POST /v1/team/catalogue`: the team's referral catalogue, synced with
-//! every device of the team. Everyone of the team reads it; only a
-//! supervisor's changes are taken (anyone else's, whole, are refused and
-//! change nothing).
+//! `POST /v1/team/catalogue` and `POST /v1/team/activities`: the team's
+//! referral catalogue and collective activities, synced with every device
+//! of the team. Everyone of the team who works cases reads them; a change
+//! is taken only when every entry it touches is the sender's to write
+//! (`TeamEntry::may_write`: the catalogue is the supervisor's, an activity
+//! anyone's but its approval the supervisor's); otherwise the whole batch
+//! is refused and changes nothing.
 
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use brug_shared::catalogue::{CatalogueDoc, CatalogueError, parse_heads};
-use brug_shared::model::Role;
-use brug_shared::protocol::team::{CatalogueReply, CatalogueSync};
+use brug_shared::protocol::team::{TeamDocReply, TeamDocSync};
+use brug_shared::teamdoc::{TeamDoc, TeamDocError, TeamEntry, parse_heads};
 
 use super::AppState;
 use super::auth::{DeviceAuth, bad_request, error_response};
 use crate::db::{self, DbError};
 
 enum Refusal {
-    NotSupervisor,
+    NotAllowed,
     Bad(String),
 }
 
-pub(super) async fn sync(
+pub(super) async fn sync<E: TeamEntry + Send + 'static>(
     State(state): State<AppState>,
     auth: DeviceAuth,
-    body: Result<Json<CatalogueSync>, JsonRejection>,
+    body: Result<Json<TeamDocSync>, JsonRejection>,
 ) -> Response {
     let Ok(Json(req)) = body else {
         return bad_request(&state);
     };
+    if !auth.user.role.holds_cases() {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "deze rol houdt geen teamgegevens bij / this role holds no team records",
+        );
+    }
     let Some(known) = parse_heads(&req.known) else {
         return bad_request(&state);
     };
@@ -41,35 +50,34 @@ pub(super) async fn sync(
         .run(move |conn| {
             let tx = conn.transaction()?;
             let team = auth.user.team.clone();
-            let mut doc = match db::catalogue(&tx, &team)? {
-                Some(bytes) => CatalogueDoc::load(&bytes)
-                    .map_err(|e| DbError::Invalid(format!("stored catalogue of {team}: {e}")))?,
-                None => CatalogueDoc::seed(),
+            let mut doc = match db::team_doc::<E>(&tx, &team)? {
+                Some(bytes) => TeamDoc::<E>::load(&bytes)
+                    .map_err(|e| DbError::Invalid(format!("stored {} of {team}: {e}", E::NAME)))?,
+                None => TeamDoc::<E>::seed(),
             };
             if let Some(changes) = changes {
                 // `apply` changes nothing when it refuses, and what a worker
                 // brought is never stored (the document lives for this
                 // request only).
-                match doc.apply(&changes) {
+                match doc.apply_as(&changes, auth.user.role) {
                     Ok(false) => {}
-                    Ok(true) if auth.user.role != Role::Supervisor => {
-                        return Ok(Err(Refusal::NotSupervisor));
-                    }
+                    Err(TeamDocError::NotAllowed) => return Ok(Err(Refusal::NotAllowed)),
                     Ok(true) => {
-                        db::save_catalogue(&tx, &team, &doc.save())?;
+                        db::save_team_doc::<E>(&tx, &team, &doc.save())?;
+                        let entries = doc.entries().map(|e| e.len()).unwrap_or_default();
                         db::audit(
                             &tx,
                             Some(&auth.user.id),
                             Some(&auth.device.id),
-                            "catalogue",
+                            E::NAME,
                             &[],
-                            &format!("team {team}: {} services", doc.catalogue().services.len()),
+                            &format!("team {team}: {entries} {}", E::COLLECTION),
                         )?;
                     }
-                    Err(e @ (CatalogueError::Invalid(_) | CatalogueError::TooLarge)) => {
+                    Err(e @ (TeamDocError::Invalid(_) | TeamDocError::TooLarge)) => {
                         return Ok(Err(Refusal::Bad(e.to_string())));
                     }
-                    Err(CatalogueError::BadService(nl, en)) => {
+                    Err(TeamDocError::BadEntry(nl, en)) => {
                         return Ok(Err(Refusal::Bad(format!("{nl} / {en}"))));
                     }
                 }
@@ -77,7 +85,7 @@ pub(super) async fn sync(
             tx.commit()?;
             let heads = doc.heads();
             let changes = (heads != known).then(|| hex::encode(doc.changes_after(&known)));
-            Ok(Ok(CatalogueReply {
+            Ok(Ok(TeamDocReply {
                 heads: heads.iter().map(ToString::to_string).collect(),
                 changes,
             }))
@@ -85,12 +93,12 @@ pub(super) async fn sync(
         .await;
     match outcome {
         Ok(Ok(reply)) => Json(reply).into_response(),
-        Ok(Err(Refusal::NotSupervisor)) => {
+        Ok(Err(Refusal::NotAllowed)) => {
             state.metrics.error("forbidden");
             error_response(
                 StatusCode::FORBIDDEN,
                 "forbidden",
-                "Alleen een teamverantwoordelijke past de catalogus van doorverwijzingen aan.",
+                "Alleen een teamverantwoordelijke past de catalogus van doorverwijzingen aan of keurt een activiteit goed.",
             )
         }
         Ok(Err(Refusal::Bad(why))) => {
@@ -98,11 +106,11 @@ pub(super) async fn sync(
             error_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",
-                &format!("De catalogus werd niet aangepast: {why}"),
+                &format!("Er werd niets aangepast: {why}"),
             )
         }
         Err(e) => {
-            tracing::error!(error = %e, "catalogue sync failed");
+            tracing::error!(error = %e, doc = E::NAME, "team document sync failed");
             state.metrics.error("internal");
             error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,0 +1,518 @@
+//! A report: the plan's indicators counted over the projection's facts for
+//! one period, one team or all, broken down by quarter, month, worker,
+//! postcode or team. Counts and sums only; a public report shows small
+//! numbers as "<5" and hides what would reveal them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::facts::Fact;
+use super::plan::{Indicator, Measure, Plan};
+use crate::model::Lang;
+
+/// Below this, a public report shows "<5".
+pub const SMALL_CELL: i64 = 5;
+
+/// How a report's figures are broken down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Breakdown {
+    /// One figure for the whole period.
+    #[default]
+    None,
+    /// Per calendar quarter.
+    Quarter,
+    /// Per calendar month.
+    Month,
+    /// Per worker who recorded it (team reports only, never public).
+    Worker,
+    /// Per postcode of the household.
+    Postcode,
+    /// Per team.
+    Team,
+}
+
+impl Breakdown {
+    /// Every breakdown, in the order a chooser shows them.
+    pub const ALL: &'static [Breakdown] = &[
+        Self::None,
+        Self::Quarter,
+        Self::Month,
+        Self::Worker,
+        Self::Postcode,
+        Self::Team,
+    ];
+
+    /// Its code on the command line and in URLs.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Quarter => "quarter",
+            Self::Month => "month",
+            Self::Worker => "worker",
+            Self::Postcode => "postcode",
+            Self::Team => "team",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|b| b.code() == code)
+    }
+
+    /// What a reader sees.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Self::None, Lang::Nl) => "hele periode",
+            (Self::None, Lang::En) => "whole period",
+            (Self::Quarter, Lang::Nl) => "per kwartaal",
+            (Self::Quarter, Lang::En) => "by quarter",
+            (Self::Month, Lang::Nl) => "per maand",
+            (Self::Month, Lang::En) => "by month",
+            (Self::Worker, Lang::Nl) => "per medewerker",
+            (Self::Worker, Lang::En) => "by worker",
+            (Self::Postcode, Lang::Nl) => "per postcode",
+            (Self::Postcode, Lang::En) => "by postcode",
+            (Self::Team, Lang::Nl) => "per team",
+            (Self::Team, Lang::En) => "by team",
+        }
+    }
+
+    /// Whether the columns are periods (charts draw them as a line in time).
+    pub fn is_time(self) -> bool {
+        matches!(self, Self::Quarter | Self::Month)
+    }
+}
+
+/// What a report is asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Query {
+    /// First day counted.
+    pub from: NaiveDate,
+    /// Last day counted.
+    pub to: NaiveDate,
+    /// Only this team (`None`: every team).
+    pub team: Option<String>,
+    /// The breakdown.
+    pub by: Breakdown,
+    /// Small numbers shown as "<5" and what would reveal them hidden.
+    pub public: bool,
+}
+
+/// Why a report cannot be made as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    /// The period ends before it starts.
+    #[error("de periode eindigt voor ze begint / the period ends before it starts")]
+    Period,
+    /// A public report broken down by worker.
+    #[error(
+        "een publiek rapport wordt niet per medewerker opgesplitst / a public report is not broken down by worker"
+    )]
+    PublicByWorker,
+}
+
+impl Query {
+    /// Checks the query makes sense.
+    pub fn check(&self) -> Result<(), QueryError> {
+        if self.to < self.from {
+            return Err(QueryError::Period);
+        }
+        if self.public && self.by == Breakdown::Worker {
+            return Err(QueryError::PublicByWorker);
+        }
+        Ok(())
+    }
+}
+
+/// One fact as the projection holds it, with the team and postcode it
+/// counts under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    /// The fact.
+    pub fact: Fact,
+    /// The team whose case or activity it is.
+    pub team: String,
+    /// The household's postcode ("" for a collective activity).
+    pub postcode: String,
+}
+
+/// One figure of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cell {
+    /// The figure (euro cents for a euro measure).
+    Value(i64),
+    /// Between 1 and 4, shown as "<5" in a public report.
+    Small,
+    /// Hidden in a public report because it would reveal a small one.
+    Hidden,
+}
+
+impl Cell {
+    /// The figure, if shown.
+    pub fn value(self) -> Option<i64> {
+        match self {
+            Self::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The cell as text, Belgian style (`1.234`, `€ 1.234,56`, `<5`, `·`).
+    pub fn text(self, measure: Measure) -> String {
+        match self {
+            Self::Value(v) if measure == Measure::Euro => euro(v),
+            Self::Value(v) => thousands(v),
+            Self::Small => "<5".into(),
+            Self::Hidden => "·".into(),
+        }
+    }
+}
+
+/// `1234567` → `1.234.567`.
+pub fn thousands(v: i64) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if v < 0 { format!("-{out}") } else { out }
+}
+
+/// Cents as Belgian money: `123456` → `€ 1.234,56`.
+pub fn euro(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    format!(
+        "{sign}€ {},{:02}",
+        thousands(i64::try_from(c / 100).unwrap_or(i64::MAX)),
+        c % 100
+    )
+}
+
+/// One indicator's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorRow {
+    /// Its code.
+    pub code: String,
+    /// Dutch name.
+    pub nl: String,
+    /// English name.
+    pub en: String,
+    /// How it counts.
+    pub measure: Measure,
+    /// The whole period (households counted once).
+    pub total: Cell,
+    /// One per column of the report.
+    pub cells: Vec<Cell>,
+}
+
+impl IndicatorRow {
+    /// The name in `lang`.
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Nl => &self.nl,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// One action's indicators.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionRow {
+    /// The action's code.
+    pub code: String,
+    /// Dutch name.
+    pub nl: String,
+    /// English name.
+    pub en: String,
+    /// Its indicators, in the plan's order.
+    pub indicators: Vec<IndicatorRow>,
+}
+
+impl ActionRow {
+    /// The name in `lang`.
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Nl => &self.nl,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// One SDG's actions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SdgRow {
+    /// The UN number.
+    pub number: u8,
+    /// Dutch name.
+    pub nl: String,
+    /// English name.
+    pub en: String,
+    /// Its actions.
+    pub actions: Vec<ActionRow>,
+}
+
+impl SdgRow {
+    /// The name in `lang`.
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Nl => &self.nl,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// A report: what each action of the plan reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The plan's title.
+    pub title: String,
+    /// The plan's version and fingerprint.
+    pub plan: String,
+    /// What was asked.
+    pub query: Query,
+    /// The column headings (periods, workers, postcodes or teams).
+    pub columns: Vec<String>,
+    /// Per SDG, per action, per indicator.
+    pub sdgs: Vec<SdgRow>,
+}
+
+impl Report {
+    /// Every indicator row, with its SDG and action.
+    pub fn indicators(&self) -> impl Iterator<Item = (&SdgRow, &ActionRow, &IndicatorRow)> {
+        self.sdgs.iter().flat_map(|s| {
+            s.actions
+                .iter()
+                .flat_map(move |a| a.indicators.iter().map(move |i| (s, a, i)))
+        })
+    }
+
+    /// The indicator with `code`.
+    pub fn indicator(&self, code: &str) -> Option<&IndicatorRow> {
+        self.indicators()
+            .map(|(_, _, i)| i)
+            .find(|i| i.code == code)
+    }
+}
+
+/// The column a period-broken report puts `day` in.
+fn period_key(by: Breakdown, day: NaiveDate) -> String {
+    match by {
+        Breakdown::Quarter => format!("{} K{}", day.year(), (day.month0() / 3) + 1),
+        Breakdown::Month => format!("{}-{:02}", day.year(), day.month()),
+        _ => String::new(),
+    }
+}
+
+/// Every period from `from` to `to`, so a chart over time has no gaps.
+fn periods(by: Breakdown, from: NaiveDate, to: NaiveDate) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut day = from.with_day(1).unwrap_or(from);
+    while day <= to {
+        let key = period_key(by, day);
+        if out.last() != Some(&key) {
+            out.push(key);
+        }
+        day = day
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(NaiveDate::MAX);
+    }
+    out
+}
+
+fn column_of(by: Breakdown, row: &Row) -> String {
+    match by {
+        Breakdown::None => String::new(),
+        Breakdown::Quarter | Breakdown::Month => period_key(by, row.fact.day),
+        Breakdown::Worker => row.fact.worker.clone(),
+        Breakdown::Postcode => row.postcode.clone(),
+        Breakdown::Team => row.team.clone(),
+    }
+}
+
+/// One indicator's running tally for one column.
+#[derive(Default)]
+struct Tally {
+    facts: i64,
+    sum: i64,
+    households: BTreeSet<Uuid>,
+}
+
+impl Tally {
+    fn add(&mut self, fact: &Fact) {
+        self.facts += 1;
+        self.sum += fact.amount_cents + fact.participants;
+        if let Some(c) = fact.case {
+            self.households.insert(c);
+        }
+    }
+
+    /// The figure, and how many facts stand behind it.
+    fn figure(&self, measure: Measure) -> (i64, i64) {
+        let v = match measure {
+            Measure::Count => self.facts,
+            Measure::Households => i64::try_from(self.households.len()).unwrap_or(i64::MAX),
+            Measure::Euro | Measure::Participants => self.sum,
+        };
+        let people = match measure {
+            Measure::Households => v,
+            Measure::Participants => self.sum,
+            _ => self.facts,
+        };
+        (v, people)
+    }
+}
+
+fn cell(measure: Measure, tally: Option<&Tally>, public: bool) -> Cell {
+    let (v, people) = tally.map(|t| t.figure(measure)).unwrap_or((0, 0));
+    if public && people > 0 && people < SMALL_CELL {
+        Cell::Small
+    } else {
+        Cell::Value(v)
+    }
+}
+
+/// Counts the plan's indicators over the projection's rows. Rows outside
+/// the query's period or team are left out here, so callers may pass more.
+pub fn compute(plan: &Plan, query: &Query, rows: &[Row]) -> Report {
+    let by = query.by;
+    let mut columns: Vec<String> = if by.is_time() {
+        periods(by, query.from, query.to)
+    } else if by == Breakdown::None {
+        vec![String::new()]
+    } else {
+        Vec::new()
+    };
+    let indicators: Vec<&Indicator> = plan
+        .actions
+        .iter()
+        .flat_map(|a| a.indicators.iter())
+        .collect();
+    // Per indicator: the total and one tally per column.
+    let mut totals: Vec<Tally> = indicators.iter().map(|_| Tally::default()).collect();
+    let mut by_column: Vec<BTreeMap<String, Tally>> =
+        indicators.iter().map(|_| BTreeMap::new()).collect();
+    let mut seen_columns = BTreeSet::new();
+    for row in rows {
+        let f = &row.fact;
+        if f.day < query.from
+            || f.day > query.to
+            || query.team.as_ref().is_some_and(|t| *t != row.team)
+        {
+            continue;
+        }
+        let col = column_of(by, row);
+        for (n, ind) in indicators.iter().enumerate() {
+            if ind.selects(f.kind, &f.detail, &f.outcome) {
+                totals[n].add(f);
+                by_column[n].entry(col.clone()).or_default().add(f);
+                seen_columns.insert(col.clone());
+            }
+        }
+    }
+    if !by.is_time() && by != Breakdown::None {
+        columns = seen_columns.into_iter().collect();
+    }
+    let sdgs = plan
+        .sdgs
+        .iter()
+        .map(|s| SdgRow {
+            number: s.number,
+            nl: s.nl.clone(),
+            en: s.en.clone(),
+            actions: plan
+                .actions
+                .iter()
+                .filter(|a| a.sdg == s.number)
+                .map(|a| ActionRow {
+                    code: a.code.clone(),
+                    nl: a.nl.clone(),
+                    en: a.en.clone(),
+                    indicators: a
+                        .indicators
+                        .iter()
+                        .map(|ind| {
+                            // Codes are unique in a checked plan.
+                            let k = indicators
+                                .iter()
+                                .position(|x| x.code == ind.code)
+                                .unwrap_or(0);
+                            row_of(ind, &totals[k], &by_column[k], &columns, query.public)
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    Report {
+        title: plan.title.clone(),
+        plan: plan.label(),
+        query: query.clone(),
+        columns,
+        sdgs,
+    }
+}
+
+fn row_of(
+    ind: &Indicator,
+    total: &Tally,
+    by_column: &BTreeMap<String, Tally>,
+    columns: &[String],
+    public: bool,
+) -> IndicatorRow {
+    let mut cells: Vec<Cell> = columns
+        .iter()
+        .map(|c| cell(ind.measure, by_column.get(c), public))
+        .collect();
+    // A small cell beside figures that add up to a shown total would be
+    // revealed by subtraction: hide the row's other cells.
+    if cells.contains(&Cell::Small) {
+        for c in &mut cells {
+            if *c != Cell::Small {
+                *c = Cell::Hidden;
+            }
+        }
+    }
+    IndicatorRow {
+        code: ind.code.clone(),
+        nl: ind.nl.clone(),
+        en: ind.en.clone(),
+        measure: ind.measure,
+        total: cell(ind.measure, Some(total), public),
+        cells,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn belgian_figures() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1234567), "1.234.567");
+        assert_eq!(euro(123456), "€ 1.234,56");
+        assert_eq!(euro(5), "€ 0,05");
+    }
+
+    #[test]
+    fn periods_cover_the_query_without_gaps() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        assert_eq!(
+            periods(Breakdown::Quarter, d(2024, 11, 15), d(2025, 4, 1)),
+            vec!["2024 K4", "2025 K1", "2025 K2"]
+        );
+        assert_eq!(
+            periods(Breakdown::Month, d(2025, 1, 31), d(2025, 3, 1)),
+            vec!["2025-01", "2025-02", "2025-03"]
+        );
+    }
+}
