@@ -41,6 +41,7 @@ pub mod hub;
 pub mod import;
 pub mod metrics;
 pub mod quarantine;
+pub mod reports;
 pub mod session;
 pub mod settings;
 pub mod tls;
@@ -79,6 +80,9 @@ pub struct Config {
     pub limits: Limits,
     /// Who may read `/metrics`: operators only.
     pub metrics_access: MetricsAccess,
+    /// The multi-year plan reports count (built in, or the department's
+    /// file: `[reports] plan`, `serve --plan`).
+    pub plan: Arc<brug_shared::report::Plan>,
 }
 
 /// Who may read `/metrics` (counts of sessions, errors, bytes: not for
@@ -163,6 +167,7 @@ impl Config {
             max_future_ms: brug_shared::policy::DEFAULT_MAX_FUTURE_MS,
             limits: Limits::default(),
             metrics_access: MetricsAccess::default(),
+            plan: Arc::new(brug_shared::report::Plan::builtin()),
         }
     }
 }
@@ -330,7 +335,13 @@ async fn run_with(
         max_future_ms: config.max_future_ms,
         metrics_access: Arc::new(config.metrics_access.clone()),
         guards: Arc::new(http::Guards::new(&config.limits)),
+        plan: Arc::clone(&config.plan),
     };
+    tokio::spawn(reports::project_in_background(
+        db.clone(),
+        Duration::from_secs(5),
+        shutdown_rx.clone(),
+    ));
     tokio::spawn(hub::watch_admin_events(
         db,
         hub,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::{TlsSource, admin, demo, enrolment, import, settings};
+use brug_sync_server::{TlsSource, admin, demo, enrolment, import, reports, settings};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
@@ -94,12 +94,64 @@ enum Command {
         /// The sheet (.csv or .xlsx).
         file: PathBuf,
     },
+    /// What each action of the multi-year plan reached, per SDG: counts
+    /// and sums only, from the report projection (brought up to date
+    /// first). Printed as text; also as Excel with charts and as CSV.
+    Report(ReportArgs),
+    /// The multi-year plan reports count.
+    #[command(subcommand)]
+    Plan(PlanCmd),
     /// The last entries of the audit log.
     Audit {
         /// How many entries.
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// First day (YYYY-MM-DD).
+    #[arg(long)]
+    from: chrono::NaiveDate,
+    /// Last day (YYYY-MM-DD).
+    #[arg(long)]
+    to: chrono::NaiveDate,
+    /// Only this team [default: every team].
+    #[arg(long)]
+    team: Option<String>,
+    /// Break the figures down: none, quarter, month, worker, postcode or team.
+    #[arg(long, default_value = "quarter", value_parser = parse_breakdown)]
+    by: brug_shared::report::Breakdown,
+    /// Also write the report as an Excel workbook with a chart per indicator.
+    #[arg(long)]
+    xlsx: Option<PathBuf>,
+    /// Also write the report as CSV (rapport.csv) into this folder.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// For publication: counts below 5 as "<5", and what would reveal them hidden.
+    #[arg(long)]
+    public: bool,
+    /// The plan file to count [default: the configuration's, else the plan built in].
+    #[arg(long)]
+    plan: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum PlanCmd {
+    /// Checks a plan file and prints its SDGs, actions and indicators
+    /// (exit code 1 with the reason when it does not hold together).
+    Check {
+        /// The plan file (TOML) [default: the plan built in].
+        file: Option<PathBuf>,
+    },
+    /// Prints the plan built in (a start for the department's own file).
+    Show,
+}
+
+fn parse_breakdown(code: &str) -> Result<brug_shared::report::Breakdown, String> {
+    brug_shared::report::Breakdown::from_code(code)
+        .ok_or_else(|| "none, quarter, month, worker, postcode of/or team".to_owned())
 }
 
 #[derive(Subcommand)]
@@ -137,6 +189,10 @@ struct ServeArgs {
     /// tablets reach the server through one office address) [default: 128].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     max_per_address: Option<u32>,
+    /// The department's plan file the reports count (TOML; see
+    /// `plan check`) [default: the plan built in].
+    #[arg(long)]
+    plan: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -149,6 +205,7 @@ impl ServeArgs {
             max_clock_skew_hours: self.max_clock_skew_hours,
             max_per_address: self.max_per_address.map(|n| n as usize),
             metrics_token_file: self.metrics_token_file.clone(),
+            plan: self.plan.clone(),
         }
     }
 }
@@ -575,6 +632,36 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
             );
             Ok(())
         }
+        Command::Report(args) => report(&data, &ctx.file, cli.json, args),
+        Command::Plan(PlanCmd::Show) => {
+            print!("{}", brug_shared::report::plan::BUILTIN_PLAN);
+            Ok(())
+        }
+        Command::Plan(PlanCmd::Check { file }) => {
+            let plan = match file {
+                Some(f) => reports::load_plan(&f)?,
+                None => brug_shared::report::Plan::builtin(),
+            };
+            if cli.json {
+                return print_json(&plan);
+            }
+            println!("{}\nversie / version {}", plan.title, plan.label());
+            for sdg in &plan.sdgs {
+                println!("SDG {} {}", sdg.number, sdg.nl);
+                for a in plan.actions.iter().filter(|a| a.sdg == sdg.number) {
+                    println!("  {} ({})", a.nl, a.code);
+                    for i in &a.indicators {
+                        println!(
+                            "    {} [{}] ({})",
+                            i.nl,
+                            i.measure.unit(brug_shared::model::Lang::Nl),
+                            i.code
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Audit { limit } => {
             let db = Db::open(&data)?;
             let entries = db::audit_tail(&db.lock(), limit)?;
@@ -598,6 +685,48 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
             }
         }
     }
+}
+
+fn report(data: &Path, file: &settings::FileConfig, json: bool, args: ReportArgs) -> Result<()> {
+    let plan = match args.plan.as_ref().or(file.reports.plan.as_ref()) {
+        Some(path) => reports::load_plan(path)?,
+        None => brug_shared::report::Plan::builtin(),
+    };
+    let query = brug_shared::report::Query {
+        from: args.from,
+        to: args.to,
+        team: args.team,
+        by: args.by,
+        public: args.public,
+    };
+    query.check()?;
+    let db = Db::open(data)?;
+    let report = reports::make(&mut db.lock(), &plan, &query)?;
+    db::audit(
+        &db.lock(),
+        Some("admin"),
+        None,
+        "report",
+        &[],
+        &format!("{}..{} by command line", query.from, query.to),
+    )?;
+    if let Some(path) = &args.xlsx {
+        std::fs::write(path, reports::xlsx(&report)?)
+            .with_context(|| format!("{} schrijven / writing", path.display()))?;
+        eprintln!("Excel: {}", path.display());
+    }
+    if let Some(dir) = &args.csv {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("rapport.csv");
+        std::fs::write(&path, reports::csv(&report)?)
+            .with_context(|| format!("{} schrijven / writing", path.display()))?;
+        eprintln!("CSV: {}", path.display());
+    }
+    if json {
+        return print_json(&report);
+    }
+    print!("{}", reports::text(&report));
+    Ok(())
 }
 
 fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {

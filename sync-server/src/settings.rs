@@ -25,6 +25,9 @@
 //! [metrics]
 //! token_file = "/etc/brug/metrics-token"
 //! loopback = true
+//!
+//! [reports]
+//! plan = "/etc/brug/meerjarenplan.toml"
 //! ```
 
 use std::net::SocketAddr;
@@ -63,6 +66,18 @@ pub struct FileConfig {
     /// `[metrics]`.
     #[serde(default)]
     pub metrics: MetricsSection,
+    /// `[reports]`.
+    #[serde(default)]
+    pub reports: ReportsSection,
+}
+
+/// `[reports]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct ReportsSection {
+    /// The department's plan file (TOML; default: the plan built in).
+    pub plan: Option<PathBuf>,
 }
 
 /// `[server]`.
@@ -122,6 +137,7 @@ pub struct Overrides {
     pub max_clock_skew_hours: Option<u32>,
     pub max_per_address: Option<usize>,
     pub metrics_token_file: Option<PathBuf>,
+    pub plan: Option<PathBuf>,
 }
 
 /// The settings a server runs with.
@@ -254,6 +270,11 @@ pub fn resolve(data: &Path, file: &FileConfig, o: &Overrides) -> Result<Serving,
         config.metrics_access.token = Some(token);
     }
     config.metrics_access.loopback = file.metrics.loopback.unwrap_or(true);
+    if let Some(path) = o.plan.as_ref().or(file.reports.plan.as_ref()) {
+        let plan = crate::reports::load_plan(path)
+            .map_err(|e| SettingsError::Value(format!("plan = {}: {e}", path.display())))?;
+        config.plan = std::sync::Arc::new(plan);
+    }
     Ok(Serving {
         listen,
         config,
@@ -297,6 +318,7 @@ pub fn describe(s: &Serving) -> String {
                 None => "geen".to_owned(),
             }
         ),
+        format!("reports.plan = {} ({})", c.plan.label(), c.plan.title),
     ]
     .join("\n")
 }

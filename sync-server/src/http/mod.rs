@@ -5,6 +5,7 @@
 pub mod auth;
 mod enrol;
 mod quarantine;
+mod report;
 mod sync;
 mod team;
 mod teamdocs;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub metrics_access: std::sync::Arc<crate::MetricsAccess>,
     /// Rate limits per address.
     pub guards: std::sync::Arc<Guards>,
+    /// The multi-year plan reports count.
+    pub plan: std::sync::Arc<brug_shared::report::Plan>,
 }
 
 /// Rate limits per client address (governor's keyed GCRA limiters).
@@ -112,6 +115,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/team/enrol-code", post(team::enrol_code))
         .route("/v1/team/catalogue", post(teamdocs::sync::<Service>))
         .route("/v1/team/activities", post(teamdocs::sync::<Activity>))
+        .route("/v1/report", get(report::json))
+        .route("/v1/report/xlsx", get(report::xlsx))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .with_state(state)
 }
