@@ -615,3 +615,33 @@ pub fn put_team_doc<E: TeamEntry>(
     )?;
     Ok(())
 }
+
+/// Keeps the last report fetched.
+pub fn put_last_report(
+    conn: &Connection,
+    report: &brug_shared::report::Report,
+    at_ms: i64,
+) -> Result<(), LocalError> {
+    let json = serde_json::to_string(report).unwrap_or_default();
+    conn.execute(
+        "INSERT INTO last_report (id, report, fetched_at) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET report = excluded.report, fetched_at = excluded.fetched_at",
+        params![json, at_ms],
+    )?;
+    Ok(())
+}
+
+/// The last report fetched and when (a stored report that no longer reads,
+/// from an older app, counts as none).
+pub fn last_report(
+    conn: &Connection,
+) -> Result<Option<(brug_shared::report::Report, i64)>, LocalError> {
+    let row: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT report, fetched_at FROM last_report WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(row.and_then(|(json, at)| serde_json::from_str(&json).ok().map(|r| (r, at))))
+}

@@ -40,6 +40,8 @@ fn title(lang: Lang, screen: &Screen) -> &'static str {
         Screen::Team => t(lang, Text::TeamTab),
         Screen::Queue => t(lang, Text::Queue),
         Screen::Catalogue => t(lang, Text::CatalogueTitle),
+        Screen::Activities => t(lang, Text::ActivitiesTitle),
+        Screen::Report => t(lang, Text::ReportTitle),
         Screen::Settings => t(lang, Text::Settings),
     }
 }
@@ -61,6 +63,8 @@ fn body(screen: &Screen) -> Element {
         Screen::Team => rsx! { TeamPage {} },
         Screen::Queue => rsx! { QueuePage {} },
         Screen::Catalogue => rsx! { CataloguePage {} },
+        Screen::Activities => rsx! { ActivitiesPage {} },
+        Screen::Report => rsx! { ReportPage {} },
         Screen::Settings => rsx! { SettingsPage {} },
     }
 }
@@ -77,6 +81,9 @@ pub fn App() -> Element {
     let current = (ui.screen)();
     let unlocked = ui.unlocked();
     let supervisor = ui.supervisor();
+    let role = ui.role();
+    let holds_cases = role.is_none_or(|r| r.holds_cases());
+    let reads_reports = role.is_some_and(|r| r.reads_reports());
     let mut screen = ui.screen;
     let mut flash = ui.flash;
     let team = ui.team;
@@ -104,7 +111,10 @@ pub fn App() -> Element {
                 span { class: "brand", "Brug" }
                 if unlocked {
                     nav {
-                        button { class: tab(&Screen::Cases), onclick: move |_| screen.set(Screen::Cases), "{t(lang, Text::Cases)}" }
+                        if holds_cases {
+                            button { class: tab(&Screen::Cases), onclick: move |_| screen.set(Screen::Cases), "{t(lang, Text::Cases)}" }
+                            button { class: tab(&Screen::Activities), onclick: move |_| screen.set(Screen::Activities), "{t(lang, Text::ActivitiesTab)}" }
+                        }
                         if supervisor {
                             button { class: tab(&Screen::Queue), onclick: move |_| screen.set(Screen::Queue), "{t(lang, Text::Queue)}" }
                             button { class: tab(&Screen::Team), onclick: move |_| {
@@ -116,12 +126,15 @@ pub fn App() -> Element {
                                 ui.team_call(TeamCall::Waiting);
                             }, "{t(lang, Text::TeamTab)}" }
                         }
+                        if reads_reports {
+                            button { class: tab(&Screen::Report), onclick: move |_| screen.set(Screen::Report), "{t(lang, Text::ReportTab)}" }
+                        }
                         button { class: tab(&Screen::Settings), onclick: move |_| screen.set(Screen::Settings), "{t(lang, Text::Settings)}" }
                         button { onclick: move |_| ui.lock(), "{t(lang, Text::LockNow)}" }
                     }
                 }
             }
-            if unlocked {
+            if unlocked && holds_cases {
                 SyncBarPage {}
             }
             main {

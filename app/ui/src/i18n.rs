@@ -306,6 +306,66 @@ pub enum Text {
     BadDay,
     /// A worker sees the catalogue.
     ReadOnlyCatalogue,
+    /// Title of the report screen.
+    ReportTitle,
+    /// Tab: the report.
+    ReportTab,
+    /// What the report holds.
+    ReportIntro,
+    /// Field: first day of the period.
+    PeriodFrom,
+    /// Field: last day of the period.
+    PeriodTo,
+    /// Field: how the figures are broken down.
+    BreakdownLabel,
+    /// Box: a public report.
+    PublicReport,
+    /// What a public report hides.
+    PublicNote,
+    /// Button: fetch the report again.
+    Refresh,
+    /// Button: the report as Excel.
+    DownloadExcel,
+    /// A period that does not read.
+    BadPeriod,
+    /// Where the Excel file went.
+    ExcelSavedTo,
+    /// No report fetched yet.
+    NoReportYet,
+    /// Label: the plan's version.
+    PlanVersion,
+    /// Label: when the report was fetched.
+    Fetched,
+    /// The last report, shown offline.
+    ReportOffline,
+    /// Title of the activities screen.
+    ActivitiesTitle,
+    /// Tab: activities.
+    ActivitiesTab,
+    /// What the activities screen holds.
+    ActivitiesIntro,
+    /// Button: a new activity.
+    AddActivity,
+    /// No activity recorded.
+    NoActivities,
+    /// Heading of the activity editor.
+    ActivityTitle,
+    /// Field: the activity's title.
+    ActivityName,
+    /// Field: group session or information moment.
+    ActivityKindLabel,
+    /// Field: a day.
+    Date,
+    /// Field: who organised it.
+    Organiser,
+    /// Field: how many took part.
+    Participants,
+    /// Households with a case among the participants.
+    WithACase,
+    /// Field: households with a case that took part.
+    HouseholdsTakingPart,
+    /// Button: close without saving.
+    Cancel,
 }
 
 /// The text in a language.
@@ -644,6 +704,80 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, BadTime) => "Write a time as 13:30.",
         (Lang::Nl, BadDay) => "Schrijf een datum als 25/12/2026:",
         (Lang::En, BadDay) => "Write a date as 25/12/2026:",
+        (Lang::Nl, ReportTitle) => "Rapport meerjarenplan",
+        (Lang::En, ReportTitle) => "Multi-year plan report",
+        (Lang::Nl, ReportTab) => "Rapport",
+        (Lang::En, ReportTab) => "Report",
+        (Lang::Nl, ReportIntro) => {
+            "Wat elke actie van het meerjarenplan bereikte, per SDG: alleen aantallen en bedragen, geen namen."
+        }
+        (Lang::En, ReportIntro) => {
+            "What each action of the multi-year plan reached, per SDG: counts and sums only, no names."
+        }
+        (Lang::Nl, PeriodFrom) => "Van",
+        (Lang::En, PeriodFrom) => "From",
+        (Lang::Nl, PeriodTo) => "Tot en met",
+        (Lang::En, PeriodTo) => "To",
+        (Lang::Nl, BreakdownLabel) => "Opsplitsing",
+        (Lang::En, BreakdownLabel) => "Breakdown",
+        (Lang::Nl, PublicReport) => "Publiek rapport (aantallen onder 5 als <5)",
+        (Lang::En, PublicReport) => "Public report (counts below 5 as <5)",
+        (Lang::Nl, PublicNote) => {
+            "Publiek rapport: aantallen onder 5 staan als <5, cijfers die ze zouden verraden als ·."
+        }
+        (Lang::En, PublicNote) => {
+            "Public report: counts below 5 show as <5, figures that would reveal them as ·."
+        }
+        (Lang::Nl, Refresh) => "Vernieuwen",
+        (Lang::En, Refresh) => "Refresh",
+        (Lang::Nl, DownloadExcel) => "Download als Excel",
+        (Lang::En, DownloadExcel) => "Download as Excel",
+        (Lang::Nl, BadPeriod) => "Geef twee datums (dd/mm/jjjj); de eerste niet na de tweede.",
+        (Lang::En, BadPeriod) => "Give two dates (dd/mm/yyyy), the first not after the second.",
+        (Lang::Nl, ExcelSavedTo) => "Excel bewaard in",
+        (Lang::En, ExcelSavedTo) => "Excel saved to",
+        (Lang::Nl, NoReportYet) => {
+            "Nog geen rapport: kies een periode en vernieuw (met verbinding)."
+        }
+        (Lang::En, NoReportYet) => "No report yet: choose a period and refresh (online).",
+        (Lang::Nl, PlanVersion) => "planversie",
+        (Lang::En, PlanVersion) => "plan version",
+        (Lang::Nl, Fetched) => "opgehaald",
+        (Lang::En, Fetched) => "fetched",
+        (Lang::Nl, ReportOffline) => "Dit is het laatst opgehaalde rapport; een nieuw kwam niet:",
+        (Lang::En, ReportOffline) => "This is the last report fetched; a new one did not come:",
+        (Lang::Nl, ActivitiesTitle) => "Collectieve activiteiten",
+        (Lang::En, ActivitiesTitle) => "Collective activities",
+        (Lang::Nl, ActivitiesTab) => "Activiteiten",
+        (Lang::En, ActivitiesTab) => "Activities",
+        (Lang::Nl, ActivitiesIntro) => {
+            "Groepssessies en infomomenten van het plan, niet gebonden aan één gezin. Gezinnen met een dossier die deelnamen, tellen als bereikt."
+        }
+        (Lang::En, ActivitiesIntro) => {
+            "Group sessions and information moments of the plan, not tied to one household. Households with a case that took part count as reached."
+        }
+        (Lang::Nl, AddActivity) => "Activiteit toevoegen",
+        (Lang::En, AddActivity) => "Add an activity",
+        (Lang::Nl, NoActivities) => "Nog geen activiteiten.",
+        (Lang::En, NoActivities) => "No activities yet.",
+        (Lang::Nl, ActivityTitle) => "Activiteit",
+        (Lang::En, ActivityTitle) => "Activity",
+        (Lang::Nl, ActivityName) => "Titel",
+        (Lang::En, ActivityName) => "Title",
+        (Lang::Nl, ActivityKindLabel) => "Soort",
+        (Lang::En, ActivityKindLabel) => "Kind",
+        (Lang::Nl, Date) => "Datum",
+        (Lang::En, Date) => "Date",
+        (Lang::Nl, Organiser) => "Organisator",
+        (Lang::En, Organiser) => "Organiser",
+        (Lang::Nl, Participants) => "Deelnemers",
+        (Lang::En, Participants) => "Participants",
+        (Lang::Nl, WithACase) => "met een dossier",
+        (Lang::En, WithACase) => "with a case",
+        (Lang::Nl, HouseholdsTakingPart) => "Gezinnen met een dossier die deelnamen (optioneel)",
+        (Lang::En, HouseholdsTakingPart) => "Households with a case that took part (optional)",
+        (Lang::Nl, Cancel) => "Annuleren",
+        (Lang::En, Cancel) => "Cancel",
         (Lang::Nl, ReadOnlyCatalogue) => "Alleen een teamverantwoordelijke past de catalogus aan.",
         (Lang::En, ReadOnlyCatalogue) => "Only a supervisor changes the catalogue.",
     }

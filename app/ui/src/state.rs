@@ -18,9 +18,10 @@ use brug_device::shared::protocol::team::{EnrolCode, Team};
 use dioxus::prelude::*;
 use uuid::Uuid;
 
-use crate::components::LockReason;
+use crate::components::{LockReason, ShownReport};
 use crate::i18n::{Lang, Text, t};
 use brug_device::messages::Localized;
+use brug_device::shared::report::Query;
 
 use crate::prefs::{Prefs, load_prefs};
 use crate::{format, qr};
@@ -57,6 +58,10 @@ pub enum Screen {
     Queue,
     /// The team's referral catalogue.
     Catalogue,
+    /// The team's collective activities.
+    Activities,
+    /// The report on the multi-year plan.
+    Report,
     /// Settings.
     Settings,
 }
@@ -112,6 +117,32 @@ pub struct TeamUi {
     pub waiting: Signal<Vec<Entry>>,
 }
 
+/// The Report screen: what was asked, what came, where the Excel went.
+#[derive(Clone, Copy, Debug)]
+pub struct ReportUi {
+    /// The query the chooser shows (none until the screen opens).
+    pub query: Signal<Option<Query>>,
+    /// The report shown (fresh, or the last one kept).
+    pub shown: Signal<Option<ShownReport>>,
+    /// A fetch runs.
+    pub busy: Signal<bool>,
+    /// No report came and none is kept: why.
+    pub error: Signal<Option<String>>,
+    /// Where the last Excel file went, or why it did not.
+    pub saved: Signal<Option<Result<String, String>>>,
+}
+
+impl ReportUi {
+    /// Asks the device service for the report of `query`.
+    pub fn fetch(&self, ui: &Ui, query: Query) {
+        let mut this = *self;
+        this.query.set(Some(query.clone()));
+        this.busy.set(true);
+        this.saved.set(None);
+        ui.send(Command::Report(query));
+    }
+}
+
 /// The app's state and its line to the device service.
 #[derive(Clone, Copy, Debug)]
 pub struct Ui {
@@ -160,6 +191,12 @@ pub struct Ui {
     pub catalogue: Signal<Option<Result<std::sync::Arc<Catalogue>, String>>>,
     /// The catalogue's service being edited.
     pub editing_service: Signal<Option<model::Service>>,
+    /// The team's collective activities.
+    pub activities: Signal<Option<Result<Vec<model::Activity>, String>>>,
+    /// The activity being edited.
+    pub editing_activity: Signal<Option<model::Activity>>,
+    /// The Report screen.
+    pub report: ReportUi,
 }
 
 impl Ui {
@@ -178,6 +215,14 @@ impl Ui {
     /// Whether the device is unlocked.
     pub fn unlocked(&self) -> bool {
         self.info.read().is_some()
+    }
+
+    /// The user's role, while unlocked.
+    pub fn role(&self) -> Option<Role> {
+        self.info
+            .read()
+            .as_ref()
+            .and_then(|i| Role::from_code(&i.role))
     }
 
     /// Whether the user reviews (a supervisor).
@@ -222,8 +267,9 @@ impl Ui {
         match event {
             Event::Enrolled(info) => {
                 ui.enrol.write().2 = false;
+                let home = home_screen(&info);
                 ui.info.set(Some(info));
-                ui.screen.set(Screen::Cases);
+                ui.screen.set(home);
             }
             Event::EnrolFailed(e) => {
                 let mut enrol = ui.enrol.write();
@@ -231,6 +277,7 @@ impl Ui {
                 enrol.2 = false;
             }
             Event::Unlocked { info, lease, form } => {
+                let home = home_screen(&info);
                 ui.info.set(Some(info));
                 ui.lease.set(lease);
                 ui.lock_reason.set(LockReason::Idle);
@@ -240,7 +287,8 @@ impl Ui {
                 }
                 let next = match (ui.resume.peek().clone(), form) {
                     (Screen::Form(_), Some(form)) => Screen::Form(form),
-                    (Screen::Form(_), None) => Screen::Cases,
+                    (Screen::Form(_), None) => home,
+                    (Screen::Cases, _) => home,
                     (other, _) => other,
                 };
                 ui.screen.set(next);
@@ -282,8 +330,9 @@ impl Ui {
             }
             Event::Saved(Err(e)) => ui.form_error.set(Some(self.say(&e))),
             Event::Done(Ok(())) => {
-                // A service saved: its editor closes.
+                // A service or an activity saved: its editor closes.
                 ui.editing_service.set(None);
+                ui.editing_activity.set(None);
                 ui.flash.set(Some((true, t(lang, Text::Saved).to_owned())));
             }
             Event::Done(Err(e)) => ui.flash.set(Some((false, self.say(&e)))),
@@ -340,12 +389,48 @@ impl Ui {
                     Err(e) => team.error.set(Some(self.say(&e))),
                 }
             }
+            Event::Activities(a) => ui.activities.set(Some(a.map_err(|e| self.say(&e)))),
+            Event::Report(view) => {
+                let mut report = ui.report;
+                report.busy.set(false);
+                match view {
+                    Ok(v) => {
+                        report.error.set(None);
+                        let fetched = chrono::DateTime::from_timestamp_millis(v.fetched_at)
+                            .map(format::moment)
+                            .unwrap_or_default();
+                        report.shown.set(Some(ShownReport {
+                            report: v.report,
+                            fetched,
+                            problem: v.problem.map(|e| self.say(&e)),
+                        }));
+                    }
+                    Err(e) => report.error.set(Some(self.say(&e))),
+                }
+            }
+            Event::ReportSaved(saved) => {
+                let mut report = ui.report;
+                report.saved.set(Some(
+                    saved
+                        .map(|p| p.display().to_string())
+                        .map_err(|e| self.say(&e)),
+                ));
+            }
             Event::Locked => {
                 if ui.info.peek().is_some() {
                     self.lock();
                 }
             }
         }
+    }
+}
+
+/// Where a user lands after the PIN: the policy lead, who holds no cases,
+/// on the report; everyone else on the case list.
+fn home_screen(info: &DeviceInfo) -> Screen {
+    match Role::from_code(&info.role) {
+        Some(r) if !r.holds_cases() => Screen::Report,
+        _ => Screen::Cases,
     }
 }
 
@@ -384,6 +469,15 @@ pub fn use_ui(home: PathBuf, enrol_url: Option<String>) -> Ui {
             queue: Signal::new(None),
             catalogue: Signal::new(None),
             editing_service: Signal::new(None),
+            activities: Signal::new(None),
+            editing_activity: Signal::new(None),
+            report: ReportUi {
+                query: Signal::new(None),
+                shown: Signal::new(None),
+                busy: Signal::new(false),
+                error: Signal::new(None),
+                saved: Signal::new(None),
+            },
             form_error: Signal::new(None),
             sync: Signal::new(SyncUi::default()),
             flash: Signal::new(start_error.map(|e| {

@@ -11,6 +11,7 @@
 
 mod error;
 mod records;
+mod reports;
 mod review;
 mod status;
 mod syncing;
@@ -18,6 +19,7 @@ pub mod team;
 mod teamdocs;
 
 pub use error::DeviceError;
+pub use reports::{ReportView, report_path};
 pub use team::TeamLink;
 
 use std::path::Path;

@@ -39,6 +39,11 @@ impl Device {
         progress: &mut (dyn FnMut(Progress) + Send),
         stay: Option<&tokio::sync::Notify>,
     ) -> Result<Report, DeviceError> {
+        // The policy lead's device holds no cases and no team records: its
+        // work is the report, fetched on its own.
+        if !self.role()?.holds_cases() {
+            return Ok(Report::default());
+        }
         let endpoint = Endpoint::new(&self.info.server, &self.info.fingerprint)?;
         let token = setting(&self.store, "token")?;
         // What a session receives can be fetched again, so its many small

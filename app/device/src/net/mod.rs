@@ -178,13 +178,59 @@ async fn post(
     token: Option<&str>,
     body: Vec<u8>,
 ) -> Result<(u16, Bytes), NetError> {
+    exchange(
+        endpoint,
+        hyper::Method::POST,
+        path,
+        token,
+        body,
+        1024 * 1024,
+    )
+    .await
+}
+
+/// An authenticated GET (`path` with its query) whose answer may hold up
+/// to `limit` bytes; anything but 200 is the server's refusal.
+pub async fn get(
+    endpoint: &Endpoint,
+    token: &str,
+    path: &str,
+    limit: usize,
+) -> Result<Bytes, NetError> {
+    let (status, bytes) = exchange(
+        endpoint,
+        hyper::Method::GET,
+        path,
+        Some(token),
+        Vec::new(),
+        limit,
+    )
+    .await?;
+    if status == 200 {
+        Ok(bytes)
+    } else {
+        Err(refusal(status, &bytes))
+    }
+}
+
+/// One HTTP/1.1 request over the pinned TLS connection.
+async fn exchange(
+    endpoint: &Endpoint,
+    method: hyper::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+    limit: usize,
+) -> Result<(u16, Bytes), NetError> {
     let tls = endpoint.connect().await?;
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
             .await
             .map_err(|e| NetError::Connect(e.to_string()))?;
     tokio::spawn(conn);
-    let mut request = hyper::Request::post(path)
+    let mut request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
         .header(hyper::header::HOST, endpoint.authority())
         .header(hyper::header::CONTENT_TYPE, "application/json");
     if let Some(token) = token {
@@ -198,7 +244,7 @@ async fn post(
         .map_err(|_| NetError::Timeout)?
         .map_err(|e| NetError::Connect(e.to_string()))?;
     let status = response.status().as_u16();
-    let bytes = Limited::new(response.into_body(), 1024 * 1024)
+    let bytes = Limited::new(response.into_body(), limit)
         .collect()
         .await
         .map_err(|e| NetError::Protocol(e.to_string()))?

@@ -175,6 +175,25 @@ pub enum Command {
     /// Adds or changes a service of the catalogue (supervisors); it is
     /// sent to the server at once when online.
     SaveService(Box<brug_shared::model::Service>),
+    /// The team's collective activities.
+    Activities,
+    /// Records a collective activity (new or changed); it is sent to the
+    /// server at once when online.
+    SaveActivity(Box<brug_shared::model::Activity>),
+    /// Approves (true) or returns a collective activity (supervisors).
+    ReviewActivity {
+        /// The activity.
+        id: Uuid,
+        /// Approve, or return.
+        approve: bool,
+        /// The supervisor's comment.
+        comment: String,
+    },
+    /// A report from the server (the last one kept when offline).
+    Report(brug_shared::report::Query),
+    /// The report as an Excel file, written into the device folder's
+    /// `rapporten`.
+    ReportXlsx(brug_shared::report::Query),
     /// One sync session now (ignored while one runs).
     Sync,
     /// Asks the team routes.
@@ -182,6 +201,9 @@ pub enum Command {
     /// A sync session ended (sent by the session itself).
     #[doc(hidden)]
     SyncEnded(Result<Vec<JoinedDevice>, DeviceError>),
+    /// A report fetch ended (sent by the fetch itself).
+    #[doc(hidden)]
+    ReportArrived(Result<brug_shared::report::Report, DeviceError>),
 }
 
 /// What the device answers, or tells on its own.
@@ -241,6 +263,12 @@ pub enum Event {
     Team(Result<TeamAnswer, DeviceError>),
     /// The team's referral catalogue.
     Catalogue(Result<std::sync::Arc<brug_shared::model::Catalogue>, DeviceError>),
+    /// The team's collective activities.
+    Activities(Result<Vec<brug_shared::model::Activity>, DeviceError>),
+    /// A report to show: fresh, or the last one with why no fresh one came.
+    Report(Result<Box<crate::device::ReportView>, DeviceError>),
+    /// The report was written as an Excel file there (or not).
+    ReportSaved(Result<PathBuf, DeviceError>),
     /// The device is locked (a command needed it unlocked).
     Locked,
 }

@@ -15,7 +15,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use uuid::Uuid;
 
 use super::{Command, Event, OpenForm, TeamAnswer, TeamCall};
-use crate::device::CaseView;
+use crate::device::{CaseView, ReportView};
 use crate::{Device, DeviceError};
 
 pub(super) struct Worker {
@@ -174,8 +174,53 @@ impl Worker {
                         self.emit(Event::Done(done));
                         self.emit(Event::Changed);
                         if ok {
-                            self.push_catalogue();
+                            self.push_team_docs();
                         }
+                        return;
+                    }
+                    Command::Activities => Event::Activities(device.activities()),
+                    Command::SaveActivity(activity) => {
+                        let done = device.save_activity(&activity);
+                        self.after_team_doc_write(done);
+                        return;
+                    }
+                    Command::ReviewActivity {
+                        id,
+                        approve,
+                        comment,
+                    } => {
+                        let done = device.review_activity(id, approve, &comment);
+                        self.after_team_doc_write(done);
+                        return;
+                    }
+                    Command::Report(query) => {
+                        self.fetch_report(query);
+                        return;
+                    }
+                    Command::ReportArrived(fetched) => {
+                        let view = match fetched {
+                            Ok(report) => device.keep_report(&report).map(|fetched_at| {
+                                Box::new(ReportView {
+                                    report,
+                                    fetched_at,
+                                    problem: None,
+                                })
+                            }),
+                            // Offline or refused: the last report, saying why.
+                            Err(e) => match device.last_report() {
+                                Ok(Some((report, fetched_at))) => Ok(Box::new(ReportView {
+                                    report,
+                                    fetched_at,
+                                    problem: Some(e),
+                                })),
+                                Ok(None) => Err(e),
+                                Err(read) => Err(read),
+                            },
+                        };
+                        Event::Report(view)
+                    }
+                    Command::ReportXlsx(query) => {
+                        self.save_report_xlsx(query);
                         return;
                     }
                     Command::Enrol { .. }
@@ -321,9 +366,74 @@ impl Worker {
         });
     }
 
-    /// Sends the catalogue to the server now, on a second handle; when it
-    /// cannot (offline), the next sync session does.
-    fn push_catalogue(&mut self) {
+    /// After an activity was recorded or reviewed: tells the screens, and
+    /// sends it to the server when online.
+    fn after_team_doc_write(&mut self, done: Result<(), DeviceError>) {
+        let ok = done.is_ok();
+        self.emit(Event::Done(done));
+        self.emit(Event::Changed);
+        if ok {
+            self.push_team_docs();
+        }
+    }
+
+    /// Fetches a report on the runtime; the worker hears the outcome on its
+    /// own queue and keeps it (or shows the last one).
+    fn fetch_report(&mut self, query: brug_shared::report::Query) {
+        let Some(device) = self.device.as_ref() else {
+            return;
+        };
+        let link = match device.team_link() {
+            Ok(link) => link,
+            Err(e) => {
+                self.emit(Event::Report(Err(e)));
+                return;
+            }
+        };
+        let back = self.commands.clone();
+        self.runtime.spawn(async move {
+            let fetched = link.report(&query).await;
+            let _ = back.send(Command::ReportArrived(fetched));
+        });
+    }
+
+    /// Fetches the report as Excel and writes it into `rapporten/` of the
+    /// device folder (never a temporary file: it holds no personal data,
+    /// but it is the department's).
+    fn save_report_xlsx(&mut self, query: brug_shared::report::Query) {
+        let Some(device) = self.device.as_ref() else {
+            return;
+        };
+        let link = match device.team_link() {
+            Ok(link) => link,
+            Err(e) => {
+                self.emit(Event::ReportSaved(Err(e)));
+                return;
+            }
+        };
+        let folder = self.home.join("rapporten");
+        let events = self.events.clone();
+        self.runtime.spawn(async move {
+            let saved = async {
+                let bytes = link.report_xlsx(&query).await?;
+                let path = folder.join(format!("brug-rapport-{}-{}.xlsx", query.from, query.to));
+                tokio::fs::create_dir_all(&folder)
+                    .await
+                    .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+                tokio::fs::write(&path, bytes)
+                    .await
+                    .map_err(|e| DeviceError::BadInput(e.to_string()))?;
+                Ok(path)
+            }
+            .await;
+            let _ = events.send(Event::ReportSaved(saved));
+        });
+    }
+
+    /// Sends the team's documents (catalogue, activities) to the server
+    /// now, on a second handle; when it cannot (offline), the next sync
+    /// session does.
+    fn push_team_docs(&mut self) {
         let Some(mut handle) = self.device.as_ref().and_then(|d| d.handle().ok()) else {
             return;
         };
@@ -335,7 +445,7 @@ impl Worker {
                 }
                 Ok(false) => {}
                 Err(e) => {
-                    tracing::info!(error = %e, "catalogue not sent yet; the next sync sends it")
+                    tracing::info!(error = %e, "team records not sent yet; the next sync sends them")
                 }
             }
         });

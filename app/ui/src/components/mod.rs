@@ -2,6 +2,7 @@
 //! None of them touches SQLite or automerge; the pages (`crate::pages`) wire
 //! them to `brug-device`.
 
+mod activities;
 mod case_list;
 mod case_view;
 mod catalogue;
@@ -10,11 +11,13 @@ mod enrol;
 mod history;
 mod lock;
 mod queue;
+mod report;
 mod review;
 mod settings;
 mod sync_bar;
 mod team;
 
+pub use activities::ActivitiesScreen;
 pub use case_list::CaseList;
 pub use case_view::{CaseScreen, TimelineItem, timeline};
 pub use catalogue::{CatalogueScreen, code_for};
@@ -23,6 +26,7 @@ pub use enrol::{EnrolRequest, EnrolScreen};
 pub use history::HistoryScreen;
 pub use lock::{LockReason, LockScreen};
 pub use queue::QueueScreen;
+pub use report::{ReportScreen, ShownReport, default_query};
 pub use review::{Decision, ReviewScreen};
 pub use settings::SettingsScreen;
 pub use sync_bar::SyncBar;

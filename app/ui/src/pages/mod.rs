@@ -7,12 +7,14 @@
 mod case;
 mod cases;
 mod form;
+mod report;
 mod start;
 mod team;
 
 pub use case::{CasePage, ConflictsPage, HistoryPage, ReviewPage};
 pub use cases::{CasesPage, QueuePage};
 pub use form::FormPage;
+pub use report::{ActivitiesPage, ReportPage};
 pub use start::{EnrolPage, LockPage};
 pub use team::{AssignPage, CataloguePage, SettingsPage, SyncBarPage, TeamPage};
 
