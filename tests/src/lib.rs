@@ -14,6 +14,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness may panic on its own setup
 
 pub mod caseload;
+pub mod truth;
 pub mod wire;
 
 use std::path::PathBuf;

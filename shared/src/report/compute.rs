@@ -503,6 +503,72 @@ mod tests {
         assert_eq!(euro(5), "€ 0,05");
     }
 
+    fn visit(case: u128, day: NaiveDate, postcode: &str) -> Row {
+        Row {
+            fact: Fact {
+                kind: super::super::FactKind::Visit,
+                day,
+                detail: "family-visit".into(),
+                outcome: "done".into(),
+                worker: "ann".into(),
+                case: Some(Uuid::from_u128(case)),
+                amount_cents: 0,
+                participants: 0,
+            },
+            team: "harelbeke".into(),
+            postcode: postcode.into(),
+        }
+    }
+
+    #[test]
+    fn a_public_report_shows_a_small_postcode_as_under_five_and_nothing_that_reveals_it() {
+        let d = NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
+        let mut rows = Vec::new();
+        for c in 0..3 {
+            rows.push(visit(c, d, "8531"));
+        }
+        for c in 10..22 {
+            rows.push(visit(c, d, "8530"));
+        }
+        for c in 30..37 {
+            rows.push(visit(c, d, "8520"));
+        }
+        let plan = Plan::builtin();
+        let query = |public| Query {
+            from: d,
+            to: d,
+            team: None,
+            by: Breakdown::Postcode,
+            public,
+        };
+        let open = compute(&plan, &query(false), &rows);
+        let reached = open.indicator("households-reached").expect("indicator");
+        assert_eq!(open.columns, vec!["8520", "8530", "8531"]);
+        assert_eq!(
+            reached.cells,
+            vec![Cell::Value(7), Cell::Value(12), Cell::Value(3)]
+        );
+        assert_eq!(reached.total, Cell::Value(22));
+
+        let public = compute(&plan, &query(true), &rows);
+        let reached = public.indicator("households-reached").expect("indicator");
+        assert_eq!(reached.cells[2], Cell::Small);
+        assert_eq!(reached.cells[2].text(Measure::Households), "<5");
+        // The total stays; no other postcode shows a figure, so nothing
+        // subtracted from the total gives the 3 away.
+        assert_eq!(reached.total, Cell::Value(22));
+        assert!(reached.cells.iter().all(|c| c.value().is_none()));
+        // A row without a small cell keeps its figures.
+        let not_home = public.indicator("visits-not-at-home").expect("indicator");
+        assert!(not_home.cells.iter().all(|c| *c == Cell::Value(0)));
+        // And a public report by worker is refused.
+        let by_worker = Query {
+            by: Breakdown::Worker,
+            ..query(true)
+        };
+        assert_eq!(by_worker.check(), Err(QueryError::PublicByWorker));
+    }
+
     #[test]
     fn periods_cover_the_query_without_gaps() {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
