@@ -358,6 +358,8 @@ pub enum Text {
     Date,
     /// Field: who organised it.
     Organiser,
+    /// Field: where an activity was held.
+    Venue,
     /// Field: how many took part.
     Participants,
     /// Households with a case among the participants.
@@ -770,6 +772,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Date) => "Date",
         (Lang::Nl, Organiser) => "Organisator",
         (Lang::En, Organiser) => "Organiser",
+        (Lang::Nl, Venue) => "Plaats",
+        (Lang::En, Venue) => "Place",
         (Lang::Nl, Participants) => "Deelnemers",
         (Lang::En, Participants) => "Participants",
         (Lang::Nl, WithACase) => "met een dossier",

@@ -200,7 +200,7 @@ fn ActivityEditor(
                 input { r#type: "text", inputmode: "numeric", value: "{date}", placeholder: "dd/mm/jjjj",
                     oninput: move |e| date.set(e.value()) }
             }
-            label { "{t(lang, Text::Place)}"
+            label { "{t(lang, Text::Venue)}"
                 input { r#type: "text", value: "{d.place}", oninput: move |e| draft.write().place = e.value() }
             }
             label { "{t(lang, Text::Organiser)}"

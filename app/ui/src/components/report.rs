@@ -165,7 +165,9 @@ fn ReportBody(lang: Lang, shown: ShownReport) -> Element {
                                     p { class: "indicator-name", "{ind.name(lang)}" }
                                     p { class: "indicator-total",
                                         "{ind.total.text(ind.measure)} "
-                                        span { class: "muted", "{ind.measure.unit(lang)}" }
+                                        if !matches!(ind.measure, Measure::Count | Measure::Euro) {
+                                            span { class: "muted", "{ind.measure.unit(lang)}" }
+                                        }
                                     }
                                     if breakdown && !report.columns.is_empty() {
                                         {chart(lang, ind, &report.columns)}
@@ -203,7 +205,7 @@ fn chart(lang: Lang, ind: &IndicatorRow, columns: &[String]) -> Element {
     let slot = (CHART_W - 2.0 * LEFT) / n;
     let bar = (slot * 0.7).max(2.0);
     // Every label when they fit, else every k-th.
-    let every = ((n * 42.0) / CHART_W).ceil().max(1.0) as usize;
+    let every = ((n * 64.0) / CHART_W).ceil().max(1.0) as usize;
     let described: Vec<String> = columns
         .iter()
         .zip(&ind.cells)
