@@ -217,7 +217,7 @@ enum UserCmd {
         /// Full name; the user id is made from it ("Ann Peeters" → ann.peeters).
         #[arg(long)]
         name: String,
-        /// bridge-worker, housing-adviser, supervisor or admin.
+        /// bridge-worker, housing-adviser, supervisor, admin or policy (every team's report figures, no cases).
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// Team (made if new).
@@ -294,7 +294,7 @@ enum CaseCmd {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     Role::from_code(s)
-        .ok_or_else(|| "kies bridge-worker, housing-adviser, supervisor of admin".into())
+        .ok_or_else(|| "kies bridge-worker, housing-adviser, supervisor, admin of policy".into())
 }
 
 fn main() -> ExitCode {

@@ -504,3 +504,117 @@ fn the_server_runs_with_its_configuration_file() {
     );
     assert!(dir.path().join("data").join("brug-server.sqlite").exists());
 }
+
+#[test]
+fn the_report_command_writes_text_excel_and_csv_and_a_bad_plan_is_refused_with_its_reason() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    let out = cli(
+        dir,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Sofie Vandenberghe",
+            "--role",
+            "supervisor",
+            "--team",
+            "harelbeke",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xlsx = dir.join("rapport.xlsx");
+    let csv = dir.join("csv");
+    let out = cli(
+        dir,
+        &[
+            "report",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+            "--by",
+            "month",
+            "--xlsx",
+            xlsx.to_str().unwrap(),
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("SDG 1 Geen armoede"), "{text}");
+    assert!(text.contains("2025-12: 0"), "{text}");
+    assert!(std::fs::metadata(&xlsx).unwrap().len() > 10_000);
+    let csv_text = std::fs::read_to_string(csv.join("rapport.csv")).unwrap();
+    assert!(
+        csv_text.starts_with("periode_van;periode_tot;planversie;"),
+        "{csv_text}"
+    );
+    assert!(
+        csv_text.contains(";energy-contributions-euro;€;2025-01;0,00"),
+        "{csv_text}"
+    );
+    // The audit log keeps who asked.
+    let out = cli(dir, &["audit"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("report"));
+
+    // A period that ends before it starts, a public report by worker, and a
+    // plan with an unknown outcome: exit 1 with the reason, nothing written.
+    let out = cli(
+        dir,
+        &["report", "--from", "2025-02-01", "--to", "2025-01-01"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("periode"));
+    let out = cli(
+        dir,
+        &[
+            "report",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+            "--by",
+            "worker",
+            "--public",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let plan = cli(dir, &["plan", "show"]);
+    let bad = String::from_utf8_lossy(&plan.stdout).replacen("\"done\"", "\"klaar\"", 1);
+    let bad_file = dir.join("plan.toml");
+    std::fs::write(&bad_file, bad).unwrap();
+    let out = cli(dir, &["plan", "check", bad_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("klaar"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(
+        dir,
+        &[
+            "report",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+            "--plan",
+            bad_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // The plan shipped checks, and shows its version.
+    let out = cli(dir, &["plan", "check"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2025.1"));
+}

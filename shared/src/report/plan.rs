@@ -316,6 +316,30 @@ mod tests {
     }
 
     #[test]
+    fn docs_reports_md_lists_every_action_indicator_and_fact_kind_of_the_builtin_plan() {
+        let doc = include_str!("../../../docs/reports.md");
+        let plan = Plan::builtin();
+        assert!(doc.contains(&format!("Versie / version {}.", plan.version)));
+        for a in &plan.actions {
+            assert!(doc.contains(&format!("`{}`", a.code)), "action {}", a.code);
+            for i in &a.indicators {
+                assert!(
+                    doc.contains(&format!("| `{}` |", i.code)),
+                    "indicator {}",
+                    i.code
+                );
+            }
+        }
+        for k in super::super::FactKind::ALL {
+            assert!(
+                doc.contains(&format!("| `{}` |", k.code())),
+                "fact kind {}",
+                k.code()
+            );
+        }
+    }
+
+    #[test]
     fn a_plan_with_an_unknown_value_or_a_code_twice_is_refused() {
         let broken = BUILTIN_PLAN.replacen("\"done\"", "\"finished\"", 1);
         assert!(matches!(

@@ -31,6 +31,7 @@ struct Sizes {
     morning: usize,
     rush: &'static [usize],
     device_cases: usize,
+    report_cases: usize,
 }
 
 const FULL: Sizes = Sizes {
@@ -38,12 +39,14 @@ const FULL: Sizes = Sizes {
     morning: 300,
     rush: &[50, 200],
     device_cases: 10_000,
+    report_cases: 10_000,
 };
 const QUICK: Sizes = Sizes {
     cold: 100,
     morning: 60,
     rush: &[20],
     device_cases: 1_000,
+    report_cases: 1_000,
 };
 
 #[derive(Default)]
@@ -197,6 +200,12 @@ async fn main() {
     let sizes = if quick { QUICK } else { FULL };
     let mut table = Table::default();
     let mut rng = Rng::new(7);
+    // `--only report`: the report rows alone.
+    if std::env::args().any(|a| a == "report") {
+        report_figures(&mut table, sizes.report_cases, &mut rng);
+        table.print();
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     let db = Db::open(&data).unwrap();
@@ -461,7 +470,96 @@ async fn main() {
 
     // 6. Storage: one case with five years of monthly visits.
     storage_figures(&mut table, &mut rng);
+
+    // 7. Reports: the plan's indicators over a region's caseload.
+    report_figures(&mut table, sizes.report_cases, &mut rng);
     table.print();
+}
+
+/// A report over `n` cases with five years of records each, from the
+/// projection; and what keeping the projection up to date costs per merged
+/// change (one case projected again).
+fn report_figures(table: &mut Table, n: usize, rng: &mut Rng) {
+    use brug_shared::report::{Breakdown, Plan, Query};
+    use chrono::NaiveDate;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path()).unwrap();
+    let ann = db::add_user(&db.lock(), "Ann Peeters", Role::BridgeWorker, "harelbeke")
+        .unwrap()
+        .id;
+    // A hundred distinct five-year cases, stored and projected for real
+    // (each stored change marks its case; the projection reads it again).
+    let distinct = n.min(100);
+    eprintln!("report: {distinct} five-year cases, projected...");
+    seed(&db, &ann, distinct, Shape::FIVE_YEARS, rng);
+    let t = Instant::now();
+    let projected = db::project_pending(&mut db.lock()).unwrap();
+    let per_case = t.elapsed() / projected.max(1) as u32;
+    // The rest of the region repeats their facts under other households.
+    {
+        let mut conn = db.lock();
+        let tx = conn.transaction().unwrap();
+        let sources: Vec<String> = tx
+            .prepare("SELECT DISTINCT source FROM report_facts")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for copy in 1..n.div_ceil(distinct) {
+            for source in &sources {
+                let id = Uuid::now_v7().to_string();
+                tx.execute(
+                    "INSERT INTO report_facts (source, team_id, case_id, postcode, worker, kind, day,
+                         detail, outcome, amount_cents, participants)
+                     SELECT ?1, team_id, ?1, postcode, worker, kind, day, detail, outcome,
+                         amount_cents, participants FROM report_facts WHERE source = ?2",
+                    rusqlite::params![id, source],
+                )
+                .unwrap();
+            }
+            let _ = copy;
+        }
+        tx.commit().unwrap();
+    }
+    let facts: i64 = db
+        .lock()
+        .query_row("SELECT count(*) FROM report_facts", [], |r| r.get(0))
+        .unwrap();
+    let plan = Plan::builtin();
+    let query = Query {
+        from: NaiveDate::from_ymd_opt(2021, 1, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+        team: Some("harelbeke".into()),
+        by: Breakdown::Quarter,
+        public: false,
+    };
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let report = brug_sync_server::reports::make(&mut db.lock(), &plan, &query).unwrap();
+        times.push(t.elapsed());
+        assert!(report.indicator("visits-done").is_some());
+    }
+    times.sort();
+    table.add(
+        &format!("report-{n}"),
+        format!(
+            "{n} cases of five years ({facts} facts), 2021–2025 by quarter: {:.0} ms (median of 3)",
+            ms(times[1])
+        ),
+        "–".into(),
+        None,
+    );
+    table.add(
+        "report-projection",
+        format!(
+            "one merged change: its five-year case projected again in {:.1} ms",
+            ms(per_case)
+        ),
+        "–".into(),
+        None,
+    );
 }
 
 fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
