@@ -31,8 +31,9 @@ pub fn make(
     query: &Query,
 ) -> Result<Report, DbError> {
     db::project_pending(conn)?;
-    let rows = db::report_rows(conn, query.from, query.to, query.team.as_deref())?;
-    Ok(report::compute(plan, query, &rows))
+    let mut counter = report::Counter::new(plan, query);
+    db::count_facts(conn, query, &mut counter)?;
+    Ok(counter.finish())
 }
 
 /// Keeps the projection close behind the stored changes, so a report has

@@ -3,13 +3,13 @@
 //! postcode or team. Counts and sums only; a public report shows small
 //! numbers as "<5" and hides what would reveal them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::facts::Fact;
+use super::facts::{Fact, FactKind};
 use super::plan::{Indicator, Measure, Plan};
 use crate::model::Lang;
 
@@ -327,29 +327,19 @@ fn periods(by: Breakdown, from: NaiveDate, to: NaiveDate) -> Vec<String> {
     out
 }
 
-fn column_of(by: Breakdown, row: &Row) -> String {
-    match by {
-        Breakdown::None => String::new(),
-        Breakdown::Quarter | Breakdown::Month => period_key(by, row.fact.day),
-        Breakdown::Worker => row.fact.worker.clone(),
-        Breakdown::Postcode => row.postcode.clone(),
-        Breakdown::Team => row.team.clone(),
-    }
-}
-
 /// One indicator's running tally for one column.
 #[derive(Default)]
 struct Tally {
     facts: i64,
     sum: i64,
-    households: BTreeSet<Uuid>,
+    households: HashSet<u128>,
 }
 
 impl Tally {
-    fn add(&mut self, fact: &Fact) {
+    fn add(&mut self, amount: i64, case: Option<u128>) {
         self.facts += 1;
-        self.sum += fact.amount_cents + fact.participants;
-        if let Some(c) = fact.case {
+        self.sum += amount;
+        if let Some(c) = case {
             self.households.insert(c);
         }
     }
@@ -379,27 +369,222 @@ fn cell(measure: Measure, tally: Option<&Tally>, public: bool) -> Cell {
     }
 }
 
+/// One fact as a [`Counter`] takes it, borrowed from wherever it is read.
+#[derive(Debug, Clone, Copy)]
+pub struct FactRef<'a> {
+    /// Its kind.
+    pub kind: FactKind,
+    /// Its detail code.
+    pub detail: &'a str,
+    /// Its outcome code.
+    pub outcome: &'a str,
+    /// The column it falls in ([`Counter::column_of`]).
+    pub column: &'a str,
+    /// The household, if any.
+    pub case: Option<Uuid>,
+    /// Amount in cents.
+    pub amount_cents: i64,
+    /// Participants.
+    pub participants: i64,
+}
+
+/// Counts the plan's indicators fact by fact, so a caller can stream
+/// facts from its store without holding them all; [`compute`] is the same
+/// over a slice of rows.
+pub struct Counter<'p> {
+    plan: &'p Plan,
+    query: Query,
+    indicators: Vec<&'p Indicator>,
+    /// Which indicators a (kind, detail, outcome) counts for, learnt once
+    /// (an index into `hit_lists`; looked up without allocating).
+    selects: HashMap<FactKind, HashMap<String, HashMap<String, usize>>>,
+    hit_lists: Vec<Vec<usize>>,
+    columns: HashMap<String, usize>,
+    column_names: Vec<String>,
+    totals: Vec<Tally>,
+    by_column: Vec<Vec<Tally>>,
+}
+
+impl std::fmt::Debug for Counter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Counter")
+            .field("query", &self.query)
+            .finish()
+    }
+}
+
+impl<'p> Counter<'p> {
+    /// A counter for `query` over `plan`'s indicators.
+    pub fn new(plan: &'p Plan, query: &Query) -> Self {
+        let indicators: Vec<&Indicator> = plan
+            .actions
+            .iter()
+            .flat_map(|a| a.indicators.iter())
+            .collect();
+        let mut me = Self {
+            plan,
+            query: query.clone(),
+            totals: indicators.iter().map(|_| Tally::default()).collect(),
+            by_column: indicators.iter().map(|_| Vec::new()).collect(),
+            indicators,
+            selects: HashMap::new(),
+            hit_lists: Vec::new(),
+            columns: HashMap::new(),
+            column_names: Vec::new(),
+        };
+        // Periods come in order and without gaps, even when empty.
+        if query.by.is_time() {
+            for p in periods(query.by, query.from, query.to) {
+                me.column(&p);
+            }
+        } else if query.by == Breakdown::None {
+            me.column("");
+        }
+        me
+    }
+
+    /// The column a fact of `day`, `worker`, `postcode` and `team` falls in.
+    pub fn column_of(
+        by: Breakdown,
+        day: NaiveDate,
+        worker: &str,
+        postcode: &str,
+        team: &str,
+    ) -> String {
+        match by {
+            Breakdown::None => String::new(),
+            Breakdown::Quarter | Breakdown::Month => period_key(by, day),
+            Breakdown::Worker => worker.to_owned(),
+            Breakdown::Postcode => postcode.to_owned(),
+            Breakdown::Team => team.to_owned(),
+        }
+    }
+
+    fn column(&mut self, name: &str) -> usize {
+        if let Some(i) = self.columns.get(name) {
+            return *i;
+        }
+        let i = self.column_names.len();
+        self.columns.insert(name.to_owned(), i);
+        self.column_names.push(name.to_owned());
+        for t in &mut self.by_column {
+            t.push(Tally::default());
+        }
+        i
+    }
+
+    /// Counts one fact (already within the query's period and team).
+    pub fn add(&mut self, f: FactRef<'_>) {
+        let known = self
+            .selects
+            .get(&f.kind)
+            .and_then(|m| m.get(f.detail))
+            .and_then(|m| m.get(f.outcome))
+            .copied();
+        let id = match known {
+            Some(id) => id,
+            None => {
+                let hits: Vec<usize> = self
+                    .indicators
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, ind)| ind.selects(f.kind, f.detail, f.outcome))
+                    .map(|(n, _)| n)
+                    .collect();
+                let id = self.hit_lists.len();
+                self.hit_lists.push(hits);
+                self.selects
+                    .entry(f.kind)
+                    .or_default()
+                    .entry(f.detail.to_owned())
+                    .or_default()
+                    .insert(f.outcome.to_owned(), id);
+                id
+            }
+        };
+        if self.hit_lists[id].is_empty() {
+            return;
+        }
+        let col = self.column(f.column);
+        let case = f.case.map(|c| c.as_u128());
+        let amount = f.amount_cents + f.participants;
+        for k in 0..self.hit_lists[id].len() {
+            let n = self.hit_lists[id][k];
+            self.totals[n].add(amount, case);
+            self.by_column[n][col].add(amount, case);
+        }
+    }
+
+    /// The report.
+    pub fn finish(self) -> Report {
+        let by = self.query.by;
+        // Columns other than periods: those that hold something, sorted.
+        let mut order: Vec<usize> = (0..self.column_names.len()).collect();
+        if !by.is_time() && by != Breakdown::None {
+            order.retain(|c| self.by_column.iter().any(|t| t[*c].facts > 0));
+            order.sort_by(|a, b| self.column_names[*a].cmp(&self.column_names[*b]));
+        }
+        let columns: Vec<String> = order
+            .iter()
+            .map(|c| self.column_names[*c].clone())
+            .collect();
+        let public = self.query.public;
+        let mut rows = Vec::new();
+        for (n, ind) in self.indicators.iter().enumerate() {
+            let tallies: Vec<&Tally> = order.iter().map(|c| &self.by_column[n][*c]).collect();
+            rows.push(row_of(ind, &self.totals[n], &tallies, public));
+        }
+        let mut rows = rows.into_iter();
+        let plan = self.plan;
+        // The flat list follows the plan's actions; SDG sections regroup them.
+        let mut by_action: Vec<(String, Vec<IndicatorRow>)> = plan
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.code.clone(),
+                    rows.by_ref().take(a.indicators.len()).collect(),
+                )
+            })
+            .collect();
+        let sdgs = plan
+            .sdgs
+            .iter()
+            .map(|s| SdgRow {
+                number: s.number,
+                nl: s.nl.clone(),
+                en: s.en.clone(),
+                actions: plan
+                    .actions
+                    .iter()
+                    .filter(|a| a.sdg == s.number)
+                    .map(|a| ActionRow {
+                        code: a.code.clone(),
+                        nl: a.nl.clone(),
+                        en: a.en.clone(),
+                        indicators: by_action
+                            .iter_mut()
+                            .find(|(code, _)| *code == a.code)
+                            .map(|(_, r)| std::mem::take(r))
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Report {
+            title: plan.title.clone(),
+            plan: plan.label(),
+            query: self.query,
+            columns,
+            sdgs,
+        }
+    }
+}
+
 /// Counts the plan's indicators over the projection's rows. Rows outside
 /// the query's period or team are left out here, so callers may pass more.
 pub fn compute(plan: &Plan, query: &Query, rows: &[Row]) -> Report {
-    let by = query.by;
-    let mut columns: Vec<String> = if by.is_time() {
-        periods(by, query.from, query.to)
-    } else if by == Breakdown::None {
-        vec![String::new()]
-    } else {
-        Vec::new()
-    };
-    let indicators: Vec<&Indicator> = plan
-        .actions
-        .iter()
-        .flat_map(|a| a.indicators.iter())
-        .collect();
-    // Per indicator: the total and one tally per column.
-    let mut totals: Vec<Tally> = indicators.iter().map(|_| Tally::default()).collect();
-    let mut by_column: Vec<BTreeMap<String, Tally>> =
-        indicators.iter().map(|_| BTreeMap::new()).collect();
-    let mut seen_columns = BTreeSet::new();
+    let mut counter = Counter::new(plan, query);
     for row in rows {
         let f = &row.fact;
         if f.day < query.from
@@ -408,68 +593,24 @@ pub fn compute(plan: &Plan, query: &Query, rows: &[Row]) -> Report {
         {
             continue;
         }
-        let col = column_of(by, row);
-        for (n, ind) in indicators.iter().enumerate() {
-            if ind.selects(f.kind, &f.detail, &f.outcome) {
-                totals[n].add(f);
-                by_column[n].entry(col.clone()).or_default().add(f);
-                seen_columns.insert(col.clone());
-            }
-        }
+        let column = Counter::column_of(query.by, f.day, &f.worker, &row.postcode, &row.team);
+        counter.add(FactRef {
+            kind: f.kind,
+            detail: &f.detail,
+            outcome: &f.outcome,
+            column: &column,
+            case: f.case,
+            amount_cents: f.amount_cents,
+            participants: f.participants,
+        });
     }
-    if !by.is_time() && by != Breakdown::None {
-        columns = seen_columns.into_iter().collect();
-    }
-    let sdgs = plan
-        .sdgs
-        .iter()
-        .map(|s| SdgRow {
-            number: s.number,
-            nl: s.nl.clone(),
-            en: s.en.clone(),
-            actions: plan
-                .actions
-                .iter()
-                .filter(|a| a.sdg == s.number)
-                .map(|a| ActionRow {
-                    code: a.code.clone(),
-                    nl: a.nl.clone(),
-                    en: a.en.clone(),
-                    indicators: a
-                        .indicators
-                        .iter()
-                        .map(|ind| {
-                            // Codes are unique in a checked plan.
-                            let k = indicators
-                                .iter()
-                                .position(|x| x.code == ind.code)
-                                .unwrap_or(0);
-                            row_of(ind, &totals[k], &by_column[k], &columns, query.public)
-                        })
-                        .collect(),
-                })
-                .collect(),
-        })
-        .collect();
-    Report {
-        title: plan.title.clone(),
-        plan: plan.label(),
-        query: query.clone(),
-        columns,
-        sdgs,
-    }
+    counter.finish()
 }
 
-fn row_of(
-    ind: &Indicator,
-    total: &Tally,
-    by_column: &BTreeMap<String, Tally>,
-    columns: &[String],
-    public: bool,
-) -> IndicatorRow {
-    let mut cells: Vec<Cell> = columns
+fn row_of(ind: &Indicator, total: &Tally, tallies: &[&Tally], public: bool) -> IndicatorRow {
+    let mut cells: Vec<Cell> = tallies
         .iter()
-        .map(|c| cell(ind.measure, by_column.get(c), public))
+        .map(|t| cell(ind.measure, Some(t), public))
         .collect();
     // A small cell beside figures that add up to a shown total would be
     // revealed by subtraction: hide the row's other cells.

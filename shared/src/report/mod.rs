@@ -8,7 +8,8 @@ pub mod facts;
 pub mod plan;
 
 pub use compute::{
-    ActionRow, Breakdown, Cell, IndicatorRow, Query, QueryError, Report, Row, SdgRow, compute,
+    ActionRow, Breakdown, Cell, Counter, FactRef, IndicatorRow, Query, QueryError, Report, Row,
+    SdgRow, compute,
 };
 pub use facts::{Fact, FactKind, activity_facts, case_facts};
 pub use plan::{Measure, Plan, PlanError};

@@ -5,7 +5,7 @@
 //! report catches up first, so a report never misses a change that was
 //! acknowledged before it was asked for.
 
-use brug_shared::report::{Fact, FactKind, Row, activity_facts};
+use brug_shared::report::{Breakdown, Counter, FactKind, FactRef, Query, activity_facts};
 use brug_shared::store;
 use brug_shared::teamdoc::ActivitiesDoc;
 use chrono::NaiveDate;
@@ -103,65 +103,65 @@ pub fn project(conn: &Connection, source: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-/// The projection's rows from `from` to `to`, of one team or all.
-pub fn report_rows(
+/// Counts the projection's facts within `query`'s period and team into
+/// `counter`, row by row as SQLite reads them (nothing is held but the
+/// tallies).
+pub fn count_facts(
     conn: &Connection,
-    from: NaiveDate,
-    to: NaiveDate,
-    team: Option<&str>,
-) -> Result<Vec<Row>, DbError> {
+    query: &Query,
+    counter: &mut Counter<'_>,
+) -> Result<(), DbError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT team_id, case_id, postcode, worker, kind, day, detail, outcome,
-                amount_cents, participants
+        "SELECT kind, day, detail, outcome, case_id, amount_cents, participants,
+                worker, postcode, team_id
          FROM report_facts
          WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR team_id = ?3)",
     )?;
-    let rows = stmt.query_map(
-        params![
-            from.format("%Y-%m-%d").to_string(),
-            to.format("%Y-%m-%d").to_string(),
-            team
-        ],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, i64>(8)?,
-                r.get::<_, i64>(9)?,
-            ))
-        },
-    )?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (team, case, postcode, worker, kind, day, detail, outcome, amount, participants) = row?;
-        // A row written by a newer server with a kind this one does not
-        // know is left out, not an error.
-        let (Some(kind), Ok(day)) = (
-            FactKind::from_code(&kind),
-            NaiveDate::parse_from_str(&day, "%Y-%m-%d"),
-        ) else {
+    let mut rows = stmt.query(params![
+        query.from.format("%Y-%m-%d").to_string(),
+        query.to.format("%Y-%m-%d").to_string(),
+        query.team
+    ])?;
+    // A day's column, worked out once per day (not once per fact).
+    let mut day_columns: std::collections::HashMap<String, String> =
+        std::collections::HashMap::new();
+    while let Some(r) = rows.next()? {
+        // A kind a newer server wrote that this one does not know counts
+        // for nothing here, and is no error.
+        let Some(kind) = FactKind::from_code(r.get_ref(0)?.as_str().unwrap_or_default()) else {
             continue;
         };
-        out.push(Row {
-            fact: Fact {
-                kind,
-                day,
-                detail,
-                outcome,
-                worker,
-                case: case.and_then(|c| Uuid::parse_str(&c).ok()),
-                amount_cents: amount,
-                participants,
-            },
-            team,
-            postcode,
+        let column: &str = match query.by {
+            Breakdown::None => "",
+            Breakdown::Quarter | Breakdown::Month => {
+                let day = r.get_ref(1)?.as_str().unwrap_or_default();
+                if !day_columns.contains_key(day) {
+                    let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
+                        continue;
+                    };
+                    day_columns.insert(day.to_owned(), Counter::column_of(query.by, d, "", "", ""));
+                }
+                day_columns.get(day).map(String::as_str).unwrap_or_default()
+            }
+            Breakdown::Worker => r.get_ref(7)?.as_str().unwrap_or_default(),
+            Breakdown::Postcode => r.get_ref(8)?.as_str().unwrap_or_default(),
+            Breakdown::Team => r.get_ref(9)?.as_str().unwrap_or_default(),
+        };
+        let case = r
+            .get_ref(4)?
+            .as_str_or_null()
+            .ok()
+            .flatten()
+            .and_then(|c| Uuid::parse_str(c).ok());
+        counter.add(FactRef {
+            kind,
+            detail: r.get_ref(2)?.as_str().unwrap_or_default(),
+            outcome: r.get_ref(3)?.as_str().unwrap_or_default(),
+            column,
+            case,
+            amount_cents: r.get(5)?,
+            participants: r.get(6)?,
         });
     }
-    Ok(out)
+    Ok(())
 }
