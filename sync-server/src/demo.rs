@@ -116,7 +116,7 @@ const CASES: &[DemoCase] = &[
 /// Seeds the demo team, users and cases unless they are there already.
 /// Returns the demo users.
 pub fn seed(conn: &mut Connection) -> Result<Vec<User>, DbError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut users = Vec::new();
     for (name, role) in USERS {
         let id = db::user_id_for(name);

@@ -396,7 +396,9 @@ pub fn import(conn: &mut Connection, path: &Path, plan: &Plan<'_>) -> Result<Out
         }
     }
 
-    let tx = conn.transaction().map_err(DbError::from)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(DbError::from)?;
     for h in households {
         let id = case_id(plan.team, &h.dossier);
         if db::doc_exists(&tx, id)? {

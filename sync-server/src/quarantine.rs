@@ -120,7 +120,9 @@ pub fn decide(
         let device = Uuid::parse_str(&found.device).unwrap_or(Uuid::nil());
         changed = merge_into_case(conn, cache, case, &author, device, &changes)?;
     }
-    let tx = conn.transaction().map_err(DbError::from)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(DbError::from)?;
     db::quarantine_decide(&tx, id, &supervisor.id, merge)?;
     db::audit(
         &tx,
@@ -180,7 +182,9 @@ fn merge_into_case(
     policy::check(&mut fork, &before, sender, now, None, &|_| None)?;
     fork.case()
         .map_err(|e| QuarantineError::Invalid(e.to_string()))?;
-    let tx = conn.transaction().map_err(DbError::from)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(DbError::from)?;
     store::save_in(&tx, &mut fork).map_err(DbError::from)?;
     db::record_change(&tx, case, author, guard.is_none())?;
     tx.commit().map_err(DbError::from)?;

@@ -360,7 +360,8 @@ impl Session {
                         return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::Invalid)), None));
                     }
                 }
-                let tx = conn.transaction()?;
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 store::save_in(&tx, &mut fork)?;
                 db::record_change(&tx, doc_id, &self.user, !exists)?;
                 db::save_sync_state(&tx, &self.device.id, doc_id, &state.encode())?;

@@ -111,7 +111,7 @@ fn now_millis() -> i64 {
 
 /// Saves `doc` in its own transaction.
 pub fn save(conn: &mut Connection, doc: &mut CaseDoc) -> Result<Saved, StoreError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let saved = save_in(&tx, doc)?;
     tx.commit()?;
     Ok(saved)
@@ -200,7 +200,7 @@ pub fn merge_and_save_in(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<Save
 
 /// Folds a document's chunks into a fresh snapshot now.
 pub fn compact(conn: &mut Connection, id: Uuid) -> Result<Option<usize>, StoreError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let Some(mut doc) = load(&tx, id)? else {
         return Ok(None);
     };

@@ -43,7 +43,7 @@ pub fn project_pending(conn: &mut Connection) -> Result<usize, DbError> {
             .collect::<Result<_, _>>()?
     };
     for source in &sources {
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         project(&tx, source)?;
         tx.execute(
             "DELETE FROM report_dirty WHERE source = ?1",

@@ -61,7 +61,7 @@ pub(super) async fn enrol(
     let outcome = state
         .db
         .run(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let user = match db::take_enrol_code(&tx, &hash, db::now_ms())? {
                 Ok(user) => user,
                 Err(refusal) => return Ok(Err(refusal)),

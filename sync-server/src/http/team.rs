@@ -154,7 +154,7 @@ pub(super) async fn assign(
     let outcome = state
         .db
         .run(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let done = (|| {
                 supervisor(&auth)?;
                 team_member(&tx, &auth.user, &req.user)?;

@@ -48,7 +48,7 @@ pub(super) async fn sync<E: TeamEntry + Send + 'static>(
     let outcome = state
         .db
         .run(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let team = auth.user.team.clone();
             let mut doc = match db::team_doc::<E>(&tx, &team)? {
                 Some(bytes) => TeamDoc::<E>::load(&bytes)
