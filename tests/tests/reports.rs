@@ -147,6 +147,18 @@ fn assert_equals_truth(report: &Report, truth: &Truth, team: &str) {
     assert!(checked > 100, "{checked} figures compared");
 }
 
+/// The report for `query` through the app's route, as `device`'s user.
+async fn fetch(device: &TestDevice, query: &Query) -> Result<Report, NetError> {
+    let bytes = net::get(
+        &device.endpoint,
+        &device.token,
+        &report_path("/v1/report", query),
+        1 << 24,
+    )
+    .await?;
+    Ok(serde_json::from_slice(&bytes).unwrap())
+}
+
 async fn post_activity(device: &TestDevice, activity: &Activity) -> Result<TeamDocReply, NetError> {
     let mut doc = ActivitiesDoc::seed();
     let seed = doc.heads();
@@ -361,25 +373,10 @@ async fn every_figure_of_the_report_equals_the_truth_per_quarter_and_per_team() 
     // Through the app's route, the supervisor gets the same figures;
     // a worker gets none.
     let query = year_2025(None, Breakdown::Quarter);
-    let bytes = net::get(
-        &supervisor.endpoint,
-        &supervisor.token,
-        &report_path("/v1/report", &query),
-        1 << 24,
-    )
-    .await
-    .unwrap();
-    let routed: Report = serde_json::from_slice(&bytes).unwrap();
+    let routed = fetch(&supervisor, &query).await.unwrap();
     assert_eq!(routed.query.team.as_deref(), Some("harelbeke"));
     assert_equals_truth(&routed, &truth, "harelbeke");
-    let refused = net::get(
-        &worker.endpoint,
-        &worker.token,
-        &report_path("/v1/report", &query),
-        1 << 24,
-    )
-    .await
-    .unwrap_err();
+    let refused = fetch(&worker, &query).await.unwrap_err();
     assert!(
         matches!(refused, NetError::Refused { status: 403, .. }),
         "{refused:?}"
@@ -389,14 +386,7 @@ async fn every_figure_of_the_report_equals_the_truth_per_quarter_and_per_team() 
         team: Some("kuurne".into()),
         ..query
     };
-    let refused = net::get(
-        &supervisor.endpoint,
-        &supervisor.token,
-        &report_path("/v1/report", &foreign),
-        1 << 24,
-    )
-    .await
-    .unwrap_err();
+    let refused = fetch(&supervisor, &foreign).await.unwrap_err();
     assert!(
         matches!(refused, NetError::Refused { status: 403, .. }),
         "{refused:?}"
@@ -659,15 +649,7 @@ async fn a_public_report_by_postcode_shows_under_five_and_no_total_that_reveals_
         public: true,
         ..year_2025(None, Breakdown::Postcode)
     };
-    let bytes = net::get(
-        &supervisor.endpoint,
-        &supervisor.token,
-        &report_path("/v1/report", &query),
-        1 << 24,
-    )
-    .await
-    .unwrap();
-    let report: Report = serde_json::from_slice(&bytes).unwrap();
+    let report = fetch(&supervisor, &query).await.unwrap();
     assert_eq!(report.columns, vec!["8530", "8531"]);
     let reached = report.indicator("households-reached").unwrap();
     assert_eq!(reached.cells[1], Cell::Small, "3 households show as <5");
@@ -682,15 +664,7 @@ async fn a_public_report_by_postcode_shows_under_five_and_no_total_that_reveals_
         public: false,
         ..query
     };
-    let bytes = net::get(
-        &supervisor.endpoint,
-        &supervisor.token,
-        &report_path("/v1/report", &open),
-        1 << 24,
-    )
-    .await
-    .unwrap();
-    let report: Report = serde_json::from_slice(&bytes).unwrap();
+    let report = fetch(&supervisor, &open).await.unwrap();
     let reached = report.indicator("households-reached").unwrap();
     assert_eq!(reached.cells, vec![Cell::Value(7), Cell::Value(3)]);
 }
