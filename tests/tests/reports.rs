@@ -429,8 +429,11 @@ async fn the_policy_leads_device_holds_no_case_and_its_report_no_name_id_or_type
     .unwrap()
     .id;
     let mut policy = stack.enrol(&head).await;
-    // A sync brings it nothing: no case, no team records.
+    // A sync brings it nothing (no case, no team records) and is a
+    // check-in: the lease is renewed like any device's.
+    assert!(policy.device.status().unwrap().last_sync.is_none());
     policy.device.sync(&mut |_| {}).await.unwrap();
+    assert!(policy.device.status().unwrap().last_sync.is_some());
     assert!(
         policy
             .device

@@ -69,10 +69,17 @@ impl TeamLink {
 
 impl Device {
     /// Keeps `report` as the last one fetched (readable offline); returns
-    /// when (ms since the epoch, the device's clock).
+    /// when (ms since the epoch, the device's clock). For the policy lead,
+    /// who holds no cases, a report fetched is also the check-in that
+    /// renews the lease (the server answered with the device's token).
     pub fn keep_report(&self, report: &Report) -> Result<i64, DeviceError> {
         let now = self.now_ms();
         local::put_last_report(self.store.conn(), report, now)?;
+        if !self.role()?.holds_cases() {
+            let at = now.to_string();
+            self.store.set_setting("last_sync_ms", &at)?;
+            self.store.set_setting("last_sync_done_ms", &at)?;
+        }
         Ok(now)
     }
 

@@ -39,13 +39,38 @@ impl Device {
         progress: &mut (dyn FnMut(Progress) + Send),
         stay: Option<&tokio::sync::Notify>,
     ) -> Result<Report, DeviceError> {
-        // The policy lead's device holds no cases and no team records: its
-        // work is the report, fetched on its own.
-        if !self.role()?.holds_cases() {
-            return Ok(Report::default());
-        }
         let endpoint = Endpoint::new(&self.info.server, &self.info.fingerprint)?;
         let token = setting(&self.store, "token")?;
+        // The policy lead's device holds no cases and no team records: its
+        // session is a check-in (a day's public report proves the token
+        // still holds, so the lease is renewed and a revoked device wipes
+        // itself like any other).
+        if !self.role()?.holds_cases() {
+            let today = (self.now)().date_naive();
+            let query = brug_shared::report::Query {
+                from: today,
+                to: today,
+                team: None,
+                by: brug_shared::report::Breakdown::None,
+                public: true,
+            };
+            return match self.team_link()?.report(&query).await {
+                Ok(_) => {
+                    let now = self.now_ms().to_string();
+                    self.store.set_setting("last_sync_ms", &now)?;
+                    self.store.set_setting("last_sync_done_ms", &now)?;
+                    self.store.set_setting("last_error", "")?;
+                    Ok(Report::default())
+                }
+                Err(DeviceError::Net(n)) if n.is_revoked() => {
+                    Err(self.wipe_revoked(&endpoint, &token).await)
+                }
+                Err(e) => {
+                    self.store.set_setting("last_error", &e.to_string())?;
+                    Err(e)
+                }
+            };
+        }
         // What a session receives can be fetched again, so its many small
         // commits need not each wait for the disk; local edits (outside a
         // session) stay fully synchronous.

@@ -292,6 +292,11 @@ impl Worker {
         let Some(device) = self.device.as_ref() else {
             return;
         };
+        // The policy lead holds no cases: nothing to keep live; fetching a
+        // report is that device's check-in.
+        if device.role().is_ok_and(|r| !r.holds_cases()) {
+            return;
+        }
         let mut handle = match device.handle() {
             Ok(h) => h,
             Err(e) => {
