@@ -662,6 +662,19 @@ async fn a_public_report_by_postcode_shows_under_five_and_no_total_that_reveals_
         Cell::Hidden,
         "10 − 7 would give the 3 away"
     );
+    // A period that does not read is refused and nothing is counted.
+    let bad = net::get(
+        &supervisor.endpoint,
+        &supervisor.token,
+        "/v1/report?from=gisteren&to=2025-12-31",
+        1 << 24,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(bad, NetError::Refused { status: 400, .. }),
+        "{bad:?}"
+    );
     // The same report, not public, for the supervisor's own use.
     let open = Query {
         public: false,

@@ -28,11 +28,6 @@ pub fn mark_dirty(conn: &Connection, source: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-/// How many sources wait to be projected.
-pub fn pending_projection(conn: &Connection) -> Result<i64, DbError> {
-    Ok(conn.query_row("SELECT count(*) FROM report_dirty", [], |r| r.get(0))?)
-}
-
 /// Brings the projection up to date: every source marked out of date is
 /// read again and its facts replaced, one transaction per source. Returns
 /// how many sources were projected.

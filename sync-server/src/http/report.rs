@@ -71,7 +71,14 @@ fn query_for(auth: &DeviceAuth, p: Params) -> Result<Query, Refusal> {
     Ok(query)
 }
 
-async fn make(state: &AppState, auth: DeviceAuth, params: Params) -> Result<Report, Response> {
+async fn make(
+    state: &AppState,
+    auth: DeviceAuth,
+    params: Result<UrlQuery<Params>, QueryRejection>,
+) -> Result<Report, Response> {
+    let Ok(UrlQuery(params)) = params else {
+        return Err(bad_request(state));
+    };
     let query = match query_for(&auth, params) {
         Ok(q) => q,
         Err(refusal) => {
@@ -130,9 +137,6 @@ pub(super) async fn json(
     auth: DeviceAuth,
     params: Result<UrlQuery<Params>, QueryRejection>,
 ) -> Response {
-    let Ok(UrlQuery(params)) = params else {
-        return bad_request(&state);
-    };
     match make(&state, auth, params).await {
         Ok(report) => Json(report).into_response(),
         Err(refused) => refused,
@@ -144,9 +148,6 @@ pub(super) async fn xlsx(
     auth: DeviceAuth,
     params: Result<UrlQuery<Params>, QueryRejection>,
 ) -> Response {
-    let Ok(UrlQuery(params)) = params else {
-        return bad_request(&state);
-    };
     let report = match make(&state, auth, params).await {
         Ok(r) => r,
         Err(refused) => return refused,

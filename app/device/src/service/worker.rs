@@ -15,6 +15,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use uuid::Uuid;
 
 use super::{Command, Event, OpenForm, TeamAnswer, TeamCall};
+use crate::device::TeamLink;
 use crate::device::{CaseView, ReportView};
 use crate::{Device, DeviceError};
 
@@ -371,6 +372,19 @@ impl Worker {
         });
     }
 
+    /// The line to the server's team and report routes, or `None` (locked,
+    /// or not enrolled: then the screen is told why with `failed`).
+    fn link<T>(&mut self, failed: fn(Result<T, DeviceError>) -> Event) -> Option<TeamLink> {
+        let device = self.device.as_ref()?;
+        match device.team_link() {
+            Ok(link) => Some(link),
+            Err(e) => {
+                self.emit(failed(Err(e)));
+                None
+            }
+        }
+    }
+
     /// After an activity was recorded or reviewed: tells the screens, and
     /// sends it to the server when online.
     fn after_team_doc_write(&mut self, done: Result<(), DeviceError>) {
@@ -385,15 +399,8 @@ impl Worker {
     /// Fetches a report on the runtime; the worker hears the outcome on its
     /// own queue and keeps it (or shows the last one).
     fn fetch_report(&mut self, query: brug_shared::report::Query) {
-        let Some(device) = self.device.as_ref() else {
+        let Some(link) = self.link(Event::Report) else {
             return;
-        };
-        let link = match device.team_link() {
-            Ok(link) => link,
-            Err(e) => {
-                self.emit(Event::Report(Err(e)));
-                return;
-            }
         };
         let back = self.commands.clone();
         self.runtime.spawn(async move {
@@ -406,15 +413,8 @@ impl Worker {
     /// device folder (never a temporary file: it holds no personal data,
     /// but it is the department's).
     fn save_report_xlsx(&mut self, query: brug_shared::report::Query) {
-        let Some(device) = self.device.as_ref() else {
+        let Some(link) = self.link(Event::ReportSaved) else {
             return;
-        };
-        let link = match device.team_link() {
-            Ok(link) => link,
-            Err(e) => {
-                self.emit(Event::ReportSaved(Err(e)));
-                return;
-            }
         };
         let folder = self.home.join("rapporten");
         let events = self.events.clone();
@@ -471,15 +471,8 @@ impl Worker {
     }
 
     fn team(&mut self, call: TeamCall) {
-        let Some(device) = self.device.as_ref() else {
+        let Some(link) = self.link(Event::Team) else {
             return;
-        };
-        let link = match device.team_link() {
-            Ok(link) => link,
-            Err(e) => {
-                self.emit(Event::Team(Err(e)));
-                return;
-            }
         };
         let events = self.events.clone();
         self.runtime.spawn(async move {
