@@ -37,7 +37,8 @@ pub fn make(
 }
 
 /// Keeps the projection close behind the stored changes, so a report has
-/// little to catch up: looks every `every` for sources marked out of date.
+/// little to catch up: looks every `every` for sources marked out of date
+/// and projects them a few at a time.
 pub async fn project_in_background(
     db: Db,
     every: Duration,
@@ -48,10 +49,20 @@ pub async fn project_in_background(
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
         }
-        match db.run(db::project_pending).await {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(sources = n, "report projection caught up"),
-            Err(e) => tracing::warn!(error = %e, "report projection failed; retried later"),
+        // A few cases per turn of the database, so a long catch-up (after
+        // an import, an upgrade) never holds sync sessions up for long.
+        loop {
+            match db.run(|conn| db::project_some(conn, 4)).await {
+                Ok(0) => break,
+                Ok(n) => tracing::debug!(sources = n, "report projection caught up a little"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "report projection failed; retried later");
+                    break;
+                }
+            }
+            if *shutdown.borrow() {
+                return;
+            }
         }
     }
 }

@@ -32,9 +32,16 @@ pub fn mark_dirty(conn: &Connection, source: &str) -> Result<(), DbError> {
 /// read again and its facts replaced, one transaction per source. Returns
 /// how many sources were projected.
 pub fn project_pending(conn: &mut Connection) -> Result<usize, DbError> {
+    project_some(conn, i64::MAX)
+}
+
+/// Projects at most `limit` of the sources marked out of date; returns how
+/// many. The running server calls it a few at a time, so sync sessions
+/// waiting for the database are not held up by a long catch-up.
+pub fn project_some(conn: &mut Connection, limit: i64) -> Result<usize, DbError> {
     let sources: Vec<String> = {
-        let mut stmt = conn.prepare_cached("SELECT source FROM report_dirty")?;
-        stmt.query_map([], |r| r.get(0))?
+        let mut stmt = conn.prepare_cached("SELECT source FROM report_dirty LIMIT ?1")?;
+        stmt.query_map([limit], |r| r.get(0))?
             .collect::<Result<_, _>>()?
     };
     for source in &sources {
@@ -159,4 +166,24 @@ pub fn count_facts(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_catch_up_in_small_turns_projects_each_source_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = super::super::Db::open(dir.path()).unwrap();
+        let mut conn = db.lock();
+        for _ in 0..3 {
+            mark_dirty(&conn, &Uuid::now_v7().to_string()).unwrap();
+        }
+        mark_dirty(&conn, &activities_source("harelbeke")).unwrap();
+        assert_eq!(project_some(&mut conn, 3).unwrap(), 3);
+        assert_eq!(project_pending(&mut conn).unwrap(), 1);
+        assert_eq!(project_pending(&mut conn).unwrap(), 0);
+    }
 }
