@@ -66,6 +66,11 @@ pub trait TeamEntry: Serialize + DeserializeOwned + Clone {
     /// Whether a user with `role` may turn `before` (`None`: new) into
     /// `after`.
     fn may_write(role: Role, before: Option<&Self>, after: &Self) -> bool;
+    /// The households (cases) the entry names; the server takes an entry
+    /// only when none of them is a case of another team.
+    fn households(&self) -> &[uuid::Uuid] {
+        &[]
+    }
 }
 
 impl TeamEntry for Service {
@@ -110,6 +115,9 @@ impl TeamEntry for Activity {
                     after.review.state,
                     ReviewState::Draft | ReviewState::Submitted
                 ))
+    }
+    fn households(&self) -> &[uuid::Uuid] {
+        &self.households
     }
 }
 

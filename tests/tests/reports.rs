@@ -684,3 +684,69 @@ async fn a_public_report_by_postcode_shows_under_five_and_no_total_that_reveals_
     let reached = report.indicator("households-reached").unwrap();
     assert_eq!(reached.cells, vec![Cell::Value(7), Cell::Value(3)]);
 }
+
+#[tokio::test]
+async fn a_session_counts_households_of_its_team_only_and_one_made_offline_once_it_arrives() {
+    let server = TestServer::start().await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let kim = admin::add_user(
+        &server.db().lock(),
+        "Kim Desmet",
+        Role::BridgeWorker,
+        "kuurne",
+        admin::Actor::Admin,
+    )
+    .unwrap()
+    .id;
+    let mut worker = server.device(&ann).await;
+    let mut other_team = server.device(&kim).await;
+    let theirs = other_team.create_case();
+    other_team.sync().await.unwrap();
+    // A household Ann took on offline: its case is not on the server yet
+    // when her device sends the session (team documents go first).
+    let new_here = worker.create_case();
+    let session = |households: Vec<Uuid>| Activity {
+        id: Uuid::now_v7(),
+        held_on: day(2025, 10, 8),
+        kind: ActivityKind::InformationMoment,
+        action: "nederlands-oefenen".into(),
+        title: "Infomoment".into(),
+        place: "OC De Vonk".into(),
+        organiser: "Huis van Welzijn".into(),
+        participants: 8,
+        households,
+        recorded_by: ann.clone(),
+        review: Review::default(),
+    };
+    let reached = |server: &TestServer| {
+        let report = reports::make(
+            &mut server.db().lock(),
+            &Plan::builtin(),
+            &year_2025(Some("harelbeke"), Breakdown::None),
+        )
+        .unwrap();
+        (
+            report.indicator("households-reached").unwrap().total,
+            report.indicator("dutch-participants").unwrap().total,
+        )
+    };
+
+    // A case of another team: refused whole, nothing counted or stored.
+    let refused = post_activity(&worker, &session(vec![theirs]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, NetError::Refused { status: 422, message, .. } if message.contains("geen dossier van uw team")),
+        "{refused:?}"
+    );
+    assert_eq!(reached(&server), (Cell::Value(0), Cell::Value(0)));
+
+    // The household made offline: the session counts at once, the
+    // household when its case arrives in the team.
+    post_activity(&worker, &session(vec![new_here]))
+        .await
+        .unwrap();
+    assert_eq!(reached(&server), (Cell::Value(0), Cell::Value(8)));
+    worker.sync().await.unwrap();
+    assert_eq!(reached(&server), (Cell::Value(1), Cell::Value(8)));
+}

@@ -188,6 +188,10 @@ pub enum Text {
     QueueIntro,
     /// The queue when nothing waits.
     QueueEmpty,
+    /// The queue's group of collective activities to review.
+    QueueActivities,
+    /// What that group is.
+    QueueActivitiesWhy,
     /// Settings title.
     Settings,
     /// Language label.
@@ -578,6 +582,14 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, QueueIntro) => "What waits for your review or follow-up.",
         (Lang::Nl, QueueEmpty) => "Niets wacht op u.",
         (Lang::En, QueueEmpty) => "Nothing waits for you.",
+        (Lang::Nl, QueueActivities) => "collectieve activiteit ter nazicht",
+        (Lang::En, QueueActivities) => "collective activity to review",
+        (Lang::Nl, QueueActivitiesWhy) => {
+            "Een groepssessie of infomoment van het team, ingediend: keur goed of stuur terug."
+        }
+        (Lang::En, QueueActivitiesWhy) => {
+            "A group session or information moment of the team, submitted: approve or return it."
+        }
         (Lang::Nl, Settings) => "Instellingen",
         (Lang::En, Settings) => "Settings",
         (Lang::Nl, Language) => "Taal",

@@ -488,10 +488,16 @@ fn the_queue_lists_each_item_by_reason_most_urgent_first_with_the_time_left() {
                     now: p.now,
                     on_group: |_| {},
                     on_item: |_| {},
+                    activities: p.activities.clone(),
+                    on_activity: |_| {},
                 }
             }
         },
-        QueueProps { items, now },
+        QueueProps {
+            items,
+            now,
+            activities: vec![activity()],
+        },
     );
     dom.rebuild_in_place();
     let html = dioxus_ssr::render(&dom);
@@ -499,8 +505,8 @@ fn the_queue_lists_each_item_by_reason_most_urgent_first_with_the_time_left() {
     assert!(html.contains("<span class=\"count\">3</span>"), "{html}");
     assert_eq!(
         html.matches("<button class=\"queue-item").count(),
-        5,
-        "{html}"
+        6,
+        "five items of cases and one activity: {html}"
     );
     let (submitted, safety, action) = (
         html.find("ter nazicht").unwrap(),
@@ -518,10 +524,39 @@ fn the_queue_lists_each_item_by_reason_most_urgent_first_with_the_time_left() {
         "an overdue action's deadline: {html}"
     );
     assert!(html.contains("queue-item late"), "{html}");
+    // The team's collective activity waiting for review comes last, as a
+    // group of its own.
+    let activities = html.find("collectieve activiteit ter nazicht").unwrap();
+    assert!(action < activities, "queue order: {html}");
+    assert!(
+        html.contains("Praatcafé Nederlands</strong><span class=\"thing\">groepssessie: 24/11/2026 · 12 deelnemers"),
+        "{html}"
+    );
+}
+
+fn activity() -> brug_device::shared::model::Activity {
+    use brug_device::shared::model::{Activity, ActivityKind, Review, ReviewState};
+    Activity {
+        id: uuid::Uuid::now_v7(),
+        held_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+        kind: ActivityKind::GroupSession,
+        action: "dutch-practice".into(),
+        title: "Praatcafé Nederlands".into(),
+        place: "OC De Vonk".into(),
+        organiser: "Huis van Welzijn".into(),
+        participants: 12,
+        households: Vec::new(),
+        recorded_by: "ann.peeters".into(),
+        review: Review {
+            state: ReviewState::Submitted,
+            ..Review::default()
+        },
+    }
 }
 
 #[derive(Clone, PartialEq, Props)]
 struct QueueProps {
     items: Vec<brug_device::index::QueueItem>,
     now: chrono::NaiveDateTime,
+    activities: Vec<brug_device::shared::model::Activity>,
 }

@@ -3,7 +3,7 @@
 //! postcode or team. Counts and sums only; a public report shows small
 //! numbers as "<5" and hides what would reveal them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::facts::{Fact, FactKind};
 use super::plan::{Indicator, Measure, Plan};
+use super::series::{SeriesError, unpack};
 use crate::model::Lang;
 
 /// Below this, a public report shows "<5".
@@ -327,50 +328,20 @@ fn periods(by: Breakdown, from: NaiveDate, to: NaiveDate) -> Vec<String> {
     out
 }
 
-/// Hashes a household's id (already random: a UUIDv7's bits) by folding
-/// it, much cheaper than the default SipHash for millions of facts.
-#[derive(Default, Clone, Copy)]
-struct FoldHasher(u64);
-
-impl std::hash::Hasher for FoldHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    fn write_u128(&mut self, v: u128) {
-        let folded = (v as u64) ^ ((v >> 64) as u64);
-        self.0 = folded.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-type Households = HashSet<u128, std::hash::BuildHasherDefault<FoldHasher>>;
-
 /// One indicator's running tally for one column.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Tally {
     facts: i64,
     sum: i64,
-    households: Households,
+    households: i64,
 }
 
 impl Tally {
-    fn add(&mut self, amount: i64, case: Option<u128>) {
-        self.facts += 1;
-        self.sum += amount;
-        if let Some(c) = case {
-            self.households.insert(c);
-        }
-    }
-
     /// The figure, and how many facts stand behind it.
     fn figure(&self, measure: Measure) -> (i64, i64) {
         let v = match measure {
             Measure::Count => self.facts,
-            Measure::Households => i64::try_from(self.households.len()).unwrap_or(i64::MAX),
+            Measure::Households => self.households,
             Measure::Euro | Measure::Participants => self.sum,
         };
         let people = match measure {
@@ -410,9 +381,49 @@ pub struct FactRef<'a> {
     pub participants: i64,
 }
 
-/// Counts the plan's indicators fact by fact, so a caller can stream
-/// facts from its store without holding them all; [`compute`] is the same
-/// over a slice of rows.
+/// One series of the projection as a [`Counter`] takes it
+/// ([`super::series`]): its days still packed.
+#[derive(Debug, Clone, Copy)]
+pub struct SeriesRef<'a> {
+    /// Its kind.
+    pub kind: FactKind,
+    /// Its detail code.
+    pub detail: &'a str,
+    /// Its outcome code.
+    pub outcome: &'a str,
+    /// The household, if any.
+    pub case: Option<Uuid>,
+    /// Who recorded it.
+    pub worker: &'a str,
+    /// The household's postcode.
+    pub postcode: &'a str,
+    /// The team.
+    pub team: &'a str,
+    /// The days, as [`super::series::Series::pack`] wrote them.
+    pub days: &'a [u8],
+}
+
+/// The households of the household being counted: per households
+/// indicator, whether it counts at all and in which columns.
+#[derive(Default)]
+struct Household {
+    id: Option<u128>,
+    /// Per indicator: a bit per column.
+    columns: Vec<Vec<u64>>,
+    /// Per indicator: counted in the total.
+    counted: Vec<bool>,
+    /// The indicators marked, to clear after.
+    marked: Vec<usize>,
+}
+
+/// Counts the plan's indicators, fact by fact or series by series, so a
+/// caller can stream them from its store without holding them all;
+/// [`compute`] is the same over a slice of rows.
+///
+/// Households are counted without a set of ids: the facts (or series) of
+/// one household must come together, one household after the other (the
+/// projection reads them ordered by household; facts of no household may
+/// come anywhere).
 pub struct Counter<'p> {
     plan: &'p Plan,
     query: Query,
@@ -425,6 +436,12 @@ pub struct Counter<'p> {
     column_names: Vec<String>,
     totals: Vec<Tally>,
     by_column: Vec<Vec<Tally>>,
+    household: Household,
+    /// The last household counted: they come in ascending order.
+    last_household: Option<u128>,
+    first_period: i64,
+    from_day: i32,
+    to_day: i32,
 }
 
 impl std::fmt::Debug for Counter<'_> {
@@ -435,6 +452,11 @@ impl std::fmt::Debug for Counter<'_> {
     }
 }
 
+/// A month as a number: year × 12 + month − 1.
+fn month_number(day: NaiveDate) -> i64 {
+    i64::from(day.year()) * 12 + i64::from(day.month0())
+}
+
 impl<'p> Counter<'p> {
     /// A counter for `query` over `plan`'s indicators.
     pub fn new(plan: &'p Plan, query: &Query) -> Self {
@@ -443,16 +465,30 @@ impl<'p> Counter<'p> {
             .iter()
             .flat_map(|a| a.indicators.iter())
             .collect();
+        let first_period = match query.by {
+            Breakdown::Month => month_number(query.from),
+            Breakdown::Quarter => month_number(query.from) / 3,
+            _ => 0,
+        };
         let mut me = Self {
             plan,
             query: query.clone(),
-            totals: indicators.iter().map(|_| Tally::default()).collect(),
-            by_column: indicators.iter().map(|_| Vec::new()).collect(),
+            totals: vec![Tally::default(); indicators.len()],
+            by_column: vec![Vec::new(); indicators.len()],
+            household: Household {
+                columns: vec![Vec::new(); indicators.len()],
+                counted: vec![false; indicators.len()],
+                ..Household::default()
+            },
             indicators,
             selects: HashMap::new(),
             hit_lists: Vec::new(),
             columns: HashMap::new(),
             column_names: Vec::new(),
+            last_household: None,
+            first_period,
+            from_day: query.from.num_days_from_ce(),
+            to_day: query.to.num_days_from_ce(),
         };
         // Periods come in order and without gaps, even when empty.
         if query.by.is_time() {
@@ -495,52 +531,166 @@ impl<'p> Counter<'p> {
         i
     }
 
-    /// Counts one fact (already within the query's period and team).
-    pub fn add(&mut self, f: FactRef<'_>) {
-        let known = self
-            .selects
-            .get(&f.kind)
-            .and_then(|m| m.get(f.detail))
-            .and_then(|m| m.get(f.outcome))
-            .copied();
-        let id = match known {
-            Some(id) => id,
-            None => {
-                let hits: Vec<usize> = self
-                    .indicators
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, ind)| ind.selects(f.kind, f.detail, f.outcome))
-                    .map(|(n, _)| n)
-                    .collect();
-                let id = self.hit_lists.len();
-                self.hit_lists.push(hits);
-                self.selects
-                    .entry(f.kind)
-                    .or_default()
-                    .entry(f.detail.to_owned())
-                    .or_default()
-                    .insert(f.outcome.to_owned(), id);
-                id
-            }
+    /// The period column of `day` (periods were made in order, without
+    /// gaps, when the counter was made).
+    fn period_column(&mut self, day: NaiveDate) -> usize {
+        let n = match self.query.by {
+            Breakdown::Month => month_number(day),
+            _ => month_number(day) / 3,
         };
-        if self.hit_lists[id].is_empty() {
-            return;
-        }
-        let col = self.column(f.column);
-        let case = f.case.map(|c| c.as_u128());
-        let amount = f.amount_cents + f.participants;
-        for k in 0..self.hit_lists[id].len() {
-            let n = self.hit_lists[id][k];
-            // Only a households indicator keeps the set of households.
-            let case = case.filter(|_| self.indicators[n].measure == Measure::Households);
-            self.totals[n].add(amount, case);
-            self.by_column[n][col].add(amount, case);
+        match usize::try_from(n - self.first_period) {
+            Ok(i) if i < self.column_names.len() => i,
+            _ => self.column(&period_key(self.query.by, day)),
         }
     }
 
+    /// Which indicators a fact of this kind, detail and outcome counts for.
+    fn hits(&mut self, kind: FactKind, detail: &str, outcome: &str) -> usize {
+        let known = self
+            .selects
+            .get(&kind)
+            .and_then(|m| m.get(detail))
+            .and_then(|m| m.get(outcome))
+            .copied();
+        if let Some(id) = known {
+            return id;
+        }
+        let hits: Vec<usize> = self
+            .indicators
+            .iter()
+            .enumerate()
+            .filter(|(_, ind)| ind.selects(kind, detail, outcome))
+            .map(|(n, _)| n)
+            .collect();
+        let id = self.hit_lists.len();
+        self.hit_lists.push(hits);
+        self.selects
+            .entry(kind)
+            .or_default()
+            .entry(detail.to_owned())
+            .or_default()
+            .insert(outcome.to_owned(), id);
+        id
+    }
+
+    /// Starts counting `case`, closing the household before.
+    fn enter(&mut self, case: Option<Uuid>) {
+        let Some(case) = case.map(|c| c.as_u128()) else {
+            return;
+        };
+        if self.household.id != Some(case) {
+            debug_assert!(
+                self.last_household.is_none_or(|last| last < case),
+                "households must come one after the other, in order"
+            );
+            self.last_household = Some(case);
+            self.close_household();
+            self.household.id = Some(case);
+        }
+    }
+
+    /// Counts the household just finished once per indicator and column
+    /// it reached.
+    fn close_household(&mut self) {
+        self.household.id = None;
+        let h = &mut self.household;
+        for n in h.marked.drain(..) {
+            h.counted[n] = false;
+            self.totals[n].households += 1;
+            for (w, word) in h.columns[n].iter_mut().enumerate() {
+                let mut bits = std::mem::take(word);
+                while bits != 0 {
+                    let b = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if let Some(t) = self.by_column[n].get_mut(w * 64 + b) {
+                        t.households += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds `facts` facts adding up to `sum` in column `col` for the
+    /// indicators of `hits`, of the household being counted (if `counts_household`).
+    fn add_at(&mut self, hits: usize, col: usize, counts_household: bool, facts: i64, sum: i64) {
+        let Self {
+            hit_lists,
+            indicators,
+            totals,
+            by_column,
+            household,
+            ..
+        } = self;
+        for &n in &hit_lists[hits] {
+            totals[n].facts += facts;
+            totals[n].sum += sum;
+            let t = &mut by_column[n][col];
+            t.facts += facts;
+            t.sum += sum;
+            if counts_household && indicators[n].measure == Measure::Households {
+                if !household.counted[n] {
+                    household.counted[n] = true;
+                    household.marked.push(n);
+                }
+                let words = &mut household.columns[n];
+                if words.len() <= col / 64 {
+                    words.resize(col / 64 + 1, 0);
+                }
+                words[col / 64] |= 1 << (col % 64);
+            }
+        }
+    }
+
+    /// Counts one fact (already within the query's period and team).
+    pub fn add(&mut self, f: FactRef<'_>) {
+        let hits = self.hits(f.kind, f.detail, f.outcome);
+        if self.hit_lists[hits].is_empty() {
+            return;
+        }
+        self.enter(f.case);
+        let col = self.column(f.column);
+        self.add_at(
+            hits,
+            col,
+            f.case.is_some(),
+            1,
+            f.amount_cents + f.participants,
+        );
+    }
+
+    /// Counts one series of the projection (already of the query's team):
+    /// its days within the query's period.
+    pub fn add_series(&mut self, s: SeriesRef<'_>) -> Result<(), SeriesError> {
+        let hits = self.hits(s.kind, s.detail, s.outcome);
+        if self.hit_lists[hits].is_empty() {
+            return Ok(());
+        }
+        self.enter(s.case);
+        let fixed = match self.query.by {
+            Breakdown::None => Some(0),
+            Breakdown::Quarter | Breakdown::Month => None,
+            Breakdown::Worker => Some(self.column(s.worker)),
+            Breakdown::Postcode => Some(self.column(s.postcode)),
+            Breakdown::Team => Some(self.column(s.team)),
+        };
+        for d in unpack(s.days) {
+            let d = d?;
+            let day = d.day.num_days_from_ce();
+            if day < self.from_day || day > self.to_day {
+                continue;
+            }
+            let col = match fixed {
+                Some(c) => c,
+                None => self.period_column(d.day),
+            };
+            self.add_at(hits, col, s.case.is_some(), d.facts, d.sum);
+        }
+        Ok(())
+    }
+
     /// The report.
-    pub fn finish(self) -> Report {
+    pub fn finish(mut self) -> Report {
+        self.close_household();
         let by = self.query.by;
         // Columns other than periods: those that hold something, sorted.
         let mut order: Vec<usize> = (0..self.column_names.len()).collect();
@@ -609,7 +759,10 @@ impl<'p> Counter<'p> {
 /// the query's period or team are left out here, so callers may pass more.
 pub fn compute(plan: &Plan, query: &Query, rows: &[Row]) -> Report {
     let mut counter = Counter::new(plan, query);
-    for row in rows {
+    // Household by household (see Counter).
+    let mut order: Vec<&Row> = rows.iter().collect();
+    order.sort_by_key(|r| r.fact.case);
+    for row in order {
         let f = &row.fact;
         if f.day < query.from
             || f.day > query.to

@@ -6,10 +6,12 @@
 pub mod compute;
 pub mod facts;
 pub mod plan;
+pub mod series;
 
 pub use compute::{
     ActionRow, Breakdown, Cell, Counter, FactRef, IndicatorRow, Query, QueryError, Report, Row,
-    SdgRow, compute,
+    SdgRow, SeriesRef, compute,
 };
 pub use facts::{Fact, FactKind, activity_facts, case_facts};
 pub use plan::{Measure, Plan, PlanError};
+pub use series::{Series, SeriesError};

@@ -204,6 +204,9 @@ pub fn record_change(
             "INSERT OR IGNORE INTO case_access (case_id, user_id) VALUES (?1, ?2)",
             params![id.to_string(), creator.id],
         )?;
+        // The team's activities may name this household already (recorded
+        // before the case's first sync): they count it from now on.
+        super::mark_dirty(conn, &super::activities_source(&creator.team))?;
     } else {
         conn.execute(
             "UPDATE doc_feed SET seq = ?2 WHERE doc_id = ?1",

@@ -1,14 +1,13 @@
 //! The report projection: each case's and each team's activities' facts,
-//! kept in `report_facts` and refreshed from the documents whenever they
+//! kept in `report_series` and refreshed from the documents whenever they
 //! change. Storing a change marks its source out of date in the same
 //! transaction ([`mark_dirty`]); [`project_pending`] catches up, and every
 //! report catches up first, so a report never misses a change that was
 //! acknowledged before it was asked for.
 
-use brug_shared::report::{Breakdown, Counter, FactKind, FactRef, Query, activity_facts};
+use brug_shared::report::{Counter, FactKind, Query, SeriesRef, activity_facts, series};
 use brug_shared::store;
 use brug_shared::teamdoc::ActivitiesDoc;
-use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 use uuid::Uuid;
 
@@ -56,10 +55,10 @@ pub fn project_some(conn: &mut Connection, limit: i64) -> Result<usize, DbError>
     Ok(sources.len())
 }
 
-/// Replaces the facts of one source with what its document says now.
+/// Replaces the series of one source with what its document says now.
 pub fn project(conn: &Connection, source: &str) -> Result<(), DbError> {
     conn.execute(
-        "DELETE FROM report_facts WHERE source = ?1",
+        "DELETE FROM report_series WHERE source = ?1",
         params![source],
     )?;
     let (team, postcode, facts) = if let Some(team) = source.strip_prefix("activities:") {
@@ -68,7 +67,15 @@ pub fn project(conn: &Connection, source: &str) -> Result<(), DbError> {
         };
         let doc = ActivitiesDoc::load(&bytes)
             .map_err(|e| DbError::Invalid(format!("stored activities of {team}: {e}")))?;
-        let facts = doc.activities().iter().flat_map(activity_facts).collect();
+        // A household counts when it is a case of this team (one not on
+        // the server yet counts once it arrives: see `record_change`).
+        let mut facts = Vec::new();
+        for f in doc.activities().iter().flat_map(activity_facts) {
+            match f.case {
+                Some(case) if super::case_team(conn, case)?.as_deref() != Some(team) => {}
+                _ => facts.push(f),
+            }
+        }
         (team.to_owned(), String::new(), facts)
     } else {
         let Ok(id) = Uuid::parse_str(source) else {
@@ -83,87 +90,82 @@ pub fn project(conn: &Connection, source: &str) -> Result<(), DbError> {
         (team, case.household.address.postcode.to_string(), facts)
     };
     let mut insert = conn.prepare_cached(
-        "INSERT INTO report_facts (source, team_id, case_id, postcode, worker, kind, day,
-             detail, outcome, amount_cents, participants)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO report_series (source, team_id, case_id, postcode, worker, kind, detail,
+             outcome, first_day, last_day, facts, days)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
-    for f in facts {
+    for s in series::group(&facts) {
+        let Some((first, last)) = s.span() else {
+            continue;
+        };
         insert.execute(params![
             source,
             team,
-            f.case.map(|c| c.to_string()),
+            s.case.map(|c| c.to_string()),
             postcode,
-            f.worker,
-            f.kind.code(),
-            f.day.format("%Y-%m-%d").to_string(),
-            f.detail,
-            f.outcome,
-            f.amount_cents,
-            f.participants,
+            s.worker,
+            s.kind.code(),
+            s.detail,
+            s.outcome,
+            first.format("%Y-%m-%d").to_string(),
+            last.format("%Y-%m-%d").to_string(),
+            s.facts(),
+            s.pack(),
         ])?;
     }
     Ok(())
 }
 
-/// Counts the projection's facts within `query`'s period and team into
-/// `counter`, row by row as SQLite reads them (nothing is held but the
-/// tallies).
+/// Counts the projection's series within `query`'s period and team into
+/// `counter`, row by row as SQLite reads them, household by household
+/// (nothing is held but the tallies).
 pub fn count_facts(
     conn: &Connection,
     query: &Query,
     counter: &mut Counter<'_>,
 ) -> Result<(), DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT kind, day, detail, outcome, case_id, amount_cents, participants,
-                worker, postcode, team_id
-         FROM report_facts
-         WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR team_id = ?3)",
-    )?;
-    let mut rows = stmt.query(params![
-        query.from.format("%Y-%m-%d").to_string(),
-        query.to.format("%Y-%m-%d").to_string(),
-        query.team
-    ])?;
-    // A day's column, worked out once per day (not once per fact).
-    let mut day_columns: std::collections::HashMap<String, String> =
-        std::collections::HashMap::new();
+    const COLUMNS: &str = "SELECT kind, detail, outcome, case_id, worker, postcode, team_id, days
+         FROM report_series";
+    let from = query.from.format("%Y-%m-%d").to_string();
+    let to = query.to.format("%Y-%m-%d").to_string();
+    // Two statements, so each uses its index for the household order.
+    let (mut stmt, mut rows);
+    if let Some(team) = &query.team {
+        stmt = conn.prepare_cached(&format!(
+            "{COLUMNS} WHERE team_id = ?3 AND last_day >= ?1 AND first_day <= ?2
+             ORDER BY team_id, case_id"
+        ))?;
+        rows = stmt.query(params![from, to, team])?;
+    } else {
+        stmt = conn.prepare_cached(&format!(
+            "{COLUMNS} WHERE last_day >= ?1 AND first_day <= ?2 ORDER BY case_id"
+        ))?;
+        rows = stmt.query(params![from, to])?;
+    }
     while let Some(r) = rows.next()? {
         // A kind a newer server wrote that this one does not know counts
         // for nothing here, and is no error.
         let Some(kind) = FactKind::from_code(r.get_ref(0)?.as_str().unwrap_or_default()) else {
             continue;
         };
-        let column: &str = match query.by {
-            Breakdown::None => "",
-            Breakdown::Quarter | Breakdown::Month => {
-                let day = r.get_ref(1)?.as_str().unwrap_or_default();
-                if !day_columns.contains_key(day) {
-                    let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
-                        continue;
-                    };
-                    day_columns.insert(day.to_owned(), Counter::column_of(query.by, d, "", "", ""));
-                }
-                day_columns.get(day).map(String::as_str).unwrap_or_default()
-            }
-            Breakdown::Worker => r.get_ref(7)?.as_str().unwrap_or_default(),
-            Breakdown::Postcode => r.get_ref(8)?.as_str().unwrap_or_default(),
-            Breakdown::Team => r.get_ref(9)?.as_str().unwrap_or_default(),
-        };
         let case = r
-            .get_ref(4)?
+            .get_ref(3)?
             .as_str_or_null()
             .ok()
             .flatten()
             .and_then(|c| Uuid::parse_str(c).ok());
-        counter.add(FactRef {
-            kind,
-            detail: r.get_ref(2)?.as_str().unwrap_or_default(),
-            outcome: r.get_ref(3)?.as_str().unwrap_or_default(),
-            column,
-            case,
-            amount_cents: r.get(5)?,
-            participants: r.get(6)?,
-        });
+        counter
+            .add_series(SeriesRef {
+                kind,
+                detail: r.get_ref(1)?.as_str().unwrap_or_default(),
+                outcome: r.get_ref(2)?.as_str().unwrap_or_default(),
+                case,
+                worker: r.get_ref(4)?.as_str().unwrap_or_default(),
+                postcode: r.get_ref(5)?.as_str().unwrap_or_default(),
+                team: r.get_ref(6)?.as_str().unwrap_or_default(),
+                days: r.get_ref(7)?.as_blob().unwrap_or_default(),
+            })
+            .map_err(|e| DbError::Invalid(e.to_string()))?;
     }
     Ok(())
 }

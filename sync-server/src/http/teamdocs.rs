@@ -23,6 +23,41 @@ enum Refusal {
     Bad(String),
 }
 
+/// Each entry as JSON, by key, to see which entries a change touched.
+fn entry_texts<E: TeamEntry>(doc: &TeamDoc<E>) -> std::collections::HashMap<String, String> {
+    doc.entries()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| (e.key(), serde_json::to_string(e).unwrap_or_default()))
+        .collect()
+}
+
+/// Why the change is refused when an entry it touched names a household
+/// that is a case of another team. A case not on the server yet (made
+/// offline, its sync session still to come) is no reason: it counts in the
+/// reports once it arrives in this team.
+fn foreign_household<E: TeamEntry>(
+    conn: &rusqlite::Connection,
+    team: &str,
+    before: &std::collections::HashMap<String, String>,
+    doc: &TeamDoc<E>,
+) -> Result<Option<String>, DbError> {
+    for e in doc.entries().unwrap_or_default() {
+        let text = serde_json::to_string(&e).unwrap_or_default();
+        if before.get(&e.key()) == Some(&text) {
+            continue;
+        }
+        for h in e.households() {
+            if db::case_team(conn, *h)?.is_some_and(|t| t != team) {
+                return Ok(Some(format!(
+                    "gezin {h} is geen dossier van uw team / household {h} is not a case of your team"
+                )));
+            }
+        }
+    }
+    Ok(None)
+}
+
 pub(super) async fn sync<E: TeamEntry + Send + 'static>(
     State(state): State<AppState>,
     auth: DeviceAuth,
@@ -56,6 +91,7 @@ pub(super) async fn sync<E: TeamEntry + Send + 'static>(
                 None => TeamDoc::<E>::seed(),
             };
             if let Some(changes) = changes {
+                let before = entry_texts(&doc);
                 // `apply` changes nothing when it refuses, and what a worker
                 // brought is never stored (the document lives for this
                 // request only).
@@ -63,6 +99,9 @@ pub(super) async fn sync<E: TeamEntry + Send + 'static>(
                     Ok(false) => {}
                     Err(TeamDocError::NotAllowed) => return Ok(Err(Refusal::NotAllowed)),
                     Ok(true) => {
+                        if let Some(why) = foreign_household(&tx, &team, &before, &doc)? {
+                            return Ok(Err(Refusal::Bad(why)));
+                        }
                         db::save_team_doc::<E>(&tx, &team, &doc.save())?;
                         let entries = doc.entries().map(|e| e.len()).unwrap_or_default();
                         db::audit(

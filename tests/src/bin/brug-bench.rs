@@ -500,7 +500,7 @@ fn report_figures(table: &mut Table, n: usize, rng: &mut Rng) {
         let mut conn = db.lock();
         let tx = conn.transaction().unwrap();
         let sources: Vec<String> = tx
-            .prepare("SELECT DISTINCT source FROM report_facts")
+            .prepare("SELECT DISTINCT source FROM report_series")
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
@@ -510,10 +510,10 @@ fn report_figures(table: &mut Table, n: usize, rng: &mut Rng) {
             for source in &sources {
                 let id = Uuid::now_v7().to_string();
                 tx.execute(
-                    "INSERT INTO report_facts (source, team_id, case_id, postcode, worker, kind, day,
-                         detail, outcome, amount_cents, participants)
-                     SELECT ?1, team_id, ?1, postcode, worker, kind, day, detail, outcome,
-                         amount_cents, participants FROM report_facts WHERE source = ?2",
+                    "INSERT INTO report_series (source, team_id, case_id, postcode, worker, kind,
+                         detail, outcome, first_day, last_day, facts, days)
+                     SELECT ?1, team_id, ?1, postcode, worker, kind, detail, outcome,
+                         first_day, last_day, facts, days FROM report_series WHERE source = ?2",
                     rusqlite::params![id, source],
                 )
                 .unwrap();
@@ -524,7 +524,7 @@ fn report_figures(table: &mut Table, n: usize, rng: &mut Rng) {
     }
     let facts: i64 = db
         .lock()
-        .query_row("SELECT count(*) FROM report_facts", [], |r| r.get(0))
+        .query_row("SELECT sum(facts) FROM report_series", [], |r| r.get(0))
         .unwrap();
     let plan = Plan::builtin();
     let query = Query {

@@ -5,10 +5,11 @@
 //! with; a group's title opens the case list filtered on that reason.
 
 use brug_device::index::QueueItem;
-use brug_device::shared::model::CaseFlag;
+use brug_device::shared::model::{Activity, CaseFlag};
 use chrono::NaiveDateTime;
 use dioxus::prelude::*;
 
+use crate::format;
 use crate::i18n::{self, Lang, Text, t};
 
 /// The queue screen.
@@ -23,6 +24,10 @@ pub fn QueueScreen(
     on_group: EventHandler<String>,
     /// An item: where it is dealt with.
     on_item: EventHandler<QueueItem>,
+    /// The team's collective activities submitted for review.
+    activities: Vec<Activity>,
+    /// An activity: the activities screen, where it is reviewed.
+    on_activity: EventHandler<uuid::Uuid>,
 ) -> Element {
     let groups: Vec<(CaseFlag, Vec<QueueItem>)> = CaseFlag::ALL
         .iter()
@@ -42,7 +47,7 @@ pub fn QueueScreen(
         section { class: "queue",
             h1 { "{t(lang, Text::Queue)}" }
             p { "{t(lang, Text::QueueIntro)}" }
-            if groups.is_empty() {
+            if groups.is_empty() && activities.is_empty() {
                 p { class: "empty", "{t(lang, Text::QueueEmpty)}" }
             }
             for (flag, items) in groups {
@@ -68,6 +73,30 @@ pub fn QueueScreen(
                                     }
                                     if let Some(due) = item.due {
                                         span { class: "due", "{i18n::due(lang, due, now)}" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if !activities.is_empty() {
+                section { class: "queue-group", "data-flag": "activity-submitted",
+                    h2 {
+                        span { class: "queue-row",
+                            span { class: "count", "{activities.len()}" }
+                            span { class: "what", "{t(lang, Text::QueueActivities)}" }
+                        }
+                    }
+                    p { class: "why", "{t(lang, Text::QueueActivitiesWhy)}" }
+                    ul { class: "queue-items",
+                        for a in activities {
+                            li { key: "{a.id}",
+                                button { class: "queue-item",
+                                    onclick: { let id = a.id; move |_| on_activity.call(id) },
+                                    strong { class: "household", "{a.title}" }
+                                    span { class: "thing",
+                                        "{a.kind.label(lang)}: {format::date(a.held_on)} · {a.participants} {t(lang, Text::Participants).to_lowercase()}"
                                     }
                                 }
                             }

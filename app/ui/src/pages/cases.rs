@@ -6,7 +6,7 @@ use brug_device::shared::schema::FormKind;
 use dioxus::prelude::*;
 
 use super::{failed, loading};
-use brug_device::shared::model::CaseFlag;
+use brug_device::shared::model::{CaseFlag, ReviewState};
 
 use crate::components::{CaseList, QueueScreen};
 use crate::state::{Screen, Ui};
@@ -68,11 +68,21 @@ pub fn QueuePage() -> Element {
     use_effect(move || {
         let _ = (ui.version)();
         ui.send(Command::Queue);
+        ui.send(Command::Activities);
     });
     let items = match ui.queue.read().clone() {
         None => return loading(lang),
         Some(Err(e)) => return failed(&e),
         Some(Ok(items)) => items,
+    };
+    // The team's activities waiting for review (while they load, or if they
+    // cannot be read, the cases' items still show).
+    let activities = match (ui.activities)() {
+        Some(Ok(all)) => all
+            .into_iter()
+            .filter(|a| a.review.state == ReviewState::Submitted)
+            .collect(),
+        _ => Vec::new(),
     };
     let (mut filters, mut screen) = (ui.filters, ui.screen);
     rsx! {
@@ -98,6 +108,8 @@ pub fn QueuePage() -> Element {
                 }),
                 _ => screen.set(Screen::Case(item.case)),
             },
+            activities,
+            on_activity: move |_| screen.set(Screen::Activities),
         }
     }
 }
