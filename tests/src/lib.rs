@@ -45,7 +45,7 @@ pub fn bin(name: &str) -> PathBuf {
 }
 
 /// The PIN every test device uses.
-pub const PIN: &str = "4821";
+pub const PIN: &str = "482193";
 
 /// A running server with its data directory.
 #[derive(Debug)]

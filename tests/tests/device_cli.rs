@@ -72,38 +72,38 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
         assert!(
             ok(&cli(
                 &a,
-                "4821",
+                "482193",
                 &["enrol", &ann_url, "--name", "tablet Ann"],
                 None
             ))
             .contains("Ann Peeters")
         );
-        ok(&cli(&s, "9137", &["enrol", &sofie_url], None));
+        ok(&cli(&s, "913752", &["enrol", &sofie_url], None));
 
         // The same code twice: refused, exit 1, and the home stays empty.
         let h3 = tempfile::tempdir().unwrap();
-        let again = cli(h3.path(), "1234", &["enrol", &ann_url], None);
+        let again = cli(h3.path(), "123457", &["enrol", &ann_url], None);
         assert_eq!(again.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&again.stderr).contains("al gebruikt"));
         assert_eq!(std::fs::read_dir(h3.path()).unwrap().count(), 0);
 
-        let household = ok(&cli(&a, "4821", &["schema", "household"], None));
+        let household = ok(&cli(&a, "482193", &["schema", "household"], None));
         let id = ok(&cli(
             &a,
-            "4821",
+            "482193",
             &["case", "new", "--json", "-"],
             Some(&household),
         ));
-        let visit = ok(&cli(&a, "4821", &["schema", "visit"], None));
+        let visit = ok(&cli(&a, "482193", &["schema", "visit"], None));
         let record = ok(&cli(
             &a,
-            "4821",
+            "482193",
             &["record", "add", &id, "visit", "--json", "-"],
             Some(&visit),
         ));
         ok(&cli(
             &a,
-            "4821",
+            "482193",
             &[
                 "record",
                 "set",
@@ -115,28 +115,33 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
             ],
             None,
         ));
-        ok(&cli(&a, "4821", &["review", &id, &record, "submit"], None));
+        ok(&cli(
+            &a,
+            "482193",
+            &["review", &id, &record, "submit"],
+            None,
+        ));
         let status: serde_json::Value =
-            serde_json::from_str(&ok(&cli(&a, "4821", &["--json", "status"], None))).unwrap();
+            serde_json::from_str(&ok(&cli(&a, "482193", &["--json", "status"], None))).unwrap();
         assert_eq!(status["pending"], 1);
-        ok(&cli(&a, "4821", &["sync"], None));
-        ok(&cli(&s, "9137", &["sync"], None));
+        ok(&cli(&a, "482193", &["sync"], None));
+        ok(&cli(&s, "913752", &["sync"], None));
 
         let list: serde_json::Value = serde_json::from_str(&ok(&cli(
             &s,
-            "9137",
+            "913752",
             &["--json", "case", "list", "--query", "marktstraat"],
             None,
         )))
         .unwrap();
         assert_eq!(list[0]["id"], id.as_str());
         let show: serde_json::Value =
-            serde_json::from_str(&ok(&cli(&s, "9137", &["case", "show", &id], None))).unwrap();
+            serde_json::from_str(&ok(&cli(&s, "913752", &["case", "show", &id], None))).unwrap();
         assert_eq!(show["case"]["household"]["phone"], "0470 12 34 56");
         assert!(show["case"]["visits"][&record].is_object());
         // The supervisor's queue lists the submitted visit, by id.
         let queue: serde_json::Value =
-            serde_json::from_str(&ok(&cli(&s, "9137", &["--json", "queue"], None))).unwrap();
+            serde_json::from_str(&ok(&cli(&s, "913752", &["--json", "queue"], None))).unwrap();
         let waiting: Vec<&serde_json::Value> = queue
             .as_array()
             .unwrap()
@@ -146,7 +151,7 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
         assert_eq!(waiting.len(), 1, "{queue}");
         assert_eq!(waiting[0]["record"], record.as_str());
         assert_eq!(waiting[0]["case"], id.as_str());
-        let history = ok(&cli(&s, "9137", &["history", &id], None));
+        let history = ok(&cli(&s, "913752", &["history", &id], None));
         assert!(history.contains("ann.peeters") && history.contains("phone"));
 
         // Wrong PIN: exit 1 with the reason in both languages.
@@ -160,7 +165,7 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
         // A rule refusal: exit 1, nothing stored.
         let bad = cli(
             &a,
-            "4821",
+            "482193",
             &[
                 "record",
                 "set",
@@ -175,17 +180,21 @@ async fn two_homes_enrol_and_a_case_made_on_one_shows_on_the_other() {
         assert!(String::from_utf8_lossy(&bad.stderr).contains("visit.too-long"));
         // Usage errors exit 2.
         assert_eq!(
-            cli(&a, "4821", &["case", "frobnicate"], None).status.code(),
+            cli(&a, "482193", &["case", "frobnicate"], None)
+                .status
+                .code(),
             Some(2)
         );
         assert_eq!(
-            cli(&a, "4821", &["record", "add", &id], None).status.code(),
+            cli(&a, "482193", &["record", "add", &id], None)
+                .status
+                .code(),
             Some(2)
         );
         // Not JSON where JSON is needed.
         let nojson = cli(
             &a,
-            "4821",
+            "482193",
             &["record", "add", &id, "visit", "--json", "-"],
             Some("not json"),
         );
@@ -265,7 +274,7 @@ async fn without_home_brug_cli_uses_the_platform_data_folder_the_app_uses_too() 
             .env_remove("BRUG_HOME")
             .env("XDG_DATA_HOME", &x)
             .env("HOME", &e)
-            .env("BRUG_PIN", "4821")
+            .env("BRUG_PIN", "482193")
             .output()
             .unwrap()
     })

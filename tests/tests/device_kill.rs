@@ -17,7 +17,7 @@ fn cli(home: &Path, args: &[&str]) -> Command {
     cmd.arg("--home")
         .arg(home)
         .args(args)
-        .env("BRUG_PIN", "4821")
+        .env("BRUG_PIN", "482193")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd
@@ -107,7 +107,7 @@ async fn a_device_killed_mid_sync_or_mid_save_keeps_what_it_committed() {
     let (committed, kills) = outcome;
     // The encrypted store passes SQLite's own integrity check.
     {
-        let key = brug_device::keys::unlock(home.path(), "4821", 0).unwrap();
+        let key = brug_device::keys::unlock(home.path(), "482193", 0).unwrap();
         let store = brug_device::local::LocalStore::open(home.path(), &key).unwrap();
         let ok: String = store
             .conn()
@@ -116,7 +116,7 @@ async fn a_device_killed_mid_sync_or_mid_save_keeps_what_it_committed() {
         assert_eq!(ok, "ok");
     }
     // Reopen with the core itself: every committed visit is there.
-    let device = Device::open(home.path(), "4821").unwrap();
+    let device = Device::open(home.path(), "482193").unwrap();
     for (case, record) in &committed {
         let view = device.show(case.parse().unwrap()).unwrap();
         assert!(
@@ -131,7 +131,7 @@ async fn a_device_killed_mid_sync_or_mid_save_keeps_what_it_committed() {
     );
     assert!(kills > 0, "no kill hit a running command");
     // And everything still syncs.
-    let mut device = Device::open(home.path(), "4821").unwrap();
+    let mut device = Device::open(home.path(), "482193").unwrap();
     device.sync(&mut |_| {}).await.unwrap();
     assert_eq!(device.status().unwrap().pending, 0);
     server.shutdown().await.unwrap();

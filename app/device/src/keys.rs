@@ -52,6 +52,26 @@ struct KeyFile {
     /// Wrong PINs in a row, and when the last one was (ms).
     failures: u32,
     last_failure_ms: i64,
+    /// The boot the last wrong PIN was in, and the boot clock then (ms
+    /// since the system started, which moving the wall clock does not
+    /// change); empty where the platform has no such clock.
+    #[serde(default)]
+    boot_id: String,
+    #[serde(default)]
+    boot_ms: i64,
+}
+
+/// A clock that moving the wall clock does not move: the boot's id and the
+/// milliseconds since it started (Linux and Android: `/proc`; elsewhere
+/// none, and the wait rests on the wall clock alone).
+pub type BootClock = Option<(String, i64)>;
+
+/// This system's [`BootClock`] now.
+pub fn boot_clock() -> BootClock {
+    let id = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    let uptime = std::fs::read_to_string("/proc/uptime").ok()?;
+    let seconds: f64 = uptime.split_whitespace().next()?.parse().ok()?;
+    Some((id.trim().to_owned(), (seconds * 1000.0) as i64))
 }
 
 /// Key bytes, overwritten with zeros when dropped.
@@ -120,9 +140,33 @@ pub fn exists(home: &Path) -> bool {
     path(home).exists()
 }
 
+/// Digits a PIN has at least.
+pub const MIN_PIN_DIGITS: usize = 6;
+/// Characters a passphrase (anything but digits only) has at least.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// Whether `pin` may protect a device: at least six digits that are not
+/// all the same and not a run (123456, 987654), or a passphrase of at least
+/// eight characters. A thief with the key file tries PINs offline at the
+/// speed of Argon2id: six digits are a million tries, four only ten
+/// thousand. (Unlocking takes any PIN set before this rule.)
+pub fn pin_is_strong(pin: &str) -> bool {
+    let digits: Vec<u8> = pin.bytes().collect();
+    if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+        let steps: Vec<i16> = digits
+            .windows(2)
+            .map(|w| i16::from(w[1]) - i16::from(w[0]))
+            .collect();
+        let run = |step: i16| steps.iter().all(|s| *s == step);
+        digits.len() >= MIN_PIN_DIGITS && !run(0) && !run(1) && !run(-1)
+    } else {
+        pin.trim().chars().count() >= MIN_PASSPHRASE_CHARS
+    }
+}
+
 /// Makes a new random database key wrapped by `pin`.
 pub fn create(home: &Path, pin: &str) -> Result<DbKey, KeyError> {
-    if pin.chars().count() < 4 {
+    if !pin_is_strong(pin) {
         return Err(KeyError::WeakPin);
     }
     let key = Secret::new(random::<32>()?);
@@ -154,6 +198,8 @@ pub fn create(home: &Path, pin: &str) -> Result<DbKey, KeyError> {
             wrapped: hex::encode(&data),
             failures: 0,
             last_failure_ms: 0,
+            boot_id: String::new(),
+            boot_ms: 0,
         },
     )?;
     Ok(DbKey(key))
@@ -193,13 +239,45 @@ fn params_in_bounds(file: &KeyFile) -> Result<(), KeyError> {
 
 /// Unwraps the database key with `pin`, counting wrong PINs.
 pub fn unlock(home: &Path, pin: &str, now_ms: i64) -> Result<DbKey, KeyError> {
+    unlock_with(home, pin, now_ms, &boot_clock())
+}
+
+/// Milliseconds still to wait before another PIN may be tried.
+fn wait_left(file: &KeyFile, now_ms: i64, boot: &BootClock) -> i64 {
+    let wait_ms = wait_after(file.failures) * 1000;
+    if wait_ms == 0 {
+        return 0;
+    }
+    // By the wall clock, never more than the wait itself (a clock set back
+    // by years must not lock the worker out for years).
+    let by_wall = (file.last_failure_ms + wait_ms - now_ms).min(wait_ms);
+    // By the boot clock, when the last wrong PIN was in this same boot:
+    // moving the wall clock ahead does not end the wait.
+    let by_boot = match boot {
+        Some((id, ms)) if !file.boot_id.is_empty() && *id == file.boot_id => {
+            (file.boot_ms + wait_ms - ms).min(wait_ms)
+        }
+        _ => 0,
+    };
+    by_wall.max(by_boot).max(0)
+}
+
+/// [`unlock`] with the boot clock given (tests move it).
+pub fn unlock_with(
+    home: &Path,
+    pin: &str,
+    now_ms: i64,
+    boot: &BootClock,
+) -> Result<DbKey, KeyError> {
+    // One attempt at a time: parallel attempts each count, none slips past
+    // the wait by reading the counter before another wrote it.
+    let _turn = attempt_lock(home)?;
     let mut file = read(home)?;
     params_in_bounds(&file)?;
-    let wait_ms = wait_after(file.failures) * 1000;
-    let until = file.last_failure_ms + wait_ms;
-    if wait_ms > 0 && now_ms < until {
+    let left = wait_left(&file, now_ms, boot);
+    if left > 0 {
         return Err(KeyError::Wait {
-            seconds: (until - now_ms + 999) / 1000,
+            seconds: (left + 999) / 1000,
         });
     }
     let bad = |e: hex::FromHexError| KeyError::Damaged(e.to_string());
@@ -208,7 +286,8 @@ pub fn unlock(home: &Path, pin: &str, now_ms: i64) -> Result<DbKey, KeyError> {
         .map_err(bad)?
         .try_into()
         .map_err(|_| KeyError::Damaged("nonce".into()))?;
-    let mut data = hex::decode(&file.wrapped).map_err(bad)?;
+    // Holds the key in the clear once opened: zeroed when dropped.
+    let mut data = zeroize::Zeroizing::new(hex::decode(&file.wrapped).map_err(bad)?);
     let kek = derive(pin, &salt, file.m_kib, file.t, file.p)?;
     let opening = LessSafeKey::new(
         UnboundKey::new(&AES_256_GCM, kek.as_slice())
@@ -220,17 +299,19 @@ pub fn unlock(home: &Path, pin: &str, now_ms: i64) -> Result<DbKey, KeyError> {
         &mut data,
     ) {
         Ok(plain) if plain.len() == 32 => {
-            let mut key = [0u8; 32];
+            let mut key = Secret::new([0u8; 32]);
             key.copy_from_slice(plain);
             if file.failures > 0 {
                 file.failures = 0;
+                file.boot_id.clear();
                 write(home, &file)?;
             }
-            Ok(DbKey(Secret::new(key)))
+            Ok(DbKey(key))
         }
         _ => {
             file.failures += 1;
             file.last_failure_ms = now_ms;
+            (file.boot_id, file.boot_ms) = boot.clone().unwrap_or_default();
             write(home, &file)?;
             Err(KeyError::WrongPin {
                 attempts: file.failures,
@@ -239,8 +320,25 @@ pub fn unlock(home: &Path, pin: &str, now_ms: i64) -> Result<DbKey, KeyError> {
     }
 }
 
+/// Takes the device's unlock turn (an exclusive lock on `key.lock`, let go
+/// when the returned file is dropped, also if the app dies).
+fn attempt_lock(home: &Path) -> Result<std::fs::File, KeyError> {
+    let p = home.join("key.lock");
+    let mut open = std::fs::OpenOptions::new();
+    open.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.mode(0o600);
+    }
+    let file = open.open(&p).map_err(|e| KeyError::Io(p.clone(), e))?;
+    file.lock().map_err(|e| KeyError::Io(p, e))?;
+    Ok(file)
+}
+
 /// Removes the key: without it the database cannot be read.
 pub fn wipe(home: &Path) -> Result<(), KeyError> {
+    let _ = std::fs::remove_file(home.join("key.lock"));
     let p = path(home);
     match std::fs::remove_file(&p) {
         Ok(()) => Ok(()),
@@ -256,8 +354,8 @@ mod tests {
     #[test]
     fn the_right_pin_opens_the_key_and_a_wrong_one_does_not() {
         let home = tempfile::tempdir().unwrap();
-        let key = create(home.path(), "4821").unwrap();
-        let again = unlock(home.path(), "4821", 0).unwrap();
+        let key = create(home.path(), "482193").unwrap();
+        let again = unlock(home.path(), "482193", 0).unwrap();
         assert_eq!(key.sqlcipher_literal(), again.sqlcipher_literal());
         assert!(matches!(
             unlock(home.path(), "1111", 0),
@@ -280,26 +378,84 @@ mod tests {
     #[test]
     fn repeated_wrong_pins_impose_a_growing_wait() {
         let home = tempfile::tempdir().unwrap();
-        create(home.path(), "4821").unwrap();
+        create(home.path(), "482193").unwrap();
         let t0 = 1_000_000;
+        let no_boot_clock = None;
         for i in 1..=3 {
             assert!(
-                matches!(unlock(home.path(), "0000", t0), Err(KeyError::WrongPin { attempts }) if attempts == i)
+                matches!(unlock_with(home.path(), "0000", t0, &no_boot_clock), Err(KeyError::WrongPin { attempts }) if attempts == i)
             );
         }
         // Now even the right PIN must wait 30 s.
         assert!(matches!(
-            unlock(home.path(), "4821", t0 + 1_000),
+            unlock_with(home.path(), "482193", t0 + 1_000, &no_boot_clock),
             Err(KeyError::Wait { seconds: 29 })
         ));
-        assert!(unlock(home.path(), "4821", t0 + 31_000).is_ok());
+        assert!(unlock_with(home.path(), "482193", t0 + 31_000, &no_boot_clock).is_ok());
         assert!(wait_after(4) > wait_after(3) && wait_after(20) == 3600);
+    }
+
+    #[test]
+    fn moving_the_wall_clock_does_not_end_the_wait_nor_make_it_longer() {
+        let home = tempfile::tempdir().unwrap();
+        create(home.path(), "482193").unwrap();
+        let t0: i64 = 1_780_000_000_000;
+        let boot = |id: &str, ms: i64| Some((id.to_owned(), ms));
+        for _ in 0..3 {
+            let _ = unlock_with(home.path(), "000000", t0, &boot("a", 5_000));
+        }
+        // The wall clock set a day ahead, one second later by the boot
+        // clock: still waiting.
+        let day = 86_400_000;
+        assert!(matches!(
+            unlock_with(home.path(), "482193", t0 + day, &boot("a", 6_000)),
+            Err(KeyError::Wait { seconds: 29 })
+        ));
+        // Set back ten years: the wait is never longer than 30 s.
+        assert!(matches!(
+            unlock_with(home.path(), "482193", t0 - 3650 * day, &boot("a", 6_000)),
+            Err(KeyError::Wait { seconds: 30 })
+        ));
+        // After a restart of the system only the wall clock is left.
+        assert!(matches!(
+            unlock_with(home.path(), "482193", t0 + 1_000, &boot("b", 100)),
+            Err(KeyError::Wait { seconds: 29 })
+        ));
+        // The wait over by the boot clock: the right PIN opens.
+        assert!(unlock_with(home.path(), "482193", t0 + day, &boot("a", 5_000 + 30_000)).is_ok());
+    }
+
+    #[test]
+    fn parallel_wrong_pins_each_count_and_none_slips_past_the_wait() {
+        let home = tempfile::tempdir().unwrap();
+        create(home.path(), "482193").unwrap();
+        let t0 = 1_000_000;
+        let results: Vec<Result<DbKey, KeyError>> = std::thread::scope(|s| {
+            let tries: Vec<_> = (0..5)
+                .map(|_| s.spawn(|| unlock_with(home.path(), "000000", t0, &None)))
+                .collect();
+            tries.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let mut attempts: Vec<u32> = results
+            .iter()
+            .filter_map(|r| match r {
+                Err(KeyError::WrongPin { attempts }) => Some(*attempts),
+                _ => None,
+            })
+            .collect();
+        attempts.sort_unstable();
+        assert_eq!(attempts, vec![1, 2, 3], "{results:?}");
+        let waits = results
+            .iter()
+            .filter(|r| matches!(r, Err(KeyError::Wait { .. })))
+            .count();
+        assert_eq!(waits, 2, "{results:?}");
     }
 
     #[test]
     fn a_key_file_edited_to_ask_for_huge_or_no_work_is_damaged_not_obeyed() {
         let home = tempfile::tempdir().unwrap();
-        create(home.path(), "4821").unwrap();
+        create(home.path(), "482193").unwrap();
         let original = std::fs::read_to_string(home.path().join(KEY_FILE)).unwrap();
         for (field, value) in [
             ("m_kib", 4_000_000u64),
@@ -313,17 +469,28 @@ mod tests {
             std::fs::write(home.path().join(KEY_FILE), json.to_string()).unwrap();
             // Refused before any derivation: no 4 GiB allocated, no wait.
             assert!(
-                matches!(unlock(home.path(), "4821", 0), Err(KeyError::Damaged(_))),
+                matches!(unlock(home.path(), "482193", 0), Err(KeyError::Damaged(_))),
                 "{field} = {value}"
             );
         }
         std::fs::write(home.path().join(KEY_FILE), original).unwrap();
-        assert!(unlock(home.path(), "4821", 0).is_ok());
+        assert!(unlock(home.path(), "482193", 0).is_ok());
     }
 
     #[test]
-    fn a_short_pin_is_refused() {
+    fn a_short_or_guessable_pin_is_refused() {
         let home = tempfile::tempdir().unwrap();
-        assert!(matches!(create(home.path(), "12"), Err(KeyError::WeakPin)));
+        for weak in [
+            "12", "4821", "48219", "111111", "123456", "987654", "abc", "  kort  ",
+        ] {
+            assert!(
+                matches!(create(home.path(), weak), Err(KeyError::WeakPin)),
+                "{weak:?} refused"
+            );
+        }
+        assert!(!exists(home.path()), "nothing written for a weak PIN");
+        for strong in ["482193", "0123457", "zon op de Leie"] {
+            assert!(pin_is_strong(strong), "{strong:?} taken");
+        }
     }
 }

@@ -251,8 +251,8 @@ impl Localized for KeyError {
             ),
             Self::WeakPin => Message::new(
                 "pin.weak",
-                "een pincode heeft minstens 4 cijfers",
-                "a PIN has at least 4 digits",
+                "kies een pincode van minstens 6 cijfers (geen 111111 of 123456) of een wachtwoordzin van minstens 8 tekens",
+                "choose a PIN of at least 6 digits (not 111111 or 123456) or a passphrase of at least 8 characters",
             ),
             Self::Damaged(detail) => Message::new(
                 "pin.key-damaged",

@@ -29,7 +29,7 @@ pub fn use_background(ui: Ui) -> impl FnMut() + Copy {
                 ui.lock();
                 continue;
             }
-            if ticks % 12 == 0 {
+            if ticks.is_multiple_of(12) {
                 ui.send(Command::Sync);
             }
         }

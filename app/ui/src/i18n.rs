@@ -508,14 +508,18 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, ReadQr) => "Read QR code",
         (Lang::Nl, DeviceName) => "Naam van dit toestel",
         (Lang::En, DeviceName) => "Name of this device",
-        (Lang::Nl, NewPin) => "Kies een pincode (minstens 4 cijfers)",
-        (Lang::En, NewPin) => "Choose a PIN (at least 4 digits)",
+        (Lang::Nl, NewPin) => "Kies een pincode (minstens 6 cijfers) of een wachtwoordzin",
+        (Lang::En, NewPin) => "Choose a PIN (at least 6 digits) or a passphrase",
         (Lang::Nl, RepeatPin) => "Herhaal de pincode",
         (Lang::En, RepeatPin) => "Repeat the PIN",
         (Lang::Nl, PinsDiffer) => "De twee pincodes verschillen.",
         (Lang::En, PinsDiffer) => "The two PINs differ.",
-        (Lang::Nl, PinTooShort) => "De pincode moet minstens 4 cijfers hebben.",
-        (Lang::En, PinTooShort) => "The PIN needs at least 4 digits.",
+        (Lang::Nl, PinTooShort) => {
+            "Kies minstens 6 cijfers die niet allemaal gelijk of op een rij zijn (geen 111111 of 123456), of een wachtwoordzin van minstens 8 tekens."
+        }
+        (Lang::En, PinTooShort) => {
+            "Choose at least 6 digits that are not all the same or in a row (not 111111 or 123456), or a passphrase of at least 8 characters."
+        }
         (Lang::Nl, Enrol) => "Inschrijven",
         (Lang::En, Enrol) => "Enrol",
         (Lang::Nl, FirstSync) => "Eerste synchronisatie: dossiers ophalen",

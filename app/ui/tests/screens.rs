@@ -165,15 +165,68 @@ fn typing_a_pin_and_submitting_hands_it_over_and_clears_the_field() {
     let muts = dom.rebuild_to_vec();
     let (input, submit) = (listeners(&muts, "input")[0], listeners(&muts, "submit")[0]);
     dom.runtime()
-        .handle_event("input", form_event("4821"), input);
+        .handle_event("input", form_event("482193"), input);
     dom.process_events();
     dom.render_immediate_to_vec();
     dom.runtime().handle_event("submit", form_event(""), submit);
     dom.process_events();
     dom.render_immediate_to_vec();
     let html = dioxus_ssr::render(&dom);
-    assert!(html.contains("entered:4821"), "{html}");
-    assert!(!html.contains("value=\"4821\""), "the PIN field is cleared");
+    assert!(html.contains("entered:482193"), "{html}");
+    assert!(
+        !html.contains("value=\"482193\""),
+        "the PIN field is cleared"
+    );
+}
+
+#[component]
+fn EnrolHarness() -> Element {
+    let mut got = use_signal(String::new);
+    rsx! {
+        brug_app::components::EnrolScreen {
+            lang: Lang::Nl,
+            url: "brug://enrol?server=https://brug.example:8443&code=ABCD".to_string(),
+            busy: false,
+            progress: None,
+            error: None,
+            on_enrol: move |r: brug_app::components::EnrolRequest| got.set(r.pin),
+            on_qr_file: |_| {},
+        }
+        p { id: "got", "enrolled:{got}" }
+    }
+}
+
+#[test]
+fn enrolment_refuses_a_guessable_pin_and_takes_six_digits() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(EnrolHarness);
+    let muts = dom.rebuild_to_vec();
+    let inputs = listeners(&muts, "input");
+    let submit = listeners(&muts, "submit")[0];
+    // The url, the QR image path, the device name, the PIN and its repeat.
+    assert_eq!(inputs.len(), 5);
+    let mut try_pin = |pin: &str| {
+        for field in &inputs[3..5] {
+            dom.runtime().handle_event("input", form_event(pin), *field);
+            dom.process_events();
+            dom.render_immediate_to_vec();
+        }
+        dom.runtime().handle_event("submit", form_event(""), submit);
+        dom.process_events();
+        dom.render_immediate_to_vec();
+        dioxus_ssr::render(&dom)
+    };
+    for weak in ["1234", "123456", "000000"] {
+        let html = try_pin(weak);
+        assert!(html.contains("Kies minstens 6 cijfers"), "{weak}: {html}");
+        assert!(
+            html.contains("enrolled:</p>"),
+            "{weak} not handed over: {html}"
+        );
+    }
+    let html = try_pin("482193");
+    assert!(html.contains("enrolled:482193"), "{html}");
+    assert!(!html.contains("Kies minstens 6 cijfers"), "{html}");
 }
 
 /// The list with the flag filter applied the way the app asks the index.

@@ -226,7 +226,7 @@ async fn main() {
     eprintln!("cold restore...");
     let home = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let mut device = Device::enrol(home.path(), &enrol_url(&db, &data, &ann), "4821", "bench")
+    let mut device = Device::enrol(home.path(), &enrol_url(&db, &data, &ann), "482193", "bench")
         .await
         .unwrap();
     let mut bytes = (0, 0);
@@ -268,7 +268,7 @@ async fn main() {
     let mut adviser = Device::enrol(
         bert_home.path(),
         &enrol_url(&db, &data, &bert),
-        "4821",
+        "482193",
         "bench",
     )
     .await
@@ -564,7 +564,7 @@ fn report_figures(table: &mut Table, n: usize, rng: &mut Rng) {
 
 fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
     let home = tempfile::tempdir().unwrap();
-    let key = keys::create(home.path(), "4821").unwrap();
+    let key = keys::create(home.path(), "482193").unwrap();
     let mut store = local::LocalStore::open(home.path(), &key).unwrap();
     let ctx = RuleContext::at(chrono::Local::now().naive_local());
     let editor = Editor {
@@ -665,7 +665,7 @@ fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
     drop(store);
 
     let t = Instant::now();
-    let key = keys::unlock(home.path(), "4821", 0).unwrap();
+    let key = keys::unlock(home.path(), "482193", 0).unwrap();
     let store = local::LocalStore::open(home.path(), &key).unwrap();
     let first = local::search(
         store.conn(),

@@ -139,7 +139,7 @@ impl Device {
         if keys::exists(home) {
             return Err(DeviceError::AlreadyEnrolled(home.to_owned()));
         }
-        if pin.chars().count() < 4 {
+        if !keys::pin_is_strong(pin) {
             return Err(KeyError::WeakPin.into());
         }
         let url = EnrolUrl::parse(url)?;

@@ -45,7 +45,7 @@ pub fn EnrolScreen(
             class: "enrol",
             onsubmit: move |e| {
                 e.prevent_default();
-                if pin().chars().count() < 4 {
+                if !brug_device::keys::pin_is_strong(&pin()) {
                     local_error.set(Some(t(lang, Text::PinTooShort)));
                 } else if pin() != pin2() {
                     local_error.set(Some(t(lang, Text::PinsDiffer)));
