@@ -109,7 +109,7 @@ pub async fn watch_admin_events(
     every: Duration,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut last = db.run(|conn| db::last_admin_event(conn)).await.unwrap_or(0);
+    let mut last = db.read(db::last_admin_event).await.unwrap_or(0);
     let mut tick = tokio::time::interval(every);
     loop {
         tokio::select! {
@@ -118,7 +118,7 @@ pub async fn watch_admin_events(
         }
         let since = last;
         match db
-            .run(move |conn| db::admin_events_since(conn, since))
+            .read(move |conn| db::admin_events_since(conn, since))
             .await
         {
             Ok(events) => {

@@ -205,9 +205,16 @@ pub struct RunningServer {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
     slots: Arc<conn_limit::Slots>,
+    db: db::Db,
 }
 
 impl RunningServer {
+    /// The database as the server uses it (its own connections and locks;
+    /// for tests that need the server's writer busy).
+    pub fn db(&self) -> &db::Db {
+        &self.db
+    }
+
     /// The base URL (`https://127.0.0.1:port`).
     pub fn url(&self) -> String {
         format!("https://{}", self.addr)
@@ -251,7 +258,7 @@ pub async fn spawn(
     // Make (or read) the certificate first, so the fingerprint is the one served.
     let fingerprint = tls::current_fingerprint(&config.data_dir, &config.tls)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (ready_tx, ready) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready) = tokio::sync::oneshot::channel::<db::Db>();
     let slots = Arc::new(conn_limit::Slots::new(
         config.limits.max_connections,
         config.limits.max_per_address,
@@ -266,20 +273,21 @@ pub async fn spawn(
         Some(ready_tx),
     ));
     // Ready once its database and TLS are: told, not polled for.
-    if ready.await.is_err() {
+    let Ok(db) = ready.await else {
         return match task.await {
             Ok(Err(e)) => Err(e),
             _ => Err(ServerError::Io(std::io::Error::other(
                 "the server stopped while starting",
             ))),
         };
-    }
+    };
     Ok(RunningServer {
         addr,
         fingerprint,
         stop: Some(stop),
         task: Some(task),
         slots,
+        db,
     })
 }
 
@@ -303,7 +311,7 @@ async fn run_with(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
     slots: Arc<conn_limit::Slots>,
-    ready: Option<tokio::sync::oneshot::Sender<()>>,
+    ready: Option<tokio::sync::oneshot::Sender<db::Db>>,
 ) -> Result<(), ServerError> {
     let db = db::Db::open(&config.data_dir)?;
     let addr = listener.local_addr()?;
@@ -343,7 +351,7 @@ async fn run_with(
         shutdown_rx.clone(),
     ));
     tokio::spawn(hub::watch_admin_events(
-        db,
+        db.clone(),
         hub,
         config.admin_poll,
         shutdown_rx,
@@ -355,7 +363,7 @@ async fn run_with(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     if let Some(ready) = ready {
-        let _ = ready.send(());
+        let _ = ready.send(db.clone());
     }
 
     loop {

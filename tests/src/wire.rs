@@ -71,6 +71,11 @@ impl TestServer {
         Db::open(self.dir.path()).unwrap()
     }
 
+    /// The running server's own database handle (its writer and readers).
+    pub fn served_db(&self) -> Db {
+        self.running.as_ref().unwrap().db().clone()
+    }
+
     pub fn url(&self) -> String {
         format!("https://{}", self.addr)
     }

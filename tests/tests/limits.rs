@@ -153,3 +153,55 @@ async fn a_device_name_cannot_carry_terminal_control_characters() {
     let url = server.enrol_url(&ann);
     assert!(brug_device::net::enrol(&url, "\u{1b}\u{7}").await.is_err());
 }
+
+#[tokio::test]
+async fn token_lookups_and_reads_do_not_wait_for_the_writer() {
+    let server = TestServer::start().await;
+    let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
+    let supervisor = server.device(&sofie).await;
+    let db = server.served_db();
+    // The writer busy (as during a long sync frame or a report's
+    // catch-up): held by another thread until the reads are answered.
+    let (held_tx, held) = std::sync::mpsc::channel();
+    let (release, release_rx) = std::sync::mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        let _conn = db.lock();
+        held_tx.send(()).unwrap();
+        let _ = release_rx.recv();
+    });
+    held.recv().unwrap();
+    let asked = async {
+        let list: Vec<serde_json::Value> = brug_device::net::team_request(
+            &supervisor.endpoint,
+            &supervisor.token,
+            "/v1/team/quarantine",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+        let unknown = brug_device::net::team_request::<_, serde_json::Value>(
+            &supervisor.endpoint,
+            "not-a-token",
+            "/v1/team/quarantine",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap_err();
+        (list, unknown)
+    };
+    // The deadline only catches a server that waits for the writer (it
+    // would wait forever); answered, the test goes on at once.
+    let (list, unknown) = tokio::time::timeout(Duration::from_secs(60), asked)
+        .await
+        .expect("the reads waited for the writer");
+    release.send(()).unwrap();
+    writer.join().unwrap();
+    assert!(list.is_empty());
+    assert!(
+        matches!(
+            unknown,
+            brug_device::net::NetError::Refused { status: 401, .. }
+        ),
+        "{unknown:?}"
+    );
+}

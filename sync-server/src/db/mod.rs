@@ -48,13 +48,20 @@ pub enum DbError {
     Invalid(String),
 }
 
-/// The server database: one connection, used from blocking tasks. SQLite
-/// serialises writers anyway; WAL lets admin commands read and write
-/// beside a running server.
+/// The server database: one connection that writes (SQLite serialises
+/// writers anyway) and a few that only read, used from blocking tasks. WAL
+/// lets readers see every committed transaction while the writer works, so
+/// token lookups, access checks and `/metrics` never wait behind a sync
+/// frame; it also lets admin commands read and write beside a running
+/// server.
 #[derive(Debug, Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
 }
+
+/// Connections that only read.
+pub const READERS: usize = 4;
 
 /// Current time in milliseconds since the epoch.
 pub fn now_ms() -> i64 {
@@ -77,8 +84,21 @@ impl Db {
         let mut conn = Connection::open(&path)?;
         store::configure(&conn)?;
         store::migrate(&mut conn, SERVER_MIGRATIONS)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let r = Connection::open_with_flags(
+                    &path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                r.busy_timeout(std::time::Duration::from_secs(5))?;
+                r.pragma_update(None, "query_only", "ON")?;
+                Ok(Mutex::new(r))
+            })
+            .collect::<Result<Vec<_>, DbError>>()?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(readers),
         })
     }
 
@@ -86,6 +106,36 @@ impl Db {
     /// inconsistent (transactions roll back), so a poisoned lock is reused.
     pub fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on a blocking thread with a connection that only reads: a
+    /// free one, else the least likely to be busy. It sees every
+    /// transaction committed before it began; it cannot write (SQLite
+    /// refuses).
+    pub async fn read<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, DbError> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        tokio::task::spawn_blocking(move || {
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let free = readers.iter().find_map(|r| r.try_lock().ok());
+            let conn = match free {
+                Some(c) => c,
+                None => {
+                    // All busy: queue on the next one in turn.
+                    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(r) = readers.get(n % readers.len().max(1)) else {
+                        return Err(DbError::Invalid("no database reader".into()));
+                    };
+                    r.lock().unwrap_or_else(|p| p.into_inner())
+                }
+            };
+            f(&conn)
+        })
+        .await
+        .map_err(|e| DbError::Invalid(format!("database task failed: {e}")))?
     }
 
     /// Runs `f` on a blocking thread with the connection.

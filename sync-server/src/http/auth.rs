@@ -125,7 +125,7 @@ async fn device_for_token(
     let hash = sha256(token.as_bytes());
     let found = state
         .db
-        .run(move |conn| db::device_by_token(conn, &hash))
+        .read(move |conn| db::device_by_token(conn, &hash))
         .await
         .map_err(|_| AuthRejection::Internal)?;
     let Some((device, user)) = found else {

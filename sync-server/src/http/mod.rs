@@ -161,7 +161,7 @@ async fn metrics(
             "De metrieken zijn alleen voor beheerders: vraag ze op deze machine op of met het metrics-token.",
         );
     }
-    let documents = state.db.run(|conn| db::doc_count(conn)).await.unwrap_or(-1);
+    let documents = state.db.read(db::doc_count).await.unwrap_or(-1);
     (
         [(
             axum::http::header::CONTENT_TYPE,

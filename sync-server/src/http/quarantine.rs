@@ -84,7 +84,7 @@ pub(super) async fn list(State(state): State<AppState>, auth: DeviceAuth) -> Res
     }
     let outcome = state
         .db
-        .run(move |conn| Ok(quarantine::list(conn, &auth.user)))
+        .read(move |conn| Ok(quarantine::list(conn, &auth.user)))
         .await;
     match outcome {
         Ok(Ok(entries)) => Json(entries).into_response(),

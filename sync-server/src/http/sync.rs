@@ -301,7 +301,7 @@ async fn notice(
         HubEvent::DocChanged { doc, .. } => {
             let visible = state
                 .db
-                .run(move |conn| db::may_access(conn, &user, doc))
+                .read(move |conn| db::may_access(conn, &user, doc))
                 .await
                 .unwrap_or(false);
             visible.then(|| Outcome::Reply(ServerFrame::Changed { docs: vec![doc] }))
@@ -312,7 +312,7 @@ async fn notice(
         HubEvent::Admin(AdminEvent::Unassign { user: u, case }) if u == user.id => {
             let still = state
                 .db
-                .run(move |conn| db::may_access(conn, &user, case))
+                .read(move |conn| db::may_access(conn, &user, case))
                 .await
                 .unwrap_or(false);
             (!still).then(|| Outcome::Reply(ServerFrame::Purge { docs: vec![case] }))
