@@ -6,10 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use brug_shared::casedoc::CaseDoc;
 use brug_shared::store;
-use rusqlite::Connection;
 use uuid::Uuid;
 
-use crate::db::DbError;
+use crate::db::{Db, DbError};
 
 /// Cached documents; evicts idle ones past `capacity`.
 #[derive(Debug)]
@@ -28,20 +27,35 @@ impl DocCache {
     }
 
     /// The shared replica of `id`, loaded from the store on a miss.
-    pub fn get(&self, conn: &Connection, id: Uuid) -> Result<Option<Arc<Mutex<CaseDoc>>>, DbError> {
-        if let Some(doc) = self.lock().get(&id) {
+    ///
+    /// The load happens while the cache is held, so it cannot race a
+    /// commit: a case is written only through its replica, which stays
+    /// cached while in use; a replica loaded here is read after every
+    /// commit made through an earlier one (never a stale copy put back).
+    pub fn get(&self, db: &Db, id: Uuid) -> Result<Option<Arc<Mutex<CaseDoc>>>, DbError> {
+        let mut docs = self.lock();
+        if let Some(doc) = docs.get(&id) {
             return Ok(Some(Arc::clone(doc)));
         }
-        let Some(doc) = store::load(conn, id)? else {
+        let Some(doc) = store::load(&db.reader(), id)? else {
             return Ok(None);
         };
-        Ok(Some(self.insert(id, doc)))
+        Ok(Some(self.put(&mut docs, id, doc)))
     }
 
     /// Puts a document in the cache (a case just created), returning the
     /// shared replica.
     pub fn insert(&self, id: Uuid, doc: CaseDoc) -> Arc<Mutex<CaseDoc>> {
         let mut docs = self.lock();
+        self.put(&mut docs, id, doc)
+    }
+
+    fn put(
+        &self,
+        docs: &mut HashMap<Uuid, Arc<Mutex<CaseDoc>>>,
+        id: Uuid,
+        doc: CaseDoc,
+    ) -> Arc<Mutex<CaseDoc>> {
         if docs.len() >= self.capacity {
             // Evict documents no session is using right now.
             docs.retain(|_, d| Arc::strong_count(d) > 1);

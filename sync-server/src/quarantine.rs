@@ -12,7 +12,7 @@ use brug_shared::store;
 use rusqlite::{Connection, params};
 use uuid::Uuid;
 
-use crate::db::{self, DbError, Device, Quarantined, User};
+use crate::db::{self, Db, DbError, Device, Quarantined, User};
 use crate::docs::DocCache;
 
 /// Why a hand-over or a decision was refused.
@@ -100,25 +100,55 @@ pub fn list(conn: &Connection, supervisor: &User) -> Result<Vec<Entry>, Quaranti
 /// the server) or discards it. Returns the entry as decided and, after a
 /// merge that changed the case, its id (for live push).
 pub fn decide(
-    conn: &mut Connection,
+    db: &Db,
     cache: &DocCache,
     supervisor: &User,
     supervisor_device: &str,
     id: i64,
     merge: bool,
 ) -> Result<(Entry, Option<Uuid>), QuarantineError> {
-    let Some((found, team, changes)) = db::quarantine_take(conn, id)? else {
+    // The case's replica is taken before the writer (the lock order every
+    // sync frame keeps), so read which case first.
+    let Some(peek) = db::quarantine_entry(&db.reader(), id)? else {
         return Err(QuarantineError::NotFound);
     };
-    if team != supervisor.team {
+    let shared = if merge {
+        cache.get(db, peek.case)?
+    } else {
+        None
+    };
+    let mut replica = shared
+        .as_ref()
+        .map(|d| d.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut conn = db.lock();
+    let Some((found, team, changes)) = db::quarantine_take(&conn, id)? else {
+        return Err(QuarantineError::NotFound);
+    };
+    if team != supervisor.team || found.case != peek.case {
         return Err(QuarantineError::NotFound);
     }
     let case = found.case;
     let mut changed = None;
     if merge {
-        let author = db::user(conn, &found.user)?.ok_or(QuarantineError::NotFound)?;
+        let author = db::user(&conn, &found.user)?.ok_or(QuarantineError::NotFound)?;
         let device = Uuid::parse_str(&found.device).unwrap_or(Uuid::nil());
-        changed = merge_into_case(conn, cache, case, &author, device, &changes)?;
+        let merged = merge_into_case(
+            &mut conn,
+            replica.as_deref_mut(),
+            case,
+            &author,
+            device,
+            &changes,
+        )?;
+        if let Some(fork) = merged {
+            changed = Some(case);
+            match replica.as_deref_mut() {
+                Some(doc) => *doc = fork,
+                None => {
+                    cache.insert(case, fork);
+                }
+            }
+        }
     }
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -137,7 +167,7 @@ pub fn decide(
         &format!("entry {id} of {} ({} bytes)", found.user, found.bytes),
     )?;
     tx.commit().map_err(DbError::from)?;
-    let decided = db::quarantine_entry(conn, id)?
+    let decided = db::quarantine_entry(&conn, id)?
         .map(entry)
         .ok_or(QuarantineError::NotFound)?;
     Ok((decided, changed))
@@ -147,23 +177,20 @@ pub fn decide(
 /// would: on a fork, bounded, checked by the policy, still a case.
 fn merge_into_case(
     conn: &mut Connection,
-    cache: &DocCache,
+    replica: Option<&mut CaseDoc>,
     case: Uuid,
     author: &User,
     device: Uuid,
     changes: &[u8],
-) -> Result<Option<Uuid>, QuarantineError> {
+) -> Result<Option<CaseDoc>, QuarantineError> {
     let sender = policy::Sender {
         user: &author.id,
         role: author.role,
         device,
     };
     let now = db::now_ms();
-    let shared = cache.get(conn, case)?;
-    let mut guard = shared
-        .as_ref()
-        .map(|d| d.lock().unwrap_or_else(|p| p.into_inner()));
-    let mut fork = match guard.as_mut() {
+    let exists = replica.is_some();
+    let mut fork = match replica {
         Some(doc) => doc.fork(),
         None => CaseDoc::empty(case),
     };
@@ -186,14 +213,7 @@ fn merge_into_case(
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(DbError::from)?;
     store::save_in(&tx, &mut fork).map_err(DbError::from)?;
-    db::record_change(&tx, case, author, guard.is_none())?;
+    db::record_change(&tx, case, author, !exists)?;
     tx.commit().map_err(DbError::from)?;
-    match guard.as_mut() {
-        Some(doc) => **doc = fork,
-        None => {
-            drop(guard);
-            cache.insert(case, fork);
-        }
-    }
-    Ok(Some(case))
+    Ok(Some(fork))
 }

@@ -13,10 +13,9 @@ use brug_shared::protocol::{
     ErrorCode, InspectError, PROTOCOL_VERSION, ServerFrame, inspect_sync_message,
 };
 use brug_shared::{policy, store};
-use rusqlite::Connection;
 use uuid::Uuid;
 
-use crate::db::{self, Device, User};
+use crate::db::{self, Db, Device, User};
 use crate::docs::DocCache;
 use crate::metrics::Metrics;
 
@@ -120,14 +119,15 @@ impl Session {
     /// date, for a session whose live notices fell behind (more events than
     /// the hub keeps): the cases to sync again and the ones to purge, from
     /// the change feed, as a hello would find them. Nothing when not greeted.
-    pub fn catch_up(&mut self, conn: &Connection) -> Result<Vec<ServerFrame>, db::DbError> {
+    pub fn catch_up(&mut self, db: &Db) -> Result<Vec<ServerFrame>, db::DbError> {
+        let conn = db.reader();
         if !self.greeted {
             return Ok(Vec::new());
         }
-        if db::device_revoked(conn, &self.device.id)? {
+        if db::device_revoked(&conn, &self.device.id)? {
             return Ok(vec![ServerFrame::Revoked]);
         }
-        let c = db::catchup_since(conn, &self.user, &self.device.id, self.cursor)?;
+        let c = db::catchup_since(&conn, &self.user, &self.device.id, self.cursor)?;
         self.cursor = c.cursor;
         let mut frames = Vec::new();
         // A few thousand ids per frame stay far below the frame limit.
@@ -157,7 +157,7 @@ impl Session {
     /// Answers hello: what to sync, what to purge, the new cursor.
     pub fn hello(
         &mut self,
-        conn: &Connection,
+        db: &Db,
         metrics: &Metrics,
         v: u32,
         cursor: u64,
@@ -173,15 +173,19 @@ impl Session {
             return Ok(Outcome::Close(error(ErrorCode::TooManyDocuments)));
         }
         let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
-        let c = match held {
-            Some(held) => db::catchup(conn, &self.user, cursor, held)?,
-            None => db::catchup_since(conn, &self.user, &self.device.id, cursor)?,
+        let (c, joined) = {
+            let conn = db.reader();
+            let c = match held {
+                Some(held) => db::catchup(&conn, &self.user, cursor, held)?,
+                None => db::catchup_since(&conn, &self.user, &self.device.id, cursor)?,
+            };
+            let since = self.device.last_seen.unwrap_or(self.device.created_at);
+            let joined = db::devices_joined_since(&conn, &self.user.id, &self.device.id, since)?;
+            (c, joined)
         };
         Metrics::add(&metrics.hello_rows, c.examined);
         self.cursor = c.cursor;
-        let since = self.device.last_seen.unwrap_or(self.device.created_at);
-        let joined = db::devices_joined_since(conn, &self.user.id, &self.device.id, since)?;
-        db::touch_device(conn, &self.device.id)?;
+        db::touch_device(&db.lock(), &self.device.id)?;
         self.greeted = true;
         Ok(Outcome::Reply(ServerFrame::Welcome {
             cursor: u64::try_from(c.cursor).unwrap_or(0),
@@ -197,7 +201,7 @@ impl Session {
     /// was stored.
     pub fn sync(
         &mut self,
-        conn: &mut Connection,
+        db: &Db,
         cache: &DocCache,
         metrics: &Metrics,
         doc_id: Uuid,
@@ -213,8 +217,14 @@ impl Session {
                 None,
             ));
         }
-        let exists = db::doc_exists(conn, doc_id)?;
-        let visible = exists && db::may_access(conn, &self.user, doc_id)?;
+        // Reads beside the writer; automerge's work below holds no database
+        // connection at all, only this case's replica: the writer is taken
+        // for the commit alone.
+        let (exists, visible) = {
+            let conn = db.reader();
+            let exists = db::doc_exists(&conn, doc_id)?;
+            (exists, exists && db::may_access(&conn, &self.user, doc_id)?)
+        };
         let creating = self.docs.get(&doc_id).is_some_and(|d| d.pending.is_some());
         // A foreign case and a missing one get the same answer; only a case
         // the device says it created may be new.
@@ -223,7 +233,7 @@ impl Session {
             return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::NotFound)), None));
         }
         if !self.docs.contains_key(&doc_id) {
-            let stored = db::sync_state(conn, &self.device.id, doc_id)?;
+            let stored = db::sync_state(&db.reader(), &self.device.id, doc_id)?;
             let state = match &stored {
                 Some(bytes) => sync::State::decode(bytes).unwrap_or_else(|_| sync::State::new()),
                 None => sync::State::new(),
@@ -256,7 +266,7 @@ impl Session {
 
         let shared = match &session.pending {
             Some(_) => None,
-            None => match cache.get(conn, doc_id)? {
+            None => match cache.get(db, doc_id)? {
                 Some(doc) => Some(doc),
                 None => return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::NotFound)), None)),
             },
@@ -305,7 +315,7 @@ impl Session {
                 }
                 let reply = doc.generate_sync_message(&mut session.state);
                 drop(guard);
-                return Ok((self.answer(conn, metrics, doc_id, false, reply)?, None));
+                return Ok((self.answer(db, metrics, doc_id, false, reply)?, None));
             }
             // Try the message on a fork; only a valid result is merged.
             let mut fork = doc.fork();
@@ -325,7 +335,7 @@ impl Session {
                     &self.device,
                     &self.user,
                     self.max_future_ms,
-                    conn,
+                    db,
                     &mut fork,
                     &before,
                     doc_id,
@@ -335,7 +345,7 @@ impl Session {
                         metrics.error("refused");
                         tracing::warn!(device = %self.device.id, doc = %doc_id, field = %refusal.place(), reason = refusal.reason.code(), "changes refused by the policy");
                         db::audit(
-                            conn,
+                            &db.lock(),
                             Some(&self.user.id),
                             Some(&self.device.id),
                             "refused",
@@ -360,6 +370,7 @@ impl Session {
                         return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::Invalid)), None));
                     }
                 }
+                let mut conn = db.lock();
                 let tx =
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 store::save_in(&tx, &mut fork)?;
@@ -376,6 +387,7 @@ impl Session {
                     )?;
                 }
                 tx.commit()?;
+                drop(conn);
                 Metrics::add(&metrics.changes_merged, 1);
                 self.written.insert(doc_id);
                 stored = Some(Stored { doc: doc_id });
@@ -393,7 +405,7 @@ impl Session {
                     tracing::warn!(device = %self.device.id, doc = %doc_id, "changes waiting for their dependencies dropped: too many");
                     session.queued_ops = 0;
                     session.state = sync::State::new();
-                    match store::load(conn, doc_id)? {
+                    match store::load(&db.reader(), doc_id)? {
                         Some(fresh) if is_shared => *doc = fresh,
                         _ => *doc = CaseDoc::empty(doc_id),
                     }
@@ -415,8 +427,9 @@ impl Session {
             let shared = cache.insert(doc_id, created);
             let mut g = shared.lock().unwrap_or_else(|p| p.into_inner());
             let reply = g.generate_sync_message(&mut session.state);
+            drop(g);
             return Ok((
-                self.answer(conn, metrics, doc_id, msg.is_none(), reply)?,
+                self.answer(db, metrics, doc_id, msg.is_none(), reply)?,
                 stored,
             ));
         }
@@ -430,14 +443,14 @@ impl Session {
         let reply = doc.generate_sync_message(&mut session.state);
         drop(guard);
         Ok((
-            self.answer(conn, metrics, doc_id, msg.is_none(), reply)?,
+            self.answer(db, metrics, doc_id, msg.is_none(), reply)?,
             stored,
         ))
     }
 
     fn answer(
         &mut self,
-        conn: &Connection,
+        db: &Db,
         metrics: &Metrics,
         doc_id: Uuid,
         they_were_done: bool,
@@ -455,10 +468,10 @@ impl Session {
             && s.pending.is_none()
         {
             if they_were_done {
-                db::save_sync_state(conn, &self.device.id, doc_id, &s.state.encode())?;
+                db::save_sync_state(&db.lock(), &self.device.id, doc_id, &s.state.encode())?;
                 s.stored = true;
             } else if !s.stored {
-                db::note_held(conn, &self.device.id, doc_id, &s.state.encode())?;
+                db::note_held(&db.lock(), &self.device.id, doc_id, &s.state.encode())?;
                 s.stored = true;
             }
         }
@@ -471,24 +484,28 @@ impl Session {
     /// Drops what this session's changes left waiting for dependencies that
     /// never came: each such case's replica is read again from the store
     /// (which holds everything acknowledged). Called when the session ends.
-    pub fn drop_waiting(&self, conn: &Connection, cache: &DocCache) -> Result<(), db::DbError> {
+    pub fn drop_waiting(&self, db: &Db, cache: &DocCache) -> Result<(), db::DbError> {
         for (id, d) in &self.docs {
             if d.queued_ops == 0 || d.pending.is_some() {
                 continue;
             }
-            if let (Some(shared), Some(fresh)) = (cache.get(conn, *id)?, store::load(conn, *id)?) {
-                *shared.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
+            if let Some(shared) = cache.get(db, *id)? {
+                // Read under the replica's lock: no commit can come between.
+                let mut replica = shared.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(fresh) = store::load(&db.reader(), *id)? {
+                    *replica = fresh;
+                }
             }
         }
         Ok(())
     }
 
     /// Writes the session to the audit log: who, which device, which cases.
-    pub fn audit(&self, conn: &Connection) -> Result<(), db::DbError> {
+    pub fn audit(&self, db: &Db) -> Result<(), db::DbError> {
         let synced: Vec<Uuid> = self.synced();
         let written: Vec<Uuid> = self.written.iter().copied().collect();
         db::audit(
-            conn,
+            &db.lock(),
             Some(&self.user.id),
             Some(&self.device.id),
             "sync",
@@ -511,7 +528,7 @@ fn authorise(
     device: &Device,
     user: &User,
     max_future_ms: i64,
-    conn: &Connection,
+    db: &Db,
     fork: &mut CaseDoc,
     before: &[automerge::ChangeHash],
     doc_id: Uuid,
@@ -527,10 +544,10 @@ fn authorise(
     let window_open = std::cell::OnceCell::new();
     let relayed = std::cell::RefCell::new(Vec::new());
     let relay = |c: &brug_shared::casedoc::ChangeFacts| -> Option<brug_shared::model::Role> {
-        if !*window_open.get_or_init(|| db::recovery_open(conn, now).unwrap_or(false)) {
+        if !*window_open.get_or_init(|| db::recovery_open(&db.reader(), now).unwrap_or(false)) {
             return None;
         }
-        let role = db::relay_author(conn, c.device?, c.author.as_deref()?, doc_id)
+        let role = db::relay_author(&db.reader(), c.device?, c.author.as_deref()?, doc_id)
             .ok()
             .flatten()?;
         relayed.borrow_mut().push(c.device?);

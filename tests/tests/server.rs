@@ -860,13 +860,12 @@ async fn a_session_that_fell_behind_catches_up_from_the_feed() {
     };
     let mut session = Session::new(99, device, user, 0);
     {
-        let conn = db.lock();
         let metrics = brug_sync_server::metrics::Metrics::default();
         session
-            .hello(&conn, &metrics, PROTOCOL_VERSION, 0, Some(&[taken]))
+            .hello(&db, &metrics, PROTOCOL_VERSION, 0, Some(&[taken]))
             .unwrap();
         // Up to date: nothing to catch up on.
-        assert!(session.catch_up(&conn).unwrap().is_empty());
+        assert!(session.catch_up(&db).unwrap().is_empty());
     }
     // Meanwhile (the notices lost): the shared case is assigned to Ann and
     // changed, the other taken away.
@@ -877,7 +876,7 @@ async fn a_session_that_fell_behind_catches_up_from_the_feed() {
     });
     b.sync().await.unwrap();
     server.assign(taken, &ann, false);
-    let frames = session.catch_up(&db.lock()).unwrap();
+    let frames = session.catch_up(&db).unwrap();
     assert!(
         frames
             .iter()
@@ -891,7 +890,7 @@ async fn a_session_that_fell_behind_catches_up_from_the_feed() {
         "{frames:?}"
     );
     // Caught up: the same again brings nothing new to sync.
-    let again = session.catch_up(&db.lock()).unwrap();
+    let again = session.catch_up(&db).unwrap();
     assert!(
         !again
             .iter()
@@ -900,10 +899,7 @@ async fn a_session_that_fell_behind_catches_up_from_the_feed() {
     );
     // A revoked device hears so.
     server.revoke(&a.device_id);
-    assert_eq!(
-        session.catch_up(&db.lock()).unwrap(),
-        vec![ServerFrame::Revoked]
-    );
+    assert_eq!(session.catch_up(&db).unwrap(), vec![ServerFrame::Revoked]);
 }
 
 /// `/metrics` is for operators: with loopback not trusted (as for a request

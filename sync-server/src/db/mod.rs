@@ -108,34 +108,48 @@ impl Db {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on a blocking thread with a connection that only reads: a
-    /// free one, else the least likely to be busy. It sees every
-    /// transaction committed before it began; it cannot write (SQLite
-    /// refuses).
+    /// A connection that only reads (blocking): a free one, else the next
+    /// in turn. It sees every transaction committed before its query
+    /// began; it cannot write (SQLite refuses). Lock order: a session, then
+    /// a case's replica, then a database connection; never the other way.
+    pub fn reader(&self) -> MutexGuard<'_, Connection> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        if let Some(free) = self.readers.iter().find_map(|r| r.try_lock().ok()) {
+            return free;
+        }
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match self.readers.get(n % READERS) {
+            Some(r) => r.lock().unwrap_or_else(|p| p.into_inner()),
+            // READERS connections always exist; the writer reads as well.
+            None => self.lock(),
+        }
+    }
+
+    /// Runs `f` on a blocking thread with a connection that only reads
+    /// ([`Db::reader`]).
     pub async fn read<R, F>(&self, f: F) -> Result<R, DbError>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, DbError> + Send + 'static,
     {
-        let readers = Arc::clone(&self.readers);
-        tokio::task::spawn_blocking(move || {
-            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-            let free = readers.iter().find_map(|r| r.try_lock().ok());
-            let conn = match free {
-                Some(c) => c,
-                None => {
-                    // All busy: queue on the next one in turn.
-                    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(r) = readers.get(n % readers.len().max(1)) else {
-                        return Err(DbError::Invalid("no database reader".into()));
-                    };
-                    r.lock().unwrap_or_else(|p| p.into_inner())
-                }
-            };
-            f(&conn)
-        })
-        .await
-        .map_err(|e| DbError::Invalid(format!("database task failed: {e}")))?
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || f(&db.reader()))
+            .await
+            .map_err(|e| DbError::Invalid(format!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` on a blocking thread with the database itself, for work
+    /// that takes the writer only for its commits ([`Db::lock`]) and reads
+    /// beside it ([`Db::reader`]).
+    pub async fn with<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Db) -> Result<R, DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| DbError::Invalid(format!("database task failed: {e}")))?
     }
 
     /// Runs `f` on a blocking thread with the connection.

@@ -107,9 +107,9 @@ pub(super) async fn decide(
     let docs = Arc::clone(&state.docs);
     let outcome = state
         .db
-        .run(move |conn| {
+        .with(move |db| {
             Ok(quarantine::decide(
-                conn,
+                db,
                 &docs,
                 &auth.user,
                 &auth.device.id,

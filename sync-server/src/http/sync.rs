@@ -117,7 +117,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                         state.metrics.error("lagged");
                         tracing::info!(session = guard.id, missed, "session fell behind; catching up from the feed");
                         let caught = Arc::clone(&session);
-                        match state.db.run(move |conn| lock(&caught).catch_up(conn)).await {
+                        match state.db.with(move |db| lock(&caught).catch_up(db)).await {
                             Ok(frames) => {
                                 let mut open = true;
                                 for f in frames {
@@ -158,10 +158,10 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
     let docs = Arc::clone(&state.docs);
     let _ = state
         .db
-        .run(move |conn| {
+        .with(move |db| {
             let s = lock(&done);
-            s.drop_waiting(conn, &docs)?;
-            if s.greeted() { s.audit(conn) } else { Ok(()) }
+            s.drop_waiting(db, &docs)?;
+            if s.greeted() { s.audit(db) } else { Ok(()) }
         })
         .await;
     session::session_ended(&state.metrics);
@@ -223,19 +223,19 @@ async fn handle_frame(
     let metrics = Arc::clone(&state.metrics);
     let result = state
         .db
-        .run(move |conn| {
+        .with(move |db| {
             let mut s = lock(&session);
             // Revocation takes effect on the very next frame.
-            if db::device_revoked(conn, &s.device.id)? {
+            if db::device_revoked(&db.reader(), &s.device.id)? {
                 return Ok((Outcome::Close(ServerFrame::Revoked), None));
             }
             match frame {
                 ClientFrame::Hello { v, cursor, held } => {
-                    Ok((s.hello(conn, &metrics, v, cursor, held.as_deref())?, None))
+                    Ok((s.hello(db, &metrics, v, cursor, held.as_deref())?, None))
                 }
                 ClientFrame::Sync { doc, create, msg } => {
                     match s.sync(
-                        conn,
+                        db,
                         &docs,
                         &metrics,
                         doc,
@@ -251,7 +251,7 @@ async fn handle_frame(
                             metrics.error("unavailable");
                             tracing::error!(doc = %doc, error = %e, "case unavailable; set apart");
                             let _ = db::audit(
-                                conn,
+                                &db.lock(),
                                 Some(&s.user.id),
                                 Some(&s.device.id),
                                 "case-unavailable",
