@@ -377,38 +377,57 @@ async fn run_with(
                         continue;
                     }
                 };
-                // Over the caps: closed at once, before any work.
-                let Some(slot) = slots.take(peer.ip()) else {
+                // Over the caps: closed at once, before any work (or, when
+                // only the total is reached, the oldest connection that has
+                // not made a request yet gives its place up).
+                let Some((slot, evicted)) = slots.take(peer.ip()) else {
                     metrics.error("connection-limit");
                     drop(tcp);
                     continue;
                 };
+                let slot = Arc::new(slot);
                 let acceptor = acceptor.clone();
-                // The peer's address, for the routes that ask who is calling.
+                // The peer's address, for the routes that ask who is calling;
+                // its first request proves the connection.
+                let proof = Arc::clone(&slot);
                 let service = TowerToHyperService::new(
                     router
                         .clone()
+                        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+                            proof.prove();
+                            next.run(req)
+                        }))
                         .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
                 );
                 let watcher = graceful.watcher();
+                let metrics = Arc::clone(&metrics);
                 tokio::spawn(async move {
                     let _slot = slot;
-                    let tls = match tokio::time::timeout(limits.handshake, acceptor.accept(tcp)).await {
-                        Ok(Ok(stream)) => stream,
-                        Ok(Err(e)) => {
-                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                            return;
+                    let serve = async move {
+                        let tls = match tokio::time::timeout(limits.handshake, acceptor.accept(tcp)).await {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(e)) => {
+                                tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => return,
+                        };
+                        let mut builder = auto::Builder::new(TokioExecutor::new());
+                        builder
+                            .http1()
+                            .timer(TokioTimer::new())
+                            .header_read_timeout(limits.header_read);
+                        let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service).into_owned();
+                        if let Err(e) = watcher.watch(conn).await {
+                            tracing::debug!(%peer, error = %e, "connection ended with an error");
                         }
-                        Err(_) => return,
                     };
-                    let mut builder = auto::Builder::new(TokioExecutor::new());
-                    builder
-                        .http1()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(limits.header_read);
-                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service).into_owned();
-                    if let Err(e) = watcher.watch(conn).await {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    tokio::select! {
+                        () = serve => {}
+                        () = evicted.wait() => {
+                            metrics.error("connection-evicted");
+                            tracing::debug!(%peer, "an unproven connection gave its place to a newcomer");
+                        }
                     }
                 });
             }
