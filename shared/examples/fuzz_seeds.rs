@@ -73,6 +73,10 @@ fn main() {
             purge: vec![],
             user: "ann".into(),
             joined: vec![],
+            certificates: protocol::Certificates {
+                served: Some("ab".repeat(32)),
+                next: None,
+            },
         }),
     ];
     for (i, f) in frames.iter().enumerate() {

@@ -340,6 +340,7 @@ async fn run_with(
         shutdown: shutdown_rx.clone(),
         data_dir: config.data_dir.clone(),
         tls: config.tls.clone(),
+        served_fingerprint: tls.fingerprint.clone(),
         max_future_ms: config.max_future_ms,
         metrics_access: Arc::new(config.metrics_access.clone()),
         guards: Arc::new(http::Guards::new(&config.limits)),

@@ -101,6 +101,11 @@ enum Command {
     /// The multi-year plan reports count.
     #[command(subcommand)]
     Plan(PlanCmd),
+    /// The server's certificate: which one is served and which one is
+    /// next; stage the next one (devices learn it at their next sync) and
+    /// switch to it, without enrolling any device again.
+    #[command(subcommand)]
+    Cert(CertCmd),
     /// The last entries of the audit log.
     Audit {
         /// How many entries.
@@ -135,6 +140,26 @@ struct ReportArgs {
     /// The plan file to count [default: the configuration's, else the plan built in].
     #[arg(long)]
     plan: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum CertCmd {
+    /// The fingerprints: served now, and next (if staged).
+    Show,
+    /// Stage the next certificate: a new self-signed one, or the given
+    /// PEM files. Every device trusts it from its next sync on.
+    Next {
+        /// The next certificate chain (PEM) [default: make a self-signed one].
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// Its private key (PEM).
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+    },
+    /// Switch a self-signed server to the staged certificate (the old pair
+    /// is kept as previous-*.pem); it is served from the next start. Do this
+    /// once every device has synced since `cert next` (see `device list`).
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -661,6 +686,51 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
                 }
             }
             Ok(())
+        }
+        Command::Cert(cmd) => {
+            let serving = settings::resolve(&data, &ctx.file, &settings::Overrides::default())?;
+            let tls = &serving.config.tls;
+            let rotating = matches!(cmd, CertCmd::Rotate);
+            let outcome = match cmd {
+                CertCmd::Show => brug_sync_server::tls::Rotation {
+                    served: brug_sync_server::tls::current_fingerprint(&data, tls)?,
+                    next: brug_sync_server::tls::next_fingerprint(&data),
+                },
+                CertCmd::Next { cert, key } => {
+                    let host = serving
+                        .config
+                        .public_url
+                        .as_deref()
+                        .and_then(|u| url::Url::parse(u).ok())
+                        .and_then(|u| u.host_str().map(str::to_owned));
+                    let given = cert.as_deref().zip(key.as_deref());
+                    brug_sync_server::tls::stage_next(&data, tls, host.as_slice(), given)?
+                }
+                CertCmd::Rotate => {
+                    anyhow::ensure!(
+                        matches!(tls, TlsSource::SelfSigned),
+                        "een ingesteld certificaat (--tls-cert) wissel je door de instelling naar de nieuwe bestanden te laten wijzen / a configured certificate is switched by pointing the configuration at the new files"
+                    );
+                    brug_sync_server::tls::rotate(&data, tls)?
+                }
+            };
+            if cli.json {
+                print_json(&outcome)
+            } else {
+                println!("Gebruikt / served: {}", outcome.served);
+                match &outcome.next {
+                    Some(next) => println!(
+                        "Volgend / next:     {next}\nToestellen vertrouwen het volgende certificaat vanaf hun volgende synchronisatie. / Devices trust the next certificate from their next sync on."
+                    ),
+                    None => println!("Volgend / next:     (geen / none)"),
+                }
+                if rotating {
+                    println!(
+                        "Start de server opnieuw om het nieuwe certificaat te gebruiken. / Restart the server to serve the new certificate."
+                    );
+                }
+                Ok(())
+            }
         }
         Command::Audit { limit } => {
             let db = Db::open(&data)?;

@@ -162,6 +162,7 @@ impl Session {
         v: u32,
         cursor: u64,
         held: Option<&[Uuid]>,
+        certificates: brug_shared::protocol::Certificates,
     ) -> Result<Outcome, db::DbError> {
         if v != PROTOCOL_VERSION {
             return Ok(Outcome::Close(error(ErrorCode::ProtocolVersion)));
@@ -193,6 +194,7 @@ impl Session {
             purge: c.purge,
             user: self.user.id.clone(),
             joined,
+            certificates,
         }))
     }
 

@@ -140,3 +140,115 @@ pub fn load(data_dir: &Path, source: &TlsSource, names: &[String]) -> Result<Ser
         fingerprint,
     })
 }
+
+/// The staged next certificate (`<data>/tls/next-cert.pem`), announced to
+/// devices ahead of a rotation.
+pub fn next_cert_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("tls").join("next-cert.pem")
+}
+
+fn next_key_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("tls").join("next-key.pem")
+}
+
+/// The fingerprint of the staged next certificate, if one is staged (and
+/// reads).
+pub fn next_fingerprint(data_dir: &Path) -> Option<String> {
+    let path = next_cert_path(data_dir);
+    if !path.is_file() {
+        return None;
+    }
+    read_chain(&path)
+        .ok()?
+        .first()
+        .map(|c| fingerprint(c.as_ref()))
+}
+
+/// What a rotation step did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rotation {
+    /// The fingerprint served (before a restart, for `rotate`: after it).
+    pub served: String,
+    /// The staged next fingerprint, if any.
+    pub next: Option<String>,
+}
+
+/// Stages the next certificate: a new self-signed one (for the self-signed
+/// source), or the given PEM chain and key (checked to belong together
+/// enough to load). Every device learns its fingerprint at its next sync
+/// and trusts it from then on; `rotate` switches to it.
+pub fn stage_next(
+    data_dir: &Path,
+    source: &TlsSource,
+    names: &[String],
+    given: Option<(&Path, &Path)>,
+) -> Result<Rotation, TlsError> {
+    let dir = data_dir.join("tls");
+    crate::files::private_dir(&dir).map_err(io(&dir))?;
+    let (cert_pem, key_pem) = match given {
+        Some((cert, key)) => {
+            let chain = read_chain(cert)?;
+            PrivateKeyDer::from_pem_file(key).map_err(|_| TlsError::Pem(key.to_owned()))?;
+            drop(chain);
+            (
+                std::fs::read(cert).map_err(io(cert))?,
+                std::fs::read(key).map_err(io(key))?,
+            )
+        }
+        None => {
+            let mut all = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+            all.extend(names.iter().cloned());
+            all.sort();
+            all.dedup();
+            let made = rcgen::generate_simple_self_signed(all)
+                .map_err(|e| TlsError::Generate(e.to_string()))?;
+            (
+                made.cert.pem().into_bytes(),
+                made.signing_key.serialize_pem().into_bytes(),
+            )
+        }
+    };
+    write_private(&next_key_path(data_dir), &key_pem)?;
+    write_private(&next_cert_path(data_dir), &cert_pem)?;
+    Ok(Rotation {
+        served: current_fingerprint(data_dir, source)?,
+        next: next_fingerprint(data_dir),
+    })
+}
+
+/// Switches a self-signed server to its staged next certificate: the
+/// current pair is kept as `previous-*.pem`, the next becomes the current.
+/// Takes effect when the server starts again. A configured certificate
+/// (`--tls-cert`) is switched by pointing the configuration at the new
+/// files; there is nothing to move here.
+pub fn rotate(data_dir: &Path, source: &TlsSource) -> Result<Rotation, TlsError> {
+    let dir = data_dir.join("tls");
+    let next_cert = next_cert_path(data_dir);
+    let next_key = next_key_path(data_dir);
+    if !next_cert.is_file() || !next_key.is_file() {
+        return Err(TlsError::Io {
+            path: next_cert,
+            error: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "geen volgend certificaat klaargezet (cert next) / no next certificate staged",
+            ),
+        });
+    }
+    if let TlsSource::SelfSigned = source {
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        for (from, to) in [
+            (&cert, dir.join("previous-cert.pem")),
+            (&key, dir.join("previous-key.pem")),
+            (&next_cert, cert.clone()),
+            (&next_key, key.clone()),
+        ] {
+            if from.is_file() {
+                std::fs::rename(from, &to).map_err(io(&to))?;
+            }
+        }
+    }
+    Ok(Rotation {
+        served: current_fingerprint(data_dir, source)?,
+        next: next_fingerprint(data_dir),
+    })
+}

@@ -862,7 +862,14 @@ async fn a_session_that_fell_behind_catches_up_from_the_feed() {
     {
         let metrics = brug_sync_server::metrics::Metrics::default();
         session
-            .hello(&db, &metrics, PROTOCOL_VERSION, 0, Some(&[taken]))
+            .hello(
+                &db,
+                &metrics,
+                PROTOCOL_VERSION,
+                0,
+                Some(&[taken]),
+                Default::default(),
+            )
             .unwrap();
         // Up to date: nothing to catch up on.
         assert!(session.catch_up(&db).unwrap().is_empty());

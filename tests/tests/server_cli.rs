@@ -618,3 +618,50 @@ fn the_report_command_writes_text_excel_and_csv_and_a_bad_plan_is_refused_with_i
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("2025.1"));
 }
+
+#[test]
+fn the_certificate_is_staged_and_rotated_from_the_command_line_and_stays_private() {
+    let data = tempfile::tempdir().unwrap();
+    let shown = json(&cli(data.path(), &["--json", "cert", "show"]));
+    let served = shown["served"].as_str().unwrap().to_owned();
+    assert_eq!(served.len(), 64);
+    assert!(shown["next"].is_null());
+    // Rotating with nothing staged: refused, nothing moved.
+    let refused = cli(data.path(), &["cert", "rotate"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("cert next"));
+    let staged = json(&cli(data.path(), &["--json", "cert", "next"]));
+    let next = staged["next"].as_str().unwrap().to_owned();
+    assert_eq!(staged["served"], served.as_str());
+    assert_ne!(next, served);
+    let rotated = json(&cli(data.path(), &["--json", "cert", "rotate"]));
+    assert_eq!(rotated["served"], next.as_str());
+    assert!(rotated["next"].is_null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for file in ["key.pem", "cert.pem", "previous-key.pem"] {
+            let mode = std::fs::metadata(data.path().join("tls").join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "{file} is private: {mode:o}");
+        }
+    }
+    // A staged pair of files is checked before it is taken.
+    let junk = data.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let bad = cli(
+        data.path(),
+        &[
+            "cert",
+            "next",
+            "--cert",
+            junk.to_str().unwrap(),
+            "--key",
+            junk.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(json(&cli(data.path(), &["--json", "cert", "show"]))["next"].is_null());
+}

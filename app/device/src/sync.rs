@@ -92,6 +92,8 @@ pub struct Report {
     pub joined: Vec<brug_shared::protocol::JoinedDevice>,
     /// The cursor stored at the end.
     pub cursor: u64,
+    /// The server's certificates, as its welcome said.
+    pub certificates: brug_shared::protocol::Certificates,
 }
 
 /// Why a session stopped.
@@ -204,19 +206,21 @@ async fn run(
         held,
     })
     .await?;
-    let (cursor, changed, purge, joined) = match conn.recv().await? {
+    let (cursor, changed, purge, joined, certificates) = match conn.recv().await? {
         ServerFrame::Welcome {
             cursor,
             changed,
             purge,
             joined,
+            certificates,
             ..
-        } => (cursor, changed, purge, joined),
+        } => (cursor, changed, purge, joined, certificates),
         other => return Err(server_end(other)),
     };
     let mut report = Report {
         cursor,
         joined,
+        certificates,
         ..Report::default()
     };
     for id in purge {

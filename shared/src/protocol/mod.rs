@@ -70,6 +70,17 @@ pub enum ClientFrame {
     },
 }
 
+/// The server's certificates, by SHA-256 fingerprint (lower-case hex).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificates {
+    /// The one served now.
+    #[serde(default)]
+    pub served: Option<String>,
+    /// The one it will serve after a rotation, once announced.
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
 /// A frame from the server to the device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "kebab-case")]
@@ -88,6 +99,12 @@ pub enum ServerFrame {
         /// synced: a device the user does not know is a warning sign.
         #[serde(default)]
         joined: Vec<JoinedDevice>,
+        /// The fingerprints of the certificate the server serves now and
+        /// of the one it will serve next (announced ahead of a rotation):
+        /// the device pins both, so it follows the rotation without a new
+        /// enrolment. Told over a connection already pinned.
+        #[serde(default)]
+        certificates: Certificates,
     },
     /// The answer to one [`ClientFrame::Sync`].
     Sync {

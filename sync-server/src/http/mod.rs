@@ -41,6 +41,8 @@ pub struct AppState {
     pub data_dir: std::path::PathBuf,
     /// Where the certificate comes from (its fingerprint goes in codes).
     pub tls: crate::tls::TlsSource,
+    /// The fingerprint of the certificate this process serves.
+    pub served_fingerprint: String,
     /// How far in the future a change's time may lie (clock skew).
     pub max_future_ms: i64,
     /// Who may read `/metrics`.

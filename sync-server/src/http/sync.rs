@@ -221,6 +221,8 @@ async fn handle_frame(
     let session = Arc::clone(session);
     let docs = Arc::clone(&state.docs);
     let metrics = Arc::clone(&state.metrics);
+    let data_dir = state.data_dir.clone();
+    let served = state.served_fingerprint.clone();
     let result = state
         .db
         .with(move |db| {
@@ -231,7 +233,15 @@ async fn handle_frame(
             }
             match frame {
                 ClientFrame::Hello { v, cursor, held } => {
-                    Ok((s.hello(db, &metrics, v, cursor, held.as_deref())?, None))
+                    let next = crate::tls::next_fingerprint(&data_dir).filter(|n| *n != served);
+                    let certificates = brug_shared::protocol::Certificates {
+                        served: Some(served),
+                        next,
+                    };
+                    Ok((
+                        s.hello(db, &metrics, v, cursor, held.as_deref(), certificates)?,
+                        None,
+                    ))
                 }
                 ClientFrame::Sync { doc, create, msg } => {
                     match s.sync(

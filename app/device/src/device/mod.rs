@@ -59,6 +59,9 @@ pub struct DeviceInfo {
     pub server: String,
     /// The pinned certificate fingerprint.
     pub fingerprint: String,
+    /// The next certificate's fingerprint, announced by the server ahead
+    /// of a rotation (trusted too).
+    pub next_fingerprint: Option<String>,
 }
 
 /// The offline lease.
@@ -181,6 +184,7 @@ impl Device {
                 team: resp.team.clone(),
                 server: url.server.clone(),
                 fingerprint: url.fingerprint.clone(),
+                next_fingerprint: None,
             };
             Ok(Self {
                 store,
@@ -210,6 +214,7 @@ impl Device {
             team: setting(&store, "team")?,
             server: setting(&store, "server")?,
             fingerprint: setting(&store, "fingerprint")?,
+            next_fingerprint: store.setting("next_fingerprint")?.filter(|f| !f.is_empty()),
         };
         Ok(Self {
             store,
@@ -239,9 +244,47 @@ impl Device {
     /// supervisor, for the supervisor's own team.
     pub fn team_link(&self) -> Result<TeamLink, DeviceError> {
         Ok(TeamLink {
-            endpoint: Endpoint::new(&self.info.server, &self.info.fingerprint)?,
+            endpoint: self.endpoint()?,
             token: setting(&self.store, "token")?,
         })
+    }
+
+    /// Where the server is, with the certificates this device trusts.
+    pub(crate) fn endpoint(&self) -> Result<Endpoint, DeviceError> {
+        Ok(Endpoint::new(&self.info.server, &self.info.fingerprint)?
+            .with_next(self.info.next_fingerprint.as_deref()))
+    }
+
+    /// Follows what the server's welcome said about its certificates (the
+    /// connection it came over was pinned): the one served now becomes the
+    /// pin when it is the announced next one (the rotation happened), and
+    /// the next one announced is trusted from now on.
+    pub(crate) fn follow_certificates(
+        &mut self,
+        c: &brug_shared::protocol::Certificates,
+    ) -> Result<(), DeviceError> {
+        let fingerprint = |f: &Option<String>| {
+            f.as_deref()
+                .map(str::to_ascii_lowercase)
+                .filter(|f| f.len() == 64 && f.bytes().all(|b| b.is_ascii_hexdigit()))
+        };
+        let served = fingerprint(&c.served);
+        let mut next = fingerprint(&c.next);
+        if let Some(served) = served
+            && Some(&served) == self.info.next_fingerprint.as_ref()
+        {
+            self.store.set_setting("fingerprint", &served)?;
+            self.info.fingerprint = served;
+        }
+        if next.as_deref() == Some(self.info.fingerprint.as_str()) {
+            next = None;
+        }
+        if next != self.info.next_fingerprint {
+            self.store
+                .set_setting("next_fingerprint", next.as_deref().unwrap_or(""))?;
+            self.info.next_fingerprint = next;
+        }
+        Ok(())
     }
 
     fn now_ms(&self) -> i64 {

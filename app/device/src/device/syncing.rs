@@ -39,7 +39,7 @@ impl Device {
         progress: &mut (dyn FnMut(Progress) + Send),
         stay: Option<&tokio::sync::Notify>,
     ) -> Result<Report, DeviceError> {
-        let endpoint = Endpoint::new(&self.info.server, &self.info.fingerprint)?;
+        let endpoint = self.endpoint()?;
         let token = setting(&self.store, "token")?;
         // The policy lead's device holds no cases and no team records: its
         // session is a check-in (a day's public report proves the token
@@ -117,6 +117,7 @@ impl Device {
                     tracing::warn!(failed, "unsynced work of lost cases not handed over yet");
                 }
                 self.remember_joined(&report.joined)?;
+                self.follow_certificates(&report.certificates)?;
                 // A maintenance pass: when it fails, the sync still stands
                 // and the pass is tried again after the next one.
                 if let Err(e) = self.refresh_for_today() {

@@ -108,7 +108,7 @@ impl Device {
     /// Syncs the team's documents with the server now (outside a sync
     /// session); returns whether anything changed here.
     pub async fn sync_team_docs_now(&mut self) -> Result<bool, DeviceError> {
-        let endpoint = Endpoint::new(&self.info.server, &self.info.fingerprint)?;
+        let endpoint = self.endpoint()?;
         let token = super::setting(&self.store, "token")?;
         self.sync_team_docs(&endpoint, &token).await
     }

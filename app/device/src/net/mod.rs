@@ -69,6 +69,9 @@ pub struct Endpoint {
     pub port: u16,
     /// Pinned SHA-256 fingerprint of the server certificate (hex).
     pub fingerprint: String,
+    /// The next certificate's fingerprint, announced by the server ahead
+    /// of a rotation: trusted too.
+    pub next: Option<String>,
 }
 
 impl Endpoint {
@@ -89,14 +92,23 @@ impl Endpoint {
             host,
             port: url.port().unwrap_or(443),
             fingerprint: fingerprint.to_ascii_lowercase(),
+            next: None,
         })
+    }
+
+    /// The same endpoint, also trusting the announced `next` certificate.
+    pub fn with_next(mut self, next: Option<&str>) -> Self {
+        self.next = next.map(str::to_ascii_lowercase);
+        self
     }
 
     /// Opens a TLS connection that only succeeds if the server presents the
     /// pinned certificate.
     pub async fn connect(&self) -> Result<TlsStream<TcpStream>, NetError> {
         let mismatch = Arc::new(AtomicBool::new(false));
-        let config = client_config(&self.fingerprint, Arc::clone(&mismatch))?;
+        let mut pins = vec![self.fingerprint.as_str()];
+        pins.extend(self.next.as_deref());
+        let config = client_config(&pins, Arc::clone(&mismatch))?;
         let tcp = tokio::time::timeout(
             Duration::from_secs(15),
             TcpStream::connect((self.host.as_str(), self.port)),

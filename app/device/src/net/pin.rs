@@ -1,7 +1,8 @@
 //! Certificate pinning: the server is accepted only if its certificate's
-//! SHA-256 fingerprint is the one from the enrolment code, whatever CA
-//! signed it. A valid public certificate with another fingerprint is
-//! refused too.
+//! SHA-256 fingerprint is the one from the enrolment code (or the next one
+//! the server announced over a pinned connection, for a certificate
+//! rotation), whatever CA signed it. A valid public certificate with
+//! another fingerprint is refused too.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +16,7 @@ use super::NetError;
 
 #[derive(Debug)]
 struct Pinned {
-    fingerprint: Vec<u8>,
+    fingerprints: Vec<Vec<u8>>,
     provider: Arc<CryptoProvider>,
     mismatch: Arc<AtomicBool>,
 }
@@ -30,7 +31,11 @@ impl ServerCertVerifier for Pinned {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let seen = ring::digest::digest(&ring::digest::SHA256, end_entity.as_ref());
-        if seen.as_ref() == self.fingerprint.as_slice() {
+        if self
+            .fingerprints
+            .iter()
+            .any(|f| f.as_slice() == seen.as_ref())
+        {
             Ok(ServerCertVerified::assertion())
         } else {
             self.mismatch.store(true, Ordering::SeqCst);
@@ -75,20 +80,25 @@ impl ServerCertVerifier for Pinned {
     }
 }
 
-/// A rustls client configuration that trusts exactly the certificate with
-/// this hex SHA-256 fingerprint; `mismatch` is set when another one shows up.
+/// A rustls client configuration that trusts exactly the certificates with
+/// these hex SHA-256 fingerprints (the pinned one, and the next one the
+/// server announced, if any); `mismatch` is set when another one shows up.
 pub fn client_config(
-    fingerprint_hex: &str,
+    fingerprints_hex: &[&str],
     mismatch: Arc<AtomicBool>,
 ) -> Result<Arc<rustls::ClientConfig>, NetError> {
-    let fingerprint = hex::decode(fingerprint_hex)
-        .map_err(|_| NetError::BadUrl("vingerafdruk is geen hex".into()))?;
-    if fingerprint.len() != 32 {
-        return Err(NetError::BadUrl("vingerafdruk is geen SHA-256".into()));
+    let mut fingerprints = Vec::new();
+    for hex_text in fingerprints_hex {
+        let fingerprint = hex::decode(hex_text)
+            .map_err(|_| NetError::BadUrl("vingerafdruk is geen hex".into()))?;
+        if fingerprint.len() != 32 {
+            return Err(NetError::BadUrl("vingerafdruk is geen SHA-256".into()));
+        }
+        fingerprints.push(fingerprint);
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(Pinned {
-        fingerprint,
+        fingerprints,
         provider: Arc::clone(&provider),
         mismatch,
     });
