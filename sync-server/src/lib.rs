@@ -121,6 +121,9 @@ pub struct Limits {
     /// Time to send a request's headers (default 10 s): a client sending a
     /// byte now and then is cut off.
     pub header_read: Duration,
+    /// Time for one frame to go out to a device (default 30 s): a device
+    /// that stops reading is cut off, and what waits for it is let go.
+    pub send: Duration,
     /// Enrolment attempts per address and `rate_window` (default 10; a
     /// supervisor enrolling a team's tablets in one go stays well under
     /// it): beyond, `429` without trying the code, so codes cannot be
@@ -146,6 +149,7 @@ impl Default for Limits {
             max_per_address: 128,
             handshake: Duration::from_secs(10),
             header_read: Duration::from_secs(10),
+            send: Duration::from_secs(brug_shared::protocol::limits::SEND_TIMEOUT_SECS),
             enrol_attempts: 10,
             bad_token_attempts: 30,
             rate_window: Duration::from_secs(60),
@@ -341,6 +345,7 @@ async fn run_with(
         data_dir: config.data_dir.clone(),
         tls: config.tls.clone(),
         served_fingerprint: tls.fingerprint.clone(),
+        send_timeout: config.limits.send,
         max_future_ms: config.max_future_ms,
         metrics_access: Arc::new(config.metrics_access.clone()),
         guards: Arc::new(http::Guards::new(&config.limits)),

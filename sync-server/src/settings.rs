@@ -17,6 +17,7 @@
 //! max_per_address = 128
 //! handshake_secs = 10
 //! header_read_secs = 10
+//! send_secs = 30
 //! enrol_attempts = 10
 //! bad_token_attempts = 30
 //! rate_window_secs = 60
@@ -103,6 +104,7 @@ pub struct LimitsSection {
     pub max_per_address: Option<usize>,
     pub handshake_secs: Option<u64>,
     pub header_read_secs: Option<u64>,
+    pub send_secs: Option<u64>,
     pub enrol_attempts: Option<u32>,
     pub bad_token_attempts: Option<u32>,
     pub rate_window_secs: Option<u64>,
@@ -234,6 +236,7 @@ pub fn resolve(data: &Path, file: &FileConfig, o: &Overrides) -> Result<Serving,
     };
     config.limits.handshake = secs("handshake_secs", l.handshake_secs, d.handshake)?;
     config.limits.header_read = secs("header_read_secs", l.header_read_secs, d.header_read)?;
+    config.limits.send = secs("send_secs", l.send_secs, d.send)?;
     config.limits.rate_window = secs("rate_window_secs", l.rate_window_secs, d.rate_window)?;
     config.limits.enrol_attempts = in_range(
         "enrol_attempts",
@@ -306,6 +309,7 @@ pub fn describe(s: &Serving) -> String {
         format!("max_per_address = {}", l.max_per_address),
         format!("handshake_secs = {}", l.handshake.as_secs()),
         format!("header_read_secs = {}", l.header_read.as_secs()),
+        format!("send_secs = {}", l.send.as_secs()),
         format!("enrol_attempts = {}", l.enrol_attempts),
         format!("bad_token_attempts = {}", l.bad_token_attempts),
         format!("rate_window_secs = {}", l.rate_window.as_secs()),

@@ -1,7 +1,8 @@
 //! What one client may make the server hold: a request's headers sent too
 //! slowly are cut off, idle connections give their places to a device that
 //! speaks, connections over the cap that all made a request keep their
-//! places (a newcomer is closed at once), reads never wait for the writer. No sleeps: each test
+//! places (a newcomer is closed at once), a device that never reads is cut
+//! off, reads never wait for the writer. No sleeps: each test
 //! waits for what the server does, bounded by a deadline that fails it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -248,6 +249,50 @@ async fn token_lookups_and_reads_do_not_wait_for_the_writer() {
         ),
         "{unknown:?}"
     );
+}
+
+#[tokio::test]
+async fn a_device_that_stops_reading_is_cut_off() {
+    use brug_shared::protocol::{ClientFrame, PROTOCOL_VERSION};
+    let server = TestServer::start_with(tempfile::tempdir().unwrap(), |c| {
+        c.limits.send = Duration::from_secs(1);
+    })
+    .await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let d = server.device(&ann).await;
+    until(|| server.open_connections() == 0).await;
+    let mut conn = d.connect().await.unwrap();
+    conn.send(&ClientFrame::Hello {
+        v: PROTOCOL_VERSION,
+        cursor: 0,
+        held: Some(Vec::new()),
+    })
+    .await
+    .unwrap();
+    // It asks and asks (each a small refusal: no such case) and never
+    // reads, until the answers fill every buffer and the server lets go.
+    let mut asked = 0u64;
+    let cut = tokio::time::timeout(Duration::from_secs(600), async {
+        loop {
+            let frame = ClientFrame::Sync {
+                doc: uuid::Uuid::now_v7(),
+                create: false,
+                msg: None,
+            };
+            if conn.send(&frame).await.is_err() {
+                return;
+            }
+            asked += 1;
+        }
+    })
+    .await;
+    assert!(cut.is_ok(), "the server kept a reader that never reads");
+    until(|| server.open_connections() == 0).await;
+    println!("cut off after {asked} unread requests");
+    // Everyone else is served.
+    let mut other = server.device(&ann).await;
+    other.create_case();
+    assert!(other.sync().await.unwrap().refused.is_empty());
 }
 
 /// The heavy variant (`make soak`): 2,000 idle connections from sixteen

@@ -43,6 +43,8 @@ pub struct AppState {
     pub tls: crate::tls::TlsSource,
     /// The fingerprint of the certificate this process serves.
     pub served_fingerprint: String,
+    /// Time for a frame to go out to a device (`Limits::send`).
+    pub send_timeout: std::time::Duration,
     /// How far in the future a change's time may lie (clock skew).
     pub max_future_ms: i64,
     /// Who may read `/metrics`.

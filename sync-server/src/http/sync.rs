@@ -7,9 +7,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::Response;
-use brug_shared::protocol::limits::{
-    HELLO_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, MAX_FRAME_BYTES, SEND_TIMEOUT_SECS,
-};
+use brug_shared::protocol::limits::{HELLO_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, MAX_FRAME_BYTES};
 use brug_shared::protocol::{self, ClientFrame, ErrorCode, FrameError, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
@@ -70,6 +68,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
     let mut events = state.hub.subscribe();
     let mut shutdown = state.shutdown.clone();
     let (mut sink, mut stream) = socket.split();
+    let timeout = state.send_timeout;
     let hello_deadline = tokio::time::Instant::now() + Duration::from_secs(HELLO_TIMEOUT_SECS);
 
     loop {
@@ -84,7 +83,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                 let message = match incoming {
                     Err(_) => {
                         state.metrics.error("timeout");
-                        send(&mut sink, frame(&fatal(ErrorCode::Timeout))).await;
+                        send(&mut sink, timeout, frame(&fatal(ErrorCode::Timeout))).await;
                         break;
                     }
                     Ok(None) | Ok(Some(Err(_))) => break,
@@ -96,7 +95,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                     Message::Ping(_) | Message::Pong(_) => continue,
                     Message::Text(_) => {
                         state.metrics.error("bad-frame");
-                        send(&mut sink, frame(&fatal(ErrorCode::BadFrame))).await;
+                        send(&mut sink, timeout, frame(&fatal(ErrorCode::BadFrame))).await;
                         break;
                     }
                 };
@@ -104,7 +103,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                 if let Some(doc) = stored {
                     state.hub.publish(HubEvent::DocChanged { doc, origin: guard.id });
                 }
-                if !deliver(&mut sink, outcome).await {
+                if !deliver(&mut sink, timeout, outcome).await {
                     break;
                 }
             }
@@ -123,7 +122,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                                 for f in frames {
                                     let last = matches!(f, ServerFrame::Revoked);
                                     let outcome = if last { Outcome::Close(f) } else { Outcome::Reply(f) };
-                                    if !deliver(&mut sink, outcome).await {
+                                    if !deliver(&mut sink, timeout, outcome).await {
                                         open = false;
                                         break;
                                     }
@@ -142,13 +141,13 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                     Err(RecvError::Closed) => None,
                 };
                 if let Some(outcome) = out
-                    && !deliver(&mut sink, outcome).await
+                    && !deliver(&mut sink, timeout, outcome).await
                 {
                     break;
                 }
             }
             _ = shutdown.changed() => {
-                send(&mut sink, Message::Close(None)).await;
+                send(&mut sink, timeout, Message::Close(None)).await;
                 break;
             }
         }
@@ -170,28 +169,32 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
 }
 
 /// Sends what an outcome says; `false` when the session must end (also
-/// when the device does not take the frame within [`SEND_TIMEOUT_SECS`]).
+/// when the device does not take the frame within `timeout`).
 async fn deliver(
     sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    timeout: Duration,
     outcome: Outcome,
 ) -> bool {
     match outcome {
-        Outcome::Reply(f) => send(sink, frame(&f)).await,
+        Outcome::Reply(f) => send(sink, timeout, frame(&f)).await,
         Outcome::Close(f) => {
-            send(sink, frame(&f)).await;
+            send(sink, timeout, frame(&f)).await;
             false
         }
     }
 }
 
-/// Sends one message within [`SEND_TIMEOUT_SECS`]; `false` when it failed
-/// or the device did not take it in time.
+/// Sends one message within `timeout` (`Limits::send`, default
+/// [`brug_shared::protocol::limits::SEND_TIMEOUT_SECS`]); `false` when it failed or the device did not
+/// take it in time (a device that stops reading is cut off, and what waits
+/// for it is let go).
 async fn send(
     sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    timeout: Duration,
     message: Message,
 ) -> bool {
     matches!(
-        tokio::time::timeout(Duration::from_secs(SEND_TIMEOUT_SECS), sink.send(message)).await,
+        tokio::time::timeout(timeout, sink.send(message)).await,
         Ok(Ok(()))
     )
 }
