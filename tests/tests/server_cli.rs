@@ -237,7 +237,20 @@ async fn a_backup_taken_while_devices_sync_restores_into_a_server_devices_trust(
     let ann = server.add_user("Ann Peeters", brug_sync_server::auth::Role::BridgeWorker);
     let bert = server.add_user("Bert Claeys", brug_sync_server::auth::Role::HousingAdviser);
     let mut a = server.device(&ann).await;
-    let mut b = server.device(&bert).await;
+    // Twenty devices of ten colleagues (two each) keep working meanwhile.
+    let mut others = Vec::new();
+    for n in 0..10 {
+        let user = if n == 0 {
+            bert.clone()
+        } else {
+            server.add_user(
+                &format!("Collega {n}"),
+                brug_sync_server::auth::Role::BridgeWorker,
+            )
+        };
+        others.push(server.device(&user).await);
+        others.push(server.device(&user).await);
+    }
     let mut cases = Vec::new();
     for _ in 0..5 {
         cases.push(a.create_case());
@@ -248,7 +261,7 @@ async fn a_backup_taken_while_devices_sync_restores_into_a_server_devices_trust(
         .iter()
         .map(|id| (*id, server.stored(*id).unwrap().heads()))
         .collect();
-    // The backup runs while both devices keep syncing new work.
+    // The backup runs while twenty devices keep syncing new work.
     let out = tempfile::tempdir().unwrap().path().join("backup");
     let (data2, out2) = (data.clone(), out.clone());
     let backup = tokio::task::spawn_blocking(move || {
@@ -257,11 +270,21 @@ async fn a_backup_taken_while_devices_sync_restores_into_a_server_devices_trust(
             &["--json", "backup", "--out", out2.to_str().unwrap()],
         )
     });
-    for _ in 0..3 {
-        a.create_case();
-        b.create_case();
-        a.sync().await.unwrap();
-        b.sync().await.unwrap();
+    let working: Vec<_> = others
+        .into_iter()
+        .map(|mut d| {
+            tokio::spawn(async move {
+                for _ in 0..3 {
+                    d.create_case();
+                    let report = d.sync().await.unwrap();
+                    assert!(report.refused.is_empty());
+                }
+                d
+            })
+        })
+        .collect();
+    for w in working {
+        w.await.unwrap();
     }
     let backup = backup.await.unwrap();
     assert!(json(&backup)["database_bytes"].as_u64().unwrap() > 0);
