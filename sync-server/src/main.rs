@@ -1,6 +1,16 @@
 //! `brug-sync-server`: serve, seed the demo, manage users, devices and case
 //! access. Exit codes: 0 done, 1 refused (the message says why), 2 usage.
 
+/// Writes a line to standard output. A reader that went away (`| head`)
+/// ends the output quietly instead of a panic ("failed printing to
+/// stdout").
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -688,3 +688,22 @@ fn the_certificate_is_staged_and_rotated_from_the_command_line_and_stays_private
     assert_eq!(bad.status.code(), Some(1));
     assert!(json(&cli(data.path(), &["--json", "cert", "show"]))["next"].is_null());
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let data = tempfile::tempdir().unwrap();
+    // `config check | head -0`: the reader is gone before anything is written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(brug_tests::bin("brug-sync-server"))
+        .arg("--data")
+        .arg(data.path())
+        .args(["config", "check"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+}

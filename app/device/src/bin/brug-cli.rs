@@ -2,6 +2,16 @@
 //! imports and tests. Exit codes: 0 done, 1 refused (stderr says why and
 //! what to do, in Dutch and English), 2 usage.
 
+/// Writes a line to standard output. A reader that went away (`| head`)
+/// ends the output quietly instead of a panic ("failed printing to
+/// stdout").
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
