@@ -110,6 +110,28 @@ pub fn revoke_device(
     Ok(Some(user))
 }
 
+/// A one-time code (valid a day) with which `device`, locked after too
+/// many wrong PINs, gets its unlock secret back; `None` when the device
+/// does not exist, is revoked, or was enrolled before unlock secrets.
+pub fn unlock_code(
+    conn: &Connection,
+    device: &str,
+    by: Actor<'_>,
+) -> Result<Option<String>, DbError> {
+    let (code, hash) = crate::auth::new_enrol_code();
+    if !db::add_unlock_code(conn, device, &hash)? {
+        return Ok(None);
+    }
+    audit(
+        conn,
+        by,
+        "unlock-code",
+        &[],
+        &format!("unlock code made for device {device} {}", by.note()),
+    )?;
+    Ok(Some(code))
+}
+
 /// Gives `user` access to `case` (or takes it away); live sessions are told.
 /// A case never leaves its team.
 pub fn set_assignment(

@@ -285,6 +285,12 @@ enum DeviceCmd {
         /// The device id.
         device: String,
     },
+    /// Make a one-time unlock code (valid a day) for a device locked after
+    /// too many wrong PINs; the worker types it with a new PIN.
+    UnlockCode {
+        /// The device id.
+        device: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -858,6 +864,21 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
                 print_json(&serde_json::json!({ "device": device, "revoked": true }))
             } else {
                 println!("Toestel {device} ingetrokken.");
+                Ok(())
+            }
+        }
+        DeviceCmd::UnlockCode { device } => {
+            let code = admin::unlock_code(&conn, &device, admin::Actor::Admin)?.with_context(|| {
+                format!(
+                    "toestel {device} bestaat niet, is ingetrokken of werd ingeschreven voor ontgrendelcodes bestonden (zie: device list) / no such device, revoked, or enrolled before unlock codes"
+                )
+            })?;
+            if json {
+                print_json(&serde_json::json!({ "device": device, "code": code }))
+            } else {
+                println!(
+                    "Ontgrendelcode voor toestel {device}, één keer bruikbaar, 24 uur geldig:\n{code}"
+                );
                 Ok(())
             }
         }

@@ -307,3 +307,86 @@ async fn the_queue_counts_each_record_waiting_for_review_not_only_the_case() {
         "four records in two cases"
     );
 }
+
+#[tokio::test]
+async fn a_device_locked_by_wrong_pins_opens_with_the_servers_code_and_keeps_its_work() {
+    use brug_device::DeviceError;
+    use brug_device::keys::{self, KeyError};
+    use brug_device::net::NetError;
+    use brug_sync_server::admin;
+    let stack = Stack::start().await;
+    let Team { worker, .. } = stack.team().await;
+    let home = worker.path();
+    let device_id = worker.device.info().device_id.to_string();
+    let mut device = worker.device;
+    // Work typed offline, not synced yet.
+    let (case, _) = device.create_case(&examples::household()).unwrap();
+    drop(device);
+
+    // Someone tries PINs, each after its wait, until the device locks.
+    let mut last = None;
+    for i in 0..keys::MAX_WRONG_PINS {
+        last = keys::unlock_with(&home, "000000", i64::from(i) * 7_200_000, &None).err();
+    }
+    assert!(matches!(last, Some(KeyError::LockedOut)), "{last:?}");
+    let refused = Device::open(&home, PIN).err().unwrap();
+    assert!(
+        matches!(refused, DeviceError::Key(KeyError::LockedOut)),
+        "{refused}"
+    );
+
+    // A code that is not this device's opens nothing.
+    let other = Stack::start().await;
+    let ann2 = other.user("Ann Peeters", brug_sync_server::auth::Role::BridgeWorker);
+    let stranger = other.enrol(&ann2).await;
+    let foreign = admin::unlock_code(
+        &other.db().lock(),
+        &stranger.device.info().device_id.to_string(),
+        admin::Actor::Admin,
+    )
+    .unwrap()
+    .unwrap();
+    let wrong = Device::recover(&home, &foreign, "246813")
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(
+            &wrong,
+            DeviceError::Net(NetError::Refused { status: 403, .. })
+        ),
+        "{wrong}"
+    );
+    assert!(keys::locked_out(&home), "still locked");
+
+    // The administrator's code and a new PIN: the same store, the work kept.
+    let code = admin::unlock_code(&stack.db().lock(), &device_id, admin::Actor::Admin)
+        .unwrap()
+        .unwrap();
+    let mut device = Device::recover(&home, &code, "246813").await.unwrap();
+    assert!(device.show(case).is_ok(), "the unsynced case is there");
+    let report = device.sync(&mut |_| {}).await.unwrap();
+    assert!(report.synced.contains(&case));
+    drop(device);
+    assert!(Device::open(&home, "246813").is_ok());
+    assert!(matches!(
+        Device::open(&home, PIN).err().unwrap(),
+        DeviceError::Key(KeyError::WrongPin { .. })
+    ));
+    // A code works once.
+    let again = Device::recover(&home, &code, "135792").await.err().unwrap();
+    assert!(
+        matches!(
+            &again,
+            DeviceError::Net(NetError::Refused { status: 403, .. })
+        ),
+        "{again}"
+    );
+    // A revoked device gets no code.
+    stack.revoke(uuid::Uuid::parse_str(&device_id).unwrap());
+    assert!(
+        admin::unlock_code(&stack.db().lock(), &device_id, admin::Actor::Admin)
+            .unwrap()
+            .is_none()
+    );
+}

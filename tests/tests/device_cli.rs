@@ -291,3 +291,58 @@ async fn without_home_brug_cli_uses_the_platform_data_folder_the_app_uses_too() 
     assert!(!elsewhere.path().join(".local/share/brug").exists());
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_out_home_opens_with_the_administrators_code_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let server = brug_sync_server::spawn(Config::new(data.path()), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let url = {
+        let db = db::Db::open(data.path()).unwrap();
+        let conn = db.lock();
+        db::add_user(&conn, "Ann Peeters", Role::BridgeWorker, "harelbeke").unwrap();
+        enrolment::new_enrolment(&conn, data.path(), &TlsSource::SelfSigned, "ann.peeters")
+            .unwrap()
+            .0
+            .to_url()
+    };
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().to_owned();
+    let data_dir = data.path().to_owned();
+    tokio::task::spawn_blocking(move || {
+        ok(&cli(&h, "482193", &["enrol", &url], None));
+        let device = serde_json::from_str::<serde_json::Value>(&ok(&cli(
+            &h,
+            "482193",
+            &["--json", "status"],
+            None,
+        )))
+        .unwrap()["device"]["device_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for i in 0..brug_device::keys::MAX_WRONG_PINS {
+            let _ = brug_device::keys::unlock_with(&h, "000000", i64::from(i) * 7_200_000, &None);
+        }
+        let locked = cli(&h, "482193", &["status"], None);
+        assert_eq!(locked.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&locked.stderr).contains("ontgrendelcode"));
+        let code = Command::new(brug_tests::bin("brug-sync-server"))
+            .arg("--data")
+            .arg(&data_dir)
+            .args(["--json", "device", "unlock-code", &device])
+            .env("BRUG_LOG", "warn")
+            .output()
+            .unwrap();
+        let code = serde_json::from_slice::<serde_json::Value>(&code.stdout).unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        ok(&cli(&h, "246813", &["unlock", "--code", &code], None));
+        ok(&cli(&h, "246813", &["status"], None));
+    })
+    .await
+    .unwrap();
+    server.shutdown().await.unwrap();
+}

@@ -1,8 +1,12 @@
 //! The database key: 256 random bits made at enrolment, kept on disk only
 //! wrapped (AES-256-GCM) by a key derived from the worker's PIN with
-//! Argon2id. Wrong PINs are refused with a growing wait. Platform keystores
-//! (Android Keystore, iOS Keychain) can hold the wrapping key later; here
-//! the PIN is the only way in.
+//! Argon2id, and wrapped a second time by the device's unlock secret, which
+//! only the server keeps. Wrong PINs are refused with a growing wait; after
+//! [`MAX_WRONG_PINS`] in a row the PIN's wrapping is deleted and only the
+//! server can open the device again (with a one-time unlock code and a new
+//! PIN; nothing unsynced is lost). Platform keystores (Android Keystore,
+//! iOS Keychain) can hold the wrapping key later; here the PIN is the only
+//! way in offline.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +20,11 @@ pub const KEY_FILE: &str = "key.json";
 
 /// Wrong PINs allowed before a wait is imposed.
 pub const FREE_ATTEMPTS: u32 = 3;
+
+/// Wrong PINs in a row after which the device needs the server to open
+/// again (when it has an unlock secret: every device enrolled since they
+/// exist).
+pub const MAX_WRONG_PINS: u32 = 10;
 
 /// Why the key could not be had.
 #[derive(Debug)]
@@ -34,6 +43,11 @@ pub enum KeyError {
     },
     /// A PIN that is too short.
     WeakPin,
+    /// Too many wrong PINs: only an unlock code from the server opens the
+    /// device again.
+    LockedOut,
+    /// An unlock secret that does not open this device's key.
+    WrongUnlock,
     /// The key file is damaged.
     Damaged(String),
     /// The file system refused.
@@ -59,6 +73,43 @@ struct KeyFile {
     boot_id: String,
     #[serde(default)]
     boot_ms: i64,
+    /// The key wrapped by the device's unlock secret (which only the
+    /// server keeps): nonce and sealed key, hex; empty for a device
+    /// enrolled before unlock secrets.
+    #[serde(default)]
+    server_nonce: String,
+    #[serde(default)]
+    server_wrapped: String,
+    /// Too many wrong PINs: the PIN's wrapping is gone.
+    #[serde(default)]
+    locked_out: bool,
+    /// Where to ask for the unlock secret (nothing secret).
+    #[serde(default)]
+    recovery: Option<RecoveryTarget>,
+}
+
+/// Where a locked-out device asks for its unlock secret: nothing secret,
+/// kept readable so it can ask without its store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryTarget {
+    /// The server's base URL.
+    pub server: String,
+    /// Its pinned certificate fingerprint.
+    pub fingerprint: String,
+    /// The next one, announced ahead of a rotation.
+    #[serde(default)]
+    pub next_fingerprint: Option<String>,
+    /// The device id.
+    pub device_id: String,
+}
+
+/// What the server gave at enrolment for a later unlock.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    /// The device's unlock secret (forgotten once the key is wrapped).
+    pub secret: zeroize::Zeroizing<[u8; 32]>,
+    /// Where to ask for it again.
+    pub target: RecoveryTarget,
 }
 
 /// A clock that moving the wall clock does not move: the boot's id and the
@@ -166,27 +217,76 @@ pub fn pin_is_strong(pin: &str) -> bool {
 
 /// Makes a new random database key wrapped by `pin`.
 pub fn create(home: &Path, pin: &str) -> Result<DbKey, KeyError> {
-    if !pin_is_strong(pin) {
-        return Err(KeyError::WeakPin);
-    }
-    let key = Secret::new(random::<32>()?);
-    let salt = random::<16>()?;
+    create_with(home, pin, None)
+}
+
+/// Seals `key` with `kek` under `aad`: (nonce, sealed) in hex.
+fn seal(kek: &[u8], aad: &'static [u8], key: &[u8; 32]) -> Result<(String, String), KeyError> {
     let nonce = random::<12>()?;
-    // OWASP's Argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
-    let (m_kib, t, p) = (19 * 1024, 2, 1);
-    let kek = derive(pin, &salt, m_kib, t, p)?;
     let sealing = LessSafeKey::new(
-        UnboundKey::new(&AES_256_GCM, kek.as_slice())
-            .map_err(|_| KeyError::Damaged("aead".into()))?,
+        UnboundKey::new(&AES_256_GCM, kek).map_err(|_| KeyError::Damaged("aead".into()))?,
     );
     let mut data = key.to_vec();
     sealing
         .seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
-            Aad::from(b"brug-db-key"),
+            Aad::from(aad),
             &mut data,
         )
         .map_err(|_| KeyError::Damaged("aead".into()))?;
+    Ok((hex::encode(nonce), hex::encode(&data)))
+}
+
+/// Opens what [`seal`] made; `None` when `kek` is not the one.
+fn open_sealed(
+    kek: &[u8],
+    aad: &'static [u8],
+    nonce: &str,
+    sealed: &str,
+) -> Result<Option<Secret>, KeyError> {
+    let bad = |e: hex::FromHexError| KeyError::Damaged(e.to_string());
+    let nonce: [u8; 12] = hex::decode(nonce)
+        .map_err(bad)?
+        .try_into()
+        .map_err(|_| KeyError::Damaged("nonce".into()))?;
+    // Holds the key in the clear once opened: zeroed when dropped.
+    let mut data = zeroize::Zeroizing::new(hex::decode(sealed).map_err(bad)?);
+    let opening = LessSafeKey::new(
+        UnboundKey::new(&AES_256_GCM, kek).map_err(|_| KeyError::Damaged("aead".into()))?,
+    );
+    match opening.open_in_place(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(aad),
+        &mut data,
+    ) {
+        Ok(plain) if plain.len() == 32 => {
+            let mut key = Secret::new([0u8; 32]);
+            key.copy_from_slice(plain);
+            Ok(Some(key))
+        }
+        _ => Ok(None),
+    }
+}
+
+const PIN_AAD: &[u8] = b"brug-db-key";
+const SERVER_AAD: &[u8] = b"brug-db-key-server";
+
+/// Makes a new random database key wrapped by `pin` and, when the server
+/// gave one, by the device's unlock secret.
+pub fn create_with(home: &Path, pin: &str, recovery: Option<&Recovery>) -> Result<DbKey, KeyError> {
+    if !pin_is_strong(pin) {
+        return Err(KeyError::WeakPin);
+    }
+    let key = Secret::new(random::<32>()?);
+    let salt = random::<16>()?;
+    // OWASP's Argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
+    let (m_kib, t, p) = (19 * 1024, 2, 1);
+    let kek = derive(pin, &salt, m_kib, t, p)?;
+    let (nonce, wrapped) = seal(kek.as_slice(), PIN_AAD, &key)?;
+    let (server_nonce, server_wrapped) = match recovery {
+        Some(r) => seal(r.secret.as_slice(), SERVER_AAD, &key)?,
+        None => (String::new(), String::new()),
+    };
     write(
         home,
         &KeyFile {
@@ -194,14 +294,73 @@ pub fn create(home: &Path, pin: &str) -> Result<DbKey, KeyError> {
             t,
             p,
             salt: hex::encode(salt),
-            nonce: hex::encode(nonce),
-            wrapped: hex::encode(&data),
+            nonce,
+            wrapped,
             failures: 0,
             last_failure_ms: 0,
             boot_id: String::new(),
             boot_ms: 0,
+            server_nonce,
+            server_wrapped,
+            locked_out: false,
+            recovery: recovery.map(|r| r.target.clone()),
         },
     )?;
+    Ok(DbKey(key))
+}
+
+/// Where a locked-out device asks for its unlock secret, if it can.
+pub fn recovery_target(home: &Path) -> Result<Option<RecoveryTarget>, KeyError> {
+    Ok(read(home)?.recovery)
+}
+
+/// Whether the device is locked out (too many wrong PINs).
+pub fn locked_out(home: &Path) -> bool {
+    read(home).is_ok_and(|f| f.locked_out)
+}
+
+/// Keeps the recovery target's certificates in step with the device's pins
+/// (after a rotation the old fingerprint would no longer reach the server).
+pub fn follow_pins(home: &Path, fingerprint: &str, next: Option<&str>) -> Result<(), KeyError> {
+    let _turn = attempt_lock(home)?;
+    let mut file = read(home)?;
+    let Some(target) = file.recovery.as_mut() else {
+        return Ok(());
+    };
+    if target.fingerprint == fingerprint && target.next_fingerprint.as_deref() == next {
+        return Ok(());
+    }
+    fingerprint.clone_into(&mut target.fingerprint);
+    target.next_fingerprint = next.map(str::to_owned);
+    write(home, &file)
+}
+
+/// Opens a locked-out device with the unlock secret the server handed back
+/// and wraps its key with `new_pin`: the same key, so the store and every
+/// unsynced change in it open as before.
+pub fn recover(home: &Path, secret: &[u8], new_pin: &str) -> Result<DbKey, KeyError> {
+    if !pin_is_strong(new_pin) {
+        return Err(KeyError::WeakPin);
+    }
+    let _turn = attempt_lock(home)?;
+    let mut file = read(home)?;
+    if file.server_wrapped.is_empty() || secret.len() != 32 {
+        return Err(KeyError::WrongUnlock);
+    }
+    let Some(key) = open_sealed(secret, SERVER_AAD, &file.server_nonce, &file.server_wrapped)?
+    else {
+        return Err(KeyError::WrongUnlock);
+    };
+    let salt = random::<16>()?;
+    let (m_kib, t, p) = (19 * 1024, 2, 1);
+    let kek = derive(new_pin, &salt, m_kib, t, p)?;
+    (file.nonce, file.wrapped) = seal(kek.as_slice(), PIN_AAD, &key)?;
+    file.salt = hex::encode(salt);
+    (file.m_kib, file.t, file.p) = (m_kib, t, p);
+    file.failures = 0;
+    file.boot_id.clear();
+    file.locked_out = false;
+    write(home, &file)?;
     Ok(DbKey(key))
 }
 
@@ -273,6 +432,9 @@ pub fn unlock_with(
     // the wait by reading the counter before another wrote it.
     let _turn = attempt_lock(home)?;
     let mut file = read(home)?;
+    if file.locked_out || (file.wrapped.is_empty() && !file.server_wrapped.is_empty()) {
+        return Err(KeyError::LockedOut);
+    }
     params_in_bounds(&file)?;
     let left = wait_left(&file, now_ms, boot);
     if left > 0 {
@@ -280,44 +442,31 @@ pub fn unlock_with(
             seconds: (left + 999) / 1000,
         });
     }
-    let bad = |e: hex::FromHexError| KeyError::Damaged(e.to_string());
-    let salt = hex::decode(&file.salt).map_err(bad)?;
-    let nonce: [u8; 12] = hex::decode(&file.nonce)
-        .map_err(bad)?
-        .try_into()
-        .map_err(|_| KeyError::Damaged("nonce".into()))?;
-    // Holds the key in the clear once opened: zeroed when dropped.
-    let mut data = zeroize::Zeroizing::new(hex::decode(&file.wrapped).map_err(bad)?);
+    let salt = hex::decode(&file.salt).map_err(|e| KeyError::Damaged(e.to_string()))?;
     let kek = derive(pin, &salt, file.m_kib, file.t, file.p)?;
-    let opening = LessSafeKey::new(
-        UnboundKey::new(&AES_256_GCM, kek.as_slice())
-            .map_err(|_| KeyError::Damaged("aead".into()))?,
-    );
-    match opening.open_in_place(
-        Nonce::assume_unique_for_key(nonce),
-        Aad::from(b"brug-db-key"),
-        &mut data,
-    ) {
-        Ok(plain) if plain.len() == 32 => {
-            let mut key = Secret::new([0u8; 32]);
-            key.copy_from_slice(plain);
-            if file.failures > 0 {
-                file.failures = 0;
-                file.boot_id.clear();
-                write(home, &file)?;
-            }
-            Ok(DbKey(key))
-        }
-        _ => {
-            file.failures += 1;
-            file.last_failure_ms = now_ms;
-            (file.boot_id, file.boot_ms) = boot.clone().unwrap_or_default();
+    if let Some(key) = open_sealed(kek.as_slice(), PIN_AAD, &file.nonce, &file.wrapped)? {
+        if file.failures > 0 {
+            file.failures = 0;
+            file.boot_id.clear();
             write(home, &file)?;
-            Err(KeyError::WrongPin {
-                attempts: file.failures,
-            })
         }
+        return Ok(DbKey(key));
     }
+    file.failures += 1;
+    file.last_failure_ms = now_ms;
+    (file.boot_id, file.boot_ms) = boot.clone().unwrap_or_default();
+    // Too many in a row: the PIN's wrapping goes, only the server's remains.
+    if file.failures >= MAX_WRONG_PINS && !file.server_wrapped.is_empty() {
+        file.wrapped.clear();
+        file.nonce.clear();
+        file.locked_out = true;
+        write(home, &file)?;
+        return Err(KeyError::LockedOut);
+    }
+    write(home, &file)?;
+    Err(KeyError::WrongPin {
+        attempts: file.failures,
+    })
 }
 
 /// Takes the device's unlock turn (an exclusive lock on `key.lock`, let go
@@ -450,6 +599,94 @@ mod tests {
             .filter(|r| matches!(r, Err(KeyError::Wait { .. })))
             .count();
         assert_eq!(waits, 2, "{results:?}");
+    }
+
+    fn recovery(secret: [u8; 32]) -> Recovery {
+        Recovery {
+            secret: zeroize::Zeroizing::new(secret),
+            target: RecoveryTarget {
+                server: "https://brug.example".into(),
+                fingerprint: "ab".repeat(32),
+                next_fingerprint: None,
+                device_id: "d1".into(),
+            },
+        }
+    }
+
+    /// `n` wrong PINs, each after the wait of the one before (by the wall
+    /// clock; no boot clock).
+    fn wrong_pins(home: &Path, first: u32, n: u32) -> KeyError {
+        let mut last = None;
+        for i in first..first + n {
+            let now = i64::from(i) * 7_200_000;
+            last = unlock_with(home, "000000", now, &None).err();
+        }
+        last.expect("refused")
+    }
+
+    #[test]
+    fn too_many_wrong_pins_lock_the_device_until_the_servers_secret_and_a_new_pin() {
+        let home = tempfile::tempdir().unwrap();
+        let secret = [7u8; 32];
+        let key = create_with(home.path(), "482193", Some(&recovery(secret))).unwrap();
+        assert!(matches!(
+            wrong_pins(home.path(), 0, MAX_WRONG_PINS - 1),
+            KeyError::WrongPin { attempts: 9 }
+        ));
+        assert!(matches!(
+            wrong_pins(home.path(), MAX_WRONG_PINS - 1, 1),
+            KeyError::LockedOut
+        ));
+        assert!(locked_out(home.path()));
+        // Now even the right PIN, at any time, is refused: the PIN's
+        // wrapping is gone from the file.
+        let far = 10 * 86_400_000;
+        assert!(matches!(
+            unlock_with(home.path(), "482193", far, &None),
+            Err(KeyError::LockedOut)
+        ));
+        let text = std::fs::read_to_string(home.path().join(KEY_FILE)).unwrap();
+        let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(file["wrapped"], "", "{text}");
+        // Editing `locked_out` back does not help: nothing left to open.
+        let edited = text.replace("\"locked_out\": true", "\"locked_out\": false");
+        std::fs::write(home.path().join(KEY_FILE), edited).unwrap();
+        assert!(matches!(
+            unlock_with(home.path(), "482193", far, &None),
+            Err(KeyError::LockedOut)
+        ));
+        // Another secret does not fit; the server's does, with a new PIN.
+        assert!(matches!(
+            recover(home.path(), &[8u8; 32], "246813"),
+            Err(KeyError::WrongUnlock)
+        ));
+        assert!(matches!(
+            recover(home.path(), &secret, "1234"),
+            Err(KeyError::WeakPin)
+        ));
+        let again = recover(home.path(), &secret, "246813").unwrap();
+        assert_eq!(
+            again.sqlcipher_literal(),
+            key.sqlcipher_literal(),
+            "the same key"
+        );
+        assert!(!locked_out(home.path()));
+        assert!(unlock_with(home.path(), "246813", far, &None).is_ok());
+        assert!(matches!(
+            unlock_with(home.path(), "482193", far, &None),
+            Err(KeyError::WrongPin { attempts: 1 })
+        ));
+    }
+
+    #[test]
+    fn a_device_without_an_unlock_secret_keeps_waiting_and_is_never_locked_out() {
+        let home = tempfile::tempdir().unwrap();
+        create(home.path(), "482193").unwrap();
+        assert!(matches!(
+            wrong_pins(home.path(), 0, MAX_WRONG_PINS + 2),
+            KeyError::WrongPin { attempts: 12 }
+        ));
+        assert!(unlock_with(home.path(), "482193", 30 * 86_400_000, &None).is_ok());
     }
 
     #[test]

@@ -249,6 +249,16 @@ impl Localized for KeyError {
                 format!("te veel verkeerde pincodes: wacht nog {seconds} seconden"),
                 format!("too many wrong PINs: wait {seconds} seconds"),
             ),
+            Self::LockedOut => Message::new(
+                "pin.locked-out",
+                "te veel verkeerde pincodes: dit toestel opent alleen nog met een ontgrendelcode van de beheerder (brug-sync-server device unlock-code) en een nieuwe pincode; niets wat nog niet gesynchroniseerd is, gaat verloren",
+                "too many wrong PINs: this device opens only with an unlock code from the administrator (brug-sync-server device unlock-code) and a new PIN; nothing unsynced is lost",
+            ),
+            Self::WrongUnlock => Message::new(
+                "pin.unlock-wrong",
+                "de ontgrendeling past niet bij dit toestel",
+                "the unlock does not fit this device",
+            ),
             Self::WeakPin => Message::new(
                 "pin.weak",
                 "kies een pincode van minstens 6 cijfers (geen 111111 of 123456) of een wachtwoordzin van minstens 8 tekens",

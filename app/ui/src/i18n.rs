@@ -44,6 +44,12 @@ pub enum Text {
     WrongPin,
     /// Too many wrong PINs.
     WaitPin,
+    /// Locked after too many wrong PINs.
+    LockedOut,
+    /// The unlock code field.
+    UnlockCode,
+    /// The button that opens with the code.
+    UnlockWithCode,
     /// The offline lease ran out.
     LeaseExpired,
     /// The device was revoked.
@@ -416,6 +422,16 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, WrongPin) => "Wrong PIN. Try again",
         (Lang::Nl, WaitPin) => "Te veel verkeerde pincodes. Wacht nog",
         (Lang::En, WaitPin) => "Too many wrong PINs. Wait",
+        (Lang::Nl, LockedOut) => {
+            "Te veel verkeerde pincodes: dit toestel opent alleen nog met een ontgrendelcode van de beheerder. Kies daarbij een nieuwe pincode. Wat nog niet gesynchroniseerd is, blijft bewaard."
+        }
+        (Lang::En, LockedOut) => {
+            "Too many wrong PINs: this device opens only with an unlock code from the administrator. Choose a new PIN with it. Nothing unsynced is lost."
+        }
+        (Lang::Nl, UnlockCode) => "Ontgrendelcode",
+        (Lang::En, UnlockCode) => "Unlock code",
+        (Lang::Nl, UnlockWithCode) => "Ontgrendelen met de code",
+        (Lang::En, UnlockWithCode) => "Unlock with the code",
         (Lang::Nl, LeaseExpired) => {
             "Dit toestel werd te lang niet gesynchroniseerd; de dossiers blijven dicht tot u synchroniseert. Dagen zonder synchronisatie"
         }

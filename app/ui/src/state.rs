@@ -301,6 +301,7 @@ impl Ui {
                 DeviceError::Key(KeyError::Wait { seconds }) => {
                     ui.lock_reason.set(LockReason::Wait { seconds });
                 }
+                DeviceError::Key(KeyError::LockedOut) => ui.lock_reason.set(LockReason::LockedOut),
                 DeviceError::Key(KeyError::NotEnrolled) => ui.screen.set(Screen::Enrol),
                 e => ui.flash.set(Some((false, self.say(&e)))),
             },

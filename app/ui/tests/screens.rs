@@ -180,6 +180,53 @@ fn typing_a_pin_and_submitting_hands_it_over_and_clears_the_field() {
 }
 
 #[component]
+fn RecoverHarness() -> Element {
+    let mut got = use_signal(String::new);
+    rsx! {
+        brug_app::components::LockScreen {
+            lang: Lang::Nl,
+            reason: brug_app::components::LockReason::LockedOut,
+            on_pin: |_| {},
+            on_recover: move |(code, pin): (String, String)| got.set(format!("{code}/{pin}")),
+        }
+        p { id: "got", "recover:{got}" }
+    }
+}
+
+#[test]
+fn a_locked_out_device_asks_for_the_code_and_a_new_pin() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(RecoverHarness);
+    let muts = dom.rebuild_to_vec();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("ontgrendelcode van de beheerder"), "{html}");
+    assert!(
+        !html.contains("id=\"pin\""),
+        "no PIN field: the PIN no longer opens it"
+    );
+    let inputs = listeners(&muts, "input");
+    let submit = listeners(&muts, "submit")[0];
+    assert_eq!(inputs.len(), 3, "code, new PIN, repeat");
+    let mut fill = |code: &str, pin: &str| {
+        for (field, value) in inputs.iter().zip([code, pin, pin]) {
+            dom.runtime()
+                .handle_event("input", form_event(value), *field);
+            dom.process_events();
+            dom.render_immediate_to_vec();
+        }
+        dom.runtime().handle_event("submit", form_event(""), submit);
+        dom.process_events();
+        dom.render_immediate_to_vec();
+        dioxus_ssr::render(&dom)
+    };
+    let weak = fill("ABCD-EFGH", "1234");
+    assert!(weak.contains("Kies minstens 6 cijfers"), "{weak}");
+    assert!(weak.contains("recover:</p>"), "{weak}");
+    let done = fill("ABCD-EFGH", "482193");
+    assert!(done.contains("recover:ABCD-EFGH/482193"), "{done}");
+}
+
+#[component]
 fn EnrolHarness() -> Element {
     let mut got = use_signal(String::new);
     rsx! {

@@ -99,6 +99,28 @@ pub struct EnrolResponse {
     pub role: String,
     /// The user's team.
     pub team: String,
+    /// The device's unlock secret (256 random bits, hex): the device keeps
+    /// its key wrapped by it beside the PIN's wrapping and forgets it; the
+    /// server hands it back once per unlock code after too many wrong PINs.
+    #[serde(default)]
+    pub unlock_secret: Option<String>,
+}
+
+/// `POST /v1/device/unlock`: a device locked after too many wrong PINs
+/// asks for its unlock secret with a one-time code an administrator made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnlockRequest {
+    /// The device id.
+    pub device_id: String,
+    /// The one-time unlock code.
+    pub code: String,
+}
+
+/// The answer to [`UnlockRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnlockResponse {
+    /// The device's unlock secret (hex).
+    pub secret: String,
 }
 
 /// An error answer of any HTTP route.

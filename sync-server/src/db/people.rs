@@ -213,19 +213,72 @@ pub fn take_enrol_code(
     })
 }
 
-/// Registers a device with the hash of its token.
+/// Registers a device with the hash of its token and its unlock secret.
 pub fn add_device(
     conn: &Connection,
     id: &str,
     user: &str,
     name: &str,
     token_hash: &[u8],
+    unlock_secret: &[u8],
 ) -> Result<(), DbError> {
     conn.execute(
-        "INSERT INTO devices (id, user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, user, name, token_hash, now_ms()],
+        "INSERT INTO devices (id, user_id, name, token_hash, created_at, unlock_secret)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, user, name, token_hash, now_ms(), unlock_secret],
     )?;
     Ok(())
+}
+
+/// How long an unlock code is valid.
+pub const UNLOCK_CODE_MS: i64 = 24 * 3_600_000;
+
+/// Keeps a new unlock code (its hash) for `device`; `false` when the
+/// device does not exist, is revoked or has no unlock secret.
+pub fn add_unlock_code(conn: &Connection, device: &str, code_hash: &[u8]) -> Result<bool, DbError> {
+    let usable: Option<bool> = conn
+        .query_row(
+            "SELECT revoked_at IS NULL AND unlock_secret IS NOT NULL FROM devices WHERE id = ?1",
+            params![device],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if usable != Some(true) {
+        return Ok(false);
+    }
+    let now = now_ms();
+    conn.execute(
+        "INSERT INTO unlock_codes (code_hash, device_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![code_hash, device, now, now + UNLOCK_CODE_MS],
+    )?;
+    Ok(true)
+}
+
+/// Uses an unlock code of `device` once: its unlock secret, when the code
+/// is one of this device's, unused, unexpired and the device not revoked.
+/// Every other case gets the same `None`.
+pub fn take_unlock_code(
+    conn: &Connection,
+    device: &str,
+    code_hash: &[u8],
+    now: i64,
+) -> Result<Option<Vec<u8>>, DbError> {
+    let taken = conn.execute(
+        "UPDATE unlock_codes SET used_at = ?3
+         WHERE code_hash = ?1 AND device_id = ?2 AND used_at IS NULL AND expires_at > ?3",
+        params![code_hash, device, now],
+    )?;
+    if taken != 1 {
+        return Ok(None);
+    }
+    Ok(conn
+        .query_row(
+            "SELECT unlock_secret FROM devices WHERE id = ?1 AND revoked_at IS NULL",
+            params![device],
+            |r| r.get::<_, Option<Vec<u8>>>(0),
+        )
+        .optional()?
+        .flatten())
 }
 
 /// The device behind a token hash, with its user.

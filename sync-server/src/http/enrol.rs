@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use brug_shared::protocol::enrol::{EnrolRequest, EnrolResponse};
+use brug_shared::protocol::enrol::{EnrolRequest, EnrolResponse, UnlockRequest, UnlockResponse};
 use uuid::Uuid;
 
 use super::AppState;
@@ -69,7 +69,15 @@ pub(super) async fn enrol(
             let user = db::require_user(&tx, &user)?;
             let device_id = Uuid::now_v7().to_string();
             let (token, token_hash) = auth::new_token();
-            db::add_device(&tx, &device_id, &user.id, &name, &token_hash)?;
+            let unlock_secret = auth::random_bytes::<32>();
+            db::add_device(
+                &tx,
+                &device_id,
+                &user.id,
+                &name,
+                &token_hash,
+                &unlock_secret,
+            )?;
             db::audit(
                 &tx,
                 Some(&user.id),
@@ -86,6 +94,7 @@ pub(super) async fn enrol(
                 user_name: user.name,
                 role: user.role.code().into(),
                 team: user.team,
+                unlock_secret: Some(hex::encode(unlock_secret)),
             }))
         })
         .await;
@@ -120,6 +129,83 @@ pub(super) async fn enrol(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Inschrijven lukte niet door een fout op de server.",
+            )
+        }
+    }
+}
+
+/// `POST /v1/device/unlock`: a device locked after too many wrong PINs
+/// trades a one-time unlock code for its unlock secret. Rate-limited like
+/// enrolment; a wrong, used or expired code, another device's code and a
+/// revoked device all get the same refusal.
+pub(super) async fn unlock(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    body: Result<Json<UnlockRequest>, JsonRejection>,
+) -> Response {
+    if let Some(ip) = peer.map(|p| p.0.0.ip())
+        && !state.guards.enrol_allowed(ip)
+    {
+        state.metrics.error("rate-limited");
+        return error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Te veel pogingen van dit adres; probeer over een minuut opnieuw.",
+        );
+    }
+    let Ok(Json(req)) = body else {
+        state.metrics.error("bad-request");
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Het verzoek is onvolledig: stuur het toestel en de ontgrendelcode.",
+        );
+    };
+    if req.code.len() > 64 || req.device_id.len() > 64 {
+        state.metrics.error("bad-request");
+        return error_response(StatusCode::BAD_REQUEST, "bad-request", "Ongeldige code.");
+    }
+    let hash = auth::code_hash(&req.code);
+    let device = req.device_id.clone();
+    let outcome = state
+        .db
+        .run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let secret = db::take_unlock_code(&tx, &device, &hash, db::now_ms())?;
+            if secret.is_some() {
+                db::audit(
+                    &tx,
+                    None,
+                    Some(&device),
+                    "device-unlocked",
+                    &[],
+                    "unlock secret handed back for a one-time code",
+                )?;
+            }
+            tx.commit()?;
+            Ok(secret)
+        })
+        .await;
+    match outcome {
+        Ok(Some(secret)) => Json(UnlockResponse {
+            secret: hex::encode(secret),
+        })
+        .into_response(),
+        Ok(None) => {
+            state.metrics.error("unlock-refused");
+            error_response(
+                StatusCode::FORBIDDEN,
+                "unlock-refused",
+                "Deze ontgrendelcode geldt niet (meer) voor dit toestel. Vraag een nieuwe code aan de beheerder.",
+            )
+        }
+        Err(e) => {
+            state.metrics.error("internal");
+            tracing::error!(error = %e, "unlock failed");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "De server kon het verzoek niet verwerken; probeer later opnieuw.",
             )
         }
     }

@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/v1/enrol", post(enrol::enrol))
+        .route("/v1/device/unlock", post(enrol::unlock))
         .route("/v1/sync", get(sync::upgrade))
         .route("/v1/team/members", post(team::members))
         .route("/v1/team/assign", post(team::assign))

@@ -54,6 +54,14 @@ enum Command {
         #[arg(long, default_value = "brug-cli")]
         name: String,
     },
+    /// Open a device locked after too many wrong PINs: the one-time code
+    /// from the administrator (`brug-sync-server device unlock-code`) and
+    /// the new PIN from BRUG_PIN.
+    Unlock {
+        /// The unlock code.
+        #[arg(long)]
+        code: String,
+    },
     /// Enrolment, last sync, pending changes, lease.
     Status,
     /// What waits: each record to review, each overdue action, each
@@ -364,6 +372,18 @@ async fn execute(cli: Cli) -> Result<(), Refusal> {
             } else {
                 Ok(())
             }
+        }
+        Command::Unlock { code } => {
+            let pin = pin()?;
+            let device = Device::recover(&home, &code, &pin).await?;
+            let info = device.info().clone();
+            print(
+                json,
+                &serde_json::json!({ "device": info, "unlocked": true }),
+                || {
+                    "Ontgrendeld met de nieuwe pincode; alles op dit toestel is er nog. / Unlocked with the new PIN; everything on this device is still there.".into()
+                },
+            )
         }
         Command::Enrol { url, name } => {
             let pin = pin()?;
@@ -692,9 +712,10 @@ async fn run(device: &mut Device, command: Command, json: bool) -> Result<(), Re
                 }
             })
         }
-        Command::Enrol { .. } | Command::Schema { .. } | Command::Validate { .. } => {
-            Err(Refusal("onverwacht / unexpected".into()))
-        }
+        Command::Enrol { .. }
+        | Command::Unlock { .. }
+        | Command::Schema { .. }
+        | Command::Validate { .. } => Err(Refusal("onverwacht / unexpected".into())),
     }
 }
 

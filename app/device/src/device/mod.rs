@@ -148,8 +148,24 @@ impl Device {
         let url = EnrolUrl::parse(url)?;
         let resp = net::enrol(&url, device_name).await?;
         std::fs::create_dir_all(home).map_err(|e| KeyError::Io(home.to_owned(), e))?;
+        // The unlock secret wraps the key a second time, then is forgotten:
+        // only the server can hand it back (after too many wrong PINs).
+        let recovery = resp
+            .unlock_secret
+            .as_deref()
+            .and_then(|h| hex::decode(h).ok())
+            .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+            .map(|secret| keys::Recovery {
+                secret: zeroize::Zeroizing::new(secret),
+                target: keys::RecoveryTarget {
+                    server: url.server.clone(),
+                    fingerprint: url.fingerprint.clone(),
+                    next_fingerprint: None,
+                    device_id: resp.device_id.clone(),
+                },
+            });
         let made = (|| -> Result<Self, DeviceError> {
-            let key = keys::create(home, pin)?;
+            let key = keys::create_with(home, pin, recovery.as_ref())?;
             let mut store = LocalStore::open(home, &key)?;
             let key_kept = key.clone();
             let device_id = Uuid::parse_str(&resp.device_id)
@@ -204,6 +220,29 @@ impl Device {
     /// Opens the enrolled device in `home` with the worker's PIN.
     pub fn open(home: &Path, pin: &str) -> Result<Self, DeviceError> {
         let key = keys::unlock(home, pin, Utc::now().timestamp_millis())?;
+        Self::open_with_key(home, key)
+    }
+
+    /// Opens a device locked after too many wrong PINs: the one-time
+    /// `code` from the administrator brings the unlock secret back from
+    /// the server, and the key is wrapped with `new_pin` from now on. The
+    /// store opens as it was: nothing unsynced is lost.
+    pub async fn recover(home: &Path, code: &str, new_pin: &str) -> Result<Self, DeviceError> {
+        if !keys::pin_is_strong(new_pin) {
+            return Err(KeyError::WeakPin.into());
+        }
+        let Some(target) = keys::recovery_target(home)? else {
+            return Err(KeyError::WrongUnlock.into());
+        };
+        let endpoint = Endpoint::new(&target.server, &target.fingerprint)?
+            .with_next(target.next_fingerprint.as_deref());
+        let secret =
+            zeroize::Zeroizing::new(net::unlock(&endpoint, &target.device_id, code).await?);
+        let key = keys::recover(home, &secret, new_pin)?;
+        Self::open_with_key(home, key)
+    }
+
+    fn open_with_key(home: &Path, key: keys::DbKey) -> Result<Self, DeviceError> {
         let store = LocalStore::open(home, &key)?;
         let info = DeviceInfo {
             device_id: Uuid::parse_str(&setting(&store, "device_id")?)
@@ -284,6 +323,11 @@ impl Device {
                 .set_setting("next_fingerprint", next.as_deref().unwrap_or(""))?;
             self.info.next_fingerprint = next;
         }
+        keys::follow_pins(
+            self.store.home(),
+            &self.info.fingerprint,
+            self.info.next_fingerprint.as_deref(),
+        )?;
         Ok(())
     }
 

@@ -151,6 +151,23 @@ pub async fn enrol(url: &EnrolUrl, device_name: &str) -> Result<EnrolResponse, N
     }
 }
 
+/// Asks the server for this device's unlock secret with a one-time code
+/// (no token: the token is in the store that is locked).
+pub async fn unlock(endpoint: &Endpoint, device_id: &str, code: &str) -> Result<Vec<u8>, NetError> {
+    let body = serde_json::to_vec(&brug_shared::protocol::enrol::UnlockRequest {
+        device_id: device_id.into(),
+        code: code.trim().into(),
+    })
+    .map_err(|e| NetError::Protocol(e.to_string()))?;
+    let (status, bytes) = post(endpoint, "/v1/device/unlock", None, body).await?;
+    if status != 200 {
+        return Err(refusal(status, &bytes));
+    }
+    let resp: brug_shared::protocol::enrol::UnlockResponse =
+        serde_json::from_slice(&bytes).map_err(|e| NetError::Protocol(e.to_string()))?;
+    hex::decode(&resp.secret).map_err(|e| NetError::Protocol(e.to_string()))
+}
+
 fn refusal(status: u16, body: &[u8]) -> NetError {
     match serde_json::from_slice::<ErrorBody>(body) {
         Ok(e) => NetError::Refused {

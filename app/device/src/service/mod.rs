@@ -102,6 +102,14 @@ pub enum Command {
         /// The form to open again.
         resume: Option<Box<OpenForm>>,
     },
+    /// Opens a device locked after too many wrong PINs with the
+    /// administrator's one-time code and a new PIN.
+    Recover {
+        /// The unlock code.
+        code: String,
+        /// The new PIN.
+        pin: String,
+    },
     /// Forgets the unlocked device (and its key).
     Lock,
     /// Status, lease and pending count.

@@ -70,6 +70,12 @@ impl Worker {
         match command {
             Command::Enrol { url, pin, name } => self.enrol(&url, &pin, &name),
             Command::Unlock { pin, resume } => self.unlock(&pin, resume),
+            Command::Recover { code, pin } => {
+                let opened = self
+                    .runtime
+                    .block_on(Device::recover(&self.home, &code, &pin));
+                self.opened(opened, None);
+            }
             Command::Lock => {
                 // The live connection ends with the lock.
                 self.live = None;
@@ -226,6 +232,7 @@ impl Worker {
                     }
                     Command::Enrol { .. }
                     | Command::Unlock { .. }
+                    | Command::Recover { .. }
                     | Command::Lock
                     | Command::SyncEnded(_) => return,
                 };
@@ -250,7 +257,13 @@ impl Worker {
     }
 
     fn unlock(&mut self, pin: &str, resume: Option<Box<OpenForm>>) {
-        match Device::open(&self.home, pin) {
+        let opened = Device::open(&self.home, pin);
+        self.opened(opened, resume);
+    }
+
+    /// A device opened (or not) with a PIN or an unlock code.
+    fn opened(&mut self, opened: Result<Device, DeviceError>, resume: Option<Box<OpenForm>>) {
+        match opened {
             Ok(mut device) => {
                 // Unlocked on a new day, maybe offline: the day's flags.
                 if let Err(e) = device.refresh_for_today() {

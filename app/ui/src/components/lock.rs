@@ -1,6 +1,7 @@
 //! The lock screen: the worker's PIN opens the encrypted store. It explains
 //! a wrong PIN, a forced wait, an expired offline lease and a revoked
-//! device in plain words.
+//! device in plain words; after too many wrong PINs it asks for the
+//! administrator's unlock code and a new PIN.
 
 use dioxus::prelude::*;
 
@@ -28,12 +29,26 @@ pub enum LockReason {
     },
     /// The device was revoked and wiped.
     Revoked,
+    /// Too many wrong PINs: only the administrator's unlock code (with a
+    /// new PIN) opens it.
+    LockedOut,
 }
 
 /// The lock screen.
 #[component]
-pub fn LockScreen(lang: Lang, reason: LockReason, on_pin: EventHandler<String>) -> Element {
+pub fn LockScreen(
+    lang: Lang,
+    reason: LockReason,
+    on_pin: EventHandler<String>,
+    /// The unlock code and the new PIN, after too many wrong PINs.
+    on_recover: Option<EventHandler<(String, String)>>,
+) -> Element {
     let mut pin = use_signal(String::new);
+    if reason == LockReason::LockedOut {
+        return rsx! {
+            RecoverForm { lang, on_recover: move |r| if let Some(h) = on_recover { h.call(r) } }
+        };
+    }
     let message = match &reason {
         LockReason::Idle => None,
         LockReason::WrongPin { attempts } => {
@@ -44,6 +59,7 @@ pub fn LockScreen(lang: Lang, reason: LockReason, on_pin: EventHandler<String>) 
             Some(format!("{} ({days})", t(lang, Text::LeaseExpired)))
         }
         LockReason::Revoked => Some(t(lang, Text::Revoked).to_owned()),
+        LockReason::LockedOut => Some(t(lang, Text::LockedOut).to_owned()),
     };
     let can_enter = !matches!(reason, LockReason::Revoked | LockReason::Wait { .. });
     rsx! {
@@ -72,6 +88,46 @@ pub fn LockScreen(lang: Lang, reason: LockReason, on_pin: EventHandler<String>) 
                 }
                 button { r#type: "submit", disabled: pin.read().chars().count() < 4, "{t(lang, Text::Unlock)}" }
             }
+        }
+    }
+}
+
+/// After too many wrong PINs: the administrator's unlock code and a new
+/// PIN (twice), checked here before anything is sent.
+#[component]
+fn RecoverForm(lang: Lang, on_recover: EventHandler<(String, String)>) -> Element {
+    let mut code = use_signal(String::new);
+    let mut pin = use_signal(String::new);
+    let mut pin2 = use_signal(String::new);
+    let mut problem = use_signal(|| None::<&'static str>);
+    rsx! {
+        form {
+            class: "lock",
+            onsubmit: move |e| {
+                e.prevent_default();
+                if !brug_device::keys::pin_is_strong(&pin()) {
+                    problem.set(Some(t(lang, Text::PinTooShort)));
+                } else if pin() != pin2() {
+                    problem.set(Some(t(lang, Text::PinsDiffer)));
+                } else {
+                    problem.set(None);
+                    on_recover.call((code().trim().to_owned(), pin()));
+                    pin.set(String::new());
+                    pin2.set(String::new());
+                }
+            },
+            h1 { "{t(lang, Text::Locked)}" }
+            p { class: "lock-message", role: "alert", "{t(lang, Text::LockedOut)}" }
+            label { r#for: "unlock-code", "{t(lang, Text::UnlockCode)}" }
+            input { id: "unlock-code", r#type: "text", autocomplete: "off", value: "{code}", oninput: move |e| code.set(e.value()) }
+            label { r#for: "new-pin", "{t(lang, Text::NewPin)}" }
+            input { id: "new-pin", r#type: "password", autocomplete: "new-password", value: "{pin}", oninput: move |e| pin.set(e.value()) }
+            label { r#for: "new-pin2", "{t(lang, Text::RepeatPin)}" }
+            input { id: "new-pin2", r#type: "password", autocomplete: "new-password", value: "{pin2}", oninput: move |e| pin2.set(e.value()) }
+            if let Some(p) = problem() {
+                p { class: "finding error", role: "alert", "{p}" }
+            }
+            button { r#type: "submit", class: "primary", disabled: code().trim().is_empty(), "{t(lang, Text::UnlockWithCode)}" }
         }
     }
 }

@@ -55,6 +55,7 @@ pub fn LockPage() -> Element {
                 };
                 ui.send(Command::Unlock { pin, resume });
             },
+            on_recover: move |(code, pin): (String, String)| ui.send(Command::Recover { code, pin }),
         }
         if revoked {
             button { class: "primary", onclick: move |_| screen.set(Screen::Enrol), "{t(lang, Text::Enrol)}" }
