@@ -336,3 +336,121 @@ async fn two_thousand_idle_connections_do_not_keep_a_device_out() {
         attacked.as_secs_f64() * 1000.0,
     );
 }
+
+/// The server's peak and current resident memory (KiB), from `/proc`.
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// The heavy variant against the real server process (`make soak`): its
+/// memory before and after 2,000 idle connections from sixteen addresses,
+/// while a device (the full device core) enrols and syncs.
+#[tokio::test]
+#[ignore = "heavy: make soak"]
+async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memory() {
+    use std::io::BufRead;
+    let data = tempfile::tempdir().unwrap();
+    let server_cli = |args: &[&str]| {
+        let out = std::process::Command::new(brug_tests::bin("brug-sync-server"))
+            .arg("--data")
+            .arg(data.path())
+            .args(args)
+            .env("BRUG_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    server_cli(&[
+        "--json",
+        "user",
+        "add",
+        "--name",
+        "Ann Peeters",
+        "--role",
+        "bridge-worker",
+        "--team",
+        "harelbeke",
+    ]);
+    /// The server process, stopped however the test ends.
+    struct Serving(std::process::Child);
+    impl Drop for Serving {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Serving(
+        std::process::Command::new(brug_tests::bin("brug-sync-server"))
+            .arg("--data")
+            .arg(data.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("BRUG_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = child.0.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let addr: std::net::SocketAddr = loop {
+        let line = lines
+            .next()
+            .expect("the server says where it listens")
+            .unwrap();
+        if let Some(rest) = line.split("luistert op https://").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+    let url = server_cli(&["--json", "device", "enrol", "--user", "ann.peeters"])["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let home = tempfile::tempdir().unwrap();
+    let mut device = brug_device::Device::enrol(home.path(), &url, brug_tests::PIN, "soak")
+        .await
+        .unwrap();
+    device
+        .create_case(&brug_shared::model::examples::household())
+        .unwrap();
+    device.sync(&mut |_| {}).await.unwrap();
+    let (_, before) = memory_kib(child.0.id());
+    let mut hogs = Vec::new();
+    for n in 0..2_000u32 {
+        hogs.push(idle_from([127, 0, 2, 2 + (n % 16) as u8], addr).await);
+    }
+    let (new, _) = device
+        .create_case(&brug_shared::model::examples::household())
+        .unwrap();
+    let t = std::time::Instant::now();
+    let report = device
+        .sync(&mut |_| {})
+        .await
+        .expect("served during the attack");
+    let attacked = t.elapsed();
+    assert!(report.synced.contains(&new) && report.refused.is_empty());
+    let (peak, now) = memory_kib(child.0.id());
+    drop(hogs);
+    drop(child);
+    println!(
+        "server process: {} MiB resident before, {} MiB with 2,000 idle connections (peak {} MiB); a device's sync {:.0} ms during the attack",
+        before / 1024,
+        now / 1024,
+        peak / 1024,
+        attacked.as_secs_f64() * 1000.0
+    );
+    assert!(peak < 512 * 1024, "peak {peak} KiB");
+}
