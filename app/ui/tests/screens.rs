@@ -209,14 +209,9 @@ fn a_locked_out_device_asks_for_the_code_and_a_new_pin() {
     assert_eq!(inputs.len(), 3, "code, new PIN, repeat");
     let mut fill = |code: &str, pin: &str| {
         for (field, value) in inputs.iter().zip([code, pin, pin]) {
-            dom.runtime()
-                .handle_event("input", form_event(value), *field);
-            dom.process_events();
-            dom.render_immediate_to_vec();
+            fire(&mut dom, "input", form_event(value), *field);
         }
-        dom.runtime().handle_event("submit", form_event(""), submit);
-        dom.process_events();
-        dom.render_immediate_to_vec();
+        fire(&mut dom, "submit", form_event(""), submit);
         dioxus_ssr::render(&dom)
     };
     let weak = fill("ABCD-EFGH", "1234");

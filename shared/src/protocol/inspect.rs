@@ -268,7 +268,9 @@ pub fn bomb_sync_message(mib: usize) -> Vec<u8> {
     carrying(chunk)
 }
 
-fn push_uleb(out: &mut Vec<u8>, mut v: u64) {
+/// Appends `v` as an unsigned LEB128 integer (automerge's columns, the
+/// report projection's series).
+pub(crate) fn push_uleb(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let b = (v & 0x7f) as u8;
         v >>= 7;

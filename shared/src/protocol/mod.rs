@@ -30,6 +30,7 @@ pub mod limits;
 pub mod quarantine;
 pub mod team;
 
+pub(crate) use inspect::push_uleb;
 pub use inspect::{
     InspectError, MessageSize, bomb_sync_message, inspect_sync_message, op_bomb_sync_message,
     op_bomb_sync_message_with, zeros_deflated,

@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::facts::{Fact, FactKind};
+use crate::protocol::push_uleb as put;
 
 /// One day of a series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,18 +178,6 @@ fn zigzag(v: i64) -> u64 {
 
 fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
-}
-
-fn put(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
 }
 
 #[cfg(test)]

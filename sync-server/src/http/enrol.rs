@@ -14,21 +14,31 @@ use crate::auth;
 use crate::db::{self, CodeRefusal};
 use crate::metrics::Metrics;
 
+/// Codes cannot be guessed: a few attempts (enrolment and unlock codes
+/// together) per address and minute; beyond, `429` without trying the code.
+fn over_quota(
+    state: &AppState,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+) -> Option<Response> {
+    let ip = peer.map(|p| p.0.0.ip())?;
+    if state.guards.enrol_allowed(ip) {
+        return None;
+    }
+    state.metrics.error("rate-limited");
+    Some(error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "Te veel pogingen met een code van dit adres; probeer over een minuut opnieuw.",
+    ))
+}
+
 pub(super) async fn enrol(
     State(state): State<AppState>,
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     body: Result<Json<EnrolRequest>, JsonRejection>,
 ) -> Response {
-    // Codes cannot be guessed: a few attempts per address and minute.
-    if let Some(ip) = peer.map(|p| p.0.0.ip())
-        && !state.guards.enrol_allowed(ip)
-    {
-        state.metrics.error("rate-limited");
-        return error_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            "Te veel inschrijvingspogingen van dit adres; probeer over een minuut opnieuw.",
-        );
+    if let Some(refused) = over_quota(&state, peer) {
+        return refused;
     }
     let Ok(Json(req)) = body else {
         state.metrics.error("bad-request");
@@ -143,15 +153,8 @@ pub(super) async fn unlock(
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     body: Result<Json<UnlockRequest>, JsonRejection>,
 ) -> Response {
-    if let Some(ip) = peer.map(|p| p.0.0.ip())
-        && !state.guards.enrol_allowed(ip)
-    {
-        state.metrics.error("rate-limited");
-        return error_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            "Te veel pogingen van dit adres; probeer over een minuut opnieuw.",
-        );
+    if let Some(refused) = over_quota(&state, peer) {
+        return refused;
     }
     let Ok(Json(req)) = body else {
         state.metrics.error("bad-request");
