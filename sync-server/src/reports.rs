@@ -52,7 +52,7 @@ pub async fn project_in_background(
         // A few cases per turn of the database, so a long catch-up (after
         // an import, an upgrade) never holds sync sessions up for long.
         loop {
-            match db.run(|conn| db::project_some(conn, 4)).await {
+            match db.with(|db| db::project_beside(db, 4)).await {
                 Ok(0) => break,
                 Ok(n) => tracing::debug!(sources = n, "report projection caught up a little"),
                 Err(e) => {

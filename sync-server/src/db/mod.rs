@@ -30,6 +30,7 @@ pub const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/server/0004_reports.sql"),
     include_str!("../../../migrations/server/0005_report_series.sql"),
     include_str!("../../../migrations/server/0006_unlock.sql"),
+    include_str!("../../../migrations/server/0007_report_dirty_version.sql"),
 ];
 
 /// Why a database operation failed.

@@ -18,10 +18,12 @@ pub fn activities_source(team: &str) -> String {
     format!("activities:{team}")
 }
 
-/// Marks a source (a case id, or [`activities_source`]) out of date.
+/// Marks a source (a case id, or [`activities_source`]) out of date; a
+/// source already marked gets a new version (see [`project_beside`]).
 pub fn mark_dirty(conn: &Connection, source: &str) -> Result<(), DbError> {
     conn.execute(
-        "INSERT OR IGNORE INTO report_dirty (source) VALUES (?1)",
+        "INSERT INTO report_dirty (source) VALUES (?1)
+         ON CONFLICT(source) DO UPDATE SET version = version + 1",
         params![source],
     )?;
     Ok(())
@@ -55,15 +57,16 @@ pub fn project_some(conn: &mut Connection, limit: i64) -> Result<usize, DbError>
     Ok(sources.len())
 }
 
-/// Replaces the series of one source with what its document says now.
-pub fn project(conn: &Connection, source: &str) -> Result<(), DbError> {
-    conn.execute(
-        "DELETE FROM report_series WHERE source = ?1",
-        params![source],
-    )?;
+/// The series one source yields now: read from its document (nothing is
+/// written). `None` when the source counts for nothing (erased, never
+/// stored, not a source).
+fn series_of(
+    conn: &Connection,
+    source: &str,
+) -> Result<Option<(String, String, Vec<series::Series>)>, DbError> {
     let (team, postcode, facts) = if let Some(team) = source.strip_prefix("activities:") {
         let Some(bytes) = super::team_doc::<brug_shared::model::Activity>(conn, team)? else {
-            return Ok(());
+            return Ok(None);
         };
         let doc = ActivitiesDoc::load(&bytes)
             .map_err(|e| DbError::Invalid(format!("stored activities of {team}: {e}")))?;
@@ -79,22 +82,38 @@ pub fn project(conn: &Connection, source: &str) -> Result<(), DbError> {
         (team.to_owned(), String::new(), facts)
     } else {
         let Ok(id) = Uuid::parse_str(source) else {
-            return Ok(());
+            return Ok(None);
         };
         let (Some(team), Some(doc)) = (super::case_team(conn, id)?, store::load(conn, id)?) else {
             // A case erased or never stored counts for nothing.
-            return Ok(());
+            return Ok(None);
         };
         let case = doc.case().map_err(|e| DbError::Invalid(e.to_string()))?;
         let facts = doc.facts().map_err(|e| DbError::Invalid(e.to_string()))?;
         (team, case.household.address.postcode.to_string(), facts)
+    };
+    Ok(Some((team, postcode, series::group(&facts))))
+}
+
+/// Replaces the stored series of `source` with `made`.
+fn write_series(
+    conn: &Connection,
+    source: &str,
+    made: Option<(String, String, Vec<series::Series>)>,
+) -> Result<(), DbError> {
+    conn.execute(
+        "DELETE FROM report_series WHERE source = ?1",
+        params![source],
+    )?;
+    let Some((team, postcode, all)) = made else {
+        return Ok(());
     };
     let mut insert = conn.prepare_cached(
         "INSERT INTO report_series (source, team_id, case_id, postcode, worker, kind, detail,
              outcome, first_day, last_day, facts, days)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
-    for s in series::group(&facts) {
+    for s in all {
         let Some((first, last)) = s.span() else {
             continue;
         };
@@ -114,6 +133,41 @@ pub fn project(conn: &Connection, source: &str) -> Result<(), DbError> {
         ])?;
     }
     Ok(())
+}
+
+/// Replaces the series of one source with what its document says now.
+pub fn project(conn: &Connection, source: &str) -> Result<(), DbError> {
+    let made = series_of(conn, source)?;
+    write_series(conn, source, made)
+}
+
+/// Projects at most `limit` sources marked out of date, reading each
+/// beside the writer ([`Db::reader`]: loading a case and counting its
+/// facts takes tens of milliseconds for a five-year case) and taking the
+/// writer only to store its series. A source marked again meanwhile (its
+/// version moved) stays marked and is projected again next time, so no
+/// stored change is ever missing from the projection for long, and a
+/// report (which catches up under the writer, [`project_pending`]) never
+/// misses one. Returns how many sources were projected.
+pub fn project_beside(db: &super::Db, limit: i64) -> Result<usize, DbError> {
+    let marked: Vec<(String, i64)> = {
+        let conn = db.reader();
+        let mut stmt = conn.prepare_cached("SELECT source, version FROM report_dirty LIMIT ?1")?;
+        stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    for (source, version) in &marked {
+        let made = series_of(&db.reader(), source)?;
+        let mut conn = db.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        write_series(&tx, source, made)?;
+        tx.execute(
+            "DELETE FROM report_dirty WHERE source = ?1 AND version = ?2",
+            params![source, version],
+        )?;
+        tx.commit()?;
+    }
+    Ok(marked.len())
 }
 
 /// Counts the projection's series within `query`'s period and team into
@@ -187,5 +241,38 @@ mod tests {
         assert_eq!(project_some(&mut conn, 3).unwrap(), 3);
         assert_eq!(project_pending(&mut conn).unwrap(), 1);
         assert_eq!(project_pending(&mut conn).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_change_stored_while_the_projector_reads_keeps_its_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = super::super::Db::open(dir.path()).unwrap();
+        let source = Uuid::now_v7().to_string();
+        let version = |db: &super::super::Db| -> Option<i64> {
+            db.lock()
+                .query_row(
+                    "SELECT version FROM report_dirty WHERE source = ?1",
+                    [&source],
+                    |r| r.get(0),
+                )
+                .ok()
+        };
+        mark_dirty(&db.lock(), &source).unwrap();
+        let seen = version(&db).unwrap();
+        // The projector has read the case; a change is stored meanwhile.
+        mark_dirty(&db.lock(), &source).unwrap();
+        // What the projector clears is only the mark it saw.
+        let cleared = db
+            .lock()
+            .execute(
+                "DELETE FROM report_dirty WHERE source = ?1 AND version = ?2",
+                params![source, seen],
+            )
+            .unwrap();
+        assert_eq!(cleared, 0);
+        assert_eq!(version(&db), Some(seen + 1), "still marked");
+        // The next turn projects it and clears the mark.
+        assert_eq!(project_beside(&db, 10).unwrap(), 1);
+        assert_eq!(version(&db), None);
     }
 }
