@@ -19,6 +19,12 @@ pub const DB_FILE: &str = "brug-server.sqlite";
 const ALSO: &[&str] = &[
     "tls/cert.pem",
     "tls/key.pem",
+    // A certificate staged for a rotation that devices already trust, and
+    // the pair a rotation kept.
+    "tls/next-cert.pem",
+    "tls/next-key.pem",
+    "tls/previous-cert.pem",
+    "tls/previous-key.pem",
     crate::PUBLIC_URL_FILE,
     crate::SERVED_FINGERPRINT_FILE,
 ];

@@ -42,6 +42,21 @@ async fn a_rotated_certificate_needs_no_new_enrolment_for_devices_that_synced_in
         Some(next.as_str())
     );
     assert_eq!(worker.device.info().fingerprint, first, "still the old pin");
+    // A backup now keeps the staged pair: a server restored from it still
+    // serves what the devices were told.
+    let backup = tempfile::tempdir().unwrap();
+    let backup = backup.path().join("backup");
+    brug_sync_server::backup::backup(
+        &brug_sync_server::db::Db::open(data.path()).unwrap().lock(),
+        data.path(),
+        &backup,
+    )
+    .unwrap();
+    assert_eq!(
+        tls::next_fingerprint(&backup).as_deref(),
+        Some(next.as_str()),
+        "the backup holds the staged certificate"
+    );
 
     // The switch, and the server on the same address again.
     server.shutdown().await.unwrap();
