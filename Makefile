@@ -41,8 +41,17 @@ bench-quick: deps
 	./target/release/brug-bench --quick
 
 # The real window under Xvfb: enrolment -> new case -> home visit -> sync.
+# X sometimes drops synthetic keystrokes while the app re-renders (seen
+# once: "Familie Rooktest" typed as "Famili oktest", so the server check
+# found no such household); a failed first run keeps its screenshots in
+# target/ui-smoke-failed/ and the smoke runs once more. A second failure
+# fails make test.
 ui-smoke:
-	@if command -v Xvfb >/dev/null 2>&1; then timeout 10m ./scripts/ui-smoke; \
+	@if command -v Xvfb >/dev/null 2>&1; then \
+		timeout 10m ./scripts/ui-smoke || { \
+			rm -rf target/ui-smoke-failed; cp -r target/ui-smoke target/ui-smoke-failed; \
+			echo "ui-smoke: eerste poging mislukt (zie target/ui-smoke-failed/), nog één keer / first run failed, once more" >&2; \
+			timeout 10m ./scripts/ui-smoke; }; \
 	else echo "ui-smoke overgeslagen: Xvfb ontbreekt / skipped: no Xvfb" >&2; fi
 
 fuzz-ci:
