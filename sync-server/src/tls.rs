@@ -81,19 +81,29 @@ pub fn ensure_files(
             let key = dir.join("key.pem");
             if !cert.exists() || !key.exists() {
                 crate::files::private_dir(&dir).map_err(io(&dir))?;
-                let mut all = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
-                all.extend(names.iter().cloned());
-                all.sort();
-                all.dedup();
-                let made = rcgen::generate_simple_self_signed(all)
-                    .map_err(|e| TlsError::Generate(e.to_string()))?;
-                write_private(&key, made.signing_key.serialize_pem().as_bytes())?;
-                std::fs::write(&cert, made.cert.pem()).map_err(io(&cert))?;
+                let (cert_pem, key_pem) = self_signed(names)?;
+                write_private(&key, &key_pem)?;
+                std::fs::write(&cert, cert_pem).map_err(io(&cert))?;
                 tracing::info!(path = %cert.display(), "made a self-signed certificate");
             }
             Ok((cert, key))
         }
     }
+}
+
+/// A new self-signed certificate and key (PEM) for localhost, 127.0.0.1
+/// and `names`.
+fn self_signed(names: &[String]) -> Result<(Vec<u8>, Vec<u8>), TlsError> {
+    let mut all = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    all.extend(names.iter().cloned());
+    all.sort();
+    all.dedup();
+    let made =
+        rcgen::generate_simple_self_signed(all).map_err(|e| TlsError::Generate(e.to_string()))?;
+    Ok((
+        made.cert.pem().into_bytes(),
+        made.signing_key.serialize_pem().into_bytes(),
+    ))
 }
 
 fn write_private(path: &Path, data: &[u8]) -> Result<(), TlsError> {
@@ -195,18 +205,7 @@ pub fn stage_next(
                 std::fs::read(key).map_err(io(key))?,
             )
         }
-        None => {
-            let mut all = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
-            all.extend(names.iter().cloned());
-            all.sort();
-            all.dedup();
-            let made = rcgen::generate_simple_self_signed(all)
-                .map_err(|e| TlsError::Generate(e.to_string()))?;
-            (
-                made.cert.pem().into_bytes(),
-                made.signing_key.serialize_pem().into_bytes(),
-            )
-        }
+        None => self_signed(names)?,
     };
     write_private(&next_key_path(data_dir), &key_pem)?;
     write_private(&next_cert_path(data_dir), &cert_pem)?;
