@@ -711,7 +711,12 @@ fn seed_held(server: &TestServer, user: &str, device: &str, n: usize) -> Vec<Uui
     let mut conn = db.lock();
     let user = db::require_user(&conn, user).unwrap();
     let state = automerge::sync::State::new().encode();
-    let tx = conn.transaction().unwrap();
+    // Immediate: the running server writes beside this (a session's audit
+    // row), and a deferred transaction that must upgrade to a write gets
+    // SQLITE_BUSY at once instead of waiting its turn.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
     let mut ids = Vec::with_capacity(n);
     for _ in 0..n {
         let mut doc = brug_shared::casedoc::CaseDoc::empty(Uuid::now_v7());
