@@ -94,8 +94,8 @@ fn a_supervisor_adds_a_service_with_a_weekly_session() {
     let muts = dom.rebuild_to_vec();
     let add = element(&muts, "data-add", |v| v == "service");
     let editor = fire(&mut dom, "click", click_event(), add);
-    let inputs = listeners(&editor, "input");
-    fire(&mut dom, "input", form_event("Repair Café"), inputs[0]);
+    let name = element(&editor, "id", |v| v == "svc-nl");
+    fire(&mut dom, "input", form_event("Repair Café"), name);
     let add_session = element(&editor, "data-add", |v| v == "session");
     let row = fire(&mut dom, "click", click_event(), add_session);
     let day = element(&row, "id", |v| v == "ses-0-day");

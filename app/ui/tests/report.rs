@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{click_event, fire, form_event, listeners};
+use common::{click_event, element, fire, form_event, listeners};
 
 use brug_app::components::{ActivitiesScreen, ReportScreen, ShownReport};
 use brug_app::i18n::Lang;
@@ -158,9 +158,13 @@ fn a_worker_records_a_collective_session_with_two_households() {
     assert!(html.contains("Nog geen activiteiten"), "{html}");
     let add = listeners(&muts, "click")[0];
     let editor = fire(&mut dom, "click", click_event(), add);
-    let inputs = listeners(&editor, "input");
-    // Title, date, place, organiser, participants.
-    fire(&mut dom, "input", form_event("Praatcafé"), inputs[0]);
+    let input = |id: &str| element(&editor, "id", |v| v == id);
+    fire(
+        &mut dom,
+        "input",
+        form_event("Praatcafé"),
+        input("act-title"),
+    );
     // The editor's first button is Save (then Cancel).
     let save = listeners(&editor, "click")[0];
     // Nothing saved while the action and more are missing.
@@ -177,9 +181,19 @@ fn a_worker_records_a_collective_session_with_two_households() {
         form_event("nederlands-oefenen"),
         changes[1],
     );
-    fire(&mut dom, "input", form_event("Bibliotheek"), inputs[2]);
-    fire(&mut dom, "input", form_event("Bib Harelbeke"), inputs[3]);
-    fire(&mut dom, "input", form_event("12"), inputs[4]);
+    fire(
+        &mut dom,
+        "input",
+        form_event("Bibliotheek"),
+        input("act-place"),
+    );
+    fire(
+        &mut dom,
+        "input",
+        form_event("Bib Harelbeke"),
+        input("act-organiser"),
+    );
+    fire(&mut dom, "input", form_event("12"), input("act-count"));
     // A ticked box's value reads as true.
     fire(&mut dom, "change", form_event("true"), changes[2]);
     fire(&mut dom, "change", form_event("true"), changes[3]);

@@ -6,6 +6,8 @@
 use brug_device::shared::model::{Activity, ActivityKind, Review, ReviewState};
 use chrono::NaiveDate;
 use dioxus::prelude::*;
+
+use super::TextBox;
 use uuid::Uuid;
 
 use crate::format;
@@ -174,8 +176,8 @@ fn ActivityEditor(
             onsubmit: move |e| e.prevent_default(),
             h2 { "{t(lang, Text::ActivityTitle)}" }
             label { "{t(lang, Text::ActivityName)}"
-                input { r#type: "text", value: "{d.title}", required: true,
-                    oninput: move |e| draft.write().title = e.value() }
+                TextBox { id: "act-title", text: d.title.clone(), required: true,
+                    on_input: move |t| draft.write().title = t }
             }
             label { "{t(lang, Text::ActivityKindLabel)}"
                 select { onchange: move |e| {
@@ -197,18 +199,18 @@ fn ActivityEditor(
                 }
             }
             label { "{t(lang, Text::Date)}"
-                input { r#type: "text", inputmode: "numeric", value: "{date}", placeholder: "dd/mm/jjjj",
-                    oninput: move |e| date.set(e.value()) }
+                TextBox { id: "act-date", inputmode: "numeric", text: date(), placeholder: "dd/mm/jjjj",
+                    on_input: move |t| date.set(t) }
             }
             label { "{t(lang, Text::Venue)}"
-                input { r#type: "text", value: "{d.place}", oninput: move |e| draft.write().place = e.value() }
+                TextBox { id: "act-place", text: d.place.clone(), on_input: move |t| draft.write().place = t }
             }
             label { "{t(lang, Text::Organiser)}"
-                input { r#type: "text", value: "{d.organiser}", oninput: move |e| draft.write().organiser = e.value() }
+                TextBox { id: "act-organiser", text: d.organiser.clone(), on_input: move |t| draft.write().organiser = t }
             }
             label { "{t(lang, Text::Participants)}"
-                input { r#type: "number", inputmode: "numeric", min: "1", value: "{count}",
-                    oninput: move |e| count.set(e.value()) }
+                TextBox { id: "act-count", kind: "number", inputmode: "numeric", min: "1", text: count(),
+                    on_input: move |t| count.set(t) }
             }
             if !households.is_empty() {
                 fieldset { class: "households",

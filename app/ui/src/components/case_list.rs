@@ -6,6 +6,8 @@ use brug_device::shared::model::CaseFlag;
 use brug_device::shared::model::CaseStatus;
 use dioxus::prelude::*;
 
+use super::TextBox;
+
 use crate::i18n::{self, Lang, Text, t};
 
 /// The case list. The rows are what the device's index returned for the
@@ -37,11 +39,11 @@ pub fn CaseList(
                 button { class: "new-case primary", onclick: move |_| on_new.call(()), "+ {t(lang, Text::NewCase)}" }
             }
             label { r#for: "case-search", "{t(lang, Text::SearchLabel)}" }
-            input {
+            TextBox {
                 id: "case-search",
-                r#type: "search",
-                value: "{query}",
-                oninput: move |e| on_query.call(e.value()),
+                kind: "search",
+                text: query.clone(),
+                on_input: move |t| on_query.call(t),
             }
             label { r#for: "case-flag", "{t(lang, Text::FilterLabel)}" }
             select {

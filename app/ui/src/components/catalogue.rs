@@ -11,6 +11,8 @@ use brug_device::shared::model::{
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use dioxus::prelude::*;
 
+use super::TextBox;
+
 use crate::format;
 use crate::i18n::{Lang, Text, t};
 
@@ -331,13 +333,13 @@ fn ServiceEditor(
                 p { class: "finding error", role: "alert", "{p}" }
             }
             label { r#for: "svc-nl", "{t(lang, Text::ServiceName)} *" }
-            input { id: "svc-nl", value: "{s.read().nl}", oninput: move |e| s.write().nl = e.value() }
+            TextBox { id: "svc-nl", text: s.read().nl.clone(), on_input: move |t| s.write().nl = t }
             label { r#for: "svc-en", "{t(lang, Text::ServiceNameEn)}" }
-            input { id: "svc-en", value: "{s.read().en}", oninput: move |e| s.write().en = e.value() }
+            TextBox { id: "svc-en", text: s.read().en.clone(), on_input: move |t| s.write().en = t }
             label { r#for: "svc-org", "{t(lang, Text::Organisation)}" }
-            input { id: "svc-org", value: "{s.read().organisation}", oninput: move |e| s.write().organisation = e.value() }
+            TextBox { id: "svc-org", text: s.read().organisation.clone(), on_input: move |t| s.write().organisation = t }
             label { r#for: "svc-action", "{t(lang, Text::PlanAction)}" }
-            input { id: "svc-action", value: "{s.read().action}", oninput: move |e| s.write().action = e.value() }
+            TextBox { id: "svc-action", text: s.read().action.clone(), on_input: move |t| s.write().action = t }
             fieldset { class: "codes",
                 legend { "{t(lang, Text::Sdgs)}" }
                 for n in PLAN_SDGS.iter().copied() {
@@ -372,7 +374,7 @@ fn ServiceEditor(
             }
             p { class: "hint", "{consent}" }
             label { r#for: "svc-address", "{t(lang, Text::Address)}" }
-            input { id: "svc-address", value: "{s.read().address}", oninput: move |e| s.write().address = e.value() }
+            TextBox { id: "svc-address", text: s.read().address.clone(), on_input: move |t| s.write().address = t }
             fieldset { class: "group sessions",
                 legend { "{t(lang, Text::Sessions)}" }
                 if rows.read().is_empty() {
@@ -388,8 +390,8 @@ fn ServiceEditor(
                         }
                         if row.monthly {
                             label { r#for: "ses-{i}-nth", "{t(lang, Text::NthInMonth)}" }
-                            input { id: "ses-{i}-nth", inputmode: "numeric", value: "{row.nth}",
-                                oninput: move |e| rows.write()[i].nth = e.value() }
+                            TextBox { id: "ses-{i}-nth", inputmode: "numeric", text: row.nth.clone(),
+                                on_input: move |t| rows.write()[i].nth = t }
                         }
                         label { r#for: "ses-{i}-day", "{t(lang, Text::Weekday)}" }
                         select { id: "ses-{i}-day",
@@ -403,14 +405,14 @@ fn ServiceEditor(
                             }
                         }
                         label { r#for: "ses-{i}-from", "{t(lang, Text::TimeFrom)}" }
-                        input { id: "ses-{i}-from", inputmode: "decimal", value: "{row.start}",
-                            oninput: move |e| rows.write()[i].start = e.value() }
+                        TextBox { id: "ses-{i}-from", inputmode: "decimal", text: row.start.clone(),
+                            on_input: move |t| rows.write()[i].start = t }
                         label { r#for: "ses-{i}-until", "{t(lang, Text::TimeUntil)}" }
-                        input { id: "ses-{i}-until", inputmode: "decimal", value: "{row.end}",
-                            oninput: move |e| rows.write()[i].end = e.value() }
+                        TextBox { id: "ses-{i}-until", inputmode: "decimal", text: row.end.clone(),
+                            on_input: move |t| rows.write()[i].end = t }
                         label { r#for: "ses-{i}-place", "{t(lang, Text::Place)}" }
-                        input { id: "ses-{i}-place", value: "{row.place}",
-                            oninput: move |e| rows.write()[i].place = e.value() }
+                        TextBox { id: "ses-{i}-place", text: row.place.clone(),
+                            on_input: move |t| rows.write()[i].place = t }
                         button { r#type: "button", class: "remove-item",
                             onclick: move |_| { rows.write().remove(i); },
                             "{t(lang, Text::Remove)}"
@@ -430,7 +432,7 @@ fn ServiceEditor(
                 }
             }
             label { r#for: "svc-closed", "{t(lang, Text::ClosedDays)}" }
-            textarea { id: "svc-closed", rows: 3, value: "{closed}", oninput: move |e| closed.set(e.value()) }
+            TextBox { id: "svc-closed", rows: 3, text: closed(), on_input: move |t| closed.set(t) }
             label { class: "check",
                 input {
                     r#type: "checkbox",

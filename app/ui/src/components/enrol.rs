@@ -3,6 +3,8 @@
 
 use dioxus::prelude::*;
 
+use super::TextBox;
+
 use crate::i18n::{Lang, Text, t};
 
 /// What the worker filled in to enrol.
@@ -61,25 +63,22 @@ pub fn EnrolScreen(
             h1 { "{t(lang, Text::EnrolTitle)}" }
             p { "{t(lang, Text::EnrolIntro)}" }
             label { r#for: "enrol-url", "{t(lang, Text::EnrolUrl)}" }
-            textarea { id: "enrol-url", rows: "3", value: "{shown_url}", oninput: move |e| typed_url.set(Some(e.value())) }
+            TextBox { id: "enrol-url", rows: 3, text: shown_url.clone(), on_input: move |t| typed_url.set(Some(t)) }
             div { class: "qr-file",
                 label { r#for: "enrol-image", "{t(lang, Text::QrImage)}" }
-                input { id: "enrol-image", r#type: "text", value: "{image}", placeholder: "/home/…/enrol.png", oninput: move |e| image.set(e.value()) }
+                TextBox { id: "enrol-image", text: image(), placeholder: "/home/…/enrol.png", on_input: move |t| image.set(t) }
                 button { r#type: "button", disabled: image().trim().is_empty(), onclick: move |_| {
                     typed_url.set(None);
                     on_qr_file.call(image().trim().to_owned())
                 }, "{t(lang, Text::ReadQr)}" }
             }
             label { r#for: "enrol-name", "{t(lang, Text::DeviceName)}" }
-            input { id: "enrol-name", r#type: "text", value: "{name}", oninput: move |e| name.set(e.value()) }
+            TextBox { id: "enrol-name", text: name(), on_input: move |t| name.set(t) }
             label { r#for: "enrol-pin", "{t(lang, Text::NewPin)}" }
-            input { id: "enrol-pin", r#type: "password",
-                onmounted: {
-                    let given = !url.is_empty();
-                    move |e: MountedEvent| async move { if given { let _ = e.set_focus(true).await; } }
-                }, inputmode: "numeric", autocomplete: "new-password", value: "{pin}", oninput: move |e| pin.set(e.value()) }
+            TextBox { id: "enrol-pin", kind: "password", focus: !url.is_empty(),
+                inputmode: "numeric", autocomplete: "new-password", text: pin(), on_input: move |t| pin.set(t) }
             label { r#for: "enrol-pin2", "{t(lang, Text::RepeatPin)}" }
-            input { id: "enrol-pin2", r#type: "password", inputmode: "numeric", autocomplete: "new-password", value: "{pin2}", oninput: move |e| pin2.set(e.value()) }
+            TextBox { id: "enrol-pin2", kind: "password", inputmode: "numeric", autocomplete: "new-password", text: pin2(), on_input: move |t| pin2.set(t) }
             if let Some(e) = local_error() {
                 p { class: "finding error", role: "alert", "{e}" }
             }

@@ -5,6 +5,8 @@
 
 use dioxus::prelude::*;
 
+use super::TextBox;
+
 use crate::i18n::{Lang, Text, t};
 
 /// Why the device is locked, beyond "enter your PIN".
@@ -76,15 +78,15 @@ pub fn LockScreen(
             }
             if can_enter {
                 label { r#for: "pin", "{t(lang, Text::Pin)}" }
-                input {
+                TextBox {
                     id: "pin",
                     // The worker comes back and types the PIN straight away.
-                    onmounted: move |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
-                    r#type: "password",
+                    focus: true,
+                    kind: "password",
                     inputmode: "numeric",
                     autocomplete: "off",
-                    value: "{pin}",
-                    oninput: move |e| pin.set(e.value()),
+                    text: pin(),
+                    on_input: move |t| pin.set(t),
                 }
                 button { r#type: "submit", disabled: pin.read().chars().count() < 4, "{t(lang, Text::Unlock)}" }
             }
@@ -119,11 +121,11 @@ fn RecoverForm(lang: Lang, on_recover: EventHandler<(String, String)>) -> Elemen
             h1 { "{t(lang, Text::Locked)}" }
             p { class: "lock-message", role: "alert", "{t(lang, Text::LockedOut)}" }
             label { r#for: "unlock-code", "{t(lang, Text::UnlockCode)}" }
-            input { id: "unlock-code", r#type: "text", autocomplete: "off", value: "{code}", oninput: move |e| code.set(e.value()) }
+            TextBox { id: "unlock-code", autocomplete: "off", text: code(), on_input: move |t| code.set(t) }
             label { r#for: "new-pin", "{t(lang, Text::NewPin)}" }
-            input { id: "new-pin", r#type: "password", autocomplete: "new-password", value: "{pin}", oninput: move |e| pin.set(e.value()) }
+            TextBox { id: "new-pin", kind: "password", autocomplete: "new-password", text: pin(), on_input: move |t| pin.set(t) }
             label { r#for: "new-pin2", "{t(lang, Text::RepeatPin)}" }
-            input { id: "new-pin2", r#type: "password", autocomplete: "new-password", value: "{pin2}", oninput: move |e| pin2.set(e.value()) }
+            TextBox { id: "new-pin2", kind: "password", autocomplete: "new-password", text: pin2(), on_input: move |t| pin2.set(t) }
             if let Some(p) = problem() {
                 p { class: "finding error", role: "alert", "{p}" }
             }

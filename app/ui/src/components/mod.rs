@@ -16,6 +16,7 @@ mod review;
 mod settings;
 mod sync_bar;
 mod team;
+mod text_box;
 
 pub use activities::ActivitiesScreen;
 pub use case_list::CaseList;
@@ -31,3 +32,4 @@ pub use review::{Decision, ReviewScreen};
 pub use settings::SettingsScreen;
 pub use sync_bar::SyncBar;
 pub use team::{AssignScreen, TeamScreen};
+pub use text_box::TextBox;

@@ -7,6 +7,8 @@ use brug_device::shared::report::{Breakdown, Cell, IndicatorRow, Measure, Query,
 use chrono::NaiveDate;
 use dioxus::prelude::*;
 
+use super::TextBox;
+
 use crate::format;
 use crate::i18n::{Lang, Text, t};
 
@@ -78,12 +80,12 @@ pub fn ReportScreen(
                     ask(false);
                 },
                 label { "{t(lang, Text::PeriodFrom)}"
-                    input { r#type: "text", inputmode: "numeric", value: "{from}", placeholder: "dd/mm/jjjj",
-                        oninput: move |e| from.set(e.value()) }
+                    TextBox { id: "report-from", inputmode: "numeric", text: from(), placeholder: "dd/mm/jjjj",
+                        on_input: move |t| from.set(t) }
                 }
                 label { "{t(lang, Text::PeriodTo)}"
-                    input { r#type: "text", inputmode: "numeric", value: "{to}", placeholder: "dd/mm/jjjj",
-                        oninput: move |e| to.set(e.value()) }
+                    TextBox { id: "report-to", inputmode: "numeric", text: to(), placeholder: "dd/mm/jjjj",
+                        on_input: move |t| to.set(t) }
                 }
                 label { "{t(lang, Text::BreakdownLabel)}"
                     select {

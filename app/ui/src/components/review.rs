@@ -6,6 +6,8 @@ use brug_device::shared::model::{RecordKind, Review};
 use brug_device::shared::rules::{Finding, Severity};
 use dioxus::prelude::*;
 
+use super::TextBox;
+
 use crate::format;
 use crate::forms::{FormKind, field_label};
 use crate::i18n::{Lang, Text, t};
@@ -91,7 +93,7 @@ pub fn ReviewScreen(
                 }
             }
             label { r#for: "review-comment", "{t(lang, Text::Comment)}" }
-            textarea { id: "review-comment", rows: "3", value: "{comment}", oninput: move |e| comment.set(e.value()) }
+            TextBox { id: "review-comment", rows: 3, text: comment(), on_input: move |t| comment.set(t) }
             if need_comment() {
                 p { class: "finding error", role: "alert", "{t(lang, Text::CommentNeeded)}" }
             }

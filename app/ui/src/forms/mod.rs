@@ -26,6 +26,7 @@ pub use brug_device::shared::schema::{
 };
 pub use values::*;
 
+use crate::components::TextBox;
 use crate::i18n::{Lang, Text, t};
 
 /// A form, for a new case or a new or existing record.
@@ -293,16 +294,17 @@ fn field_view(
             };
             let mk = mk.clone();
             rsx! {
-                input { id: "{id}", name: "{path}", r#type: "text", inputmode: mode, placeholder, value: "{text}",
-                    onmounted: move |e: MountedEvent| async move { if first { let _ = e.set_focus(true).await; } },
-                    "aria-invalid": missing || bad_number || findings.iter().any(|f| f.severity == Severity::Error),
-                    oninput: move |e| mk(e.value()) }
+                TextBox { id: "{id}", name: "{path}", inputmode: mode,
+                    placeholder: (!placeholder.is_empty()).then(|| placeholder.to_owned()),
+                    text, focus: first,
+                    invalid: missing || bad_number || findings.iter().any(|f| f.severity == Severity::Error),
+                    on_input: mk }
             }
         }
         Input::LongText | Input::Lines | Input::KeysWith(_) => {
             let mk = mk.clone();
             rsx! {
-                textarea { id: "{id}", name: "{path}", rows: "3", value: "{text}", oninput: move |e| mk(e.value()) }
+                TextBox { id: "{id}", name: "{path}", rows: 3, text, on_input: mk }
             }
         }
         Input::Bool => {

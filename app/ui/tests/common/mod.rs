@@ -54,3 +54,20 @@ pub fn fire(dom: &mut VirtualDom, name: &str, event: Event<dyn Any>, id: Element
     dom.process_events();
     dom.render_immediate_to_vec()
 }
+
+/// What these mutations write into element `id`'s text (its `value` or the
+/// `initial_value` it is made with).
+pub fn text_writes(muts: &Mutations, id: ElementId) -> Vec<String> {
+    muts.edits
+        .iter()
+        .filter_map(|m| match m {
+            Mutation::SetAttribute {
+                name,
+                value: dioxus::core::AttributeValue::Text(v),
+                id: at,
+                ..
+            } if *at == id && (*name == "value" || *name == "initial_value") => Some(v.clone()),
+            _ => None,
+        })
+        .collect()
+}
