@@ -1,12 +1,16 @@
 //! The database key: 256 random bits made at enrolment, kept on disk only
 //! wrapped (AES-256-GCM) by a key derived from the worker's PIN with
-//! Argon2id, and wrapped a second time by the device's unlock secret, which
-//! only the server keeps. Wrong PINs are refused with a growing wait; after
-//! [`MAX_WRONG_PINS`] in a row the PIN's wrapping is deleted and only the
-//! server can open the device again (with a one-time unlock code and a new
-//! PIN; nothing unsynced is lost). Platform keystores (Android Keystore,
-//! iOS Keychain) can hold the wrapping key later; here the PIN is the only
-//! way in offline.
+//! Argon2id (mixed with a secret in the platform's keystore where there is
+//! one: [`crate::keystore`]), and wrapped a second time by the device's
+//! unlock secret, which only the server keeps.
+//!
+//! Wrong PINs are refused with a growing wait. A device with an unlock
+//! secret keeps the PIN's wrapping once per attempt left, each sealed with
+//! its attempt number: a wrong PIN deletes the one it was tried against.
+//! Editing the key file cannot add an attempt back (that takes the key),
+//! so after [`MAX_WRONG_PINS`] wrong PINs in a row only the server can open
+//! the device again (with a one-time unlock code and a new PIN; nothing
+//! unsynced is lost).
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +18,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
+
+use crate::keystore::{self, Keystore};
 
 /// The key file in the device home.
 pub const KEY_FILE: &str = "key.json";
@@ -48,6 +54,9 @@ pub enum KeyError {
     LockedOut,
     /// An unlock secret that does not open this device's key.
     WrongUnlock,
+    /// The key file names a keystore that does not answer, or no longer
+    /// holds this device's secret.
+    Keystore(String),
     /// The key file is damaged.
     Damaged(String),
     /// The file system refused.
@@ -61,9 +70,24 @@ struct KeyFile {
     t: u32,
     p: u32,
     salt: String,
+    /// The key wrapped by the PIN's key (devices without an unlock secret,
+    /// and devices enrolled before [`PinTry`]); empty otherwise.
+    #[serde(default)]
     nonce: String,
+    #[serde(default)]
     wrapped: String,
-    /// Wrong PINs in a row, and when the last one was (ms).
+    /// The key wrapped by the PIN's key once per attempt left (devices with
+    /// an unlock secret).
+    #[serde(default)]
+    tries: Vec<PinTry>,
+    /// The keystore whose secret is mixed into the PIN's key
+    /// ([`keystore::PIN_ONLY`]: none), and the item it is kept under.
+    #[serde(default)]
+    keystore: String,
+    #[serde(default)]
+    keystore_item: String,
+    /// Wrong PINs in a row (for [`PinTry`] devices: as the tries say), and
+    /// when the last one was (ms).
     failures: u32,
     last_failure_ms: i64,
     /// The boot the last wrong PIN was in, and the boot clock then (ms
@@ -86,6 +110,15 @@ struct KeyFile {
     /// Where to ask for the unlock secret (nothing secret).
     #[serde(default)]
     recovery: Option<RecoveryTarget>,
+}
+
+/// One attempt at the PIN: the key sealed with the number of wrong PINs
+/// before it in its authenticated data, so it opens only as that attempt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PinTry {
+    k: u32,
+    nonce: String,
+    wrapped: String,
 }
 
 /// Where a locked-out device asks for its unlock secret: nothing secret,
@@ -157,6 +190,88 @@ fn derive(pin: &str, salt: &[u8], m_kib: u32, t: u32, p: u32) -> Result<Secret, 
     Ok(out)
 }
 
+/// The PIN's key: Argon2id of the PIN, mixed (HMAC-SHA256) with the
+/// keystore's secret when the device has one.
+fn pin_key(pin: &str, file: &KeyFile, store_secret: Option<&[u8; 32]>) -> Result<Secret, KeyError> {
+    let salt = hex::decode(&file.salt).map_err(|e| KeyError::Damaged(e.to_string()))?;
+    let stretched = derive(pin, &salt, file.m_kib, file.t, file.p)?;
+    let Some(secret) = store_secret else {
+        return Ok(stretched);
+    };
+    let mac = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+    let tag = ring::hmac::sign(&mac, stretched.as_slice());
+    let mut out = Secret::new([0u8; 32]);
+    out.copy_from_slice(tag.as_ref());
+    Ok(out)
+}
+
+/// The keystore's secret for `file`, when it names one. A keystore that
+/// does not answer, or has lost the item, opens nothing (and costs no
+/// attempt).
+fn store_secret(
+    file: &KeyFile,
+    store: Option<&dyn Keystore>,
+) -> Result<Option<keystore::Secret32>, KeyError> {
+    if file.keystore == keystore::PIN_ONLY {
+        return Ok(None);
+    }
+    let unreachable = || {
+        KeyError::Keystore(format!(
+            "{} antwoordt niet; meld u aan op dit toestel zoals bij de inschrijving / does not answer",
+            file.keystore
+        ))
+    };
+    let store = store
+        .filter(|s| s.name() == file.keystore)
+        .ok_or_else(unreachable)?;
+    match store.load(&file.keystore_item) {
+        Ok(Some(secret)) => Ok(Some(secret)),
+        Ok(None) => Err(KeyError::Keystore(format!(
+            "{} heeft de sleutel van dit toestel niet meer / no longer holds this device's secret",
+            file.keystore
+        ))),
+        Err(e) => Err(KeyError::Keystore(e)),
+    }
+}
+
+fn pin_aad(k: u32) -> Vec<u8> {
+    format!("brug-db-key/{k}").into_bytes()
+}
+
+/// The key sealed once per attempt, 0 to [`MAX_WRONG_PINS`] - 1.
+fn seal_tries(kek: &[u8], key: &[u8; 32]) -> Result<Vec<PinTry>, KeyError> {
+    (0..MAX_WRONG_PINS)
+        .map(|k| {
+            let (nonce, wrapped) = seal(kek, &pin_aad(k), key)?;
+            Ok(PinTry { k, nonce, wrapped })
+        })
+        .collect()
+}
+
+/// The attempt the next PIN is tried against: the lowest number left (a
+/// copied entry is the same attempt, not one more).
+fn next_try(file: &KeyFile) -> Option<&PinTry> {
+    file.tries
+        .iter()
+        .filter(|t| t.k < MAX_WRONG_PINS)
+        .min_by_key(|t| t.k)
+}
+
+/// Whether the PIN is kept once per attempt (a device with an unlock
+/// secret, since attempts were sealed).
+fn counts_tries(file: &KeyFile) -> bool {
+    !file.server_wrapped.is_empty() && file.wrapped.is_empty()
+}
+
+/// Wrong PINs in a row, as the file can prove them.
+fn failures(file: &KeyFile) -> u32 {
+    if counts_tries(file) {
+        next_try(file).map_or(MAX_WRONG_PINS, |t| t.k)
+    } else {
+        file.failures
+    }
+}
+
 fn path(home: &Path) -> PathBuf {
     home.join(KEY_FILE)
 }
@@ -221,7 +336,7 @@ pub fn create(home: &Path, pin: &str) -> Result<DbKey, KeyError> {
 }
 
 /// Seals `key` with `kek` under `aad`: (nonce, sealed) in hex.
-fn seal(kek: &[u8], aad: &'static [u8], key: &[u8; 32]) -> Result<(String, String), KeyError> {
+fn seal(kek: &[u8], aad: &[u8], key: &[u8; 32]) -> Result<(String, String), KeyError> {
     let nonce = random::<12>()?;
     let sealing = LessSafeKey::new(
         UnboundKey::new(&AES_256_GCM, kek).map_err(|_| KeyError::Damaged("aead".into()))?,
@@ -240,7 +355,7 @@ fn seal(kek: &[u8], aad: &'static [u8], key: &[u8; 32]) -> Result<(String, Strin
 /// Opens what [`seal`] made; `None` when `kek` is not the one.
 fn open_sealed(
     kek: &[u8],
-    aad: &'static [u8],
+    aad: &[u8],
     nonce: &str,
     sealed: &str,
 ) -> Result<Option<Secret>, KeyError> {
@@ -268,45 +383,76 @@ fn open_sealed(
     }
 }
 
+/// Sealed into a device's single PIN wrapping ([`KeyFile::wrapped`]).
 const PIN_AAD: &[u8] = b"brug-db-key";
 const SERVER_AAD: &[u8] = b"brug-db-key-server";
 
 /// Makes a new random database key wrapped by `pin` and, when the server
-/// gave one, by the device's unlock secret.
+/// gave one, by the device's unlock secret; with the platform's keystore
+/// where there is one.
 pub fn create_with(home: &Path, pin: &str, recovery: Option<&Recovery>) -> Result<DbKey, KeyError> {
+    let store = keystore::platform();
+    create_in(home, pin, recovery, store.as_deref())
+}
+
+/// [`create_with`] with the keystore given (`None`: the PIN alone).
+pub fn create_in(
+    home: &Path,
+    pin: &str,
+    recovery: Option<&Recovery>,
+    store: Option<&dyn Keystore>,
+) -> Result<DbKey, KeyError> {
     if !pin_is_strong(pin) {
         return Err(KeyError::WeakPin);
     }
     let key = Secret::new(random::<32>()?);
-    let salt = random::<16>()?;
     // OWASP's Argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
-    let (m_kib, t, p) = (19 * 1024, 2, 1);
-    let kek = derive(pin, &salt, m_kib, t, p)?;
-    let (nonce, wrapped) = seal(kek.as_slice(), PIN_AAD, &key)?;
-    let (server_nonce, server_wrapped) = match recovery {
-        Some(r) => seal(r.secret.as_slice(), SERVER_AAD, &key)?,
-        None => (String::new(), String::new()),
+    let mut file = KeyFile {
+        m_kib: 19 * 1024,
+        t: 2,
+        p: 1,
+        salt: hex::encode(random::<16>()?),
+        nonce: String::new(),
+        wrapped: String::new(),
+        tries: Vec::new(),
+        keystore: keystore::PIN_ONLY.to_owned(),
+        keystore_item: String::new(),
+        failures: 0,
+        last_failure_ms: 0,
+        boot_id: String::new(),
+        boot_ms: 0,
+        server_nonce: String::new(),
+        server_wrapped: String::new(),
+        locked_out: false,
+        recovery: recovery.map(|r| r.target.clone()),
     };
-    write(
-        home,
-        &KeyFile {
-            m_kib,
-            t,
-            p,
-            salt: hex::encode(salt),
-            nonce,
-            wrapped,
-            failures: 0,
-            last_failure_ms: 0,
-            boot_id: String::new(),
-            boot_ms: 0,
-            server_nonce,
-            server_wrapped,
-            locked_out: false,
-            recovery: recovery.map(|r| r.target.clone()),
-        },
-    )?;
+    // A keystore that refuses the item leaves the PIN alone, as without one.
+    let mut secret = None;
+    if let Some(store) = store {
+        let item = hex::encode(random::<16>()?);
+        let made = Secret::new(random::<32>()?);
+        if store.store(&item, &made).is_ok() {
+            file.keystore = store.name().to_owned();
+            file.keystore_item = item;
+            secret = Some(made);
+        }
+    }
+    let kek = pin_key(pin, &file, secret.as_deref())?;
+    match recovery {
+        Some(r) => {
+            (file.server_nonce, file.server_wrapped) = seal(r.secret.as_slice(), SERVER_AAD, &key)?;
+            file.tries = seal_tries(kek.as_slice(), &key)?;
+        }
+        None => (file.nonce, file.wrapped) = seal(kek.as_slice(), PIN_AAD, &key)?,
+    }
+    write(home, &file)?;
     Ok(DbKey(key))
+}
+
+/// What protects the device key besides the PIN: the keystore's name, or
+/// [`keystore::PIN_ONLY`].
+pub fn protection(home: &Path) -> Result<String, KeyError> {
+    Ok(read(home)?.keystore)
 }
 
 /// Where a locked-out device asks for its unlock secret, if it can.
@@ -316,7 +462,7 @@ pub fn recovery_target(home: &Path) -> Result<Option<RecoveryTarget>, KeyError> 
 
 /// Whether the device is locked out (too many wrong PINs).
 pub fn locked_out(home: &Path) -> bool {
-    read(home).is_ok_and(|f| f.locked_out)
+    read(home).is_ok_and(|f| f.locked_out || (counts_tries(&f) && next_try(&f).is_none()))
 }
 
 /// Keeps the recovery target's certificates in step with the device's pins
@@ -339,6 +485,17 @@ pub fn follow_pins(home: &Path, fingerprint: &str, next: Option<&str>) -> Result
 /// and wraps its key with `new_pin`: the same key, so the store and every
 /// unsynced change in it open as before.
 pub fn recover(home: &Path, secret: &[u8], new_pin: &str) -> Result<DbKey, KeyError> {
+    let store = keystore::platform();
+    recover_in(home, secret, new_pin, store.as_deref())
+}
+
+/// [`recover`] with the keystore given.
+pub fn recover_in(
+    home: &Path,
+    secret: &[u8],
+    new_pin: &str,
+    store: Option<&dyn Keystore>,
+) -> Result<DbKey, KeyError> {
     if !pin_is_strong(new_pin) {
         return Err(KeyError::WeakPin);
     }
@@ -351,12 +508,13 @@ pub fn recover(home: &Path, secret: &[u8], new_pin: &str) -> Result<DbKey, KeyEr
     else {
         return Err(KeyError::WrongUnlock);
     };
-    let salt = random::<16>()?;
-    let (m_kib, t, p) = (19 * 1024, 2, 1);
-    let kek = derive(new_pin, &salt, m_kib, t, p)?;
-    (file.nonce, file.wrapped) = seal(kek.as_slice(), PIN_AAD, &key)?;
-    file.salt = hex::encode(salt);
-    (file.m_kib, file.t, file.p) = (m_kib, t, p);
+    let kept = store_secret(&file, store)?;
+    file.salt = hex::encode(random::<16>()?);
+    (file.m_kib, file.t, file.p) = (19 * 1024, 2, 1);
+    let kek = pin_key(new_pin, &file, kept.as_deref())?;
+    file.tries = seal_tries(kek.as_slice(), &key)?;
+    file.nonce.clear();
+    file.wrapped.clear();
     file.failures = 0;
     file.boot_id.clear();
     file.locked_out = false;
@@ -403,7 +561,7 @@ pub fn unlock(home: &Path, pin: &str, now_ms: i64) -> Result<DbKey, KeyError> {
 
 /// Milliseconds still to wait before another PIN may be tried.
 fn wait_left(file: &KeyFile, now_ms: i64, boot: &BootClock) -> i64 {
-    let wait_ms = wait_after(file.failures) * 1000;
+    let wait_ms = wait_after(failures(file)) * 1000;
     if wait_ms == 0 {
         return 0;
     }
@@ -428,11 +586,24 @@ pub fn unlock_with(
     now_ms: i64,
     boot: &BootClock,
 ) -> Result<DbKey, KeyError> {
+    let store = keystore::platform();
+    unlock_in(home, pin, now_ms, boot, store.as_deref())
+}
+
+/// [`unlock_with`] with the keystore given.
+pub fn unlock_in(
+    home: &Path,
+    pin: &str,
+    now_ms: i64,
+    boot: &BootClock,
+    store: Option<&dyn Keystore>,
+) -> Result<DbKey, KeyError> {
     // One attempt at a time: parallel attempts each count, none slips past
     // the wait by reading the counter before another wrote it.
     let _turn = attempt_lock(home)?;
     let mut file = read(home)?;
-    if file.locked_out || (file.wrapped.is_empty() && !file.server_wrapped.is_empty()) {
+    let tries = counts_tries(&file);
+    if file.locked_out || (tries && next_try(&file).is_none()) {
         return Err(KeyError::LockedOut);
     }
     params_in_bounds(&file)?;
@@ -442,19 +613,45 @@ pub fn unlock_with(
             seconds: (left + 999) / 1000,
         });
     }
-    let salt = hex::decode(&file.salt).map_err(|e| KeyError::Damaged(e.to_string()))?;
-    let kek = derive(pin, &salt, file.m_kib, file.t, file.p)?;
-    if let Some(key) = open_sealed(kek.as_slice(), PIN_AAD, &file.nonce, &file.wrapped)? {
-        if file.failures > 0 {
+    let kept = store_secret(&file, store)?;
+    let kek = pin_key(pin, &file, kept.as_deref())?;
+    let tried = next_try(&file).cloned();
+    let opened = match &tried {
+        Some(t) => open_sealed(kek.as_slice(), &pin_aad(t.k), &t.nonce, &t.wrapped)?,
+        None => open_sealed(kek.as_slice(), PIN_AAD, &file.nonce, &file.wrapped)?,
+    };
+    if let Some(key) = opened {
+        let upgrade = !tries && !file.server_wrapped.is_empty();
+        let used = tried.as_ref().is_some_and(|t| t.k > 0) || file.failures > 0;
+        if upgrade || used {
+            // Every attempt back; a device enrolled before attempts were
+            // sealed gets them now.
+            if tries || upgrade {
+                file.tries = seal_tries(kek.as_slice(), &key)?;
+                file.nonce.clear();
+                file.wrapped.clear();
+            }
             file.failures = 0;
             file.boot_id.clear();
             write(home, &file)?;
         }
         return Ok(DbKey(key));
     }
-    file.failures += 1;
     file.last_failure_ms = now_ms;
     (file.boot_id, file.boot_ms) = boot.clone().unwrap_or_default();
+    if let Some(t) = tried {
+        // This attempt is spent: its sealing goes, with any copy of it.
+        file.tries.retain(|x| x.k > t.k);
+        file.failures = t.k + 1;
+        if file.tries.is_empty() {
+            file.locked_out = true;
+            write(home, &file)?;
+            return Err(KeyError::LockedOut);
+        }
+        write(home, &file)?;
+        return Err(KeyError::WrongPin { attempts: t.k + 1 });
+    }
+    file.failures += 1;
     // Too many in a row: the PIN's wrapping goes, only the server's remains.
     if file.failures >= MAX_WRONG_PINS && !file.server_wrapped.is_empty() {
         file.wrapped.clear();
@@ -487,6 +684,14 @@ fn attempt_lock(home: &Path) -> Result<std::fs::File, KeyError> {
 
 /// Removes the key: without it the database cannot be read.
 pub fn wipe(home: &Path) -> Result<(), KeyError> {
+    // The keystore's item goes too (best effort: the file going is what
+    // makes the store unreadable).
+    if let Ok(file) = read(home)
+        && file.keystore != keystore::PIN_ONLY
+        && let Some(store) = keystore::platform().filter(|s| s.name() == file.keystore)
+    {
+        let _ = store.remove(&file.keystore_item);
+    }
     let _ = std::fs::remove_file(home.join("key.lock"));
     let p = path(home);
     match std::fs::remove_file(&p) {
@@ -503,11 +708,11 @@ mod tests {
     #[test]
     fn the_right_pin_opens_the_key_and_a_wrong_one_does_not() {
         let home = tempfile::tempdir().unwrap();
-        let key = create(home.path(), "482193").unwrap();
-        let again = unlock(home.path(), "482193", 0).unwrap();
+        let key = create_in(home.path(), "482193", None, None).unwrap();
+        let again = unlock_in(home.path(), "482193", 0, &None, None).unwrap();
         assert_eq!(key.sqlcipher_literal(), again.sqlcipher_literal());
         assert!(matches!(
-            unlock(home.path(), "1111", 0),
+            unlock_in(home.path(), "1111", 0, &None, None),
             Err(KeyError::WrongPin { attempts: 1 })
         ));
         // The key file never holds the key in the clear, and only its owner reads it.
@@ -527,61 +732,76 @@ mod tests {
     #[test]
     fn repeated_wrong_pins_impose_a_growing_wait() {
         let home = tempfile::tempdir().unwrap();
-        create(home.path(), "482193").unwrap();
+        create_in(home.path(), "482193", None, None).unwrap();
         let t0 = 1_000_000;
         let no_boot_clock = None;
         for i in 1..=3 {
             assert!(
-                matches!(unlock_with(home.path(), "0000", t0, &no_boot_clock), Err(KeyError::WrongPin { attempts }) if attempts == i)
+                matches!(unlock_in(home.path(), "0000", t0, &no_boot_clock, None), Err(KeyError::WrongPin { attempts }) if attempts == i)
             );
         }
         // Now even the right PIN must wait 30 s.
         assert!(matches!(
-            unlock_with(home.path(), "482193", t0 + 1_000, &no_boot_clock),
+            unlock_in(home.path(), "482193", t0 + 1_000, &no_boot_clock, None),
             Err(KeyError::Wait { seconds: 29 })
         ));
-        assert!(unlock_with(home.path(), "482193", t0 + 31_000, &no_boot_clock).is_ok());
+        assert!(unlock_in(home.path(), "482193", t0 + 31_000, &no_boot_clock, None).is_ok());
         assert!(wait_after(4) > wait_after(3) && wait_after(20) == 3600);
     }
 
     #[test]
     fn moving_the_wall_clock_does_not_end_the_wait_nor_make_it_longer() {
         let home = tempfile::tempdir().unwrap();
-        create(home.path(), "482193").unwrap();
+        create_in(home.path(), "482193", None, None).unwrap();
         let t0: i64 = 1_780_000_000_000;
         let boot = |id: &str, ms: i64| Some((id.to_owned(), ms));
         for _ in 0..3 {
-            let _ = unlock_with(home.path(), "000000", t0, &boot("a", 5_000));
+            let _ = unlock_in(home.path(), "000000", t0, &boot("a", 5_000), None);
         }
         // The wall clock set a day ahead, one second later by the boot
         // clock: still waiting.
         let day = 86_400_000;
         assert!(matches!(
-            unlock_with(home.path(), "482193", t0 + day, &boot("a", 6_000)),
+            unlock_in(home.path(), "482193", t0 + day, &boot("a", 6_000), None),
             Err(KeyError::Wait { seconds: 29 })
         ));
         // Set back ten years: the wait is never longer than 30 s.
         assert!(matches!(
-            unlock_with(home.path(), "482193", t0 - 3650 * day, &boot("a", 6_000)),
+            unlock_in(
+                home.path(),
+                "482193",
+                t0 - 3650 * day,
+                &boot("a", 6_000),
+                None
+            ),
             Err(KeyError::Wait { seconds: 30 })
         ));
         // After a restart of the system only the wall clock is left.
         assert!(matches!(
-            unlock_with(home.path(), "482193", t0 + 1_000, &boot("b", 100)),
+            unlock_in(home.path(), "482193", t0 + 1_000, &boot("b", 100), None),
             Err(KeyError::Wait { seconds: 29 })
         ));
         // The wait over by the boot clock: the right PIN opens.
-        assert!(unlock_with(home.path(), "482193", t0 + day, &boot("a", 5_000 + 30_000)).is_ok());
+        assert!(
+            unlock_in(
+                home.path(),
+                "482193",
+                t0 + day,
+                &boot("a", 5_000 + 30_000),
+                None
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn parallel_wrong_pins_each_count_and_none_slips_past_the_wait() {
         let home = tempfile::tempdir().unwrap();
-        create(home.path(), "482193").unwrap();
+        create_in(home.path(), "482193", None, None).unwrap();
         let t0 = 1_000_000;
         let results: Vec<Result<DbKey, KeyError>> = std::thread::scope(|s| {
             let tries: Vec<_> = (0..5)
-                .map(|_| s.spawn(|| unlock_with(home.path(), "000000", t0, &None)))
+                .map(|_| s.spawn(|| unlock_in(home.path(), "000000", t0, &None, None)))
                 .collect();
             tries.into_iter().map(|t| t.join().unwrap()).collect()
         });
@@ -619,7 +839,7 @@ mod tests {
         let mut last = None;
         for i in first..first + n {
             let now = i64::from(i) * 7_200_000;
-            last = unlock_with(home, "000000", now, &None).err();
+            last = unlock_in(home, "000000", now, &None, None).err();
         }
         last.expect("refused")
     }
@@ -628,7 +848,7 @@ mod tests {
     fn too_many_wrong_pins_lock_the_device_until_the_servers_secret_and_a_new_pin() {
         let home = tempfile::tempdir().unwrap();
         let secret = [7u8; 32];
-        let key = create_with(home.path(), "482193", Some(&recovery(secret))).unwrap();
+        let key = create_in(home.path(), "482193", Some(&recovery(secret)), None).unwrap();
         assert!(matches!(
             wrong_pins(home.path(), 0, MAX_WRONG_PINS - 1),
             KeyError::WrongPin { attempts: 9 }
@@ -642,7 +862,7 @@ mod tests {
         // wrapping is gone from the file.
         let far = 10 * 86_400_000;
         assert!(matches!(
-            unlock_with(home.path(), "482193", far, &None),
+            unlock_in(home.path(), "482193", far, &None, None),
             Err(KeyError::LockedOut)
         ));
         let text = std::fs::read_to_string(home.path().join(KEY_FILE)).unwrap();
@@ -652,28 +872,28 @@ mod tests {
         let edited = text.replace("\"locked_out\": true", "\"locked_out\": false");
         std::fs::write(home.path().join(KEY_FILE), edited).unwrap();
         assert!(matches!(
-            unlock_with(home.path(), "482193", far, &None),
+            unlock_in(home.path(), "482193", far, &None, None),
             Err(KeyError::LockedOut)
         ));
         // Another secret does not fit; the server's does, with a new PIN.
         assert!(matches!(
-            recover(home.path(), &[8u8; 32], "246813"),
+            recover_in(home.path(), &[8u8; 32], "246813", None),
             Err(KeyError::WrongUnlock)
         ));
         assert!(matches!(
-            recover(home.path(), &secret, "1234"),
+            recover_in(home.path(), &secret, "1234", None),
             Err(KeyError::WeakPin)
         ));
-        let again = recover(home.path(), &secret, "246813").unwrap();
+        let again = recover_in(home.path(), &secret, "246813", None).unwrap();
         assert_eq!(
             again.sqlcipher_literal(),
             key.sqlcipher_literal(),
             "the same key"
         );
         assert!(!locked_out(home.path()));
-        assert!(unlock_with(home.path(), "246813", far, &None).is_ok());
+        assert!(unlock_in(home.path(), "246813", far, &None, None).is_ok());
         assert!(matches!(
-            unlock_with(home.path(), "482193", far, &None),
+            unlock_in(home.path(), "482193", far, &None, None),
             Err(KeyError::WrongPin { attempts: 1 })
         ));
     }
@@ -681,18 +901,18 @@ mod tests {
     #[test]
     fn a_device_without_an_unlock_secret_keeps_waiting_and_is_never_locked_out() {
         let home = tempfile::tempdir().unwrap();
-        create(home.path(), "482193").unwrap();
+        create_in(home.path(), "482193", None, None).unwrap();
         assert!(matches!(
             wrong_pins(home.path(), 0, MAX_WRONG_PINS + 2),
             KeyError::WrongPin { attempts: 12 }
         ));
-        assert!(unlock_with(home.path(), "482193", 30 * 86_400_000, &None).is_ok());
+        assert!(unlock_in(home.path(), "482193", 30 * 86_400_000, &None, None).is_ok());
     }
 
     #[test]
     fn a_key_file_edited_to_ask_for_huge_or_no_work_is_damaged_not_obeyed() {
         let home = tempfile::tempdir().unwrap();
-        create(home.path(), "482193").unwrap();
+        create_in(home.path(), "482193", None, None).unwrap();
         let original = std::fs::read_to_string(home.path().join(KEY_FILE)).unwrap();
         for (field, value) in [
             ("m_kib", 4_000_000u64),
@@ -706,12 +926,15 @@ mod tests {
             std::fs::write(home.path().join(KEY_FILE), json.to_string()).unwrap();
             // Refused before any derivation: no 4 GiB allocated, no wait.
             assert!(
-                matches!(unlock(home.path(), "482193", 0), Err(KeyError::Damaged(_))),
+                matches!(
+                    unlock_in(home.path(), "482193", 0, &None, None),
+                    Err(KeyError::Damaged(_))
+                ),
                 "{field} = {value}"
             );
         }
         std::fs::write(home.path().join(KEY_FILE), original).unwrap();
-        assert!(unlock(home.path(), "482193", 0).is_ok());
+        assert!(unlock_in(home.path(), "482193", 0, &None, None).is_ok());
     }
 
     #[test]
@@ -721,7 +944,10 @@ mod tests {
             "12", "4821", "48219", "111111", "123456", "987654", "abc", "  kort  ",
         ] {
             assert!(
-                matches!(create(home.path(), weak), Err(KeyError::WeakPin)),
+                matches!(
+                    create_in(home.path(), weak, None, None),
+                    Err(KeyError::WeakPin)
+                ),
                 "{weak:?} refused"
             );
         }
@@ -729,5 +955,188 @@ mod tests {
         for strong in ["482193", "0123457", "zon op de Leie"] {
             assert!(pin_is_strong(strong), "{strong:?} taken");
         }
+    }
+
+    /// A keystore in memory, standing in for the platform's here (the real
+    /// Secret Service is driven in `tests/tests/keystore.rs`).
+    #[derive(Default)]
+    struct Memory {
+        items: std::sync::Mutex<std::collections::HashMap<String, [u8; 32]>>,
+    }
+
+    impl Keystore for Memory {
+        fn name(&self) -> &'static str {
+            "geheugen"
+        }
+        fn store(&self, item: &str, secret: &[u8; 32]) -> Result<(), String> {
+            self.items.lock().unwrap().insert(item.into(), *secret);
+            Ok(())
+        }
+        fn load(&self, item: &str) -> Result<Option<keystore::Secret32>, String> {
+            Ok(self
+                .items
+                .lock()
+                .unwrap()
+                .get(item)
+                .map(|s| keystore::Secret32::new(*s)))
+        }
+        fn remove(&self, item: &str) -> Result<(), String> {
+            self.items.lock().unwrap().remove(item);
+            Ok(())
+        }
+    }
+
+    fn edit(home: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+        let p = home.join(KEY_FILE);
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        f(&mut json);
+        std::fs::write(&p, json.to_string()).unwrap();
+    }
+
+    /// Wrong PINs until the device locks out, each after its wait.
+    fn wrong_until_locked_out(home: &Path, from: u32) -> u32 {
+        for n in 0..100 {
+            let now = i64::from(from + n) * 7_200_000;
+            if let Err(KeyError::LockedOut) = unlock_in(home, "000000", now, &None, None) {
+                return n + 1;
+            }
+        }
+        panic!("never locked out");
+    }
+
+    #[test]
+    fn editing_the_key_file_gives_no_wrong_pin_back() {
+        let home = tempfile::tempdir().unwrap();
+        create_in(home.path(), "482193", Some(&recovery([7u8; 32])), None).unwrap();
+        assert!(matches!(
+            wrong_pins(home.path(), 0, 3),
+            KeyError::WrongPin { attempts: 3 }
+        ));
+        // The counter, the wait and the lock reset by hand, and each
+        // attempt left copied three times over.
+        edit(home.path(), |json| {
+            json["failures"] = 0.into();
+            json["last_failure_ms"] = 0.into();
+            json["locked_out"] = false.into();
+            let tries = json["tries"].as_array().unwrap().clone();
+            let copied: Vec<_> = tries
+                .iter()
+                .cycle()
+                .take(tries.len() * 3)
+                .cloned()
+                .collect();
+            json["tries"] = copied.into();
+        });
+        // Still attempt 4 of 10 next: seven wrong PINs and it is over.
+        assert!(matches!(
+            unlock_in(home.path(), "000000", 100 * 7_200_000, &None, None),
+            Err(KeyError::WrongPin { attempts: 4 })
+        ));
+        assert_eq!(wrong_until_locked_out(home.path(), 101), 6);
+        assert!(locked_out(home.path()));
+    }
+
+    #[test]
+    fn an_attempt_renumbered_by_hand_opens_nothing() {
+        let home = tempfile::tempdir().unwrap();
+        create_in(home.path(), "482193", Some(&recovery([7u8; 32])), None).unwrap();
+        wrong_pins(home.path(), 0, 9);
+        // The last attempt made to look like the first: even the right PIN
+        // does not open it, and it is spent.
+        edit(home.path(), |json| {
+            json["tries"][0]["k"] = 0.into();
+        });
+        let later = 50 * 7_200_000;
+        assert!(matches!(
+            unlock_in(home.path(), "482193", later, &None, None),
+            Err(KeyError::LockedOut)
+        ));
+    }
+
+    #[test]
+    fn the_right_pin_gives_every_attempt_back() {
+        let home = tempfile::tempdir().unwrap();
+        create_in(home.path(), "482193", Some(&recovery([7u8; 32])), None).unwrap();
+        wrong_pins(home.path(), 0, 5);
+        let later = 50 * 7_200_000;
+        unlock_in(home.path(), "482193", later, &None, None).unwrap();
+        assert_eq!(wrong_until_locked_out(home.path(), 60), MAX_WRONG_PINS);
+    }
+
+    #[test]
+    fn a_device_enrolled_before_attempts_were_sealed_gets_them_at_its_next_unlock() {
+        let home = tempfile::tempdir().unwrap();
+        let secret = [7u8; 32];
+        let key = create_in(home.path(), "482193", Some(&recovery(secret)), None).unwrap();
+        // The file as the previous version wrote it: one PIN wrapping.
+        let file = read(home.path()).unwrap();
+        let kek = pin_key("482193", &file, None).unwrap();
+        let (nonce, wrapped) = seal(kek.as_slice(), PIN_AAD, &key.0).unwrap();
+        edit(home.path(), |json| {
+            json.as_object_mut().unwrap().remove("tries");
+            json["nonce"] = nonce.into();
+            json["wrapped"] = wrapped.into();
+        });
+        assert!(matches!(
+            unlock_in(home.path(), "000000", 0, &None, None),
+            Err(KeyError::WrongPin { attempts: 1 })
+        ));
+        let again = unlock_in(home.path(), "482193", 0, &None, None).unwrap();
+        assert_eq!(again.sqlcipher_literal(), key.sqlcipher_literal());
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(home.path().join(KEY_FILE)).unwrap())
+                .unwrap();
+        assert_eq!(json["wrapped"], "");
+        assert_eq!(
+            json["tries"].as_array().unwrap().len(),
+            MAX_WRONG_PINS as usize
+        );
+        assert!(unlock_in(home.path(), "482193", 0, &None, None).is_ok());
+    }
+
+    #[test]
+    fn with_a_keystore_the_key_file_and_the_pin_alone_open_nothing() {
+        let home = tempfile::tempdir().unwrap();
+        let store = Memory::default();
+        let key = create_in(
+            home.path(),
+            "482193",
+            Some(&recovery([7u8; 32])),
+            Some(&store),
+        )
+        .unwrap();
+        assert_eq!(protection(home.path()).unwrap(), "geheugen");
+        let opened = unlock_in(home.path(), "482193", 0, &None, Some(&store)).unwrap();
+        assert_eq!(opened.sqlcipher_literal(), key.sqlcipher_literal());
+        // The key file copied to a machine without that keystore: refused
+        // before any attempt is spent.
+        for _ in 0..12 {
+            assert!(matches!(
+                unlock_in(home.path(), "482193", 0, &None, None),
+                Err(KeyError::Keystore(_))
+            ));
+        }
+        // The PIN's key without the keystore's secret opens no attempt.
+        let file = read(home.path()).unwrap();
+        let stretched = pin_key("482193", &file, None).unwrap();
+        let first = next_try(&file).unwrap();
+        assert!(
+            open_sealed(
+                stretched.as_slice(),
+                &pin_aad(first.k),
+                &first.nonce,
+                &first.wrapped
+            )
+            .unwrap()
+            .is_none()
+        );
+        // The keystore lost the item: refused, and no attempt spent.
+        let emptied = Memory::default();
+        assert!(matches!(
+            unlock_in(home.path(), "482193", 0, &None, Some(&emptied)),
+            Err(KeyError::Keystore(_))
+        ));
+        assert!(unlock_in(home.path(), "482193", 0, &None, Some(&store)).is_ok());
     }
 }

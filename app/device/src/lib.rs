@@ -26,6 +26,7 @@
 pub mod device;
 pub mod index;
 pub mod keys;
+pub mod keystore;
 pub mod local;
 pub mod messages;
 pub mod net;

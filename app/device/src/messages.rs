@@ -264,6 +264,11 @@ impl Localized for KeyError {
                 "kies een pincode van minstens 6 cijfers (geen 111111 of 123456) of een wachtwoordzin van minstens 8 tekens",
                 "choose a PIN of at least 6 digits (not 111111 or 123456) or a passphrase of at least 8 characters",
             ),
+            Self::Keystore(detail) => Message::new(
+                "pin.keystore",
+                format!("de sleutelbos van het systeem opent de sleutel niet: {detail}"),
+                format!("the system keystore does not open the key: {detail}"),
+            ),
             Self::Damaged(detail) => Message::new(
                 "pin.key-damaged",
                 format!("het sleutelbestand is beschadigd: {detail}"),

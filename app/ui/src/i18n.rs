@@ -218,6 +218,12 @@ pub enum Text {
     Server,
     /// Fingerprint label.
     Fingerprint,
+    /// What protects the device key, label.
+    KeyProtection,
+    /// The PIN alone protects the key.
+    PinOnly,
+    /// The PIN and the named system keystore protect the key.
+    PinAnd,
     /// Device id label.
     DeviceId,
     /// Lease label.
@@ -630,6 +636,12 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Server) => "Server",
         (Lang::Nl, Fingerprint) => "Vingerafdruk certificaat",
         (Lang::En, Fingerprint) => "Certificate fingerprint",
+        (Lang::Nl, KeyProtection) => "Sleutel beschermd door",
+        (Lang::En, KeyProtection) => "Key protected by",
+        (Lang::Nl, PinOnly) => "alleen de pincode (geen sleutelbos van het systeem gevonden)",
+        (Lang::En, PinOnly) => "the PIN alone (no system keystore found)",
+        (Lang::Nl, PinAnd) => "pincode en",
+        (Lang::En, PinAnd) => "PIN and",
         (Lang::Nl, DeviceId) => "Toestel-id",
         (Lang::En, DeviceId) => "Device id",
         (Lang::Nl, Lease) => "Offline toegelaten",

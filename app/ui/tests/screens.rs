@@ -658,3 +658,48 @@ struct QueueProps {
     now: chrono::NaiveDateTime,
     activities: Vec<brug_device::shared::model::Activity>,
 }
+
+fn device_info(key_protection: &str) -> brug_device::device::DeviceInfo {
+    brug_device::device::DeviceInfo {
+        device_id: uuid::Uuid::nil(),
+        user: "ann.peeters".into(),
+        user_name: "Ann Peeters".into(),
+        role: "bridge_worker".into(),
+        team: "harelbeke".into(),
+        server: "https://brug.example:8443".into(),
+        fingerprint: "ab".repeat(32),
+        next_fingerprint: None,
+        key_protection: key_protection.into(),
+    }
+}
+
+#[test]
+fn settings_say_what_protects_the_device_key() {
+    let shown = |key_protection: &'static str| {
+        let mut dom = VirtualDom::new_with_props(
+            move || {
+                rsx! {
+                    brug_app::components::SettingsScreen {
+                        lang: Lang::Nl,
+                        info: device_info(key_protection),
+                        lease: brug_device::device::Lease { days: 14, since_sync_days: 0, locked: false },
+                        lock_minutes: 5,
+                        on_lang: |_| {},
+                        on_lock_minutes: |_| {},
+                        on_lock_now: |_| {},
+                    }
+                }
+            },
+            (),
+        );
+        dom.rebuild_in_place();
+        dioxus_ssr::render(&dom)
+    };
+    let alone = shown("");
+    assert!(
+        alone.contains("Sleutel beschermd door") && alone.contains("alleen de pincode"),
+        "{alone}"
+    );
+    let keyring = shown("Secret Service");
+    assert!(keyring.contains("pincode en Secret Service"), "{keyring}");
+}

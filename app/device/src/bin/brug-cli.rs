@@ -472,8 +472,10 @@ async fn run(device: &mut Device, command: Command, json: bool) -> Result<(), Re
                     )
                 };
                 format!(
-                    "Toestel / device {}\nGebruiker / user {} ({}, team {})\nServer {}\nDossiers / cases {}\nTe synchroniseren / pending {}\nLaatste synchronisatie / last sync {}\nLease {}{}",
+                    "Toestel / device {}\nSleutel / key: pincode{} / PIN{}\nGebruiker / user {} ({}, team {})\nServer {}\nDossiers / cases {}\nTe synchroniseren / pending {}\nLaatste synchronisatie / last sync {}\nLease {}{}",
                     s.device.device_id,
+                    protected_by(&s.device.key_protection, " en "),
+                    protected_by(&s.device.key_protection, " and "),
                     s.device.user,
                     s.device.role,
                     s.device.team,
@@ -723,4 +725,14 @@ fn show(v: &Option<serde_json::Value>) -> String {
     v.as_ref()
         .map(|v| v.to_string())
         .unwrap_or_else(|| "—".into())
+}
+
+/// " and Secret Service" where a system keystore protects the key with the
+/// PIN; nothing where the PIN alone does.
+fn protected_by(keystore: &str, and: &str) -> String {
+    if keystore.is_empty() {
+        String::new()
+    } else {
+        format!("{and}{keystore}")
+    }
 }

@@ -62,6 +62,9 @@ pub struct DeviceInfo {
     /// The next certificate's fingerprint, announced by the server ahead
     /// of a rotation (trusted too).
     pub next_fingerprint: Option<String>,
+    /// The system keystore that protects the device key with the PIN
+    /// ("Secret Service"), empty when the PIN alone does.
+    pub key_protection: String,
 }
 
 /// The offline lease.
@@ -201,6 +204,7 @@ impl Device {
                 server: url.server.clone(),
                 fingerprint: url.fingerprint.clone(),
                 next_fingerprint: None,
+                key_protection: keys::protection(home).unwrap_or_default(),
             };
             Ok(Self {
                 store,
@@ -254,6 +258,7 @@ impl Device {
             server: setting(&store, "server")?,
             fingerprint: setting(&store, "fingerprint")?,
             next_fingerprint: store.setting("next_fingerprint")?.filter(|f| !f.is_empty()),
+            key_protection: keys::protection(home).unwrap_or_default(),
         };
         Ok(Self {
             store,

@@ -39,6 +39,14 @@ pub fn SettingsScreen(
                 dt { "{t(lang, Text::Server)}" } dd { "{info.server}" }
                 dt { "{t(lang, Text::Fingerprint)}" } dd { class: "mono", "{info.fingerprint}" }
                 dt { "{t(lang, Text::DeviceId)}" } dd { class: "mono", "{info.device_id}" }
+                dt { "{t(lang, Text::KeyProtection)}" }
+                dd { id: "key-protection",
+                    if info.key_protection.is_empty() {
+                        "{t(lang, Text::PinOnly)}"
+                    } else {
+                        "{t(lang, Text::PinAnd)} {info.key_protection}"
+                    }
+                }
                 dt { "{t(lang, Text::Lease)}" } dd { "{lease.since_sync_days} / {lease.days} {t(lang, Text::Days)}" }
                 dt { "Brug" } dd { "{env!(\"CARGO_PKG_VERSION\")}" }
             }
