@@ -52,8 +52,8 @@ fuzz-ci:
 	./scripts/fuzz 20
 
 ## make soak: the long runs: 2,000 convergence seeds, 1,000 server kills,
-## 2,000 idle connections against the default caps, 5 minutes of fuzzing
-## per target.
+## 2,000 idle connections against the default caps, the server process's
+## memory with 200 live sessions, 5 minutes of fuzzing per target.
 soak: deps
 	BRUG_SEEDS=2000 timeout 4h cargo test --release -p brug-tests --test convergence -- --nocapture
 	cargo build --release --workspace --bins

@@ -60,6 +60,46 @@ async fn headers_sent_too_slowly_are_cut_off() {
     assert!(d.sync().await.unwrap().refused.is_empty());
 }
 
+#[tokio::test]
+async fn a_header_trickled_a_byte_at_a_time_is_cut_off_at_the_header_deadline() {
+    let server = TestServer::start_with(tempfile::tempdir().unwrap(), |c| {
+        c.limits.header_read = Duration::from_secs(1);
+    })
+    .await;
+    let tls = server.endpoint().connect().await.unwrap();
+    let (mut from_server, mut to_server) = tokio::io::split(tls);
+    // A header that would take two minutes at five bytes a second: every
+    // byte keeps the connection busy, none finishes the request.
+    let mut header = b"GET /healthz HTTP/1.1\r\nHost: brug\r\nX-Slow: ".to_vec();
+    header.extend(std::iter::repeat_n(b'a', 600));
+    let started = std::time::Instant::now();
+    let trickle = tokio::spawn(async move {
+        let mut sent = 0usize;
+        for byte in header {
+            if to_server.write_all(&[byte]).await.is_err() || to_server.flush().await.is_err() {
+                break;
+            }
+            sent += 1;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        sent
+    });
+    closed_by_server(&mut from_server, Duration::from_secs(120)).await;
+    let held = started.elapsed();
+    // Closed while the client was still trickling: the deadline is for the
+    // whole header, not renewed by each byte.
+    assert!(!trickle.is_finished(), "the whole header got through");
+    trickle.abort();
+    eprintln!(
+        "trickled header: closed after {:.1} s (header deadline 1 s)",
+        held.as_secs_f64()
+    );
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut d = server.device(&ann).await;
+    d.create_case();
+    assert!(d.sync().await.unwrap().refused.is_empty());
+}
+
 /// An idle TCP connection from `from` (a loopback address of its own, as
 /// if from another machine).
 async fn idle_from(from: [u8; 4], to: std::net::SocketAddr) -> tokio::net::TcpStream {
@@ -351,52 +391,56 @@ fn memory_kib(pid: u32) -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-/// The heavy variant against the real server process (`make soak`): its
-/// memory before and after 2,000 idle connections from sixteen addresses,
-/// while a device (the full device core) enrols and syncs.
-#[tokio::test]
-#[ignore = "heavy: make soak"]
-async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memory() {
-    use std::io::BufRead;
-    let data = tempfile::tempdir().unwrap();
-    let server_cli = |args: &[&str]| {
-        let out = std::process::Command::new(brug_tests::bin("brug-sync-server"))
-            .arg("--data")
-            .arg(data.path())
-            .args(args)
-            .env("BRUG_LOG", "warn")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
-    server_cli(&[
-        "--json",
-        "user",
-        "add",
-        "--name",
-        "Ann Peeters",
-        "--role",
-        "bridge-worker",
-        "--team",
-        "harelbeke",
-    ]);
-    /// The server process, stopped however the test ends.
-    struct Serving(std::process::Child);
-    impl Drop for Serving {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
+/// `brug-sync-server --data DATA ARGS` (JSON out), beside or without the
+/// serving process.
+fn server_cli(data: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(brug_tests::bin("brug-sync-server"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("BRUG_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+}
+
+/// The server process, stopped however the test ends.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
+}
+
+/// A real `brug-sync-server serve` process on a free port, with user
+/// "ann.peeters" added; its address.
+fn serve_process(data: &std::path::Path) -> (Serving, std::net::SocketAddr) {
+    use std::io::BufRead;
+    server_cli(
+        data,
+        &[
+            "--json",
+            "user",
+            "add",
+            "--name",
+            "Ann Peeters",
+            "--role",
+            "bridge-worker",
+            "--team",
+            "harelbeke",
+        ],
+    );
     let mut child = Serving(
         std::process::Command::new(brug_tests::bin("brug-sync-server"))
             .arg("--data")
-            .arg(data.path())
+            .arg(data)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("BRUG_LOG", "warn")
             .stdout(std::process::Stdio::null())
@@ -406,7 +450,7 @@ async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memor
     );
     let stderr = child.0.stderr.take().unwrap();
     let mut lines = std::io::BufReader::new(stderr).lines();
-    let addr: std::net::SocketAddr = loop {
+    let addr = loop {
         let line = lines
             .next()
             .expect("the server says where it listens")
@@ -415,7 +459,20 @@ async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memor
             break rest.split_whitespace().next().unwrap().parse().unwrap();
         }
     };
-    let url = server_cli(&["--json", "device", "enrol", "--user", "ann.peeters"])["url"]
+    // Keep reading its log so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+/// The heavy variant against the real server process (`make soak`): its
+/// memory before and after 2,000 idle connections from sixteen addresses,
+/// while a device (the full device core) enrols and syncs.
+#[tokio::test]
+#[ignore = "heavy: make soak"]
+async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memory() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, addr) = serve_process(data.path());
+    let url = server_cli(data.path(), &["--json", "device", "enrol", "--user", "ann.peeters"])["url"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -453,4 +510,66 @@ async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memor
         attacked.as_secs_f64() * 1000.0
     );
     assert!(peak < 512 * 1024, "peak {peak} KiB");
+}
+
+/// The heavy variant of a session's cost (`make soak`): the real server
+/// process's resident memory with 200 live sync sessions open (50 devices
+/// at their cap of four, each past its hello and subscribed to the live
+/// feed), per session.
+#[tokio::test]
+#[ignore = "heavy: make soak"]
+async fn a_live_session_costs_the_server_process_little_memory() {
+    use brug_shared::protocol::limits::MAX_SESSIONS_PER_DEVICE;
+    let data = tempfile::tempdir().unwrap();
+    let (child, _addr) = serve_process(data.path());
+    let mut devices = Vec::new();
+    for n in 0..50 {
+        let url = server_cli(
+            data.path(),
+            &["--json", "device", "enrol", "--user", "ann.peeters"],
+        )["url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let url = brug_shared::protocol::enrol::EnrolUrl::parse(&url).unwrap();
+        let resp = brug_device::net::enrol(&url, &format!("toestel {n}"))
+            .await
+            .unwrap();
+        let endpoint = brug_device::net::Endpoint::new(&url.server, &url.fingerprint).unwrap();
+        devices.push((endpoint, resp.token));
+    }
+    // One session opened and closed first: what the first costs once
+    // (caches, the TLS context) is not counted per session.
+    {
+        let (endpoint, token) = &devices[0];
+        let mut conn = brug_device::net::SyncConnection::open(endpoint, token)
+            .await
+            .unwrap();
+        brug_tests::wire::hello_with(&mut conn, 0, None).await;
+        conn.close().await;
+    }
+    let (_, before) = memory_kib(child.0.id());
+    let mut open = Vec::new();
+    for (endpoint, token) in &devices {
+        for _ in 0..MAX_SESSIONS_PER_DEVICE {
+            let mut conn = brug_device::net::SyncConnection::open(endpoint, token)
+                .await
+                .unwrap();
+            brug_tests::wire::hello_with(&mut conn, 0, None).await;
+            open.push(conn);
+        }
+    }
+    let (peak, with) = memory_kib(child.0.id());
+    let sessions = open.len() as u64;
+    let per = with.saturating_sub(before) / sessions;
+    for conn in open {
+        conn.close().await;
+    }
+    println!(
+        "server process: {} MiB resident before, {} MiB with {sessions} live sessions (peak {} MiB): {per} KiB a session",
+        before / 1024,
+        with / 1024,
+        peak / 1024
+    );
+    assert!(per < 1024, "{per} KiB a session");
 }
