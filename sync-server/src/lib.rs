@@ -124,6 +124,15 @@ pub struct Limits {
     /// Time for one frame to go out to a device (default 30 s): a device
     /// that stops reading is cut off, and what waits for it is let go.
     pub send: Duration,
+    /// Time for a request from its headers to its answer, its body
+    /// included (default 30 s): a body sent a byte now and then is cut off
+    /// with 408. (A sync session is a request until it is upgraded.)
+    pub request: Duration,
+    /// Time a sync session has to say hello (default 10 s).
+    pub hello: Duration,
+    /// Time a sync session may stay silent (default 120 s; at least 30:
+    /// a device waiting for live changes pings every 15 s).
+    pub idle: Duration,
     /// Enrolment attempts per address and `rate_window` (default 10; a
     /// supervisor enrolling a team's tablets in one go stays well under
     /// it): beyond, `429` without trying the code, so codes cannot be
@@ -150,6 +159,9 @@ impl Default for Limits {
             handshake: Duration::from_secs(10),
             header_read: Duration::from_secs(10),
             send: Duration::from_secs(brug_shared::protocol::limits::SEND_TIMEOUT_SECS),
+            request: Duration::from_secs(30),
+            hello: Duration::from_secs(brug_shared::protocol::limits::HELLO_TIMEOUT_SECS),
+            idle: Duration::from_secs(brug_shared::protocol::limits::IDLE_TIMEOUT_SECS),
             enrol_attempts: 10,
             bad_token_attempts: 30,
             rate_window: Duration::from_secs(60),
@@ -346,6 +358,9 @@ async fn run_with(
         tls: config.tls.clone(),
         served_fingerprint: tls.fingerprint.clone(),
         send_timeout: config.limits.send,
+        request_timeout: config.limits.request,
+        hello_timeout: config.limits.hello,
+        idle_timeout: config.limits.idle,
         max_future_ms: config.max_future_ms,
         metrics_access: Arc::new(config.metrics_access.clone()),
         guards: Arc::new(http::Guards::new(&config.limits)),

@@ -18,6 +18,9 @@
 //! handshake_secs = 10
 //! header_read_secs = 10
 //! send_secs = 30
+//! request_secs = 30
+//! hello_secs = 10
+//! idle_secs = 120
 //! enrol_attempts = 10
 //! bad_token_attempts = 30
 //! rate_window_secs = 60
@@ -105,6 +108,9 @@ pub struct LimitsSection {
     pub handshake_secs: Option<u64>,
     pub header_read_secs: Option<u64>,
     pub send_secs: Option<u64>,
+    pub request_secs: Option<u64>,
+    pub hello_secs: Option<u64>,
+    pub idle_secs: Option<u64>,
     pub enrol_attempts: Option<u32>,
     pub bad_token_attempts: Option<u32>,
     pub rate_window_secs: Option<u64>,
@@ -237,6 +243,14 @@ pub fn resolve(data: &Path, file: &FileConfig, o: &Overrides) -> Result<Serving,
     config.limits.handshake = secs("handshake_secs", l.handshake_secs, d.handshake)?;
     config.limits.header_read = secs("header_read_secs", l.header_read_secs, d.header_read)?;
     config.limits.send = secs("send_secs", l.send_secs, d.send)?;
+    config.limits.request = secs("request_secs", l.request_secs, d.request)?;
+    config.limits.hello = secs("hello_secs", l.hello_secs, d.hello)?;
+    config.limits.idle = Duration::from_secs(in_range(
+        "idle_secs",
+        l.idle_secs.unwrap_or(d.idle.as_secs()),
+        30,
+        3_600,
+    )?);
     config.limits.rate_window = secs("rate_window_secs", l.rate_window_secs, d.rate_window)?;
     config.limits.enrol_attempts = in_range(
         "enrol_attempts",
@@ -310,6 +324,9 @@ pub fn describe(s: &Serving) -> String {
         format!("handshake_secs = {}", l.handshake.as_secs()),
         format!("header_read_secs = {}", l.header_read.as_secs()),
         format!("send_secs = {}", l.send.as_secs()),
+        format!("request_secs = {}", l.request.as_secs()),
+        format!("hello_secs = {}", l.hello.as_secs()),
+        format!("idle_secs = {}", l.idle.as_secs()),
         format!("enrol_attempts = {}", l.enrol_attempts),
         format!("bad_token_attempts = {}", l.bad_token_attempts),
         format!("rate_window_secs = {}", l.rate_window.as_secs()),

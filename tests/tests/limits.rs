@@ -100,6 +100,77 @@ async fn a_header_trickled_a_byte_at_a_time_is_cut_off_at_the_header_deadline() 
     assert!(d.sync().await.unwrap().refused.is_empty());
 }
 
+#[tokio::test]
+async fn a_body_trickled_a_byte_at_a_time_is_cut_off_at_the_request_deadline() {
+    let server = TestServer::start_with(tempfile::tempdir().unwrap(), |c| {
+        c.limits.request = Duration::from_secs(1);
+    })
+    .await;
+    let tls = server.endpoint().connect().await.unwrap();
+    let (mut from_server, mut to_server) = tokio::io::split(tls);
+    // Headers in full, then a body of 600 bytes at five a second.
+    to_server
+        .write_all(
+            b"POST /v1/enrol HTTP/1.1\r\nHost: brug\r\nContent-Type: application/json\r\nContent-Length: 600\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..600 {
+            if to_server.write_all(b" ").await.is_err() || to_server.flush().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(120), async {
+        let mut buf = [0u8; 512];
+        loop {
+            match from_server.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    answer.extend_from_slice(&buf[..n]);
+                    if answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server kept waiting for the body");
+    assert!(!trickle.is_finished(), "the whole body got through");
+    trickle.abort();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut d = server.device(&ann).await;
+    d.create_case();
+    assert!(d.sync().await.unwrap().refused.is_empty());
+}
+
+#[tokio::test]
+async fn a_sync_session_that_never_says_hello_is_closed_at_the_hello_deadline() {
+    let server = TestServer::start_with(tempfile::tempdir().unwrap(), |c| {
+        c.limits.hello = Duration::from_secs(1);
+    })
+    .await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let d = server.device(&ann).await;
+    let mut silent = d.connect().await.unwrap();
+    // The server speaks first: a fatal `timeout`, then the end.
+    let said = tokio::time::timeout(Duration::from_secs(60), silent.recv())
+        .await
+        .expect("the server kept the silent session open");
+    match said {
+        Ok(brug_shared::protocol::ServerFrame::Error { code, .. }) => {
+            assert_eq!(code, brug_shared::protocol::ErrorCode::Timeout);
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
 /// An idle TCP connection from `from` (a loopback address of its own, as
 /// if from another machine).
 async fn idle_from(from: [u8; 4], to: std::net::SocketAddr) -> tokio::net::TcpStream {
@@ -472,7 +543,10 @@ fn serve_process(data: &std::path::Path) -> (Serving, std::net::SocketAddr) {
 async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memory() {
     let data = tempfile::tempdir().unwrap();
     let (child, addr) = serve_process(data.path());
-    let url = server_cli(data.path(), &["--json", "device", "enrol", "--user", "ann.peeters"])["url"]
+    let url = server_cli(
+        data.path(),
+        &["--json", "device", "enrol", "--user", "ann.peeters"],
+    )["url"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -464,7 +464,10 @@ fn config_check_shows_the_layered_settings_and_names_what_is_wrong() {
     assert!(text.contains("enrol_attempts = 4"), "{text}");
     assert!(text.contains("max_per_address = 500"), "{text}");
     assert!(
-        text.contains("bad_token_attempts = 30"),
+        text.contains("bad_token_attempts = 30")
+            && text.contains("request_secs = 30")
+            && text.contains("hello_secs = 10")
+            && text.contains("idle_secs = 120"),
         "defaults fill the rest: {text}"
     );
     // The environment over the file, a flag over the environment.
@@ -481,6 +484,8 @@ fn config_check_shows_the_layered_settings_and_names_what_is_wrong() {
         ("[limits]\nenrol_atempts = 4\n", "enrol_atempts"),
         ("[server]\nlisten = 12\n", "listen"),
         ("[limits]\nmax_per_address = 0\n", "max_per_address = 0"),
+        // Below the devices' 15 s pings, live sessions would be cut off.
+        ("[limits]\nidle_secs = 10\n", "idle_secs = 10"),
         ("[server]\ntls_cert = \"/etc/brug/cert.pem\"\n", "tls_key"),
         (
             "[server]\npublic_url = \"http://brug.harelbeke.be\"\n",

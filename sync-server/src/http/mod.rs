@@ -45,6 +45,12 @@ pub struct AppState {
     pub served_fingerprint: String,
     /// Time for a frame to go out to a device (`Limits::send`).
     pub send_timeout: std::time::Duration,
+    /// [`crate::Limits::request`].
+    pub request_timeout: std::time::Duration,
+    /// [`crate::Limits::hello`].
+    pub hello_timeout: std::time::Duration,
+    /// [`crate::Limits::idle`].
+    pub idle_timeout: std::time::Duration,
     /// How far in the future a change's time may lie (clock skew).
     pub max_future_ms: i64,
     /// Who may read `/metrics`.
@@ -106,6 +112,7 @@ pub(crate) fn peer_ip(parts: &axum::http::request::Parts) -> Option<std::net::Ip
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
+    let request_timeout = state.request_timeout;
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -123,6 +130,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/report", get(report::json))
         .route("/v1/report/xlsx", get(report::xlsx))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .with_state(state)
 }
 

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::Response;
-use brug_shared::protocol::limits::{HELLO_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, MAX_FRAME_BYTES};
+use brug_shared::protocol::limits::MAX_FRAME_BYTES;
 use brug_shared::protocol::{self, ClientFrame, ErrorCode, FrameError, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
@@ -69,12 +69,12 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
     let mut shutdown = state.shutdown.clone();
     let (mut sink, mut stream) = socket.split();
     let timeout = state.send_timeout;
-    let hello_deadline = tokio::time::Instant::now() + Duration::from_secs(HELLO_TIMEOUT_SECS);
+    let hello_deadline = tokio::time::Instant::now() + state.hello_timeout;
 
     loop {
         let greeted = lock(&session).greeted();
         let wait = if greeted {
-            Duration::from_secs(IDLE_TIMEOUT_SECS)
+            state.idle_timeout
         } else {
             hello_deadline.saturating_duration_since(tokio::time::Instant::now())
         };
