@@ -78,6 +78,12 @@ pub fn App() -> Element {
     let mut touch = use_background(ui);
 
     let lang = ui.lang();
+    // The page's language for screen readers and spelling (the shell says
+    // it too): follows the setting.
+    use_effect(move || {
+        let code = if ui.lang() == Lang::Nl { "nl-BE" } else { "en" };
+        let _ = document::eval(&format!("document.documentElement.lang = '{code}';"));
+    });
     let current = (ui.screen)();
     let unlocked = ui.unlocked();
     let supervisor = ui.supervisor();
@@ -141,7 +147,7 @@ pub fn App() -> Element {
                 if let Some((good, m)) = flash() {
                     p { class: if good { "flash" } else { "flash bad" }, role: "status",
                         "{m} "
-                        button { class: "small", onclick: move |_| flash.set(None), "✕" }
+                        button { class: "small", "aria-label": t(lang, Text::Close), onclick: move |_| flash.set(None), "✕" }
                     }
                 }
                 {body(&current)}

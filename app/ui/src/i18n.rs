@@ -218,6 +218,8 @@ pub enum Text {
     Server,
     /// Fingerprint label.
     Fingerprint,
+    /// Closes a message (a button that shows only a cross).
+    Close,
     /// What protects the device key, label.
     KeyProtection,
     /// The PIN alone protects the key.
@@ -636,6 +638,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Server) => "Server",
         (Lang::Nl, Fingerprint) => "Vingerafdruk certificaat",
         (Lang::En, Fingerprint) => "Certificate fingerprint",
+        (Lang::Nl, Close) => "Sluiten",
+        (Lang::En, Close) => "Close",
         (Lang::Nl, KeyProtection) => "Sleutel beschermd door",
         (Lang::En, KeyProtection) => "Key protected by",
         (Lang::Nl, PinOnly) => "alleen de pincode (geen sleutelbos van het systeem gevonden)",

@@ -204,3 +204,28 @@ fn a_time_that_does_not_read_is_said_and_nothing_is_saved() {
     assert!(html.contains("Schrijf een tijd als 13:30."), "{html}");
     assert!(!html.contains("id=\"saved\""), "{html}");
 }
+
+#[test]
+fn the_catalogue_screens_pass_the_axe_audit() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new_with_props(
+        Harness,
+        HarnessProps {
+            catalogue: team_catalogue(),
+        },
+    );
+    let muts = dom.rebuild_to_vec();
+    let list = dioxus_ssr::render(&dom);
+    let add = element(&muts, "data-add", |v| v == "service");
+    let editor = fire(&mut dom, "click", click_event(), add);
+    let add_session = element(&editor, "data-add", |v| v == "session");
+    fire(&mut dom, "click", click_event(), add_session);
+    let editing = dioxus_ssr::render(&dom);
+    let mut found = Vec::new();
+    for (name, html) in [("catalogue", list), ("catalogue-editor", editing)] {
+        for v in common::axe_violations(name, "nl-BE", &html) {
+            found.push(format!("{name}: {v}"));
+        }
+    }
+    assert!(found.is_empty(), "axe found:\n{}", found.join("\n"));
+}

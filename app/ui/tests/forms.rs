@@ -285,6 +285,7 @@ fn the_review_screen_shows_what_changed_since_the_approval_and_a_return_needs_a_
         HarnessProps { review, changes },
     ));
     let html = dioxus_ssr::render(&dom);
+    common::assert_accessible("review", "nl-BE", &html);
     assert!(
         html.contains("Gewijzigd sinds de laatste goedkeuring"),
         "{html}"
@@ -361,6 +362,7 @@ fn the_conflict_screen_shows_both_values_with_their_authors_and_keeps_the_chosen
         HarnessProps { conflicts },
     ));
     let html = dioxus_ssr::render(&dom);
+    common::assert_accessible("conflicts", "nl-BE", &html);
     for needle in [
         "056 11 11 11",
         "0470 22 22 22",
@@ -497,6 +499,7 @@ fn the_history_shows_each_change_with_its_author_newest_first() {
     let mut dom = VirtualDom::new_with_props(Harness, HarnessProps { entries });
     dom.rebuild_in_place();
     let html = dioxus_ssr::render(&dom);
+    common::assert_accessible("history", "nl-BE", &html);
     assert!(
         html.contains("Geschiedenis") && html.contains("gezin gewijzigd: Telefoon"),
         "{html}"
@@ -672,4 +675,27 @@ fn the_review_shows_an_energy_check_with_its_override_and_the_reason() {
         html.contains(&format!("EAN-controle overschreven: {reason}")),
         "{html}"
     );
+}
+
+#[test]
+fn every_record_form_passes_the_axe_audit_also_with_errors_shown() {
+    let mut found = Vec::new();
+    for kind in RecordKind::ALL.iter().copied() {
+        let (dom, _) = start_form(kind, case_with(vec![]), examples::example(kind).to_json());
+        let name = format!("form-{}", kind.code());
+        for v in common::axe_violations(&name, "nl-BE", &dioxus_ssr::render(&dom)) {
+            found.push(format!("{name}: {v}"));
+        }
+    }
+    // A meter check with a wrong EAN: the error beside the field, the
+    // field marked invalid, save disabled.
+    let mut wrong = examples::example(RecordKind::MeterCheck).to_json();
+    wrong["ean"] = json!("541448820000123450");
+    let (dom, _) = start_form(RecordKind::MeterCheck, case_with(vec![]), wrong);
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("ean.check-digit"), "{html}");
+    for v in common::axe_violations("form-errors", "nl-BE", &html) {
+        found.push(format!("form-errors: {v}"));
+    }
+    assert!(found.is_empty(), "axe found:\n{}", found.join("\n"));
 }

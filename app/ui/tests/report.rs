@@ -204,3 +204,29 @@ fn a_worker_records_a_collective_session_with_two_households() {
         "{html}"
     );
 }
+
+#[test]
+fn the_report_and_activity_screens_pass_the_axe_audit() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut found = Vec::new();
+    for (name, html) in [
+        ("report", render(shown(false))),
+        ("report-public", render(shown(true))),
+    ] {
+        for v in common::axe_violations(name, "nl-BE", &html) {
+            found.push(format!("{name}: {v}"));
+        }
+    }
+    let mut dom = VirtualDom::new(ActivitiesHarness);
+    let muts = dom.rebuild_to_vec();
+    let list = dioxus_ssr::render(&dom);
+    let add = listeners(&muts, "click")[0];
+    fire(&mut dom, "click", click_event(), add);
+    let editor = dioxus_ssr::render(&dom);
+    for (name, html) in [("activities", list), ("activity-editor", editor)] {
+        for v in common::axe_violations(name, "nl-BE", &html) {
+            found.push(format!("{name}: {v}"));
+        }
+    }
+    assert!(found.is_empty(), "axe found:\n{}", found.join("\n"));
+}

@@ -94,6 +94,8 @@ fn the_sync_bar_says_what_waits_and_shows_progress() {
     });
     assert!(offline.contains("Offline") && offline.contains("26/11/2026 09:15"));
     assert!(offline.contains("role=\"alert\"") && offline.contains("Geen verbinding"));
+    common::assert_accessible("sync-bar", "nl-BE", &html);
+    common::assert_accessible("sync-bar-offline", "nl-BE", &offline);
 }
 
 /// The list with its rows filtered the way the app asks the index.
@@ -147,6 +149,9 @@ fn the_lock_screen_explains_why_in_plain_words() {
         || rsx! { LockScreen { lang: Lang::En, reason: LockReason::LeaseExpired { days: 15 }, on_pin: |_| {} } },
     );
     assert!(lease.contains("until you sync") && lease.contains("(15)"));
+    common::assert_accessible("lock-wrong", "nl-BE", &wrong);
+    common::assert_accessible("lock-revoked", "nl-BE", &revoked);
+    common::assert_accessible("lock-lease", "en", &lease);
 }
 
 #[component]
@@ -396,6 +401,7 @@ fn the_team_screen_shows_the_new_devices_code_as_a_qr_image_and_as_text() {
     dom.rebuild_in_place();
     let html = dioxus_ssr::render(&dom);
     assert!(html.contains("<svg"), "the QR code is drawn: {html}");
+    common::assert_accessible("team-code", "nl-BE", &html);
     assert!(html.contains("AAAA-BBBB"), "and readable as text");
     assert!(
         html.contains("<h2>Bert Claeys</h2>"),
@@ -462,8 +468,9 @@ fn work_handed_over_by_a_device_waits_for_the_supervisor_to_merge_or_discard() {
     );
 }
 
-#[test]
-fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() {
+/// The case screen of a household with a visit, a meter check and renovation
+/// advice, and a safety signal, as a worker sees it.
+fn case_screen_html(lang: Lang) -> String {
     use brug_device::shared::casedoc::{CaseDoc, Editor};
     use brug_device::shared::model::{RecordKind, examples};
     let editor = Editor {
@@ -487,18 +494,23 @@ fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() 
         catalogue: std::sync::Arc::new(brug_device::shared::model::Catalogue::builtin().clone()),
     };
     #[component]
-    fn Harness(view: brug_device::device::CaseView) -> Element {
+    fn Harness(view: brug_device::device::CaseView, lang: Lang) -> Element {
         rsx! {
             brug_app::components::CaseScreen {
-                lang: Lang::Nl, view, supervisor: false,
+                lang, view, supervisor: false,
                 on_form: |_| {}, on_submit: |_| {}, on_review: |_| {}, on_conflicts: |_| {},
                 on_assign: |_| {}, on_history: |_| {}, on_back: |_| {},
             }
         }
     }
-    let mut dom = VirtualDom::new_with_props(Harness, HarnessProps { view });
+    let mut dom = VirtualDom::new_with_props(Harness, HarnessProps { view, lang });
     dom.rebuild_in_place();
-    let html = dioxus_ssr::render(&dom);
+    dioxus_ssr::render(&dom)
+}
+
+#[test]
+fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() {
+    let html = case_screen_html(Lang::Nl);
     assert!(html.contains("Familie Vermeulen") && html.contains("Marktstraat 12"));
     assert!(html.contains("veiligheidssignaal") && html.contains("volg het op binnen 48 uur"));
     // Newest first: renovation advice (20/10), meter check (12/10), visit (05/10).
@@ -518,8 +530,9 @@ fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() 
     assert!(!html.contains("Nazien"), "only a supervisor reviews");
 }
 
-#[test]
-fn the_queue_lists_each_item_by_reason_most_urgent_first_with_the_time_left() {
+/// The supervisor's queue: three records waiting (two in one case), a
+/// safety signal, an overdue action and an activity to review.
+fn queue_html(lang: Lang) -> String {
     use brug_device::index::QueueItem;
     use brug_device::shared::model::{CaseFlag, RecordKind};
     let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 27)
@@ -581,7 +594,7 @@ fn the_queue_lists_each_item_by_reason_most_urgent_first_with_the_time_left() {
         |p: QueueProps| {
             rsx! {
                 brug_app::components::QueueScreen {
-                    lang: Lang::Nl,
+                    lang: p.lang,
                     items: p.items.clone(),
                     now: p.now,
                     on_group: |_| {},
@@ -592,13 +605,19 @@ fn the_queue_lists_each_item_by_reason_most_urgent_first_with_the_time_left() {
             }
         },
         QueueProps {
+            lang,
             items,
             now,
             activities: vec![activity()],
         },
     );
     dom.rebuild_in_place();
-    let html = dioxus_ssr::render(&dom);
+    dioxus_ssr::render(&dom)
+}
+
+#[test]
+fn the_queue_lists_each_item_by_reason_most_urgent_first_with_the_time_left() {
+    let html = queue_html(Lang::Nl);
     // Three records waiting, two of them in one case: three items.
     assert!(html.contains("<span class=\"count\">3</span>"), "{html}");
     assert_eq!(
@@ -654,6 +673,7 @@ fn activity() -> brug_device::shared::model::Activity {
 
 #[derive(Clone, PartialEq, Props)]
 struct QueueProps {
+    lang: Lang,
     items: Vec<brug_device::index::QueueItem>,
     now: chrono::NaiveDateTime,
     activities: Vec<brug_device::shared::model::Activity>,
@@ -673,28 +693,31 @@ fn device_info(key_protection: &str) -> brug_device::device::DeviceInfo {
     }
 }
 
+/// The settings screen, the key protected as `key_protection` says.
+fn settings_html(lang: Lang, key_protection: &'static str) -> String {
+    let mut dom = VirtualDom::new_with_props(
+        move |lang: Lang| {
+            rsx! {
+                brug_app::components::SettingsScreen {
+                    lang,
+                    info: device_info(key_protection),
+                    lease: brug_device::device::Lease { days: 14, since_sync_days: 0, locked: false },
+                    lock_minutes: 5,
+                    on_lang: |_| {},
+                    on_lock_minutes: |_| {},
+                    on_lock_now: |_| {},
+                }
+            }
+        },
+        lang,
+    );
+    dom.rebuild_in_place();
+    dioxus_ssr::render(&dom)
+}
+
 #[test]
 fn settings_say_what_protects_the_device_key() {
-    let shown = |key_protection: &'static str| {
-        let mut dom = VirtualDom::new_with_props(
-            move || {
-                rsx! {
-                    brug_app::components::SettingsScreen {
-                        lang: Lang::Nl,
-                        info: device_info(key_protection),
-                        lease: brug_device::device::Lease { days: 14, since_sync_days: 0, locked: false },
-                        lock_minutes: 5,
-                        on_lang: |_| {},
-                        on_lock_minutes: |_| {},
-                        on_lock_now: |_| {},
-                    }
-                }
-            },
-            (),
-        );
-        dom.rebuild_in_place();
-        dioxus_ssr::render(&dom)
-    };
+    let shown = |key_protection: &'static str| settings_html(Lang::Nl, key_protection);
     let alone = shown("");
     assert!(
         alone.contains("Sleutel beschermd door") && alone.contains("alleen de pincode"),
@@ -702,4 +725,59 @@ fn settings_say_what_protects_the_device_key() {
     );
     let keyring = shown("Secret Service");
     assert!(keyring.contains("pincode en Secret Service"), "{keyring}");
+}
+
+/// Renders a harness component to HTML.
+fn html_of(app: fn() -> Element) -> String {
+    let mut dom = VirtualDom::new(app);
+    dom.rebuild_in_place();
+    dioxus_ssr::render(&dom)
+}
+
+#[test]
+fn the_screens_pass_the_axe_audit() {
+    let screens: Vec<(&str, String)> = vec![
+        ("case-list", html_of(Harness)),
+        ("case-list-flag", html_of(FlagHarness)),
+        ("lock-pin", html_of(PinHarness)),
+        ("lock-recover", html_of(RecoverHarness)),
+        ("enrol", html_of(EnrolHarness)),
+        ("assign", html_of(AssignHarness)),
+        ("waiting", html_of(WaitingHarness)),
+        ("case", case_screen_html(Lang::Nl)),
+        ("queue", queue_html(Lang::Nl)),
+        ("settings", settings_html(Lang::Nl, "Secret Service")),
+    ];
+    let english = [
+        ("case-en", case_screen_html(Lang::En)),
+        ("queue-en", queue_html(Lang::En)),
+        ("settings-en", settings_html(Lang::En, "")),
+    ];
+    let mut found = Vec::new();
+    for (name, html, lang) in screens
+        .iter()
+        .map(|(n, h)| (n, h, "nl-BE"))
+        .chain(english.iter().map(|(n, h)| (n, h, "en")))
+    {
+        for v in common::axe_violations(name, lang, html) {
+            found.push(format!("{name}: {v}"));
+        }
+    }
+    assert!(found.is_empty(), "axe found:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_axe_audit_catches_what_it_should() {
+    // An unlabelled field and grey-on-white text: the audit must say so,
+    // or a clean result above would mean nothing.
+    let found = common::axe_violations(
+        "bad",
+        "nl-BE",
+        r#"<input type="text"><p style="color:#ccc">Zwak contrast</p>"#,
+    );
+    assert!(found.iter().any(|v| v.starts_with("label:")), "{found:?}");
+    assert!(
+        found.iter().any(|v| v.starts_with("color-contrast:")),
+        "{found:?}"
+    );
 }

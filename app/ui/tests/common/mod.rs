@@ -71,3 +71,94 @@ pub fn text_writes(muts: &Mutations, id: ElementId) -> Vec<String> {
         })
         .collect()
 }
+
+/// Where axe-core's script is: `BRUG_AXE`, else where `scripts/install-deps`
+/// puts it.
+fn axe_script() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("BRUG_AXE") {
+        return p.into();
+    }
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/a11y-tools/node_modules/axe-core/axe.min.js")
+}
+
+/// Audits `screen` (a screen's HTML, as rendered) with axe-core in headless
+/// Chromium, inside the app's shell and style sheet, against the WCAG 2.1
+/// A and AA rules; returns each violation as "rule: help (elements)".
+///
+/// Fails loudly when Chromium or axe-core is missing (`make deps` installs
+/// both): an audit that did not run must not pass.
+pub fn axe_violations(name: &str, lang: &str, screen: &str) -> Vec<String> {
+    let axe = axe_script();
+    let script = std::fs::read_to_string(&axe).unwrap_or_else(|e| {
+        panic!(
+            "axe-core ontbreekt / is missing at {} ({e}): run `make deps` (npm install axe-core) or set BRUG_AXE",
+            axe.display()
+        )
+    });
+    let chromium = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .unwrap_or_else(|| {
+            panic!("Chromium ontbreekt / is missing: run `make deps` (apt-get install chromium)")
+        });
+    let style = include_str!("../../src/style.css");
+    let page = format!(
+        r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Brug — {name}</title><style>{style}</style></head>
+<body><div class="shell"><header class="top"><span class="brand">Brug</span></header><main>{screen}</main></div>
+<script>{script}</script>
+<script>
+axe.run(document.querySelector('.shell'), {{ runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }} }})
+  .then(r => r.violations.map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).slice(0, 4).join(', ') + ')'))
+  .catch(e => ['axe failed: ' + e])
+  .then(found => {{ const pre = document.createElement('pre'); pre.id = 'axe-result'; pre.textContent = JSON.stringify(found); document.body.appendChild(pre); }});
+</script></body></html>"#
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join(format!("{name}.html"));
+    std::fs::write(&file, page).expect("the page written");
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--window-size=390,844",
+            // Lets the page's promises run to the end before the DOM is read
+            // (virtual time: not a wait on the wall clock).
+            "--virtual-time-budget=60000",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let start = dom.find("<pre id=\"axe-result\">").unwrap_or_else(|| {
+        panic!(
+            "{name}: axe gave no result; chromium said: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let rest = &dom[start + "<pre id=\"axe-result\">".len()..];
+    let json = rest[..rest.find("</pre>").expect("the result's end")]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}: {json}"))
+}
+
+/// Fails when axe-core finds any WCAG 2.1 A/AA violation in `html`.
+pub fn assert_accessible(name: &str, lang: &str, html: &str) {
+    let found = axe_violations(name, lang, html);
+    assert!(
+        found.is_empty(),
+        "axe found in {name}:\n{}",
+        found.join("\n")
+    );
+}
