@@ -773,11 +773,18 @@ fn the_axe_audit_catches_what_it_should() {
     let found = common::axe_violations(
         "bad",
         "nl-BE",
-        r#"<input type="text"><p style="color:#ccc">Zwak contrast</p>"#,
+        r#"<input type="text"><p style="color:#ccc">Zwak contrast</p><table><tr><td style="min-width:500px">breed</td></tr></table>"#,
     );
     assert!(found.iter().any(|v| v.starts_with("label:")), "{found:?}");
     assert!(
         found.iter().any(|v| v.starts_with("color-contrast:")),
+        "{found:?}"
+    );
+    // A table wider than a phone makes the page scroll sideways.
+    assert!(
+        found
+            .iter()
+            .any(|v| v.starts_with("overflow: wider than 360 px")),
         "{found:?}"
     );
 }

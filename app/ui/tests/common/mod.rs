@@ -83,8 +83,10 @@ fn axe_script() -> std::path::PathBuf {
 }
 
 /// Audits `screen` (a screen's HTML, as rendered) with axe-core in headless
-/// Chromium, inside the app's shell and style sheet, against the WCAG 2.1
-/// A and AA rules; returns each violation as "rule: help (elements)".
+/// Chromium, inside the app's shell and style sheet, in a phone's width
+/// (360 CSS px), against the WCAG 2.1 A and AA rules; returns each
+/// violation as "rule: help (elements)", and "overflow: ..." when anything
+/// reaches past the window's width (a phone would scroll sideways).
 ///
 /// Fails loudly when Chromium or axe-core is missing (`make deps` installs
 /// both): an audit that did not run must not pass.
@@ -109,26 +111,48 @@ pub fn axe_violations(name: &str, lang: &str, screen: &str) -> Vec<String> {
         });
     let style = include_str!("../../src/style.css");
     let page = format!(
-        r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Brug — {name}</title><style>{style}</style></head>
+        r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Brug — {name}</title><style>{style}</style><style>/* a phone's scroll bars take no width */ ::-webkit-scrollbar {{ display: none; }}</style></head>
 <body><div class="shell"><header class="top"><span class="brand">Brug</span></header><main>{screen}</main></div>
 <script>{script}</script>
 <script>
 axe.run(document.querySelector('.shell'), {{ runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }} }})
   .then(r => r.violations.map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).slice(0, 4).join(', ') + ')'))
   .catch(e => ['axe failed: ' + e])
-  .then(found => {{ const pre = document.createElement('pre'); pre.id = 'axe-result'; pre.textContent = JSON.stringify(found); document.body.appendChild(pre); }});
+  .then(found => {{
+    // No horizontal scrolling on a phone: nothing reaches past the window.
+    const width = document.documentElement.clientWidth;
+    const wide = [...document.querySelectorAll('.shell *')]
+      .filter(el => el.getBoundingClientRect().right > width + 1)
+      .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') + ' to ' + Math.round(el.getBoundingClientRect().right) + ' px');
+    if (wide.length) found.push('overflow: wider than ' + width + ' px (' + wide.slice(0, 4).join(', ') + ')');
+    return found;
+  }})
+  .then(found => parent.postMessage(JSON.stringify(found), '*'));
 </script></body></html>"#
     );
+    // The screen in a frame a phone wide (Chromium's own window cannot be
+    // made that narrow); the frame's page hands its findings up.
+    let frame = r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>audit</title></head><body>
+<iframe src="screen.html" title="screen" width="360" height="800" style="border:0"></iframe>
+<script>window.addEventListener('message', e => { const pre = document.createElement('pre'); pre.id = 'axe-result'; pre.textContent = e.data; document.body.appendChild(pre); });</script>
+</body></html>"#;
     let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("screen.html"), &page).expect("the page written");
+    // BRUG_AXE_KEEP=DIR keeps each audited page there, to look at.
+    if let Some(keep) = std::env::var_os("BRUG_AXE_KEEP") {
+        let keep = std::path::PathBuf::from(keep);
+        let _ = std::fs::create_dir_all(&keep);
+        let _ = std::fs::write(keep.join(format!("{name}.html")), &page);
+    }
     let file = dir.path().join(format!("{name}.html"));
-    std::fs::write(&file, page).expect("the page written");
+    std::fs::write(&file, frame).expect("the frame written");
     let out = std::process::Command::new(chromium)
         .args([
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
             "--disable-dev-shm-usage",
-            "--window-size=390,844",
+            "--window-size=800,900",
             // Lets the page's promises run to the end before the DOM is read
             // (virtual time: not a wait on the wall clock).
             "--virtual-time-budget=60000",
