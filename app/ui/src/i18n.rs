@@ -220,6 +220,18 @@ pub enum Text {
     Fingerprint,
     /// Closes a message (a button that shows only a cross).
     Close,
+    /// The flag filter's "no filter" (the filter's name on a chip).
+    AllFlags,
+    /// The flag filter, for screen readers.
+    FilterByFlag,
+    /// The status filter, for screen readers.
+    FilterByStatus,
+    /// "Only my cases", short enough for a chip on a phone.
+    MineShort,
+    /// The status filter's "no filter" (the filter's name on a chip).
+    AnyStatus,
+    /// Before the list of filters that narrow the case list.
+    ActiveFilters,
     /// What protects the device key, label.
     KeyProtection,
     /// The PIN alone protects the key.
@@ -638,6 +650,18 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Server) => "Server",
         (Lang::Nl, Fingerprint) => "Vingerafdruk certificaat",
         (Lang::En, Fingerprint) => "Certificate fingerprint",
+        (Lang::Nl, MineShort) => "Mijn dossiers",
+        (Lang::En, MineShort) => "Mine",
+        (Lang::Nl, AllFlags) => "Signaal",
+        (Lang::En, AllFlags) => "Flag",
+        (Lang::Nl, AnyStatus) => "Status",
+        (Lang::En, AnyStatus) => "Status",
+        (Lang::Nl, FilterByFlag) => "Toon alleen dossiers met signaal",
+        (Lang::En, FilterByFlag) => "Show only cases with flag",
+        (Lang::Nl, FilterByStatus) => "Toon alleen dossiers met status",
+        (Lang::En, FilterByStatus) => "Show only cases with status",
+        (Lang::Nl, ActiveFilters) => "Gefilterd op",
+        (Lang::En, ActiveFilters) => "Filtered by",
         (Lang::Nl, Close) => "Sluiten",
         (Lang::En, Close) => "Close",
         (Lang::Nl, KeyProtection) => "Sleutel beschermd door",

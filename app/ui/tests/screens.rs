@@ -788,3 +788,91 @@ fn the_axe_audit_catches_what_it_should() {
         "{found:?}"
     );
 }
+
+/// A bridge worker's morning list: eight households, some with flags.
+#[component]
+fn MorningListHarness(flag: Option<String>, mine: bool) -> Element {
+    let mut rows = rows();
+    for (name, street, flags) in [
+        (
+            "Familie Yilmaz",
+            "Stasegemsestraat 41",
+            &["overdue-follow-up"][..],
+        ),
+        ("Familie Claeys", "Kortrijksesteenweg 210", &[][..]),
+        (
+            "Familie Nowak",
+            "Zuidstraat 8",
+            &["submitted", "budget-meter"][..],
+        ),
+        ("Familie El Amrani", "Gentsesteenweg 77", &[][..]),
+        (
+            "Familie Vandenberghe",
+            "Bavikhoofsestraat 5",
+            &["unfit-dwelling"][..],
+        ),
+        ("Familie Mertens", "Hoogstraat 19", &[][..]),
+    ] {
+        rows.push(row(name, street, flags, Some("2026-12-04T10:00")));
+    }
+    rsx! {
+        SyncBar { lang: Lang::Nl, online: true, pending: 2, progress: None, last_sync: Some("03/12/2026 08:10".to_string()), error: None, on_sync: |_| {} }
+        CaseList { lang: Lang::Nl, rows, query: String::new(), flag, mine, on_query: |_| {}, on_flag: |_| {}, on_open: |_| {} }
+    }
+}
+
+#[test]
+fn on_a_phone_the_case_list_shows_five_households_before_any_scrolling() {
+    let mut dom = VirtualDom::new_with_props(
+        MorningListHarness,
+        MorningListHarnessProps {
+            flag: None,
+            mine: false,
+        },
+    );
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    // On a phone held upright (390 x 844 CSS px): the households whose row
+    // is whole on the first screen, and the filters' rows.
+    let probe = r#"(() => {
+        // The tabs along a phone's bottom edge cover what is under them.
+        const nav = document.querySelector('header.top nav');
+        const fold = Math.min(window.innerHeight, nav ? nav.getBoundingClientRect().top : Infinity);
+        const whole = [...document.querySelectorAll('.case-row')].filter(r => r.getBoundingClientRect().bottom <= fold).length;
+        const tops = new Set([...document.querySelectorAll('.filters select, .filters label.chip')].map(e => Math.round(e.getBoundingClientRect().top)));
+        return { whole, filter_rows: tops.size };
+    })()"#;
+    let got: serde_json::Value = serde_json::from_str(&common::in_frame(
+        "morning-list",
+        "nl-BE",
+        &html,
+        (390, 844),
+        "",
+        probe,
+    ))
+    .unwrap();
+    assert!(got["whole"].as_u64().unwrap() >= 5, "{got}");
+    assert_eq!(got["filter_rows"], 1, "the filters take one row: {got}");
+    assert!(
+        !html.contains("Gefilterd op"),
+        "no filter, nothing said: {html}"
+    );
+}
+
+#[test]
+fn the_filters_that_narrow_the_list_are_said() {
+    let mut dom = VirtualDom::new_with_props(
+        MorningListHarness,
+        MorningListHarnessProps {
+            flag: Some("safety-signal".into()),
+            mine: true,
+        },
+    );
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        html.contains("role=\"status\">Gefilterd op: veiligheidssignaal · Enkel mijn dossiers"),
+        "{html}"
+    );
+    common::assert_accessible("case-list-filtered", "nl-BE", &html);
+}

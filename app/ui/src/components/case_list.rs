@@ -32,49 +32,73 @@ pub fn CaseList(
     #[props(default)] on_status: EventHandler<Option<String>>,
     #[props(default)] on_new: EventHandler<()>,
 ) -> Element {
+    let active: Vec<&str> = [
+        flag.as_deref()
+            .and_then(CaseFlag::from_code)
+            .map(|f| f.label(lang)),
+        status
+            .as_deref()
+            .and_then(CaseStatus::from_code)
+            .map(|s| s.label(lang)),
+        mine.then(|| t(lang, Text::MyCases)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     rsx! {
         section { class: "case-list",
             div { class: "title-row",
                 h1 { "{t(lang, Text::Cases)}" }
                 button { class: "new-case primary", onclick: move |_| on_new.call(()), "+ {t(lang, Text::NewCase)}" }
             }
-            label { r#for: "case-search", "{t(lang, Text::SearchLabel)}" }
+            // On a phone the households come first: the search and the
+            // filters take two rows, their labels said to screen readers.
+            label { r#for: "case-search", class: "vh", "{t(lang, Text::SearchLabel)}" }
             TextBox {
                 id: "case-search",
                 kind: "search",
+                placeholder: t(lang, Text::SearchLabel),
                 text: query.clone(),
                 on_input: move |t| on_query.call(t),
             }
-            label { r#for: "case-flag", "{t(lang, Text::FilterLabel)}" }
-            select {
-                id: "case-flag",
-                onchange: move |e| {
-                    let v = e.value();
-                    on_flag.call(if v.is_empty() { None } else { Some(v) });
-                },
-                option { value: "", selected: flag.is_none(), "{t(lang, Text::All)}" }
-                for f in CaseFlag::ALL {
-                    option { value: "{f.code()}", selected: flag.as_deref() == Some(f.code()), "{f.label(lang)}" }
+            div { class: "filters",
+                label { r#for: "case-flag", class: "vh", "{t(lang, Text::FilterByFlag)}" }
+                select {
+                    id: "case-flag",
+                    onchange: move |e| {
+                        let v = e.value();
+                        on_flag.call(if v.is_empty() { None } else { Some(v) });
+                    },
+                    option { value: "", selected: flag.is_none(), "{t(lang, Text::AllFlags)}" }
+                    for f in CaseFlag::ALL {
+                        option { value: "{f.code()}", selected: flag.as_deref() == Some(f.code()), "{f.label(lang)}" }
+                    }
+                }
+                label { r#for: "case-status", class: "vh", "{t(lang, Text::FilterByStatus)}" }
+                select {
+                    id: "case-status",
+                    onchange: move |e| {
+                        let v = e.value();
+                        on_status.call(if v.is_empty() { None } else { Some(v) });
+                    },
+                    option { value: "", selected: status.is_none(), "{t(lang, Text::AnyStatus)}" }
+                    for s in CaseStatus::ALL {
+                        option { value: "{s.code()}", selected: status.as_deref() == Some(s.code()), "{s.label(lang)}" }
+                    }
+                }
+                label { class: "check chip",
+                    input { id: "case-mine", r#type: "checkbox", checked: mine, onchange: move |e| {
+                        let v = e.value();
+                        on_mine.call(if v == "true" || v == "false" { v == "true" } else { e.checked() })
+                    } }
+                    "{t(lang, Text::MineShort)}"
                 }
             }
-            label { r#for: "case-status", "{t(lang, Text::StatusLabel)}" }
-            select {
-                id: "case-status",
-                onchange: move |e| {
-                    let v = e.value();
-                    on_status.call(if v.is_empty() { None } else { Some(v) });
-                },
-                option { value: "", selected: status.is_none(), "{t(lang, Text::All)}" }
-                for s in CaseStatus::ALL {
-                    option { value: "{s.code()}", selected: status.as_deref() == Some(s.code()), "{s.label(lang)}" }
+            // What narrows the list, said (and read out when it changes).
+            p { class: "active-filters", role: "status",
+                if !active.is_empty() {
+                    "{t(lang, Text::ActiveFilters)}: {active.join(\" · \")}"
                 }
-            }
-            label { class: "check",
-                input { id: "case-mine", r#type: "checkbox", checked: mine, onchange: move |e| {
-                    let v = e.value();
-                    on_mine.call(if v == "true" || v == "false" { v == "true" } else { e.checked() })
-                } }
-                " {t(lang, Text::MyCases)}"
             }
             if rows.is_empty() {
                 p { class: "empty", "{t(lang, Text::NoCases)}" }
@@ -97,8 +121,7 @@ fn CaseRow(lang: Lang, row: IndexRow, on_open: EventHandler<uuid::Uuid>) -> Elem
         .next_appointment
         .as_deref()
         .and_then(|a| chrono::NaiveDateTime::parse_from_str(a, "%Y-%m-%dT%H:%M").ok())
-        .map(crate::format::date_time)
-        .unwrap_or_else(|| "—".into());
+        .map(crate::format::date_time);
     let id = row.id;
     rsx! {
         li { class: "case-row",
@@ -106,7 +129,9 @@ fn CaseRow(lang: Lang, row: IndexRow, on_open: EventHandler<uuid::Uuid>) -> Elem
                 span { class: "name", "{row.name}" }
                 span { class: "address", "{row.address}" }
                 span { class: "status", "{status}" }
-                span { class: "next", "{t(lang, Text::NextAppointment)}: {next}" }
+                if let Some(next) = next {
+                    span { class: "next", "{t(lang, Text::NextAppointment)}: {next}" }
+                }
             }
             for code in row.flags.iter() {
                 span { class: "badge {code}", "{i18n::flag(lang, code)}" }

@@ -82,11 +82,101 @@ fn axe_script() -> std::path::PathBuf {
         .join("../../target/a11y-tools/node_modules/axe-core/axe.min.js")
 }
 
-/// Audits `screen` (a screen's HTML, as rendered) with axe-core in headless
-/// Chromium, inside the app's shell and style sheet, in a phone's width
-/// (360 CSS px), against the WCAG 2.1 A and AA rules; returns each
-/// violation as "rule: help (elements)", and "overflow: ..." when anything
-/// reaches past the window's width (a phone would scroll sideways).
+/// Chromium, from Debian's package (`make deps`).
+fn chromium() -> &'static str {
+    ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .unwrap_or_else(|| {
+            panic!("Chromium ontbreekt / is missing: run `make deps` (apt-get install chromium)")
+        })
+}
+
+/// Shows `screen` (a screen's HTML, as rendered) in headless Chromium,
+/// inside the app's shell and style sheet, in a frame `width` x `height`
+/// CSS px (a phone: Chromium's own window cannot be made that narrow), runs
+/// `scripts` there and returns the JSON text the promise `probe` (a
+/// JavaScript expression) resolves to.
+pub fn in_frame(
+    name: &str,
+    lang: &str,
+    screen: &str,
+    (width, height): (u32, u32),
+    scripts: &str,
+    probe: &str,
+) -> String {
+    let style = include_str!("../../src/style.css");
+    // The tabs a bridge worker has, as the app's header shows them.
+    let nav = if lang == "en" {
+        r#"<nav><button class="on">Cases</button><button>Activities</button><button>Settings</button><button>Lock</button></nav>"#
+    } else {
+        r#"<nav><button class="on">Dossiers</button><button>Activiteiten</button><button>Instellingen</button><button>Vergrendelen</button></nav>"#
+    };
+    let page = format!(
+        r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Brug — {name}</title><style>{style}</style><style>/* a phone's scroll bars take no width */ ::-webkit-scrollbar {{ display: none; }}</style></head>
+<body><div class="shell"><header class="top"><span class="brand">Brug</span>{nav}</header><main>{screen}</main></div>
+<script>{scripts}</script>
+<script>
+Promise.resolve().then(() => {probe}).catch(e => 'probe failed: ' + e)
+  .then(found => parent.postMessage(JSON.stringify(found), '*'));
+</script></body></html>"#
+    );
+    // The frame's page hands its result up to the page Chromium shows.
+    let frame = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>audit</title></head><body>
+<iframe src="screen.html" title="screen" width="{width}" height="{height}" style="border:0"></iframe>
+<script>window.addEventListener('message', e => {{ const pre = document.createElement('pre'); pre.id = 'probe-result'; pre.textContent = e.data; document.body.appendChild(pre); }});</script>
+</body></html>"#
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("screen.html"), &page).expect("the page written");
+    // BRUG_AXE_KEEP=DIR keeps each page there, to look at.
+    if let Some(keep) = std::env::var_os("BRUG_AXE_KEEP") {
+        let keep = std::path::PathBuf::from(keep);
+        let _ = std::fs::create_dir_all(&keep);
+        let _ = std::fs::write(keep.join(format!("{name}.html")), &page);
+    }
+    let file = dir.path().join(format!("{name}.html"));
+    std::fs::write(&file, frame).expect("the frame written");
+    let out = std::process::Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--window-size=1000,1000",
+            // Lets the page's promises run to the end before the DOM is read
+            // (virtual time: not a wait on the wall clock).
+            "--virtual-time-budget=60000",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let start = dom.find("<pre id=\"probe-result\">").unwrap_or_else(|| {
+        panic!(
+            "{name}: the page gave no result; chromium said: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let rest = &dom[start + "<pre id=\"probe-result\">".len()..];
+    rest[..rest.find("</pre>").expect("the result's end")]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+/// Audits `screen` with axe-core in headless Chromium, in a phone's width
+/// (360 CSS px, [`in_frame`]), against the WCAG 2.1 A and AA rules; returns
+/// each violation as "rule: help (elements)", and "overflow: ..." when
+/// anything reaches past the frame's width (a phone would scroll sideways).
 ///
 /// Fails loudly when Chromium or axe-core is missing (`make deps` installs
 /// both): an audit that did not run must not pass.
@@ -98,27 +188,10 @@ pub fn axe_violations(name: &str, lang: &str, screen: &str) -> Vec<String> {
             axe.display()
         )
     });
-    let chromium = ["chromium", "chromium-browser"]
-        .into_iter()
-        .find(|c| {
-            std::process::Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .unwrap_or_else(|| {
-            panic!("Chromium ontbreekt / is missing: run `make deps` (apt-get install chromium)")
-        });
-    let style = include_str!("../../src/style.css");
-    let page = format!(
-        r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Brug — {name}</title><style>{style}</style><style>/* a phone's scroll bars take no width */ ::-webkit-scrollbar {{ display: none; }}</style></head>
-<body><div class="shell"><header class="top"><span class="brand">Brug</span></header><main>{screen}</main></div>
-<script>{script}</script>
-<script>
-axe.run(document.querySelector('.shell'), {{ runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }} }})
+    let probe = r#"axe.run(document.querySelector('.shell'), { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
   .then(r => r.violations.map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).slice(0, 4).join(', ') + ')'))
   .catch(e => ['axe failed: ' + e])
-  .then(found => {{
+  .then(found => {
     // No horizontal scrolling on a phone: nothing reaches past the window.
     const width = document.documentElement.clientWidth;
     const wide = [...document.querySelectorAll('.shell *')]
@@ -126,54 +199,8 @@ axe.run(document.querySelector('.shell'), {{ runOnly: {{ type: 'tag', values: ['
       .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') + ' to ' + Math.round(el.getBoundingClientRect().right) + ' px');
     if (wide.length) found.push('overflow: wider than ' + width + ' px (' + wide.slice(0, 4).join(', ') + ')');
     return found;
-  }})
-  .then(found => parent.postMessage(JSON.stringify(found), '*'));
-</script></body></html>"#
-    );
-    // The screen in a frame a phone wide (Chromium's own window cannot be
-    // made that narrow); the frame's page hands its findings up.
-    let frame = r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>audit</title></head><body>
-<iframe src="screen.html" title="screen" width="360" height="800" style="border:0"></iframe>
-<script>window.addEventListener('message', e => { const pre = document.createElement('pre'); pre.id = 'axe-result'; pre.textContent = e.data; document.body.appendChild(pre); });</script>
-</body></html>"#;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    std::fs::write(dir.path().join("screen.html"), &page).expect("the page written");
-    // BRUG_AXE_KEEP=DIR keeps each audited page there, to look at.
-    if let Some(keep) = std::env::var_os("BRUG_AXE_KEEP") {
-        let keep = std::path::PathBuf::from(keep);
-        let _ = std::fs::create_dir_all(&keep);
-        let _ = std::fs::write(keep.join(format!("{name}.html")), &page);
-    }
-    let file = dir.path().join(format!("{name}.html"));
-    std::fs::write(&file, frame).expect("the frame written");
-    let out = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--window-size=800,900",
-            // Lets the page's promises run to the end before the DOM is read
-            // (virtual time: not a wait on the wall clock).
-            "--virtual-time-budget=60000",
-            "--dump-dom",
-        ])
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let start = dom.find("<pre id=\"axe-result\">").unwrap_or_else(|| {
-        panic!(
-            "{name}: axe gave no result; chromium said: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let rest = &dom[start + "<pre id=\"axe-result\">".len()..];
-    let json = rest[..rest.find("</pre>").expect("the result's end")]
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&");
+  })"#;
+    let json = in_frame(name, lang, screen, (360, 800), &script, probe);
     serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}: {json}"))
 }
 
