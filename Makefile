@@ -58,5 +58,5 @@ soak: deps
 	BRUG_SEEDS=2000 timeout 4h cargo test --release -p brug-tests --test convergence -- --nocapture
 	cargo build --release --workspace --bins
 	BRUG_KILLS=1000 timeout 4h cargo test --release -p brug-tests --test crash -- --nocapture
-	ulimit -n 16384 2>/dev/null; cargo test --release -p brug-tests --test limits -- --ignored --nocapture
+	ulimit -n 16384 2>/dev/null; BRUG_SOAK=1 cargo test --release -p brug-tests --test limits -- --include-ignored --nocapture
 	./scripts/fuzz 300

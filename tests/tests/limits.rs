@@ -54,6 +54,27 @@ async fn headers_sent_too_slowly_are_cut_off() {
     tls.flush().await.unwrap();
     closed_by_server(&mut tls, Duration::from_secs(30)).await;
     // Meanwhile the server serves everyone else.
+    a_device_syncs(&server).await;
+}
+
+/// Sends `bytes` one at a time, five a second, until they are all sent or
+/// the server stops taking them (a slowloris client).
+fn trickle(
+    mut to_server: impl AsyncWriteExt + Unpin + Send + 'static,
+    bytes: Vec<u8>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        for byte in bytes {
+            if to_server.write_all(&[byte]).await.is_err() || to_server.flush().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+}
+
+/// A new device enrols, makes a case and syncs it: the server still serves.
+async fn a_device_syncs(server: &TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let mut d = server.device(&ann).await;
     d.create_case();
@@ -67,23 +88,13 @@ async fn a_header_trickled_a_byte_at_a_time_is_cut_off_at_the_header_deadline() 
     })
     .await;
     let tls = server.endpoint().connect().await.unwrap();
-    let (mut from_server, mut to_server) = tokio::io::split(tls);
+    let (mut from_server, to_server) = tokio::io::split(tls);
     // A header that would take two minutes at five bytes a second: every
     // byte keeps the connection busy, none finishes the request.
     let mut header = b"GET /healthz HTTP/1.1\r\nHost: brug\r\nX-Slow: ".to_vec();
     header.extend(std::iter::repeat_n(b'a', 600));
     let started = std::time::Instant::now();
-    let trickle = tokio::spawn(async move {
-        let mut sent = 0usize;
-        for byte in header {
-            if to_server.write_all(&[byte]).await.is_err() || to_server.flush().await.is_err() {
-                break;
-            }
-            sent += 1;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        sent
-    });
+    let trickle = trickle(to_server, header);
     closed_by_server(&mut from_server, Duration::from_secs(120)).await;
     let held = started.elapsed();
     // Closed while the client was still trickling: the deadline is for the
@@ -94,10 +105,7 @@ async fn a_header_trickled_a_byte_at_a_time_is_cut_off_at_the_header_deadline() 
         "trickled header: closed after {:.1} s (header deadline 1 s)",
         held.as_secs_f64()
     );
-    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
-    let mut d = server.device(&ann).await;
-    d.create_case();
-    assert!(d.sync().await.unwrap().refused.is_empty());
+    a_device_syncs(&server).await;
 }
 
 #[tokio::test]
@@ -115,14 +123,7 @@ async fn a_body_trickled_a_byte_at_a_time_is_cut_off_at_the_request_deadline() {
         )
         .await
         .unwrap();
-    let trickle = tokio::spawn(async move {
-        for _ in 0..600 {
-            if to_server.write_all(b" ").await.is_err() || to_server.flush().await.is_err() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    });
+    let trickle = trickle(to_server, vec![b' '; 600]);
     let mut answer = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(120), async {
         let mut buf = [0u8; 512];
@@ -144,10 +145,7 @@ async fn a_body_trickled_a_byte_at_a_time_is_cut_off_at_the_request_deadline() {
     trickle.abort();
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
-    let mut d = server.device(&ann).await;
-    d.create_case();
-    assert!(d.sync().await.unwrap().refused.is_empty());
+    a_device_syncs(&server).await;
 }
 
 #[tokio::test]
@@ -448,6 +446,12 @@ async fn two_thousand_idle_connections_do_not_keep_a_device_out() {
     );
 }
 
+/// Whether this is `make soak` (`BRUG_SOAK=1`): the real-process tests
+/// below run at full size there and smaller in `make test`.
+fn soak() -> bool {
+    std::env::var_os("BRUG_SOAK").is_some()
+}
+
 /// The server's peak and current resident memory (KiB), from `/proc`.
 fn memory_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -535,12 +539,13 @@ fn serve_process(data: &std::path::Path) -> (Serving, std::net::SocketAddr) {
     (child, addr)
 }
 
-/// The heavy variant against the real server process (`make soak`): its
-/// memory before and after 2,000 idle connections from sixteen addresses,
-/// while a device (the full device core) enrols and syncs.
+/// The real server process (`brug-sync-server serve`): its memory before
+/// and after idle connections from sixteen addresses (200 in `make test`,
+/// 2,000 in `make soak`), while a device (the full device core) enrols and
+/// syncs.
 #[tokio::test]
-#[ignore = "heavy: make soak"]
-async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memory() {
+async fn the_server_process_holds_idle_connections_in_bounded_memory() {
+    let hogs_wanted: u32 = if soak() { 2_000 } else { 200 };
     let data = tempfile::tempdir().unwrap();
     let (child, addr) = serve_process(data.path());
     let url = server_cli(
@@ -560,7 +565,7 @@ async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memor
     device.sync(&mut |_| {}).await.unwrap();
     let (_, before) = memory_kib(child.0.id());
     let mut hogs = Vec::new();
-    for n in 0..2_000u32 {
+    for n in 0..hogs_wanted {
         hogs.push(idle_from([127, 0, 2, 2 + (n % 16) as u8], addr).await);
     }
     let (new, _) = device
@@ -577,7 +582,7 @@ async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memor
     drop(hogs);
     drop(child);
     println!(
-        "server process: {} MiB resident before, {} MiB with 2,000 idle connections (peak {} MiB); a device's sync {:.0} ms during the attack",
+        "server process: {} MiB resident before, {} MiB with {hogs_wanted} idle connections (peak {} MiB); a device's sync {:.0} ms during the attack",
         before / 1024,
         now / 1024,
         peak / 1024,
@@ -586,18 +591,18 @@ async fn the_server_process_holds_two_thousand_idle_connections_in_bounded_memor
     assert!(peak < 512 * 1024, "peak {peak} KiB");
 }
 
-/// The heavy variant of a session's cost (`make soak`): the real server
-/// process's resident memory with 200 live sync sessions open (50 devices
-/// at their cap of four, each past its hello and subscribed to the live
-/// feed), per session.
+/// A session's cost: the real server process's resident memory with live
+/// sync sessions open (devices at their cap of four, each past its hello
+/// and subscribed to the live feed), per session: 10 devices in `make
+/// test`, 50 (200 sessions) in `make soak`.
 #[tokio::test]
-#[ignore = "heavy: make soak"]
 async fn a_live_session_costs_the_server_process_little_memory() {
     use brug_shared::protocol::limits::MAX_SESSIONS_PER_DEVICE;
     let data = tempfile::tempdir().unwrap();
     let (child, _addr) = serve_process(data.path());
     let mut devices = Vec::new();
-    for n in 0..50 {
+    let device_count = if soak() { 50 } else { 10 };
+    for n in 0..device_count {
         let url = server_cli(
             data.path(),
             &["--json", "device", "enrol", "--user", "ann.peeters"],
