@@ -44,11 +44,6 @@ pub fn platform() -> Option<Box<dyn Keystore>> {
     None
 }
 
-/// What settings say protects the device key.
-pub fn describe(name: &str) -> &str {
-    if name == PIN_ONLY { "pincode" } else { name }
-}
-
 #[cfg(all(target_os = "linux", not(target_os = "android")))]
 pub mod secret_service {
     //! The freedesktop Secret Service over the session D-Bus.

@@ -12,10 +12,6 @@ pub enum Text {
     Cases,
     /// Placeholder and label of the search field.
     SearchLabel,
-    /// Label of the flag filter.
-    FilterLabel,
-    /// "all" in a filter.
-    All,
     /// Shown when no case matches.
     NoCases,
     /// Column: next appointment.
@@ -410,10 +406,6 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, Cases) => "Cases",
         (Lang::Nl, SearchLabel) => "Zoek op naam, adres of school",
         (Lang::En, SearchLabel) => "Search by name, address or school",
-        (Lang::Nl, FilterLabel) => "Toon",
-        (Lang::En, FilterLabel) => "Show",
-        (Lang::Nl, All) => "alle dossiers",
-        (Lang::En, All) => "all cases",
         (Lang::Nl, NoCases) => "Geen dossiers gevonden.",
         (Lang::En, NoCases) => "No cases found.",
         (Lang::Nl, NextAppointment) => "Volgende afspraak",
