@@ -20,7 +20,12 @@ const PIN: &str = "482193";
 /// lives in `session`; `then` is a shell line run after it in the same
 /// session (empty: none).
 fn in_session(session: &Path, home: &Path, args: &[&str], then: &str) -> Output {
-    for tool in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
+    for tool in [
+        "dbus-run-session",
+        "dbus-send",
+        "gnome-keyring-daemon",
+        "secret-tool",
+    ] {
         assert!(
             Command::new("sh")
                 .args(["-c", &format!("command -v {tool}")])
@@ -33,17 +38,50 @@ fn in_session(session: &Path, home: &Path, args: &[&str], then: &str) -> Output 
     }
     // The keyring is unlocked with the session's login password, as a
     // desktop login does; it is kept in `session` from one run to the next.
+    // The daemon runs in the foreground of this script, and the script
+    // waits until it owns the Secret Service's bus name: otherwise the
+    // first call would have the bus start a second daemon, one that knows
+    // no password and outlives the session.
     let script = r#"
         set -e
         export HOME="$SESSION/home" XDG_DATA_HOME="$SESSION/data" XDG_RUNTIME_DIR="$SESSION/run"
         mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
         chmod 700 "$XDG_RUNTIME_DIR"
-        printf 'aanmeldwachtwoord' | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+        printf 'aanmeldwachtwoord' | gnome-keyring-daemon --unlock --components=secrets --foreground \
+            >"$SESSION/keyring.log" 2>&1 &
+        keyring=$!
+        trap 'kill $keyring 2>/dev/null || true' EXIT
+        owner() {
+            dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+                org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets | grep -q true
+        }
+        tries=0
+        until owner; do
+            kill -0 $keyring || { echo "gnome-keyring-daemon stopped:"; cat "$SESSION/keyring.log"; exit 1; }
+            tries=$((tries + 1))
+            [ $tries -lt 600 ] || { echo "gnome-keyring-daemon never took the bus name"; exit 1; }
+            sleep 0.1
+        done
         "$CLI" --home "$BRUG_HOME" "$@"
         if [ -n "$THEN" ]; then sh -c "$THEN"; fi
     "#;
-    Command::new("dbus-run-session")
-        .args(["--", "sh", "-c", script, "brug"])
+    // Output goes to files and only the session itself is waited for, so a
+    // process left behind cannot hold the test; `timeout` ends a session
+    // that hangs, and the test then fails with what it printed.
+    let out = tempfile::tempdir().unwrap();
+    let file = |name: &str| std::fs::File::create(out.path().join(name)).unwrap();
+    let status = Command::new("timeout")
+        .args([
+            "-k",
+            "5",
+            "120",
+            "dbus-run-session",
+            "--",
+            "sh",
+            "-c",
+            script,
+            "brug",
+        ])
         .args(args)
         .env("SESSION", session)
         .env("CLI", brug_tests::bin("brug-cli"))
@@ -51,8 +89,24 @@ fn in_session(session: &Path, home: &Path, args: &[&str], then: &str) -> Output 
         .env("BRUG_PIN", PIN)
         .env("THEN", then)
         .env_remove("BRUG_KEYSTORE")
-        .output()
-        .unwrap()
+        .stdin(std::process::Stdio::null())
+        .stdout(file("stdout"))
+        .stderr(file("stderr"))
+        .status()
+        .unwrap();
+    let read = |name: &str| std::fs::read(out.path().join(name)).unwrap();
+    assert_ne!(
+        status.code(),
+        Some(124),
+        "the login session hung: {}{}",
+        String::from_utf8_lossy(&read("stdout")),
+        String::from_utf8_lossy(&read("stderr"))
+    );
+    Output {
+        status,
+        stdout: read("stdout"),
+        stderr: read("stderr"),
+    }
 }
 
 /// `brug-cli` outside any login session: no session bus, no keystore.

@@ -78,7 +78,10 @@ pub mod secret_service {
         /// without asking: no prompt can be answered from here).
         pub fn connect() -> Option<Self> {
             std::env::var_os("DBUS_SESSION_BUS_ADDRESS")?;
-            let service = Service::connect(EncryptionType::Plain).ok()?;
+            // No prompt: none can be answered from here, and the library would
+            // wait for one without end.
+            let service =
+                Service::connect_with_max_prompt_timeout(EncryptionType::Plain, 0).ok()?;
             let collection = service.get_default_collection().ok()?;
             if collection.is_locked().ok()? {
                 return None;
