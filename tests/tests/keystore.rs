@@ -111,12 +111,15 @@ fn in_session(session: &Path, home: &Path, args: &[&str], then: &str) -> Output 
 
 /// `brug-cli` outside any login session: no session bus, no keystore.
 fn outside(home: &Path, args: &[&str]) -> Output {
-    Command::new(brug_tests::bin("brug-cli"))
+    Command::new("timeout")
+        .args(["-k", "5", "60"])
+        .arg(brug_tests::bin("brug-cli"))
         .arg("--home")
         .arg(home)
         .args(args)
         .env("BRUG_PIN", PIN)
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdin(std::process::Stdio::null())
         .output()
         .unwrap()
 }
