@@ -76,6 +76,18 @@ pub enum Text {
     CaseTitle,
     /// Open actions of a case.
     OpenActions,
+    /// The case screen's first section: what needs doing now.
+    MattersNow,
+    /// Nothing waits in a case.
+    NothingWaits,
+    /// The last visit of a case.
+    LastVisit,
+    /// Before a deadline ("due 5/12").
+    DueBy,
+    /// A deadline gone by.
+    LateSince,
+    /// The household's data (statuses, members, consents), one tap away.
+    HouseholdData,
     /// Placeholder of a date field.
     DateHint,
     /// Placeholder of a date-time field.
@@ -498,6 +510,18 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, NotADateTime) => {
             "Not a valid date and time: write dd/mm/yyyy hh:mm, e.g. 26/11/2026 14:00"
         }
+        (Lang::Nl, MattersNow) => "Nu belangrijk",
+        (Lang::En, MattersNow) => "What matters now",
+        (Lang::Nl, NothingWaits) => "Niets wacht in dit dossier.",
+        (Lang::En, NothingWaits) => "Nothing waits in this case.",
+        (Lang::Nl, LastVisit) => "Laatste bezoek",
+        (Lang::En, LastVisit) => "Last visit",
+        (Lang::Nl, DueBy) => "tegen",
+        (Lang::En, DueBy) => "due",
+        (Lang::Nl, LateSince) => "te laat sinds",
+        (Lang::En, LateSince) => "late since",
+        (Lang::Nl, HouseholdData) => "Gezin, statuten en toestemmingen",
+        (Lang::En, HouseholdData) => "Household, statuses and consents",
         (Lang::Nl, OpenActions) => "Afspraken en acties die nog lopen",
         (Lang::En, OpenActions) => "Actions still open",
         (Lang::Nl, CaseTitle) => "Dossier",

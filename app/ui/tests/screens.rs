@@ -477,18 +477,37 @@ fn case_screen_html(lang: Lang) -> String {
         user: "ann.peeters".into(),
         device: Uuid::now_v7(),
     };
-    let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor).unwrap();
+    use brug_device::shared::model::{Record, SafetySignal};
+    let at = |d: u32, h: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, 10, d)
+            .unwrap()
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+    };
+    let mut household = examples::household();
+    household.next_appointment = Some(at(23, 10));
+    let mut doc = CaseDoc::create(Uuid::now_v7(), &household, &editor).unwrap();
     for kind in [
         RecordKind::Visit,
         RecordKind::MeterCheck,
         RecordKind::Renovation,
     ] {
-        doc.insert_record(Uuid::now_v7(), &examples::example(kind), "added")
-            .unwrap();
+        let mut record = examples::example(kind);
+        if let Record::Visit(v) = &mut record {
+            // A concern for a child, to be followed up within 48 hours.
+            v.safety_signal = SafetySignal::ChildConcern;
+            v.follow_up_by = Some(at(7, 14));
+        }
+        doc.insert_record(Uuid::now_v7(), &record, "added").unwrap();
     }
+    // The flags and what waits, as the device computes them, on 21/10.
+    let ctx = brug_device::shared::rules::RuleContext::at(at(21, 9));
+    let row = brug_device::index::index_row(&mut doc, &ctx, 0).unwrap();
     let view = brug_device::device::CaseView {
         case: doc.case().unwrap(),
-        flags: vec!["safety-signal".into()],
+        flags: row.flags,
+        attention: row.items,
+        next_appointment: Some(at(23, 10)),
         conflicts: vec![],
         verdicts: vec![],
         catalogue: std::sync::Arc::new(brug_device::shared::model::Catalogue::builtin().clone()),
@@ -528,6 +547,46 @@ fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() 
         "{html}"
     );
     assert!(!html.contains("Nazien"), "only a supervisor reviews");
+}
+
+#[test]
+fn the_case_screen_opens_with_what_waits_its_deadlines_and_the_next_appointment() {
+    let html = case_screen_html(Lang::Nl);
+    let today = &html[html
+        .find(r#"<section class="today""#)
+        .expect("a first section")..];
+    let today = &today[..today.find("</section>").unwrap()];
+    let timeline = html.find("Tijdlijn").unwrap();
+    // It comes before the timeline and the household's data.
+    assert!(html.find(r#"<section class="today""#).unwrap() < timeline);
+    assert!(timeline < html.find("household-data").unwrap());
+    // The open flags, each with what waits and its deadline.
+    assert!(today.contains("veiligheidssignaal"), "{today}");
+    assert!(today.contains("zorg om een kind"), "{today}");
+    assert!(today.contains("te laat sinds 07/10/2026 14:00"), "{today}");
+    assert!(
+        today.contains("actie over tijd") && today.contains("te laat sinds 12/10/2026<"),
+        "{today}"
+    );
+    // The next appointment, the open action and the last visit.
+    assert!(
+        today.contains("Volgende afspraak: </strong>23/10/2026 10:00"),
+        "{today}"
+    );
+    assert!(
+        today.contains("Energiecheck plannen met de woonadviseur"),
+        "{today}"
+    );
+    assert!(
+        today.contains("Laatste bezoek: </strong>05/10/2026 14:00"),
+        "{today}"
+    );
+    // The statuses, members and consents are one tap away, not in front.
+    assert!(!today.contains("Beschermde afnemer"), "{today}");
+    assert!(
+        html.contains(r#"<details class="household-data""#),
+        "{html}"
+    );
 }
 
 /// The supervisor's queue: three records waiting (two in one case), a

@@ -104,6 +104,12 @@ pub struct CaseView {
     pub case: Case,
     /// Its flags.
     pub flags: Vec<String>,
+    /// What waits in it, one item per flag reason and record, with its
+    /// deadline where there is one (what the supervisor's queue lists).
+    pub attention: Vec<crate::index::QueueItem>,
+    /// The next appointment still to come: the household's, a visit's
+    /// agreed next one or a referral's.
+    pub next_appointment: Option<chrono::NaiveDateTime>,
     /// Conflicting fields with each value, who wrote it and when.
     pub conflicts: Vec<Conflict>,
     /// The indicative housing verdict per renovation advice.

@@ -91,6 +91,11 @@ impl Device {
             conflicts: doc.conflicts(),
             case,
             flags: row.flags,
+            attention: row.items,
+            next_appointment: row
+                .next_appointment
+                .as_deref()
+                .and_then(|a| chrono::NaiveDateTime::parse_from_str(a, "%Y-%m-%dT%H:%M").ok()),
             verdicts,
             catalogue: self.rule_context().catalogue,
         })

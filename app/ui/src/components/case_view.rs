@@ -126,6 +126,21 @@ pub fn timeline(
     items
 }
 
+/// " · due 05/12/2026 14:00" or " · late since 03/12/2026" (no time at
+/// midnight: a date alone).
+fn due_line(lang: Lang, due: NaiveDateTime, now: NaiveDateTime) -> String {
+    let word = t(
+        lang,
+        if due < now {
+            Text::LateSince
+        } else {
+            Text::DueBy
+        },
+    );
+    let at = format::date_time(due);
+    format!(" · {word} {}", at.trim_end_matches(" 00:00"))
+}
+
 /// The case screen.
 #[component]
 pub fn CaseScreen(
@@ -154,10 +169,45 @@ pub fn CaseScreen(
         "{} {}{box_part}, {} {}",
         a.street, a.number, a.postcode, a.municipality
     );
-    let next = h
+    let next = view
         .next_appointment
         .map(format::date_time)
         .unwrap_or_else(|| "—".into());
+    let now = chrono::Local::now().naive_local();
+    let last_visit = case
+        .visits
+        .values()
+        .filter(|v| v.start <= now)
+        .max_by_key(|v| v.start)
+        .map(|v| {
+            let mut s = format!(
+                "{} · {} · {}",
+                format::date_time(v.start),
+                v.kind.label(lang),
+                v.outcome.label(lang)
+            );
+            let notes = v.notes.trim();
+            if !notes.is_empty() {
+                let cut: String = notes.chars().take(140).collect();
+                let more = if cut.len() < notes.len() { "…" } else { "" };
+                s.push_str(&format!(" — {cut}{more}"));
+            }
+            s
+        });
+    // Each flag with what waits under it, and its deadline.
+    let attention: Vec<(String, Vec<brug_device::index::QueueItem>)> = view
+        .flags
+        .iter()
+        .map(|code| {
+            let items = view
+                .attention
+                .iter()
+                .filter(|i| i.reason.code() == code)
+                .cloned()
+                .collect();
+            (code.clone(), items)
+        })
+        .collect();
     // The statuses as the household form names them (the schema).
     let household = serde_json::to_value(h).unwrap_or_default();
     let statuses: Vec<(&str, String)> = spec(FormKind::Household)
@@ -193,7 +243,7 @@ pub fn CaseScreen(
             button { class: "back", onclick: move |_| on_back.call(()), "← {t(lang, Text::Back)}" }
             h1 { "{h.name}" }
             p { class: "address", "{address}" }
-            p { class: "status", "{t(lang, Text::StatusLabel)}: {h.status.label(lang)} · {t(lang, Text::NextAppointment)}: {next}" }
+            p { class: "status", "{t(lang, Text::StatusLabel)}: {h.status.label(lang)}" }
             if let Some(phone) = h.phone.as_deref() {
                 p { class: "phone", "☎ {phone}" }
             }
@@ -204,29 +254,53 @@ pub fn CaseScreen(
                 }
                 button { class: "history", onclick: move |_| on_history.call(()), "{t(lang, Text::History)}" }
             }
-            if !view.flags.is_empty() {
-                section { class: "flags",
-                    h2 { "{t(lang, Text::Flags)}" }
-                    ul {
-                        for code in view.flags.iter() {
+            // First what matters today: what waits (with its deadline), the
+            // next appointment, the actions still open, the last visit.
+            section { class: "today", aria_labelledby: "today-title",
+                h2 { id: "today-title", "{t(lang, Text::MattersNow)}" }
+                if !view.conflicts.is_empty() {
+                    p { class: "conflict-banner", role: "alert",
+                        "{t(lang, Text::ConflictsTitle)}: {view.conflicts.len()} "
+                        button { onclick: move |_| on_conflicts.call(()), "{t(lang, Text::Open)}" }
+                    }
+                }
+                if attention.is_empty() {
+                    p { class: "empty nothing-waits", "{t(lang, Text::NothingWaits)}" }
+                } else {
+                    ul { class: "flags",
+                        for (code, items) in attention {
                             li { key: "{code}", class: "flag {code}",
-                                strong { "{i18n::flag(lang, code)}" }
-                                " — {i18n::flag_explained(lang, code)}"
+                                strong { "{i18n::flag(lang, &code)}" }
+                                span { class: "explain", " — {i18n::flag_explained(lang, &code)}" }
+                                if !items.is_empty() {
+                                    ul { class: "waiting",
+                                        for (i, item) in items.into_iter().enumerate() {
+                                            li { key: "{i}",
+                                                span { class: "thing", "{item.text(lang)}" }
+                                                if let Some(due) = item.due {
+                                                    span { class: if due < now { "due late" } else { "due" },
+                                                        {due_line(lang, due, now)}
+                                                    }
+                                                }
+                                                if let (Some(id), Some(kind)) = (item.record, item.kind) {
+                                                    if supervisor && item.reason == brug_device::shared::model::CaseFlag::Submitted {
+                                                        button { class: "small primary", onclick: move |_| on_review.call(id), "{t(lang, Text::ReviewIt)}" }
+                                                    } else {
+                                                        button { class: "small", aria_label: "{t(lang, Text::Open)}: {item.text(lang)}", onclick: move |_| on_form.call((FormKind::Record(kind), Some(id))), "{t(lang, Text::Open)}" }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
-            }
-            if !view.conflicts.is_empty() {
-                p { class: "conflict-banner", role: "alert",
-                    "{t(lang, Text::ConflictsTitle)}: {view.conflicts.len()} "
-                    button { onclick: move |_| on_conflicts.call(()), "{t(lang, Text::Open)}" }
-                }
-            }
-            if !actions.is_empty() {
-                section { class: "actions",
-                    h2 { "{t(lang, Text::OpenActions)}" }
-                    ul {
+                p { class: "next", strong { "{t(lang, Text::NextAppointment)}: " } "{next}" }
+                if !actions.is_empty() {
+                    h3 { "{t(lang, Text::OpenActions)}" }
+                    ul { class: "actions",
                         for (i, (deadline, what)) in actions.into_iter().enumerate() {
                             li { key: "{i}",
                                 strong { {deadline.map(format::date).unwrap_or_else(|| "—".into())} }
@@ -234,6 +308,9 @@ pub fn CaseScreen(
                             }
                         }
                     }
+                }
+                if let Some(last) = last_visit {
+                    p { class: "last-visit", strong { "{t(lang, Text::LastVisit)}: " } "{last}" }
                 }
             }
             section { class: "timeline",
@@ -273,8 +350,10 @@ pub fn CaseScreen(
                     }
                 }
             }
+            details { class: "household-data",
+            summary { h2 { "{t(lang, Text::HouseholdData)}" } }
             section { class: "statuses",
-                h2 { "{t(lang, Text::Statuses)}" }
+                h3 { "{t(lang, Text::Statuses)}" }
                 ul {
                     for (label, v) in statuses {
                         li { "{label}: {v}" }
@@ -282,7 +361,7 @@ pub fn CaseScreen(
                 }
             }
             section { class: "members",
-                h2 { "{t(lang, Text::Members)}" }
+                h3 { "{t(lang, Text::Members)}" }
                 if case.members.is_empty() { p { class: "empty", "{t(lang, Text::NoneYet)}" } }
                 ul {
                     for (id, m) in case.members.iter() {
@@ -297,7 +376,7 @@ pub fn CaseScreen(
                 button { class: "add", onclick: move |_| on_form.call((FormKind::Record(RecordKind::Member), None)), "+ {RecordKind::Member.label(lang)}" }
             }
             section { class: "consents",
-                h2 { "{t(lang, Text::Consents)}" }
+                h3 { "{t(lang, Text::Consents)}" }
                 if case.consents.is_empty() { p { class: "empty", "{t(lang, Text::NoneYet)}" } }
                 ul {
                     for (id, c) in case.consents.iter() {
@@ -309,6 +388,7 @@ pub fn CaseScreen(
                     }
                 }
                 button { class: "add", onclick: move |_| on_form.call((FormKind::Record(RecordKind::Consent), None)), "+ {RecordKind::Consent.label(lang)}" }
+            }
             }
         }
     }
