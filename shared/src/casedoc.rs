@@ -118,6 +118,8 @@ pub struct CaseDoc {
     doc: AutoCommit,
     id: Uuid,
     clock: fn() -> DateTime<Utc>,
+    /// A fixed time for the changes that follow (a generated history).
+    at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for CaseDoc {
@@ -138,16 +140,12 @@ pub fn case_reads() -> usize {
     CASE_READS.with(std::cell::Cell::get)
 }
 
-/// The actor id for an editor: the device id plus 8 random bytes, new each
-/// time a document is opened for editing. A device that crashed after
-/// sending a change it had not saved can then never reuse a sequence number.
-fn actor_for(device: Uuid) -> ActorId {
-    let mut bytes = device.as_bytes().to_vec();
-    bytes.extend_from_slice(&Uuid::new_v4().as_bytes()[..8]);
-    ActorId::from(bytes)
-}
+// The actor id for an editor: the device id plus 8 random bytes, new each
+// time a document is opened for editing (`set_editor`). A device that
+// crashed after sending a change it had not saved can then never reuse a
+// sequence number.
 
-/// The device id inside an actor id made by [`actor_for`].
+/// The device id inside an actor id made by [`CaseDoc::set_editor`].
 pub fn device_of(actor: &ActorId) -> Option<Uuid> {
     actor
         .to_bytes()
@@ -158,12 +156,26 @@ pub fn device_of(actor: &ActorId) -> Option<Uuid> {
 impl CaseDoc {
     /// Creates a new case with its household fields and every container.
     pub fn create(id: Uuid, household: &Household, editor: &Editor) -> Result<Self, CaseDocError> {
+        let session = Uuid::new_v4().as_bytes()[..8].try_into().unwrap_or([0; 8]);
+        Self::create_generated(id, household, editor, session, None)
+    }
+
+    /// [`CaseDoc::create`] with the actor's session part and the time given
+    /// (see [`CaseDoc::set_editor_session`]): a generated history.
+    pub fn create_generated(
+        id: Uuid,
+        household: &Household,
+        editor: &Editor,
+        session: [u8; 8],
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Self, CaseDocError> {
         let mut this = Self {
             doc: AutoCommit::new(),
             id,
             clock: Utc::now,
+            at,
         };
-        this.set_editor(editor);
+        this.set_editor_session(editor, session);
         let doc = &mut this.doc;
         doc.put(ROOT, "schema", SCHEMA_VERSION)?;
         doc.put(ROOT, "id", id.to_string())?;
@@ -210,6 +222,7 @@ impl CaseDoc {
             doc,
             id,
             clock: Utc::now,
+            at: None,
         })
     }
 
@@ -219,6 +232,7 @@ impl CaseDoc {
             doc: AutoCommit::new(),
             id,
             clock: Utc::now,
+            at: None,
         }
     }
 
@@ -254,12 +268,34 @@ impl CaseDoc {
         self.clock = clock;
     }
 
+    /// Gives the changes that follow the time `at` (`None`: the clock
+    /// again). For a generated history, made as of the day each thing
+    /// happened; a real edit is made now.
+    pub fn set_time(&mut self, at: Option<DateTime<Utc>>) {
+        self.at = at;
+    }
+
+    /// The time of a change made now.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.at.unwrap_or_else(|| (self.clock)())
+    }
+
     /// Makes `editor` the author and device of the changes that follow.
     pub fn set_editor(&mut self, editor: &Editor) {
+        let session = Uuid::new_v4().as_bytes()[..8].try_into().unwrap_or([0; 8]);
+        self.set_editor_session(editor, session);
+    }
+
+    /// [`CaseDoc::set_editor`] with the actor's session part given instead
+    /// of drawn at random: for generated histories that must come out the
+    /// same byte for byte (the demo). A real device never reuses one.
+    pub fn set_editor_session(&mut self, editor: &Editor, session: [u8; 8]) {
         // set_author picks a fresh actor, so the actor is set after it.
         self.doc
             .set_author(Some(Author::from(editor.user.as_bytes().to_vec())));
-        self.doc.set_actor(actor_for(editor.device));
+        let mut bytes = editor.device.as_bytes().to_vec();
+        bytes.extend_from_slice(&session);
+        self.doc.set_actor(ActorId::from(bytes));
     }
 
     /// The case id.
@@ -295,6 +331,7 @@ impl CaseDoc {
             doc: self.doc.fork(),
             id: self.id,
             clock: self.clock,
+            at: self.at,
         }
     }
 
@@ -412,7 +449,7 @@ impl CaseDoc {
 
     fn commit(&mut self, note: ChangeNote) {
         let message = serde_json::to_string(&note).unwrap_or(note.message);
-        let time = (self.clock)().timestamp_millis();
+        let time = self.now().timestamp_millis();
         self.doc.commit_with(
             CommitOptions::default()
                 .with_message(message)

@@ -22,6 +22,7 @@
 //!   the facts records yield.
 
 pub mod casedoc;
+pub mod caseload;
 pub mod model;
 pub mod policy;
 pub mod protocol;

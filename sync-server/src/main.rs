@@ -56,7 +56,13 @@ enum Command {
     #[command(subcommand)]
     Config(ConfigCmd),
     /// Seed demo team, users and cases (idempotent), print an enrolment QR code per demo user, then serve.
-    Demo(ServeArgs),
+    Demo {
+        /// How many of the demo's households to seed (0 to 40) [default: 40].
+        #[arg(long, default_value_t = demo::HOUSEHOLDS, value_parser = households)]
+        households: usize,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
     /// Users.
     #[command(subcommand)]
     User(UserCmd),
@@ -195,6 +201,14 @@ enum ConfigCmd {
     /// checks every value, and prints the settings the server would run
     /// with (exit code 1 with the reason when something is wrong).
     Check,
+}
+
+/// A number of demo households: 0 to [`demo::HOUSEHOLDS`].
+fn households(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n <= demo::HOUSEHOLDS => Ok(n),
+        _ => Err(format!("0 tot {0} / 0 to {0}", demo::HOUSEHOLDS)),
+    }
 }
 
 #[derive(clap::Args, Clone)]
@@ -421,9 +435,16 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
                 Ok(())
             }
         }
-        Command::Demo(args) => {
+        Command::Demo {
+            households,
+            serve: args,
+        } => {
             let db = Db::open(&data)?;
-            let users = demo::seed(&mut db.lock())?;
+            let users = demo::seed_as_of(
+                &mut db.lock(),
+                chrono::Local::now().date_naive(),
+                households,
+            )?;
             // The codes must carry the URL and certificate this run will use.
             let serving = settings::resolve(&data, &ctx.file, &args.overrides())?;
             let public = serving

@@ -13,7 +13,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness may panic on its own setup
 
-pub mod caseload;
+/// The generator of realistic caseloads (in `brug_shared`, beside the demo
+/// that uses it too).
+pub use brug_shared::caseload;
 pub mod truth;
 pub mod wire;
 

@@ -36,6 +36,7 @@ impl CaseDoc {
             doc,
             id: self.id,
             clock: self.clock,
+            at: self.at,
         };
         fork.set_editor(editor);
         Ok(fork)

@@ -252,7 +252,7 @@ impl CaseDoc {
                 id,
             })?;
         let review_obj = self.map_child(&obj, "review")?;
-        let now = (self.clock)();
+        let now = self.now();
         let mut fields = Map::new();
         fields.insert("state".into(), Json::String(to.code().into()));
         if action != ReviewAction::Submit {

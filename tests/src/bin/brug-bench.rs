@@ -392,6 +392,7 @@ async fn main() {
                     meter_checks: 1,
                     readings: 2,
                     referrals: 1,
+                    renovations: 1,
                     edits: 1,
                 },
                 // The enrolled device's id: the server refuses changes
@@ -460,6 +461,7 @@ async fn main() {
                     meter_checks: 0,
                     readings: 0,
                     referrals: 0,
+                    renovations: 1,
                     edits: 0,
                 },
                 &mut rng,
@@ -603,6 +605,7 @@ fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
         meter_checks: 0,
         readings: 0,
         referrals: 0,
+        renovations: 1,
         edits: 0,
     };
     for chunk in 0..n.div_ceil(500) {

@@ -1,13 +1,15 @@
-//! Realistic generated caseloads for benchmarks and load tests: households
-//! with members, consents, years of monthly visits, meter checks with
-//! readings, renovation advice and referrals. Deterministic per seed.
+//! Realistic generated caseloads for benchmarks, load tests and the demo:
+//! households with members, consents, years of monthly visits, meter checks
+//! with readings, renovation advice and referrals. Deterministic per seed,
+//! byte for byte: ids, actors and change times all come from the seed and
+//! the dates, never from the clock or the system's randomness.
 
 use std::collections::BTreeMap;
 
-use brug_shared::casedoc::{CaseDoc, Editor};
-use brug_shared::model::examples;
-use brug_shared::model::*;
-use chrono::{Duration, NaiveDate};
+use crate::casedoc::{CaseDoc, Editor};
+use crate::model::examples;
+use crate::model::*;
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use uuid::Uuid;
 
 /// A small, fast, deterministic random source (SplitMix64).
@@ -34,10 +36,34 @@ impl Rng {
         self.next_u64() % n.max(1)
     }
 
-    /// One of `items`.
+    /// One of `items` (`items` must not be empty).
+    #[allow(clippy::indexing_slicing)] // below(len) < len
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
+
+    /// A random (version 4) UUID from this source.
+    pub fn uuid(&mut self) -> Uuid {
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.next_u64().to_le_bytes());
+        bytes[8..].copy_from_slice(&self.next_u64().to_le_bytes());
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
+
+    /// Eight bytes: an actor's session part.
+    pub fn session(&mut self) -> [u8; 8] {
+        self.next_u64().to_le_bytes()
+    }
+}
+
+/// Makes the changes that follow in `doc` happen at `at` (taken as UTC).
+pub fn at_time(doc: &mut CaseDoc, at: NaiveDateTime) {
+    doc.set_time(Some(at.and_utc()));
+}
+
+/// Midnight of `day`.
+pub fn midnight(day: NaiveDate) -> NaiveDateTime {
+    day.and_time(chrono::NaiveTime::MIN)
 }
 
 const FAMILY: &[&str] = &[
@@ -91,6 +117,8 @@ pub struct Shape {
     pub readings: usize,
     /// Referrals.
     pub referrals: usize,
+    /// Renovation advice (0 or 1).
+    pub renovations: usize,
     /// Later edits to visits (history).
     pub edits: usize,
 }
@@ -102,6 +130,7 @@ impl Shape {
         meter_checks: 2,
         readings: 3,
         referrals: 3,
+        renovations: 1,
         edits: 6,
     };
     /// Five years of monthly visits.
@@ -110,15 +139,27 @@ impl Shape {
         meter_checks: 2,
         readings: 10,
         referrals: 5,
+        renovations: 1,
         edits: 20,
     };
 }
 
-/// A generated case, as its creator would have made it over time.
+/// A generated case, as its creator would have made it over time, from
+/// January 2021.
 pub fn case(rng: &mut Rng, shape: Shape, editor: &Editor) -> CaseDoc {
+    let first = NaiveDate::from_ymd_opt(2021, 1, 4).unwrap_or_default();
+    case_from(rng, shape, editor, first)
+}
+
+/// A generated case opened on `first`: a visit every 30 days from then, a
+/// meter check every 200 days with its readings up to that day, then the
+/// renovation advice and referrals on the day of the last visit. Nothing
+/// is dated after `first` + 30 × visits days.
+pub fn case_from(rng: &mut Rng, shape: Shape, editor: &Editor, first: NaiveDate) -> CaseDoc {
     let mut h = examples::household();
     let family = *rng.pick(FAMILY);
     h.name = format!("Familie {family}");
+    h.opened_on = first;
     h.address.street = (*rng.pick(STREETS)).into();
     h.address.number = (1 + rng.below(180)).to_string();
     h.phone = Some(format!(
@@ -127,22 +168,52 @@ pub fn case(rng: &mut Rng, shape: Shape, editor: &Editor) -> CaseDoc {
         rng.below(100),
         rng.below(100)
     ));
-    let mut doc = CaseDoc::create(Uuid::now_v7(), &h, editor)
-        .unwrap_or_else(|_| CaseDoc::empty(Uuid::now_v7()));
-    let base = NaiveDate::from_ymd_opt(2021, 1, 4).unwrap_or_default();
+    let id = rng.uuid();
+    let session = rng.session();
+    let mut doc =
+        CaseDoc::create_generated(id, &h, editor, session, Some(midnight(first).and_utc()))
+            .unwrap_or_else(|_| CaseDoc::empty(id));
+    let base = first;
+    let add = |doc: &mut CaseDoc, rng: &mut Rng, record: &Record, at: NaiveDateTime, msg: &str| {
+        at_time(doc, at);
+        let id = rng.uuid();
+        doc.insert_record(id, record, msg).ok().map(|()| id)
+    };
     if let Record::Member(mut m) = examples::example(RecordKind::Member) {
         m.last_name = family.into();
-        let _ = doc.add_record(&Record::Member(m.clone()), "member added");
+        add(
+            &mut doc,
+            rng,
+            &Record::Member(m.clone()),
+            midnight(first),
+            "member added",
+        );
         for child in ["Lotte", "Finn"] {
             m.first_name = child.into();
             m.role = MemberRole::Child;
             m.birth_year = Some(2012 + rng.below(8) as i32);
             m.school = Some((*rng.pick(SCHOOLS)).into());
-            let _ = doc.add_record(&Record::Member(m.clone()), "member added");
+            add(
+                &mut doc,
+                rng,
+                &Record::Member(m.clone()),
+                midnight(first),
+                "member added",
+            );
         }
     }
-    let _ = doc.add_record(&examples::example(RecordKind::Consent), "consent added");
+    if let Record::Consent(mut c) = examples::example(RecordKind::Consent) {
+        c.given_on = first;
+        add(
+            &mut doc,
+            rng,
+            &Record::Consent(c),
+            midnight(first),
+            "consent added",
+        );
+    }
     let mut visit_ids = Vec::new();
+    let mut last_visit = midnight(first);
     for i in 0..shape.visits {
         if let Record::Visit(mut v) = examples::example(RecordKind::Visit) {
             let day = base + Duration::days(30 * i as i64 + rng.below(5) as i64);
@@ -154,7 +225,9 @@ pub fn case(rng: &mut Rng, shape: Shape, editor: &Editor) -> CaseDoc {
             v.next_appointment = Some(v.start + Duration::days(30));
             v.notes = (*rng.pick(NOTES)).into();
             v.actions = BTreeMap::new();
-            if let Ok(id) = doc.add_record(&Record::Visit(v), "visit added") {
+            let at = v.end.unwrap_or(v.start);
+            last_visit = last_visit.max(at);
+            if let Some(id) = add(&mut doc, rng, &Record::Visit(v), at, "visit added") {
                 visit_ids.push(id);
             }
         }
@@ -162,9 +235,12 @@ pub fn case(rng: &mut Rng, shape: Shape, editor: &Editor) -> CaseDoc {
     for m in 0..shape.meter_checks {
         if let Record::MeterCheck(mut c) = examples::example(RecordKind::MeterCheck) {
             c.checked_on = base + Duration::days(200 * m as i64);
-            c.readings = (0..shape.readings)
+            // Readings every 90 days up to the day of the check.
+            let n = shape.readings;
+            c.readings = (0..n)
                 .map(|r| {
-                    let at = c.checked_on + Duration::days(90 * r as i64);
+                    let before = (n - 1 - r) as i64;
+                    let at = c.checked_on - Duration::days(90 * before);
                     let used = 10.0 * (90 * r) as f64;
                     let reading = Reading {
                         read_at: at,
@@ -178,30 +254,59 @@ pub fn case(rng: &mut Rng, shape: Shape, editor: &Editor) -> CaseDoc {
                         override_reason: None,
                         deviation_reason: None,
                     };
-                    (Uuid::now_v7(), reading)
+                    (rng.uuid(), reading)
                 })
                 .collect();
-            let _ = doc.add_record(&Record::MeterCheck(c), "meter check added");
+            let at = midnight(c.checked_on);
+            add(
+                &mut doc,
+                rng,
+                &Record::MeterCheck(c),
+                at,
+                "meter check added",
+            );
         }
     }
-    let _ = doc.add_record(
-        &examples::example(RecordKind::Renovation),
-        "renovation advice added",
-    );
+    let day = last_visit.date();
+    if let (true, Record::Renovation(mut r)) = (
+        shape.renovations > 0,
+        examples::example(RecordKind::Renovation),
+    ) {
+        r.advised_on = day;
+        r.follow_up_on = None;
+        add(
+            &mut doc,
+            rng,
+            &Record::Renovation(r),
+            last_visit,
+            "renovation advice added",
+        );
+    }
     for _ in 0..shape.referrals {
-        let _ = doc.add_record(&examples::example(RecordKind::Referral), "referral added");
+        if let Record::Referral(mut r) = examples::example(RecordKind::Referral) {
+            r.referred_on = day;
+            add(
+                &mut doc,
+                rng,
+                &Record::Referral(r),
+                last_visit,
+                "referral added",
+            );
+        }
     }
     for e in 0..shape.edits {
         if visit_ids.is_empty() {
             break;
         }
-        let id = visit_ids[rng.below(visit_ids.len() as u64) as usize];
+        let id = *rng.pick(&visit_ids);
         let place = if e % 2 == 0 { "school" } else { "home" };
+        at_time(&mut doc, last_visit + Duration::hours(1 + e as i64));
         let _ = doc.set_field(
-            brug_shared::casedoc::Target::Record(RecordKind::Visit, id),
+            crate::casedoc::Target::Record(RecordKind::Visit, id),
             &"place".into(),
             serde_json::json!(place),
         );
     }
+    doc.set_time(None);
     doc
 }
