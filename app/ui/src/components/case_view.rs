@@ -3,7 +3,8 @@
 
 use brug_device::device::CaseView;
 use brug_device::shared::model::{
-    ActionStatus, Case, Catalogue, HousingVerdict, RecordKind, Review, ReviewState, YesNoUnknown,
+    ActionStatus, Case, CaseFlag, Catalogue, HousingVerdict, RecordKind, Review, ReviewState,
+    YesNoUnknown,
 };
 use chrono::NaiveDateTime;
 use dioxus::prelude::*;
@@ -258,12 +259,6 @@ pub fn CaseScreen(
             // next appointment, the actions still open, the last visit.
             section { class: "today", aria_labelledby: "today-title",
                 h2 { id: "today-title", "{t(lang, Text::MattersNow)}" }
-                if !view.conflicts.is_empty() {
-                    p { class: "conflict-banner", role: "alert",
-                        "{t(lang, Text::ConflictsTitle)}: {view.conflicts.len()} "
-                        button { onclick: move |_| on_conflicts.call(()), "{t(lang, Text::Open)}" }
-                    }
-                }
                 if attention.is_empty() {
                     p { class: "empty nothing-waits", "{t(lang, Text::NothingWaits)}" }
                 } else {
@@ -272,6 +267,12 @@ pub fn CaseScreen(
                             li { key: "{code}", class: "flag {code}",
                                 strong { "{i18n::flag(lang, &code)}" }
                                 span { class: "explain", " — {i18n::flag_explained(lang, &code)}" }
+                                // Conflicts are chosen between on their own screen.
+                                if code == CaseFlag::Conflicts.code() {
+                                    " "
+                                    button { class: "small open-conflicts", aria_label: "{t(lang, Text::Open)}: {t(lang, Text::ConflictsTitle)} ({view.conflicts.len()})",
+                                        onclick: move |_| on_conflicts.call(()), "{t(lang, Text::Open)}" }
+                                }
                                 if !items.is_empty() {
                                     ul { class: "waiting",
                                         for (i, item) in items.into_iter().enumerate() {
@@ -282,8 +283,8 @@ pub fn CaseScreen(
                                                         {due_line(lang, due, now)}
                                                     }
                                                 }
-                                                if let (Some(id), Some(kind)) = (item.record, item.kind) {
-                                                    if supervisor && item.reason == brug_device::shared::model::CaseFlag::Submitted {
+                                                if let (Some(id), Some(kind), false) = (item.record, item.kind, item.reason == CaseFlag::Conflicts) {
+                                                    if supervisor && item.reason == CaseFlag::Submitted {
                                                         button { class: "small primary", onclick: move |_| on_review.call(id), "{t(lang, Text::ReviewIt)}" }
                                                     } else {
                                                         button { class: "small", aria_label: "{t(lang, Text::Open)}: {item.text(lang)}", onclick: move |_| on_form.call((FormKind::Record(kind), Some(id))), "{t(lang, Text::Open)}" }
