@@ -43,9 +43,11 @@ bench-quick: deps
 # The real window under Xvfb: enrolment -> new case -> home visit -> sync.
 # It types fast on a busy machine on purpose: a render that wrote a field's
 # older text back over newer keystrokes once turned "Familie Rooktest" into
-# "Famili oktest" (fixed: components/text_box.rs).
+# "Famili oktest" (fixed: components/text_box.rs). Then every screen at
+# phone size (390 x 844) and laptop size (1280 x 800) against the whole demo;
+# a screen wider than the phone fails it.
 ui-smoke:
-	@if command -v Xvfb >/dev/null 2>&1; then timeout 10m ./scripts/ui-smoke; \
+	@if command -v Xvfb >/dev/null 2>&1; then timeout 10m ./scripts/ui-smoke && timeout 20m ./scripts/ui-sizes; \
 	else echo "ui-smoke overgeslagen: Xvfb ontbreekt / skipped: no Xvfb" >&2; fi
 
 fuzz-ci:

@@ -78,6 +78,8 @@ pub enum Text {
     OpenActions,
     /// The case screen's first section: what needs doing now.
     MattersNow,
+    /// The tabs' name for screen readers.
+    Menu,
     /// Nothing waits in a case.
     NothingWaits,
     /// The last visit of a case.
@@ -510,6 +512,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         (Lang::En, NotADateTime) => {
             "Not a valid date and time: write dd/mm/yyyy hh:mm, e.g. 26/11/2026 14:00"
         }
+        (Lang::Nl, Menu) => "Menu",
+        (Lang::En, Menu) => "Menu",
         (Lang::Nl, MattersNow) => "Nu belangrijk",
         (Lang::En, MattersNow) => "What matters now",
         (Lang::Nl, NothingWaits) => "Niets wacht in dit dossier.",

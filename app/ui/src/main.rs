@@ -19,6 +19,25 @@ struct Args {
     /// Een inschrijvingscode / an enrolment code (brug://enrol?...).
     #[arg(value_parser = enrol_code)]
     enrol_url: Option<String>,
+    /// Vensterformaat in CSS-pixels / window size in CSS pixels, e.g.
+    /// 390x844 (a phone) [default: 1000x820].
+    #[arg(long, value_parser = window_size)]
+    window: Option<(f64, f64)>,
+    /// Meldt op stderr elke keer dat de pagina breder is dan het venster /
+    /// reports on stderr each time the page is wider than the window.
+    #[arg(long)]
+    check_layout: bool,
+}
+
+fn window_size(text: &str) -> Result<(f64, f64), String> {
+    let (w, h) = text
+        .split_once('x')
+        .ok_or("schrijf BREEDTExHOOGTE, bv. 390x844 / write WIDTHxHEIGHT, e.g. 390x844")?;
+    let side = |t: &str| match t.trim().parse::<u32>() {
+        Ok(n) if (200..=8000).contains(&n) => Ok(f64::from(n)),
+        _ => Err(format!("{t}: 200 tot 8000 pixels / 200 to 8000 pixels")),
+    };
+    Ok((side(w)?, side(h)?))
 }
 
 fn enrol_code(text: &str) -> Result<String, String> {
@@ -35,10 +54,14 @@ fn enrol_code(text: &str) -> Result<String, String> {
 fn main() {
     let args = Args::parse();
     let home = args.home.unwrap_or_else(default_home);
-    launch(Launch {
-        home,
-        enrol_url: args.enrol_url,
-    });
+    launch(
+        Launch {
+            home,
+            enrol_url: args.enrol_url,
+            check_layout: args.check_layout,
+        },
+        args.window.unwrap_or((1000.0, 820.0)),
+    );
 }
 
 #[cfg(feature = "desktop")]
@@ -54,11 +77,11 @@ fn default_home() -> PathBuf {
 }
 
 #[cfg(feature = "desktop")]
-fn launch(launch: Launch) {
+fn launch(launch: Launch, (width, height): (f64, f64)) {
     use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
     let window = WindowBuilder::new()
         .with_title("Brug")
-        .with_inner_size(LogicalSize::new(1000.0, 820.0));
+        .with_inner_size(LogicalSize::new(width, height));
     dioxus::LaunchBuilder::desktop()
         .with_cfg(Config::new().with_window(window).with_menu(None))
         .with_context(launch)
@@ -66,7 +89,7 @@ fn launch(launch: Launch) {
 }
 
 #[cfg(not(feature = "desktop"))]
-fn launch(launch: Launch) {
+fn launch(launch: Launch, _window: (f64, f64)) {
     dioxus::LaunchBuilder::new()
         .with_context(launch)
         .launch(App);

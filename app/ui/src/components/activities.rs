@@ -176,7 +176,7 @@ fn ActivityEditor(
             onsubmit: move |e| e.prevent_default(),
             h2 { "{t(lang, Text::ActivityTitle)}" }
             label { "{t(lang, Text::ActivityName)}"
-                TextBox { id: "act-title", text: d.title.clone(), required: true,
+                TextBox { id: "act-title", text: d.title.clone(), required: true, focus: true,
                     on_input: move |t| draft.write().title = t }
             }
             label { "{t(lang, Text::ActivityKindLabel)}"

@@ -127,6 +127,10 @@ pub fn timeline(
     items
 }
 
+/// Puts focus on "+ visit" and leaves the page at its top.
+const FOCUS_ADD_VISIT: &str =
+    "document.querySelector('section.case button.add[data-kind=visit]')?.focus({ preventScroll: true });";
+
 /// " · due 05/12/2026 14:00" or " · late since 03/12/2026" (no time at
 /// midnight: a date alone).
 fn due_line(lang: Lang, due: NaiveDateTime, now: NaiveDateTime) -> String {
@@ -320,7 +324,8 @@ pub fn CaseScreen(
                     for kind in [RecordKind::Visit, RecordKind::MeterCheck, RecordKind::EnergyScan, RecordKind::Renovation, RecordKind::Referral] {
                         button { class: "add", "data-kind": "{kind.code()}", onclick: move |_| on_form.call((FormKind::Record(kind), None)),
                             // The next thing a worker does on a case is record a visit.
-                            onmounted: move |e: MountedEvent| async move { if kind == RecordKind::Visit { let _ = e.set_focus(true).await; } },
+                            // Without scrolling: on a phone what matters now stays in view.
+                            onmounted: move |_| if kind == RecordKind::Visit { let _ = document::eval(FOCUS_ADD_VISIT); },
                             "+ {kind.label(lang)}" }
                     }
                 }
