@@ -128,8 +128,7 @@ pub fn timeline(
 }
 
 /// Puts focus on "+ visit" and leaves the page at its top.
-const FOCUS_ADD_VISIT: &str =
-    "document.querySelector('section.case button.add[data-kind=visit]')?.focus({ preventScroll: true });";
+const FOCUS_ADD_VISIT: &str = "document.querySelector('section.case button.add[data-kind=visit]')?.focus({ preventScroll: true });";
 
 /// " · due 05/12/2026 14:00" or " · late since 03/12/2026" (no time at
 /// midnight: a date alone).
