@@ -699,3 +699,40 @@ fn every_record_form_passes_the_axe_audit_also_with_errors_shown() {
     }
     assert!(found.is_empty(), "axe found:\n{}", found.join("\n"));
 }
+
+#[test]
+fn a_visit_form_comes_in_short_sections_each_with_its_own_fields() {
+    let visit = examples::example(RecordKind::Visit).to_json();
+    let (dom, _) = start_form(RecordKind::Visit, case_with(vec![]), visit);
+    let html = dioxus_ssr::render(&dom);
+    // Each section's title and the fields under it, in the form's order.
+    let sections: Vec<(&str, &[&str])> = vec![
+        (
+            "Het bezoek",
+            &["Soort contact", "Plaats", "Verloop", "Aanwezig"],
+        ),
+        ("Wanneer", &["Begin", "Einde", "Gepland op"]),
+        (
+            "Veiligheid en opvolging",
+            &["Veiligheidssignaal", "Volgende afspraak"],
+        ),
+        ("Verslag", &["Verslag"]),
+    ];
+    let mut from = 0;
+    for (title, fields) in sections {
+        let open = html[from..]
+            .find(&format!(
+                r#"<fieldset class="section"><legend>{title}</legend>"#
+            ))
+            .unwrap_or_else(|| panic!("no section {title} after byte {from}: {html}"))
+            + from;
+        let close = open + html[open..].find("</fieldset>").unwrap();
+        let inside = &html[open..close];
+        for field in fields {
+            assert!(inside.contains(field), "{field} not in {title}: {inside}");
+        }
+        from = close;
+    }
+    // The help requests and actions follow, as their own groups.
+    assert!(html[from..].contains("Hulpvragen") && html[from..].contains("Afspraken en acties"));
+}

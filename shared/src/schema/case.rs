@@ -93,6 +93,7 @@ pub(super) fn household() -> Spec {
         .opt(),
         f("notes", "Notities", "Notes", LongText).opt(),
     ])
+    .in_sections(super::HOUSEHOLD_SECTIONS)
 }
 
 pub(super) fn member() -> Spec {

@@ -194,6 +194,7 @@ pub(super) fn meter_check() -> Spec {
             },
         ],
         nullable: &["prepaid_status/last_top_up", "prepaid_status"],
+        sections: super::METER_CHECK_SECTIONS,
     }
 }
 

@@ -247,6 +247,34 @@ pub struct Spec {
     pub groups: Vec<Group>,
     /// Optional objects: emptied back to null when all their fields are.
     pub nullable: &'static [&'static str],
+    /// The record's own fields in short sections, each from the field it
+    /// starts at (fields before the first belong to none).
+    pub sections: &'static [Section],
+}
+
+/// A short section of a form: a phone shows one or two at a time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Section {
+    /// The path of its first field.
+    pub from: &'static str,
+    /// Dutch title.
+    pub nl: &'static str,
+    /// English title.
+    pub en: &'static str,
+}
+
+impl Section {
+    /// The title in `lang`.
+    pub fn title(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Nl => self.nl,
+            Lang::En => self.en,
+        }
+    }
+}
+
+const fn section(from: &'static str, nl: &'static str, en: &'static str) -> Section {
+    Section { from, nl, en }
 }
 
 pub(crate) fn plain(fields: Vec<Field>) -> Spec {
@@ -254,8 +282,67 @@ pub(crate) fn plain(fields: Vec<Field>) -> Spec {
         fields,
         groups: Vec::new(),
         nullable: &[],
+        sections: &[],
     }
 }
+
+impl Spec {
+    /// The same form in these sections.
+    pub(crate) fn in_sections(self, sections: &'static [Section]) -> Self {
+        Self { sections, ..self }
+    }
+}
+
+/// The household form's sections.
+pub(crate) const HOUSEHOLD_SECTIONS: &[Section] = &[
+    section("name", "Gezin en adres", "Household and address"),
+    section("status", "Dossier", "Case"),
+    section("housing", "Wonen en inkomen", "Housing and income"),
+    section("statuses/protected_customer", "Statuten", "Statuses"),
+    section(
+        "next_appointment",
+        "Afspraak en notities",
+        "Appointment and notes",
+    ),
+];
+
+/// The home visit's sections.
+pub(crate) const VISIT_SECTIONS: &[Section] = &[
+    section("kind", "Het bezoek", "The visit"),
+    section("start", "Wanneer", "When"),
+    section(
+        "safety_signal",
+        "Veiligheid en opvolging",
+        "Safety and follow-up",
+    ),
+    section("notes", "Verslag", "Notes"),
+];
+
+/// The meter check's sections.
+pub(crate) const METER_CHECK_SECTIONS: &[Section] = &[
+    section("checked_on", "Aansluiting en meter", "Connection and meter"),
+    section("prepaid", "Levering", "Supply"),
+    section("solar_panels", "Woning", "Home"),
+    section(
+        "prepaid_status/balance_cents",
+        "Budgetmeter",
+        "Budget meter",
+    ),
+    section("notes", "Notities", "Notes"),
+];
+
+/// The renovation advice's sections.
+pub(crate) const RENOVATION_SECTIONS: &[Section] = &[
+    section("advised_on", "De woning", "The dwelling"),
+    section("epc_label", "EPC", "EPC"),
+    section(
+        "smoke_detectors",
+        "Veiligheid en isolatie",
+        "Safety and insulation",
+    ),
+    section("escalation", "Opvolging", "Follow-up"),
+    section("notes", "Notities", "Notes"),
+];
 
 /// The form of a kind.
 pub fn spec(kind: FormKind) -> Spec {

@@ -175,5 +175,6 @@ pub(super) fn renovation() -> Spec {
             },
         ],
         nullable: &["certificate"],
+        sections: super::RENOVATION_SECTIONS,
     }
 }

@@ -105,3 +105,33 @@ fn a_field_label_is_found_by_its_path() {
         ["address", "postcode"]
     );
 }
+
+#[test]
+fn every_section_starts_at_a_field_of_its_form_in_the_form_s_order() {
+    for kind in FormKind::all() {
+        let spec = spec(kind);
+        let places: Vec<usize> = spec
+            .sections
+            .iter()
+            .map(|s| {
+                spec.fields
+                    .iter()
+                    .position(|f| f.path == s.from)
+                    .unwrap_or_else(|| panic!("{kind:?}: section {} starts at no field", s.nl))
+            })
+            .collect();
+        assert!(
+            places.windows(2).all(|w| w[0] < w[1]),
+            "{kind:?}: {places:?}"
+        );
+    }
+    // The long forms are in sections.
+    for kind in [
+        FormKind::Household,
+        FormKind::Record(RecordKind::Visit),
+        FormKind::Record(RecordKind::MeterCheck),
+        FormKind::Record(RecordKind::Renovation),
+    ] {
+        assert!(spec(kind).sections.len() >= 4, "{kind:?}");
+    }
+}

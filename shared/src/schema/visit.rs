@@ -89,5 +89,6 @@ pub(super) fn visit() -> Spec {
             },
         ],
         nullable: &[],
+        sections: super::VISIT_SECTIONS,
     }
 }

@@ -22,7 +22,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 pub use brug_device::shared::schema::{
-    Field, FieldPath, FormKind, Group, Input, Spec, blank, field_label, path_of, spec,
+    Field, FieldPath, FormKind, Group, Input, Section, Spec, blank, field_label, path_of, spec,
 };
 pub use values::*;
 
@@ -132,6 +132,24 @@ pub fn RecordForm(
         })
         .cloned()
         .collect();
+    // The fields in the form's short sections: a field belongs to the last
+    // section starting at or before it in the form (a section whose first
+    // field is hidden still takes the fields after it).
+    let place = |path: &str| spec.fields.iter().position(|f| f.path == path);
+    let starts: Vec<(usize, Section)> = spec
+        .sections
+        .iter()
+        .filter_map(|s| place(s.from).map(|i| (i, *s)))
+        .collect();
+    let mut parts: Vec<(Option<Section>, Vec<Placed>)> = Vec::new();
+    for (i, (path, field)) in top_fields.into_iter().enumerate() {
+        let at = place(&path).unwrap_or(usize::MAX);
+        let section = starts.iter().rev().find(|(s, _)| *s <= at).map(|(_, s)| *s);
+        match parts.last_mut() {
+            Some((current, items)) if *current == section => items.push((i, path, field)),
+            _ => parts.push((section, vec![(i, path, field)])),
+        }
+    }
     rsx! {
         form {
             class: "record-form",
@@ -176,8 +194,19 @@ pub fn RecordForm(
             if let Some(e) = eval.invalid.as_ref() {
                 p { class: "finding error", role: "alert", "{t(lang, Text::Incomplete)}: {e}" }
             }
-            for (i, (path, field)) in top_fields.into_iter().enumerate() {
-                {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), i == 0, (path == "appointment").then(|| proposal.clone()).flatten(), &catalogue, edit.clone())}
+            for (k, (section, items)) in parts.into_iter().enumerate() {
+                if let Some(section) = section {
+                    fieldset { class: "section", key: "{k}",
+                        legend { "{section.title(lang)}" }
+                        for (i, path, field) in items {
+                            {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), i == 0, (path == "appointment").then(|| proposal.clone()).flatten(), &catalogue, edit.clone())}
+                        }
+                    }
+                } else {
+                    for (i, path, field) in items {
+                        {field_view(lang, &value.read(), &raw.read(), &path, &field, beside.get(&path), missing.contains(&path), eval.bad_values.contains(&path), i == 0, (path == "appointment").then(|| proposal.clone()).flatten(), &catalogue, edit.clone())}
+                    }
+                }
             }
             for group in spec.groups.iter().cloned() {
                 fieldset { class: "group", key: "{group.path}",
@@ -243,6 +272,9 @@ pub fn RecordForm(
         }
     }
 }
+
+/// A field of the form with its place among the record's own fields.
+type Placed = (usize, String, Field);
 
 #[allow(clippy::too_many_arguments)]
 fn field_view(
