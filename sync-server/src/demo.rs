@@ -425,9 +425,12 @@ fn scenarios(
             notes: "Saldo negatief, het gezin verwarmt met een elektrisch vuurtje.".into(),
             ..base_meter_check()
         };
-        let _ = c
-            .doc
-            .insert_record(rng.uuid(), &Record::MeterCheck(check), "meter check added");
+        put(
+            &mut c.doc,
+            rng,
+            Record::MeterCheck(check),
+            "meter check added",
+        );
         c.with_adviser = true;
     }
 
@@ -504,9 +507,7 @@ fn scenarios(
                 "De jongste zoon kwam met blauwe plekken thuis; gesprek met het CLB afgesproken."
                     .into();
             v.next_appointment = Some(at + Duration::days(7));
-            let _ = c
-                .doc
-                .insert_record(rng.uuid(), &Record::Visit(v), "visit added");
+            put(&mut c.doc, rng, Record::Visit(v), "visit added");
         }
     }
 
@@ -529,9 +530,12 @@ fn scenarios(
             notes: "Zoekt een kleinere, betaalbare woning.".into(),
             ..base_referral()
         };
-        let _ = c
-            .doc
-            .insert_record(rng.uuid(), &Record::Referral(referral), "referral added");
+        put(
+            &mut c.doc,
+            rng,
+            Record::Referral(referral),
+            "referral added",
+        );
     }
     if let Some(c) = cases.get_mut(7) {
         let on = today - Duration::days(4);
@@ -544,9 +548,7 @@ fn scenarios(
             form: ConsentForm::Written,
             withdrawn_on: None,
         };
-        let _ = c
-            .doc
-            .insert_record(rng.uuid(), &Record::Consent(consent), "consent added");
+        put(&mut c.doc, rng, Record::Consent(consent), "consent added");
         let session = catalogue
             .service("debt-mediation-session")
             .and_then(|s| s.next_session(now, &[]))
@@ -560,9 +562,12 @@ fn scenarios(
             appointment: session,
             ..base_referral()
         };
-        let _ = c
-            .doc
-            .insert_record(rng.uuid(), &Record::Referral(referral), "referral added");
+        put(
+            &mut c.doc,
+            rng,
+            Record::Referral(referral),
+            "referral added",
+        );
     }
 
     // 6. An overdue follow-up: a referral to debt help whose follow-up
@@ -578,9 +583,12 @@ fn scenarios(
             follow_up_on: Some(today - Duration::days(6)),
             ..base_referral()
         };
-        let _ = c
-            .doc
-            .insert_record(rng.uuid(), &Record::Referral(referral), "referral added");
+        put(
+            &mut c.doc,
+            rng,
+            Record::Referral(referral),
+            "referral added",
+        );
     }
 
     // 7. An action past its deadline, agreed at a visit three weeks ago.
@@ -602,9 +610,7 @@ fn scenarios(
                 },
             )]);
             v.next_appointment = Some(at + Duration::days(28));
-            let _ = c
-                .doc
-                .insert_record(rng.uuid(), &Record::Visit(v), "visit added");
+            put(&mut c.doc, rng, Record::Visit(v), "visit added");
         }
     }
 
@@ -622,9 +628,12 @@ fn scenarios(
             ),
             ..base_meter_check()
         };
-        let _ = c
-            .doc
-            .insert_record(rng.uuid(), &Record::MeterCheck(check), "meter check added");
+        put(
+            &mut c.doc,
+            rng,
+            Record::MeterCheck(check),
+            "meter check added",
+        );
         c.with_adviser = true;
     }
 
@@ -673,6 +682,11 @@ fn household_with(doc: &mut CaseDoc, change: impl FnOnce(&mut Household)) {
     }
 }
 
+/// Adds `record` under an id from `rng`.
+fn put(doc: &mut CaseDoc, rng: &mut Rng, record: Record, message: &str) {
+    let _ = doc.insert_record(rng.uuid(), &record, message);
+}
+
 /// The changes that follow in `doc` are made by `editor` at `at`.
 fn with(doc: &mut CaseDoc, editor: &Editor, at: NaiveDateTime) {
     doc.set_editor_session(editor, session_of(editor, doc.id()));
@@ -694,30 +708,19 @@ fn base_meter_check() -> MeterCheck {
             readings: BTreeMap::new(),
             ..m
         },
-        _ => unreachable_meter_check(),
+        _ => unreachable_record(),
     }
 }
 
-#[allow(clippy::panic)] // examples::example(MeterCheck) is a meter check
-fn unreachable_meter_check() -> MeterCheck {
-    panic!("the example meter check is a meter check")
+#[allow(clippy::panic)] // examples::example(kind) is a record of that kind
+fn unreachable_record() -> ! {
+    panic!("an example record of another kind")
 }
 
 fn base_referral() -> Referral {
-    Referral {
-        service: "debt-help".into(),
-        other_service: None,
-        reason: LifeDomain::Finances,
-        referred_on: NaiveDate::default(),
-        handover: Handover::Warm,
-        data_shared: vec![],
-        legal_basis: None,
-        status: ReferralStatus::Proposed,
-        result: None,
-        appointment: None,
-        follow_up_on: None,
-        notes: String::new(),
-        review: Review::default(),
+    match examples::example(RecordKind::Referral) {
+        Record::Referral(r) => r,
+        _ => unreachable_record(),
     }
 }
 

@@ -66,6 +66,8 @@ const FOCUS_HEADING: &str = r#"
 const LAYOUT_WATCH: &str = r##"
 let last = '';
 const check = () => {
+    // Not before the app has drawn its first screen (and named it).
+    if (!document.title.startsWith('Brug')) return;
     // Dioxus's own development toast is not the app's.
     document.querySelectorAll('[id^="__dx-toast"]').forEach(t => { if (t.style.display !== 'none') t.style.display = 'none'; });
     const root = document.documentElement;
@@ -97,7 +99,7 @@ const check = () => {
     last = said;
 };
 new MutationObserver(() => requestAnimationFrame(check))
-    .observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    .observe(document.documentElement, { subtree: true, childList: true, characterData: true, attributes: true });
 window.addEventListener('resize', () => requestAnimationFrame(check));
 requestAnimationFrame(check);
 "##;
