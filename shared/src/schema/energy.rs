@@ -295,5 +295,5 @@ pub(super) fn energy_scan() -> Spec {
         ));
     }
     fields.push(f("notes", "Notities", "Notes", LongText).opt());
-    plain(fields)
+    plain(fields).in_sections(super::ENERGY_SCAN_SECTIONS)
 }

@@ -331,6 +331,40 @@ pub(crate) const METER_CHECK_SECTIONS: &[Section] = &[
     section("notes", "Notities", "Notes"),
 ];
 
+/// The energy scan's sections.
+pub(crate) const ENERGY_SCAN_SECTIONS: &[Section] = &[
+    section(
+        "scanned_on",
+        "Verwarming en warm water",
+        "Heating and hot water",
+    ),
+    section(
+        "roof_insulation",
+        "Isolatie en beglazing",
+        "Insulation and glazing",
+    ),
+    section(
+        "ventilation_open",
+        "Verluchting en vocht",
+        "Ventilation and damp",
+    ),
+    section("non_led_lamps", "Gewoontes", "Habits"),
+    section(
+        "small_measures/led-lamps",
+        "Kleine maatregelen",
+        "Small measures",
+    ),
+    section("notes", "Notities", "Notes"),
+];
+
+/// The referral's sections.
+pub(crate) const REFERRAL_SECTIONS: &[Section] = &[
+    section("service", "Doorverwijzing", "Referral"),
+    section("data_shared", "Gedeelde gegevens", "Data shared"),
+    section("status", "Verloop", "Progress"),
+    section("notes", "Notities", "Notes"),
+];
+
 /// The renovation advice's sections.
 pub(crate) const RENOVATION_SECTIONS: &[Section] = &[
     section("advised_on", "De woning", "The dwelling"),

@@ -47,4 +47,5 @@ pub(super) fn referral() -> Spec {
         f("follow_up_on", "Opvolgen op", "Follow up on", Date).opt(),
         f("notes", "Notities", "Notes", LongText).opt(),
     ])
+    .in_sections(super::REFERRAL_SECTIONS)
 }

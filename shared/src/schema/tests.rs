@@ -131,6 +131,8 @@ fn every_section_starts_at_a_field_of_its_form_in_the_form_s_order() {
         FormKind::Record(RecordKind::Visit),
         FormKind::Record(RecordKind::MeterCheck),
         FormKind::Record(RecordKind::Renovation),
+        FormKind::Record(RecordKind::EnergyScan),
+        FormKind::Record(RecordKind::Referral),
     ] {
         assert!(spec(kind).sections.len() >= 4, "{kind:?}");
     }
