@@ -440,33 +440,20 @@ fn scenarios(
         with(&mut c.doc, bert, day_at(on, 14, 0));
         if let Record::Renovation(mut r) = examples::example(RecordKind::Renovation) {
             r.advised_on = on;
-            r.defects = BTreeMap::from([
-                (
-                    rng.uuid(),
-                    Defect {
-                        section: DefectSection::Dwelling,
-                        element: DefectElement::GasHeatingCo,
-                        room: Some("badkamer".into()),
-                        severity: DefectSeverity::VerySerious,
-                        category: DefectCategory::III,
-                        description:
-                            "Open geiser zonder afvoer in de badkamer; CO-melder sloeg aan.".into(),
-                        derived: false,
-                    },
-                ),
-                (
-                    rng.uuid(),
-                    Defect {
-                        section: DefectSection::Dwelling,
-                        element: DefectElement::Condensation,
-                        room: Some("slaapkamer".into()),
-                        severity: DefectSeverity::Limited,
-                        category: DefectCategory::I,
-                        description: "Schimmel in de hoek van het plafond.".into(),
-                        derived: false,
-                    },
-                ),
-            ]);
+            // Beside the example's mould in the bedroom (category I).
+            r.defects.insert(
+                rng.uuid(),
+                Defect {
+                    section: DefectSection::Dwelling,
+                    element: DefectElement::GasHeatingCo,
+                    room: Some("badkamer".into()),
+                    severity: DefectSeverity::VerySerious,
+                    category: DefectCategory::III,
+                    description: "Open geiser zonder afvoer in de badkamer; CO-melder sloeg aan."
+                        .into(),
+                    derived: false,
+                },
+            );
             r.measures = BTreeMap::from([(
                 rng.uuid(),
                 Measure {
@@ -517,10 +504,7 @@ fn scenarios(
     if let Some(c) = cases.get_mut(5) {
         let on = today - Duration::days(2);
         with(&mut c.doc, ann, day_at(on, 10, 0));
-        let session = catalogue
-            .service("woonclub")
-            .and_then(|s| s.next_session(now, &[]))
-            .map(|(at, _)| at);
+        let session = next_session(catalogue, "woonclub", now);
         let referral = Referral {
             service: "woonclub".into(),
             reason: LifeDomain::Housing,
@@ -549,10 +533,7 @@ fn scenarios(
             withdrawn_on: None,
         };
         put(&mut c.doc, rng, Record::Consent(consent), "consent added");
-        let session = catalogue
-            .service("debt-mediation-session")
-            .and_then(|s| s.next_session(now, &[]))
-            .map(|(at, _)| at);
+        let session = next_session(catalogue, "debt-mediation-session", now);
         let referral = Referral {
             service: "debt-mediation-session".into(),
             reason: LifeDomain::Finances,
@@ -680,6 +661,14 @@ fn household_with(doc: &mut CaseDoc, change: impl FnOnce(&mut Household)) {
         change(&mut h);
         let _ = doc.update_household(&h, "household edited");
     }
+}
+
+/// The next session of a service of the catalogue after `now`.
+fn next_session(catalogue: &Catalogue, code: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    catalogue
+        .service(code)
+        .and_then(|s| s.next_session(now, &[]))
+        .map(|(at, _)| at)
 }
 
 /// Adds `record` under an id from `rng`.
