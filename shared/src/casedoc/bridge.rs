@@ -207,19 +207,16 @@ fn map_at_depth(
     heads: Option<&[ChangeHash]>,
     depth: usize,
 ) -> Map<String, Json> {
-    let keys: Vec<String> = match heads {
-        Some(h) => doc.keys_at(obj, h).collect(),
-        None => doc.keys(obj).collect(),
+    // One ordered pass over the map (a lookup per key would seek the
+    // key's operations again each time).
+    let items = match heads {
+        Some(h) => doc.map_range_at(obj, .., h),
+        None => doc.map_range(obj, ..),
     };
     let mut out = Map::new();
-    for key in keys {
-        let got = match heads {
-            Some(h) => doc.get_at(obj, key.as_str(), h),
-            None => doc.get(obj, key.as_str()),
-        };
-        if let Ok(Some((v, id))) = got {
-            out.insert(key, value_at_depth(doc, &v, &id, heads, depth));
-        }
+    for item in items {
+        let json = item_to_json(doc, &item.value, || item.id(), heads, depth);
+        out.insert(item.key.into_owned(), json);
     }
     out
 }
@@ -230,19 +227,34 @@ fn list_to_json(
     heads: Option<&[ChangeHash]>,
     depth: usize,
 ) -> Vec<Json> {
-    let len = match heads {
-        Some(h) => doc.length_at(obj, h),
-        None => doc.length(obj),
+    let items = match heads {
+        Some(h) => doc.list_range_at(obj, .., h),
+        None => doc.list_range(obj, ..),
     };
-    (0..len)
-        .filter_map(|i| {
-            let got = match heads {
-                Some(h) => doc.get_at(obj, i, h),
-                None => doc.get(obj, i),
-            };
-            got.ok()
-                .flatten()
-                .map(|(v, id)| value_at_depth(doc, &v, &id, heads, depth))
-        })
+    items
+        .map(|item| item_to_json(doc, &item.value, || item.id(), heads, depth))
         .collect()
+}
+
+/// One value read in a pass over its map or list: a scalar as it is, an
+/// object (whose id is asked only then) read in turn.
+fn item_to_json(
+    doc: &AutoCommit,
+    value: &automerge::ValueRef<'_>,
+    id: impl FnOnce() -> ObjId,
+    heads: Option<&[ChangeHash]>,
+    depth: usize,
+) -> Json {
+    if depth > MAX_DEPTH {
+        return Json::Null;
+    }
+    match value {
+        automerge::ValueRef::Scalar(_) => match value.clone().into_value() {
+            Value::Scalar(s) => scalar_to_json(&s),
+            Value::Object(_) => Json::Null,
+        },
+        automerge::ValueRef::Object(t) => {
+            value_at_depth(doc, &Value::Object(*t), &id(), heads, depth)
+        }
+    }
 }

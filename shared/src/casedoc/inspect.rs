@@ -92,16 +92,14 @@ impl CaseDoc {
         }
         for kind in RecordKind::ALL {
             for container in self.containers(*kind) {
-                for key in doc.keys(&container).collect::<Vec<_>>() {
-                    let Ok(id) = Uuid::parse_str(&key) else {
+                for item in doc.map_range(&container, ..) {
+                    let Ok(id) = Uuid::parse_str(&item.key) else {
                         continue;
                     };
-                    if let Ok(Some((automerge::Value::Object(ObjType::Map), obj))) =
-                        doc.get(&container, key.as_str())
-                    {
+                    if matches!(item.value, automerge::ValueRef::Object(ObjType::Map)) {
                         walk(
                             doc,
-                            &obj,
+                            &item.id(),
                             Target::Record(*kind, id),
                             &FieldPath::root(),
                             0,
@@ -355,26 +353,27 @@ fn walk(
     if depth > bridge::MAX_DEPTH {
         return;
     }
-    for key in doc.keys(obj).collect::<Vec<_>>() {
-        let field = path.child(key.as_str());
-        let all = doc.get_all(obj, key.as_str()).unwrap_or_default();
-        if all.len() > 1 {
+    // One pass over the map: automerge marks the keys that hold more than
+    // one value, and only those are read in full.
+    for item in doc.map_range(obj, ..) {
+        let key = item.key.as_ref();
+        if item.conflict {
+            let all = doc.get_all(obj, key).unwrap_or_default();
             let values = all
                 .iter()
                 .map(|(v, id)| (bridge::value_to_json(doc, v, id, None), id.clone()))
                 .collect::<Vec<_>>();
-            let first = &values[0].0;
-            if values.iter().any(|(v, _)| v != first) {
+            if let Some((first, _)) = values.first()
+                && values.iter().any(|(v, _)| v != first)
+            {
                 // automerge shows the last of get_all; list it first.
                 let mut values = values;
                 values.reverse();
-                found.push((target, field.clone(), values));
+                found.push((target, path.child(key), values));
             }
         }
-        if let Ok(Some((automerge::Value::Object(ObjType::Map), child))) =
-            doc.get(obj, key.as_str())
-        {
-            walk(doc, &child, target, &field, depth + 1, found);
+        if matches!(item.value, automerge::ValueRef::Object(ObjType::Map)) {
+            walk(doc, &item.id(), target, &path.child(key), depth + 1, found);
         }
     }
 }

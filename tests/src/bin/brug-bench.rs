@@ -78,6 +78,22 @@ impl Table {
     }
 }
 
+/// With `BRUG_BENCH_PROFILE=<scenario>` and `BRUG_PERF_CTL=<fifo>` (from
+/// `perf record --control fifo:<fifo> -D -1`), the profiler records that
+/// scenario alone: `perf_ctl(name, "enable")` before it, "disable" after.
+fn perf_ctl(scenario: &str, command: &str) {
+    let wanted = std::env::var("BRUG_BENCH_PROFILE").unwrap_or_default();
+    if wanted != scenario {
+        return;
+    }
+    if let Ok(fifo) = std::env::var("BRUG_PERF_CTL") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(fifo) {
+            let _ = writeln!(f, "{command}");
+        }
+    }
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -252,6 +268,7 @@ async fn main() {
     // 1. Cold restore: a new device enrols into the whole caseload.
     eprintln!("cold restore...");
     let home = tempfile::tempdir().unwrap();
+    perf_ctl("cold", "enable");
     let t = Instant::now();
     let mut device = Device::enrol(home.path(), &enrol_url(&db, &data, &ann), "482193", "bench")
         .await
@@ -263,6 +280,7 @@ async fn main() {
         .unwrap();
     let listed = device.list(&CaseQuery::default()).unwrap().len();
     let cold = t.elapsed();
+    perf_ctl("cold", "disable");
     assert_eq!(listed, sizes.cold);
     let mut replicas = fork_all(&mut seeded);
     let t = Instant::now();
@@ -322,6 +340,7 @@ async fn main() {
             .unwrap();
     }
     device.sync(&mut |_| {}).await.unwrap();
+    perf_ctl("morning", "enable");
     let t = Instant::now();
     let mut mb = (0, 0);
     let report = adviser
@@ -329,6 +348,7 @@ async fn main() {
         .await
         .unwrap();
     let morning_time = t.elapsed();
+    perf_ctl("morning", "disable");
     // The limit: the same kinds of change on in-memory replicas of the same cases.
     let editor = Editor {
         user: bert.clone(),
@@ -407,6 +427,7 @@ async fn main() {
         }
         let mut limit_docs: Vec<CaseDoc> = clients.iter_mut().map(|(_, _, d)| d.fork()).collect();
         let endpoint = server.endpoint.clone();
+        perf_ctl("rush", "enable");
         let t = Instant::now();
         let tasks: Vec<_> = clients
             .into_iter()
@@ -431,6 +452,7 @@ async fn main() {
             docs += synced;
         }
         let wall = t.elapsed();
+        perf_ctl("rush", "disable");
         times.sort();
         let p = |q: f64| ms(times[((times.len() as f64 - 1.0) * q).round() as usize]);
         let t = Instant::now();
