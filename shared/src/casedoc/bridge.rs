@@ -236,8 +236,8 @@ fn list_to_json(
         .collect()
 }
 
-/// One value read in a pass over its map or list: a scalar as it is, an
-/// object (whose id is asked only then) read in turn.
+/// One value read in a pass over its map or list, by [`value_at_depth`]; an
+/// object's id is asked for only then (a scalar needs none).
 fn item_to_json(
     doc: &AutoCommit,
     value: &automerge::ValueRef<'_>,
@@ -245,16 +245,9 @@ fn item_to_json(
     heads: Option<&[ChangeHash]>,
     depth: usize,
 ) -> Json {
-    if depth > MAX_DEPTH {
-        return Json::Null;
-    }
-    match value {
-        automerge::ValueRef::Scalar(_) => match value.clone().into_value() {
-            Value::Scalar(s) => scalar_to_json(&s),
-            Value::Object(_) => Json::Null,
-        },
-        automerge::ValueRef::Object(t) => {
-            value_at_depth(doc, &Value::Object(*t), &id(), heads, depth)
-        }
-    }
+    let id = match value {
+        automerge::ValueRef::Object(_) => id(),
+        automerge::ValueRef::Scalar(_) => ObjId::Root,
+    };
+    value_at_depth(doc, &value.clone().into_value(), &id, heads, depth)
 }
