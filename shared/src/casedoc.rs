@@ -10,6 +10,7 @@
 //! Every change carries the device's actor id, the user as author, a time
 //! and a message; see [`ChangeNote`].
 
+mod attach;
 mod bridge;
 mod changes;
 mod edit;
@@ -28,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
-use crate::model::{Case, Household, Record, RecordKind, ReviewState};
+use crate::model::{ATTACHMENTS, AttachmentRef, Case, Household, Record, RecordKind, ReviewState};
 use crate::rules::{self, Finding};
 use crate::schema::FieldPath;
 
@@ -182,6 +183,7 @@ impl CaseDoc {
         for kind in RecordKind::ALL {
             doc.put_object(ROOT, kind.container(), ObjType::Map)?;
         }
+        doc.put_object(ROOT, ATTACHMENTS, ObjType::Map)?;
         let household_obj = doc.put_object(ROOT, "household", ObjType::Map)?;
         let mut household = household.clone();
         household.canonicalise();
@@ -246,6 +248,10 @@ impl CaseDoc {
                 self.doc.put_object(ROOT, kind.container(), ObjType::Map)?;
                 changed = true;
             }
+        }
+        if self.containers_named(ATTACHMENTS).is_empty() {
+            self.doc.put_object(ROOT, ATTACHMENTS, ObjType::Map)?;
+            changed = true;
         }
         let schema = self.scalar_at_root("schema").as_u64().unwrap_or(0);
         if schema < SCHEMA_VERSION {
@@ -427,6 +433,7 @@ impl CaseDoc {
             }
             root.insert(kind.container().into(), Json::Object(records));
         }
+        root.insert(ATTACHMENTS.into(), Json::Object(self.attachments_json()));
         serde_json::from_value(Json::Object(root))
             .map_err(|e| CaseDocError::NotACase(e.to_string()))
     }
@@ -478,8 +485,13 @@ impl CaseDoc {
     /// Every copy of a kind's container: normally one, more if replicas
     /// created it concurrently.
     fn containers(&self, kind: RecordKind) -> Vec<ObjId> {
+        self.containers_named(kind.container())
+    }
+
+    /// Every copy of the root map `key`.
+    fn containers_named(&self, key: &str) -> Vec<ObjId> {
         self.doc
-            .get_all(ROOT, kind.container())
+            .get_all(ROOT, key)
             .unwrap_or_default()
             .into_iter()
             .filter(|(v, _)| matches!(v, automerge::Value::Object(ObjType::Map)))

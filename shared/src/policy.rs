@@ -13,6 +13,7 @@
 //! | `<records>.<id>.review.at`, `.comment`, `.approved_heads` | supervisors (others only the empty values a new record starts with) |
 //! | `<records>.<id>.review` (the map itself) | made with a new record by anyone; replaced or deleted by supervisors only |
 //! | `household.status` from `closed` to another status (reopening) | supervisors; closing is anyone's, subject to the rules |
+//! | `attachments.<id>` (a reference to a photo or PDF) | added by anyone, with themself as `by`; removed by anyone; once added only its `caption` changes |
 //! | anything else | anyone with access to the case, subject to the rules |
 //!
 //! And for every new change: its actor belongs to the sending device, its
@@ -25,7 +26,7 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use crate::casedoc::{CaseDoc, ChangeFacts, Found, OpAction};
-use crate::model::{CaseStatus, RecordKind, ReviewState, Role};
+use crate::model::{ATTACHMENTS, CaseStatus, RecordKind, ReviewState, Role};
 use crate::schema::FieldPath;
 
 /// How far in the future a change's time may lie by default: a week. A
@@ -63,6 +64,9 @@ pub enum Reason {
     ForeignAuthor,
     /// A change dated too far in the future.
     FutureTime,
+    /// An attachment reference changed after it was added (only its
+    /// caption may), or added in someone else's name.
+    AttachmentFixed,
 }
 
 impl Reason {
@@ -77,6 +81,7 @@ impl Reason {
             Self::ForeignDevice => "foreign-device",
             Self::ForeignAuthor => "foreign-author",
             Self::FutureTime => "future-time",
+            Self::AttachmentFixed => "attachment-fixed",
         }
     }
 
@@ -103,6 +108,9 @@ impl Reason {
             Self::FutureTime => {
                 "de klok van dit toestel staat te ver vooruit; zet de datum en het uur juist"
             }
+            Self::AttachmentFixed => {
+                "van een bijlage kan alleen het onderschrift gewijzigd worden, en wie ze toevoegt is de gebruiker zelf"
+            }
         }
     }
 
@@ -121,6 +129,9 @@ impl Reason {
             }
             Self::ForeignAuthor => "a change in someone else's name cannot be stored",
             Self::FutureTime => "this device's clock is too far ahead; set the right date and time",
+            Self::AttachmentFixed => {
+                "only an attachment's caption can change, and whoever adds one is the user themself"
+            }
         }
     }
 }
@@ -175,7 +186,7 @@ fn refuse(path: &[String], reason: Reason) -> Refusal {
 
 /// The root keys that hold the case's parts.
 fn is_container(key: &str) -> bool {
-    key == "household" || RecordKind::ALL.iter().any(|k| k.container() == key)
+    key == "household" || key == ATTACHMENTS || RecordKind::ALL.iter().any(|k| k.container() == key)
 }
 
 /// Checks every change `doc` holds beyond `before` against the policy;
@@ -285,6 +296,21 @@ fn check_op(
             if review == "review" && RecordKind::ALL.iter().any(|k| k.container() == records) =>
         {
             check_review(was, path, [records, record], rest, action, role, author)
+        }
+        [attachments, id, rest @ ..] if attachments == ATTACHMENTS => {
+            let new = was(&[ATTACHMENTS, id.as_str()]) == Found::Missing;
+            let allowed = match (rest, action) {
+                ([], OpAction::MakeMap) => new,
+                ([], OpAction::Delete) => true,
+                ([f], OpAction::Put(v)) if f == "by" => new && v.as_str() == Some(author),
+                ([f], _) if f == "caption" => true,
+                (_, _) => new,
+            };
+            if allowed {
+                Ok(())
+            } else {
+                Err(refuse(path, Reason::AttachmentFixed))
+            }
         }
         [household, status] if household == "household" && status == "status" => {
             let closed = Found::Scalar(Json::String(CaseStatus::Closed.code().into()));

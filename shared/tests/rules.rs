@@ -36,6 +36,7 @@ fn empty_case() -> Case {
         energy_scans: BTreeMap::new(),
         renovations: BTreeMap::new(),
         referrals: BTreeMap::new(),
+        attachments: BTreeMap::new(),
     }
 }
 

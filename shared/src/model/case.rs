@@ -263,9 +263,66 @@ pub struct Case {
     /// Referrals.
     #[serde(default)]
     pub referrals: BTreeMap<Uuid, Referral>,
+    /// Photos and PDFs on the records, by reference id.
+    #[serde(default)]
+    pub attachments: BTreeMap<Uuid, super::AttachmentRef>,
 }
 
 impl Case {
+    /// The attachments on a record or an item of one (a defect, a reading),
+    /// oldest first.
+    pub fn attachments_on(&self, on: Uuid) -> Vec<(Uuid, &super::AttachmentRef)> {
+        let mut found: Vec<_> = self
+            .attachments
+            .iter()
+            .filter(|(_, a)| a.on == on)
+            .map(|(id, a)| (*id, a))
+            .collect();
+        found.sort_by_key(|(id, a)| (a.at, *id));
+        found
+    }
+
+    /// The record an attachment may be on: the record `on` itself, or the
+    /// record holding the item `on` (a defect, a reading, a measure).
+    pub fn owner_of(&self, on: Uuid) -> Option<(super::RecordKind, Uuid)> {
+        use super::RecordKind;
+        let key = on.to_string();
+        let holds = |json: serde_json::Value| match json {
+            serde_json::Value::Object(fields) => fields
+                .values()
+                .any(|v| v.as_object().is_some_and(|m| m.contains_key(&key))),
+            _ => false,
+        };
+        for kind in RecordKind::ALL {
+            let ids: Vec<Uuid> = match kind {
+                RecordKind::Member => self.members.keys().copied().collect(),
+                RecordKind::Consent => self.consents.keys().copied().collect(),
+                RecordKind::Visit => self.visits.keys().copied().collect(),
+                RecordKind::MeterCheck => self.meter_checks.keys().copied().collect(),
+                RecordKind::EnergyScan => self.energy_scans.keys().copied().collect(),
+                RecordKind::Renovation => self.renovations.keys().copied().collect(),
+                RecordKind::Referral => self.referrals.keys().copied().collect(),
+            };
+            if ids.contains(&on) {
+                return Some((*kind, on));
+            }
+            for id in ids {
+                if self.record(*kind, id).is_some_and(|r| holds(r.to_json())) {
+                    return Some((*kind, id));
+                }
+            }
+        }
+        None
+    }
+
+    /// How many photos are on a record or an item of one.
+    pub fn photos_on(&self, on: Uuid) -> usize {
+        self.attachments
+            .values()
+            .filter(|a| a.on == on && a.stored.is_photo())
+            .count()
+    }
+
     /// The record of `kind` with `id`, if the case holds it.
     pub fn record(&self, kind: super::RecordKind, id: Uuid) -> Option<super::Record> {
         use super::{Record, RecordKind};

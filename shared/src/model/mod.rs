@@ -7,6 +7,7 @@
 //! euro cents, dates are dates.
 
 mod activity;
+mod attachment;
 pub mod canonical;
 mod case;
 mod energy;
@@ -20,6 +21,7 @@ mod role;
 mod visit;
 
 pub use activity::*;
+pub use attachment::*;
 pub use case::*;
 pub use energy::*;
 pub use flag::*;

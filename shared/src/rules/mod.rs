@@ -198,7 +198,7 @@ pub fn check_record(
     previous: Option<&Record>,
     ctx: &RuleContext,
 ) -> Vec<Finding> {
-    match record {
+    let mut out = match record {
         Record::Member(m) => check_member(m, id, case, ctx),
         Record::Consent(c) => check_consent(c),
         Record::Visit(v) => check_visit(v, ctx),
@@ -212,5 +212,67 @@ pub fn check_record(
             };
             check_referral(r, prev, case, ctx)
         }
+    };
+    out.extend(photos_missing(case, record, &out));
+    out
+}
+
+/// DOMAIN.md asks for a photo with a category II or III defect and with a
+/// reading whose plausibility check was overridden: the attachments on the
+/// defect or reading are counted, and each one without a photo gets a
+/// warning saying which it is (it cannot block: the photo is added to a
+/// defect or reading that already exists).
+fn photos_missing(case: &Case, record: &Record, found: &[Finding]) -> Vec<Finding> {
+    let item = |group: &str, id: uuid::Uuid| FieldPath::of([group.to_owned(), id.to_string()]);
+    let mut out = Vec::new();
+    match record {
+        Record::Renovation(a) => {
+            for (id, d) in &a.defects {
+                let needs = matches!(
+                    d.category,
+                    crate::model::DefectCategory::II | crate::model::DefectCategory::III
+                );
+                if needs && case.photos_on(*id) == 0 {
+                    out.push(Finding::warning(
+                        "defect.photo-missing",
+                        item("defects", *id),
+                        format!(
+                            "Gebrek categorie {} ({}) zonder foto: voeg er een toe.",
+                            d.category.code(),
+                            d.element.label(Lang::Nl)
+                        ),
+                        format!(
+                            "Category {} defect ({}) without a photo: add one.",
+                            d.category.code(),
+                            d.element.label(Lang::En)
+                        ),
+                    ));
+                }
+            }
+        }
+        Record::MeterCheck(_) => {
+            let mut overridden: Vec<&FieldPath> = found
+                .iter()
+                .filter(|f| f.code == "reading.override")
+                .map(|f| &f.field)
+                .collect();
+            overridden.dedup();
+            for field in overridden {
+                let reading = field
+                    .keys()
+                    .get(1)
+                    .and_then(|k| uuid::Uuid::parse_str(k).ok());
+                if reading.is_some_and(|r| case.photos_on(r) == 0) {
+                    out.push(Finding::warning(
+                        "reading.photo-missing",
+                        field.clone(),
+                        "Een overschreven meterstand vraagt een foto van de meter.",
+                        "An overridden reading needs a photo of the meter.",
+                    ));
+                }
+            }
+        }
+        _ => {}
     }
+    out
 }
