@@ -73,7 +73,7 @@ fn a_category_iii_defect_without_a_photo_gets_the_finding_and_with_one_not() {
         .expect("a category III defect without a photo is named");
     assert_eq!(missing.field.to_string(), format!("defects.{defect}"));
     assert!(
-        !rules::blocks(&[missing.clone()]),
+        !rules::blocks(std::slice::from_ref(missing)),
         "a missing photo never blocks saving"
     );
 
