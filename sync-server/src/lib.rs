@@ -371,6 +371,7 @@ async fn run_with(
         Duration::from_secs(5),
         shutdown_rx.clone(),
     ));
+    tokio::spawn(collect_attachments(db.clone(), shutdown_rx.clone()));
     tokio::spawn(hub::watch_admin_events(
         db.clone(),
         hub,
@@ -465,4 +466,28 @@ async fn run_with(
         tracing::warn!("some connections did not close within 10 s");
     }
     Ok(())
+}
+
+/// Once an hour: removes the attachments no case has referenced for the
+/// grace period, and uploads left unfinished as long.
+async fn collect_attachments(db: db::Db, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let grace_ms =
+        i64::from(brug_shared::model::AttachmentLimits::default().grace_days) * 86_400_000;
+    loop {
+        match db
+            .run(move |conn| db::collect_orphans(conn, db::now_ms(), grace_ms))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                removed = n,
+                "attachments no case references any more removed"
+            ),
+            Err(e) => tracing::warn!(error = %e, "attachment clean-up failed; tried again later"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
 }

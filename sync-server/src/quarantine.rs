@@ -214,6 +214,7 @@ fn merge_into_case(
         .map_err(DbError::from)?;
     store::save_in(&tx, &mut fork).map_err(DbError::from)?;
     db::record_change(&tx, case, author, !exists)?;
+    db::put_case_blobs(&tx, case, &fork.blob_hashes(), now)?;
     tx.commit().map_err(DbError::from)?;
     Ok(Some(fork))
 }

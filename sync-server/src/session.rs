@@ -377,6 +377,7 @@ impl Session {
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 store::save_in(&tx, &mut fork)?;
                 db::record_change(&tx, doc_id, &self.user, !exists)?;
+                db::put_case_blobs(&tx, doc_id, &fork.blob_hashes(), db::now_ms())?;
                 db::save_sync_state(&tx, &self.device.id, doc_id, &state.encode())?;
                 for (action, detail) in &audit {
                     db::audit(

@@ -346,3 +346,167 @@ async fn a_locked_out_home_opens_with_the_administrators_code_from_the_command_l
     .unwrap();
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attach_prints_the_hash_case_show_lists_it_and_attachment_get_fetches_it_elsewhere() {
+    let data = tempfile::tempdir().unwrap();
+    let server = brug_sync_server::spawn(Config::new(data.path()), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let url = |user: &str| {
+        let db = db::Db::open(data.path()).unwrap();
+        enrolment::new_enrolment(&db.lock(), data.path(), &TlsSource::SelfSigned, user)
+            .unwrap()
+            .0
+            .to_url()
+    };
+    {
+        let db = db::Db::open(data.path()).unwrap();
+        db::add_user(&db.lock(), "Ann Peeters", Role::BridgeWorker, "harelbeke").unwrap();
+        db::add_user(
+            &db.lock(),
+            "Sofie Vandenberghe",
+            Role::Supervisor,
+            "harelbeke",
+        )
+        .unwrap();
+    }
+    let (ann_url, sofie_url) = (url("ann.peeters"), url("sofie.vandenberghe"));
+    let h1 = tempfile::tempdir().unwrap();
+    let h2 = tempfile::tempdir().unwrap();
+    let (a, s) = (h1.path().to_owned(), h2.path().to_owned());
+    tokio::task::spawn_blocking(move || {
+        ok(&cli(&a, "482193", &["enrol", &ann_url], None));
+        ok(&cli(&s, "913752", &["enrol", &sofie_url], None));
+        let household = ok(&cli(&a, "482193", &["schema", "household"], None));
+        let case = ok(&cli(
+            &a,
+            "482193",
+            &["case", "new", "--json", "-"],
+            Some(&household),
+        ));
+        let advice = ok(&cli(&a, "482193", &["schema", "renovation"], None));
+        let record = ok(&cli(
+            &a,
+            "482193",
+            &["record", "add", &case, "renovation", "--json", "-"],
+            Some(&advice),
+        ));
+        // A PNG from a scanner app: stored as a JPEG.
+        let png = a.join("scan.png");
+        image::RgbImage::from_fn(800, 600, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        })
+        .save(&png)
+        .unwrap();
+        let hash = ok(&cli(
+            &a,
+            "482193",
+            &[
+                "attach",
+                &case,
+                &record,
+                png.to_str().unwrap(),
+                "--caption",
+                "dak achterkant",
+            ],
+            None,
+        ));
+        assert_eq!(hash.len(), 64, "{hash}");
+        let shown: serde_json::Value = serde_json::from_str(&ok(&cli(
+            &a,
+            "482193",
+            &["--json", "case", "show", &case],
+            None,
+        )))
+        .unwrap();
+        let listed = &shown["attachments"][0];
+        assert_eq!(listed["hash"], hash.as_str());
+        assert_eq!(listed["record"], format!("renovations.{record}"));
+        assert_eq!(listed["on"], record.as_str());
+        assert_eq!(listed["caption"], "dak achterkant");
+        assert_eq!(listed["type"], "image/jpeg");
+        assert_eq!(listed["here"], true);
+
+        let mine = a.join("mine.jpg");
+        ok(&cli(
+            &a,
+            "482193",
+            &["attachment", "get", &hash, "--out", mine.to_str().unwrap()],
+            None,
+        ));
+        ok(&cli(&a, "482193", &["sync"], None));
+        ok(&cli(&s, "913752", &["sync"], None));
+        // The supervisor's home has the thumbnail; the photo comes when asked.
+        let theirs = s.join("theirs.jpg");
+        ok(&cli(
+            &s,
+            "913752",
+            &[
+                "attachment",
+                "get",
+                &hash,
+                "--out",
+                theirs.to_str().unwrap(),
+            ],
+            None,
+        ));
+        assert_eq!(
+            std::fs::read(&theirs).unwrap(),
+            std::fs::read(&mine).unwrap()
+        );
+        let thumb = s.join("thumb.jpg");
+        ok(&cli(
+            &s,
+            "913752",
+            &[
+                "attachment",
+                "get",
+                &hash,
+                "--thumb",
+                "--out",
+                thumb.to_str().unwrap(),
+            ],
+            None,
+        ));
+        let small = image::open(&thumb).unwrap();
+        assert_eq!((small.width(), small.height()), (320, 240));
+
+        // A hash no case of hers references: exit 1, a clear message, no file.
+        let nothing = s.join("nothing.jpg");
+        let made_up = "ab".repeat(32);
+        let out = cli(
+            &s,
+            "913752",
+            &[
+                "attachment",
+                "get",
+                &made_up,
+                "--out",
+                nothing.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("geen bijlage"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!nothing.exists());
+        // Not a photo: refused, nothing attached.
+        let text = a.join("notes.txt");
+        std::fs::write(&text, "geen foto").unwrap();
+        let out = cli(
+            &a,
+            "482193",
+            &["attach", &case, &record, text.to_str().unwrap()],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("alleen foto's"));
+    })
+    .await
+    .unwrap();
+    drop(server);
+}

@@ -81,6 +81,13 @@ pub struct IndexRow {
     /// appointment may change by the date alone (`None`: never).
     #[serde(skip)]
     pub recheck_on: Option<NaiveDate>,
+    /// The attachment bytes the case references, and for a thumbnail the
+    /// photo it shows.
+    #[serde(skip)]
+    pub blobs: Vec<(
+        brug_shared::model::BlobHash,
+        Option<brug_shared::model::BlobHash>,
+    )>,
 }
 
 impl IndexRow {
@@ -347,6 +354,16 @@ pub fn index_row_of(
         updated_at: now_ms,
         items,
         recheck_on,
+        blobs: case
+            .attachments
+            .values()
+            .flat_map(|a| {
+                let thumb = a.thumb.clone().map(|t| (t, Some(a.hash.clone())));
+                std::iter::once((a.hash.clone(), None)).chain(thumb)
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
     }
 }
 

@@ -30,6 +30,7 @@ pub mod keystore;
 pub mod local;
 pub mod messages;
 pub mod net;
+pub mod photo;
 pub mod service;
 pub mod sync;
 

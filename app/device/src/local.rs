@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use brug_shared::casedoc::CaseDoc;
-use brug_shared::model::{CaseFlag, RecordKind};
+use brug_shared::model::{BlobHash, CaseFlag, RecordKind};
 use brug_shared::store;
 use brug_shared::teamdoc::TeamEntry;
 use chrono::NaiveDateTime;
@@ -29,6 +29,7 @@ pub const DEVICE_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0006_catalogue.sql"),
     include_str!("../../../migrations/device/0007_recheck.sql"),
     include_str!("../../../migrations/device/0008_activities.sql"),
+    include_str!("../../../migrations/device/0009_blobs.sql"),
 ];
 
 /// Why the local store failed.
@@ -185,7 +186,63 @@ pub fn put_index(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
             recheck_text(row),
         ],
     )?;
-    put_items(conn, row)
+    put_items(conn, row)?;
+    put_case_blobs(conn, row)
+}
+
+/// Replaces the attachments a case references with the row's.
+fn put_case_blobs(conn: &Connection, row: &IndexRow) -> Result<(), LocalError> {
+    let key = row.id.to_string();
+    conn.prepare_cached("DELETE FROM case_blobs WHERE case_id = ?1")?
+        .execute(params![key])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO case_blobs (case_id, hash, thumb_of) VALUES (?1, ?2, ?3)",
+    )?;
+    for (hash, of) in &row.blobs {
+        insert.execute(params![
+            key,
+            hash.as_str(),
+            of.as_ref().map(BlobHash::as_str)
+        ])?;
+    }
+    Ok(())
+}
+
+/// Whether a case held here references `hash`.
+pub fn blob_referenced(conn: &Connection, hash: &BlobHash) -> Result<bool, LocalError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM case_blobs WHERE hash = ?1 LIMIT 1")?
+        .query_row([hash.as_str()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Every attachment a case held here references, and for a thumbnail the
+/// photo it shows.
+pub fn referenced_blobs(
+    conn: &Connection,
+) -> Result<std::collections::BTreeMap<BlobHash, Option<BlobHash>>, LocalError> {
+    let mut stmt = conn.prepare("SELECT DISTINCT hash, thumb_of FROM case_blobs")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })?;
+    let mut out = std::collections::BTreeMap::new();
+    for row in rows {
+        let (h, of) = row?;
+        if let Some(h) = BlobHash::parse(&h) {
+            out.insert(h, of.as_deref().and_then(BlobHash::parse));
+        }
+    }
+    Ok(out)
+}
+
+/// The thumbnail of the photo `hash`, if a case here references one.
+pub fn thumb_of(conn: &Connection, hash: &BlobHash) -> Result<Option<BlobHash>, LocalError> {
+    let found: Option<String> = conn
+        .prepare_cached("SELECT hash FROM case_blobs WHERE thumb_of = ?1 LIMIT 1")?
+        .query_row([hash.as_str()], |r| r.get(0))
+        .optional()?;
+    Ok(found.as_deref().and_then(BlobHash::parse))
 }
 
 /// Replaces what waits in a case with the row's items.
@@ -313,6 +370,7 @@ pub fn remove_case(conn: &Connection, id: Uuid) -> Result<(), LocalError> {
     let key = id.to_string();
     store::delete(conn, id)?;
     conn.execute("DELETE FROM case_index WHERE id = ?1", params![key])?;
+    conn.execute("DELETE FROM case_blobs WHERE case_id = ?1", params![key])?;
     conn.execute("DELETE FROM queue_item WHERE case_id = ?1", params![key])?;
     conn.execute("DELETE FROM sync_states WHERE doc_id = ?1", params![key])?;
     conn.execute("DELETE FROM pending WHERE doc_id = ?1", params![key])?;
@@ -329,6 +387,7 @@ pub fn set_lost(conn: &Connection, id: Uuid, now_ms: i64) -> Result<(), LocalErr
         params![key, now_ms],
     )?;
     conn.execute("DELETE FROM case_index WHERE id = ?1", params![key])?;
+    conn.execute("DELETE FROM case_blobs WHERE case_id = ?1", params![key])?;
     conn.execute("DELETE FROM queue_item WHERE case_id = ?1", params![key])?;
     conn.execute("DELETE FROM pending WHERE doc_id = ?1", params![key])?;
     Ok(())
@@ -459,6 +518,7 @@ pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalEr
                 conflicts: r.get(9)?,
                 updated_at: r.get(10)?,
                 recheck_on: None,
+                blobs: Vec::new(),
                 items: Vec::new(),
             })
         })?
@@ -644,4 +704,126 @@ pub fn last_report(
         )
         .optional()?;
     Ok(row.and_then(|(json, at)| serde_json::from_str(&json).ok().map(|r| (r, at))))
+}
+
+/// Stores an attachment's bytes (once: the same hash is the same bytes).
+/// `fetched`: downloaded from the server, rather than made here.
+pub fn put_blob(
+    tx: &Connection,
+    hash: &BlobHash,
+    bytes: &[u8],
+    now_ms: i64,
+    fetched: bool,
+) -> Result<(), LocalError> {
+    tx.execute(
+        "INSERT INTO blobs (hash, bytes, added_at, fetched, sent, used_at)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?3) ON CONFLICT (hash) DO NOTHING",
+        params![hash.as_str(), bytes, now_ms, fetched],
+    )?;
+    Ok(())
+}
+
+/// An attachment's bytes, if this device holds them.
+pub fn blob(conn: &Connection, hash: &BlobHash) -> Result<Option<Vec<u8>>, LocalError> {
+    Ok(conn
+        .query_row(
+            "SELECT bytes FROM blobs WHERE hash = ?1",
+            [hash.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Whether this device holds an attachment's bytes.
+pub fn has_blob(conn: &Connection, hash: &BlobHash) -> Result<bool, LocalError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM blobs WHERE hash = ?1")?
+        .query_row([hash.as_str()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Marks an attachment as just shown (the budget keeps the most recent).
+pub fn touch_blob(conn: &Connection, hash: &BlobHash, now_ms: i64) -> Result<(), LocalError> {
+    conn.execute(
+        "UPDATE blobs SET used_at = ?2 WHERE hash = ?1",
+        params![hash.as_str(), now_ms],
+    )?;
+    Ok(())
+}
+
+/// Bytes of the attachments made on this device since `since_ms`.
+pub fn blob_bytes_made_since(conn: &Connection, since_ms: i64) -> Result<u64, LocalError> {
+    let n: i64 = conn.query_row(
+        "SELECT coalesce(sum(length(bytes)), 0) FROM blobs WHERE fetched = 0 AND added_at >= ?1",
+        [since_ms],
+        |r| r.get(0),
+    )?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The attachments the server does not have yet, oldest first.
+pub fn unsent_blobs(conn: &Connection) -> Result<Vec<BlobHash>, LocalError> {
+    let mut stmt = conn.prepare("SELECT hash FROM blobs WHERE sent = 0 ORDER BY added_at, hash")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.extend(BlobHash::parse(&row?));
+    }
+    Ok(out)
+}
+
+/// Notes that the server holds an attachment.
+pub fn mark_blob_sent(conn: &Connection, hash: &BlobHash) -> Result<(), LocalError> {
+    conn.execute("UPDATE blobs SET sent = 1 WHERE hash = ?1", [hash.as_str()])?;
+    Ok(())
+}
+
+/// An attachment's bytes as held here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldBlob {
+    /// Its hash.
+    pub hash: BlobHash,
+    /// Its size.
+    pub size: u64,
+    /// Downloaded from the server (not made here).
+    pub fetched: bool,
+    /// The server has it.
+    pub sent: bool,
+    /// Last shown (ms).
+    pub used_at: i64,
+}
+
+/// Every attachment held here.
+pub fn blob_list(conn: &Connection) -> Result<Vec<HeldBlob>, LocalError> {
+    let mut stmt = conn.prepare("SELECT hash, length(bytes), fetched, sent, used_at FROM blobs")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, bool>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (h, size, fetched, sent, used_at) = row?;
+        if let Some(hash) = BlobHash::parse(&h) {
+            out.push(HeldBlob {
+                hash,
+                size: u64::try_from(size).unwrap_or(0),
+                fetched,
+                sent,
+                used_at,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Lets an attachment's bytes go.
+pub fn remove_blob(conn: &Connection, hash: &BlobHash) -> Result<(), LocalError> {
+    conn.execute("DELETE FROM blobs WHERE hash = ?1", [hash.as_str()])?;
+    Ok(())
 }

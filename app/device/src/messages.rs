@@ -171,6 +171,11 @@ impl Localized for DeviceError {
                 format!("record {id} bestaat niet in dit dossier"),
                 format!("record {id} is not in this case"),
             ),
+            Self::NoSuchAttachment(hash) => Message::new(
+                "device.no-such-attachment",
+                format!("geen bijlage {hash} in de dossiers die je kan zien"),
+                format!("no attachment {hash} in the cases you can see"),
+            ),
             Self::Refused(findings) => refused(findings),
             Self::BadInput(detail) => Message::new(
                 "device.bad-input",

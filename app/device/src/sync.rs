@@ -94,6 +94,8 @@ pub struct Report {
     pub cursor: u64,
     /// The server's certificates, as its welcome said.
     pub certificates: brug_shared::protocol::Certificates,
+    /// What the attachment pass after the cases did.
+    pub attachments: crate::device::AttachmentReport,
 }
 
 /// Why a session stopped.

@@ -114,6 +114,10 @@ fn title(lang: Lang, screen: &Screen) -> &'static str {
         Screen::Case(_) => t(lang, Text::CaseTitle),
         Screen::Assign(_) => t(lang, Text::AssignTitle),
         Screen::History(_) => t(lang, Text::History),
+        Screen::Attachment { .. } => match lang {
+            Lang::Nl => "Bijlage",
+            Lang::En => "Attachment",
+        },
         Screen::Form(_) => t(lang, Text::FormTitle),
         Screen::Review { .. } => t(lang, Text::ReviewTitle),
         Screen::Conflicts(_) => t(lang, Text::ConflictsTitle),
@@ -140,6 +144,7 @@ fn body(screen: &Screen) -> Element {
         Screen::Conflicts(case) => rsx! { ConflictsPage { key: "{case}", case } },
         Screen::Assign(case) => rsx! { AssignPage { key: "{case}", case } },
         Screen::History(case) => rsx! { HistoryPage { key: "{case}", case } },
+        Screen::Attachment { case, id } => rsx! { AttachmentPage { key: "{id}", case, id } },
         Screen::Team => rsx! { TeamPage {} },
         Screen::Queue => rsx! { QueuePage {} },
         Screen::Catalogue => rsx! { CataloguePage {} },
@@ -206,7 +211,8 @@ pub fn App() -> Element {
             | Screen::Review { .. }
             | Screen::Conflicts(_)
             | Screen::Assign(_)
-            | Screen::History(_),
+            | Screen::History(_)
+            | Screen::Attachment { .. },
         ) => "on",
         (Screen::Team, Screen::Catalogue) => "on",
         (a, b) if a == b => "on",

@@ -52,6 +52,13 @@ pub enum Screen {
     Assign(Uuid),
     /// A case's history.
     History(Uuid),
+    /// One attachment in full.
+    Attachment {
+        /// The case.
+        case: Uuid,
+        /// The reference's id in the case.
+        id: Uuid,
+    },
     /// The supervisor's team.
     Team,
     /// The supervisor's queue.
@@ -175,6 +182,8 @@ pub struct Ui {
     pub review: Signal<Read<(Uuid, Uuid), ReviewData>>,
     /// A case's history.
     pub history: Signal<Read<Uuid, (String, Vec<HistoryEntry>)>>,
+    /// The attachment in full view: its bytes.
+    pub attachment: Signal<Read<brug_device::shared::model::BlobHash, std::sync::Arc<Vec<u8>>>>,
     /// The queue: what waits, item by item.
     pub queue: Signal<Option<QueueData>>,
     /// The open form's save error.
@@ -314,6 +323,10 @@ impl Ui {
             Event::ReviewData { case, record, data } => {
                 ui.review
                     .set(Some(((case, record), data.map_err(|e| self.say(&e)))));
+            }
+            Event::Attachment(hash, bytes) => {
+                ui.attachment
+                    .set(Some((hash, bytes.map_err(|e| self.say(&e)))));
             }
             Event::History(case, data) => {
                 ui.history.set(Some((case, data.map_err(|e| self.say(&e)))));
@@ -467,6 +480,7 @@ pub fn use_ui(home: PathBuf, enrol_url: Option<String>) -> Ui {
             case: Signal::new(None),
             review: Signal::new(None),
             history: Signal::new(None),
+            attachment: Signal::new(None),
             queue: Signal::new(None),
             catalogue: Signal::new(None),
             editing_service: Signal::new(None),

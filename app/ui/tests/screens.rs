@@ -28,6 +28,7 @@ fn row(name: &str, street: &str, flags: &[&str], next: Option<&str>) -> IndexRow
         updated_at: 0,
         items: Vec::new(),
         recheck_on: None,
+        blobs: Vec::new(),
     }
 }
 
@@ -500,6 +501,31 @@ fn case_screen_html(lang: Lang) -> String {
         }
         doc.insert_record(Uuid::now_v7(), &record, "added").unwrap();
     }
+    // A photo on the renovation advice's defect, its thumbnail held here.
+    let thumb_bytes = b"\xff\xd8\xff thumbnail".to_vec();
+    let thumb = brug_device::shared::model::BlobHash::of(&thumb_bytes);
+    let (advice, defect) = {
+        let case = doc.case().unwrap();
+        let (advice, r) = case.renovations.iter().next().unwrap();
+        (*advice, *r.defects.keys().next().unwrap())
+    };
+    doc.add_attachment(
+        Uuid::now_v7(),
+        &brug_device::shared::model::AttachmentRef {
+            on: defect,
+            hash: brug_device::shared::model::BlobHash::of(b"photo"),
+            stored: brug_device::shared::model::StoredType::Jpeg,
+            size: 412_000,
+            width: Some(2048),
+            height: Some(1536),
+            thumb: Some(thumb.clone()),
+            caption: "schimmel plafond".into(),
+            by: "ann.peeters".into(),
+            at: chrono::Utc::now(),
+        },
+        Some((RecordKind::Renovation, advice)),
+    )
+    .unwrap();
     // The flags and what waits, as the device computes them, on 21/10.
     let ctx = brug_device::shared::rules::RuleContext::at(at(21, 9));
     let row = brug_device::index::index_row(&mut doc, &ctx, 0).unwrap();
@@ -511,6 +537,8 @@ fn case_screen_html(lang: Lang) -> String {
         conflicts: vec![],
         verdicts: vec![],
         catalogue: std::sync::Arc::new(brug_device::shared::model::Catalogue::builtin().clone()),
+        thumbs: [(thumb, std::sync::Arc::new(thumb_bytes))].into(),
+        attachments: vec![],
     };
     #[component]
     fn Harness(view: brug_device::device::CaseView, lang: Lang) -> Element {
@@ -519,6 +547,7 @@ fn case_screen_html(lang: Lang) -> String {
                 lang, view, supervisor: false,
                 on_form: |_| {}, on_submit: |_| {}, on_review: |_| {}, on_conflicts: |_| {},
                 on_assign: |_| {}, on_history: |_| {}, on_back: |_| {},
+                on_attach: |_| {}, on_open_attachment: |_| {},
             }
         }
     }
@@ -547,6 +576,28 @@ fn the_case_screen_shows_the_timeline_with_review_states_and_the_open_actions() 
         "{html}"
     );
     assert!(!html.contains("Nazien"), "only a supervisor reviews");
+}
+
+#[test]
+fn a_defect_shows_its_photo_thumbnail_and_every_record_offers_to_add_one() {
+    let html = case_screen_html(Lang::Nl);
+    let part = &html[html
+        .find(r#"class="part""#)
+        .expect("the defect has its own strip")..];
+    assert!(part.contains("Gebrek: "), "{part}");
+    assert!(part.contains("categorie I"), "{part}");
+    let img = &part[part.find("<img").expect("a thumbnail")..];
+    assert!(img.contains(r#"src="data:image/jpeg;base64,/9j/"#), "{img}");
+    assert!(img.contains(r#"alt="schimmel plafond""#), "{img}");
+    assert!(part.contains(r#"<span class="caption">schimmel plafond</span>"#));
+    // Every record and every defect and reading: a picker and a path field.
+    let pickers = html.matches(r#"class="attach-file""#).count();
+    assert!(
+        pickers >= 5,
+        "a visit, a meter check with a reading, an advice with a defect: {pickers}"
+    );
+    assert!(html.contains("Foto of PDF toevoegen"));
+    assert_eq!(pickers, html.matches(r#"class="path""#).count());
 }
 
 #[test]

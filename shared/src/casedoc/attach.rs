@@ -121,4 +121,17 @@ impl CaseDoc {
             .filter_map(|(k, v)| Some((Uuid::parse_str(&k).ok()?, serde_json::from_value(v).ok()?)))
             .collect()
     }
+
+    /// Every stored blob the references need (bytes and thumbnails),
+    /// sorted, once each.
+    pub fn blob_hashes(&self) -> Vec<crate::model::BlobHash> {
+        let mut all: Vec<_> = self
+            .attachments()
+            .into_iter()
+            .flat_map(|(_, a)| a.blobs().cloned().collect::<Vec<_>>())
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
 }

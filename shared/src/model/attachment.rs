@@ -179,6 +179,14 @@ pub struct AttachmentLimits {
     pub chunk_bytes: u32,
     /// Days an attachment nobody references any more is kept (30).
     pub grace_days: u32,
+    /// Bytes of full images fetched from the server a device keeps for
+    /// offline use (100 MiB); beyond it, those shown longest ago go
+    /// (thumbnails and what was made on the device always stay).
+    pub device_cache_bytes: u64,
+    /// The most attachment bytes a device sends in one sync (a metered
+    /// connection); `None`: all. What is left goes with the next sync,
+    /// resumed where it stopped.
+    pub sync_budget_bytes: Option<u64>,
 }
 
 impl Default for AttachmentLimits {
@@ -193,6 +201,8 @@ impl Default for AttachmentLimits {
             max_device_day_bytes: 500 * 1024 * 1024,
             chunk_bytes: 256 * 1024,
             grace_days: 30,
+            device_cache_bytes: 100 * 1024 * 1024,
+            sync_budget_bytes: None,
         }
     }
 }

@@ -24,6 +24,7 @@
 //!    ([`ServerFrame::Changed`]), access removed ([`ServerFrame::Purge`]) and
 //!    revocation ([`ServerFrame::Revoked`]).
 
+pub mod blobs;
 pub mod enrol;
 mod inspect;
 pub mod limits;

@@ -4,6 +4,7 @@
 
 mod audit;
 mod authority;
+mod blobs;
 mod cases;
 mod people;
 mod reports;
@@ -11,6 +12,7 @@ mod teamdocs;
 
 pub use audit::*;
 pub use authority::*;
+pub use blobs::*;
 pub use cases::*;
 pub use people::*;
 pub use reports::*;
@@ -31,6 +33,7 @@ pub const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/server/0005_report_series.sql"),
     include_str!("../../../migrations/server/0006_unlock.sql"),
     include_str!("../../../migrations/server/0007_report_dirty_version.sql"),
+    include_str!("../../../migrations/server/0008_blobs.sql"),
 ];
 
 /// Why a database operation failed.

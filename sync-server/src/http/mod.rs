@@ -1,8 +1,10 @@
 //! Routes: `/healthz`, `/metrics`, `POST /v1/enrol`, `/v1/sync` (WebSocket),
-//! and the supervisor's `POST /v1/team/{members,assign,enrol-code}`.
+//! the supervisor's `POST /v1/team/{members,assign,enrol-code}`, and
+//! attachments (`/v1/blobs/...`).
 //! Every route has a request body limit.
 
 pub mod auth;
+mod blobs;
 mod enrol;
 mod quarantine;
 mod report;
@@ -129,6 +131,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/team/activities", post(teamdocs::sync::<Activity>))
         .route("/v1/report", get(report::json))
         .route("/v1/report/xlsx", get(report::xlsx))
+        .route("/v1/blobs/status", post(blobs::status))
+        .route(
+            "/v1/blobs/{hash}",
+            get(blobs::get_range)
+                .put(blobs::put_chunk)
+                .layer(DefaultBodyLimit::max(
+                    brug_shared::protocol::blobs::MAX_CHUNK_BYTES + 1024,
+                )),
+        )
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -468,6 +468,9 @@ async fn main() {
             Some(wall.as_secs_f64() / limit.as_secs_f64()),
         );
     }
+    // Photos: attached offline, then one sync.
+    photo_figures(&mut table, &mut device, if quick { 10 } else { 50 }).await;
+
     // 4. Idle: a device that is up to date syncs and hears that nothing
     // changed, holding the seeded caseload and then ten times as many cases.
     let mut held = sizes.cold;
@@ -525,6 +528,82 @@ async fn main() {
     // 7. Reports: the plan's indicators over a region's caseload.
     report_figures(&mut table, sizes.report_cases, &mut rng);
     table.print();
+}
+
+/// A phone photo of about 3 MB (3,000 × 2,000, fine detail that JPEG
+/// cannot squeeze much), different for every `n`.
+fn camera_photo(n: u32) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut x = 0x9E37_79B9_u32.wrapping_mul(n + 1);
+    let img = image::RgbImage::from_fn(3000, 2000, |i, j| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let noise = (x & 0x3f) as u8;
+        image::Rgb([
+            ((i / 10) % 180) as u8 + noise,
+            ((j / 7) % 180) as u8 + (noise >> 1),
+            (((i + j) / 13) % 180) as u8 + (noise >> 2),
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+        .write_image(img.as_raw(), 3000, 2000, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+/// `n` photos of about 3 MB attached offline to the visits of the first
+/// cases (five per case): re-encoding and storing on the device, then the
+/// sync that sends them, and the bytes it sent against the originals'.
+async fn photo_figures(table: &mut Table, device: &mut Device, n: u32) {
+    eprintln!("{n} photos...");
+    let photos: Vec<Vec<u8>> = (0..n).map(camera_photo).collect();
+    let originals: usize = photos.iter().map(Vec::len).sum();
+    let cases: Vec<Uuid> = device
+        .list(&CaseQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let mut targets = Vec::new();
+    for case in &cases {
+        if let Some(visit) = device.case(*case).unwrap().visits.keys().next() {
+            targets.push((*case, visit.to_string()));
+        }
+        if targets.len() * 5 >= n as usize {
+            break;
+        }
+    }
+    let t = Instant::now();
+    for (i, photo) in photos.iter().enumerate() {
+        let (case, visit) = &targets[i / 5];
+        device.attach(*case, visit, photo, "bench").unwrap();
+    }
+    let attach = t.elapsed();
+    let t = Instant::now();
+    let report = device.sync(&mut |_| {}).await.unwrap();
+    let sync = t.elapsed();
+    assert_eq!(
+        report.attachments.sent,
+        2 * n as usize,
+        "every photo and thumbnail sent"
+    );
+    table.add(
+        &format!("photos-{n}"),
+        format!(
+            "{n} photos of {:.1} MB: re-encoded and stored in {:.2} s ({:.0} ms each); synced in {:.2} s; {:.1} MB sent for {:.1} MB of originals ({:.0} %)",
+            originals as f64 / n as f64 / 1e6,
+            attach.as_secs_f64(),
+            ms(attach) / f64::from(n),
+            sync.as_secs_f64(),
+            report.attachments.bytes_sent as f64 / 1e6,
+            originals as f64 / 1e6,
+            100.0 * report.attachments.bytes_sent as f64 / originals as f64
+        ),
+        "–".into(),
+        None,
+    );
 }
 
 /// A report over `n` cases with five years of records each, from the

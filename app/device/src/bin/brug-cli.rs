@@ -21,7 +21,7 @@ use brug_device::device::{Device, DeviceError};
 use brug_device::index::CaseQuery;
 use brug_device::sync::Progress;
 use brug_shared::casedoc::ReviewAction;
-use brug_shared::model::{Household, Lang, Record, RecordKind, examples};
+use brug_shared::model::{BlobHash, Household, Lang, Record, RecordKind, examples};
 use brug_shared::rules::{self, Finding, RuleContext, Severity};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
@@ -116,6 +116,23 @@ enum Command {
         /// The record id.
         record: String,
     },
+    /// Attach a photo (JPEG, PNG) or PDF to a record, or to a defect or
+    /// reading in one: photos are re-encoded without their metadata.
+    /// Prints the attachment's hash.
+    Attach {
+        /// The case id.
+        case: Uuid,
+        /// The record id, or the id of a defect or reading.
+        record: String,
+        /// The file.
+        file: std::path::PathBuf,
+        /// What it shows.
+        #[arg(long, default_value = "")]
+        caption: String,
+    },
+    /// Attachments: get one's bytes, remove one from its record.
+    #[command(subcommand)]
+    Attachment(AttachmentCmd),
     /// Unsynced work handed over by devices that lost a case (supervisors).
     #[command(subcommand)]
     Quarantine(QuarantineCmd),
@@ -147,6 +164,29 @@ enum QuarantineCmd {
     Discard {
         /// The entry's number.
         id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AttachmentCmd {
+    /// Write an attachment's bytes to a file (fetched from the server when
+    /// this device does not hold them).
+    Get {
+        /// The attachment's hash.
+        hash: String,
+        /// Where to write it.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Only the thumbnail of a photo.
+        #[arg(long)]
+        thumb: bool,
+    },
+    /// Remove an attachment from its record (history keeps who did).
+    Remove {
+        /// The case id.
+        case: Uuid,
+        /// The attachment's id in the case (`case show` lists them).
+        id: Uuid,
     },
 }
 
@@ -609,6 +649,34 @@ async fn run(device: &mut Device, command: Command, json: bool) -> Result<(), Re
             warn(&findings);
             print(json, &serde_json::json!({ "findings": findings }), || {
                 "Bewaard / saved.".into()
+            })
+        }
+        Command::Attach {
+            case,
+            record,
+            file,
+            caption,
+        } => {
+            let attached = device.attach_file(case, &record, &file, &caption)?;
+            print(json, &serde_json::to_value(&attached)?, || {
+                attached.hash.to_string()
+            })
+        }
+        Command::Attachment(AttachmentCmd::Get { hash, out, thumb }) => {
+            let hash = BlobHash::parse(&hash)
+                .ok_or_else(|| Refusal(format!("'{hash}' is geen hash / not a hash")))?;
+            let bytes = device.attachment_bytes(&hash, thumb).await?;
+            std::fs::write(&out, &bytes).map_err(|e| Refusal(format!("{}: {e}", out.display())))?;
+            print(
+                json,
+                &serde_json::json!({ "hash": hash, "bytes": bytes.len(), "out": out }),
+                || format!("{} bytes -> {}", bytes.len(), out.display()),
+            )
+        }
+        Command::Attachment(AttachmentCmd::Remove { case, id }) => {
+            device.remove_attachment(case, id)?;
+            print(json, &serde_json::json!({ "removed": id }), || {
+                "Verwijderd / removed.".into()
             })
         }
         Command::Record(RecordCmd::Remove { case, record }) => {

@@ -47,6 +47,9 @@ pub enum DeviceError {
     NoSuchCase(Uuid),
     /// No such record in the case.
     NoSuchRecord(String),
+    /// No attachment with this hash is visible here (the same answer for a
+    /// hash that does not exist and one of a case this user cannot see).
+    NoSuchAttachment(String),
     /// Rules refused the change; nothing was saved.
     Refused(Vec<Finding>),
     /// Input that does not fit.

@@ -9,6 +9,7 @@
 //! hand-over of unsynced work, the store the session sees) and [`team`]
 //! (the supervisor's team routes).
 
+mod attachments;
 mod error;
 mod records;
 mod reports;
@@ -18,6 +19,7 @@ mod syncing;
 pub mod team;
 mod teamdocs;
 
+pub use attachments::{Attached, AttachmentReport, Held};
 pub use error::DeviceError;
 pub use reports::{ReportView, report_path};
 pub use team::TeamLink;
@@ -117,6 +119,27 @@ pub struct CaseView {
     /// The team's referral catalogue (to name the services referred to).
     #[serde(skip)]
     pub catalogue: std::sync::Arc<Catalogue>,
+    /// The thumbnails of the case's photos this device holds, by hash.
+    #[serde(skip)]
+    pub thumbs: std::collections::BTreeMap<brug_shared::model::BlobHash, std::sync::Arc<Vec<u8>>>,
+    /// Each attachment with the record it is on (`visits.<id>`, or
+    /// `renovations.<id>.defects.<id>`), for `case show`.
+    pub attachments: Vec<AttachmentLine>,
+}
+
+/// One attachment as `case show` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttachmentLine {
+    /// The reference's id in the case.
+    pub id: Uuid,
+    /// Where it is: the record (`visits.<id>`), and the item in it
+    /// (`renovations.<id>.<defect>`).
+    pub record: String,
+    /// The reference.
+    #[serde(flatten)]
+    pub attachment: brug_shared::model::AttachmentRef,
+    /// Whether this device holds the bytes.
+    pub here: bool,
 }
 
 /// An enrolled, unlocked device.
@@ -400,6 +423,18 @@ impl Device {
         new: bool,
         read: Option<brug_shared::model::Case>,
     ) -> Result<(), DeviceError> {
+        self.persist_with(doc, new, read, |_| Ok(()))
+    }
+
+    /// [`Self::persist_read`] with more written in the same transaction
+    /// (the bytes of attachments the case now references).
+    fn persist_with(
+        &mut self,
+        doc: &mut CaseDoc,
+        new: bool,
+        read: Option<brug_shared::model::Case>,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), LocalError>,
+    ) -> Result<(), DeviceError> {
         let ctx = self.ctx();
         let now = self.now_ms();
         let role = self.role()?;
@@ -421,6 +456,7 @@ impl Device {
         let row = index::index_row_of(doc, case, &ctx, now);
         local::put_index(&tx, &row)?;
         local::mark_pending(&tx, doc.id(), new)?;
+        also(&tx)?;
         tx.commit().map_err(LocalError::from)?;
         Ok(())
     }

@@ -89,7 +89,6 @@ impl Device {
             .collect();
         Ok(CaseView {
             conflicts: doc.conflicts(),
-            case,
             flags: row.flags,
             attention: row.items,
             next_appointment: row
@@ -98,6 +97,9 @@ impl Device {
                 .and_then(|a| chrono::NaiveDateTime::parse_from_str(a, "%Y-%m-%dT%H:%M").ok()),
             verdicts,
             catalogue: self.rule_context().catalogue,
+            thumbs: self.thumbs_of(&case)?,
+            attachments: self.attachment_lines(&case)?,
+            case,
         })
     }
 

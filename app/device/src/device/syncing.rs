@@ -109,7 +109,15 @@ impl Device {
         .await;
         let _ = self.store.conn().pragma_update(None, "synchronous", "FULL");
         match outcome {
-            Ok(report) => {
+            Ok(mut report) => {
+                // Attachments on their own channel, once the cases that
+                // reference them are on the server. A failure here leaves
+                // them for the next sync; the cases' sync stands.
+                let budget = self.attachment_limits().sync_budget_bytes;
+                match self.sync_attachments(budget).await {
+                    Ok(a) => report.attachments = a,
+                    Err(e) => tracing::warn!(error = %e, "attachments not synced this time"),
+                }
                 // Cases lost in this session: their unsynced work goes to
                 // the quarantine now; what fails is tried after the next sync.
                 let (_, failed) = self.hand_over(&endpoint, &token, false).await;

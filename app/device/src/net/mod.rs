@@ -1,6 +1,7 @@
 //! The device's network: TLS pinned to the certificate fingerprint from the
 //! enrolment code, the enrolment request, and the sync WebSocket.
 
+pub mod blobs;
 mod pin;
 
 pub use pin::client_config;

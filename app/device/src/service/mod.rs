@@ -197,6 +197,27 @@ pub enum Command {
         /// The supervisor's comment.
         comment: String,
     },
+    /// Attaches a file (photo or PDF) to a record or a defect or reading
+    /// in one; it is sent to the server after the case.
+    Attach {
+        /// The case.
+        case: Uuid,
+        /// The record, defect or reading.
+        on: Uuid,
+        /// The file picked.
+        path: PathBuf,
+        /// What it shows.
+        caption: String,
+    },
+    /// An attachment's bytes, for the full view (fetched when needed).
+    OpenAttachment(brug_shared::model::BlobHash),
+    /// Takes an attachment off its record.
+    RemoveAttachment {
+        /// The case.
+        case: Uuid,
+        /// The reference's id.
+        id: Uuid,
+    },
     /// A report from the server (the last one kept when offline).
     Report(brug_shared::report::Query),
     /// The report as an Excel file, written into the device folder's
@@ -277,6 +298,11 @@ pub enum Event {
     Report(Result<Box<crate::device::ReportView>, DeviceError>),
     /// The report was written as an Excel file there (or not).
     ReportSaved(Result<PathBuf, DeviceError>),
+    /// An attachment's bytes for the full view, or why not.
+    Attachment(
+        brug_shared::model::BlobHash,
+        Result<std::sync::Arc<Vec<u8>>, DeviceError>,
+    ),
     /// The device is locked (a command needed it unlocked).
     Locked,
 }

@@ -200,6 +200,27 @@ impl Worker {
                         self.after_team_doc_write(done);
                         return;
                     }
+                    Command::Attach {
+                        case,
+                        on,
+                        path,
+                        caption,
+                    } => {
+                        let done = device
+                            .attach_file(case, &on.to_string(), &path, &caption)
+                            .map(|_| ());
+                        self.after_write(Event::Done(done));
+                        return;
+                    }
+                    Command::RemoveAttachment { case, id } => {
+                        let done = device.remove_attachment(case, id);
+                        self.after_write(Event::Done(done));
+                        return;
+                    }
+                    Command::OpenAttachment(hash) => {
+                        self.open_attachment(hash);
+                        return;
+                    }
                     Command::Report(query) => {
                         self.fetch_report(query);
                         return;
@@ -326,6 +347,18 @@ impl Worker {
             wake: wake.clone(),
             running,
         });
+        // Attachments on their own channel: after every live exchange that
+        // brought the device in step (so the cases that reference them are
+        // on the server), what waits is sent and new thumbnails fetched.
+        let exchanged = Arc::new(tokio::sync::Notify::new());
+        if let Ok(blobs) = device.handle() {
+            self.runtime.spawn(attachment_pump(
+                blobs,
+                exchanged.clone(),
+                self.events.clone(),
+                stop.clone(),
+            ));
+        }
         let events = self.events.clone();
         let commands = self.commands.clone();
         self.runtime.spawn(async move {
@@ -362,6 +395,7 @@ impl Worker {
                             busy = false;
                             let _ = events.send(Event::Synced(Ok(Vec::new())));
                             let _ = events.send(Event::Changed);
+                            exchanged.notify_one();
                         }
                     };
                     let outcome = tokio::select! {
@@ -406,6 +440,34 @@ impl Worker {
         self.emit(Event::Changed);
         if ok {
             self.push_team_docs();
+        }
+    }
+
+    /// An attachment for the full view: from the store, else fetched from
+    /// the server on the runtime (with a handle of its own).
+    fn open_attachment(&mut self, hash: brug_shared::model::BlobHash) {
+        let Some(device) = self.device.as_ref() else {
+            return;
+        };
+        match device.attachment_here(&hash) {
+            Ok(crate::device::Held::Here(bytes)) => {
+                self.emit(Event::Attachment(hash, Ok(Arc::new(bytes))));
+            }
+            Err(e) => self.emit(Event::Attachment(hash, Err(e))),
+            Ok(crate::device::Held::Elsewhere) => {
+                let mut handle = match device.handle() {
+                    Ok(h) => h,
+                    Err(e) => {
+                        self.emit(Event::Attachment(hash, Err(e)));
+                        return;
+                    }
+                };
+                let events = self.events.clone();
+                self.runtime.spawn(async move {
+                    let fetched = handle.attachment_bytes(&hash, false).await.map(Arc::new);
+                    let _ = events.send(Event::Attachment(hash, fetched));
+                });
+            }
         }
     }
 
@@ -596,6 +658,30 @@ fn save_form(device: &mut Device, open: &OpenForm, edited: Value) -> Result<Uuid
         (Some(c), FormKind::Record(k), None) => {
             device.add_record(c, k, edited)?;
             Ok(c)
+        }
+    }
+}
+
+/// Sends and fetches attachments whenever `exchanged` says a live exchange
+/// ended, until the live task stops.
+async fn attachment_pump(
+    mut device: Device,
+    exchanged: Arc<tokio::sync::Notify>,
+    events: UnboundedSender<Event>,
+    mut stop: tokio::sync::watch::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            () = exchanged.notified() => {}
+            _ = stop.changed() => return,
+        }
+        let budget = device.attachment_limits().sync_budget_bytes;
+        match device.sync_attachments(budget).await {
+            Ok(report) if report.sent + report.thumbs_fetched + report.removed > 0 => {
+                let _ = events.send(Event::Changed);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "attachments not synced this time"),
         }
     }
 }

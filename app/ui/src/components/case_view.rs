@@ -10,6 +10,7 @@ use chrono::NaiveDateTime;
 use dioxus::prelude::*;
 use uuid::Uuid;
 
+use crate::components::{AttachmentStrip, attachments_on};
 use crate::format;
 use crate::forms::{FormKind, get, spec};
 use crate::i18n::{self, Lang, Text, t};
@@ -127,6 +128,45 @@ pub fn timeline(
     items
 }
 
+/// The defects of a renovation advice and the readings of a meter check,
+/// each with a name: what a photo can be on inside a record.
+fn parts_of(lang: Lang, case: &Case, kind: RecordKind, id: Uuid) -> Vec<(Uuid, String)> {
+    match kind {
+        RecordKind::Renovation => case.renovations.get(&id).map_or_else(Vec::new, |r| {
+            r.defects
+                .iter()
+                .map(|(d, defect)| {
+                    let word = match lang {
+                        Lang::Nl => "Gebrek",
+                        Lang::En => "Defect",
+                    };
+                    (
+                        *d,
+                        format!(
+                            "{word}: {} ({})",
+                            defect.element.label(lang),
+                            defect.category.label(lang)
+                        ),
+                    )
+                })
+                .collect()
+        }),
+        RecordKind::MeterCheck => case.meter_checks.get(&id).map_or_else(Vec::new, |m| {
+            m.readings
+                .iter()
+                .map(|(r, reading)| {
+                    let word = match lang {
+                        Lang::Nl => "Meterstand",
+                        Lang::En => "Reading",
+                    };
+                    (*r, format!("{word} {}", format::date(reading.read_at)))
+                })
+                .collect()
+        }),
+        _ => Vec::new(),
+    }
+}
+
 /// Puts focus on "+ visit" and leaves the page at its top.
 const FOCUS_ADD_VISIT: &str = "document.querySelector('section.case button.add[data-kind=visit]')?.focus({ preventScroll: true });";
 
@@ -160,6 +200,10 @@ pub fn CaseScreen(
     on_assign: EventHandler<()>,
     on_history: EventHandler<()>,
     on_back: EventHandler<()>,
+    /// A file picked for a record, defect or reading.
+    on_attach: EventHandler<(Uuid, std::path::PathBuf)>,
+    /// An attachment opened (its id in the case).
+    on_open_attachment: EventHandler<Uuid>,
 ) -> Element {
     let case = &view.case;
     let h = &case.household;
@@ -350,6 +394,20 @@ pub fn CaseScreen(
                             }
                             if supervisor && item.review.as_ref().is_some_and(|r| r.state == ReviewState::Submitted) {
                                 button { class: "small primary", onclick: { let id = item.id; move |_| on_review.call(id) }, "{t(lang, Text::ReviewIt)}" }
+                            }
+                            AttachmentStrip { lang, on: item.id, what: item.kind.label(lang).to_owned(),
+                                items: attachments_on(&view, item.id),
+                                on_add: move |picked| on_attach.call(picked),
+                                on_open: move |id| on_open_attachment.call(id) }
+                            // Defects and readings carry their own photos.
+                            for (part, what) in parts_of(lang, case, item.kind, item.id) {
+                                div { key: "{part}", class: "part",
+                                    span { class: "part-name", "{what}" }
+                                    AttachmentStrip { lang, on: part, what: what.clone(),
+                                        items: attachments_on(&view, part),
+                                        on_add: move |picked| on_attach.call(picked),
+                                        on_open: move |id| on_open_attachment.call(id) }
+                                }
                             }
                         }
                     }

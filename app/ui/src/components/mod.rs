@@ -3,6 +3,7 @@
 //! them to `brug-device`.
 
 mod activities;
+mod attachments;
 mod case_list;
 mod case_view;
 mod catalogue;
@@ -19,6 +20,9 @@ mod team;
 mod text_box;
 
 pub use activities::ActivitiesScreen;
+pub use attachments::{
+    AttachmentItem, AttachmentScreen, AttachmentStrip, attachments_on, data_url,
+};
 pub use case_list::CaseList;
 pub use case_view::{CaseScreen, TimelineItem, timeline};
 pub use catalogue::{CatalogueScreen, code_for};

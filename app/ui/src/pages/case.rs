@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use super::{failed, loading};
 use crate::components::{
-    CaseScreen, Choice, ConflictScreen, Decision, HistoryScreen, ReviewScreen, timeline,
+    AttachmentItem, AttachmentScreen, CaseScreen, Choice, ConflictScreen, Decision, HistoryScreen,
+    ReviewScreen, attachments_on, timeline,
 };
 use crate::state::{Screen, Ui};
 use crate::{format, forms};
@@ -58,8 +59,63 @@ pub fn CasePage(id: Uuid) -> Element {
                 ui.team_call(TeamCall::Members(Some(id)));
             },
             on_back: move |_| screen.set(Screen::Cases),
+            on_attach: move |(on, path): (Uuid, std::path::PathBuf)| ui.send(Command::Attach {
+                case: id,
+                on,
+                path,
+                caption: String::new(),
+            }),
+            on_open_attachment: move |att| screen.set(Screen::Attachment { case: id, id: att }),
         }
     }
+}
+
+/// One attachment in full: read from the device, or fetched when only
+/// its thumbnail is here.
+#[component]
+pub fn AttachmentPage(case: Uuid, id: Uuid) -> Element {
+    let ui = use_context::<Ui>();
+    let lang = ui.lang();
+    use_case(ui, case);
+    let view = match ui.case.read().as_ref() {
+        Some((c, Ok(view))) if *c == case => view.clone(),
+        Some((c, Err(e))) if *c == case => return failed(e),
+        _ => return loading(lang),
+    };
+    let mut screen = ui.screen;
+    let Some(item) = attachments_on_case(&view, id) else {
+        // Removed (here or by a colleague): back to the case.
+        screen.set(Screen::Case(case));
+        return rsx! {};
+    };
+    let hash = item.attachment.hash.clone();
+    use_effect({
+        let hash = hash.clone();
+        move || ui.send(Command::OpenAttachment(hash.clone()))
+    });
+    let bytes = match ui.attachment.read().as_ref() {
+        Some((h, b)) if *h == hash => Some(b.clone()),
+        _ => None,
+    };
+    rsx! {
+        AttachmentScreen {
+            lang,
+            household: view.case.household.name.clone(),
+            item,
+            bytes,
+            on_back: move |_| screen.set(Screen::Case(case)),
+            on_remove: move |att| {
+                ui.send(Command::RemoveAttachment { case, id: att });
+                screen.set(Screen::Case(case));
+            },
+        }
+    }
+}
+
+/// The attachment `id` of a case as the screens show it.
+fn attachments_on_case(view: &brug_device::device::CaseView, id: Uuid) -> Option<AttachmentItem> {
+    let on = view.case.attachments.get(&id)?.on;
+    attachments_on(view, on).into_iter().find(|i| i.id == id)
 }
 
 /// A record to review, with what changed since its last approval.
