@@ -95,7 +95,7 @@ pub fn AttachmentStrip(
                 }
             }
             label { class: "attach small",
-                "📎 {add}"
+                "+ {add}"
                 input { r#type: "file", class: "attach-file",
                     accept: "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf",
                     aria_label: "{add}: {what}",
