@@ -986,3 +986,118 @@ fn the_filters_that_narrow_the_list_are_said() {
     );
     common::assert_accessible("case-list-filtered", "nl-BE", &html);
 }
+
+/// A photo on a defect with its thumbnail, for the attachment screens.
+fn photo_item() -> brug_app::components::AttachmentItem {
+    use brug_device::shared::model::{AttachmentRef, BlobHash, StoredType};
+    brug_app::components::AttachmentItem {
+        id: Uuid::from_u128(77),
+        attachment: AttachmentRef {
+            on: Uuid::from_u128(4),
+            hash: BlobHash::of(b"photo"),
+            stored: StoredType::Jpeg,
+            size: 412_000,
+            width: Some(2048),
+            height: Some(1536),
+            thumb: Some(BlobHash::of(b"thumb")),
+            caption: "schimmel plafond".into(),
+            by: "bert.claeys".into(),
+            at: chrono::Utc::now(),
+        },
+        thumb: Some(brug_app::components::data_url(
+            "image/jpeg",
+            b"\xff\xd8\xff",
+        )),
+    }
+}
+
+#[component]
+fn PathHarness() -> Element {
+    let mut got = use_signal(String::new);
+    rsx! {
+        brug_app::components::AttachmentStrip {
+            lang: Lang::Nl,
+            on: Uuid::from_u128(4),
+            what: "Gebrek: vocht".to_string(),
+            items: vec![photo_item()],
+            on_add: move |(on, path): (Uuid, std::path::PathBuf)| got.set(format!("{on} {}", path.display())),
+            on_open: |_| {},
+        }
+        p { id: "got", "added:{got}" }
+    }
+}
+
+#[test]
+fn a_file_path_typed_on_a_defect_is_handed_over_with_the_defect_and_the_field_empties() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(PathHarness);
+    let muts = dom.rebuild_to_vec();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains(r#"alt="schimmel plafond""#) && html.contains("Foto of PDF toevoegen"));
+    common::assert_accessible("attachment-strip", "nl-BE", &html);
+    // The path field is the strip's text input (after the file picker's).
+    let inputs = listeners(&muts, "input");
+    let path_field = *inputs.last().unwrap();
+    let submit = listeners(&muts, "submit")[0];
+    common::fire(
+        &mut dom,
+        "input",
+        form_event("/home/ann/dak.jpg"),
+        path_field,
+    );
+    common::fire(&mut dom, "submit", form_event(""), submit);
+    let after = dioxus_ssr::render(&dom);
+    assert!(
+        after.contains(&format!("added:{} /home/ann/dak.jpg", Uuid::from_u128(4))),
+        "{after}"
+    );
+    assert!(after.contains(r#"value="""#), "the field empties: {after}");
+}
+
+#[component]
+fn FullViewHarness() -> Element {
+    let mut removed = use_signal(|| None::<Uuid>);
+    rsx! {
+        brug_app::components::AttachmentScreen {
+            lang: Lang::Nl,
+            household: "Familie Vermeulen".to_string(),
+            item: photo_item(),
+            bytes: Some(Ok(std::sync::Arc::new(b"\xff\xd8\xff\xe0 full".to_vec()))),
+            on_back: |_| {},
+            on_remove: move |id| removed.set(Some(id)),
+        }
+        p { id: "removed", "removed:{removed:?}" }
+    }
+}
+
+#[test]
+fn the_full_view_shows_who_added_the_photo_and_asks_before_removing_it() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(FullViewHarness);
+    let muts = dom.rebuild_to_vec();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("Toegevoegd door bert.claeys"), "{html}");
+    assert!(html.contains("403 kB · 2048 × 1536 px"), "{html}");
+    assert!(
+        html.contains(r#"class="full" src="data:image/jpeg;base64,"#),
+        "{html}"
+    );
+    common::assert_accessible("attachment-full", "nl-BE", &html);
+    // "Verwijderen" asks first; "Ja, verwijderen" removes.
+    let clicks = listeners(&muts, "click");
+    let remove = *clicks.last().unwrap();
+    let muts = common::fire(&mut dom, "click", common::click_event(), remove);
+    let asked = dioxus_ssr::render(&dom);
+    assert!(
+        asked.contains("de geschiedenis houdt bij wie ze wegnam"),
+        "{asked}"
+    );
+    assert!(asked.contains("removed:None"));
+    let confirm = listeners(&muts, "click")[0];
+    common::fire(&mut dom, "click", common::click_event(), confirm);
+    let done = dioxus_ssr::render(&dom);
+    assert!(
+        done.contains(&format!("removed:Some({})", Uuid::from_u128(77))),
+        "{done}"
+    );
+}
