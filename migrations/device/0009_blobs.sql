@@ -4,6 +4,7 @@
 CREATE TABLE blobs (
     hash     TEXT PRIMARY KEY,
     bytes    BLOB NOT NULL,
+    size     INTEGER NOT NULL,            -- length(bytes), kept so counting never reads (and decrypts) the bytes
     added_at INTEGER NOT NULL,            -- ms; what was made here counts for the day's limit
     fetched  INTEGER NOT NULL DEFAULT 0,  -- 1: downloaded from the server (may be let go)
     sent     INTEGER NOT NULL DEFAULT 0,  -- 1: the server has it

@@ -716,9 +716,9 @@ pub fn put_blob(
     fetched: bool,
 ) -> Result<(), LocalError> {
     tx.execute(
-        "INSERT INTO blobs (hash, bytes, added_at, fetched, sent, used_at)
-         VALUES (?1, ?2, ?3, ?4, ?4, ?3) ON CONFLICT (hash) DO NOTHING",
-        params![hash.as_str(), bytes, now_ms, fetched],
+        "INSERT INTO blobs (hash, bytes, size, added_at, fetched, sent, used_at)
+         VALUES (?1, ?2, ?5, ?3, ?4, ?4, ?3) ON CONFLICT (hash) DO NOTHING",
+        params![hash.as_str(), bytes, now_ms, fetched, bytes.len() as i64],
     )?;
     Ok(())
 }
@@ -755,7 +755,7 @@ pub fn touch_blob(conn: &Connection, hash: &BlobHash, now_ms: i64) -> Result<(),
 /// Bytes of the attachments made on this device since `since_ms`.
 pub fn blob_bytes_made_since(conn: &Connection, since_ms: i64) -> Result<u64, LocalError> {
     let n: i64 = conn.query_row(
-        "SELECT coalesce(sum(length(bytes)), 0) FROM blobs WHERE fetched = 0 AND added_at >= ?1",
+        "SELECT coalesce(sum(size), 0) FROM blobs WHERE fetched = 0 AND added_at >= ?1",
         [since_ms],
         |r| r.get(0),
     )?;
@@ -796,7 +796,7 @@ pub struct HeldBlob {
 
 /// Every attachment held here.
 pub fn blob_list(conn: &Connection) -> Result<Vec<HeldBlob>, LocalError> {
-    let mut stmt = conn.prepare("SELECT hash, length(bytes), fetched, sent, used_at FROM blobs")?;
+    let mut stmt = conn.prepare("SELECT hash, size, fetched, sent, used_at FROM blobs")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
