@@ -1,14 +1,16 @@
 -- Photos and PDFs, named by the SHA-256 of their bytes, inside the
 -- encrypted database: encrypted at rest with the store's key, written in
 -- the same transaction as the reference to them, never in a plain file.
+-- The bytes come last: a column after a large blob can only be read by
+-- walking (and decrypting) the blob's overflow pages.
 CREATE TABLE blobs (
     hash     TEXT PRIMARY KEY,
-    bytes    BLOB NOT NULL,
-    size     INTEGER NOT NULL,            -- length(bytes), kept so counting never reads (and decrypts) the bytes
+    size     INTEGER NOT NULL,            -- length(bytes), so counting never reads the bytes
     added_at INTEGER NOT NULL,            -- ms; what was made here counts for the day's limit
     fetched  INTEGER NOT NULL DEFAULT 0,  -- 1: downloaded from the server (may be let go)
     sent     INTEGER NOT NULL DEFAULT 0,  -- 1: the server has it
-    used_at  INTEGER NOT NULL             -- ms, last shown (which full images to keep)
+    used_at  INTEGER NOT NULL,            -- ms, last shown (which full images to keep)
+    bytes    BLOB NOT NULL
 ) STRICT;
 CREATE INDEX blobs_unsent ON blobs (sent) WHERE sent = 0;
 

@@ -2,11 +2,13 @@
 -- database itself: stored in the same durable transactions as everything
 -- else (acknowledged means durable), in the same backups, and erased with
 -- the same care (GDPR: the free pages are vacuumed).
+-- The bytes come last: a column after a large blob can only be read by
+-- walking the blob's overflow pages.
 CREATE TABLE blobs (
     hash      TEXT PRIMARY KEY,
-    bytes     BLOB NOT NULL,
     stored_at INTEGER NOT NULL,           -- ms
-    stored_by TEXT NOT NULL               -- the device that completed it
+    stored_by TEXT NOT NULL,              -- the device that completed it
+    bytes     BLOB NOT NULL
 ) STRICT;
 
 -- The verified chunks of uploads still under way: an upload cut at any
@@ -14,10 +16,10 @@ CREATE TABLE blobs (
 CREATE TABLE blob_parts (
     hash       TEXT NOT NULL,
     offset     INTEGER NOT NULL,
-    bytes      BLOB NOT NULL,
     total      INTEGER NOT NULL,
     device_id  TEXT NOT NULL,
     updated_at INTEGER NOT NULL,
+    bytes      BLOB NOT NULL,
     PRIMARY KEY (hash, offset)
 ) STRICT;
 
