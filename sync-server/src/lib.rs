@@ -83,6 +83,9 @@ pub struct Config {
     /// The multi-year plan reports count (built in, or the department's
     /// file: `[reports] plan`, `serve --plan`).
     pub plan: Arc<brug_shared::report::Plan>,
+    /// The limits on attachments the server holds uploads to: the file,
+    /// the case and the device's day.
+    pub attachments: brug_shared::model::AttachmentLimits,
 }
 
 /// Who may read `/metrics` (counts of sessions, errors, bytes: not for
@@ -184,6 +187,7 @@ impl Config {
             limits: Limits::default(),
             metrics_access: MetricsAccess::default(),
             plan: Arc::new(brug_shared::report::Plan::builtin()),
+            attachments: brug_shared::model::AttachmentLimits::default(),
         }
     }
 }
@@ -365,13 +369,18 @@ async fn run_with(
         metrics_access: Arc::new(config.metrics_access.clone()),
         guards: Arc::new(http::Guards::new(&config.limits)),
         plan: Arc::clone(&config.plan),
+        attachments: Arc::new(config.attachments.clone()),
     };
     tokio::spawn(reports::project_in_background(
         db.clone(),
         Duration::from_secs(5),
         shutdown_rx.clone(),
     ));
-    tokio::spawn(collect_attachments(db.clone(), shutdown_rx.clone()));
+    tokio::spawn(collect_attachments(
+        db.clone(),
+        i64::from(config.attachments.grace_days) * 86_400_000,
+        shutdown_rx.clone(),
+    ));
     tokio::spawn(hub::watch_admin_events(
         db.clone(),
         hub,
@@ -470,9 +479,11 @@ async fn run_with(
 
 /// Once an hour: removes the attachments no case has referenced for the
 /// grace period, and uploads left unfinished as long.
-async fn collect_attachments(db: db::Db, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let grace_ms =
-        i64::from(brug_shared::model::AttachmentLimits::default().grace_days) * 86_400_000;
+async fn collect_attachments(
+    db: db::Db,
+    grace_ms: i64,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         match db
             .run(move |conn| db::collect_orphans(conn, db::now_ms(), grace_ms))

@@ -73,6 +73,10 @@ pub struct FileConfig {
     /// `[reports]`.
     #[serde(default)]
     pub reports: ReportsSection,
+    /// `[attachments]`: the limits on photos and PDFs (see
+    /// `brug_shared::model::AttachmentLimits`; every key optional).
+    #[serde(default)]
+    pub attachments: Option<brug_shared::model::AttachmentLimits>,
 }
 
 /// `[reports]`.
@@ -287,6 +291,9 @@ pub fn resolve(data: &Path, file: &FileConfig, o: &Overrides) -> Result<Serving,
         config.metrics_access.token = Some(token);
     }
     config.metrics_access.loopback = file.metrics.loopback.unwrap_or(true);
+    if let Some(limits) = &file.attachments {
+        config.attachments = limits.clone();
+    }
     if let Some(path) = o.plan.as_ref().or(file.reports.plan.as_ref()) {
         let plan = crate::reports::load_plan(path)
             .map_err(|e| SettingsError::Value(format!("plan = {}: {e}", path.display())))?;
@@ -342,4 +349,29 @@ pub fn describe(s: &Serving) -> String {
         format!("reports.plan = {} ({})", c.plan.label(), c.plan.title),
     ]
     .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests may panic on what they set up
+    use super::*;
+
+    #[test]
+    fn the_attachment_limits_come_from_the_file_with_the_defaults_for_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("brug.toml");
+        std::fs::write(
+            &path,
+            "[attachments]\nmax_case_bytes = 50000000\nmax_device_day_bytes = 100000000\n",
+        )
+        .unwrap();
+        let file = load(&path).unwrap();
+        let serving = resolve(dir.path(), &file, &Overrides::default()).unwrap();
+        let limits = &serving.config.attachments;
+        assert_eq!(limits.max_case_bytes, 50_000_000);
+        assert_eq!(limits.max_device_day_bytes, 100_000_000);
+        assert_eq!(limits.max_file_bytes, 15 * 1024 * 1024, "the default stays");
+        std::fs::write(&path, "[attachments]\nmax_case_byte = 1\n").unwrap();
+        assert!(load(&path).is_err(), "a misspelt key is an error");
+    }
 }

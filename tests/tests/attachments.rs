@@ -362,8 +362,13 @@ async fn the_same_photo_attached_on_two_devices_offline_is_one_copy_with_two_ref
 
 /// A PDF of about 1.5 MB (kept as it is), with bytes that do not repeat.
 fn big_pdf() -> Vec<u8> {
+    pdf_of(2_463_534_242)
+}
+
+/// A PDF of about 1.5 MB, different for every seed.
+fn pdf_of(seed: u32) -> Vec<u8> {
     let mut pdf = b"%PDF-1.7\n".to_vec();
-    let mut x: u32 = 2_463_534_242;
+    let mut x: u32 = seed;
     while pdf.len() < 1_500_000 {
         x ^= x << 13;
         x ^= x >> 17;
@@ -686,4 +691,64 @@ async fn an_attachment_no_case_references_goes_after_the_grace_period_on_both_si
     assert_eq!(left.len(), 2);
     assert!(left.contains(&kept.hash.to_string()));
     assert!(!left.contains(&gone.hash.to_string()));
+}
+
+#[tokio::test]
+async fn the_server_holds_uploads_to_the_cases_and_the_devices_days_limits() {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = brug_sync_server::Config::new(data.path());
+    config.attachments.max_case_bytes = 2_000_000;
+    config.attachments.max_device_day_bytes = 3_500_000;
+    let server = brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let stack = Stack { server, data };
+    let Team { mut worker, .. } = stack.team().await;
+    // The device's own limits are the defaults (far above): what a
+    // modified app would do; the server holds.
+    let (a, _, on_a) = case_with_defect(&mut worker);
+    let (b, _, on_b) = case_with_defect(&mut worker);
+    let (c, _, on_c) = case_with_defect(&mut worker);
+    let first = worker
+        .device
+        .attach(a, &on_a.to_string(), &pdf_of(1), "")
+        .unwrap();
+    let second = worker
+        .device
+        .attach(a, &on_a.to_string(), &pdf_of(2), "")
+        .unwrap();
+    let third = worker
+        .device
+        .attach(b, &on_b.to_string(), &pdf_of(3), "")
+        .unwrap();
+    let fourth = worker
+        .device
+        .attach(c, &on_c.to_string(), &pdf_of(4), "")
+        .unwrap();
+    let report = sync(&mut worker).await;
+    assert_eq!(report.attachments.sent, 2, "{:?}", report.attachments);
+    assert_eq!(report.attachments.waiting, 2);
+    let stored: Vec<String> = server_blobs(&stack).into_iter().map(|(h, _)| h).collect();
+    assert!(stored.contains(&first.hash.to_string()) && stored.contains(&third.hash.to_string()));
+    let mut line = worker.device.blob_line().unwrap();
+    let (two, four) = (pdf_of(2), pdf_of(4));
+    let case_full = line
+        .put_chunk(&second.hash, 0, two.len() as u64, &two[..1000])
+        .await
+        .unwrap_err();
+    let text = format!("{case_full:?}");
+    assert!(
+        text.contains("over-quota") && text.contains("dossier"),
+        "{text}"
+    );
+    let day_full = line
+        .put_chunk(&fourth.hash, 0, four.len() as u64, &four[..1000])
+        .await
+        .unwrap_err();
+    let text = format!("{day_full:?}");
+    assert!(
+        text.contains("over-quota") && text.contains("vandaag"),
+        "{text}"
+    );
+    assert_eq!(server_blobs(&stack).len(), 2, "nothing of either was kept");
 }

@@ -157,7 +157,7 @@ impl AttachmentRef {
 /// The limits on attachments. Defaults are ours (DOMAIN.md asks for photos,
 /// not for sizes) and configurable per deployment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AttachmentLimits {
     /// Largest file accepted, before re-encoding (15 MiB).
     pub max_file_bytes: u64,

@@ -116,6 +116,43 @@ pub fn blob_range(
         .optional()?)
 }
 
+/// Why an upload may not start: a case's bytes would go over its limit
+/// (said first: it does not pass with the day), or the device's day's.
+/// `None`: it may.
+pub fn over_quota(
+    conn: &Connection,
+    hash: &BlobHash,
+    total: u64,
+    device: &str,
+    day_start: i64,
+    limits: &brug_shared::model::AttachmentLimits,
+) -> Result<Option<&'static str>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT coalesce(sum(length(b.bytes)), 0) FROM case_blobs c JOIN blobs b ON b.hash = c.hash
+         WHERE c.case_id = ?1",
+    )?;
+    let cases: Vec<String> = conn
+        .prepare_cached("SELECT case_id FROM case_blobs WHERE hash = ?1")?
+        .query_map([hash.as_str()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for case in cases {
+        let held: i64 = stmt.query_row([&case], |r| r.get(0))?;
+        if u64::try_from(held).unwrap_or(0) + total > limits.max_case_bytes {
+            return Ok(Some("case"));
+        }
+    }
+    let day: i64 = conn
+        .prepare_cached(
+            "SELECT (SELECT coalesce(sum(length(bytes)), 0) FROM blobs WHERE stored_by = ?1 AND stored_at >= ?2)
+                  + (SELECT coalesce(sum(length(bytes)), 0) FROM blob_parts WHERE device_id = ?1)",
+        )?
+        .query_row(params![device, day_start], |r| r.get(0))?;
+    if u64::try_from(day).unwrap_or(0) + total > limits.max_device_day_bytes {
+        return Ok(Some("device-day"));
+    }
+    Ok(None)
+}
+
 /// What became of a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChunkOutcome {

@@ -9,7 +9,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use brug_shared::model::{AttachmentLimits, BlobHash};
+use brug_shared::model::BlobHash;
 use brug_shared::protocol::blobs::{
     BlobStatus, BlobStatusRequest, CHUNK_HASH_HEADER, ChunkAck, MAX_CHUNK_BYTES, MAX_STATUS_HASHES,
     TOTAL_HEADER,
@@ -19,6 +19,12 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::{DeviceAuth, bad_request, error_response};
 use crate::db::{self, ChunkOutcome};
+
+/// Midnight UTC of today, in ms: the day the per-device limit counts.
+fn start_of_day_ms() -> i64 {
+    let now = db::now_ms();
+    now - now.rem_euclid(86_400_000)
+}
 
 fn not_found(state: &AppState) -> Response {
     state.metrics.error("no-such-attachment");
@@ -99,7 +105,7 @@ pub(super) async fn put_chunk(
     let (Some(hash), Ok(Query(at))) = (BlobHash::parse(&hash), at) else {
         return bad_request(&state);
     };
-    let limits = AttachmentLimits::default();
+    let limits = std::sync::Arc::clone(&state.attachments);
     if at.total == 0 || at.total > limits.max_file_bytes {
         state.metrics.error("too-large");
         return error_response(
@@ -124,6 +130,7 @@ pub(super) async fn put_chunk(
             "Dit deel van de bijlage kwam beschadigd of op de verkeerde plaats aan; er is niets van bewaard.",
         );
     }
+    let quota = std::sync::Arc::clone(&limits);
     let outcome = state
         .db
         .run(move |conn| {
@@ -131,6 +138,21 @@ pub(super) async fn put_chunk(
                 return Ok(None);
             }
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // A new upload must fit the case's and the device's day's limits
+            // (what the device checks before it stores, held here too).
+            if at.offset == 0
+                && !db::has_blob(&tx, &hash)?
+                && let Some(which) = db::over_quota(
+                    &tx,
+                    &hash,
+                    at.total,
+                    &auth.device.id,
+                    start_of_day_ms(),
+                    &quota,
+                )?
+            {
+                return Ok(Some(Err(which)));
+            }
             let outcome = db::put_chunk(
                 &tx,
                 &hash,
@@ -151,10 +173,29 @@ pub(super) async fn put_chunk(
                 )?;
             }
             tx.commit()?;
-            Ok(Some(outcome))
+            Ok(Some(Ok(outcome)))
         })
         .await;
     let ack = |received, complete| Json(ChunkAck { received, complete }).into_response();
+    let outcome = match outcome {
+        Ok(Some(Err(which))) => {
+            state.metrics.error("over-quota");
+            let message = match which {
+                "case" => format!(
+                    "De bijlagen van dit dossier zouden samen meer dan {} bytes zijn.",
+                    limits.max_case_bytes
+                ),
+                _ => format!(
+                    "Dit toestel stuurde vandaag al het maximum van {} bytes aan bijlagen; de rest gaat morgen mee.",
+                    limits.max_device_day_bytes
+                ),
+            };
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "over-quota", &message);
+        }
+        Ok(Some(Ok(o))) => Ok(Some(o)),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e),
+    };
     match outcome {
         Ok(None) => not_found(&state),
         Ok(Some(ChunkOutcome::Kept { received })) => ack(received, false),

@@ -61,6 +61,8 @@ pub struct AppState {
     pub guards: std::sync::Arc<Guards>,
     /// The multi-year plan reports count.
     pub plan: std::sync::Arc<brug_shared::report::Plan>,
+    /// The limits on attachments.
+    pub attachments: std::sync::Arc<brug_shared::model::AttachmentLimits>,
 }
 
 /// Rate limits per client address (governor's keyed GCRA limiters).

@@ -371,7 +371,20 @@ impl Device {
                 .min(bytes.len() - start)
                 .min(usize::try_from(*left).unwrap_or(usize::MAX));
             let part = &bytes[start..start + take];
-            match line.put_chunk(hash, at, total, part).await? {
+            let answer = match line.put_chunk(hash, at, total, part).await {
+                // Over the server's limit for the case or the day: it
+                // waits (the day's limit passes; the case's needs a person).
+                Err(crate::net::NetError::Refused {
+                    status: 413,
+                    message,
+                    ..
+                }) => {
+                    tracing::warn!(hash = %hash.short(), %message, "attachment held back by the server's limit");
+                    return Ok((sent, false));
+                }
+                other => other?,
+            };
+            match answer {
                 ChunkAnswer::Taken(ack) => {
                     sent += take as u64;
                     *left = left.saturating_sub(take as u64);
