@@ -148,8 +148,9 @@ impl Device {
     }
 
     /// Removes an attachment from its record: the reference goes, the
-    /// case's history keeps who added and who removed it. The bytes stay
-    /// until no case references them for the grace period.
+    /// case's history keeps who added and who removed it. The bytes go at
+    /// a later sync once no case here needs them and the server has them
+    /// (the server keeps them for the grace period).
     pub fn remove_attachment(&mut self, case_id: Uuid, id: Uuid) -> Result<(), DeviceError> {
         self.guard()?;
         let mut doc = self.load(case_id)?;
