@@ -703,6 +703,44 @@ fn an_override_reason_lets_a_blocked_reading_through_to_the_supervisor() {
 }
 
 #[test]
+fn an_overridden_reading_asks_for_a_photo_of_the_meter_until_it_has_one() {
+    let mut m = meter_with(vec![digital(date(2026, 9, 1), 5000.0, 3000.0)]);
+    let mut low = digital(date(2026, 10, 1), 4900.0, 3100.0);
+    low.override_reason = Some("meter nagekeken".into());
+    let low_id = Uuid::now_v7();
+    m.readings.insert(low_id, low);
+    let mut case = empty_case();
+    let id = Uuid::now_v7();
+    case.meter_checks.insert(id, m.clone());
+    let record = Record::MeterCheck(m);
+    let missing = |case: &Case| {
+        check_record(case, id, &record, None, &ctx())
+            .into_iter()
+            .filter(|f| f.code == "reading.photo-missing")
+            .map(|f| f.field.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(missing(&case), vec![format!("readings.{low_id}")]);
+    // The reading that was not overridden asks for nothing.
+    case.attachments.insert(
+        Uuid::now_v7(),
+        AttachmentRef {
+            on: low_id,
+            hash: BlobHash::of(b"meter"),
+            stored: StoredType::Jpeg,
+            size: 5,
+            width: Some(2048),
+            height: Some(1536),
+            thumb: None,
+            caption: "display van de meter".into(),
+            by: "bert.claeys".into(),
+            at: chrono::Utc::now(),
+        },
+    );
+    assert!(missing(&case).is_empty());
+}
+
+#[test]
 fn injection_without_solar_panels_warns() {
     let m = meter_with(vec![reading(
         date(2026, 10, 1),

@@ -752,3 +752,60 @@ async fn the_server_holds_uploads_to_the_cases_and_the_devices_days_limits() {
     );
     assert_eq!(server_blobs(&stack).len(), 2, "nothing of either was kept");
 }
+
+#[tokio::test]
+async fn full_images_opened_here_stay_within_the_devices_budget_the_last_opened_kept() {
+    let stack = Stack::start().await;
+    let Team {
+        mut worker,
+        mut supervisor,
+        ..
+    } = stack.team().await;
+    let (case, _, defect) = case_with_defect(&mut worker);
+    let first = worker
+        .device
+        .attach(case, &defect.to_string(), &pdf_of(11), "")
+        .unwrap();
+    let second = worker
+        .device
+        .attach(case, &defect.to_string(), &pdf_of(12), "")
+        .unwrap();
+    sync(&mut worker).await;
+    sync(&mut supervisor).await;
+    // Room for one 1.5 MB document kept for offline use.
+    let mut limits = supervisor.device.attachment_limits();
+    limits.device_cache_bytes = 2_000_000;
+    supervisor.device.set_attachment_limits(&limits).unwrap();
+    supervisor
+        .device
+        .attachment_bytes(&first.hash, false)
+        .await
+        .unwrap();
+    assert!(matches!(
+        supervisor.device.attachment_here(&first.hash).unwrap(),
+        Held::Here(_)
+    ));
+    supervisor
+        .device
+        .attachment_bytes(&second.hash, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        supervisor.device.attachment_here(&first.hash).unwrap(),
+        Held::Elsewhere,
+        "the one opened first made room"
+    );
+    assert!(matches!(
+        supervisor.device.attachment_here(&second.hash).unwrap(),
+        Held::Here(_)
+    ));
+    // What the worker made on her device is never let go for the budget.
+    let mut small = worker.device.attachment_limits();
+    small.device_cache_bytes = 0;
+    worker.device.set_attachment_limits(&small).unwrap();
+    sync(&mut worker).await;
+    assert!(matches!(
+        worker.device.attachment_here(&first.hash).unwrap(),
+        Held::Here(_)
+    ));
+}

@@ -792,11 +792,13 @@ pub struct HeldBlob {
     pub sent: bool,
     /// Last shown (ms).
     pub used_at: i64,
+    /// Order of storing (later is larger).
+    pub order: i64,
 }
 
 /// Every attachment held here.
 pub fn blob_list(conn: &Connection) -> Result<Vec<HeldBlob>, LocalError> {
-    let mut stmt = conn.prepare("SELECT hash, size, fetched, sent, used_at FROM blobs")?;
+    let mut stmt = conn.prepare("SELECT hash, size, fetched, sent, used_at, rowid FROM blobs")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -804,11 +806,12 @@ pub fn blob_list(conn: &Connection) -> Result<Vec<HeldBlob>, LocalError> {
             r.get::<_, bool>(2)?,
             r.get::<_, bool>(3)?,
             r.get::<_, i64>(4)?,
+            r.get::<_, i64>(5)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (h, size, fetched, sent, used_at) = row?;
+        let (h, size, fetched, sent, used_at, order) = row?;
         if let Some(hash) = BlobHash::parse(&h) {
             out.push(HeldBlob {
                 hash,
@@ -816,6 +819,7 @@ pub fn blob_list(conn: &Connection) -> Result<Vec<HeldBlob>, LocalError> {
                 fetched,
                 sent,
                 used_at,
+                order,
             });
         }
     }

@@ -285,14 +285,15 @@ impl Case {
     /// The record an attachment may be on: the record `on` itself, or the
     /// record holding the item `on` (a defect, a reading, a measure).
     pub fn owner_of(&self, on: Uuid) -> Option<(super::RecordKind, Uuid)> {
+        self.item_owners().remove(&on)
+    }
+
+    /// Every record and every item in one (a defect, a reading, a
+    /// measure), each with the record it belongs to: read once for a case
+    /// with many attachments.
+    pub fn item_owners(&self) -> BTreeMap<Uuid, (super::RecordKind, Uuid)> {
         use super::RecordKind;
-        let key = on.to_string();
-        let holds = |json: serde_json::Value| match json {
-            serde_json::Value::Object(fields) => fields
-                .values()
-                .any(|v| v.as_object().is_some_and(|m| m.contains_key(&key))),
-            _ => false,
-        };
+        let mut owners = BTreeMap::new();
         for kind in RecordKind::ALL {
             let ids: Vec<Uuid> = match kind {
                 RecordKind::Member => self.members.keys().copied().collect(),
@@ -303,16 +304,26 @@ impl Case {
                 RecordKind::Renovation => self.renovations.keys().copied().collect(),
                 RecordKind::Referral => self.referrals.keys().copied().collect(),
             };
-            if ids.contains(&on) {
-                return Some((*kind, on));
-            }
             for id in ids {
-                if self.record(*kind, id).is_some_and(|r| holds(r.to_json())) {
-                    return Some((*kind, id));
+                owners.insert(id, (*kind, id));
+                let Some(serde_json::Value::Object(fields)) =
+                    self.record(*kind, id).map(|r| r.to_json())
+                else {
+                    continue;
+                };
+                // The items of its collections: maps keyed by UUID.
+                for value in fields.values() {
+                    if let serde_json::Value::Object(items) = value {
+                        for key in items.keys() {
+                            if let Ok(item) = Uuid::parse_str(key) {
+                                owners.entry(item).or_insert((*kind, id));
+                            }
+                        }
+                    }
                 }
             }
         }
-        None
+        owners
     }
 
     /// How many photos are on a record or an item of one.

@@ -164,30 +164,11 @@ impl Device {
         self.save_case(&mut doc, false, None, &[])
     }
 
-    /// Changes an attachment's caption.
-    pub fn caption_attachment(
-        &mut self,
-        case_id: Uuid,
-        id: Uuid,
-        caption: &str,
-    ) -> Result<(), DeviceError> {
-        self.guard()?;
-        let mut doc = self.load(case_id)?;
-        let case = doc.case()?;
-        let attachment = case
-            .attachments
-            .get(&id)
-            .ok_or_else(|| DeviceError::NoSuchRecord(id.to_string()))?;
-        let owner = case.owner_of(attachment.on);
-        doc.set_attachment_caption(id, caption.trim(), owner)?;
-        self.save_case(&mut doc, false, None, &[])
-    }
-
     /// An attachment's bytes if this device holds them, for a hash a case
     /// on this device references (any other hash: [`DeviceError::NoSuchAttachment`]).
     pub fn attachment_here(&self, hash: &BlobHash) -> Result<Held, DeviceError> {
         self.guard()?;
-        if !self.references(hash)? {
+        if !local::blob_referenced(self.store.conn(), hash)? {
             return Err(DeviceError::NoSuchAttachment(hash.to_string()));
         }
         match local::blob(self.store.conn(), hash)? {
@@ -220,10 +201,11 @@ impl Device {
         &self,
         case: &brug_shared::model::Case,
     ) -> Result<Vec<super::AttachmentLine>, DeviceError> {
+        let owners = case.item_owners();
         let mut out = Vec::new();
         for (id, a) in &case.attachments {
-            let record = match case.owner_of(a.on) {
-                Some((kind, record)) if record == a.on => format!("{}.{record}", kind.container()),
+            let record = match owners.get(&a.on) {
+                Some((kind, record)) if *record == a.on => format!("{}.{record}", kind.container()),
                 Some((kind, record)) => format!("{}.{record}.{}", kind.container(), a.on),
                 None => a.on.to_string(),
             };
@@ -236,11 +218,6 @@ impl Device {
         }
         out.sort_by_key(|l| (l.attachment.at, l.id));
         Ok(out)
-    }
-
-    /// Whether a case held here references `hash` (as bytes or thumbnail).
-    fn references(&self, hash: &BlobHash) -> Result<bool, DeviceError> {
-        Ok(local::blob_referenced(self.store.conn(), hash)?)
     }
 
     /// Midnight of today, local time, in ms.
@@ -528,6 +505,7 @@ impl Device {
             fetched,
             sent,
             used_at,
+            order,
         } in held
         {
             let Some(of) = referenced.get(&hash) else {
@@ -538,10 +516,11 @@ impl Device {
                 continue;
             };
             if fetched && of.is_none() {
-                fetched_full.push((used_at, hash, size));
+                fetched_full.push(((used_at, order), hash, size));
             }
         }
-        // The most recently shown stay within the budget.
+        // The most recently shown (then the most recently stored) stay
+        // within the budget.
         fetched_full.sort_by_key(|b| std::cmp::Reverse(b.0));
         let mut kept = 0u64;
         for (_, hash, size) in fetched_full {

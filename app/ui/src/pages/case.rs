@@ -84,9 +84,17 @@ pub fn AttachmentPage(case: Uuid, id: Uuid) -> Element {
     };
     let mut screen = ui.screen;
     let Some(item) = attachments_on_case(&view, id) else {
-        // Removed (here or by a colleague): back to the case.
-        screen.set(Screen::Case(case));
-        return rsx! {};
+        // Removed meanwhile (by a colleague, through a sync).
+        let gone = match lang {
+            crate::i18n::Lang::Nl => "Deze bijlage is van het record gehaald.",
+            crate::i18n::Lang::En => "This attachment was taken off its record.",
+        };
+        return rsx! {
+            section { class: "attachment-view",
+                button { class: "back", onclick: move |_| screen.set(Screen::Case(case)), "← {view.case.household.name}" }
+                p { role: "status", "{gone}" }
+            }
+        };
     };
     let hash = item.attachment.hash.clone();
     use_effect({
