@@ -14,10 +14,14 @@ mod attach;
 mod bridge;
 mod changes;
 mod edit;
+mod generation;
 mod inspect;
 mod write;
 
 pub use changes::{ChangeFacts, Found, OpAction, OpFact};
+pub use generation::{
+    CarryReport, ERASED_TEXT, ERASURES, Edit, EraseTarget, Erasure, GENERATION, LocalChange,
+};
 pub use inspect::{Conflict, ConflictValue, FieldChange, HistoryEntry};
 
 pub use automerge::ChangeHash;

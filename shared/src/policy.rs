@@ -25,7 +25,7 @@ use automerge::ChangeHash;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use crate::casedoc::{CaseDoc, ChangeFacts, Found, OpAction};
+use crate::casedoc::{CaseDoc, ChangeFacts, ERASURES, Found, GENERATION, OpAction};
 use crate::model::{ATTACHMENTS, CaseStatus, RecordKind, ReviewState, Role};
 use crate::schema::FieldPath;
 
@@ -67,6 +67,9 @@ pub enum Reason {
     /// An attachment reference changed after it was added (only its
     /// caption may), or added in someone else's name.
     AttachmentFixed,
+    /// A change to the generation or its erasure record, or a change that
+    /// belongs to an older generation of the case (a second history).
+    Generation,
 }
 
 impl Reason {
@@ -82,6 +85,7 @@ impl Reason {
             Self::ForeignAuthor => "foreign-author",
             Self::FutureTime => "future-time",
             Self::AttachmentFixed => "attachment-fixed",
+            Self::Generation => "generation",
         }
     }
 
@@ -111,6 +115,9 @@ impl Reason {
             Self::AttachmentFixed => {
                 "van een bijlage kan alleen het onderschrift gewijzigd worden, en wie ze toevoegt is de gebruiker zelf"
             }
+            Self::Generation => {
+                "dit dossier werd vernieuwd na het wissen van gegevens; synchroniseer opnieuw om de nieuwe versie te krijgen"
+            }
         }
     }
 
@@ -131,6 +138,9 @@ impl Reason {
             Self::FutureTime => "this device's clock is too far ahead; set the right date and time",
             Self::AttachmentFixed => {
                 "only an attachment's caption can change, and whoever adds one is the user themself"
+            }
+            Self::Generation => {
+                "this case was renewed after an erasure; sync again to get the new version"
             }
         }
     }
@@ -218,6 +228,11 @@ pub fn check(
         }
     }
     for change in &changes {
+        // Only the change that makes a case has no dependencies: one in a
+        // case that exists is another history (an older generation's).
+        if !creating && change.root {
+            return Err(refuse(&[], Reason::Generation));
+        }
         let role = if change.device == Some(sender.device) {
             if change.author.as_deref() != Some(sender.user) {
                 return Err(refuse(&[], Reason::ForeignAuthor));
@@ -278,6 +293,7 @@ fn check_op(
     let was = |p: &[&str]| doc.found_at(p, before);
     match path {
         [key] if key == "id" => Err(refuse(path, Reason::Identity)),
+        [key, ..] if key == GENERATION || key == ERASURES => Err(refuse(path, Reason::Generation)),
         [key] if key == "schema" => {
             let old = match was(&["schema"]) {
                 Found::Scalar(v) => v.as_u64().unwrap_or(0),

@@ -40,7 +40,7 @@ pub(crate) fn reconcile_map(
     Ok(())
 }
 
-fn reconcile_prop(
+pub(crate) fn reconcile_prop(
     doc: &mut AutoCommit,
     obj: &ObjId,
     key: &str,

@@ -27,6 +27,8 @@ pub struct ChangeFacts {
     pub time_ms: i64,
     /// Every operation of the change.
     pub ops: Vec<OpFact>,
+    /// A change with no dependencies: the first of a history.
+    pub root: bool,
 }
 
 /// One operation: the path of the property it touches and what it does.
@@ -154,6 +156,7 @@ impl CaseDoc {
                 author,
                 time_ms: expanded.time,
                 ops,
+                root: expanded.deps.is_empty(),
             });
         }
         out
