@@ -61,6 +61,7 @@ fn main() {
             doc: Uuid::from_u128(2),
             create: true,
             msg: Some(ByteBuf::from(vec![0x42, 0, 0, 0])),
+            generation: 0,
         }),
         protocol::encode(&ServerFrame::DocError {
             doc: Uuid::from_u128(2),

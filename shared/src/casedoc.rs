@@ -66,6 +66,9 @@ pub enum CaseDocError {
     /// A rule refused the edit.
     #[error("geweigerd: {}", .0.iter().map(|f| f.nl.as_str()).collect::<Vec<_>>().join(" "))]
     Refused(Vec<Finding>),
+    /// Two generations of a case (see [`EraseTarget`]) cannot be merged.
+    #[error("dit dossier werd vernieuwd na het wissen van gegevens; open het opnieuw")]
+    OtherGeneration,
     /// A sync message that does not decode.
     #[error("ongeldig sync-bericht: {0}")]
     BadSyncMessage(String),
@@ -323,6 +326,12 @@ impl CaseDoc {
         self.doc.save()
     }
 
+    /// The whole document with its history, no column compressed: for
+    /// inspection (is a value anywhere in the history?), not for storage.
+    pub fn save_uncompressed(&mut self) -> Vec<u8> {
+        self.doc.save_nocompress()
+    }
+
     /// Only what was added after `heads` (empty when nothing was).
     pub fn save_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
         self.doc.save_after(heads)
@@ -345,8 +354,16 @@ impl CaseDoc {
         }
     }
 
-    /// Merges another replica of the same case into this one.
+    /// Merges another replica of the same case into this one. Replicas of
+    /// two generations never merge: that would bring the erased history
+    /// back (an empty replica takes any).
     pub fn merge(&mut self, other: &mut CaseDoc) -> Result<(), CaseDocError> {
+        if self.generation() != other.generation()
+            && !self.doc.get_heads().is_empty()
+            && !other.doc.get_heads().is_empty()
+        {
+            return Err(CaseDocError::OtherGeneration);
+        }
         self.doc.merge(&mut other.doc)?;
         Ok(())
     }

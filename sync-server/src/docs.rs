@@ -50,6 +50,14 @@ impl DocCache {
         self.put(&mut docs, id, doc)
     }
 
+    /// Forgets the cached copy of `id` (a new generation replaced it in
+    /// the store): the next use loads it again. A session still holding the
+    /// old copy cannot save from it (the store refuses a copy that lacks
+    /// the stored heads).
+    pub fn evict(&self, id: Uuid) {
+        self.lock().remove(&id);
+    }
+
     fn put(
         &self,
         docs: &mut HashMap<Uuid, Arc<Mutex<CaseDoc>>>,

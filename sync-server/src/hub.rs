@@ -12,6 +12,7 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::db::{self, AdminEvent, Db};
+use crate::docs::DocCache;
 
 /// Something a session may have to tell its device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,11 +102,12 @@ impl Drop for SessionGuard {
     }
 }
 
-/// Polls the admin events the CLI appends (revocations, assignments) and
-/// broadcasts them, so a running server acts on them within `every`.
+/// Polls the admin events the CLI appends (revocations, assignments,
+/// erasures) and broadcasts them, so a running server acts on them within `every`.
 pub async fn watch_admin_events(
     db: Db,
     hub: Arc<Hub>,
+    docs: Arc<DocCache>,
     every: Duration,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -124,6 +126,10 @@ pub async fn watch_admin_events(
             Ok(events) => {
                 for (seq, event) in events {
                     last = seq;
+                    // An erased case's cached copy is of the old generation.
+                    if let AdminEvent::Erase { case } = &event {
+                        docs.evict(*case);
+                    }
                     hub.publish(HubEvent::Admin(event));
                 }
             }

@@ -35,6 +35,7 @@ pub mod db;
 pub mod demo;
 pub mod docs;
 pub mod enrolment;
+pub mod erase;
 pub mod files;
 pub mod http;
 pub mod hub;
@@ -384,6 +385,7 @@ async fn run_with(
     tokio::spawn(hub::watch_admin_events(
         db.clone(),
         hub,
+        Arc::clone(&state.docs),
         config.admin_poll,
         shutdown_rx,
     ));
@@ -495,6 +497,11 @@ async fn collect_attachments(
                 "attachments no case references any more removed"
             ),
             Err(e) => tracing::warn!(error = %e, "attachment clean-up failed; tried again later"),
+        }
+        // An erasure whose write-ahead log readers kept from emptying is
+        // emptied here (erase::truncate_wal).
+        if let Ok(false) = db.run(|conn| erase::truncate_wal(conn)).await {
+            tracing::debug!("write-ahead log still in use; emptied at the next pass");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}

@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use brug_shared::casedoc::EraseTarget;
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::{TlsSource, admin, demo, enrolment, import, reports, settings};
+use brug_sync_server::{TlsSource, admin, demo, enrolment, erase, import, reports, settings};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
@@ -122,6 +123,37 @@ enum Command {
     /// switch to it, without enrolling any device again.
     #[command(subcommand)]
     Cert(CertCmd),
+    /// GDPR erasure (docs/gdpr.md): erase members, records or fields of a
+    /// case (a new generation without them and without the old history;
+    /// devices replace their copy at their next sync, keeping their own
+    /// unsynced work), or the whole case when nothing more is named. Asked
+    /// by a supervisor of the case's team, with a reason; audited without
+    /// the erased values.
+    Erase {
+        /// The case id.
+        #[arg(long)]
+        case: Uuid,
+        /// A household member to erase (repeatable).
+        #[arg(long)]
+        member: Vec<Uuid>,
+        /// A record of any kind to erase, by its id (repeatable).
+        #[arg(long)]
+        record: Vec<Uuid>,
+        /// A field to erase, by its path with `/` between keys
+        /// (members/<id>/national_number; repeatable).
+        #[arg(long)]
+        field: Vec<String>,
+        /// Erase the whole case (required when no member, record or field
+        /// is named: nothing is erased by accident).
+        #[arg(long)]
+        whole_case: bool,
+        /// Why (required; kept in the audit log).
+        #[arg(long)]
+        reason: String,
+        /// The supervisor asking (a user id).
+        #[arg(long)]
+        by: String,
+    },
     /// The last entries of the audit log.
     Audit {
         /// How many entries.
@@ -541,6 +573,76 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
                     "Dossier {case} {verb} {user}{}.",
                     if changed { "" } else { " (was al zo)" }
                 );
+                Ok(())
+            }
+        }
+        Command::Erase {
+            case,
+            member,
+            record,
+            field,
+            whole_case,
+            reason,
+            by,
+        } => {
+            let db = Db::open(&data)?;
+            let mut targets: Vec<EraseTarget> =
+                member.into_iter().map(EraseTarget::Member).collect();
+            if !record.is_empty() {
+                let Some(doc) = brug_shared::store::load(&db.reader(), case)? else {
+                    anyhow::bail!("dossier {case} bestaat niet / no such case");
+                };
+                for id in record {
+                    let kind = doc.kind_of(id).ok_or_else(|| {
+                        anyhow::anyhow!("record {id} zit niet in dossier {case} / no such record")
+                    })?;
+                    targets.push(EraseTarget::Record(kind, id));
+                }
+            }
+            targets.extend(
+                field
+                    .iter()
+                    .map(|f| EraseTarget::Field(brug_shared::schema::FieldPath::slashed(f))),
+            );
+            if targets.is_empty() != whole_case {
+                anyhow::bail!(
+                    "noem wat gewist wordt (--member, --record, --field) of --whole-case, niet beide / name what to erase, or --whole-case"
+                );
+            }
+            let request = erase::EraseRequest {
+                case,
+                targets,
+                reason,
+                by,
+            };
+            let done = erase::erase(&db, &request, chrono::Utc::now())?;
+            if cli.json {
+                print_json(&serde_json::json!({
+                    "case": case,
+                    "generation": done.generation,
+                    "erased": done.erased,
+                    "attachments": done.attachments,
+                    "quarantine": done.quarantine,
+                    "log_emptied": done.log_emptied,
+                }))
+            } else {
+                match done.generation {
+                    Some(g) => println!(
+                        "Gewist uit dossier {case}: {}. Nieuwe generatie {g}; de oude geschiedenis is weg. Toestellen vervangen hun kopie bij de volgende synchronisatie.",
+                        done.erased.join(", ")
+                    ),
+                    None => println!(
+                        "Dossier {case} is gewist. Toestellen verwijderen hun kopie bij de volgende synchronisatie."
+                    ),
+                }
+                if done.attachments > 0 {
+                    println!("{} bijlage(n) verwijderd.", done.attachments);
+                }
+                if !done.log_emptied {
+                    println!(
+                        "Let op: het logboek van de databank werd nog niet leeggemaakt (lezers bezig); de server doet het binnen het uur."
+                    );
+                }
                 Ok(())
             }
         }

@@ -208,6 +208,7 @@ impl Session {
         metrics: &Metrics,
         doc_id: Uuid,
         create: bool,
+        generation: u64,
         msg: Option<&[u8]>,
     ) -> Result<(Outcome, Option<Stored>), db::DbError> {
         if !self.greeted {
@@ -277,6 +278,44 @@ impl Session {
             .as_ref()
             .map(|d| d.lock().unwrap_or_else(|p| p.into_inner()));
         let mut stored = None;
+
+        // A copy of another generation is never merged: an older one gets
+        // the new generation whole (the device carries its work over), a
+        // newer one means this server lost an erasure (restored from a
+        // backup made before it) and the case is set apart.
+        if let Some(g) = &mut guard {
+            let current = g.generation();
+            if generation != current {
+                self.docs.remove(&doc_id);
+                if generation > current {
+                    metrics.error("generation-ahead");
+                    tracing::error!(device = %self.device.id, doc = %doc_id, generation, current, "a device holds a newer generation than the server");
+                    return Ok((
+                        Outcome::Reply(doc_error(doc_id, ErrorCode::Unavailable)),
+                        None,
+                    ));
+                }
+                let snapshot = g.save();
+                drop(guard);
+                if snapshot.len() + 1024 > brug_shared::protocol::limits::MAX_FRAME_BYTES {
+                    metrics.error("generation-too-large");
+                    tracing::error!(doc = %doc_id, bytes = snapshot.len(), "a new generation is too large for one frame");
+                    return Ok((
+                        Outcome::Reply(doc_error(doc_id, ErrorCode::Unavailable)),
+                        None,
+                    ));
+                }
+                Metrics::add(&metrics.bytes_out, snapshot.len() as u64);
+                return Ok((
+                    Outcome::Reply(ServerFrame::Generation {
+                        doc: doc_id,
+                        generation: current,
+                        snapshot: ByteBuf::from(snapshot),
+                    }),
+                    None,
+                ));
+            }
+        }
 
         if let Some(bytes) = msg {
             Metrics::add(&metrics.bytes_in, bytes.len() as u64);

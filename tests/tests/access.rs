@@ -79,6 +79,7 @@ async fn answer(dev: &TestDevice, id: Uuid) -> (Vec<Uuid>, ServerFrame) {
         doc: id,
         create: false,
         msg: None,
+        generation: 0,
     })
     .await
     .unwrap();
@@ -201,6 +202,7 @@ async fn credentials_valid_revoked_unknown_expired_and_replayed() {
         doc: Uuid::now_v7(),
         create: false,
         msg: None,
+        generation: 0,
     })
     .await
     .unwrap();

@@ -70,6 +70,7 @@ async fn push_raw(d: &TestDevice, case: Uuid, bytes: &[u8]) -> Option<(ErrorCode
             doc: case,
             create: false,
             msg: msg.map(ByteBuf::from),
+            generation: 0,
         })
         .await
         .unwrap();

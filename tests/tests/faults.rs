@@ -38,6 +38,7 @@ async fn duplicated_and_replayed_messages_add_nothing_twice() {
                 doc: id,
                 create: false,
                 msg: msg.clone().map(ByteBuf::from),
+                generation: 0,
             })
             .await
             .unwrap();
@@ -69,6 +70,7 @@ async fn duplicated_and_replayed_messages_add_nothing_twice() {
             doc: id,
             create: false,
             msg: Some(ByteBuf::from(m.clone())),
+            generation: 0,
         })
         .await
         .unwrap();

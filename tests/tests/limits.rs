@@ -387,6 +387,7 @@ async fn a_device_that_stops_reading_is_cut_off() {
                 doc: uuid::Uuid::now_v7(),
                 create: false,
                 msg: None,
+                generation: 0,
             };
             if conn.send(&frame).await.is_err() {
                 return;

@@ -254,6 +254,7 @@ async fn a_foreign_case_and_a_missing_case_get_the_same_answer() {
                 doc: id,
                 create,
                 msg: None,
+                generation: 0,
             })
             .await
             .unwrap();
@@ -400,6 +401,7 @@ async fn a_decompression_bomb_is_refused_without_growing_memory() {
         doc: id,
         create: false,
         msg: Some(ByteBuf::from(msg)),
+        generation: 0,
     })
     .await
     .unwrap();
@@ -414,6 +416,7 @@ async fn a_decompression_bomb_is_refused_without_growing_memory() {
         doc: id,
         create: false,
         msg: None,
+        generation: 0,
     })
     .await
     .unwrap();
@@ -447,6 +450,7 @@ async fn an_operation_bomb_is_refused_before_any_work() {
         doc: fresh,
         create: true,
         msg: Some(ByteBuf::from(msg)),
+        generation: 0,
     })
     .await
     .unwrap();
@@ -987,6 +991,7 @@ async fn changes_waiting_for_missing_dependencies_are_bounded() {
             doc: id,
             create: false,
             msg: Some(ByteBuf::from(msg)),
+            generation: 0,
         })
         .await
         .unwrap();
@@ -1013,6 +1018,7 @@ async fn changes_waiting_for_missing_dependencies_are_bounded() {
         doc: id,
         create: false,
         msg: None,
+        generation: 0,
     })
     .await
     .unwrap();

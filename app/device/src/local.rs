@@ -365,6 +365,17 @@ pub fn mark_pending(conn: &Connection, id: Uuid, new: bool) -> Result<(), LocalE
     Ok(())
 }
 
+/// The attachments (and thumbnails) a case references, as last indexed.
+pub fn case_blob_hashes(conn: &Connection, id: Uuid) -> Result<Vec<BlobHash>, LocalError> {
+    let mut stmt = conn.prepare_cached("SELECT hash FROM case_blobs WHERE case_id = ?1")?;
+    let hashes = stmt
+        .query_map(params![id.to_string()], |r| r.get::<_, String>(0))?
+        .filter_map(|r| r.ok())
+        .filter_map(|h| BlobHash::parse(&h))
+        .collect();
+    Ok(hashes)
+}
+
 /// Removes every trace of a case.
 pub fn remove_case(conn: &Connection, id: Uuid) -> Result<(), LocalError> {
     let key = id.to_string();

@@ -370,6 +370,11 @@ impl Localized for CaseDocError {
                 format!("invalid value: {detail}"),
             ),
             Self::Refused(findings) => refused(findings),
+            Self::OtherGeneration => Message::new(
+                "case.other-generation",
+                "dit dossier werd vernieuwd na het wissen van gegevens; open het opnieuw",
+                "this case was renewed after data was erased; open it again",
+            ),
             Self::BadSyncMessage(detail) => Message::new(
                 "case.bad-sync-message",
                 format!("ongeldig sync-bericht: {detail}"),

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use automerge::sync;
-use brug_shared::casedoc::CaseDoc;
+use brug_shared::casedoc::{CarryReport, CaseDoc};
 use brug_shared::protocol::{ByteBuf, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use uuid::Uuid;
 
@@ -62,6 +62,11 @@ pub trait SyncStore {
     /// Removes a case the server says this device may not hold (a device
     /// keeps what the server never acknowledged, see the quarantine).
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault>;
+    /// Replaces a case by its new generation (an erasure on the server),
+    /// with this device's unacknowledged work already carried over onto
+    /// `doc` (`carried`: it holds such work, so the case is pending). The
+    /// old copy, its sync state and whatever only it referenced go.
+    fn replace(&mut self, id: Uuid, doc: &mut CaseDoc, carried: bool) -> Result<(), StoreFault>;
 }
 
 /// Progress of a session, for a progress bar.
@@ -96,6 +101,9 @@ pub struct Report {
     pub certificates: brug_shared::protocol::Certificates,
     /// What the attachment pass after the cases did.
     pub attachments: crate::device::AttachmentReport,
+    /// Cases replaced by a new generation (data erased on the server), with
+    /// what of this device's unsynced work was made again on it.
+    pub regenerated: Vec<(Uuid, CarryReport)>,
 }
 
 /// Why a session stopped.
@@ -130,6 +138,8 @@ impl From<StoreFault> for SyncError {
 
 struct InFlight {
     doc: CaseDoc,
+    /// The generation of `doc`, told with every message.
+    generation: u64,
     /// Heads when the session picked the case up.
     start_heads: Vec<automerge::ChangeHash>,
     state: sync::State,
@@ -147,6 +157,7 @@ fn start(store: &mut (dyn SyncStore + Send), id: Uuid) -> Result<InFlight, Store
         .and_then(|b| sync::State::decode(&b).ok())
         .unwrap_or_default();
     Ok(InFlight {
+        generation: doc.generation(),
         doc,
         start_heads,
         state,
@@ -255,6 +266,7 @@ async fn run(
                 doc: id,
                 create: run.create,
                 msg: msg.map(ByteBuf::from),
+                generation: run.generation,
             })
             .await?;
             flight.insert(id, run);
@@ -335,9 +347,30 @@ async fn run(
                         doc: id,
                         create,
                         msg: next.map(ByteBuf::from),
+                        generation: run.generation,
                     })
                     .await?;
                 }
+            }
+            ServerFrame::Generation {
+                doc: id,
+                generation,
+                snapshot,
+            } => {
+                let Some(old) = flight.remove(&id) else {
+                    continue;
+                };
+                let mut run = renew(store, id, old, generation, &snapshot)?;
+                report.regenerated.push((id, run.1));
+                let msg = run.0.doc.generate_sync_message(&mut run.0.state);
+                conn.send(&ClientFrame::Sync {
+                    doc: id,
+                    create: false,
+                    msg: msg.map(ByteBuf::from),
+                    generation: run.0.generation,
+                })
+                .await?;
+                flight.insert(id, run.0);
             }
             ServerFrame::DocError { doc, code, message } => {
                 tracing::warn!(case = %doc, ?code, %message, "the server refused a case");
@@ -375,6 +408,52 @@ async fn run(
         progress(p);
     }
     Ok(report)
+}
+
+/// A case's new generation from the server: the work this copy holds
+/// beyond what the server acknowledged (its sync state's shared heads) is
+/// made again on it, by the same authors, except what was erased; the new
+/// generation replaces the copy in the store and its sync starts afresh.
+fn renew(
+    store: &mut (dyn SyncStore + Send),
+    id: Uuid,
+    old: InFlight,
+    generation: u64,
+    snapshot: &[u8],
+) -> Result<(InFlight, CarryReport), SyncError> {
+    let bad = |message: String| SyncError::Server {
+        code: ErrorCode::BadFrame,
+        message,
+    };
+    let mut next = CaseDoc::load(snapshot, &[]).map_err(|e| bad(e.to_string()))?;
+    if next.id() != id || next.generation() != generation || generation <= old.generation {
+        return Err(bad(format!(
+            "de nieuwe generatie van dossier {id} klopt niet"
+        )));
+    }
+    let InFlight {
+        doc: mut mine,
+        state,
+        ..
+    } = old;
+    let edits = mine.local_edits(&state.shared_heads);
+    let carried = next
+        .carry_over(&edits)
+        .map_err(|e| SyncError::Store(StoreFault::new(e)))?;
+    store.replace(id, &mut next, carried.changes > 0)?;
+    tracing::info!(case = %id, generation, carried = carried.changes, dropped = carried.dropped, "case renewed by an erasure");
+    let start_heads = next.heads();
+    Ok((
+        InFlight {
+            doc: next,
+            generation,
+            start_heads,
+            state: sync::State::new(),
+            create: false,
+            rounds: 0,
+        },
+        carried,
+    ))
 }
 
 fn server_end(frame: ServerFrame) -> SyncError {
@@ -468,6 +547,14 @@ impl SyncStore for MemoryStore {
     fn synced(&mut self, id: Uuid, _doc: &mut CaseDoc, _changed: bool) -> Result<(), StoreFault> {
         self.pending.remove(&id);
         self.new.remove(&id);
+        Ok(())
+    }
+    fn replace(&mut self, id: Uuid, doc: &mut CaseDoc, carried: bool) -> Result<(), StoreFault> {
+        self.docs.insert(id, doc.save());
+        self.states.remove(&id);
+        if carried {
+            self.pending.insert(id);
+        }
         Ok(())
     }
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {

@@ -188,9 +188,11 @@ fn reads_as_case(tree: &Map<String, Json>) -> bool {
         }
     }
     for kind in RecordKind::ALL {
-        root.entry(kind.container()).or_insert_with(|| Json::Object(Map::new()));
+        root.entry(kind.container())
+            .or_insert_with(|| Json::Object(Map::new()));
     }
-    root.entry(ATTACHMENTS).or_insert_with(|| Json::Object(Map::new()));
+    root.entry(ATTACHMENTS)
+        .or_insert_with(|| Json::Object(Map::new()));
     serde_json::from_value::<crate::model::Case>(Json::Object(root)).is_ok()
 }
 
@@ -206,7 +208,12 @@ fn get_at<'a>(tree: &'a Map<String, Json>, path: &[String]) -> Option<&'a Json> 
     }
 }
 
-fn diff(before: &Map<String, Json>, after: &Map<String, Json>, path: &[String], out: &mut Vec<Edit>) {
+fn diff(
+    before: &Map<String, Json>,
+    after: &Map<String, Json>,
+    path: &[String],
+    out: &mut Vec<Edit>,
+) {
     for (k, a) in after {
         let mut p = path.to_vec();
         p.push(k.clone());
@@ -412,7 +419,9 @@ impl CaseDoc {
         let doc = &mut fresh.doc;
         // Every container first, as a new case makes them.
         for kind in RecordKind::ALL {
-            let value = tree.remove(kind.container()).unwrap_or(Json::Object(Map::new()));
+            let value = tree
+                .remove(kind.container())
+                .unwrap_or(Json::Object(Map::new()));
             tree.insert(kind.container().into(), value);
         }
         if !tree.contains_key(ATTACHMENTS) {
@@ -454,7 +463,10 @@ impl CaseDoc {
             // What a device may never write (identity, generations) is not
             // carried: the server would refuse the whole change.
             edits.retain(|e| {
-                !matches!(e.path.first().map(String::as_str), Some("id" | "schema" | GENERATION | ERASURES))
+                !matches!(
+                    e.path.first().map(String::as_str),
+                    Some("id" | "schema" | GENERATION | ERASURES)
+                )
             });
             if edits.is_empty() {
                 continue;

@@ -69,7 +69,16 @@ pub enum ClientFrame {
         create: bool,
         /// The encoded automerge sync message, or `None`: nothing to send.
         msg: Option<ByteBuf>,
+        /// The generation of the device's copy (0 before any erasure). A
+        /// copy of an older generation is answered with
+        /// [`ServerFrame::Generation`], never merged.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        generation: u64,
     },
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The server's certificates, by SHA-256 fingerprint (lower-case hex).
@@ -114,6 +123,18 @@ pub enum ServerFrame {
         doc: Uuid,
         /// The server's next sync message, or `None`: nothing more.
         msg: Option<ByteBuf>,
+    },
+    /// The answer to a [`ClientFrame::Sync`] for a copy of an older
+    /// generation: the case was renewed by an erasure. The device carries
+    /// its unacknowledged work over onto `snapshot` (a whole document) and
+    /// replaces its copy; its old copy is never merged.
+    Generation {
+        /// The case.
+        doc: Uuid,
+        /// The new generation's number.
+        generation: u64,
+        /// The new generation, saved whole.
+        snapshot: ByteBuf,
     },
     /// Cases that others changed while this session is open.
     Changed {
@@ -274,11 +295,19 @@ mod tests {
                 doc: Uuid::now_v7(),
                 create: true,
                 msg: Some(ByteBuf::from(vec![1, 2, 3])),
+                generation: 0,
+            },
+            ClientFrame::Sync {
+                doc: Uuid::now_v7(),
+                create: false,
+                msg: Some(ByteBuf::from(vec![1, 2, 3])),
+                generation: 2,
             },
             ClientFrame::Sync {
                 doc: Uuid::now_v7(),
                 create: false,
                 msg: None,
+                generation: 0,
             },
         ];
         for f in frames {
@@ -290,6 +319,12 @@ mod tests {
             message: "x".into(),
         };
         assert_eq!(decode::<ServerFrame>(&encode(&s)).unwrap(), s);
+        let g = ServerFrame::Generation {
+            doc: Uuid::now_v7(),
+            generation: 1,
+            snapshot: ByteBuf::from(vec![9; 40]),
+        };
+        assert_eq!(decode::<ServerFrame>(&encode(&g)).unwrap(), g);
     }
 
     #[test]

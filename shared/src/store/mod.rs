@@ -250,6 +250,20 @@ pub fn heads(conn: &Connection, id: Uuid) -> Result<Option<Vec<ChangeHash>>, Sto
     text.map(|t| decode_heads(&t)).transpose()
 }
 
+/// Replaces a stored document with `doc` whole (a new generation, see
+/// [`CaseDoc::regenerate`]): the old snapshot and every chunk go, inside
+/// the caller's transaction. `false` when no such document is stored.
+pub fn replace_in(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<bool, StoreError> {
+    let id = doc.id().to_string();
+    let snapshot = doc.save();
+    let updated = tx.execute(
+        "UPDATE documents SET snapshot = ?2, snapshot_bytes = ?3, chunk_bytes = 0, heads = ?4, updated_at = ?5 WHERE id = ?1",
+        params![id, snapshot, snapshot.len() as i64, encode_heads(&doc.heads()), now_millis()],
+    )?;
+    tx.execute("DELETE FROM document_chunks WHERE doc_id = ?1", params![id])?;
+    Ok(updated > 0)
+}
+
 /// Removes a document and its chunks.
 pub fn delete(conn: &Connection, id: Uuid) -> Result<bool, StoreError> {
     Ok(conn.execute(

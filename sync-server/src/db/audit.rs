@@ -83,6 +83,11 @@ pub enum AdminEvent {
         /// The case.
         case: Uuid,
     },
+    /// Part of a case was erased: a new generation replaced it.
+    Erase {
+        /// The case.
+        case: Uuid,
+    },
 }
 
 /// Appends an admin event.
@@ -95,6 +100,7 @@ pub fn push_admin_event(conn: &Connection, event: &AdminEvent) -> Result<(), DbE
         AdminEvent::Unassign { user, case } => {
             ("unassign", None, Some(user.clone()), Some(case.to_string()))
         }
+        AdminEvent::Erase { case } => ("erase", None, None, Some(case.to_string())),
     };
     conn.execute(
         "INSERT INTO admin_events (kind, device_id, user_id, case_id) VALUES (?1, ?2, ?3, ?4)",
@@ -132,6 +138,7 @@ pub fn admin_events_since(conn: &Connection, seq: i64) -> Result<Vec<(i64, Admin
                 ("revoke", Some(device), _, _) => AdminEvent::Revoke { device },
                 ("assign", _, Some(user), Some(case)) => AdminEvent::Assign { user, case },
                 ("unassign", _, Some(user), Some(case)) => AdminEvent::Unassign { user, case },
+                ("erase", _, _, Some(case)) => AdminEvent::Erase { case },
                 _ => return None,
             };
             Some((seq, event))

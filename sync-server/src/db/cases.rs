@@ -143,6 +143,14 @@ pub fn catchup_since(
         &cursor,
     )?;
     let (mut changed, mut purge) = (Vec::new(), Vec::new());
+    // A whole case erased: gone from the feed, so named here for every
+    // device that held it.
+    purge.extend(case_ids(
+        conn,
+        "SELECT DISTINCT s.doc_id FROM erasures e JOIN sync_states s ON s.doc_id = e.case_id
+         WHERE e.generation = 0 AND s.device_id = ?1",
+        &device,
+    )?);
     for id in &since {
         if may_access(conn, user, *id)? {
             changed.push(*id);

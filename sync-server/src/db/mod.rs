@@ -34,6 +34,7 @@ pub const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/server/0006_unlock.sql"),
     include_str!("../../../migrations/server/0007_report_dirty_version.sql"),
     include_str!("../../../migrations/server/0008_blobs.sql"),
+    include_str!("../../../migrations/server/0009_erase.sql"),
 ];
 
 /// Why a database operation failed.

@@ -246,13 +246,19 @@ async fn handle_frame(
                         None,
                     ))
                 }
-                ClientFrame::Sync { doc, create, msg } => {
+                ClientFrame::Sync {
+                    doc,
+                    create,
+                    msg,
+                    generation,
+                } => {
                     match s.sync(
                         db,
                         &docs,
                         &metrics,
                         doc,
                         create,
+                        generation,
                         msg.as_deref().map(|b| b.as_ref()),
                     ) {
                         Ok((outcome, stored)) => Ok((outcome, stored.map(|st| st.doc))),
@@ -321,6 +327,14 @@ async fn notice(
         }
         HubEvent::Admin(AdminEvent::Assign { user: u, case }) if u == user.id => {
             Some(Outcome::Reply(ServerFrame::Changed { docs: vec![case] }))
+        }
+        HubEvent::Admin(AdminEvent::Erase { case }) => {
+            let visible = state
+                .db
+                .read(move |conn| db::may_access(conn, &user, case))
+                .await
+                .unwrap_or(false);
+            visible.then(|| Outcome::Reply(ServerFrame::Changed { docs: vec![case] }))
         }
         HubEvent::Admin(AdminEvent::Unassign { user: u, case }) if u == user.id => {
             let still = state

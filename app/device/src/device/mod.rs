@@ -11,6 +11,7 @@
 
 mod attachments;
 mod error;
+mod gdpr;
 mod records;
 mod reports;
 mod review;

@@ -295,6 +295,45 @@ impl SyncStore for Adapter<'_> {
         local::found(&tx, id).map_err(fault)?;
         tx.commit().map_err(fault)
     }
+    fn replace(&mut self, id: Uuid, doc: &mut CaseDoc, carried: bool) -> Result<(), StoreFault> {
+        let row = index::index_row(doc, &self.ctx, self.now_ms).map_err(fault)?;
+        // Deleted pages are overwritten, not just freed: the old
+        // generation holds what was erased.
+        self.store
+            .conn()
+            .pragma_update(None, "secure_delete", "ON")
+            .map_err(fault)?;
+        let replaced = (|| -> Result<(), StoreFault> {
+            let tx = self.store.transaction().map_err(fault)?;
+            let before = local::case_blob_hashes(&tx, id).map_err(fault)?;
+            if !store::replace_in(&tx, doc).map_err(fault)? {
+                store::save_in(&tx, doc).map_err(fault)?;
+            }
+            tx.execute(
+                "DELETE FROM sync_states WHERE doc_id = ?1",
+                [id.to_string()],
+            )
+            .map_err(fault)?;
+            local::put_index(&tx, &row).map_err(fault)?;
+            for hash in before {
+                if !local::blob_referenced(&tx, &hash).map_err(fault)? {
+                    local::remove_blob(&tx, &hash).map_err(fault)?;
+                }
+            }
+            if carried {
+                local::mark_pending(&tx, id, false).map_err(fault)?;
+            }
+            tx.commit().map_err(fault)
+        })();
+        let conn = self.store.conn();
+        conn.pragma_update(None, "secure_delete", "OFF")
+            .map_err(fault)?;
+        replaced?;
+        // Empty the log too; readers of older pages (another handle) may
+        // hold it back, then the next checkpoint empties it.
+        let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Ok(())
+    }
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
         // Work the server never acknowledged is not deleted: the case is set
         // apart until that work is handed to the supervisor's quarantine.
