@@ -26,3 +26,8 @@ CREATE TABLE erasures (
     erased     TEXT NOT NULL              -- JSON array of paths
 ) STRICT;
 CREATE INDEX erasures_case ON erasures (case_id);
+
+-- The generation of each stored case (the document says it too): a server
+-- compares it with its cached copy before every use, so a copy cached
+-- before an erasure made by another process is never served or merged.
+ALTER TABLE documents ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;

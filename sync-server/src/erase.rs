@@ -129,6 +129,10 @@ fn erase_in(
             .regenerate(&request.targets, &editor, reason, now)
             .map_err(|e| DbError::Invalid(e.to_string()))?;
         store::replace_in(&tx, &mut fresh)?;
+        tx.execute(
+            "UPDATE documents SET generation = ?2 WHERE id = ?1",
+            params![case.to_string(), erasure.generation as i64],
+        )?;
         db::record_change(&tx, case, &by, false)?;
         tx.execute(
             "DELETE FROM sync_states WHERE doc_id = ?1",

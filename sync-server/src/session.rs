@@ -200,7 +200,8 @@ impl Session {
 
     /// Handles one sync message for one case and returns the answer, after
     /// committing whatever it carried. `None` in `stored` when nothing new
-    /// was stored.
+    /// was stored. The arguments are the frame's fields, one by one.
+    #[allow(clippy::too_many_arguments)]
     pub fn sync(
         &mut self,
         db: &Db,
@@ -223,11 +224,13 @@ impl Session {
         // Reads beside the writer; automerge's work below holds no database
         // connection at all, only this case's replica: the writer is taken
         // for the commit alone.
-        let (exists, visible) = {
+        let (stored_generation, visible) = {
             let conn = db.reader();
-            let exists = db::doc_exists(&conn, doc_id)?;
-            (exists, exists && db::may_access(&conn, &self.user, doc_id)?)
+            let generation = db::doc_generation(&conn, doc_id)?;
+            let visible = generation.is_some() && db::may_access(&conn, &self.user, doc_id)?;
+            (generation, visible)
         };
+        let exists = stored_generation.is_some();
         let creating = self.docs.get(&doc_id).is_some_and(|d| d.pending.is_some());
         // A foreign case and a missing one get the same answer; only a case
         // the device says it created may be new.
@@ -270,6 +273,24 @@ impl Session {
         let shared = match &session.pending {
             Some(_) => None,
             None => match cache.get(db, doc_id)? {
+                // A copy cached before an erasure another process made is
+                // of the old generation: read the case again.
+                Some(doc)
+                    if stored_generation.is_some_and(|g| {
+                        doc.lock().unwrap_or_else(|p| p.into_inner()).generation() != g
+                    }) =>
+                {
+                    cache.evict(doc_id);
+                    match cache.get(db, doc_id)? {
+                        Some(doc) => Some(doc),
+                        None => {
+                            return Ok((
+                                Outcome::Reply(doc_error(doc_id, ErrorCode::NotFound)),
+                                None,
+                            ));
+                        }
+                    }
+                }
                 Some(doc) => Some(doc),
                 None => return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::NotFound)), None)),
             },

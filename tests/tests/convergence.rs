@@ -77,6 +77,9 @@ impl SyncStore for CutOff<'_> {
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
         self.inner.purge(id)
     }
+    fn replace(&mut self, id: Uuid, doc: &mut CaseDoc, carried: bool) -> Result<(), StoreFault> {
+        self.inner.replace(id, doc, carried)
+    }
 }
 
 async fn session(

@@ -20,6 +20,17 @@ pub fn doc_exists(conn: &Connection, id: Uuid) -> Result<bool, DbError> {
         .is_some())
 }
 
+/// The generation of stored case `id` (`None`: no such case).
+pub fn doc_generation(conn: &Connection, id: Uuid) -> Result<Option<u64>, DbError> {
+    let generation: Option<i64> = conn
+        .prepare_cached(
+            "SELECT d.generation FROM doc_feed f JOIN documents d ON d.id = f.doc_id WHERE f.doc_id = ?1",
+        )?
+        .query_row(params![id.to_string()], |r| r.get(0))
+        .optional()?;
+    Ok(generation.map(|g| u64::try_from(g).unwrap_or(0)))
+}
+
 /// Whether `user` may see case `id`: assigned explicitly (the creator is the
 /// first assignee), or a supervisor of the case's team.
 pub fn may_access(conn: &Connection, user: &User, id: Uuid) -> Result<bool, DbError> {

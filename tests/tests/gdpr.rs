@@ -1,0 +1,429 @@
+//! GDPR erasure end to end (docs/gdpr.md): a new generation without the
+//! erased data, on the server and on every device after its sync; offline
+//! work carried over without bringing erased values back; only a supervisor
+//! of the case's team may ask, and the audit log keeps the reason, never
+//! the values.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
+
+use brug_shared::model::{RecordKind, examples};
+use brug_shared::schema::FieldPath;
+use brug_shared::store;
+use brug_sync_server::erase::{self, EraseRequest};
+use brug_tests::{Stack, Team, TestDevice};
+use uuid::Uuid;
+
+/// A valid national register number no other fixture uses.
+const NATIONAL: &str = "85073003328";
+const FIRST: &str = "Zoëtje";
+const LAST: &str = "Vanderkwetsbaere";
+
+async fn sync(d: &mut TestDevice) -> brug_device::sync::Report {
+    d.device.sync(&mut |_| {}).await.unwrap()
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// A case made by the worker with a member who has a name and a national
+/// number, synced, and held by the supervisor too.
+async fn case_with_member(team: &mut Team) -> (Uuid, Uuid) {
+    let (case, _) = team
+        .worker
+        .device
+        .create_case(&examples::household())
+        .unwrap();
+    let mut json = examples::example(RecordKind::Member).to_json();
+    json["first_name"] = FIRST.into();
+    json["last_name"] = LAST.into();
+    json["national_number"] = NATIONAL.into();
+    let (member, _) = team
+        .worker
+        .device
+        .add_record(case, RecordKind::Member, json)
+        .unwrap();
+    sync(&mut team.worker).await;
+    sync(&mut team.supervisor).await;
+    (case, member)
+}
+
+/// Where on the server `value` still is: a file of the data folder (raw
+/// bytes: the database, its log, anything beside them), a table's rows,
+/// or a document's whole history read uncompressed.
+fn server_places(stack: &Stack, value: &str) -> Vec<String> {
+    let mut places = Vec::new();
+    for entry in std::fs::read_dir(stack.data.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() && contains(&std::fs::read(&path).unwrap(), value) {
+            places.push(path.display().to_string());
+        }
+    }
+    let db = stack.db();
+    let conn = db.reader();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            for i in 0..columns {
+                let hit = match row.get_ref(i).unwrap() {
+                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                        t.windows(value.len()).any(|w| w == value.as_bytes())
+                    }
+                    _ => false,
+                };
+                if hit {
+                    places.push(format!("table {table}"));
+                }
+            }
+        }
+    }
+    for id in store::ids(&conn).unwrap() {
+        let mut doc = store::load(&conn, id).unwrap().unwrap();
+        if contains(&doc.save_uncompressed(), value) {
+            places.push(format!("case {id}"));
+        }
+    }
+    places
+}
+
+fn field(member: Uuid, name: &str) -> brug_shared::casedoc::EraseTarget {
+    brug_shared::casedoc::EraseTarget::Field(FieldPath::slashed(&format!(
+        "members/{member}/{name}"
+    )))
+}
+
+#[tokio::test]
+async fn an_erased_name_and_national_number_are_gone_from_every_file_and_every_device() {
+    let stack = Stack::start().await;
+    let mut team = stack.team().await;
+    let (case, member) = case_with_member(&mut team).await;
+    // The searches below can see the values: before the erasure they do.
+    for value in [NATIONAL, LAST] {
+        assert!(
+            !server_places(&stack, value).is_empty(),
+            "{value} is on the server before"
+        );
+        for d in [&team.worker, &team.supervisor] {
+            assert!(!d.device.places_holding(value).unwrap().is_empty());
+        }
+    }
+    let before = team.worker.device.case(case).unwrap();
+
+    let done = erase::erase(
+        &stack.db(),
+        &EraseRequest {
+            case,
+            targets: vec![
+                field(member, "national_number"),
+                field(member, "first_name"),
+                field(member, "last_name"),
+            ],
+            reason: "verzoek van de betrokkene, art. 17".into(),
+            by: team.sofie.clone(),
+        },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(done.generation, Some(1));
+    assert!(done.log_emptied, "nothing else reads: the log is emptied");
+    for value in [NATIONAL, FIRST, LAST] {
+        assert_eq!(
+            server_places(&stack, value),
+            Vec::<String>::new(),
+            "{value} is still on the server"
+        );
+    }
+
+    // Each device replaces its copy at its next sync.
+    for d in [&mut team.worker, &mut team.supervisor] {
+        let report = sync(d).await;
+        assert_eq!(report.regenerated.len(), 1);
+        assert_eq!(report.regenerated[0].0, case);
+        for value in [NATIONAL, FIRST, LAST] {
+            assert_eq!(
+                d.device.places_holding(value).unwrap(),
+                Vec::<String>::new(),
+                "{value} is still on a device"
+            );
+        }
+        // The case is otherwise intact; its history is summarised.
+        let now = d.device.case(case).unwrap();
+        assert_eq!(now.household, before.household);
+        assert_eq!(now.members.len(), 1);
+        assert_eq!(now.members[&member].national_number, None);
+        assert_eq!(now.members[&member].role, before.members[&member].role);
+        let history = d.device.history(case, None).unwrap();
+        assert_eq!(history.len(), 1);
+        assert!(history[0].note.message.contains("verwijderd"));
+        assert!(history[0].note.message.contains("art. 17"));
+        assert_eq!(history[0].author.as_deref(), Some(team.sofie.as_str()));
+    }
+    // And they sync on as usual: an edit after the erasure reaches the other.
+    team.worker
+        .device
+        .set_field(
+            case,
+            &member.to_string(),
+            &"school".into(),
+            "De Vlinder".into(),
+        )
+        .unwrap();
+    sync(&mut team.worker).await;
+    sync(&mut team.supervisor).await;
+    assert_eq!(
+        team.supervisor.device.case(case).unwrap().members[&member]
+            .school
+            .as_deref(),
+        Some("De Vlinder")
+    );
+
+    // The audit log names the erasure, its reason and the paths, never
+    // the values.
+    let db = stack.db();
+    let conn = db.reader();
+    let (detail, user): (String, String) = conn
+        .query_row(
+            "SELECT detail, user_id FROM audit WHERE action = 'erase'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(user, team.sofie);
+    assert!(detail.contains("art. 17"));
+    assert!(detail.contains("national_number"));
+}
+
+#[tokio::test]
+async fn offline_work_on_the_old_generation_arrives_without_the_erased_values() {
+    let stack = Stack::start().await;
+    let mut team = stack.team().await;
+    let (case, member) = case_with_member(&mut team).await;
+    // Both devices go offline: the worker edits the member (the national
+    // number among it), the supervisor adds a visit.
+    let worker_id = team.worker.device.info().user.clone();
+    team.worker
+        .device
+        .set_field(
+            case,
+            &member.to_string(),
+            &"national_number".into(),
+            "90020199803".into(),
+        )
+        .unwrap();
+    team.worker
+        .device
+        .set_field(
+            case,
+            &member.to_string(),
+            &"school".into(),
+            "De Vlinder".into(),
+        )
+        .unwrap();
+    let (visit, _) = team
+        .supervisor
+        .device
+        .add_record(
+            case,
+            RecordKind::Visit,
+            examples::example(RecordKind::Visit).to_json(),
+        )
+        .unwrap();
+
+    // Meanwhile the member's national number is erased.
+    erase::erase(
+        &stack.db(),
+        &EraseRequest {
+            case,
+            targets: vec![field(member, "national_number")],
+            reason: "geen wettelijke grond meer".into(),
+            by: team.sofie.clone(),
+        },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+
+    // They come back in either order; both carry their work over.
+    let report = sync(&mut team.supervisor).await;
+    assert_eq!(report.regenerated.len(), 1);
+    assert_eq!(report.regenerated[0].1.changes, 1, "the visit");
+    let report = sync(&mut team.worker).await;
+    let carried = report.regenerated[0].1;
+    assert_eq!(carried.changes, 1, "the school, not the national number");
+    assert_eq!(carried.dropped, 1);
+    sync(&mut team.supervisor).await;
+
+    for d in [&team.worker, &team.supervisor] {
+        let now = d.device.case(case).unwrap();
+        assert!(
+            now.visits.contains_key(&visit),
+            "the unrelated visit arrived"
+        );
+        assert_eq!(now.members[&member].national_number, None);
+        assert_eq!(now.members[&member].school.as_deref(), Some("De Vlinder"));
+        for value in [NATIONAL, "90020199803"] {
+            assert_eq!(
+                d.device.places_holding(value).unwrap(),
+                Vec::<String>::new()
+            );
+        }
+        // Carried over as their author's own change.
+        let history = d.device.history(case, None).unwrap();
+        assert!(
+            history
+                .iter()
+                .any(|h| h.author.as_deref() == Some(worker_id.as_str()))
+        );
+    }
+    let db = stack.db();
+    let server = store::load(&db.reader(), case).unwrap().unwrap();
+    assert_eq!(server.generation(), 1);
+    let on_server = server.case().unwrap();
+    assert_eq!(
+        team.worker.device.case(case).unwrap(),
+        on_server,
+        "both converge"
+    );
+    assert_eq!(team.supervisor.device.case(case).unwrap(), on_server);
+    for value in [NATIONAL, "90020199803"] {
+        assert_eq!(server_places(&stack, value), Vec::<String>::new());
+    }
+}
+
+#[tokio::test]
+async fn only_a_supervisor_of_the_team_may_erase_and_nothing_changes_otherwise() {
+    let stack = Stack::start().await;
+    let mut team = stack.team().await;
+    let (case, member) = case_with_member(&mut team).await;
+    let heads = store::heads(&stack.db().reader(), case).unwrap();
+    let other_team_supervisor = {
+        let db = stack.db();
+        let conn = db.lock();
+        brug_sync_server::admin::add_user(
+            &conn,
+            "Karel Anderteam",
+            brug_sync_server::auth::Role::Supervisor,
+            "kortrijk",
+            brug_sync_server::admin::Actor::Admin,
+        )
+        .unwrap()
+        .id
+    };
+    for (by, reason) in [
+        (team.ann.clone(), "ik wil het"),
+        (other_team_supervisor, "ander team"),
+        (team.sofie.clone(), "   "),
+    ] {
+        let refused = erase::erase(
+            &stack.db(),
+            &EraseRequest {
+                case,
+                targets: vec![field(member, "national_number")],
+                reason: reason.into(),
+                by,
+            },
+            chrono::Utc::now(),
+        );
+        assert!(refused.is_err());
+    }
+    // A path that is not in the case is refused too.
+    let refused = erase::erase(
+        &stack.db(),
+        &EraseRequest {
+            case,
+            targets: vec![field(Uuid::now_v7(), "national_number")],
+            reason: "fout lid".into(),
+            by: team.sofie.clone(),
+        },
+        chrono::Utc::now(),
+    );
+    assert!(refused.unwrap_err().to_string().contains("bestaat niet"));
+    assert_eq!(store::heads(&stack.db().reader(), case).unwrap(), heads);
+    assert!(
+        !server_places(&stack, NATIONAL).is_empty(),
+        "nothing was erased"
+    );
+    let erasures: i64 = stack
+        .db()
+        .reader()
+        .query_row(
+            "SELECT count(*) FROM audit WHERE action = 'erase'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(erasures, 0);
+}
+
+#[tokio::test]
+async fn a_whole_case_erased_is_purged_from_every_device_with_its_photos() {
+    let stack = Stack::start().await;
+    let mut team = stack.team().await;
+    let (case, member) = case_with_member(&mut team).await;
+    let png = {
+        let img =
+            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 90]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let attached = team
+        .worker
+        .device
+        .attach(case, &member.to_string(), &png, "identiteitskaart")
+        .unwrap();
+    sync(&mut team.worker).await;
+    sync(&mut team.supervisor).await;
+    let blobs = |stack: &Stack| -> i64 {
+        stack
+            .db()
+            .reader()
+            .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(blobs(&stack), 2, "the photo and its thumbnail");
+
+    let done = erase::erase(
+        &stack.db(),
+        &EraseRequest {
+            case,
+            targets: vec![],
+            reason: "bewaartermijn verstreken".into(),
+            by: team.sofie.clone(),
+        },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(done.generation, None);
+    assert_eq!(done.attachments, 2);
+    assert_eq!(blobs(&stack), 0);
+    for value in [NATIONAL, LAST] {
+        assert_eq!(server_places(&stack, value), Vec::<String>::new());
+    }
+    for d in [&mut team.worker, &mut team.supervisor] {
+        let report = sync(d).await;
+        assert!(report.purged.contains(&case), "the case is purged");
+        assert!(d.device.case(case).is_err());
+        assert!(
+            matches!(
+                d.device.attachment_here(&attached.hash),
+                Err(brug_device::DeviceError::NoSuchAttachment(_))
+            ),
+            "no case here references the photo any more"
+        );
+        for value in [NATIONAL, LAST] {
+            assert_eq!(
+                d.device.places_holding(value).unwrap(),
+                Vec::<String>::new()
+            );
+        }
+    }
+}
