@@ -1343,6 +1343,45 @@ fn done_or_not_taken_up_needs_a_result() {
 }
 
 #[test]
+fn a_consent_withdrawn_after_a_referral_flags_it_with_what_went_where_and_blocks_new_ones() {
+    let mut r = referral();
+    r.service = "fluvius-session".into();
+    r.data_shared = vec![DataCategory::Energy];
+    let Record::Consent(mut consent) = examples::example(RecordKind::Consent) else {
+        unreachable!()
+    };
+    let mut case = empty_case();
+    let consent_id = Uuid::now_v7();
+    case.consents.insert(consent_id, consent.clone());
+    assert!(check_referral(&r, None, &case, &ctx()).is_empty());
+    // Withdrawn after the referral (today's context is 26 November 2026).
+    consent.withdrawn_on = Some(date(2026, 11, 20));
+    case.consents.insert(consent_id, consent);
+    let f = check_referral(&r, None, &case, &ctx());
+    let flag = f
+        .iter()
+        .find(|f| f.code == "referral.consent-withdrawn")
+        .expect("the open referral is flagged");
+    assert!(!blocks(&f), "what was shared then was lawful");
+    assert!(flag.nl.contains("20/11/2026"), "{}", flag.nl);
+    assert!(
+        flag.nl.contains(&DataCategory::Energy.label(Lang::Nl)),
+        "{}",
+        flag.nl
+    );
+    // A new referral on the withdrawn consent is blocked.
+    let mut new = r.clone();
+    new.referred_on = date(2026, 11, 21);
+    assert!(has_code(
+        &check_referral(&new, None, &case, &ctx()),
+        "referral.consent-missing"
+    ));
+    // One on a legal basis is not flagged.
+    r.legal_basis = Some("Wettelijke opdracht OCMW (art. 60 OCMW-wet)".into());
+    assert!(check_referral(&r, None, &case, &ctx()).is_empty());
+}
+
+#[test]
 fn a_past_follow_up_date_puts_an_open_referral_in_the_queue() {
     let mut r = referral();
     r.follow_up_on = Some(date(2026, 11, 25));

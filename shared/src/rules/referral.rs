@@ -104,6 +104,56 @@ pub fn check_referral(
         ));
     }
     let open = r.status.rank() < 3;
+    // A consent withdrawn after the referral: what was shared then was
+    // lawful, nothing more may follow. The supervisor sees which data went
+    // where (a flag while the referral is open, a warning afterwards).
+    let legal_basis = r
+        .legal_basis
+        .as_deref()
+        .is_some_and(|b| !b.trim().is_empty());
+    if let Some(recipient) = svc.recipient
+        && !legal_basis
+        && let Some(withdrawn) = case
+            .consents
+            .values()
+            .filter(|c| consent_covers(c, recipient, &r.data_shared, r.referred_on))
+            .filter_map(|c| c.withdrawn_on)
+            .max()
+        && withdrawn <= ctx.today()
+        && !case
+            .consents
+            .values()
+            .any(|c| consent_covers(c, recipient, &r.data_shared, ctx.today()))
+    {
+        let shared_nl: Vec<&str> = r
+            .data_shared
+            .iter()
+            .map(|d| d.label(crate::model::Lang::Nl))
+            .collect();
+        let shared_en: Vec<&str> = r
+            .data_shared
+            .iter()
+            .map(|d| d.label(crate::model::Lang::En))
+            .collect();
+        let nl = format!(
+            "De toestemming voor {} werd ingetrokken op {}: deel niets meer. Gedeeld op {}: {}.",
+            svc.nl,
+            withdrawn.format("%d/%m/%Y"),
+            r.referred_on.format("%d/%m/%Y"),
+            shared_nl.join(", ")
+        );
+        let en = format!(
+            "The consent for {} was withdrawn on {withdrawn}: share nothing more. Shared on {}: {}.",
+            svc.name(crate::model::Lang::En),
+            r.referred_on,
+            shared_en.join(", ")
+        );
+        out.push(if open {
+            Finding::flag("referral.consent-withdrawn", "data_shared", nl, en)
+        } else {
+            Finding::warning("referral.consent-withdrawn", "data_shared", nl, en)
+        });
+    }
     if open
         && let Some(f) = r.follow_up_on
         && f < ctx.today()
