@@ -45,6 +45,7 @@ pub mod quarantine;
 pub mod reports;
 pub mod session;
 pub mod settings;
+pub mod subject;
 pub mod tls;
 
 use std::future::Future;

@@ -19,7 +19,9 @@ use anyhow::{Context, Result};
 use brug_shared::casedoc::EraseTarget;
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::{TlsSource, admin, demo, enrolment, erase, import, reports, settings};
+use brug_sync_server::{
+    TlsSource, admin, demo, enrolment, erase, import, reports, settings, subject,
+};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
@@ -152,6 +154,29 @@ enum Command {
         reason: String,
         /// The supervisor asking (a user id).
         #[arg(long)]
+        by: String,
+    },
+    /// A person's own data (GDPR art. 15 and 20): everything Brug holds
+    /// about one household member across cases, with who changed it and
+    /// when and which organisations received it on which consent, as a
+    /// Dutch HTML page and JSON in a new folder. Other members' data is
+    /// left out. Audited by case and member ids.
+    SubjectExport {
+        /// The person's national register number: every case they are a
+        /// member of.
+        #[arg(long, conflicts_with_all = ["case", "member"])]
+        national_number: Option<String>,
+        /// Or one case ...
+        #[arg(long, requires = "member")]
+        case: Option<Uuid>,
+        /// ... and the member in it.
+        #[arg(long, requires = "case")]
+        member: Option<Uuid>,
+        /// The folder to write (made if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Who asks (for the audit log).
+        #[arg(long, default_value = "admin")]
         by: String,
     },
     /// The last entries of the audit log.
@@ -642,6 +667,51 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
                     println!(
                         "Let op: het logboek van de databank werd nog niet leeggemaakt (lezers bezig); de server doet het binnen het uur."
                     );
+                }
+                Ok(())
+            }
+        }
+        Command::SubjectExport {
+            national_number,
+            case,
+            member,
+            out,
+            by,
+        } => {
+            let subject = match (national_number, case, member) {
+                (Some(n), _, _) => subject::Subject::NationalNumber(n),
+                (None, Some(case), Some(member)) => subject::Subject::Member { case, member },
+                _ => anyhow::bail!(
+                    "geef --national-number, of --case en --member / give a national number, or a case and a member"
+                ),
+            };
+            let db = Db::open(&data)?;
+            let mut last = 0;
+            let (export, files) = subject::export(
+                &db,
+                &subject,
+                &by,
+                &out,
+                chrono::Utc::now(),
+                &mut |done, total| {
+                    if total >= 500 && (done == total || done >= last + 500) {
+                        last = done;
+                        eprintln!("{done} van {total} dossiers doorzocht");
+                    }
+                },
+            )?;
+            if cli.json {
+                print_json(&serde_json::json!({
+                    "cases": export.cases.iter().map(|c| c.case).collect::<Vec<_>>(),
+                    "files": files,
+                }))
+            } else {
+                println!(
+                    "Gegevens uit {} dossier(s) geschreven naar:",
+                    export.cases.len()
+                );
+                for f in files {
+                    println!("  {}", f.display());
                 }
                 Ok(())
             }

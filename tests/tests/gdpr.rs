@@ -427,3 +427,163 @@ async fn a_whole_case_erased_is_purged_from_every_device_with_its_photos() {
         }
     }
 }
+
+/// A member added to `case` on `d`, with a name and a national number.
+fn add_member(d: &mut TestDevice, case: Uuid, first: &str, last: &str, national: &str) -> Uuid {
+    let mut json = examples::example(RecordKind::Member).to_json();
+    json["first_name"] = first.into();
+    json["last_name"] = last.into();
+    json["national_number"] = national.into();
+    d.device
+        .add_record(case, RecordKind::Member, json)
+        .unwrap()
+        .0
+}
+
+#[tokio::test]
+async fn a_persons_own_data_lists_both_their_cases_with_what_went_where_and_nobody_else() {
+    let stack = Stack::start().await;
+    let mut team = stack.team().await;
+    let other_national = "90020199803";
+    // Case one: the person, another member, a consent and a referral to
+    // Fluvius on it.
+    let (one, _) = team
+        .worker
+        .device
+        .create_case(&examples::household())
+        .unwrap();
+    add_member(&mut team.worker, one, FIRST, LAST, NATIONAL);
+    add_member(
+        &mut team.worker,
+        one,
+        "Yannick",
+        "Anderslid",
+        other_national,
+    );
+    team.worker
+        .device
+        .add_record(
+            one,
+            RecordKind::Consent,
+            examples::example(RecordKind::Consent).to_json(),
+        )
+        .unwrap();
+    let mut referral = examples::example(RecordKind::Referral).to_json();
+    referral["service"] = "fluvius-session".into();
+    referral["data_shared"] = serde_json::json!(["energy"]);
+    let (referral, _) = team
+        .worker
+        .device
+        .add_record(one, RecordKind::Referral, referral)
+        .unwrap();
+    // Case two: the same person, written with separators, in another household.
+    let (two, _) = team
+        .worker
+        .device
+        .create_case(&examples::household())
+        .unwrap();
+    add_member(&mut team.worker, two, FIRST, LAST, "85.07.30-033.28");
+    // A third case without them.
+    let (three, _) = team
+        .worker
+        .device
+        .create_case(&examples::household())
+        .unwrap();
+    add_member(
+        &mut team.worker,
+        three,
+        "Yannick",
+        "Anderslid",
+        other_national,
+    );
+    sync(&mut team.worker).await;
+
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("export");
+    let (export, files) = brug_sync_server::subject::export(
+        &stack.db(),
+        &brug_sync_server::subject::Subject::NationalNumber(NATIONAL.into()),
+        &team.sofie,
+        &dir,
+        chrono::Utc::now(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let mut cases: Vec<Uuid> = export.cases.iter().map(|c| c.case).collect();
+    cases.sort();
+    let mut expected = vec![one, two];
+    expected.sort();
+    assert_eq!(cases, expected, "both cases, not the third");
+    let first = export.cases.iter().find(|c| c.case == one).unwrap();
+    assert_eq!(first.shared.len(), 1);
+    let shared = &first.shared[0];
+    assert_eq!(shared.referral, referral);
+    assert_eq!(shared.organisation, "Fluvius");
+    let consent = shared.consent.as_ref().expect("the consent it rested on");
+    assert!(
+        consent["purpose"]
+            .as_str()
+            .unwrap()
+            .contains("sociaal tarief")
+    );
+    assert!(
+        first
+            .history
+            .iter()
+            .any(|h| h.author.as_deref() == Some(team.ann.as_str())),
+        "who changed it"
+    );
+    assert!(
+        first.records["referrals"]
+            .as_object()
+            .unwrap()
+            .contains_key(&referral.to_string())
+    );
+
+    assert_eq!(files.len(), 2);
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        for value in ["Yannick", "Anderslid", other_national] {
+            assert!(!contains(&bytes, value), "{value} in {}", file.display());
+        }
+        assert!(contains(&bytes, LAST), "the person's own name");
+        assert!(contains(&bytes, "Fluvius"));
+    }
+    let html = std::fs::read_to_string(dir.join("brug-gegevens.html")).unwrap();
+    assert!(html.contains("Uw gegevens in Brug"));
+    assert!(html.contains("Met wie gegevens gedeeld werden"));
+
+    // Audited by ids, not by the national number; asked again into the
+    // same folder, nothing is overwritten.
+    let detail: String = stack
+        .db()
+        .reader()
+        .query_row(
+            "SELECT detail FROM audit WHERE action = 'subject-export'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!detail.contains(NATIONAL));
+    assert!(
+        brug_sync_server::subject::export(
+            &stack.db(),
+            &brug_sync_server::subject::Subject::NationalNumber(NATIONAL.into()),
+            &team.sofie,
+            &dir,
+            chrono::Utc::now(),
+            &mut |_, _| {},
+        )
+        .is_err()
+    );
+    // A national number that is not valid is refused with a clear error.
+    let wrong = brug_sync_server::subject::collect(
+        &stack.db(),
+        &brug_sync_server::subject::Subject::NationalNumber("85073003329".into()),
+        "admin",
+        chrono::Utc::now(),
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    assert!(wrong.to_string().contains("rijksregisternummer"));
+}
