@@ -1365,7 +1365,7 @@ fn a_consent_withdrawn_after_a_referral_flags_it_with_what_went_where_and_blocks
     assert!(!blocks(&f), "what was shared then was lawful");
     assert!(flag.nl.contains("20/11/2026"), "{}", flag.nl);
     assert!(
-        flag.nl.contains(&DataCategory::Energy.label(Lang::Nl)),
+        flag.nl.contains(DataCategory::Energy.label(Lang::Nl)),
         "{}",
         flag.nl
     );
