@@ -60,7 +60,7 @@ pub fn erase(db: &Db, request: &EraseRequest, now: DateTime<Utc>) -> Result<Eras
             "geef een reden voor het wissen (--reason) / a reason is required".into(),
         ));
     }
-    let mut conn = db.lock();
+    let conn = db.reader();
     let supervisor = db::require_user(&conn, &request.by)?;
     let Some(team) = db::case_team(&conn, request.case)? else {
         return Err(DbError::NotFound(format!(
@@ -74,8 +74,45 @@ pub fn erase(db: &Db, request: &EraseRequest, now: DateTime<Utc>) -> Result<Eras
             supervisor.id
         )));
     }
+    drop(conn);
+    carry_out(db, request, &supervisor, now)
+}
+
+/// The name the retention job erases under (docs/gdpr.md).
+pub const RETENTION_ACTOR: &str = "retentie";
+
+/// Erasure by the retention job: no supervisor asks, the term does; the
+/// reason names the term.
+pub fn erase_for_retention(
+    db: &Db,
+    request: &EraseRequest,
+    now: DateTime<Utc>,
+) -> Result<Erased, DbError> {
+    let team = db::case_team(&db.reader(), request.case)?.unwrap_or_default();
+    let actor = db::User {
+        id: RETENTION_ACTOR.to_owned(),
+        name: "bewaartermijn".to_owned(),
+        role: Role::Supervisor,
+        team,
+    };
+    carry_out(db, request, &actor, now)
+}
+
+fn carry_out(
+    db: &Db,
+    request: &EraseRequest,
+    by: &db::User,
+    now: DateTime<Utc>,
+) -> Result<Erased, DbError> {
+    let reason = request.reason.trim();
+    if reason.is_empty() {
+        return Err(DbError::Invalid(
+            "een reden is verplicht / a reason is required".into(),
+        ));
+    }
+    let mut conn = db.lock();
     conn.pragma_update(None, "secure_delete", "ON")?;
-    let result = erase_in(&mut conn, request, reason, now);
+    let result = erase_in(&mut conn, request, by, reason, now);
     conn.pragma_update(None, "secure_delete", "OFF")?;
     let mut erased = result?;
     // The old pages are overwritten in the log; copy them into the
@@ -89,6 +126,7 @@ pub fn erase(db: &Db, request: &EraseRequest, now: DateTime<Utc>) -> Result<Eras
 fn erase_in(
     conn: &mut Connection,
     request: &EraseRequest,
+    by: &db::User,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Erased, DbError> {
@@ -101,12 +139,23 @@ fn erase_in(
         )));
     };
     let before = old.blob_hashes();
-    let by = db::require_user(&tx, &request.by)?;
     let (generation, erased, after, quarantine) = if request.targets.is_empty() {
         // The whole case: the document, its feed row (cascade), access and
         // quarantined work. Sync states stay (heads only, no data): a
         // device that held it is told to purge it (db::catchup_since).
         let assignees = db::assignees(&tx, case)?;
+        // What reports count stays, as numbers: the case's series are
+        // brought up to date, then kept under an id that leads nowhere.
+        db::project(&tx, &case.to_string())?;
+        let anonymous = Uuid::new_v4().to_string();
+        tx.execute(
+            "UPDATE report_series SET source = 'erased:' || ?2, case_id = ?2 WHERE source = ?1",
+            params![case.to_string(), anonymous],
+        )?;
+        tx.execute(
+            "DELETE FROM report_dirty WHERE source = ?1",
+            params![case.to_string()],
+        )?;
         store::delete(&tx, case)?;
         tx.execute(
             "DELETE FROM case_access WHERE case_id = ?1",
@@ -133,7 +182,7 @@ fn erase_in(
             "UPDATE documents SET generation = ?2 WHERE id = ?1",
             params![case.to_string(), erasure.generation as i64],
         )?;
-        db::record_change(&tx, case, &by, false)?;
+        db::record_change(&tx, case, by, false)?;
         tx.execute(
             "DELETE FROM sync_states WHERE doc_id = ?1",
             params![case.to_string()],

@@ -43,6 +43,7 @@ pub mod import;
 pub mod metrics;
 pub mod quarantine;
 pub mod reports;
+pub mod retention;
 pub mod session;
 pub mod settings;
 pub mod subject;
@@ -88,6 +89,9 @@ pub struct Config {
     /// The limits on attachments the server holds uploads to: the file,
     /// the case and the device's day.
     pub attachments: brug_shared::model::AttachmentLimits,
+    /// How long each kind of personal data is kept (`[retention]`;
+    /// docs/gdpr.md); `None`: the daily retention job does not run (tests).
+    pub retention: Option<retention::Retention>,
 }
 
 /// Who may read `/metrics` (counts of sessions, errors, bytes: not for
@@ -190,6 +194,7 @@ impl Config {
             metrics_access: MetricsAccess::default(),
             plan: Arc::new(brug_shared::report::Plan::builtin()),
             attachments: brug_shared::model::AttachmentLimits::default(),
+            retention: Some(retention::Retention::default()),
         }
     }
 }
@@ -383,6 +388,9 @@ async fn run_with(
         i64::from(config.attachments.grace_days) * 86_400_000,
         shutdown_rx.clone(),
     ));
+    if let Some(terms) = config.retention {
+        tokio::spawn(retention::daily(db.clone(), terms, shutdown_rx.clone()));
+    }
     tokio::spawn(hub::watch_admin_events(
         db.clone(),
         hub,

@@ -77,6 +77,10 @@ pub struct FileConfig {
     /// `brug_shared::model::AttachmentLimits`; every key optional).
     #[serde(default)]
     pub attachments: Option<brug_shared::model::AttachmentLimits>,
+    /// `[retention]`: the terms in days (see `crate::retention`; every key
+    /// optional).
+    #[serde(default)]
+    pub retention: Option<crate::retention::Retention>,
 }
 
 /// `[reports]`.
@@ -293,6 +297,9 @@ pub fn resolve(data: &Path, file: &FileConfig, o: &Overrides) -> Result<Serving,
     config.metrics_access.loopback = file.metrics.loopback.unwrap_or(true);
     if let Some(limits) = &file.attachments {
         config.attachments = limits.clone();
+    }
+    if let Some(terms) = file.retention {
+        config.retention = Some(terms);
     }
     if let Some(path) = o.plan.as_ref().or(file.reports.plan.as_ref()) {
         let plan = crate::reports::load_plan(path)

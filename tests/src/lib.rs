@@ -116,6 +116,8 @@ impl Stack {
         let data = tempfile::tempdir().unwrap();
         let mut config = Config::new(data.path());
         config.admin_poll = std::time::Duration::from_millis(50);
+        // Retention runs when a test says so, with the clock it gives.
+        config.retention = None;
         let server = brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();

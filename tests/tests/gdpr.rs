@@ -587,3 +587,157 @@ async fn a_persons_own_data_lists_both_their_cases_with_what_went_where_and_nobo
     .unwrap_err();
     assert!(wrong.to_string().contains("rijksregisternummer"));
 }
+
+#[tokio::test]
+async fn a_case_closed_longer_than_its_term_is_erased_on_that_day_and_reports_keep_their_numbers() {
+    use brug_shared::report::{Breakdown, Plan, Query};
+    use brug_sync_server::retention::{self, Retention};
+    let stack = Stack::start().await;
+    let mut team = stack.team().await;
+    let (case, _) = case_with_member(&mut team).await;
+    let photo = {
+        let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let mut visit = examples::example(RecordKind::Visit).to_json();
+    visit["safety_signal"] = "child-concern".into();
+    visit["follow_up_by"] = "2026-10-06T14:00:00".into();
+    let (visit, _) = team
+        .worker
+        .device
+        .add_record(case, RecordKind::Visit, visit)
+        .unwrap();
+    team.worker
+        .device
+        .attach(case, &visit.to_string(), &photo, "voordeur")
+        .unwrap();
+    // A second case that stays open: its safety signal and photo have
+    // their own terms.
+    let (open, _) = team
+        .worker
+        .device
+        .create_case(&examples::household())
+        .unwrap();
+    let mut signal = examples::example(RecordKind::Visit).to_json();
+    signal["safety_signal"] = "child-concern".into();
+    signal["follow_up_by"] = "2026-10-06T14:00:00".into();
+    let (open_visit, _) = team
+        .worker
+        .device
+        .add_record(open, RecordKind::Visit, signal)
+        .unwrap();
+    let kept_photo = team
+        .worker
+        .device
+        .attach(open, &open_visit.to_string(), &photo, "keuken")
+        .unwrap();
+    for (field, value) in [
+        ("closed_on", "2026-10-20"),
+        ("close_reason", "hulpvraag beantwoord"),
+        ("status", "closed"),
+    ] {
+        team.worker
+            .device
+            .set_field(case, "household", &field.into(), value.into())
+            .unwrap();
+    }
+    sync(&mut team.worker).await;
+    sync(&mut team.supervisor).await;
+
+    let plan = Plan::builtin();
+    let query = Query {
+        from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        team: Some("harelbeke".into()),
+        by: Breakdown::Quarter,
+        public: false,
+    };
+    let report = || brug_sync_server::reports::make(&mut stack.db().lock(), &plan, &query).unwrap();
+    let before = report();
+    assert!(
+        before
+            .indicators()
+            .any(|(_, _, i)| i.total != brug_shared::report::Cell::Value(0)),
+        "the visits count"
+    );
+
+    let terms = Retention {
+        closed_case_days: 30,
+        safety_signal_days: 60,
+        attachment_days: 0,
+        audit_days: 0,
+    };
+    let at = |y, m, d| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    // The day before the term passes: nothing goes.
+    let run = retention::run(&stack.db(), &terms, at(2026, 11, 18)).unwrap();
+    assert_eq!(run.cases, Vec::<Uuid>::new());
+    assert!(store::load(&stack.db().reader(), case).unwrap().is_some());
+    // On the day (closed on 20 October, 30 days): erased, with its photo.
+    let run = retention::run(&stack.db(), &terms, at(2026, 11, 19)).unwrap();
+    assert_eq!(run.cases, vec![case]);
+    assert!(store::load(&stack.db().reader(), case).unwrap().is_none());
+    for value in [NATIONAL, LAST] {
+        assert_eq!(server_places(&stack, value), Vec::<String>::new());
+    }
+    assert_eq!(report(), before, "a report over the period counts the same");
+
+    // The open case's safety signal goes 60 days after its visit
+    // (5 October): on 4 December, not the day before.
+    let run = retention::run(&stack.db(), &terms, at(2026, 12, 3)).unwrap();
+    assert_eq!(run.safety_signals, 0);
+    let run = retention::run(&stack.db(), &terms, at(2026, 12, 4)).unwrap();
+    assert_eq!(run.safety_signals, 1);
+    let doc = store::load(&stack.db().reader(), open).unwrap().unwrap();
+    assert_eq!(
+        doc.case().unwrap().visits[&open_visit].safety_signal,
+        brug_shared::model::SafetySignal::None
+    );
+    assert_eq!(doc.generation(), 1);
+    assert!(doc.erasures()[0].by == brug_sync_server::erase::RETENTION_ACTOR);
+    assert_eq!(
+        doc.case().unwrap().attachments.len(),
+        1,
+        "the photo has its own term"
+    );
+
+    // Photos a day after they were added, audit entries a day after they
+    // were written (terms of one day, two days on).
+    let later = chrono::Utc::now() + chrono::Duration::days(2);
+    let short = Retention {
+        closed_case_days: 0,
+        safety_signal_days: 0,
+        attachment_days: 1,
+        audit_days: 1,
+    };
+    let run = retention::run(&stack.db(), &short, later).unwrap();
+    assert_eq!(run.attachments, 1);
+    assert!(run.audit_entries > 0);
+    let doc = store::load(&stack.db().reader(), open).unwrap().unwrap();
+    assert!(doc.case().unwrap().attachments.is_empty());
+    let blobs: i64 = stack
+        .db()
+        .reader()
+        .query_row(
+            "SELECT count(*) FROM blobs WHERE hash = ?1",
+            [kept_photo.hash.as_str()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(blobs, 0, "its bytes went with it");
+
+    // The devices follow: the closed case purged, the open one renewed.
+    for d in [&mut team.worker, &mut team.supervisor] {
+        let report = sync(d).await;
+        assert!(report.purged.contains(&case));
+        assert!(report.regenerated.iter().any(|(id, _)| *id == open));
+        assert!(d.device.case(case).is_err());
+    }
+}
