@@ -712,3 +712,151 @@ fn output_into_a_closed_pipe_ends_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.success(), "{err}");
 }
+
+#[test]
+fn a_persons_data_is_exported_and_erased_from_the_command_line_by_a_supervisor_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let add = |name: &str, role: &str| {
+        json(&cli(
+            &data,
+            &[
+                "--json",
+                "user",
+                "add",
+                "--name",
+                name,
+                "--role",
+                role,
+                "--team",
+                "harelbeke",
+            ],
+        ))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let ann = add("Ann Peeters", "bridge-worker");
+    let sofie = add("Sofie Vandenberghe", "supervisor");
+    let sheet = dir.path().join("caseload.csv");
+    std::fs::write(
+        &sheet,
+        "Dossier;Gezin;Straat;Nummer;Postcode;Gemeente;Telefoon;Woonsituatie;Voornaam;Familienaam;Geboortedatum;Rijksregisternummer;Rol\n\
+         D1;Gezin Kwetsbaere;Marktstraat;1;8530;Harelbeke;;private huur;Zoëtje;Kwetsbaere;30/07/1985;85073003328;referentiepersoon\n\
+         D1;Gezin Kwetsbaere;Marktstraat;1;8530;Harelbeke;;private huur;Yannick;Anderslid;01/02/1990;90020199803;partner\n",
+    )
+    .unwrap();
+    let imported = cli(
+        &data,
+        &[
+            "import",
+            "--team",
+            "harelbeke",
+            "--assign-to",
+            &ann,
+            "--apply",
+            sheet.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+
+    let out = dir.path().join("export");
+    let export = json(&cli(
+        &data,
+        &[
+            "--json",
+            "subject-export",
+            "--national-number",
+            "85.07.30-033.28",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let case = export["cases"][0].as_str().unwrap().to_owned();
+    let html = std::fs::read_to_string(out.join("brug-gegevens.html")).unwrap();
+    assert!(html.contains("Kwetsbaere") && !html.contains("Anderslid"));
+    let exported: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("brug-gegevens.json")).unwrap()).unwrap();
+    let member = exported["cases"][0]["member_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A worker may not erase; no reason, no erasure; both exit 1 with why.
+    let field = format!("members/{member}/national_number");
+    let refused = cli(
+        &data,
+        &[
+            "erase",
+            "--case",
+            &case,
+            "--field",
+            &field,
+            "--reason",
+            "ik wil het",
+            "--by",
+            &ann,
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("teamverantwoordelijke"));
+    let refused = cli(
+        &data,
+        &[
+            "erase", "--case", &case, "--field", &field, "--reason", " ", "--by", &sofie,
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("reden"));
+    // Nothing named and no --whole-case: nothing erased by accident.
+    let refused = cli(
+        &data,
+        &["erase", "--case", &case, "--reason", "x", "--by", &sofie],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+
+    let done = cli(
+        &data,
+        &[
+            "erase", "--case", &case, "--field", &field, "--reason", "art. 17", "--by", &sofie,
+        ],
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let said = String::from_utf8_lossy(&done.stdout);
+    assert!(said.contains("Nieuwe generatie 1"), "{said}");
+    for file in std::fs::read_dir(&data).unwrap() {
+        let path = file.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(11).any(|w| w == b"85073003328"),
+                "{} holds the erased number",
+                path.display()
+            );
+        }
+    }
+    // The person is no longer found by the erased number.
+    let gone = cli(
+        &data,
+        &[
+            "subject-export",
+            "--national-number",
+            "85073003328",
+            "--out",
+            dir.path().join("again").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(gone.status.code(), Some(1));
+    let audit = json(&cli(&data, &["--json", "audit", "--limit", "5"]));
+    assert!(audit.to_string().contains("art. 17"));
+    assert!(!audit.to_string().contains("85073003328"));
+}
