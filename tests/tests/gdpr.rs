@@ -741,3 +741,53 @@ async fn a_case_closed_longer_than_its_term_is_erased_on_that_day_and_reports_ke
         assert!(d.device.case(case).is_err());
     }
 }
+
+#[tokio::test]
+async fn a_supervisor_erases_from_the_app_and_a_worker_cannot() {
+    use brug_shared::protocol::team::EraseRequest as AskErase;
+    let stack = Stack::start().await;
+    let mut team = stack.team().await;
+    let (case, member) = case_with_member(&mut team).await;
+    let ask = AskErase {
+        case,
+        members: vec![],
+        fields: vec![format!("members/{member}/national_number")],
+        whole_case: false,
+        reason: "verzoek van de betrokkene".into(),
+    };
+    // A worker's device is refused, and so is a supervisor without a
+    // reason, or for a case that does not exist; nothing changes.
+    let refused = team.worker.device.team_link().unwrap().erase(&ask).await;
+    assert!(refused.is_err());
+    let link = team.supervisor.device.team_link().unwrap();
+    let no_reason = AskErase {
+        reason: "  ".into(),
+        ..ask.clone()
+    };
+    let refused = link.erase(&no_reason).await.unwrap_err();
+    assert!(refused.to_string().contains("reden"), "{refused}");
+    let foreign = AskErase {
+        case: Uuid::now_v7(),
+        ..ask.clone()
+    };
+    assert!(link.erase(&foreign).await.is_err());
+    assert_eq!(
+        store::load(&stack.db().reader(), case)
+            .unwrap()
+            .unwrap()
+            .generation(),
+        0
+    );
+
+    let done = link.erase(&ask).await.unwrap();
+    assert_eq!(done.generation, Some(1));
+    // The supervisor's own device and the worker's follow at their sync.
+    for d in [&mut team.supervisor, &mut team.worker] {
+        let report = sync(d).await;
+        assert_eq!(report.regenerated.len(), 1);
+        assert_eq!(
+            d.device.places_holding(NATIONAL).unwrap(),
+            Vec::<String>::new()
+        );
+    }
+}

@@ -114,6 +114,10 @@ fn title(lang: Lang, screen: &Screen) -> &'static str {
         Screen::Case(_) => t(lang, Text::CaseTitle),
         Screen::Assign(_) => t(lang, Text::AssignTitle),
         Screen::History(_) => t(lang, Text::History),
+        Screen::Erase { .. } => match lang {
+            Lang::Nl => "Gegevens wissen",
+            Lang::En => "Erase data",
+        },
         Screen::Attachment { .. } => match lang {
             Lang::Nl => "Bijlage",
             Lang::En => "Attachment",
@@ -144,6 +148,9 @@ fn body(screen: &Screen) -> Element {
         Screen::Conflicts(case) => rsx! { ConflictsPage { key: "{case}", case } },
         Screen::Assign(case) => rsx! { AssignPage { key: "{case}", case } },
         Screen::History(case) => rsx! { HistoryPage { key: "{case}", case } },
+        Screen::Erase { case, member } => {
+            rsx! { ErasePage { key: "{case}-{member}", case, member } }
+        }
         Screen::Attachment { case, id } => rsx! { AttachmentPage { key: "{id}", case, id } },
         Screen::Team => rsx! { TeamPage {} },
         Screen::Queue => rsx! { QueuePage {} },
@@ -212,6 +219,7 @@ pub fn App() -> Element {
             | Screen::Conflicts(_)
             | Screen::Assign(_)
             | Screen::History(_)
+            | Screen::Erase { .. }
             | Screen::Attachment { .. },
         ) => "on",
         (Screen::Team, Screen::Catalogue) => "on",

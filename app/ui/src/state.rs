@@ -52,6 +52,13 @@ pub enum Screen {
     Assign(Uuid),
     /// A case's history.
     History(Uuid),
+    /// A supervisor erases a member's data (GDPR).
+    Erase {
+        /// The case.
+        case: Uuid,
+        /// The member.
+        member: Uuid,
+    },
     /// One attachment in full.
     Attachment {
         /// The case.
@@ -122,6 +129,8 @@ pub struct TeamUi {
     pub code: Signal<Option<(String, EnrolCode, String)>>,
     /// Work waiting in quarantine.
     pub waiting: Signal<Vec<Entry>>,
+    /// The last erasure done.
+    pub erased: Signal<Option<brug_device::shared::protocol::team::Erased>>,
 }
 
 /// The Report screen: what was asked, what came, where the Excel went.
@@ -396,6 +405,11 @@ impl Ui {
                 match answer {
                     Ok(TeamAnswer::Team(t)) => team.team.set(Some(t)),
                     Ok(TeamAnswer::Waiting(w)) => team.waiting.set(w),
+                    Ok(TeamAnswer::Erased(done)) => {
+                        team.erased.set(Some(done));
+                        // The case's new generation replaces this copy.
+                        ui.send(Command::Sync);
+                    }
                     Ok(TeamAnswer::Code(user, code)) => match qr::svg(&code.url) {
                         Ok(svg) => team.code.set(Some((user, code, svg))),
                         Err(e) => team.error.set(Some(crate::i18n::qr_error(lang, &e))),
@@ -509,6 +523,7 @@ pub fn use_ui(home: PathBuf, enrol_url: Option<String>) -> Ui {
                 error: Signal::new(None),
                 code: Signal::new(None),
                 waiting: Signal::new(Vec::new()),
+                erased: Signal::new(None),
             },
         };
         if let Some(mut events) = events {

@@ -1101,3 +1101,64 @@ fn the_full_view_shows_who_added_the_photo_and_asks_before_removing_it() {
         "{done}"
     );
 }
+
+#[component]
+fn EraseHarness() -> Element {
+    let mut asked = use_signal(|| None::<(bool, String)>);
+    rsx! {
+        brug_app::components::EraseScreen {
+            lang: Lang::Nl,
+            household: "Familie Vermeulen".to_string(),
+            member: "An Vermeulen".to_string(),
+            has_national_number: true,
+            busy: false,
+            error: None,
+            done: None,
+            on_erase: move |a| asked.set(Some(a)),
+            on_back: |_| {},
+        }
+        p { id: "asked", "asked:{asked:?}" }
+    }
+}
+
+#[test]
+fn erasing_a_members_data_needs_a_reason_and_asks_for_the_national_number_alone_first() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(EraseHarness);
+    let muts = dom.rebuild_to_vec();
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("Wissen is definitief"), "{html}");
+    assert!(html.contains("Alleen het rijksregisternummer"), "{html}");
+    assert!(
+        html.contains(r#"class="danger" disabled=true"#)
+            || html.contains(r#"disabled=true class="danger""#),
+        "no reason, no erasure: {html}"
+    );
+    common::assert_accessible("erase", "nl-BE", &html);
+    // A reason typed: the button sends what was chosen (the number alone,
+    // the default when there is one) with the reason.
+    let reason = listeners(&muts, "input")[0];
+    let erase = *listeners(&muts, "click").last().unwrap();
+    fire(
+        &mut dom,
+        "input",
+        form_event("verzoek van de betrokkene"),
+        reason,
+    );
+    let html = dioxus_ssr::render(&dom);
+    assert!(!html.contains("disabled=true"), "{html}");
+    fire(&mut dom, "click", click_event(), erase);
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        html.contains("asked:Some((false, &#34;verzoek van de betrokkene&#34;))"),
+        "{html}"
+    );
+    // The whole member chosen instead.
+    let changes = listeners(&muts, "change");
+    assert_eq!(changes.len(), 2, "one per choice");
+    let whole = changes[0];
+    fire(&mut dom, "change", form_event("on"), whole);
+    fire(&mut dom, "click", click_event(), erase);
+    let html = dioxus_ssr::render(&dom);
+    assert!(html.contains("asked:Some((true,"), "{html}");
+}

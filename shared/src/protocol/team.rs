@@ -85,3 +85,33 @@ pub struct TeamDocReply {
     #[serde(default)]
     pub changes: Option<String>,
 }
+
+/// `POST /v1/team/erase`: a supervisor erases part of a case of the team,
+/// or all of it (docs/gdpr.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EraseRequest {
+    /// The case.
+    pub case: Uuid,
+    /// Household members to erase.
+    #[serde(default)]
+    pub members: Vec<Uuid>,
+    /// Fields to erase, by path with `/` between keys.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// The whole case (only when nothing else is named).
+    #[serde(default)]
+    pub whole_case: bool,
+    /// Why (required; kept in the audit log).
+    pub reason: String,
+}
+
+/// What an erasure did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erased {
+    /// The case.
+    pub case: Uuid,
+    /// Its new generation (`None`: the whole case was erased).
+    pub generation: Option<u64>,
+    /// The paths erased.
+    pub erased: Vec<String>,
+}

@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sync", get(sync::upgrade))
         .route("/v1/team/members", post(team::members))
         .route("/v1/team/assign", post(team::assign))
+        .route("/v1/team/erase", post(team::erase))
         .route("/v1/quarantine", post(quarantine::hand_over))
         .route("/v1/team/quarantine", post(quarantine::list))
         .route("/v1/team/quarantine/decide", post(quarantine::decide))

@@ -1,5 +1,6 @@
 //! The supervisor's team routes: members (and a case's assignees), assign
-//! or unassign a case, a one-time enrolment code for a member's new device.
+//! or unassign a case, a one-time enrolment code for a member's new device,
+//! GDPR erasure (docs/gdpr.md).
 //! Only a supervisor's device may call them, and only for its own team; a
 //! member or case outside it gets the same `not-found` as one that does
 //! not exist.
@@ -9,9 +10,11 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use brug_shared::casedoc::EraseTarget;
 use brug_shared::protocol::team::{
-    AssignRequest, EnrolCode, EnrolCodeRequest, Member, MembersRequest, Team,
+    AssignRequest, EnrolCode, EnrolCodeRequest, EraseRequest, Erased, Member, MembersRequest, Team,
 };
+use brug_shared::schema::FieldPath;
 use uuid::Uuid;
 
 use super::AppState;
@@ -25,6 +28,7 @@ enum Refusal {
     NotSupervisor,
     NotForRole,
     NotFound,
+    Invalid(String),
     Internal(String),
 }
 
@@ -67,6 +71,10 @@ fn answer<T: serde::Serialize>(
                 "Dat teamlid of dossier bestaat niet in uw team.",
             )
         }
+        Err(Refusal::Invalid(why)) => {
+            state.metrics.error("invalid");
+            error_response(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &why)
+        }
         Err(Refusal::Internal(e)) => {
             tracing::error!(error = %e, "team request failed");
             state.metrics.error("internal");
@@ -77,6 +85,68 @@ fn answer<T: serde::Serialize>(
             )
         }
     }
+}
+
+/// Erases part of a case of the supervisor's team (or all of it) and tells
+/// the live sessions at once; a case outside the team is not-found.
+pub(super) async fn erase(
+    State(state): State<AppState>,
+    auth: DeviceAuth,
+    body: Result<Json<EraseRequest>, JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        return bad_request(&state);
+    };
+    let case = req.case;
+    let outcome = state
+        .db
+        .with(move |db| {
+            Ok((|| {
+                supervisor(&auth)?;
+                team_case(&db.reader(), &auth.user, case)?;
+                let mut targets: Vec<EraseTarget> = req
+                    .members
+                    .iter()
+                    .copied()
+                    .map(EraseTarget::Member)
+                    .collect();
+                targets.extend(
+                    req.fields
+                        .iter()
+                        .map(|f| EraseTarget::Field(FieldPath::slashed(f))),
+                );
+                if targets.is_empty() != req.whole_case {
+                    return Err(Refusal::Invalid(
+                        "Noem wat gewist wordt, of kies het hele dossier.".into(),
+                    ));
+                }
+                let request = crate::erase::EraseRequest {
+                    case,
+                    targets,
+                    reason: req.reason.clone(),
+                    by: auth.user.id.clone(),
+                };
+                let done =
+                    crate::erase::erase(db, &request, chrono::Utc::now()).map_err(|e| match e {
+                        DbError::Invalid(why) => Refusal::Invalid(why),
+                        other => Refusal::from(other),
+                    })?;
+                Ok(Erased {
+                    case,
+                    generation: done.generation,
+                    erased: done.erased,
+                })
+            })())
+        })
+        .await;
+    if matches!(outcome, Ok(Ok(_))) {
+        // This server's sessions need not wait for the admin-event poll.
+        state.docs.evict(case);
+        state
+            .hub
+            .publish(crate::hub::HubEvent::Admin(db::AdminEvent::Erase { case }));
+    }
+    answer(&state, outcome)
 }
 
 fn supervisor(auth: &DeviceAuth) -> Result<(), Refusal> {

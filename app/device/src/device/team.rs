@@ -38,6 +38,14 @@ impl TeamLink {
         Ok(net::team_request(&self.endpoint, &self.token, "/v1/team/assign", &req).await?)
     }
 
+    /// Erases part of a case of the team, or all of it (GDPR; the server
+    /// checks that this user is a supervisor of the case's team and that a
+    /// reason is given). Every device that holds the case replaces its copy
+    /// at its next sync (docs/gdpr.md).
+    pub async fn erase(&self, request: &team::EraseRequest) -> Result<team::Erased, DeviceError> {
+        Ok(net::team_request(&self.endpoint, &self.token, "/v1/team/erase", request).await?)
+    }
+
     /// Unsynced work handed over by devices that lost a case, of this
     /// supervisor's team, undecided first.
     pub async fn quarantine(&self) -> Result<Vec<quarantine::Entry>, DeviceError> {

@@ -69,6 +69,8 @@ pub enum TeamCall {
     Waiting,
     /// Merges (true) or discards a quarantine entry.
     Decide(i64, bool),
+    /// Erases part of a case, or all of it (GDPR).
+    Erase(brug_shared::protocol::team::EraseRequest),
 }
 
 /// What the team routes answered.
@@ -80,6 +82,8 @@ pub enum TeamAnswer {
     Code(String, EnrolCode),
     /// The quarantine entries.
     Waiting(Vec<Entry>),
+    /// An erasure done.
+    Erased(brug_shared::protocol::team::Erased),
 }
 
 /// What the app asks of the device.

@@ -565,6 +565,7 @@ impl Worker {
                     Ok(_) => link.quarantine().await.map(TeamAnswer::Waiting),
                     Err(e) => Err(e),
                 },
+                TeamCall::Erase(request) => link.erase(&request).await.map(TeamAnswer::Erased),
             };
             let _ = events.send(Event::Team(answer));
         });

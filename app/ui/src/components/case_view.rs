@@ -204,6 +204,9 @@ pub fn CaseScreen(
     on_attach: EventHandler<(Uuid, std::path::PathBuf)>,
     /// An attachment opened (its id in the case).
     on_open_attachment: EventHandler<Uuid>,
+    /// Supervisors: erase a member's data (GDPR).
+    #[props(default)]
+    on_erase: EventHandler<Uuid>,
 ) -> Element {
     let case = &view.case;
     let h = &case.household;
@@ -433,6 +436,14 @@ pub fn CaseScreen(
                             if let Some(y) = m.birth_year { " · {y}" }
                             if let Some(s) = m.school.as_deref() { " · {s}" }
                             button { class: "small", onclick: { let id = *id; move |_| on_form.call((FormKind::Record(RecordKind::Member), Some(id))) }, "{t(lang, Text::Edit)}" }
+                            if supervisor {
+                                button {
+                                    class: "small",
+                                    "data-erase": "{id}",
+                                    onclick: { let id = *id; move |_| on_erase.call(id) },
+                                    if lang == Lang::Nl { "Wissen (AVG)" } else { "Erase (GDPR)" }
+                                }
+                            }
                         }
                     }
                 }

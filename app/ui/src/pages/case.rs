@@ -8,9 +8,11 @@ use dioxus::prelude::*;
 use uuid::Uuid;
 
 use super::{failed, loading};
+use brug_device::shared::protocol::team::EraseRequest;
+
 use crate::components::{
-    AttachmentItem, AttachmentScreen, CaseScreen, Choice, ConflictScreen, Decision, HistoryScreen,
-    ReviewScreen, attachments_on, timeline,
+    AttachmentItem, AttachmentScreen, CaseScreen, Choice, ConflictScreen, Decision, EraseScreen,
+    HistoryScreen, ReviewScreen, attachments_on, timeline,
 };
 use crate::state::{Screen, Ui};
 use crate::{format, forms};
@@ -66,6 +68,69 @@ pub fn CasePage(id: Uuid) -> Element {
                 caption: String::new(),
             }),
             on_open_attachment: move |att| screen.set(Screen::Attachment { case: id, id: att }),
+            on_erase: move |member| {
+                let mut team = ui.team;
+                team.erased.set(None);
+                team.error.set(None);
+                screen.set(Screen::Erase { case: id, member });
+            },
+        }
+    }
+}
+
+/// A supervisor erases a member's data (GDPR): the national register
+/// number alone, or the whole member.
+#[component]
+pub fn ErasePage(case: Uuid, member: Uuid) -> Element {
+    let ui = use_context::<Ui>();
+    let lang = ui.lang();
+    use_case(ui, case);
+    let mut screen = ui.screen;
+    let team = ui.team;
+    let done = team.erased.read().clone().filter(|d| d.case == case);
+    let view = match ui.case.read().as_ref() {
+        Some((c, Ok(view))) if *c == case => Some(view.clone()),
+        Some((c, Err(e))) if *c == case && done.is_none() => return failed(e),
+        _ => None,
+    };
+    let Some(view) = view else {
+        return loading(lang);
+    };
+    let (name, has_national_number) = match view.case.members.get(&member) {
+        Some(m) => (
+            format!("{} {}", m.first_name, m.last_name),
+            m.national_number.is_some(),
+        ),
+        // Erased whole (or by a colleague): the screen says what was done.
+        None => (String::new(), false),
+    };
+    rsx! {
+        EraseScreen {
+            lang,
+            household: view.case.household.name.clone(),
+            member: name,
+            has_national_number,
+            busy: (team.busy)(),
+            error: (team.error)(),
+            done,
+            on_erase: move |(whole, reason): (bool, String)| {
+                let mut team = ui.team;
+                team.busy.set(true);
+                team.error.set(None);
+                let request = EraseRequest {
+                    case,
+                    members: if whole { vec![member] } else { Vec::new() },
+                    fields: if whole {
+                        Vec::new()
+                    } else {
+                        vec![format!("members/{member}/national_number")]
+                    },
+                    whole_case: false,
+                    reason,
+                };
+                ui.team_call(TeamCall::Erase(request));
+            },
+            on_back: move |_| screen.set(Screen::Case(case)),
         }
     }
 }

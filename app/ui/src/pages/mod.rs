@@ -11,7 +11,7 @@ mod report;
 mod start;
 mod team;
 
-pub use case::{AttachmentPage, CasePage, ConflictsPage, HistoryPage, ReviewPage};
+pub use case::{AttachmentPage, CasePage, ConflictsPage, ErasePage, HistoryPage, ReviewPage};
 pub use cases::{CasesPage, QueuePage};
 pub use form::FormPage;
 pub use report::{ActivitiesPage, ReportPage};
