@@ -381,4 +381,26 @@ mod tests {
         std::fs::write(&path, "[attachments]\nmax_case_byte = 1\n").unwrap();
         assert!(load(&path).is_err(), "a misspelt key is an error");
     }
+
+    #[test]
+    fn the_retention_terms_come_from_the_file_with_the_defaults_for_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("brug.toml");
+        std::fs::write(
+            &path,
+            "[retention]\nclosed_case_days = 3650\naudit_days = 0\n",
+        )
+        .unwrap();
+        let file = load(&path).unwrap();
+        let serving = resolve(dir.path(), &file, &Overrides::default()).unwrap();
+        let terms = serving.config.retention.unwrap();
+        assert_eq!(terms.closed_case_days, 3650);
+        assert_eq!(terms.audit_days, 0, "0 keeps for ever");
+        assert_eq!(
+            terms.safety_signal_days,
+            crate::retention::Retention::default().safety_signal_days
+        );
+        std::fs::write(&path, "[retention]\nclosed_cases_days = 1\n").unwrap();
+        assert!(load(&path).is_err(), "a misspelt key is an error");
+    }
 }
