@@ -791,3 +791,134 @@ async fn a_supervisor_erases_from_the_app_and_a_worker_cannot() {
         );
     }
 }
+
+/// Seeds for the randomized erasure runs (`BRUG_ERASE_SEEDS` for more).
+fn erase_seeds() -> u64 {
+    std::env::var("BRUG_ERASE_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(12)
+}
+
+#[tokio::test]
+async fn random_offline_work_around_an_erasure_loses_nothing_but_the_erased_value() {
+    use brug_tests::caseload::Rng;
+    for seed in 0..erase_seeds() {
+        let mut rng = Rng::new(seed);
+        let stack = Stack::start().await;
+        let mut team = stack.team().await;
+        let (case, member) = case_with_member(&mut team).await;
+        stack.assign(case, &team.bert);
+        sync(&mut team.adviser).await;
+        let mut visits: Vec<Uuid> = Vec::new();
+        let mut erased = false;
+        let steps = 8 + rng.below(10);
+        for _ in 0..steps {
+            let who = rng.below(3);
+            let d = match who {
+                0 => &mut team.worker,
+                1 => &mut team.adviser,
+                _ => &mut team.supervisor,
+            };
+            match rng.below(6) {
+                0 | 1 => {
+                    let (v, _) = d
+                        .device
+                        .add_record(
+                            case,
+                            RecordKind::Visit,
+                            examples::example(RecordKind::Visit).to_json(),
+                        )
+                        .unwrap();
+                    visits.push(v);
+                }
+                2 => {
+                    // The erased field, typed again offline (before the
+                    // erasure or after it, unaware).
+                    d.device
+                        .set_field(
+                            case,
+                            &member.to_string(),
+                            &"national_number".into(),
+                            "90020199803".into(),
+                        )
+                        .unwrap();
+                }
+                3 => {
+                    let phone = format!(
+                        "0470 {:02} {:02} {:02}",
+                        seed % 100,
+                        rng.below(100),
+                        rng.below(100)
+                    );
+                    d.device
+                        .set_field(case, "household", &"phone".into(), phone.into())
+                        .unwrap();
+                }
+                4 if !erased => {
+                    erase::erase(
+                        &stack.db(),
+                        &EraseRequest {
+                            case,
+                            targets: vec![field(member, "national_number")],
+                            reason: format!("seed {seed}"),
+                            by: team.sofie.clone(),
+                        },
+                        chrono::Utc::now(),
+                    )
+                    .unwrap();
+                    erased = true;
+                }
+                _ => {
+                    sync(d).await;
+                }
+            }
+        }
+        if !erased {
+            erase::erase(
+                &stack.db(),
+                &EraseRequest {
+                    case,
+                    targets: vec![field(member, "national_number")],
+                    reason: format!("seed {seed}, at the end"),
+                    by: team.sofie.clone(),
+                },
+                chrono::Utc::now(),
+            )
+            .unwrap();
+        }
+        // Everyone comes back, twice round.
+        for _ in 0..2 {
+            for d in [&mut team.worker, &mut team.adviser, &mut team.supervisor] {
+                sync(d).await;
+            }
+        }
+        let on_server = store::load(&stack.db().reader(), case)
+            .unwrap()
+            .unwrap()
+            .case()
+            .unwrap();
+        for v in &visits {
+            assert!(
+                on_server.visits.contains_key(v),
+                "seed {seed}: visit {v} lost"
+            );
+        }
+        for d in [&team.worker, &team.adviser, &team.supervisor] {
+            assert_eq!(
+                d.device.case(case).unwrap(),
+                on_server,
+                "seed {seed}: converged"
+            );
+        }
+        // What was typed before the erasure is gone; typed again after the
+        // device learnt of it, it may stand (a new value, not brought back).
+        let history = team.supervisor.device.history(case, None).unwrap();
+        assert!(
+            history
+                .iter()
+                .any(|h| h.note.message.contains(&format!("seed {seed}")))
+        );
+        assert!(server_places(&stack, NATIONAL).is_empty(), "seed {seed}");
+    }
+}
