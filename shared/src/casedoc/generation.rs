@@ -86,9 +86,9 @@ impl Erasure {
     /// The history line the new generation starts with.
     pub fn summary_nl(&self) -> String {
         format!(
-            "geschiedenis vóór {} verwijderd op {} door {}: {}",
-            self.on.format("%Y-%m-%d %H:%M"),
-            self.on.format("%Y-%m-%d"),
+            "geschiedenis vóór {} UTC verwijderd op {} door {}: {}",
+            self.on.format("%d/%m/%Y %H:%M"),
+            self.on.format("%d/%m/%Y"),
             self.by,
             self.reason
         )
