@@ -18,6 +18,36 @@ const NATIONAL: &str = "85073003328";
 const FIRST: &str = "Zoëtje";
 const LAST: &str = "Vanderkwetsbaere";
 
+/// Everything the server and the devices log in this test binary, at
+/// debug level: an erased value must not be in it.
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_writer(|| LogSink)
+            .with_ansi(false)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
+}
+
 async fn sync(d: &mut TestDevice) -> brug_device::sync::Report {
     d.device.sync(&mut |_| {}).await.unwrap()
 }
@@ -103,6 +133,7 @@ fn field(member: Uuid, name: &str) -> brug_shared::casedoc::EraseTarget {
 
 #[tokio::test]
 async fn an_erased_name_and_national_number_are_gone_from_every_file_and_every_device() {
+    capture_logs();
     let stack = Stack::start().await;
     let mut team = stack.team().await;
     let (case, member) = case_with_member(&mut team).await;
@@ -200,6 +231,13 @@ async fn an_erased_name_and_national_number_are_gone_from_every_file_and_every_d
     assert_eq!(user, team.sofie);
     assert!(detail.contains("art. 17"));
     assert!(detail.contains("national_number"));
+
+    // Nor in the logs of the server and the devices (debug level).
+    let logs = LOGS.lock().unwrap().clone();
+    assert!(contains(&logs, "erased"), "the logs were captured");
+    for value in [NATIONAL, FIRST, LAST] {
+        assert!(!contains(&logs, value), "{value} in the logs");
+    }
 }
 
 #[tokio::test]

@@ -820,16 +820,25 @@ fn a_persons_data_is_exported_and_erased_from_the_command_line_by_a_supervisor_o
     );
     assert_eq!(refused.status.code(), Some(1));
 
-    let done = cli(
-        &data,
-        &[
+    let done = Command::new(brug_tests::bin("brug-sync-server"))
+        .arg("--data")
+        .arg(&data)
+        .args([
             "erase", "--case", &case, "--field", &field, "--reason", "art. 17", "--by", &sofie,
-        ],
-    );
+        ])
+        .env("BRUG_LOG", "debug")
+        .output()
+        .unwrap();
     assert!(
         done.status.success(),
         "{}",
         String::from_utf8_lossy(&done.stderr)
+    );
+    let log = String::from_utf8_lossy(&done.stderr);
+    assert!(log.contains("erased"), "the log at debug level: {log}");
+    assert!(
+        !log.contains("85073003328") && !log.contains("Kwetsbaere"),
+        "{log}"
     );
     let said = String::from_utf8_lossy(&done.stdout);
     assert!(said.contains("Nieuwe generatie 1"), "{said}");
