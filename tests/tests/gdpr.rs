@@ -828,6 +828,28 @@ async fn a_supervisor_erases_from_the_app_and_a_worker_cannot() {
             Vec::<String>::new()
         );
     }
+    // The whole case, from the app: only when nothing else is named.
+    let both = AskErase {
+        whole_case: true,
+        ..ask.clone()
+    };
+    assert!(
+        link.erase(&both).await.is_err(),
+        "a field and the whole case at once"
+    );
+    let whole = AskErase {
+        fields: vec![],
+        whole_case: true,
+        reason: "bewaartermijn".into(),
+        ..ask
+    };
+    let done = link.erase(&whole).await.unwrap();
+    assert_eq!(done.generation, None);
+    for d in [&mut team.supervisor, &mut team.worker] {
+        let report = sync(d).await;
+        assert!(report.purged.contains(&case));
+        assert_eq!(d.device.places_holding(LAST).unwrap(), Vec::<String>::new());
+    }
 }
 
 /// Seeds for the randomized erasure runs (`BRUG_ERASE_SEEDS` for more).

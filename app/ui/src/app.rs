@@ -148,8 +148,8 @@ fn body(screen: &Screen) -> Element {
         Screen::Conflicts(case) => rsx! { ConflictsPage { key: "{case}", case } },
         Screen::Assign(case) => rsx! { AssignPage { key: "{case}", case } },
         Screen::History(case) => rsx! { HistoryPage { key: "{case}", case } },
-        Screen::Erase { case, member } => {
-            rsx! { ErasePage { key: "{case}-{member}", case, member } }
+        Screen::Erase { case, pick } => {
+            rsx! { ErasePage { key: "{case}-{pick:?}", case, pick } }
         }
         Screen::Attachment { case, id } => rsx! { AttachmentPage { key: "{id}", case, id } },
         Screen::Team => rsx! { TeamPage {} },

@@ -52,12 +52,12 @@ pub enum Screen {
     Assign(Uuid),
     /// A case's history.
     History(Uuid),
-    /// A supervisor erases a member's data (GDPR).
+    /// A supervisor erases a member's data or a whole case (GDPR).
     Erase {
         /// The case.
         case: Uuid,
-        /// The member.
-        member: Uuid,
+        /// What.
+        pick: crate::components::ErasePick,
     },
     /// One attachment in full.
     Attachment {

@@ -472,6 +472,10 @@ fn work_handed_over_by_a_device_waits_for_the_supervisor_to_merge_or_discard() {
 /// The case screen of a household with a visit, a meter check and renovation
 /// advice, and a safety signal, as a worker sees it.
 fn case_screen_html(lang: Lang) -> String {
+    case_screen_html_as(lang, false)
+}
+
+fn case_screen_html_as(lang: Lang, supervisor: bool) -> String {
     use brug_device::shared::casedoc::{CaseDoc, Editor};
     use brug_device::shared::model::{RecordKind, examples};
     let editor = Editor {
@@ -541,17 +545,24 @@ fn case_screen_html(lang: Lang) -> String {
         attachments: vec![],
     };
     #[component]
-    fn Harness(view: brug_device::device::CaseView, lang: Lang) -> Element {
+    fn Harness(view: brug_device::device::CaseView, lang: Lang, supervisor: bool) -> Element {
         rsx! {
             brug_app::components::CaseScreen {
-                lang, view, supervisor: false,
+                lang, view, supervisor,
                 on_form: |_| {}, on_submit: |_| {}, on_review: |_| {}, on_conflicts: |_| {},
                 on_assign: |_| {}, on_history: |_| {}, on_back: |_| {},
                 on_attach: |_| {}, on_open_attachment: |_| {},
             }
         }
     }
-    let mut dom = VirtualDom::new_with_props(Harness, HarnessProps { view, lang });
+    let mut dom = VirtualDom::new_with_props(
+        Harness,
+        HarnessProps {
+            view,
+            lang,
+            supervisor,
+        },
+    );
     dom.rebuild_in_place();
     dioxus_ssr::render(&dom)
 }
@@ -1161,4 +1172,43 @@ fn erasing_a_members_data_needs_a_reason_and_asks_for_the_national_number_alone_
     fire(&mut dom, "click", click_event(), erase);
     let html = dioxus_ssr::render(&dom);
     assert!(html.contains("asked:Some((true,"), "{html}");
+}
+
+#[test]
+fn only_a_supervisor_sees_where_to_erase_a_member_or_the_case() {
+    let worker = case_screen_html_as(Lang::Nl, false);
+    assert!(!worker.contains("(AVG)"), "no erasing for a worker");
+    let supervisor = case_screen_html_as(Lang::Nl, true);
+    assert!(supervisor.contains("Dossier wissen (AVG)"));
+}
+
+#[component]
+fn EraseCaseHarness() -> Element {
+    rsx! {
+        brug_app::components::EraseScreen {
+            lang: Lang::Nl,
+            household: "Familie Vermeulen".to_string(),
+            member: "Familie Vermeulen".to_string(),
+            has_national_number: false,
+            whole_case: true,
+            busy: false,
+            error: None,
+            done: None,
+            on_erase: |_| {},
+            on_back: |_| {},
+        }
+    }
+}
+
+#[test]
+fn erasing_a_whole_case_offers_only_the_whole_case() {
+    let mut dom = VirtualDom::new(EraseCaseHarness);
+    dom.rebuild_in_place();
+    let html = dioxus_ssr::render(&dom);
+    assert!(
+        html.contains("Het hele dossier, met alle gezinsleden en bijlagen"),
+        "{html}"
+    );
+    assert!(!html.contains("rijksregisternummer") && !html.contains("Het hele gezinslid"));
+    common::assert_accessible("erase-case", "nl-BE", &html);
 }

@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use dioxus::prelude::*;
 use uuid::Uuid;
 
-use crate::components::{AttachmentStrip, attachments_on};
+use crate::components::{AttachmentStrip, ErasePick, attachments_on};
 use crate::format;
 use crate::forms::{FormKind, get, spec};
 use crate::i18n::{self, Lang, Text, t};
@@ -204,9 +204,9 @@ pub fn CaseScreen(
     on_attach: EventHandler<(Uuid, std::path::PathBuf)>,
     /// An attachment opened (its id in the case).
     on_open_attachment: EventHandler<Uuid>,
-    /// Supervisors: erase a member's data (GDPR).
+    /// Supervisors: erase a member's data or the whole case (GDPR).
     #[props(default)]
-    on_erase: EventHandler<Uuid>,
+    on_erase: EventHandler<ErasePick>,
 ) -> Element {
     let case = &view.case;
     let h = &case.household;
@@ -440,7 +440,7 @@ pub fn CaseScreen(
                                 button {
                                     class: "small",
                                     "data-erase": "{id}",
-                                    onclick: { let id = *id; move |_| on_erase.call(id) },
+                                    onclick: { let id = *id; move |_| on_erase.call(ErasePick::Member(id)) },
                                     if lang == Lang::Nl { "Wissen (AVG)" } else { "Erase (GDPR)" }
                                 }
                             }
@@ -462,6 +462,16 @@ pub fn CaseScreen(
                     }
                 }
                 button { class: "add", onclick: move |_| on_form.call((FormKind::Record(RecordKind::Consent), None)), "+ {RecordKind::Consent.label(lang)}" }
+            }
+            if supervisor {
+                section { class: "erase-case",
+                    button {
+                        class: "small",
+                        "data-erase": "case",
+                        onclick: move |_| on_erase.call(ErasePick::Case),
+                        if lang == Lang::Nl { "Dossier wissen (AVG)" } else { "Erase the case (GDPR)" }
+                    }
+                }
             }
             }
         }

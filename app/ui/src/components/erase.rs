@@ -1,6 +1,6 @@
-//! A supervisor erases a household member's data (GDPR art. 17,
-//! docs/gdpr.md): only the national register number, or the whole member,
-//! always with a reason. The server makes a new generation of the case
+//! A supervisor erases data of a case (GDPR art. 17, docs/gdpr.md): a
+//! member's national register number only, the whole member, or the whole
+//! case, always with a reason. The server makes a new generation of the case
 //! without it; every device replaces its copy at its next sync.
 
 use brug_device::shared::protocol::team::Erased;
@@ -16,15 +16,27 @@ fn say(lang: Lang, nl: &'static str, en: &'static str) -> &'static str {
     }
 }
 
-/// Erasing one member's data.
+/// What a supervisor erases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasePick {
+    /// A household member (or only their national register number).
+    Member(uuid::Uuid),
+    /// The whole case.
+    Case,
+}
+
+/// Erasing a member's data or a whole case.
 #[component]
 pub fn EraseScreen(
     lang: Lang,
     household: String,
-    /// The member's name as the case shows it.
+    /// What is erased, as the case shows it (a member's name).
     member: String,
     /// Whether the member has a national register number to erase alone.
     has_national_number: bool,
+    /// The whole case, not a member.
+    #[props(default)]
+    whole_case: bool,
     /// A request is under way.
     busy: bool,
     /// What went wrong (offline, refused), in plain words.
@@ -70,7 +82,11 @@ pub fn EraseScreen(
                         checked: whole(),
                         onchange: move |_| whole.set(true),
                     }
-                    " {say(lang, \"Het hele gezinslid\", \"The whole household member\")}"
+                    if whole_case {
+                        " {say(lang, \"Het hele dossier, met alle gezinsleden en bijlagen\", \"The whole case, with every member and attachment\")}"
+                    } else {
+                        " {say(lang, \"Het hele gezinslid\", \"The whole household member\")}"
+                    }
                 }
             }
             label { r#for: "erase-reason", {say(lang, "Reden (verplicht)", "Reason (required)")} }

@@ -29,7 +29,7 @@ pub use case_view::{CaseScreen, TimelineItem, timeline};
 pub use catalogue::{CatalogueScreen, code_for};
 pub use conflicts::{Choice, ConflictScreen};
 pub use enrol::{EnrolRequest, EnrolScreen};
-pub use erase::EraseScreen;
+pub use erase::{ErasePick, EraseScreen};
 pub use history::HistoryScreen;
 pub use lock::{LockReason, LockScreen};
 pub use queue::QueueScreen;

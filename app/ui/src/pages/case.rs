@@ -11,8 +11,8 @@ use super::{failed, loading};
 use brug_device::shared::protocol::team::EraseRequest;
 
 use crate::components::{
-    AttachmentItem, AttachmentScreen, CaseScreen, Choice, ConflictScreen, Decision, EraseScreen,
-    HistoryScreen, ReviewScreen, attachments_on, timeline,
+    AttachmentItem, AttachmentScreen, CaseScreen, Choice, ConflictScreen, Decision, ErasePick,
+    EraseScreen, HistoryScreen, ReviewScreen, attachments_on, timeline,
 };
 use crate::state::{Screen, Ui};
 use crate::{format, forms};
@@ -68,20 +68,20 @@ pub fn CasePage(id: Uuid) -> Element {
                 caption: String::new(),
             }),
             on_open_attachment: move |att| screen.set(Screen::Attachment { case: id, id: att }),
-            on_erase: move |member| {
+            on_erase: move |pick| {
                 let mut team = ui.team;
                 team.erased.set(None);
                 team.error.set(None);
-                screen.set(Screen::Erase { case: id, member });
+                screen.set(Screen::Erase { case: id, pick });
             },
         }
     }
 }
 
 /// A supervisor erases a member's data (GDPR): the national register
-/// number alone, or the whole member.
+/// number alone, or the whole member; or the whole case.
 #[component]
-pub fn ErasePage(case: Uuid, member: Uuid) -> Element {
+pub fn ErasePage(case: Uuid, pick: ErasePick) -> Element {
     let ui = use_context::<Ui>();
     let lang = ui.lang();
     use_case(ui, case);
@@ -93,23 +93,36 @@ pub fn ErasePage(case: Uuid, member: Uuid) -> Element {
         Some((c, Err(e))) if *c == case && done.is_none() => return failed(e),
         _ => None,
     };
-    let Some(view) = view else {
-        return loading(lang);
+    let household = match (&view, &done) {
+        (Some(v), _) => v.case.household.name.clone(),
+        // The whole case erased: this device no longer holds it.
+        (None, Some(_)) => String::new(),
+        (None, None) => return loading(lang),
     };
-    let (name, has_national_number) = match view.case.members.get(&member) {
-        Some(m) => (
-            format!("{} {}", m.first_name, m.last_name),
-            m.national_number.is_some(),
-        ),
-        // Erased whole (or by a colleague): the screen says what was done.
-        None => (String::new(), false),
+    let member = match pick {
+        ErasePick::Member(m) => Some(m),
+        ErasePick::Case => None,
+    };
+    // After the whole case went, "back" leads to the case list.
+    let case_gone = member.is_none() && done.is_some();
+    let (name, has_national_number) = match (member, &view) {
+        (Some(m), Some(v)) => match v.case.members.get(&m) {
+            Some(m) => (
+                format!("{} {}", m.first_name, m.last_name),
+                m.national_number.is_some(),
+            ),
+            // Erased whole (or by a colleague): the screen says what was done.
+            None => (String::new(), false),
+        },
+        _ => (household.clone(), false),
     };
     rsx! {
         EraseScreen {
             lang,
-            household: view.case.household.name.clone(),
+            household,
             member: name,
             has_national_number,
+            whole_case: member.is_none(),
             busy: (team.busy)(),
             error: (team.error)(),
             done,
@@ -117,20 +130,29 @@ pub fn ErasePage(case: Uuid, member: Uuid) -> Element {
                 let mut team = ui.team;
                 team.busy.set(true);
                 team.error.set(None);
-                let request = EraseRequest {
-                    case,
-                    members: if whole { vec![member] } else { Vec::new() },
-                    fields: if whole {
-                        Vec::new()
-                    } else {
-                        vec![format!("members/{member}/national_number")]
+                let request = match member {
+                    None => EraseRequest {
+                        case,
+                        members: Vec::new(),
+                        fields: Vec::new(),
+                        whole_case: true,
+                        reason,
                     },
-                    whole_case: false,
-                    reason,
+                    Some(member) => EraseRequest {
+                        case,
+                        members: if whole { vec![member] } else { Vec::new() },
+                        fields: if whole {
+                            Vec::new()
+                        } else {
+                            vec![format!("members/{member}/national_number")]
+                        },
+                        whole_case: false,
+                        reason,
+                    },
                 };
                 ui.team_call(TeamCall::Erase(request));
             },
-            on_back: move |_| screen.set(Screen::Case(case)),
+            on_back: move |_| screen.set(if case_gone { Screen::Cases } else { Screen::Case(case) }),
         }
     }
 }
