@@ -73,6 +73,29 @@ pub fn hand_over(
     if waiting >= MAX_QUARANTINE_PER_DEVICE {
         return Err(QuarantineError::TooLarge);
     }
+    // Work on a case erased whole is not kept: the erasure covers it.
+    // The device gets a receipt (entry 0) and lets the case go.
+    let erased: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM erasures WHERE case_id = ?1 AND generation = 0)",
+            params![case.to_string()],
+            |r| r.get(0),
+        )
+        .map_err(DbError::from)?;
+    if erased {
+        db::audit(
+            conn,
+            Some(&user.id),
+            Some(&device.id),
+            "quarantine-erased",
+            &[case],
+            &format!(
+                "{} bytes of unsynced work on a case erased whole: not kept",
+                changes.len()
+            ),
+        )?;
+        return Ok(0);
+    }
     let id = db::quarantine_put(conn, case, user, &device.id, changes)?;
     db::audit(
         conn,

@@ -428,6 +428,16 @@ async fn a_whole_case_erased_is_purged_from_every_device_with_its_photos() {
             .unwrap()
     };
     assert_eq!(blobs(&stack), 2, "the photo and its thumbnail");
+    // The worker types on the case offline, unaware of what comes.
+    team.worker
+        .device
+        .set_field(
+            case,
+            &member.to_string(),
+            &"school".into(),
+            "Sint-Amandus".into(),
+        )
+        .unwrap();
 
     let done = erase::erase(
         &stack.db(),
@@ -449,6 +459,13 @@ async fn a_whole_case_erased_is_purged_from_every_device_with_its_photos() {
     for d in [&mut team.worker, &mut team.supervisor] {
         let report = sync(d).await;
         assert!(report.purged.contains(&case), "the case is purged");
+        // Unsynced work on it is handed over and not kept: the erasure
+        // covers it.
+        assert_eq!(server_places(&stack, "Sint-Amandus"), Vec::<String>::new());
+        assert_eq!(
+            d.device.places_holding("Sint-Amandus").unwrap(),
+            Vec::<String>::new()
+        );
         assert!(d.device.case(case).is_err());
         assert!(
             matches!(
@@ -464,6 +481,19 @@ async fn a_whole_case_erased_is_purged_from_every_device_with_its_photos() {
             );
         }
     }
+    let count = |sql: &str| -> i64 {
+        stack
+            .db()
+            .reader()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        count("SELECT count(*) FROM audit WHERE action = 'quarantine-erased'"),
+        1,
+        "the worker's unsynced work was handed over, and dropped"
+    );
+    assert_eq!(count("SELECT count(*) FROM quarantine"), 0);
 }
 
 /// A member added to `case` on `d`, with a name and a national number.

@@ -236,8 +236,16 @@ async fn run(
         certificates,
         ..Report::default()
     };
+    // A case erased whole is named at every hello of a device that once
+    // held it (the server keeps no other trace of it): purged once, and
+    // reported only when it was here.
+    let here: BTreeSet<Uuid> = if purge.is_empty() {
+        BTreeSet::new()
+    } else {
+        store.held()?.into_iter().collect()
+    };
     for id in purge {
-        if !store.is_new(id)? {
+        if !store.is_new(id)? && here.contains(&id) {
             store.purge(id)?;
             report.purged.push(id);
         }
