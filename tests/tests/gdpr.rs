@@ -125,6 +125,23 @@ fn server_places(stack: &Stack, value: &str) -> Vec<String> {
     places
 }
 
+/// Erases `targets` of `case` now, as `by` asks with `reason`.
+fn erase_now(
+    stack: &Stack,
+    case: Uuid,
+    targets: Vec<brug_shared::casedoc::EraseTarget>,
+    reason: impl Into<String>,
+    by: &str,
+) -> Result<erase::Erased, brug_sync_server::db::DbError> {
+    let request = EraseRequest {
+        case,
+        targets,
+        reason: reason.into(),
+        by: by.to_owned(),
+    };
+    erase::erase(&stack.db(), &request, chrono::Utc::now())
+}
+
 fn field(member: Uuid, name: &str) -> brug_shared::casedoc::EraseTarget {
     brug_shared::casedoc::EraseTarget::Field(FieldPath::slashed(&format!(
         "members/{member}/{name}"
@@ -149,19 +166,17 @@ async fn an_erased_name_and_national_number_are_gone_from_every_file_and_every_d
     }
     let before = team.worker.device.case(case).unwrap();
 
-    let done = erase::erase(
-        &stack.db(),
-        &EraseRequest {
-            case,
-            targets: vec![
-                field(member, "national_number"),
-                field(member, "first_name"),
-                field(member, "last_name"),
-            ],
-            reason: "verzoek van de betrokkene, art. 17".into(),
-            by: team.sofie.clone(),
-        },
-        chrono::Utc::now(),
+    let targets = vec![
+        field(member, "national_number"),
+        field(member, "first_name"),
+        field(member, "last_name"),
+    ];
+    let done = erase_now(
+        &stack,
+        case,
+        targets,
+        "verzoek van de betrokkene, art. 17",
+        &team.sofie,
     )
     .unwrap();
     assert_eq!(done.generation, Some(1));
@@ -277,15 +292,12 @@ async fn offline_work_on_the_old_generation_arrives_without_the_erased_values() 
         .unwrap();
 
     // Meanwhile the member's national number is erased.
-    erase::erase(
-        &stack.db(),
-        &EraseRequest {
-            case,
-            targets: vec![field(member, "national_number")],
-            reason: "geen wettelijke grond meer".into(),
-            by: team.sofie.clone(),
-        },
-        chrono::Utc::now(),
+    erase_now(
+        &stack,
+        case,
+        vec![field(member, "national_number")],
+        "geen wettelijke grond meer",
+        &team.sofie,
     )
     .unwrap();
 
@@ -360,28 +372,22 @@ async fn only_a_supervisor_of_the_team_may_erase_and_nothing_changes_otherwise()
         (other_team_supervisor, "ander team"),
         (team.sofie.clone(), "   "),
     ] {
-        let refused = erase::erase(
-            &stack.db(),
-            &EraseRequest {
-                case,
-                targets: vec![field(member, "national_number")],
-                reason: reason.into(),
-                by,
-            },
-            chrono::Utc::now(),
+        let refused = erase_now(
+            &stack,
+            case,
+            vec![field(member, "national_number")],
+            reason,
+            &by,
         );
         assert!(refused.is_err());
     }
     // A path that is not in the case is refused too.
-    let refused = erase::erase(
-        &stack.db(),
-        &EraseRequest {
-            case,
-            targets: vec![field(Uuid::now_v7(), "national_number")],
-            reason: "fout lid".into(),
-            by: team.sofie.clone(),
-        },
-        chrono::Utc::now(),
+    let refused = erase_now(
+        &stack,
+        case,
+        vec![field(Uuid::now_v7(), "national_number")],
+        "fout lid",
+        &team.sofie,
     );
     assert!(refused.unwrap_err().to_string().contains("bestaat niet"));
     assert_eq!(store::heads(&stack.db().reader(), case).unwrap(), heads);
@@ -439,15 +445,12 @@ async fn a_whole_case_erased_is_purged_from_every_device_with_its_photos() {
         )
         .unwrap();
 
-    let done = erase::erase(
-        &stack.db(),
-        &EraseRequest {
-            case,
-            targets: vec![],
-            reason: "bewaartermijn verstreken".into(),
-            by: team.sofie.clone(),
-        },
-        chrono::Utc::now(),
+    let done = erase_now(
+        &stack,
+        case,
+        vec![],
+        "bewaartermijn verstreken",
+        &team.sofie,
     )
     .unwrap();
     assert_eq!(done.generation, None);
@@ -946,15 +949,12 @@ async fn random_offline_work_around_an_erasure_loses_nothing_but_the_erased_valu
                         .unwrap();
                 }
                 4 if !erased => {
-                    erase::erase(
-                        &stack.db(),
-                        &EraseRequest {
-                            case,
-                            targets: vec![field(member, "national_number")],
-                            reason: format!("seed {seed}"),
-                            by: team.sofie.clone(),
-                        },
-                        chrono::Utc::now(),
+                    erase_now(
+                        &stack,
+                        case,
+                        vec![field(member, "national_number")],
+                        format!("seed {seed}"),
+                        &team.sofie,
                     )
                     .unwrap();
                     erased = true;
@@ -965,15 +965,12 @@ async fn random_offline_work_around_an_erasure_loses_nothing_but_the_erased_valu
             }
         }
         if !erased {
-            erase::erase(
-                &stack.db(),
-                &EraseRequest {
-                    case,
-                    targets: vec![field(member, "national_number")],
-                    reason: format!("seed {seed}, at the end"),
-                    by: team.sofie.clone(),
-                },
-                chrono::Utc::now(),
+            erase_now(
+                &stack,
+                case,
+                vec![field(member, "national_number")],
+                format!("seed {seed}, at the end"),
+                &team.sofie,
             )
             .unwrap();
         }
