@@ -307,7 +307,10 @@ impl Session {
         if let Some(g) = &mut guard {
             let current = g.generation();
             if generation != current {
-                self.docs.remove(&doc_id);
+                // The device starts afresh on the new generation; the
+                // messages still count against the case's bound.
+                session.state = sync::State::new();
+                session.queued_ops = 0;
                 if generation > current {
                     metrics.error("generation-ahead");
                     tracing::error!(device = %self.device.id, doc = %doc_id, generation, current, "a device holds a newer generation than the server");

@@ -77,8 +77,14 @@ impl SyncStore for CutOff<'_> {
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
         self.inner.purge(id)
     }
-    fn replace(&mut self, id: Uuid, doc: &mut CaseDoc, carried: bool) -> Result<(), StoreFault> {
-        self.inner.replace(id, doc, carried)
+    fn replace(
+        &mut self,
+        id: Uuid,
+        mine: &mut CaseDoc,
+        acknowledged: &[automerge::ChangeHash],
+        next: &mut CaseDoc,
+    ) -> Result<brug_shared::casedoc::CarryReport, StoreFault> {
+        self.inner.replace(id, mine, acknowledged, next)
     }
 }
 

@@ -62,11 +62,19 @@ pub trait SyncStore {
     /// Removes a case the server says this device may not hold (a device
     /// keeps what the server never acknowledged, see the quarantine).
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault>;
-    /// Replaces a case by its new generation (an erasure on the server),
-    /// with this device's unacknowledged work already carried over onto
-    /// `doc` (`carried`: it holds such work, so the case is pending). The
-    /// old copy, its sync state and whatever only it referenced go.
-    fn replace(&mut self, id: Uuid, doc: &mut CaseDoc, carried: bool) -> Result<(), StoreFault>;
+    /// Replaces a case by its new generation `next` (an erasure on the
+    /// server). In one transaction: the stored copy (with anything saved
+    /// beside this session, and `mine`, the session's copy) has its work
+    /// beyond `acknowledged` carried over onto `next` ([`carry_into`]);
+    /// `next` replaces it, and its sync state and whatever only it
+    /// referenced go. A case with carried work stays pending.
+    fn replace(
+        &mut self,
+        id: Uuid,
+        mine: &mut CaseDoc,
+        acknowledged: &[automerge::ChangeHash],
+        next: &mut CaseDoc,
+    ) -> Result<CarryReport, StoreFault>;
 }
 
 /// Progress of a session, for a progress bar.
@@ -444,11 +452,7 @@ fn renew(
         state,
         ..
     } = old;
-    let edits = mine.local_edits(&state.shared_heads);
-    let carried = next
-        .carry_over(&edits)
-        .map_err(|e| SyncError::Store(StoreFault::new(e)))?;
-    store.replace(id, &mut next, carried.changes > 0)?;
+    let carried = store.replace(id, &mut mine, &state.shared_heads, &mut next)?;
     tracing::info!(case = %id, generation, carried = carried.changes, dropped = carried.dropped, "case renewed by an erasure");
     let start_heads = next.heads();
     Ok((
@@ -462,6 +466,30 @@ fn renew(
         },
         carried,
     ))
+}
+
+/// The work of the stored copy `stored` (merged with the session's copy
+/// `mine`) beyond `acknowledged`, made again on the new generation `next`
+/// (see [`CaseDoc::carry_over`]). A stored copy that is already of `next`'s
+/// generation (renewed beside this session) carries nothing.
+pub fn carry_into(
+    stored: Option<CaseDoc>,
+    mine: &mut CaseDoc,
+    acknowledged: &[automerge::ChangeHash],
+    next: &mut CaseDoc,
+) -> Result<CarryReport, StoreFault> {
+    let mut base = match stored {
+        Some(s) if s.generation() == next.generation() => return Ok(CarryReport::default()),
+        Some(mut s) => {
+            if s.generation() == mine.generation() {
+                s.merge(mine).map_err(StoreFault::new)?;
+            }
+            s
+        }
+        None => mine.fork(),
+    };
+    let edits = base.local_edits(acknowledged);
+    next.carry_over(&edits).map_err(StoreFault::new)
 }
 
 fn server_end(frame: ServerFrame) -> SyncError {
@@ -557,13 +585,21 @@ impl SyncStore for MemoryStore {
         self.new.remove(&id);
         Ok(())
     }
-    fn replace(&mut self, id: Uuid, doc: &mut CaseDoc, carried: bool) -> Result<(), StoreFault> {
-        self.docs.insert(id, doc.save());
+    fn replace(
+        &mut self,
+        id: Uuid,
+        mine: &mut CaseDoc,
+        acknowledged: &[automerge::ChangeHash],
+        next: &mut CaseDoc,
+    ) -> Result<CarryReport, StoreFault> {
+        let stored = self.get(id);
+        let carried = carry_into(stored, mine, acknowledged, next)?;
+        self.docs.insert(id, next.save());
         self.states.remove(&id);
-        if carried {
+        if carried.changes > 0 {
             self.pending.insert(id);
         }
-        Ok(())
+        Ok(carried)
     }
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
         self.docs.remove(&id);

@@ -295,19 +295,30 @@ impl SyncStore for Adapter<'_> {
         local::found(&tx, id).map_err(fault)?;
         tx.commit().map_err(fault)
     }
-    fn replace(&mut self, id: Uuid, doc: &mut CaseDoc, carried: bool) -> Result<(), StoreFault> {
-        let row = index::index_row(doc, &self.ctx, self.now_ms).map_err(fault)?;
+    fn replace(
+        &mut self,
+        id: Uuid,
+        mine: &mut CaseDoc,
+        acknowledged: &[automerge::ChangeHash],
+        next: &mut CaseDoc,
+    ) -> Result<brug_shared::casedoc::CarryReport, StoreFault> {
         // Deleted pages are overwritten, not just freed: the old
         // generation holds what was erased.
         self.store
             .conn()
             .pragma_update(None, "secure_delete", "ON")
             .map_err(fault)?;
-        let replaced = (|| -> Result<(), StoreFault> {
+        let (ctx, now_ms) = (&self.ctx, self.now_ms);
+        let replaced = (|| -> Result<brug_shared::casedoc::CarryReport, StoreFault> {
+            // The write lock first: what the screens (or another handle)
+            // saved meanwhile is in the stored copy and is carried too.
             let tx = self.store.transaction().map_err(fault)?;
+            let stored = store::load(&tx, id).map_err(fault)?;
+            let carried = crate::sync::carry_into(stored, mine, acknowledged, next)?;
+            let row = index::index_row(next, ctx, now_ms).map_err(fault)?;
             let before = local::case_blob_hashes(&tx, id).map_err(fault)?;
-            if !store::replace_in(&tx, doc).map_err(fault)? {
-                store::save_in(&tx, doc).map_err(fault)?;
+            if !store::replace_in(&tx, next).map_err(fault)? {
+                store::save_in(&tx, next).map_err(fault)?;
             }
             tx.execute(
                 "DELETE FROM sync_states WHERE doc_id = ?1",
@@ -320,19 +331,20 @@ impl SyncStore for Adapter<'_> {
                     local::remove_blob(&tx, &hash).map_err(fault)?;
                 }
             }
-            if carried {
+            if carried.changes > 0 {
                 local::mark_pending(&tx, id, false).map_err(fault)?;
             }
-            tx.commit().map_err(fault)
+            tx.commit().map_err(fault)?;
+            Ok(carried)
         })();
         let conn = self.store.conn();
         conn.pragma_update(None, "secure_delete", "OFF")
             .map_err(fault)?;
-        replaced?;
+        let carried = replaced?;
         // Empty the log too; readers of older pages (another handle) may
         // hold it back, then the next checkpoint empties it.
         let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-        Ok(())
+        Ok(carried)
     }
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
         // Work the server never acknowledged is not deleted: the case is set
