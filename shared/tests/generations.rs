@@ -121,8 +121,8 @@ fn offline_work_is_carried_over_except_the_erased_values() {
         )
         .unwrap();
 
-    let from_a = a.local_edits(&acknowledged);
-    let from_b = b.local_edits(&acknowledged);
+    let from_a = a.local_edits(&acknowledged, &next.server_clock());
+    let from_b = b.local_edits(&acknowledged, &next.server_clock());
     assert_eq!(from_a.len(), 2);
     assert_eq!(from_b.len(), 1);
     let ra = next.carry_over(&from_a).unwrap();
@@ -191,4 +191,62 @@ fn a_device_cannot_write_the_generation_or_bring_an_old_history_in() {
     merged.load_incremental(&old.save()).unwrap();
     let refusal = policy::check(&mut merged, &before, sender, 0, None, &|_| None).unwrap_err();
     assert_eq!(refusal.reason, Reason::Generation);
+}
+
+#[test]
+fn a_device_that_lost_its_sync_state_carries_only_what_the_server_never_had() {
+    let (mut server, member_id) = case_with_member();
+    let household = brug_shared::casedoc::Target::Household;
+    // A sets the phone and syncs; B sets it again later and syncs; A does
+    // not hear of it, and types the school offline.
+    let mut a = server.fork();
+    a.set_editor(&editor("ann.peeters", 1));
+    a.set_field(
+        household,
+        &"phone".into(),
+        serde_json::json!("0470 11 11 11"),
+    )
+    .unwrap();
+    server.merge(&mut a.fork()).unwrap();
+    let mut b = server.fork();
+    b.set_editor(&editor("bert.devos", 2));
+    b.set_field(
+        household,
+        &"phone".into(),
+        serde_json::json!("0470 22 22 22"),
+    )
+    .unwrap();
+    server.merge(&mut b).unwrap();
+    a.set_field(
+        brug_shared::casedoc::Target::Record(RecordKind::Member, member_id),
+        &"school".into(),
+        serde_json::json!("De Vlinder"),
+    )
+    .unwrap();
+
+    let target = EraseTarget::Field(FieldPath::slashed(&format!(
+        "members/{member_id}/national_number"
+    )));
+    let (mut next, _) = server
+        .regenerate(
+            &[target],
+            &editor("lies.supervisor", 9),
+            "bezwaar",
+            Utc::now(),
+        )
+        .unwrap();
+    // A's sync state is gone: it acknowledges nothing.
+    let carried = a.local_edits(&[], &next.server_clock());
+    assert_eq!(carried.len(), 1, "only the school: {carried:?}");
+    next.carry_over(&carried).unwrap();
+    let case = next.case().unwrap();
+    assert_eq!(
+        case.household.phone.as_deref(),
+        Some("0470 22 22 22"),
+        "B's newer phone stays"
+    );
+    assert_eq!(
+        case.members[&member_id].school.as_deref(),
+        Some("De Vlinder")
+    );
 }

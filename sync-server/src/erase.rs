@@ -263,7 +263,7 @@ fn carry_quarantine(
             let mut with = old.fork();
             // Bytes that do not load carry nothing over.
             let edits = match with.load_incremental(&changes) {
-                Ok(_) => with.local_edits(&old_heads),
+                Ok(_) => with.local_edits(&old_heads, &Default::default()),
                 Err(_) => Vec::new(),
             };
             let mut next = fresh.fork();

@@ -488,7 +488,10 @@ pub fn carry_into(
         }
         None => mine.fork(),
     };
-    let edits = base.local_edits(acknowledged);
+    // What the server had: the sync state's shared heads, and what the
+    // erasure says it held (so a lost sync state never makes old values
+    // come back over newer ones).
+    let edits = base.local_edits(acknowledged, &next.server_clock());
     next.carry_over(&edits).map_err(StoreFault::new)
 }
 

@@ -29,6 +29,10 @@ pub struct ChangeFacts {
     pub ops: Vec<OpFact>,
     /// A change with no dependencies: the first of a history.
     pub root: bool,
+    /// Its actor (hex) and sequence number within that actor.
+    pub actor: String,
+    /// See `actor`.
+    pub seq: u64,
 }
 
 /// One operation: the path of the property it touches and what it does.
@@ -157,6 +161,8 @@ impl CaseDoc {
                 time_ms: expanded.time,
                 ops,
                 root: expanded.deps.is_empty(),
+                actor: expanded.actor_id.to_hex_string(),
+                seq: expanded.seq,
             });
         }
         out

@@ -80,6 +80,12 @@ pub struct Erasure {
     pub reason: String,
     /// The paths removed, `/` between keys.
     pub erased: Vec<String>,
+    /// What the server held of the generation before: per actor (hex), the
+    /// last change's sequence number (no data). A device's change within
+    /// it was on the server; only what lies beyond is carried over, even
+    /// when the device lost its sync state.
+    #[serde(default)]
+    pub clock: std::collections::BTreeMap<String, u64>,
 }
 
 impl Erasure {
@@ -259,6 +265,27 @@ impl CaseDoc {
         all
     }
 
+    /// Per actor (hex), the sequence number of its last change here.
+    fn clock(&mut self) -> std::collections::BTreeMap<String, u64> {
+        let mut clock = std::collections::BTreeMap::new();
+        for meta in self.doc.get_changes_meta(&[]) {
+            let seq = clock.entry(meta.actor.to_hex_string()).or_insert(0);
+            *seq = (*seq).max(meta.seq);
+        }
+        clock
+    }
+
+    /// What the server held of the generation before this one when it was
+    /// erased (see [`Erasure::clock`]); empty before any erasure.
+    pub fn server_clock(&self) -> std::collections::BTreeMap<String, u64> {
+        let n = self.generation();
+        self.erasures()
+            .into_iter()
+            .find(|e| e.generation == n)
+            .map(|e| e.clock)
+            .unwrap_or_default()
+    }
+
     /// The paths erased by the erasure that made this generation: what
     /// work carried over from the one before may not bring back.
     pub fn erased_paths(&self) -> Vec<FieldPath> {
@@ -312,7 +339,7 @@ impl CaseDoc {
     /// with it. A required text field (a name) cannot be absent: it is
     /// replaced by [`ERASED_TEXT`].
     pub fn regenerate(
-        &self,
+        &mut self,
         targets: &[EraseTarget],
         editor: &Editor,
         reason: &str,
@@ -395,6 +422,7 @@ impl CaseDoc {
             by: editor.user.clone(),
             reason: reason.to_owned(),
             erased,
+            clock: self.clock(),
         };
         let mut summaries = match tree.remove(ERASURES) {
             Some(Json::Object(m)) => m,
@@ -445,12 +473,24 @@ impl CaseDoc {
         key == ATTACHMENTS || RecordKind::ALL.iter().any(|k| k.container() == key)
     }
 
-    /// The changes this copy holds beyond `acknowledged` (what the server
-    /// had), oldest first, each read as the values it set.
-    pub fn local_edits(&mut self, acknowledged: &[ChangeHash]) -> Vec<LocalChange> {
+    /// The changes this copy holds beyond `acknowledged` and beyond
+    /// `server_had` (per actor, the last sequence number the server held;
+    /// [`CaseDoc::server_clock`]): what the server never had, oldest first,
+    /// each read as the values it set.
+    pub fn local_edits(
+        &mut self,
+        acknowledged: &[ChangeHash],
+        server_had: &std::collections::BTreeMap<String, u64>,
+    ) -> Vec<LocalChange> {
         let facts = self.new_changes(acknowledged);
         let mut out = Vec::with_capacity(facts.len());
         for fact in facts {
+            if server_had
+                .get(&fact.actor)
+                .is_some_and(|last| fact.seq <= *last)
+            {
+                continue;
+            }
             let Some(change) = self.doc.get_change_by_hash(&fact.hash) else {
                 continue;
             };
