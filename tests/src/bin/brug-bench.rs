@@ -225,6 +225,12 @@ async fn main() {
         table.print();
         return;
     }
+    // `--only device`: the device rows alone (list, open, save, start-up).
+    if std::env::args().any(|a| a == "device") {
+        device_figures(&mut table, sizes.device_cases, &mut rng);
+        table.print();
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     let db = Db::open(&data).unwrap();
