@@ -1009,3 +1009,37 @@ async fn random_offline_work_around_an_erasure_loses_nothing_but_the_erased_valu
         assert!(server_places(&stack, NATIONAL).is_empty(), "seed {seed}");
     }
 }
+
+#[test]
+fn a_copy_renewed_beside_the_session_keeps_what_the_other_handle_carried() {
+    use brug_shared::casedoc::{CaseDoc, Editor, Target};
+    let ann = Editor {
+        user: "ann.peeters".into(),
+        device: Uuid::from_u128(1),
+    };
+    let mut server = CaseDoc::create(Uuid::now_v7(), &examples::household(), &ann).unwrap();
+    let mut mine = server.fork();
+    mine.set_editor(&ann);
+    mine.set_field(Target::Household, &"phone".into(), "0470 33 33 33".into())
+        .unwrap();
+    let sofie = Editor {
+        user: "sofie.vandenberghe".into(),
+        device: Uuid::nil(),
+    };
+    let target = brug_shared::casedoc::EraseTarget::Field(FieldPath::slashed("household/notes"));
+    let (mut next, _) = server
+        .regenerate(&[target], &sofie, "bezwaar", chrono::Utc::now())
+        .unwrap();
+    // Another handle of this device renewed the case first, with the phone.
+    let mut renewed = CaseDoc::load(&next.save(), &[]).unwrap();
+    let edits = mine.local_edits(&[], &renewed.server_clock());
+    renewed.carry_over(&edits).unwrap();
+    // This session's renewal comes second: it keeps the phone.
+    let mut again = CaseDoc::load(&next.save(), &[]).unwrap();
+    let carried = brug_device::sync::carry_into(Some(renewed), &mut mine, &[], &mut again).unwrap();
+    assert_eq!(carried.changes, 0, "carried once, by the other handle");
+    assert_eq!(
+        again.household().unwrap().phone.as_deref(),
+        Some("0470 33 33 33")
+    );
+}

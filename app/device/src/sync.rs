@@ -471,7 +471,8 @@ fn renew(
 /// The work of the stored copy `stored` (merged with the session's copy
 /// `mine`) beyond `acknowledged`, made again on the new generation `next`
 /// (see [`CaseDoc::carry_over`]). A stored copy that is already of `next`'s
-/// generation (renewed beside this session) carries nothing.
+/// generation (renewed beside this session) carries nothing and is merged
+/// into `next` as it is.
 pub fn carry_into(
     stored: Option<CaseDoc>,
     mine: &mut CaseDoc,
@@ -479,7 +480,12 @@ pub fn carry_into(
     next: &mut CaseDoc,
 ) -> Result<CarryReport, StoreFault> {
     let mut base = match stored {
-        Some(s) if s.generation() == next.generation() => return Ok(CarryReport::default()),
+        Some(mut s) if s.generation() == next.generation() => {
+            // Renewed beside this session (another handle carried its work
+            // already): keep what it holds.
+            next.merge(&mut s).map_err(StoreFault::new)?;
+            return Ok(CarryReport::default());
+        }
         Some(mut s) => {
             if s.generation() == mine.generation() {
                 s.merge(mine).map_err(StoreFault::new)?;
