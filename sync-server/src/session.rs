@@ -32,6 +32,9 @@ struct DocSession {
     /// A sync state of this device for this case is stored: the device is
     /// known to hold it.
     stored: bool,
+    /// The sync state as last written to (or read from) the store: an
+    /// unchanged state is not written again.
+    written: Option<Vec<u8>>,
     /// Operations this session sent that wait for changes they depend on
     /// (automerge keeps them in the case's replica until those arrive).
     queued_ops: u64,
@@ -252,6 +255,7 @@ impl Session {
                     pending,
                     counted: false,
                     stored: stored.is_some(),
+                    written: stored,
                     messages: 0,
                     queued_ops: 0,
                 },
@@ -310,6 +314,7 @@ impl Session {
                 // The device starts afresh on the new generation; the
                 // messages still count against the case's bound.
                 session.state = sync::State::new();
+                session.written = None;
                 session.queued_ops = 0;
                 if generation > current {
                     metrics.error("generation-ahead");
@@ -441,7 +446,8 @@ impl Session {
                 store::save_in(&tx, &mut fork)?;
                 db::record_change(&tx, doc_id, &self.user, !exists)?;
                 db::put_case_blobs(&tx, doc_id, &fork.blob_hashes(), db::now_ms())?;
-                db::save_sync_state(&tx, &self.device.id, doc_id, &state.encode())?;
+                let encoded = state.encode();
+                db::save_sync_state(&tx, &self.device.id, doc_id, &encoded)?;
                 for (action, detail) in &audit {
                     db::audit(
                         &tx,
@@ -454,6 +460,7 @@ impl Session {
                 }
                 tx.commit()?;
                 drop(conn);
+                session.written = Some(encoded);
                 Metrics::add(&metrics.changes_merged, 1);
                 self.written.insert(doc_id);
                 stored = Some(Stored { doc: doc_id });
@@ -471,6 +478,7 @@ impl Session {
                     tracing::warn!(device = %self.device.id, doc = %doc_id, "changes waiting for their dependencies dropped: too many");
                     session.queued_ops = 0;
                     session.state = sync::State::new();
+                    session.written = None;
                     match store::load(&db.reader(), doc_id)? {
                         Some(fresh) if is_shared => *doc = fresh,
                         _ => *doc = CaseDoc::empty(doc_id),
@@ -533,11 +541,20 @@ impl Session {
             && let Some(s) = self.docs.get_mut(&doc_id)
             && s.pending.is_none()
         {
+            let encoded = s.state.encode();
             if they_were_done {
-                db::save_sync_state(&db.lock(), &self.device.id, doc_id, &s.state.encode())?;
+                // The merge's commit (or the last session) wrote the same
+                // state already: a write and its fsync saved.
+                if s.written.as_ref() != Some(&encoded) {
+                    db::save_sync_state(&db.lock(), &self.device.id, doc_id, &encoded)?;
+                    s.written = Some(encoded);
+                }
                 s.stored = true;
             } else if !s.stored {
-                db::note_held(&db.lock(), &self.device.id, doc_id, &s.state.encode())?;
+                // Kept when a state is there already: what is stored is
+                // not known, so the next state is written whatever it is.
+                db::note_held(&db.lock(), &self.device.id, doc_id, &encoded)?;
+                s.written = None;
                 s.stored = true;
             }
         }

@@ -219,6 +219,27 @@ async fn edits_through_two_handles_at_once_are_all_kept() {
 }
 
 #[tokio::test]
+async fn a_case_read_again_shows_what_another_handle_saved_since() {
+    let stack = Stack::start().await;
+    let Team { mut worker, .. } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    let mut other = worker.device.handle().unwrap();
+    add_visit(&mut worker.device, case);
+    // Both handles have read the case: each keeps it in memory now.
+    assert_eq!(worker.device.case(case).unwrap().visits.len(), 1);
+    assert_eq!(other.case(case).unwrap().visits.len(), 1);
+    add_visit(&mut other, case);
+    assert_eq!(
+        worker.device.case(case).unwrap().visits.len(),
+        2,
+        "the screens see the visit the other handle saved"
+    );
+    add_visit(&mut worker.device, case);
+    assert_eq!(other.case(case).unwrap().visits.len(), 3);
+    assert_eq!(worker.device.show(case).unwrap().case.visits.len(), 3);
+}
+
+#[tokio::test]
 async fn the_device_refuses_what_the_server_would_before_it_writes() {
     let stack = Stack::start().await;
     let Team {

@@ -55,11 +55,58 @@ impl From<store::StoreError> for LocalError {
     }
 }
 
+/// Cases kept in memory after they were read or saved, so that opening a
+/// case again, saving a record in it or syncing it right after an edit
+/// does not parse its whole history from the store again (a copy in memory
+/// takes a fraction of that).
+pub const RECENT_CASES: usize = 32;
+
+/// The most recently used cases, the latest last. An entry is used only
+/// while the store's heads for the case are still its heads, so an edit by
+/// another handle (a sync beside the screens) is never hidden by it.
+#[derive(Debug, Default)]
+struct Recent {
+    cases: Vec<(Uuid, Vec<automerge::ChangeHash>, CaseDoc)>,
+}
+
+impl Recent {
+    /// A copy of the case, when the one kept has exactly `heads` (sorted).
+    fn get(&mut self, id: Uuid, heads: &[automerge::ChangeHash]) -> Option<CaseDoc> {
+        let at = self.cases.iter().position(|(i, _, _)| *i == id)?;
+        let mut entry = self.cases.remove(at);
+        if entry.1 != heads {
+            return None;
+        }
+        let copy = entry.2.fork();
+        self.cases.push(entry);
+        Some(copy)
+    }
+
+    /// Keeps a copy of `doc`, as stored.
+    fn put(&mut self, doc: &mut CaseDoc) {
+        let id = doc.id();
+        self.forget(id);
+        let mut heads = doc.heads();
+        heads.sort();
+        let mut copy = doc.fork();
+        copy.set_time(None);
+        if self.cases.len() >= RECENT_CASES {
+            self.cases.remove(0);
+        }
+        self.cases.push((id, heads, copy));
+    }
+
+    fn forget(&mut self, id: Uuid) {
+        self.cases.retain(|(i, _, _)| *i != id);
+    }
+}
+
 /// The open, unlocked local store.
 #[derive(Debug)]
 pub struct LocalStore {
     conn: Connection,
     home: PathBuf,
+    recent: std::cell::RefCell<Recent>,
 }
 
 fn is_unreadable(e: &rusqlite::Error) -> bool {
@@ -86,10 +133,16 @@ impl LocalStore {
             store::StoreError::Sqlite(e) if is_unreadable(&e) => LocalError::Unreadable,
             other => LocalError::Store(other),
         })?;
+        // Every page read from the file is decrypted; a page cache of 16 MiB
+        // (SQLite's default is 2) holds a 10,000-case index, so listing and
+        // searching again (every keystroke in the search field) decrypts
+        // nothing twice. What it holds is what the app shows anyway.
+        conn.execute_batch("PRAGMA cache_size = -16384;")?;
         store::migrate(&mut conn, DEVICE_MIGRATIONS)?;
         Ok(Self {
             conn,
             home: home.to_owned(),
+            recent: std::cell::RefCell::default(),
         })
     }
 
@@ -139,9 +192,34 @@ impl LocalStore {
         set_setting(&self.conn, key, value)
     }
 
-    /// Loads a case.
+    /// Loads a case: from the recently used ones when it is still as
+    /// stored, else from the store (and keeps it there).
     pub fn load(&self, id: Uuid) -> Result<Option<CaseDoc>, LocalError> {
-        Ok(store::load(&self.conn, id)?)
+        let Some(mut heads) = store::heads(&self.conn, id)? else {
+            self.forget(id);
+            return Ok(None);
+        };
+        heads.sort();
+        if let Some(doc) = self.recent.borrow_mut().get(id, &heads) {
+            return Ok(Some(doc));
+        }
+        let Some(mut doc) = store::load(&self.conn, id)? else {
+            return Ok(None);
+        };
+        self.recent.borrow_mut().put(&mut doc);
+        Ok(Some(doc))
+    }
+
+    /// Keeps `doc` among the recently used cases: call after a commit that
+    /// stored it as it is.
+    pub fn remember(&self, doc: &mut CaseDoc) {
+        self.recent.borrow_mut().put(doc);
+    }
+
+    /// Drops a case from the recently used ones (purged, or replaced by a
+    /// new generation: its old history must not stay in memory either).
+    pub fn forget(&self, id: Uuid) {
+        self.recent.borrow_mut().forget(id);
     }
 
     /// Number of cases with unsynced changes.

@@ -122,18 +122,13 @@ pub fn save(conn: &mut Connection, doc: &mut CaseDoc) -> Result<Saved, StoreErro
 pub fn save_in(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<Saved, StoreError> {
     let id = doc.id().to_string();
     let row: Option<(String, i64, i64)> = tx
-        .query_row(
-            "SELECT heads, snapshot_bytes, chunk_bytes FROM documents WHERE id = ?1",
-            params![id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT heads, snapshot_bytes, chunk_bytes FROM documents WHERE id = ?1")?
+        .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     let heads = doc.heads();
     let Some((stored, snapshot_bytes, chunk_bytes)) = row else {
         let snapshot = doc.save();
-        tx.execute(
-            "INSERT INTO documents (id, snapshot, snapshot_bytes, heads, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, snapshot, snapshot.len() as i64, encode_heads(&heads), now_millis()],
+        tx.prepare_cached("INSERT INTO documents (id, snapshot, snapshot_bytes, heads, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![id, snapshot, snapshot.len() as i64, encode_heads(&heads), now_millis()],
         )?;
         return Ok(Saved::Created);
     };
@@ -151,21 +146,18 @@ pub fn save_in(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<Saved, StoreEr
     let total = chunk_bytes + chunk.len() as i64;
     if total > snapshot_bytes {
         let snapshot = doc.save();
-        tx.execute("DELETE FROM document_chunks WHERE doc_id = ?1", params![id])?;
-        tx.execute(
-            "UPDATE documents SET snapshot = ?2, snapshot_bytes = ?3, chunk_bytes = 0, heads = ?4, updated_at = ?5 WHERE id = ?1",
-            params![id, snapshot, snapshot.len() as i64, encode_heads(&heads), now_millis()],
+        tx.prepare_cached("DELETE FROM document_chunks WHERE doc_id = ?1")?
+            .execute(params![id])?;
+        tx.prepare_cached("UPDATE documents SET snapshot = ?2, snapshot_bytes = ?3, chunk_bytes = 0, heads = ?4, updated_at = ?5 WHERE id = ?1")?.execute(params![id, snapshot, snapshot.len() as i64, encode_heads(&heads), now_millis()],
         )?;
         return Ok(Saved::Compacted(snapshot.len()));
     }
-    tx.execute(
-        "INSERT INTO document_chunks (doc_id, n, data) VALUES (?1, (SELECT COALESCE(MAX(n), 0) + 1 FROM document_chunks WHERE doc_id = ?1), ?2)",
-        params![id, chunk],
+    tx.prepare_cached("INSERT INTO document_chunks (doc_id, n, data) VALUES (?1, (SELECT COALESCE(MAX(n), 0) + 1 FROM document_chunks WHERE doc_id = ?1), ?2)")?.execute(params![id, chunk],
     )?;
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE documents SET chunk_bytes = ?2, heads = ?3, updated_at = ?4 WHERE id = ?1",
-        params![id, total, encode_heads(&heads), now_millis()],
-    )?;
+    )?
+    .execute(params![id, total, encode_heads(&heads), now_millis()])?;
     Ok(Saved::Appended(chunk.len()))
 }
 
@@ -221,11 +213,8 @@ pub fn compact(conn: &mut Connection, id: Uuid) -> Result<Option<usize>, StoreEr
 pub fn load(conn: &Connection, id: Uuid) -> Result<Option<CaseDoc>, StoreError> {
     let key = id.to_string();
     let snapshot: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT snapshot FROM documents WHERE id = ?1",
-            params![key],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT snapshot FROM documents WHERE id = ?1")?
+        .query_row(params![key], |r| r.get(0))
         .optional()?;
     let Some(snapshot) = snapshot else {
         return Ok(None);
@@ -241,11 +230,8 @@ pub fn load(conn: &Connection, id: Uuid) -> Result<Option<CaseDoc>, StoreError> 
 /// The stored heads of a document.
 pub fn heads(conn: &Connection, id: Uuid) -> Result<Option<Vec<ChangeHash>>, StoreError> {
     let text: Option<String> = conn
-        .query_row(
-            "SELECT heads FROM documents WHERE id = ?1",
-            params![id.to_string()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT heads FROM documents WHERE id = ?1")?
+        .query_row(params![id.to_string()], |r| r.get(0))
         .optional()?;
     text.map(|t| decode_heads(&t)).transpose()
 }

@@ -35,11 +35,8 @@ pub fn doc_generation(conn: &Connection, id: Uuid) -> Result<Option<u64>, DbErro
 /// first assignee), or a supervisor of the case's team.
 pub fn may_access(conn: &Connection, user: &User, id: Uuid) -> Result<bool, DbError> {
     let explicit = conn
-        .query_row(
-            "SELECT 1 FROM case_access WHERE case_id = ?1 AND user_id = ?2",
-            params![id.to_string(), user.id],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM case_access WHERE case_id = ?1 AND user_id = ?2")?
+        .query_row(params![id.to_string(), user.id], |_| Ok(()))
         .optional()?
         .is_some();
     if explicit {
@@ -49,11 +46,8 @@ pub fn may_access(conn: &Connection, user: &User, id: Uuid) -> Result<bool, DbEr
         return Ok(false);
     }
     Ok(conn
-        .query_row(
-            "SELECT 1 FROM doc_feed WHERE doc_id = ?1 AND team_id = ?2",
-            params![id.to_string(), user.team],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM doc_feed WHERE doc_id = ?1 AND team_id = ?2")?
+        .query_row(params![id.to_string(), user.team], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -78,11 +72,9 @@ pub fn visible_docs(conn: &Connection, user: &User) -> Result<Vec<(Uuid, i64)>, 
 
 /// The highest change sequence stored.
 pub fn current_seq(conn: &Connection) -> Result<i64, DbError> {
-    Ok(
-        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM doc_feed", [], |r| {
-            r.get(0)
-        })?,
-    )
+    Ok(conn
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM doc_feed")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// What a device must sync and purge, given its cursor and what it holds.
@@ -215,22 +207,20 @@ pub fn record_change(
 ) -> Result<i64, DbError> {
     let seq = current_seq(conn)? + 1;
     if is_new {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO doc_feed (doc_id, seq, team_id, created_by) VALUES (?1, ?2, ?3, ?4)",
-            params![id.to_string(), seq, creator.team, creator.id],
-        )?;
-        conn.execute(
+        )?
+        .execute(params![id.to_string(), seq, creator.team, creator.id])?;
+        conn.prepare_cached(
             "INSERT OR IGNORE INTO case_access (case_id, user_id) VALUES (?1, ?2)",
-            params![id.to_string(), creator.id],
-        )?;
+        )?
+        .execute(params![id.to_string(), creator.id])?;
         // The team's activities may name this household already (recorded
         // before the case's first sync): they count it from now on.
         super::mark_dirty(conn, &super::activities_source(&creator.team))?;
     } else {
-        conn.execute(
-            "UPDATE doc_feed SET seq = ?2 WHERE doc_id = ?1",
-            params![id.to_string(), seq],
-        )?;
+        conn.prepare_cached("UPDATE doc_feed SET seq = ?2 WHERE doc_id = ?1")?
+            .execute(params![id.to_string(), seq])?;
     }
     super::mark_dirty(conn, &id.to_string())?;
     Ok(seq)
@@ -331,11 +321,8 @@ pub fn assignees(conn: &Connection, id: Uuid) -> Result<Vec<String>, DbError> {
 /// The persisted sync state (encoded shared heads) of a device for a case.
 pub fn sync_state(conn: &Connection, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError> {
     Ok(conn
-        .query_row(
-            "SELECT state FROM sync_states WHERE device_id = ?1 AND doc_id = ?2",
-            params![device, id.to_string()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT state FROM sync_states WHERE device_id = ?1 AND doc_id = ?2")?
+        .query_row(params![device, id.to_string()], |r| r.get(0))
         .optional()?)
 }
 
@@ -346,21 +333,21 @@ pub fn save_sync_state(
     id: Uuid,
     state: &[u8],
 ) -> Result<(), DbError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO sync_states (device_id, doc_id, state) VALUES (?1, ?2, ?3)
          ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
-        params![device, id.to_string(), state],
-    )?;
+    )?
+    .execute(params![device, id.to_string(), state])?;
     Ok(())
 }
 
 /// Writes down that a device holds a case, with the sync state it has now,
 /// unless a state is kept already (then nothing is written).
 pub fn note_held(conn: &Connection, device: &str, id: Uuid, state: &[u8]) -> Result<(), DbError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR IGNORE INTO sync_states (device_id, doc_id, state) VALUES (?1, ?2, ?3)",
-        params![device, id.to_string(), state],
-    )?;
+    )?
+    .execute(params![device, id.to_string(), state])?;
     Ok(())
 }
 

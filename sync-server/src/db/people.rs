@@ -360,10 +360,8 @@ pub fn device_revoked(conn: &Connection, id: &str) -> Result<bool, DbError> {
 
 /// Records that a device synced just now.
 pub fn touch_device(conn: &Connection, id: &str) -> Result<(), DbError> {
-    conn.execute(
-        "UPDATE devices SET last_seen = ?2 WHERE id = ?1",
-        params![id, now_ms()],
-    )?;
+    conn.prepare_cached("UPDATE devices SET last_seen = ?2 WHERE id = ?1")?
+        .execute(params![id, now_ms()])?;
     Ok(())
 }
 

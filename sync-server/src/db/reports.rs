@@ -21,11 +21,11 @@ pub fn activities_source(team: &str) -> String {
 /// Marks a source (a case id, or [`activities_source`]) out of date; a
 /// source already marked gets a new version (see [`project_beside`]).
 pub fn mark_dirty(conn: &Connection, source: &str) -> Result<(), DbError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO report_dirty (source) VALUES (?1)
          ON CONFLICT(source) DO UPDATE SET version = version + 1",
-        params![source],
-    )?;
+    )?
+    .execute(params![source])?;
     Ok(())
 }
 

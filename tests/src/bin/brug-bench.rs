@@ -3,7 +3,8 @@
 //! the sync scenarios the same documents synced in-process with automerge's
 //! sync protocol alone (the limit), with the ratio end-to-end / limit.
 //!
-//! `brug-bench` runs the full sizes; `brug-bench --quick` smaller ones.
+//! `brug-bench` runs the full sizes; `brug-bench --quick` smaller ones;
+//! `brug-bench device`, `report` or `rush [N...]` one part alone.
 //! Prints a table and, per scenario with a limit, `RATIO <scenario> <n>`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may stop on its own setup failures
@@ -37,7 +38,7 @@ struct Sizes {
 const FULL: Sizes = Sizes {
     cold: 1_000,
     morning: 300,
-    rush: &[50, 200],
+    rush: &[50, 200, 500],
     device_cases: 10_000,
     report_cases: 10_000,
 };
@@ -202,6 +203,23 @@ fn seed(db: &Db, creator: &str, n: usize, shape: Shape, rng: &mut Rng) -> Vec<Ca
     docs
 }
 
+/// Waits (up to 15 minutes) until the running server has projected every
+/// seeded case for the reports, so a measurement does not share the two
+/// cores with that background work.
+async fn wait_projected(db: &Db) {
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(900) {
+        let left: i64 = db
+            .lock()
+            .query_row("SELECT count(*) FROM report_dirty", [], |r| r.get(0))
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn enrol_url(db: &Db, data: &Path, user: &str) -> String {
     enrolment::new_enrolment(&db.lock(), data, &TlsSource::SelfSigned, user)
         .unwrap()
@@ -234,6 +252,19 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     let db = Db::open(&data).unwrap();
+    // `rush [N...]`: the rush hour alone, on a server with no other cases
+    // (200 devices when no number is given).
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "rush") {
+        let counts: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+        let server = ServerProcess::start(&data);
+        server.ready().await;
+        for n in if counts.is_empty() { vec![200] } else { counts } {
+            rush_figures(&mut table, &server, &db, &data, n, &mut rng).await;
+        }
+        table.print();
+        return;
+    }
     let ann = db::add_user(&db.lock(), "Ann Peeters", Role::BridgeWorker, "harelbeke")
         .unwrap()
         .id;
@@ -250,16 +281,7 @@ async fn main() {
     // background; measured on its own, so the sync figures below are not
     // sharing the two cores with it.
     let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(900) {
-        let left: i64 = db
-            .lock()
-            .query_row("SELECT count(*) FROM report_dirty", [], |r| r.get(0))
-            .unwrap();
-        if left == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_projected(&db).await;
     table.add(
         "projection-catch-up",
         format!(
@@ -396,83 +418,7 @@ async fn main() {
 
     // 3. Rush hour: many devices push their morning's new case at once.
     for &n in sizes.rush {
-        eprintln!("rush hour with {n} devices...");
-        let mut clients = Vec::new();
-        for i in 0..n {
-            let user = db::add_user(
-                &db.lock(),
-                &format!("Werker {n} {i}"),
-                Role::BridgeWorker,
-                "harelbeke",
-            )
-            .unwrap()
-            .id;
-            let url = brug_shared::protocol::enrol::EnrolUrl::parse(&enrol_url(&db, &data, &user))
-                .unwrap();
-            let resp = net::enrol(&url, "rush").await.unwrap();
-            let mut store = MemoryStore::new();
-            let mut doc = caseload::case(
-                &mut rng,
-                Shape {
-                    visits: 2,
-                    meter_checks: 1,
-                    readings: 2,
-                    referrals: 1,
-                    renovations: 1,
-                    edits: 1,
-                },
-                // The enrolled device's id: the server refuses changes
-                // that claim another device.
-                &Editor {
-                    user: user.clone(),
-                    device: Uuid::parse_str(&resp.device_id).unwrap(),
-                },
-            );
-            store.put(&mut doc, true);
-            clients.push((resp.token, store, doc));
-        }
-        let mut limit_docs: Vec<CaseDoc> = clients.iter_mut().map(|(_, _, d)| d.fork()).collect();
-        let endpoint = server.endpoint.clone();
-        perf_ctl("rush", "enable");
-        let t = Instant::now();
-        let tasks: Vec<_> = clients
-            .into_iter()
-            .map(|(token, mut store, _)| {
-                let endpoint = endpoint.clone();
-                tokio::spawn(async move {
-                    let start = Instant::now();
-                    let mut conn = SyncConnection::open(&endpoint, &token).await.unwrap();
-                    let report = run_session(&mut conn, &mut store, &mut |_| {})
-                        .await
-                        .unwrap();
-                    conn.close().await;
-                    (start.elapsed(), report.synced.len())
-                })
-            })
-            .collect();
-        let mut times = Vec::new();
-        let mut docs = 0;
-        for task in tasks {
-            let (d, synced) = task.await.unwrap();
-            times.push(d);
-            docs += synced;
-        }
-        let wall = t.elapsed();
-        perf_ctl("rush", "disable");
-        times.sort();
-        let p = |q: f64| ms(times[((times.len() as f64 - 1.0) * q).round() as usize]);
-        let t = Instant::now();
-        for doc in limit_docs.iter_mut() {
-            let mut empty = CaseDoc::empty(doc.id());
-            doc.sync_with(&mut empty).unwrap();
-        }
-        let limit = t.elapsed();
-        table.add(
-            &format!("rush-hour-{n}"),
-            format!("{docs} new cases merged in {:.2} s = {:.0} cases/s; session p50 {:.0} ms, p99 {:.0} ms; server peak RSS {:.0} MiB", wall.as_secs_f64(), docs as f64 / wall.as_secs_f64(), p(0.5), p(0.99), server.peak_rss_mib()),
-            format!("{:.0} ms = {:.0} cases/s", ms(limit), n as f64 / limit.as_secs_f64()),
-            Some(wall.as_secs_f64() / limit.as_secs_f64()),
-        );
+        rush_figures(&mut table, &server, &db, &data, n, &mut rng).await;
     }
     // Photos: attached offline, then one sync.
     photo_figures(&mut table, &mut device, if quick { 10 } else { 50 }).await;
@@ -480,10 +426,11 @@ async fn main() {
     // 4. Idle: a device that is up to date syncs and hears that nothing
     // changed, holding the seeded caseload and then ten times as many cases.
     let mut held = sizes.cold;
+    let mut small = Vec::new();
     for more in [0, sizes.cold * 9] {
         if more > 0 {
             eprintln!("seeding {more} more small cases...");
-            seed(
+            small = seed(
                 &db,
                 &ann,
                 more,
@@ -522,6 +469,56 @@ async fn main() {
             None,
         );
     }
+
+    // 4b. Cold restore at ten times the caseload: a second device of the
+    // same worker enrols into all of it (once the server has projected
+    // the new cases for the reports).
+    wait_projected(&db).await;
+    eprintln!("cold restore of {held} cases...");
+    let big_home = tempfile::tempdir().unwrap();
+    perf_ctl("cold-big", "enable");
+    let t = Instant::now();
+    let mut big = Device::enrol(
+        big_home.path(),
+        &enrol_url(&db, &data, &ann),
+        "482193",
+        "bench",
+    )
+    .await
+    .unwrap();
+    let mut bytes = (0, 0);
+    big.sync(&mut |p| bytes = (p.bytes_in, p.bytes_out))
+        .await
+        .unwrap();
+    let listed = big.list(&CaseQuery::default()).unwrap().len();
+    let cold = t.elapsed();
+    perf_ctl("cold-big", "disable");
+    assert_eq!(listed, held);
+    drop(big);
+    let mut replicas = fork_all(&mut seeded);
+    replicas.extend(fork_all(&mut small));
+    drop(small);
+    let t = Instant::now();
+    let mut limit_bytes = 0;
+    for doc in replicas.iter_mut() {
+        let mut empty = CaseDoc::empty(doc.id());
+        limit_bytes += doc.sync_with(&mut empty).unwrap();
+    }
+    let limit = t.elapsed();
+    drop(replicas);
+    table.add(
+        &format!("cold-restore-{held}"),
+        format!(
+            "{held} cases ({} typical, {} small) in {:.2} s ({:.1} ms/case), {} KiB received",
+            sizes.cold,
+            held - sizes.cold,
+            cold.as_secs_f64(),
+            ms(cold) / held as f64,
+            bytes.0 / 1024
+        ),
+        format!("{:.2} s, {} KiB", limit.as_secs_f64(), limit_bytes / 1024),
+        Some(cold.as_secs_f64() / limit.as_secs_f64()),
+    );
     drop(server);
 
     // 5. Device: the case list at scale, a big case, a save, start-up.
@@ -534,6 +531,117 @@ async fn main() {
     // 7. Reports: the plan's indicators over a region's caseload.
     report_figures(&mut table, sizes.report_cases, &mut rng);
     table.print();
+}
+
+/// The rush hour: `n` devices, each enrolled for a worker of its own,
+/// push their morning's new case at once.
+async fn rush_figures(
+    table: &mut Table,
+    server: &ServerProcess,
+    db: &Db,
+    data: &Path,
+    n: usize,
+    rng: &mut Rng,
+) {
+    eprintln!("rush hour with {n} devices...");
+    let mut clients = Vec::new();
+    for i in 0..n {
+        let user = db::add_user(
+            &db.lock(),
+            &format!("Werker {n} {i}"),
+            Role::BridgeWorker,
+            "harelbeke",
+        )
+        .unwrap()
+        .id;
+        let url =
+            brug_shared::protocol::enrol::EnrolUrl::parse(&enrol_url(db, data, &user)).unwrap();
+        let resp = net::enrol(&url, "rush").await.unwrap();
+        let mut store = MemoryStore::new();
+        let mut doc = caseload::case(
+            rng,
+            Shape {
+                visits: 2,
+                meter_checks: 1,
+                readings: 2,
+                referrals: 1,
+                renovations: 1,
+                edits: 1,
+            },
+            // The enrolled device's id: the server refuses changes
+            // that claim another device.
+            &Editor {
+                user: user.clone(),
+                device: Uuid::parse_str(&resp.device_id).unwrap(),
+            },
+        );
+        store.put(&mut doc, true);
+        clients.push((resp.token, store, doc));
+    }
+    let mut limit_docs: Vec<CaseDoc> = clients.iter_mut().map(|(_, _, d)| d.fork()).collect();
+    // Each new case is several automerge changes (the household, each
+    // record, the later edits): the goal counts those.
+    let changes: usize = limit_docs.iter_mut().map(|d| d.change_count()).sum();
+    let endpoint = server.endpoint.clone();
+    perf_ctl("rush", "enable");
+    let t = Instant::now();
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|(token, mut store, _)| {
+            let endpoint = endpoint.clone();
+            tokio::spawn(async move {
+                let start = Instant::now();
+                // A session that fails is counted, not fatal: where
+                // the rush breaks is a figure too.
+                let mut conn = match SyncConnection::open(&endpoint, &token).await {
+                    Ok(conn) => conn,
+                    Err(e) => return Err(format!("connect: {e}")),
+                };
+                let report = run_session(&mut conn, &mut store, &mut |_| {})
+                    .await
+                    .map_err(|e| format!("session: {e:?}"))?;
+                conn.close().await;
+                Ok((start.elapsed(), report.synced.len()))
+            })
+        })
+        .collect();
+    let mut times = Vec::new();
+    let mut docs = 0;
+    let mut failed = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok((d, synced)) => {
+                times.push(d);
+                docs += synced;
+            }
+            Err(e) => failed.push(e),
+        }
+    }
+    if let Some(first) = failed.first() {
+        eprintln!(
+            "  {} of {n} sessions failed; the first: {first}",
+            failed.len()
+        );
+    }
+    let wall = t.elapsed();
+    perf_ctl("rush", "disable");
+    times.sort();
+    let p = |q: f64| {
+        let at = ((times.len().max(1) as f64 - 1.0) * q).round() as usize;
+        times.get(at).map_or(f64::NAN, |d| ms(*d))
+    };
+    let t = Instant::now();
+    for doc in limit_docs.iter_mut() {
+        let mut empty = CaseDoc::empty(doc.id());
+        doc.sync_with(&mut empty).unwrap();
+    }
+    let limit = t.elapsed();
+    table.add(
+        &format!("rush-hour-{n}"),
+        format!("{}{docs} new cases ({changes} changes) merged in {:.2} s = {:.0} cases/s, {:.0} changes/s; session p50 {:.0} ms, p99 {:.0} ms; server peak RSS {:.0} MiB", if failed.is_empty() { String::new() } else { format!("{} SESSIONS FAILED; ", failed.len()) }, wall.as_secs_f64(), docs as f64 / wall.as_secs_f64(), changes as f64 / wall.as_secs_f64(), p(0.5), p(0.99), server.peak_rss_mib()),
+        format!("{:.0} ms = {:.0} cases/s", ms(limit), n as f64 / limit.as_secs_f64()),
+        Some(wall.as_secs_f64() / limit.as_secs_f64()),
+    );
 }
 
 /// A phone photo of about 3 MB (3,000 × 2,000, fine detail that JPEG
@@ -733,9 +841,22 @@ fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
         local::put_index(&tx, &row).unwrap();
         tx.commit().unwrap();
     }
+    // The first list after the store is opened reads (and decrypts) every
+    // page of the index; the next finds them in the page cache.
+    drop(store);
+    let mut store = local::LocalStore::open(home.path(), &key).unwrap();
     let t = Instant::now();
     let all = local::search(store.conn(), &CaseQuery::default()).unwrap();
-    let list = t.elapsed();
+    let first = t.elapsed();
+    let mut again = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let listed = local::search(store.conn(), &CaseQuery::default()).unwrap();
+        again.push(t.elapsed());
+        assert_eq!(listed.len(), all.len());
+    }
+    again.sort();
+    let list = again[1];
     let t = Instant::now();
     let hits = local::search(
         store.conn(),
@@ -749,9 +870,10 @@ fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
     table.add(
         "device-list",
         format!(
-            "{} cases listed in {:.1} ms; search 'marktstraat 1': {} hits in {:.1} ms",
+            "{} cases listed in {:.1} ms (median of 3; the first after opening the store {:.1} ms); search 'marktstraat 1': {} hits in {:.1} ms",
             all.len(),
             ms(list),
+            ms(first),
             hits.len(),
             ms(search)
         ),

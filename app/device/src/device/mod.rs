@@ -459,6 +459,7 @@ impl Device {
         local::mark_pending(&tx, doc.id(), new)?;
         also(&tx)?;
         tx.commit().map_err(LocalError::from)?;
+        self.store.remember(doc);
         Ok(())
     }
 

@@ -293,7 +293,10 @@ impl SyncStore for Adapter<'_> {
         }
         // Given back (assigned again) before its hand-over: it is held again.
         local::found(&tx, id).map_err(fault)?;
-        tx.commit().map_err(fault)
+        tx.commit().map_err(fault)?;
+        // Opened next (or synced again) without reading its history anew.
+        self.store.remember(doc);
+        Ok(())
     }
     fn replace(
         &mut self,
@@ -308,6 +311,8 @@ impl SyncStore for Adapter<'_> {
             .conn()
             .pragma_update(None, "secure_delete", "ON")
             .map_err(fault)?;
+        // The old generation leaves memory too.
+        self.store.forget(id);
         let (ctx, now_ms) = (&self.ctx, self.now_ms);
         let replaced = (|| -> Result<brug_shared::casedoc::CarryReport, StoreFault> {
             // The write lock first: what the screens (or another handle)
@@ -349,6 +354,7 @@ impl SyncStore for Adapter<'_> {
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
         // Work the server never acknowledged is not deleted: the case is set
         // apart until that work is handed to the supervisor's quarantine.
+        self.store.forget(id);
         let tx = self.store.transaction().map_err(fault)?;
         if local::is_pending(&tx, id).map_err(fault)? {
             local::set_lost(&tx, id, self.now_ms).map_err(fault)?;
