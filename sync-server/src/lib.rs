@@ -181,14 +181,15 @@ impl Default for Limits {
 
 impl Config {
     /// Defaults for a data directory: self-signed TLS, admin poll 300 ms,
-    /// about 500 case documents kept in memory.
+    /// about 128 case documents kept in memory (a typical case takes about
+    /// a quarter MiB in memory, some fifty times its stored size).
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
             tls: TlsSource::SelfSigned,
             public_url: None,
             admin_poll: Duration::from_millis(300),
-            cached_docs: 500,
+            cached_docs: 128,
             max_future_ms: brug_shared::policy::DEFAULT_MAX_FUTURE_MS,
             limits: Limits::default(),
             metrics_access: MetricsAccess::default(),
@@ -274,13 +275,34 @@ impl Drop for RunningServer {
     }
 }
 
+/// Connections the kernel completes and queues before the server accepts
+/// them. The default (128, as the standard library's) overflowed when 200
+/// devices connected in the same instant: the kernel then drops a SYN and
+/// the device waits a whole second for its retry. The kernel caps it at
+/// `net.core.somaxconn`.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Listens on `addr` with [`LISTEN_BACKLOG`].
+pub fn listen_on(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As the standard library does: a restarted server gets its port back
+    // while old connections linger in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Starts the server on `listen` (port 0 picks a free port) in a background
 /// task and returns once it is ready to enrol devices and accept syncs.
 pub async fn spawn(
     config: Config,
     listen: std::net::SocketAddr,
 ) -> Result<RunningServer, ServerError> {
-    let listener = TcpListener::bind(listen).await?;
+    let listener = listen_on(listen)?;
     let addr = listener.local_addr()?;
     // Make (or read) the certificate first, so the fingerprint is the one served.
     let fingerprint = tls::current_fingerprint(&config.data_dir, &config.tls)?;
@@ -516,5 +538,37 @@ async fn collect_attachments(
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = shutdown.changed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests may panic on what they set up
+
+    /// 300 devices connecting in the same instant, before the server
+    /// accepts any of them: with the standard backlog (128) the kernel
+    /// drops the SYNs past it and those devices wait for a retry (a second,
+    /// then more); with [`super::LISTEN_BACKLOG`] every connection is made.
+    #[tokio::test]
+    async fn many_devices_connecting_at_once_are_all_queued_for_the_server() {
+        let listener = super::listen_on("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // The kernel caps every backlog at net.core.somaxconn (4096 on
+        // Debian 12); on a machine set lower, that many is what can queue.
+        let cap: usize = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(4096);
+        let connects = (0..cap.min(300)).map(|_| tokio::net::TcpStream::connect(addr));
+        // Made by the kernel alone: nothing here waits for the server. The
+        // bound only turns a dropped SYN into a failure instead of a hang.
+        let made = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            futures_util::future::join_all(connects),
+        )
+        .await
+        .expect("every connection is queued, none waits for a SYN retry");
+        assert!(made.iter().all(Result::is_ok));
+        drop(listener);
     }
 }

@@ -1086,8 +1086,7 @@ fn serve(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
     let config = serving.config;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
+        let listener = brug_sync_server::listen_on(listen)
             .with_context(|| format!("kan niet luisteren op {listen}"))?;
         let fp = brug_sync_server::tls::current_fingerprint(data, &config.tls)?;
         // For people; a log collector reads the same in the JSON log.

@@ -25,6 +25,7 @@
 //! bad_token_attempts = 30
 //! rate_window_secs = 60
 //! rate_limit_loopback = false
+//! cached_cases = 128
 //!
 //! [metrics]
 //! token_file = "/etc/brug/metrics-token"
@@ -123,6 +124,7 @@ pub struct LimitsSection {
     pub bad_token_attempts: Option<u32>,
     pub rate_window_secs: Option<u64>,
     pub rate_limit_loopback: Option<bool>,
+    pub cached_cases: Option<usize>,
 }
 
 /// `[metrics]`.
@@ -273,6 +275,12 @@ pub fn resolve(data: &Path, file: &FileConfig, o: &Overrides) -> Result<Serving,
         100_000,
     )?;
     config.limits.rate_limit_loopback = l.rate_limit_loopback.unwrap_or(d.rate_limit_loopback);
+    config.cached_docs = in_range(
+        "cached_cases",
+        l.cached_cases.unwrap_or(config.cached_docs),
+        1,
+        1_000_000,
+    )?;
 
     let token_file = o
         .metrics_token_file
@@ -345,6 +353,7 @@ pub fn describe(s: &Serving) -> String {
         format!("bad_token_attempts = {}", l.bad_token_attempts),
         format!("rate_window_secs = {}", l.rate_window.as_secs()),
         format!("rate_limit_loopback = {}", l.rate_limit_loopback),
+        format!("cached_cases = {}", c.cached_docs),
         format!("metrics.loopback = {}", c.metrics_access.loopback),
         format!(
             "metrics.token = {}",
@@ -402,5 +411,21 @@ mod tests {
         );
         std::fs::write(&path, "[retention]\nclosed_cases_days = 1\n").unwrap();
         assert!(load(&path).is_err(), "a misspelt key is an error");
+    }
+
+    #[test]
+    fn the_cases_kept_in_memory_come_from_the_file_and_zero_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("brug.toml");
+        std::fs::write(&path, "[limits]\nmax_connections = 10\n").unwrap();
+        let serving = resolve(dir.path(), &load(&path).unwrap(), &Overrides::default()).unwrap();
+        assert_eq!(serving.config.cached_docs, 128, "the default");
+        std::fs::write(&path, "[limits]\ncached_cases = 40\n").unwrap();
+        let serving = resolve(dir.path(), &load(&path).unwrap(), &Overrides::default()).unwrap();
+        assert_eq!(serving.config.cached_docs, 40);
+        assert!(describe(&serving).contains("cached_cases = 40"));
+        std::fs::write(&path, "[limits]\ncached_cases = 0\n").unwrap();
+        let err = resolve(dir.path(), &load(&path).unwrap(), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("cached_cases"), "{err}");
     }
 }

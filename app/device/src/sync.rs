@@ -517,6 +517,9 @@ fn server_end(frame: ServerFrame) -> SyncError {
 pub struct MemoryStore {
     /// Saved documents (bytes, as a device would keep them).
     pub docs: BTreeMap<Uuid, Vec<u8>>,
+    /// The heads of each saved document, so an exchange that brought
+    /// nothing new does not encode the whole document again.
+    saved: BTreeMap<Uuid, Vec<automerge::ChangeHash>>,
     states: BTreeMap<Uuid, Vec<u8>>,
     pending: BTreeSet<Uuid>,
     new: BTreeSet<Uuid>,
@@ -533,6 +536,7 @@ impl MemoryStore {
     /// it was made here.
     pub fn put(&mut self, doc: &mut CaseDoc, created: bool) {
         self.docs.insert(doc.id(), doc.save());
+        self.saved.insert(doc.id(), doc.heads());
         self.pending.insert(doc.id());
         if created {
             self.new.insert(doc.id());
@@ -583,8 +587,10 @@ impl SyncStore for MemoryStore {
     }
     fn save(&mut self, id: Uuid, doc: &mut CaseDoc, state: &sync::State) -> Result<(), StoreFault> {
         // A replica that is still empty (the first exchange) is not a case yet.
-        if doc.change_count() > 0 {
+        let heads = doc.heads();
+        if doc.change_count() > 0 && self.saved.get(&id) != Some(&heads) {
             self.docs.insert(id, doc.save());
+            self.saved.insert(id, heads);
         }
         self.states.insert(id, state.encode());
         Ok(())
@@ -604,6 +610,7 @@ impl SyncStore for MemoryStore {
         let stored = self.get(id);
         let carried = carry_into(stored, mine, acknowledged, next)?;
         self.docs.insert(id, next.save());
+        self.saved.insert(id, next.heads());
         self.states.remove(&id);
         if carried.changes > 0 {
             self.pending.insert(id);
@@ -612,6 +619,7 @@ impl SyncStore for MemoryStore {
     }
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
         self.docs.remove(&id);
+        self.saved.remove(&id);
         self.states.remove(&id);
         self.pending.remove(&id);
         self.new.remove(&id);

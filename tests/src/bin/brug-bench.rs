@@ -171,6 +171,28 @@ impl ServerProcess {
     }
 }
 
+impl ServerProcess {
+    /// Starts the peak RSS afresh (Linux: `clear_refs` 5), so the next
+    /// [`ServerProcess::peak_rss_mib`] is the peak of what runs after this
+    /// (on top of what the server holds now), not of its whole life.
+    fn reset_peak_rss(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
+    }
+
+    /// The server's resident memory now (VmRSS).
+    fn rss_mib(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+            .map_or(0.0, |kib| kib / 1024.0)
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -583,6 +605,8 @@ async fn rush_figures(
     // record, the later edits): the goal counts those.
     let changes: usize = limit_docs.iter_mut().map(|d| d.change_count()).sum();
     let endpoint = server.endpoint.clone();
+    let rss_before = server.rss_mib();
+    server.reset_peak_rss();
     perf_ctl("rush", "enable");
     let t = Instant::now();
     let tasks: Vec<_> = clients
@@ -597,21 +621,24 @@ async fn rush_figures(
                     Ok(conn) => conn,
                     Err(e) => return Err(format!("connect: {e}")),
                 };
+                let connected = start.elapsed();
                 let report = run_session(&mut conn, &mut store, &mut |_| {})
                     .await
                     .map_err(|e| format!("session: {e:?}"))?;
                 conn.close().await;
-                Ok((start.elapsed(), report.synced.len()))
+                Ok((start.elapsed(), connected, report.synced.len()))
             })
         })
         .collect();
     let mut times = Vec::new();
+    let mut connects = Vec::new();
     let mut docs = 0;
     let mut failed = Vec::new();
     for task in tasks {
         match task.await.unwrap() {
-            Ok((d, synced)) => {
+            Ok((d, c, synced)) => {
                 times.push(d);
+                connects.push(c);
                 docs += synced;
             }
             Err(e) => failed.push(e),
@@ -626,10 +653,12 @@ async fn rush_figures(
     let wall = t.elapsed();
     perf_ctl("rush", "disable");
     times.sort();
-    let p = |q: f64| {
-        let at = ((times.len().max(1) as f64 - 1.0) * q).round() as usize;
-        times.get(at).map_or(f64::NAN, |d| ms(*d))
+    connects.sort();
+    let quantile = |v: &[Duration], q: f64| {
+        let at = ((v.len().max(1) as f64 - 1.0) * q).round() as usize;
+        v.get(at).map_or(f64::NAN, |d| ms(*d))
     };
+    let p = |q: f64| quantile(&times, q);
     let t = Instant::now();
     for doc in limit_docs.iter_mut() {
         let mut empty = CaseDoc::empty(doc.id());
@@ -638,7 +667,7 @@ async fn rush_figures(
     let limit = t.elapsed();
     table.add(
         &format!("rush-hour-{n}"),
-        format!("{}{docs} new cases ({changes} changes) merged in {:.2} s = {:.0} cases/s, {:.0} changes/s; session p50 {:.0} ms, p99 {:.0} ms; server peak RSS {:.0} MiB", if failed.is_empty() { String::new() } else { format!("{} SESSIONS FAILED; ", failed.len()) }, wall.as_secs_f64(), docs as f64 / wall.as_secs_f64(), changes as f64 / wall.as_secs_f64(), p(0.5), p(0.99), server.peak_rss_mib()),
+        format!("{}{docs} new cases ({changes} changes) merged in {:.2} s = {:.0} cases/s, {:.0} changes/s; session p50 {:.0} ms, p99 {:.0} ms (connecting, TCP + TLS + upgrade: p50 {:.0} ms, p99 {:.0} ms); server RSS {:.0} MiB before, peak {:.0} MiB during", if failed.is_empty() { String::new() } else { format!("{} SESSIONS FAILED; ", failed.len()) }, wall.as_secs_f64(), docs as f64 / wall.as_secs_f64(), changes as f64 / wall.as_secs_f64(), p(0.5), p(0.99), quantile(&connects, 0.5), quantile(&connects, 0.99), rss_before, server.peak_rss_mib()),
         format!("{:.0} ms = {:.0} cases/s", ms(limit), n as f64 / limit.as_secs_f64()),
         Some(wall.as_secs_f64() / limit.as_secs_f64()),
     );
