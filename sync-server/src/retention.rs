@@ -197,11 +197,19 @@ pub async fn daily(db: Db, terms: Retention, mut shutdown: tokio::sync::watch::R
             _ = shutdown.changed() => return,
         }
         let db2 = db.clone();
-        match tokio::task::spawn_blocking(move || run(&db2, &terms, Utc::now())).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "retention pass failed; tried again tomorrow"),
-            Err(e) => tracing::warn!(error = %e, "retention pass stopped"),
-        }
-        wait = std::time::Duration::from_secs(24 * 3600);
+        wait = match tokio::task::spawn_blocking(move || run(&db2, &terms, Utc::now())).await {
+            Ok(Ok(_)) => std::time::Duration::from_secs(24 * 3600),
+            // Most often the database was busy (a long import or backup
+            // beside the server): the erasures that are due are not left
+            // for a whole day.
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "retention pass failed; tried again in ten minutes");
+                std::time::Duration::from_secs(600)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "retention pass stopped; tried again in ten minutes");
+                std::time::Duration::from_secs(600)
+            }
+        };
     }
 }

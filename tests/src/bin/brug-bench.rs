@@ -131,6 +131,8 @@ impl ServerProcess {
                 "1024",
             ])
             .env("BRUG_LOG", "warn")
+            // As deploy/brug-sync-server.service runs it.
+            .env("MALLOC_ARENA_MAX", "2")
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
