@@ -227,6 +227,42 @@ fn seed(db: &Db, creator: &str, n: usize, shape: Shape, rng: &mut Rng) -> Vec<Ca
     docs
 }
 
+/// A new device of `user` enrolled, synced into everything it may see and
+/// listing it (the profiler on for `scenario`, see [`perf_ctl`]): the
+/// device, the time, the bytes received and the cases listed.
+async fn cold_restore(
+    db: &Db,
+    data: &Path,
+    user: &str,
+    home: &Path,
+    scenario: &str,
+) -> (Device, Duration, u64, usize) {
+    perf_ctl(scenario, "enable");
+    let t = Instant::now();
+    let mut device = Device::enrol(home, &enrol_url(db, data, user), "482193", "bench")
+        .await
+        .unwrap();
+    let mut bytes = 0;
+    device.sync(&mut |p| bytes = p.bytes_in).await.unwrap();
+    let listed = device.list(&CaseQuery::default()).unwrap().len();
+    let took = t.elapsed();
+    perf_ctl(scenario, "disable");
+    (device, took, bytes, listed)
+}
+
+/// The limit of a cold restore: every case synced in-process into an empty
+/// replica by automerge's protocol alone; the time and the bytes exchanged.
+fn limit_restore(docs: &mut [CaseDoc]) -> (Duration, usize) {
+    let mut replicas = fork_all(docs);
+    let t = Instant::now();
+    let mut bytes = 0;
+    for doc in replicas.iter_mut() {
+        let mut empty = CaseDoc::empty(doc.id());
+        bytes += doc.sync_with(&mut empty).unwrap();
+    }
+    (t.elapsed(), bytes)
+}
+
 /// Waits (up to 15 minutes) until the running server has projected every
 /// seeded case for the reports, so a measurement does not share the two
 /// cores with that background work.
@@ -320,28 +356,10 @@ async fn main() {
     // 1. Cold restore: a new device enrols into the whole caseload.
     eprintln!("cold restore...");
     let home = tempfile::tempdir().unwrap();
-    perf_ctl("cold", "enable");
-    let t = Instant::now();
-    let mut device = Device::enrol(home.path(), &enrol_url(&db, &data, &ann), "482193", "bench")
-        .await
-        .unwrap();
-    let mut bytes = (0, 0);
-    device
-        .sync(&mut |p| bytes = (p.bytes_in, p.bytes_out))
-        .await
-        .unwrap();
-    let listed = device.list(&CaseQuery::default()).unwrap().len();
-    let cold = t.elapsed();
-    perf_ctl("cold", "disable");
+    let (mut device, cold, bytes, listed) =
+        cold_restore(&db, &data, &ann, home.path(), "cold").await;
     assert_eq!(listed, sizes.cold);
-    let mut replicas = fork_all(&mut seeded);
-    let t = Instant::now();
-    let mut limit_bytes = 0;
-    for doc in replicas.iter_mut() {
-        let mut empty = CaseDoc::empty(doc.id());
-        limit_bytes += doc.sync_with(&mut empty).unwrap();
-    }
-    let limit = t.elapsed();
+    let (limit, limit_bytes) = limit_restore(&mut seeded);
     table.add(
         "cold-restore",
         format!(
@@ -349,7 +367,7 @@ async fn main() {
             sizes.cold,
             cold.as_secs_f64(),
             ms(cold) / sizes.cold as f64,
-            bytes.0 / 1024
+            bytes / 1024
         ),
         format!("{:.2} s, {} KiB", limit.as_secs_f64(), limit_bytes / 1024),
         Some(cold.as_secs_f64() / limit.as_secs_f64()),
@@ -500,36 +518,12 @@ async fn main() {
     wait_projected(&db).await;
     eprintln!("cold restore of {held} cases...");
     let big_home = tempfile::tempdir().unwrap();
-    perf_ctl("cold-big", "enable");
-    let t = Instant::now();
-    let mut big = Device::enrol(
-        big_home.path(),
-        &enrol_url(&db, &data, &ann),
-        "482193",
-        "bench",
-    )
-    .await
-    .unwrap();
-    let mut bytes = (0, 0);
-    big.sync(&mut |p| bytes = (p.bytes_in, p.bytes_out))
-        .await
-        .unwrap();
-    let listed = big.list(&CaseQuery::default()).unwrap().len();
-    let cold = t.elapsed();
-    perf_ctl("cold-big", "disable");
+    let (big, cold, bytes, listed) =
+        cold_restore(&db, &data, &ann, big_home.path(), "cold-big").await;
     assert_eq!(listed, held);
     drop(big);
-    let mut replicas = fork_all(&mut seeded);
-    replicas.extend(fork_all(&mut small));
-    drop(small);
-    let t = Instant::now();
-    let mut limit_bytes = 0;
-    for doc in replicas.iter_mut() {
-        let mut empty = CaseDoc::empty(doc.id());
-        limit_bytes += doc.sync_with(&mut empty).unwrap();
-    }
-    let limit = t.elapsed();
-    drop(replicas);
+    seeded.append(&mut small);
+    let (limit, limit_bytes) = limit_restore(&mut seeded);
     table.add(
         &format!("cold-restore-{held}"),
         format!(
@@ -538,7 +532,7 @@ async fn main() {
             held - sizes.cold,
             cold.as_secs_f64(),
             ms(cold) / held as f64,
-            bytes.0 / 1024
+            bytes / 1024
         ),
         format!("{:.2} s, {} KiB", limit.as_secs_f64(), limit_bytes / 1024),
         Some(cold.as_secs_f64() / limit.as_secs_f64()),
