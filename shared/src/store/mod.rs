@@ -128,8 +128,17 @@ pub fn save_in(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<Saved, StoreEr
     let heads = doc.heads();
     let Some((stored, snapshot_bytes, chunk_bytes)) = row else {
         let snapshot = doc.save();
-        tx.prepare_cached("INSERT INTO documents (id, snapshot, snapshot_bytes, heads, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![id, snapshot, snapshot.len() as i64, encode_heads(&heads), now_millis()],
-        )?;
+        tx.prepare_cached(
+            "INSERT INTO documents (id, snapshot, snapshot_bytes, heads, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            id,
+            snapshot,
+            snapshot.len() as i64,
+            encode_heads(&heads),
+            now_millis()
+        ])?;
         return Ok(Saved::Created);
     };
     let stored = decode_heads(&stored)?;
@@ -148,12 +157,24 @@ pub fn save_in(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<Saved, StoreEr
         let snapshot = doc.save();
         tx.prepare_cached("DELETE FROM document_chunks WHERE doc_id = ?1")?
             .execute(params![id])?;
-        tx.prepare_cached("UPDATE documents SET snapshot = ?2, snapshot_bytes = ?3, chunk_bytes = 0, heads = ?4, updated_at = ?5 WHERE id = ?1")?.execute(params![id, snapshot, snapshot.len() as i64, encode_heads(&heads), now_millis()],
-        )?;
+        tx.prepare_cached(
+            "UPDATE documents SET snapshot = ?2, snapshot_bytes = ?3, chunk_bytes = 0, heads = ?4,
+             updated_at = ?5 WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            snapshot,
+            snapshot.len() as i64,
+            encode_heads(&heads),
+            now_millis()
+        ])?;
         return Ok(Saved::Compacted(snapshot.len()));
     }
-    tx.prepare_cached("INSERT INTO document_chunks (doc_id, n, data) VALUES (?1, (SELECT COALESCE(MAX(n), 0) + 1 FROM document_chunks WHERE doc_id = ?1), ?2)")?.execute(params![id, chunk],
-    )?;
+    tx.prepare_cached(
+        "INSERT INTO document_chunks (doc_id, n, data)
+         VALUES (?1, (SELECT COALESCE(MAX(n), 0) + 1 FROM document_chunks WHERE doc_id = ?1), ?2)",
+    )?
+    .execute(params![id, chunk])?;
     tx.prepare_cached(
         "UPDATE documents SET chunk_bytes = ?2, heads = ?3, updated_at = ?4 WHERE id = ?1",
     )?

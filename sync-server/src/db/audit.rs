@@ -17,8 +17,11 @@ pub fn audit(
 ) -> Result<(), DbError> {
     let cases = serde_json::to_string(&cases.iter().map(Uuid::to_string).collect::<Vec<_>>())
         .unwrap_or_else(|_| "[]".into());
-    conn.prepare_cached("INSERT INTO audit (at, user_id, device_id, action, cases, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![now_ms(), user, device, action, cases, detail],
-    )?;
+    conn.prepare_cached(
+        "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![now_ms(), user, device, action, cases, detail])?;
     Ok(())
 }
 
