@@ -46,6 +46,7 @@ pub mod reports;
 pub mod retention;
 pub mod session;
 pub mod settings;
+pub mod storage;
 pub mod subject;
 pub mod tls;
 

@@ -93,12 +93,15 @@ pub fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn encode_heads(heads: &[ChangeHash]) -> String {
+/// Heads as stored: a JSON array of hex change hashes (both backends of the
+/// server use this text).
+pub fn encode_heads(heads: &[ChangeHash]) -> String {
     serde_json::to_string(&heads.iter().map(|h| h.to_string()).collect::<Vec<_>>())
         .unwrap_or_else(|_| "[]".into())
 }
 
-fn decode_heads(text: &str) -> Result<Vec<ChangeHash>, StoreError> {
+/// The heads [`encode_heads`] wrote.
+pub fn decode_heads(text: &str) -> Result<Vec<ChangeHash>, StoreError> {
     let hex: Vec<String> = serde_json::from_str(text).map_err(|_| StoreError::BadHeads)?;
     hex.iter()
         .map(|h| h.parse().map_err(|_| StoreError::BadHeads))

@@ -43,6 +43,9 @@ pub enum DbError {
     /// SQLite refused.
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL refused, or could not be reached.
+    #[error("database (PostgreSQL): {0}")]
+    Postgres(#[from] postgres::Error),
     /// The document store refused.
     #[error("{0}")]
     Store(#[from] StoreError),

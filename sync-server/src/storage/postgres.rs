@@ -1,0 +1,686 @@
+//! [`CaseStore`] on PostgreSQL, for several sync servers on one database.
+//!
+//! - **Connections**: a small pool of synchronous clients (the `postgres`
+//!   crate), used from blocking tasks like the SQLite connections.
+//! - **Schema**: numbered files in `migrations/postgres/`, applied in order
+//!   under an advisory lock, so servers that start at the same moment do
+//!   not race; applied versions are in `brug_schema`.
+//! - **Concurrent merges**: [`CaseStore::merge_save`] locks the case's row
+//!   (`SELECT … FOR UPDATE`), merges what is stored into the caller's copy,
+//!   writes the difference and bumps the feed in one transaction. Two
+//!   servers merging one case wait for each other and the second merges
+//!   the first's change; a new case created by two at once makes one of
+//!   them try again and merge. Serialisation failures and deadlocks are
+//!   retried.
+//! - **Feed order**: numbers come from one counter row locked last and held
+//!   until commit (see `migrations/postgres/0001_cases.sql`).
+//! - **Cross-server push**: every stored change sends `NOTIFY brug_cases`
+//!   with "id seq" inside its transaction (delivered on commit);
+//!   [`PgDb::listen`] hears them. A notification is a hint: after a lost
+//!   connection the listener says [`Heard::Reconnected`] and the caller
+//!   reads the feed from its last number.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::time::Duration;
+
+use automerge::ChangeHash;
+use brug_shared::casedoc::CaseDoc;
+use brug_shared::store::{self, Saved, StoreError};
+use postgres::{Client, NoTls, Transaction};
+use uuid::Uuid;
+
+use super::{CaseStore, FeedEntry, Stored};
+use crate::db::{Db, DbError, User, now_ms};
+
+/// The PostgreSQL migrations, in order. Never edit a released one.
+pub const PG_MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_cases.sql")];
+
+/// The channel stored changes are announced on.
+pub const CHANNEL: &str = "brug_cases";
+
+/// Key of the advisory lock migrations run under.
+const MIGRATION_LOCK: i64 = 0x6272_7567_0018;
+
+/// How often a transaction is tried when PostgreSQL asks for a retry.
+const ATTEMPTS: usize = 20;
+
+/// How long a caller waits for a free connection before giving up.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+
+/// A PostgreSQL database holding Brug's cases.
+#[derive(Clone)]
+pub struct PgDb {
+    inner: Arc<Pool>,
+}
+
+impl std::fmt::Debug for PgDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the URL: it may hold a password.
+        f.debug_struct("PgDb")
+            .field("max", &self.inner.max)
+            .finish()
+    }
+}
+
+struct Pool {
+    config: postgres::Config,
+    max: usize,
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+struct PoolState {
+    idle: Vec<Client>,
+    open: usize,
+}
+
+/// A pooled connection; back to the pool when dropped (closed ones are
+/// forgotten and replaced on demand).
+pub struct PgConn {
+    client: Option<Client>,
+    pool: Arc<Pool>,
+}
+
+impl std::fmt::Debug for PgConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgConn").finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for PgConn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        // Only `Drop` takes the client out.
+        self.client.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl std::ops::DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.client.as_mut().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        let mut state = self.pool.state.lock().unwrap_or_else(|p| p.into_inner());
+        match self.client.take() {
+            Some(c) if !c.is_closed() => state.idle.push(c),
+            _ => state.open = state.open.saturating_sub(1),
+        }
+        self.pool.freed.notify_one();
+    }
+}
+
+impl PgDb {
+    /// Connects to `url` (`postgres://user@host:port/db`), with at most
+    /// `max` connections, and brings the schema up to date.
+    pub fn connect(url: &str, max: usize) -> Result<Self, DbError> {
+        let config: postgres::Config = url.parse().map_err(|e| {
+            DbError::Invalid(format!(
+                "ongeldige PostgreSQL-URL / invalid PostgreSQL URL: {e}"
+            ))
+        })?;
+        let db = Self {
+            inner: Arc::new(Pool {
+                config,
+                max: max.max(1),
+                state: Mutex::new(PoolState {
+                    idle: Vec::new(),
+                    open: 0,
+                }),
+                freed: Condvar::new(),
+            }),
+        };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// A connection from the pool: an idle one, a new one while fewer than
+    /// `max` are open, else the next one freed.
+    pub fn conn(&self) -> Result<PgConn, DbError> {
+        let pool = &self.inner;
+        let mut state = pool.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            while let Some(c) = state.idle.pop() {
+                if c.is_closed() {
+                    state.open = state.open.saturating_sub(1);
+                    continue;
+                }
+                return Ok(PgConn {
+                    client: Some(c),
+                    pool: pool.clone(),
+                });
+            }
+            if state.open < pool.max {
+                state.open += 1;
+                drop(state);
+                return match pool.config.connect(NoTls) {
+                    Ok(c) => Ok(PgConn {
+                        client: Some(c),
+                        pool: pool.clone(),
+                    }),
+                    Err(e) => {
+                        let mut state = pool.state.lock().unwrap_or_else(|p| p.into_inner());
+                        state.open = state.open.saturating_sub(1);
+                        pool.freed.notify_one();
+                        Err(e.into())
+                    }
+                };
+            }
+            let (next, timeout) = pool
+                .freed
+                .wait_timeout(state, POOL_WAIT)
+                .unwrap_or_else(|p| p.into_inner());
+            state = next;
+            if timeout.timed_out() && state.idle.is_empty() && state.open >= pool.max {
+                return Err(DbError::Invalid(format!(
+                    "alle {} databaseverbindingen bezet / all database connections busy",
+                    pool.max
+                )));
+            }
+        }
+    }
+
+    fn migrate(&self) -> Result<(), DbError> {
+        let mut c = self.conn()?;
+        c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+        let result = apply_migrations(&mut c);
+        let unlocked = c.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+        result?;
+        unlocked?;
+        Ok(())
+    }
+
+    /// Starts listening for changes stored by any server on this database.
+    /// Listening has begun when this returns: every change committed after
+    /// it is heard (or a [`Heard::Reconnected`] says some may have been
+    /// missed).
+    pub fn listen(&self) -> Result<FeedListener, DbError> {
+        let mut client = self.inner.config.connect(NoTls)?;
+        client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+        let (tx, rx) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let config = self.inner.config.clone();
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("brug-pg-listen".into())
+            .spawn(move || listen_loop(client, &config, &tx, &flag))
+            .map_err(|e| DbError::Invalid(format!("listener thread: {e}")))?;
+        Ok(FeedListener {
+            rx,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Copies every case and the feed from a SQLite server database into
+    /// this (empty) PostgreSQL database, byte for byte, in one
+    /// transaction; then checks that every case loads from PostgreSQL with
+    /// the heads it had in SQLite. Refuses a database that holds cases.
+    pub fn copy_cases_from(&self, from: &Db) -> Result<CopyReport, DbError> {
+        let src = from.reader();
+        let mut dst = self.conn()?;
+        let mut tx = dst.transaction()?;
+        let held: i64 = tx.query_one("SELECT COUNT(*) FROM documents", &[])?.get(0);
+        if held > 0 {
+            return Err(DbError::Invalid(format!(
+                "de PostgreSQL-database heeft al {held} dossiers; kopieer alleen naar een lege / the PostgreSQL database already holds {held} cases; copy into an empty one only"
+            )));
+        }
+        let mut report = CopyReport::default();
+        {
+            let mut docs = src.prepare(
+                "SELECT id, snapshot, snapshot_bytes, chunk_bytes, heads, updated_at, generation FROM documents ORDER BY id",
+            )?;
+            let mut rows = docs.query([])?;
+            let insert = tx.prepare(
+                "INSERT INTO documents (id, snapshot, snapshot_bytes, chunk_bytes, heads, updated_at, generation)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )?;
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                let snapshot: Vec<u8> = r.get(1)?;
+                let (sb, cb): (i64, i64) = (r.get(2)?, r.get(3)?);
+                let heads: String = r.get(4)?;
+                let (at, generation): (i64, i64) = (r.get(5)?, r.get(6)?);
+                tx.execute(
+                    &insert,
+                    &[&id, &snapshot, &sb, &cb, &heads, &at, &generation],
+                )?;
+                report.cases += 1;
+                report.bytes += snapshot.len() as u64;
+            }
+        }
+        {
+            let mut chunks = src.prepare("SELECT doc_id, n, data FROM document_chunks")?;
+            let mut rows = chunks.query([])?;
+            let insert =
+                tx.prepare("INSERT INTO document_chunks (doc_id, n, data) VALUES ($1, $2, $3)")?;
+            while let Some(r) = rows.next()? {
+                let (id, n, data): (String, i64, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let n = i32::try_from(n)
+                    .map_err(|_| DbError::Invalid(format!("chunk number {n} of {id}")))?;
+                tx.execute(&insert, &[&id, &n, &data])?;
+                report.chunks += 1;
+                report.bytes += data.len() as u64;
+            }
+        }
+        {
+            let mut feed = src.prepare("SELECT doc_id, seq, team_id, created_by FROM doc_feed")?;
+            let mut rows = feed.query([])?;
+            let insert = tx.prepare(
+                "INSERT INTO doc_feed (doc_id, seq, team_id, created_by) VALUES ($1, $2, $3, $4)",
+            )?;
+            while let Some(r) = rows.next()? {
+                let (id, seq, team, by): (String, i64, String, String) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                tx.execute(&insert, &[&id, &seq, &team, &by])?;
+                report.seq = report.seq.max(seq);
+            }
+        }
+        {
+            let mut access = src.prepare("SELECT case_id, user_id FROM case_access")?;
+            let mut rows = access.query([])?;
+            let insert =
+                tx.prepare("INSERT INTO case_access (case_id, user_id) VALUES ($1, $2)")?;
+            while let Some(r) = rows.next()? {
+                let (case, user): (String, String) = (r.get(0)?, r.get(1)?);
+                tx.execute(&insert, &[&case, &user])?;
+                report.access += 1;
+            }
+        }
+        tx.execute("UPDATE feed_counter SET seq = $1", &[&report.seq])?;
+        tx.commit()?;
+        drop(dst);
+        for id in store::ids(&src)? {
+            let before = store::heads(&src, id)?;
+            let loaded = self.load(id)?.map(|mut d| d.heads());
+            if before.is_none() || loaded != before {
+                return Err(DbError::Invalid(format!(
+                    "dossier {id}: andere heads na het kopiëren / different heads after the copy"
+                )));
+            }
+            report.verified += 1;
+        }
+        Ok(report)
+    }
+
+    fn try_merge_save(&self, doc: &mut CaseDoc, by: &User) -> Result<Option<Stored>, DbError> {
+        let id = doc.id().to_string();
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        let row = tx.query_opt(
+            "SELECT heads, snapshot_bytes, chunk_bytes FROM documents WHERE id = $1 FOR UPDATE",
+            &[&id],
+        )?;
+        let Some(row) = row else {
+            let heads = store::encode_heads(&doc.heads());
+            let snapshot = doc.save();
+            let generation = i64::try_from(doc.generation()).unwrap_or(i64::MAX);
+            let inserted = tx.execute(
+                "INSERT INTO documents (id, snapshot, snapshot_bytes, heads, updated_at, generation)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+                &[&id, &snapshot, &(snapshot.len() as i64), &heads, &now_ms(), &generation],
+            )?;
+            if inserted == 0 {
+                // Another server created the case since we looked: merge
+                // with theirs on the next attempt.
+                return Ok(None);
+            }
+            tx.execute(
+                "INSERT INTO case_access (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&id, &by.id],
+            )?;
+            let seq = bump_feed(&mut tx, &id, Some(by))?;
+            tx.commit()?;
+            return Ok(Some(Stored {
+                saved: Saved::Created,
+                seq: Some(seq),
+            }));
+        };
+        let stored = store::decode_heads(row.get::<_, &str>(0))?;
+        let (snapshot_bytes, chunk_bytes): (i64, i64) = (row.get(1), row.get(2));
+        if !doc.contains_all(&stored)
+            && let Some(mut theirs) = load_in(&mut tx, &id)?
+        {
+            doc.merge(&mut theirs).map_err(StoreError::from)?;
+        }
+        let heads = doc.heads();
+        if heads == stored {
+            return Ok(Some(Stored {
+                saved: Saved::Unchanged,
+                seq: None,
+            }));
+        }
+        let chunk = doc.save_after(&stored);
+        if chunk.is_empty() {
+            return Ok(Some(Stored {
+                saved: Saved::Unchanged,
+                seq: None,
+            }));
+        }
+        let heads = store::encode_heads(&heads);
+        let total = chunk_bytes + chunk.len() as i64;
+        let saved = if total > snapshot_bytes {
+            let snapshot = doc.save();
+            tx.execute("DELETE FROM document_chunks WHERE doc_id = $1", &[&id])?;
+            tx.execute(
+                "UPDATE documents SET snapshot = $2, snapshot_bytes = $3, chunk_bytes = 0,
+                 heads = $4, updated_at = $5 WHERE id = $1",
+                &[&id, &snapshot, &(snapshot.len() as i64), &heads, &now_ms()],
+            )?;
+            Saved::Compacted(snapshot.len())
+        } else {
+            tx.execute(
+                "INSERT INTO document_chunks (doc_id, n, data)
+                 VALUES ($1, (SELECT COALESCE(MAX(n), 0) + 1 FROM document_chunks WHERE doc_id = $1), $2)",
+                &[&id, &chunk],
+            )?;
+            tx.execute(
+                "UPDATE documents SET chunk_bytes = $2, heads = $3, updated_at = $4 WHERE id = $1",
+                &[&id, &total, &heads, &now_ms()],
+            )?;
+            Saved::Appended(chunk.len())
+        };
+        let seq = bump_feed(&mut tx, &id, None)?;
+        tx.commit()?;
+        Ok(Some(Stored {
+            saved,
+            seq: Some(seq),
+        }))
+    }
+}
+
+/// What [`PgDb::copy_cases_from`] copied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CopyReport {
+    /// Cases (documents) copied.
+    pub cases: u64,
+    /// Incremental chunks copied.
+    pub chunks: u64,
+    /// Access rows copied.
+    pub access: u64,
+    /// Document bytes copied.
+    pub bytes: u64,
+    /// The highest feed number; the counter continues from it.
+    pub seq: i64,
+    /// Cases loaded back from PostgreSQL with the same heads.
+    pub verified: u64,
+}
+
+fn apply_migrations(c: &mut Client) -> Result<(), DbError> {
+    c.batch_execute(
+        "CREATE TABLE IF NOT EXISTS brug_schema (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )?;
+    let current: i32 = c
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM brug_schema", &[])?
+        .get(0);
+    let known = i32::try_from(PG_MIGRATIONS.len()).unwrap_or(i32::MAX);
+    if current > known {
+        return Err(DbError::Invalid(format!(
+            "de database heeft schemaversie {current}, deze server kent er {known}: gebruik een nieuwere server / the database is at schema version {current}, this server knows {known}"
+        )));
+    }
+    for (version, sql) in (1..).zip(PG_MIGRATIONS.iter()).skip(current as usize) {
+        let mut tx = c.transaction()?;
+        tx.batch_execute(sql)?;
+        tx.execute(
+            "INSERT INTO brug_schema (version, applied_at) VALUES ($1, $2)",
+            &[&version, &now_ms()],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Takes the next feed number (the counter row stays locked until the
+/// commit), moves the case there and announces it.
+fn bump_feed(tx: &mut Transaction<'_>, id: &str, new_by: Option<&User>) -> Result<i64, DbError> {
+    let seq: i64 = tx
+        .query_one(
+            "UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+            &[],
+        )?
+        .get(0);
+    match new_by {
+        Some(by) => tx.execute(
+            "INSERT INTO doc_feed (doc_id, seq, team_id, created_by) VALUES ($1, $2, $3, $4)",
+            &[&id, &seq, &by.team, &by.id],
+        )?,
+        None => tx.execute(
+            "UPDATE doc_feed SET seq = $2 WHERE doc_id = $1",
+            &[&id, &seq],
+        )?,
+    };
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&CHANNEL, &format!("{id} {seq}")],
+    )?;
+    Ok(seq)
+}
+
+fn load_in(tx: &mut Transaction<'_>, id: &str) -> Result<Option<CaseDoc>, DbError> {
+    let Some(row) = tx.query_opt("SELECT snapshot FROM documents WHERE id = $1", &[&id])? else {
+        return Ok(None);
+    };
+    let snapshot: Vec<u8> = row.get(0);
+    let chunks: Vec<Vec<u8>> = tx
+        .query(
+            "SELECT data FROM document_chunks WHERE doc_id = $1 ORDER BY n",
+            &[&id],
+        )?
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect();
+    Ok(Some(
+        CaseDoc::load(&snapshot, &chunks).map_err(StoreError::from)?,
+    ))
+}
+
+/// Whether PostgreSQL asks for the transaction to be tried again.
+fn retryable(e: &DbError) -> bool {
+    use postgres::error::SqlState;
+    match e {
+        DbError::Postgres(e) => e.code().is_some_and(|c| {
+            *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED
+                || *c == SqlState::UNIQUE_VIOLATION
+        }),
+        _ => false,
+    }
+}
+
+impl CaseStore for PgDb {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn merge_save(&self, doc: &mut CaseDoc, by: &User) -> Result<Stored, DbError> {
+        let mut last = None;
+        for _ in 0..ATTEMPTS {
+            match self.try_merge_save(doc, by) {
+                Ok(Some(stored)) => return Ok(stored),
+                Ok(None) => {}
+                Err(e) if retryable(&e) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            DbError::Invalid(format!(
+                "dossier {}: na {ATTEMPTS} pogingen niet bewaard / not stored after {ATTEMPTS} attempts",
+                doc.id()
+            ))
+        }))
+    }
+
+    fn load(&self, id: Uuid) -> Result<Option<CaseDoc>, DbError> {
+        let mut c = self.conn()?;
+        // One snapshot of the database for both reads: a compaction
+        // between them cannot drop chunks from what is loaded.
+        let mut tx = c
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let doc = load_in(&mut tx, &id.to_string())?;
+        tx.commit()?;
+        Ok(doc)
+    }
+
+    fn heads(&self, id: Uuid) -> Result<Option<Vec<ChangeHash>>, DbError> {
+        let row = self.conn()?.query_opt(
+            "SELECT heads FROM documents WHERE id = $1",
+            &[&id.to_string()],
+        )?;
+        row.map(|r| store::decode_heads(r.get::<_, &str>(0)).map_err(DbError::from))
+            .transpose()
+    }
+
+    fn current_seq(&self) -> Result<i64, DbError> {
+        Ok(self
+            .conn()?
+            .query_one("SELECT seq FROM feed_counter WHERE id = 1", &[])?
+            .get(0))
+    }
+
+    fn changed_since(&self, seq: i64, limit: usize) -> Result<Vec<FeedEntry>, DbError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.conn()?.query(
+            "SELECT doc_id, seq FROM doc_feed WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&seq, &limit],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                Some(FeedEntry {
+                    seq: r.get(1),
+                    id: Uuid::parse_str(r.get::<_, &str>(0)).ok()?,
+                })
+            })
+            .collect())
+    }
+
+    fn ids(&self) -> Result<Vec<Uuid>, DbError> {
+        let rows = self
+            .conn()?
+            .query("SELECT id FROM documents ORDER BY id", &[])?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| Uuid::parse_str(r.get::<_, &str>(0)).ok())
+            .collect())
+    }
+}
+
+/// What a [`FeedListener`] hears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// A server stored a change to this case.
+    Changed(FeedEntry),
+    /// The listening connection was lost and is back: changes stored in
+    /// between were not heard; read the feed from the last number seen.
+    Reconnected,
+}
+
+/// Changes stored by any server, as they are committed. Stops listening
+/// when dropped.
+pub struct FeedListener {
+    rx: mpsc::Receiver<Heard>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for FeedListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedListener").finish_non_exhaustive()
+    }
+}
+
+impl FeedListener {
+    /// The next thing heard, waiting at most `wait`.
+    pub fn recv_timeout(&self, wait: Duration) -> Option<Heard> {
+        self.rx.recv_timeout(wait).ok()
+    }
+
+    /// Everything heard so far, without waiting.
+    pub fn drain(&self) -> Vec<Heard> {
+        self.rx.try_iter().collect()
+    }
+}
+
+impl Drop for FeedListener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// How long the listener waits for a notification before it looks at the
+/// stop flag again.
+const LISTEN_TICK: Duration = Duration::from_millis(200);
+
+fn listen_loop(
+    mut client: Client,
+    config: &postgres::Config,
+    tx: &mpsc::Sender<Heard>,
+    stop: &AtomicBool,
+) {
+    use postgres::fallible_iterator::FallibleIterator;
+    while !stop.load(Ordering::Relaxed) {
+        let next = client.notifications().timeout_iter(LISTEN_TICK).next();
+        match next {
+            Ok(Some(n)) => {
+                if let Some(entry) = parse_notification(n.payload())
+                    && tx.send(Heard::Changed(entry)).is_err()
+                {
+                    return;
+                }
+            }
+            Ok(None) => {
+                if client.is_closed() {
+                    client = match reconnect(config, stop) {
+                        Some(c) => c,
+                        None => return,
+                    };
+                    if tx.send(Heard::Reconnected).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(_) => {
+                client = match reconnect(config, stop) {
+                    Some(c) => c,
+                    None => return,
+                };
+                if tx.send(Heard::Reconnected).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn reconnect(config: &postgres::Config, stop: &AtomicBool) -> Option<Client> {
+    let mut wait = Duration::from_millis(100);
+    while !stop.load(Ordering::Relaxed) {
+        if let Ok(mut c) = config.connect(NoTls)
+            && c.batch_execute(&format!("LISTEN {CHANNEL}")).is_ok()
+        {
+            return Some(c);
+        }
+        std::thread::sleep(wait);
+        wait = (wait * 2).min(Duration::from_secs(5));
+    }
+    None
+}
+
+fn parse_notification(payload: &str) -> Option<FeedEntry> {
+    let (id, seq) = payload.split_once(' ')?;
+    Some(FeedEntry {
+        id: Uuid::parse_str(id).ok()?,
+        seq: seq.parse().ok()?,
+    })
+}

@@ -1,0 +1,445 @@
+//! Cases and the change feed on PostgreSQL (issue 18, first part): the same
+//! behaviour as on SQLite, concurrent merges of one case by two servers on
+//! one database, a feed that a device's cursor can follow without skipping,
+//! changes heard across servers, and a SQLite deployment's cases copied
+//! over with their heads. PostgreSQL is real: a throwaway cluster started
+//! by each test ([`brug_tests::pg`]).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use brug_shared::casedoc::{CaseDoc, Editor};
+use brug_shared::model::{RecordKind, Role, examples};
+use brug_shared::store::Saved;
+use brug_sync_server::db::{self, Db, User};
+use brug_sync_server::storage::postgres::{Heard, PgDb};
+use brug_sync_server::storage::{CaseStore, FeedEntry};
+use brug_tests::pg::cluster_or_skip;
+use uuid::Uuid;
+
+fn worker(id: &str) -> User {
+    User {
+        id: id.into(),
+        name: id.into(),
+        role: Role::BridgeWorker,
+        team: "harelbeke".into(),
+    }
+}
+
+fn editor(user: &str, device: u128) -> Editor {
+    Editor {
+        user: user.into(),
+        device: Uuid::from_u128(device),
+    }
+}
+
+fn new_case(by: &str) -> CaseDoc {
+    CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor(by, 1)).unwrap()
+}
+
+fn add_visit(doc: &mut CaseDoc) -> Uuid {
+    doc.add_record(&examples::example(RecordKind::Visit), "huisbezoek")
+        .unwrap()
+}
+
+fn has_visit(doc: &CaseDoc, id: Uuid) -> bool {
+    doc.record(RecordKind::Visit, id).unwrap().is_some()
+}
+
+/// A SQLite server database with the users these tests store as.
+fn sqlite(dir: &std::path::Path) -> Db {
+    let db = Db::open(dir).unwrap();
+    for name in ["Ann Peeters", "Bert Devos"] {
+        db::add_user(&db.lock(), name, Role::BridgeWorker, "harelbeke").unwrap();
+    }
+    db
+}
+
+/// Seeded, small and fast: a xorshift, so a failing seed can be replayed.
+struct Rng(u64);
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// What each backend must do alike: create, append, merge a stale copy,
+/// leave an unchanged copy alone, and number the feed.
+fn behaves_like_a_case_store(store: &dyn CaseStore) {
+    let ann = worker("ann.peeters");
+    let before = store.current_seq().unwrap();
+    let mut doc = new_case("ann.peeters");
+    let id = doc.id();
+    let created = store.merge_save(&mut doc, &ann).unwrap();
+    assert_eq!(created.saved, Saved::Created, "{}", store.backend());
+    let first = created.seq.unwrap();
+    assert!(first > before);
+
+    // Two copies of the stored case, each with its own visit.
+    let mut a = store.load(id).unwrap().unwrap();
+    let mut b = store.load(id).unwrap().unwrap();
+    a.set_editor(&editor("ann.peeters", 1));
+    b.set_editor(&editor("bert.devos", 2));
+    let va = add_visit(&mut a);
+    let vb = add_visit(&mut b);
+    let sa = store.merge_save(&mut a, &ann).unwrap();
+    assert!(matches!(sa.saved, Saved::Appended(_) | Saved::Compacted(_)));
+    // b never saw a's visit: the store merges it in, nothing is lost.
+    let sb = store.merge_save(&mut b, &worker("bert.devos")).unwrap();
+    assert!(sb.seq.unwrap() > sa.seq.unwrap());
+    assert!(
+        has_visit(&b, va) && has_visit(&b, vb),
+        "the saving copy holds both"
+    );
+    let mut stored = store.load(id).unwrap().unwrap();
+    assert!(has_visit(&stored, va) && has_visit(&stored, vb));
+    assert_eq!(store.heads(id).unwrap().unwrap(), stored.heads());
+    assert_eq!(stored.heads(), b.heads());
+
+    // Saving what is already stored changes nothing and keeps its place.
+    let again = store.merge_save(&mut stored, &ann).unwrap();
+    assert_eq!(again.saved, Saved::Unchanged);
+    assert_eq!(again.seq, None);
+    assert_eq!(store.current_seq().unwrap(), sb.seq.unwrap());
+
+    // The feed lists the case once, at its last change.
+    let since = store.changed_since(before, 100).unwrap();
+    assert_eq!(
+        since,
+        vec![FeedEntry {
+            seq: sb.seq.unwrap(),
+            id
+        }]
+    );
+    assert!(
+        store
+            .changed_since(sb.seq.unwrap(), 100)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.ids().unwrap().contains(&id));
+    assert_eq!(store.load(Uuid::now_v7()).unwrap().map(|d| d.id()), None);
+}
+
+#[test]
+fn cases_and_the_feed_behave_the_same_on_sqlite_and_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    behaves_like_a_case_store(&sqlite(dir.path()));
+    let Some(pg) = cluster_or_skip("cases_and_the_feed_behave_the_same_on_sqlite_and_postgres")
+    else {
+        return;
+    };
+    let url = pg.create_database("same").unwrap();
+    behaves_like_a_case_store(&PgDb::connect(&url, 4).unwrap());
+    // A second server on the same database finds the schema in place.
+    let other = PgDb::connect(&url, 4).unwrap();
+    assert!(other.current_seq().unwrap() > 0);
+}
+
+/// Threads on two servers (two pools) each hold a copy of one case loaded
+/// at the start, add visits and merge-save them in a seeded random order,
+/// sometimes reloading first, sometimes saving a stale copy: every visit
+/// must be in the stored case afterwards, read from either server.
+#[test]
+fn two_servers_merging_one_case_at_once_lose_no_change() {
+    let Some(pg) = cluster_or_skip("two_servers_merging_one_case_at_once_lose_no_change") else {
+        return;
+    };
+    let url = pg.create_database("merge").unwrap();
+    let servers = [
+        PgDb::connect(&url, 4).unwrap(),
+        PgDb::connect(&url, 4).unwrap(),
+    ];
+    let seeds: u64 = std::env::var("BRUG_PG_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(12);
+    for seed in 0..seeds {
+        let mut rng = Rng::new(seed);
+        let mut doc = new_case("ann.peeters");
+        let id = doc.id();
+        servers[0]
+            .merge_save(&mut doc, &worker("ann.peeters"))
+            .unwrap();
+        let threads = 2 + rng.below(3) as usize;
+        let start = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let server = servers[rng.below(2) as usize].clone();
+                let start = start.clone();
+                let thread_seed = rng.below(u64::MAX);
+                std::thread::spawn(move || {
+                    let mut rng = Rng::new(thread_seed);
+                    let user = worker(if t % 2 == 0 {
+                        "ann.peeters"
+                    } else {
+                        "bert.devos"
+                    });
+                    let mut copy = server.load(id).unwrap().unwrap();
+                    copy.set_editor(&editor(&user.id, 10 + t as u128));
+                    let mut added = Vec::new();
+                    let mut saves = 0;
+                    start.wait();
+                    for _ in 0..1 + rng.below(6) {
+                        if rng.below(4) == 0 {
+                            copy = server.load(id).unwrap().unwrap();
+                            copy.set_editor(&editor(&user.id, 10 + t as u128));
+                        }
+                        for _ in 0..1 + rng.below(2) {
+                            added.push(add_visit(&mut copy));
+                        }
+                        let stored = server.merge_save(&mut copy, &user).unwrap();
+                        assert_ne!(stored.saved, Saved::Unchanged, "seed {seed}");
+                        saves += 1;
+                    }
+                    (added, saves)
+                })
+            })
+            .collect();
+        let mut visits = Vec::new();
+        let mut saves = 0;
+        for h in handles {
+            let (added, n) = h.join().unwrap();
+            visits.extend(added);
+            saves += n;
+        }
+        for server in &servers {
+            let stored = server.load(id).unwrap().unwrap();
+            let lost: Vec<_> = visits.iter().filter(|v| !has_visit(&stored, **v)).collect();
+            assert!(lost.is_empty(), "seed {seed}: visits lost: {lost:?}");
+        }
+        let mut a = servers[0].load(id).unwrap().unwrap();
+        let mut b = servers[1].load(id).unwrap().unwrap();
+        assert_eq!(a.heads(), b.heads(), "seed {seed}");
+        assert_eq!(servers[1].heads(id).unwrap().unwrap(), a.heads());
+        // Every save got its own number in the feed: none was merged away.
+        let created_at = servers[0].current_seq().unwrap() - saves;
+        assert_eq!(
+            servers[1].changed_since(created_at - 1, 10).unwrap(),
+            vec![FeedEntry {
+                seq: created_at + saves,
+                id
+            }],
+            "seed {seed}"
+        );
+    }
+}
+
+/// A device's cursor is the highest feed number it has seen; it asks for
+/// what changed after it. Writers on two servers create cases and change 12
+/// others at once while a reader follows the feed that way: at the end the
+/// reader has seen every case at its final number. With numbers that do not follow commit
+/// order (a plain SEQUENCE), a change committed after a higher number was
+/// read would be skipped for ever.
+#[test]
+fn a_cursor_following_the_feed_skips_no_change() {
+    let Some(pg) = cluster_or_skip("a_cursor_following_the_feed_skips_no_change") else {
+        return;
+    };
+    let url = pg.create_database("feed").unwrap();
+    let servers = [
+        PgDb::connect(&url, 6).unwrap(),
+        PgDb::connect(&url, 6).unwrap(),
+    ];
+    let ann = worker("ann.peeters");
+    let ids: Vec<Uuid> = (0..12)
+        .map(|_| {
+            let mut doc = new_case("ann.peeters");
+            servers[0].merge_save(&mut doc, &ann).unwrap();
+            doc.id()
+        })
+        .collect();
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let server = servers[1].clone();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut cursor = 0;
+            let mut seen: BTreeMap<Uuid, i64> = BTreeMap::new();
+            loop {
+                // Read the flag first: a pass that starts after the writers
+                // finished sees everything they committed.
+                let last = done.load(Ordering::SeqCst);
+                for e in server.changed_since(cursor, 1000).unwrap() {
+                    assert!(e.seq > cursor, "the feed went backwards");
+                    cursor = e.seq;
+                    seen.insert(e.id, e.seq);
+                }
+                if last {
+                    return seen;
+                }
+            }
+        })
+    };
+    let writers: Vec<_> = (0..4u64)
+        .map(|w| {
+            let server = servers[(w % 2) as usize].clone();
+            let ids = ids.clone();
+            std::thread::spawn(move || {
+                let mut rng = Rng::new(w + 100);
+                let user = worker("ann.peeters");
+                for _ in 0..40 {
+                    // A new case's first number is final: nothing later
+                    // moves it, so a skipped one stays skipped.
+                    let mut new = new_case("ann.peeters");
+                    server.merge_save(&mut new, &user).unwrap();
+                    let id = ids[rng.below(ids.len() as u64) as usize];
+                    let mut doc = server.load(id).unwrap().unwrap();
+                    doc.set_editor(&editor("ann.peeters", 20 + u128::from(w)));
+                    add_visit(&mut doc);
+                    server.merge_save(&mut doc, &user).unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    done.store(true, Ordering::SeqCst);
+    let seen = reader.join().unwrap();
+    let stored: BTreeMap<Uuid, i64> = servers[0]
+        .changed_since(0, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.id, e.seq))
+        .collect();
+    assert_eq!(stored.len(), ids.len() + 160);
+    let skipped: Vec<_> = stored
+        .iter()
+        .filter(|(id, seq)| seen.get(id) != Some(seq))
+        .collect();
+    assert!(
+        skipped.is_empty(),
+        "the cursor skipped {} changes: {skipped:?}",
+        skipped.len()
+    );
+    // 12 + 160 creations and 160 changes, numbered 1..=332 with no gap.
+    assert_eq!(servers[1].current_seq().unwrap(), 12 + 160 + 160);
+}
+
+#[test]
+fn a_change_stored_by_one_server_is_heard_by_the_other() {
+    let Some(pg) = cluster_or_skip("a_change_stored_by_one_server_is_heard_by_the_other") else {
+        return;
+    };
+    let url = pg.create_database("listen").unwrap();
+    let a = PgDb::connect(&url, 2).unwrap();
+    let b = PgDb::connect(&url, 2).unwrap();
+    let heard = b.listen().unwrap();
+    let ann = worker("ann.peeters");
+    let mut doc = new_case("ann.peeters");
+    let created = a.merge_save(&mut doc, &ann).unwrap();
+    add_visit(&mut doc);
+    let changed = a.merge_save(&mut doc, &ann).unwrap();
+    // Generous: the notification comes with the commit, long before this.
+    let wait = Duration::from_secs(60);
+    assert_eq!(
+        heard.recv_timeout(wait),
+        Some(Heard::Changed(FeedEntry {
+            seq: created.seq.unwrap(),
+            id: doc.id()
+        }))
+    );
+    assert_eq!(
+        heard.recv_timeout(wait),
+        Some(Heard::Changed(FeedEntry {
+            seq: changed.seq.unwrap(),
+            id: doc.id()
+        }))
+    );
+    // An unchanged save announces nothing.
+    a.merge_save(&mut doc, &ann).unwrap();
+    let mut marker = new_case("ann.peeters");
+    let m = a.merge_save(&mut marker, &ann).unwrap();
+    assert_eq!(
+        heard.recv_timeout(wait),
+        Some(Heard::Changed(FeedEntry {
+            seq: m.seq.unwrap(),
+            id: marker.id()
+        }))
+    );
+    assert!(heard.drain().is_empty());
+}
+
+/// A SQLite deployment's cases, chunks, feed and access rows copied into
+/// PostgreSQL: every case loads with the heads it had, the feed continues
+/// after the highest number, and a second copy into the filled database is
+/// refused without changing it.
+#[test]
+fn sqlite_cases_copied_to_postgres_keep_heads_and_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = sqlite(dir.path());
+    let ann = worker("ann.peeters");
+    let mut expected = BTreeMap::new();
+    let mut rng = Rng::new(7);
+    for _ in 0..30 {
+        let mut doc = new_case("ann.peeters");
+        sqlite.merge_save(&mut doc, &ann).unwrap();
+        for _ in 0..rng.below(8) {
+            add_visit(&mut doc);
+            sqlite.merge_save(&mut doc, &ann).unwrap();
+        }
+        expected.insert(doc.id(), doc.heads());
+    }
+    let feed_before = sqlite.changed_since(0, 1000).unwrap();
+    let Some(pg) = cluster_or_skip("sqlite_cases_copied_to_postgres_keep_heads_and_feed") else {
+        return;
+    };
+    let url = pg.create_database("copy").unwrap();
+    let target = PgDb::connect(&url, 2).unwrap();
+    let report = target.copy_cases_from(&sqlite).unwrap();
+    assert_eq!(report.cases, 30);
+    assert_eq!(report.verified, 30);
+    assert!(report.chunks > 0, "some cases had chunks: {report:?}");
+    for (id, heads) in &expected {
+        assert_eq!(target.heads(*id).unwrap().as_ref(), Some(heads));
+        assert_eq!(target.load(*id).unwrap().unwrap().heads(), *heads);
+    }
+    assert_eq!(target.changed_since(0, 1000).unwrap(), feed_before);
+    let last = sqlite.current_seq().unwrap();
+    assert_eq!(target.current_seq().unwrap(), last);
+
+    // The copy is a working store: the next change goes after the last.
+    let id = *expected.keys().next().unwrap();
+    let mut doc = target.load(id).unwrap().unwrap();
+    add_visit(&mut doc);
+    assert_eq!(
+        target.merge_save(&mut doc, &ann).unwrap().seq,
+        Some(last + 1)
+    );
+
+    let ids: BTreeSet<Uuid> = target.ids().unwrap().into_iter().collect();
+    let err = target.copy_cases_from(&sqlite).unwrap_err().to_string();
+    assert!(err.contains("al 30 dossiers"), "{err}");
+    assert_eq!(
+        target.ids().unwrap().into_iter().collect::<BTreeSet<_>>(),
+        ids
+    );
+    assert_eq!(target.current_seq().unwrap(), last + 1);
+}
+
+#[test]
+fn a_wrong_or_unreachable_database_url_is_a_clear_error() {
+    let err = PgDb::connect("mysql://nope", 1).unwrap_err().to_string();
+    assert!(err.contains("PostgreSQL-URL"), "{err}");
+    // A port nothing listens on: refused, not a hang or a panic.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = PgDb::connect(&format!("postgres://brug@127.0.0.1:{port}/x"), 1)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("PostgreSQL"), "{err}");
+}
