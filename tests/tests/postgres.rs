@@ -17,7 +17,7 @@ use brug_shared::model::{RecordKind, Role, examples};
 use brug_shared::store::Saved;
 use brug_sync_server::db::{self, Db, User};
 use brug_sync_server::storage::postgres::{Heard, PgDb};
-use brug_sync_server::storage::{CaseStore, FeedEntry};
+use brug_sync_server::storage::{CaseStore, FeedEntry, PeopleStore};
 use brug_tests::pg::cluster_or_skip;
 use uuid::Uuid;
 
@@ -55,6 +55,17 @@ fn sqlite(dir: &std::path::Path) -> Db {
     let db = Db::open(dir).unwrap();
     for name in ["Ann Peeters", "Bert Devos"] {
         db::add_user(&db.lock(), name, Role::BridgeWorker, "harelbeke").unwrap();
+    }
+    db
+}
+
+/// A PostgreSQL store with the same users.
+fn postgres(url: &str, connections: usize) -> PgDb {
+    let db = PgDb::connect(url, connections).unwrap();
+    for name in ["Ann Peeters", "Bert Devos"] {
+        if db.user(&db::user_id_for(name)).unwrap().is_none() {
+            db.add_user(name, Role::BridgeWorker, "harelbeke").unwrap();
+        }
     }
     db
 }
@@ -140,10 +151,158 @@ fn cases_and_the_feed_behave_the_same_on_sqlite_and_postgres() {
         return;
     };
     let url = pg.create_database("same").unwrap();
-    behaves_like_a_case_store(&PgDb::connect(&url, 4).unwrap());
+    behaves_like_a_case_store(&postgres(&url, 4));
     // A second server on the same database finds the schema in place.
     let other = PgDb::connect(&url, 4).unwrap();
     assert!(other.current_seq().unwrap() > 0);
+}
+
+/// Users, devices, access, sync states and audit: what each backend must
+/// do alike.
+fn behaves_like_a_people_store<S: CaseStore + PeopleStore>(store: &S) {
+    let ann = store.user("ann.peeters").unwrap().unwrap();
+    let bert = store.user("bert.devos").unwrap().unwrap();
+    let sara = store
+        .add_user("Sara Vis", Role::Supervisor, "harelbeke")
+        .unwrap();
+    let piet = store
+        .add_user("Piet Beleid", Role::Policy, "harelbeke")
+        .unwrap();
+    let other = store
+        .add_user("Olga Elders", Role::BridgeWorker, "kortrijk")
+        .unwrap();
+    let again = store
+        .add_user("Sara Vis", Role::BridgeWorker, "harelbeke")
+        .unwrap_err();
+    assert!(again.to_string().contains("bestaat al"), "{again}");
+    assert_eq!(
+        store.user("sara.vis").unwrap().unwrap().role,
+        Role::Supervisor
+    );
+    assert!(store.user("niemand").unwrap().is_none());
+
+    // A device by the hash of its token, never the token.
+    let hash = [7u8; 32];
+    store
+        .add_device("dev-ann", &ann.id, "tablet Ann", &hash, &[1, 2, 3])
+        .unwrap();
+    let (device, user) = store.device_by_token(&hash).unwrap().unwrap();
+    assert_eq!(
+        (device.id.as_str(), device.name.as_str()),
+        ("dev-ann", "tablet Ann")
+    );
+    assert_eq!(user, ann);
+    assert!(store.device_by_token(&[8u8; 32]).unwrap().is_none());
+    // The same token hash twice is refused.
+    assert!(
+        store
+            .add_device("dev-x", &bert.id, "x", &hash, &[])
+            .is_err()
+    );
+
+    // Access: the creator, a supervisor of the team; not a colleague until
+    // assigned, never someone of another team or a policy lead.
+    let mut doc = new_case("ann.peeters");
+    let id = doc.id();
+    store.merge_save(&mut doc, &ann).unwrap();
+    assert!(store.may_access(&ann, id).unwrap());
+    assert!(store.may_access(&sara, id).unwrap());
+    assert!(!store.may_access(&bert, id).unwrap());
+    assert!(!store.may_access(&other, id).unwrap());
+    assert!(store.visible_cases(&bert).unwrap().is_empty());
+    let before = store.current_seq().unwrap();
+    assert!(store.assign(id, &bert.id).unwrap());
+    assert_eq!(
+        store.current_seq().unwrap(),
+        before + 1,
+        "an assignment moves the case up"
+    );
+    assert!(!store.assign(id, &bert.id).unwrap(), "assigned already");
+    assert_eq!(store.visible_cases(&bert).unwrap(), vec![(id, before + 1)]);
+    assert!(store.may_access(&bert, id).unwrap());
+    for (who, says) in [
+        (&other.id, "hoort niet bij team"),
+        (&piet.id, "beleidsverantwoordelijke"),
+    ] {
+        let err = store.assign(id, who).unwrap_err().to_string();
+        assert!(err.contains(says), "{err}");
+    }
+    assert!(store.assign(Uuid::now_v7(), &bert.id).is_err());
+    assert!(store.assign(id, "niemand").is_err());
+    assert_eq!(
+        store.current_seq().unwrap(),
+        before + 1,
+        "refusals change nothing"
+    );
+
+    // Sync states: a device carries on where it was, on any server.
+    assert_eq!(store.sync_state("dev-ann", id).unwrap(), None);
+    store.note_held("dev-ann", id, b"first").unwrap();
+    store.note_held("dev-ann", id, b"second").unwrap();
+    assert_eq!(
+        store.sync_state("dev-ann", id).unwrap().as_deref(),
+        Some(&b"first"[..])
+    );
+    store.save_sync_state("dev-ann", id, b"third").unwrap();
+    assert_eq!(
+        store.sync_state("dev-ann", id).unwrap().as_deref(),
+        Some(&b"third"[..])
+    );
+
+    // Revocation: the first time counts; an unknown device counts as revoked.
+    store.touch_device("dev-ann").unwrap();
+    assert!(
+        store
+            .device_by_token(&hash)
+            .unwrap()
+            .unwrap()
+            .0
+            .last_seen
+            .is_some()
+    );
+    assert!(!store.device_revoked("dev-ann").unwrap());
+    assert_eq!(
+        store.revoke_device("dev-ann").unwrap().as_deref(),
+        Some("ann.peeters")
+    );
+    let first = store.device_by_token(&hash).unwrap().unwrap().0.revoked_at;
+    assert!(first.is_some());
+    store.revoke_device("dev-ann").unwrap();
+    assert_eq!(
+        store.device_by_token(&hash).unwrap().unwrap().0.revoked_at,
+        first
+    );
+    assert!(store.device_revoked("dev-ann").unwrap());
+    assert!(store.device_revoked("dev-none").unwrap());
+    assert_eq!(store.revoke_device("dev-none").unwrap(), None);
+
+    store
+        .audit(Some(&ann.id), Some("dev-ann"), "sync", &[id], "")
+        .unwrap();
+    store
+        .audit(Some(&sara.id), None, "assign", &[id], "bert.devos")
+        .unwrap();
+    let tail = store.audit_tail(1).unwrap();
+    assert_eq!(tail.len(), 1);
+    assert_eq!(
+        (tail[0].action.as_str(), tail[0].detail.as_str()),
+        ("assign", "bert.devos")
+    );
+    assert_eq!(tail[0].cases, format!("[\"{id}\"]"));
+    assert_eq!(store.audit_tail(10).unwrap().len(), 2);
+}
+
+#[test]
+fn users_devices_access_and_sync_states_behave_the_same_on_sqlite_and_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    behaves_like_a_people_store(&sqlite(dir.path()));
+    let Some(pg) = cluster_or_skip(
+        "users_devices_access_and_sync_states_behave_the_same_on_sqlite_and_postgres",
+    ) else {
+        return;
+    };
+    let url = pg.create_database("people").unwrap();
+    behaves_like_a_people_store(&postgres(&url, 4));
 }
 
 /// Threads on two servers (two pools) each hold a copy of one case loaded
@@ -156,10 +315,7 @@ fn two_servers_merging_one_case_at_once_lose_no_change() {
         return;
     };
     let url = pg.create_database("merge").unwrap();
-    let servers = [
-        PgDb::connect(&url, 4).unwrap(),
-        PgDb::connect(&url, 4).unwrap(),
-    ];
+    let servers = [postgres(&url, 4), postgres(&url, 4)];
     let seeds: u64 = std::env::var("BRUG_PG_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -247,10 +403,7 @@ fn a_cursor_following_the_feed_skips_no_change() {
         return;
     };
     let url = pg.create_database("feed").unwrap();
-    let servers = [
-        PgDb::connect(&url, 6).unwrap(),
-        PgDb::connect(&url, 6).unwrap(),
-    ];
+    let servers = [postgres(&url, 6), postgres(&url, 6)];
     let ann = worker("ann.peeters");
     let ids: Vec<Uuid> = (0..12)
         .map(|_| {
@@ -333,8 +486,8 @@ fn a_change_stored_by_one_server_is_heard_by_the_other() {
         return;
     };
     let url = pg.create_database("listen").unwrap();
-    let a = PgDb::connect(&url, 2).unwrap();
-    let b = PgDb::connect(&url, 2).unwrap();
+    let a = postgres(&url, 2);
+    let b = postgres(&url, 2);
     let heard = b.listen().unwrap();
     let ann = worker("ann.peeters");
     let mut doc = new_case("ann.peeters");
@@ -371,10 +524,11 @@ fn a_change_stored_by_one_server_is_heard_by_the_other() {
     assert!(heard.drain().is_empty());
 }
 
-/// A SQLite deployment's cases, chunks, feed and access rows copied into
-/// PostgreSQL: every case loads with the heads it had, the feed continues
-/// after the highest number, and a second copy into the filled database is
-/// refused without changing it.
+/// A SQLite deployment's users, devices, cases, chunks, feed, access, sync
+/// states and audit copied into PostgreSQL: every case loads with the heads
+/// it had, a device's token hash finds it, its sync state is there, the
+/// feed and the audit log continue after the highest number, and a second
+/// copy into the filled database is refused without changing it.
 #[test]
 fn sqlite_cases_copied_to_postgres_keep_heads_and_feed() {
     let dir = tempfile::tempdir().unwrap();
@@ -391,14 +545,29 @@ fn sqlite_cases_copied_to_postgres_keep_heads_and_feed() {
         }
         expected.insert(doc.id(), doc.heads());
     }
+    let case = *expected.keys().next().unwrap();
+    sqlite
+        .add_device("dev-ann", "ann.peeters", "tablet Ann", &[9u8; 32], &[4, 5])
+        .unwrap();
+    sqlite.save_sync_state("dev-ann", case, b"state").unwrap();
+    sqlite.assign(case, "bert.devos").unwrap();
+    sqlite
+        .audit(Some("ann.peeters"), Some("dev-ann"), "sync", &[case], "")
+        .unwrap();
+    sqlite.revoke_device("dev-ann").unwrap();
     let feed_before = sqlite.changed_since(0, 1000).unwrap();
+    let audit_before = sqlite.audit_tail(1000).unwrap();
     let Some(pg) = cluster_or_skip("sqlite_cases_copied_to_postgres_keep_heads_and_feed") else {
         return;
     };
     let url = pg.create_database("copy").unwrap();
     let target = PgDb::connect(&url, 2).unwrap();
-    let report = target.copy_cases_from(&sqlite).unwrap();
+    let report = target.copy_from_sqlite(&sqlite).unwrap();
     assert_eq!(report.cases, 30);
+    assert_eq!(
+        (report.users, report.devices, report.sync_states),
+        (2, 1, 1)
+    );
     assert_eq!(report.verified, 30);
     assert!(report.chunks > 0, "some cases had chunks: {report:?}");
     for (id, heads) in &expected {
@@ -406,12 +575,29 @@ fn sqlite_cases_copied_to_postgres_keep_heads_and_feed() {
         assert_eq!(target.load(*id).unwrap().unwrap().heads(), *heads);
     }
     assert_eq!(target.changed_since(0, 1000).unwrap(), feed_before);
+    let (device, user) = target.device_by_token(&[9u8; 32]).unwrap().unwrap();
+    assert_eq!(
+        (device.id.as_str(), user.id.as_str()),
+        ("dev-ann", "ann.peeters")
+    );
+    assert!(device.revoked_at.is_some(), "still revoked");
+    assert_eq!(
+        target.sync_state("dev-ann", case).unwrap().as_deref(),
+        Some(&b"state"[..])
+    );
+    let bert = target.user("bert.devos").unwrap().unwrap();
+    assert!(target.may_access(&bert, case).unwrap());
+    assert_eq!(target.audit_tail(1000).unwrap(), audit_before);
+    target.audit(None, None, "copy", &[], "").unwrap();
+    assert_eq!(
+        target.audit_tail(1000).unwrap().len(),
+        audit_before.len() + 1
+    );
     let last = sqlite.current_seq().unwrap();
     assert_eq!(target.current_seq().unwrap(), last);
 
     // The copy is a working store: the next change goes after the last.
-    let id = *expected.keys().next().unwrap();
-    let mut doc = target.load(id).unwrap().unwrap();
+    let mut doc = target.load(case).unwrap().unwrap();
     add_visit(&mut doc);
     assert_eq!(
         target.merge_save(&mut doc, &ann).unwrap().seq,
@@ -419,8 +605,8 @@ fn sqlite_cases_copied_to_postgres_keep_heads_and_feed() {
     );
 
     let ids: BTreeSet<Uuid> = target.ids().unwrap().into_iter().collect();
-    let err = target.copy_cases_from(&sqlite).unwrap_err().to_string();
-    assert!(err.contains("al 30 dossiers"), "{err}");
+    let err = target.copy_from_sqlite(&sqlite).unwrap_err().to_string();
+    assert!(err.contains("niet leeg"), "{err}");
     assert_eq!(
         target.ids().unwrap().into_iter().collect::<BTreeSet<_>>(),
         ids

@@ -19,9 +19,11 @@
 //! difference and moves the case up the feed, in one transaction. A change
 //! is acknowledged only after that transaction is durable.
 //!
-//! This trait covers cases and the feed. Users, devices, tokens, access
-//! lists, sync states, enrolment codes, audit and admin events are still
-//! SQLite-only (`crate::db`); see issue 18's notes for what remains.
+//! [`PeopleStore`] is the rest of what a sync session reads and writes:
+//! users, devices (token hashes), access, per-device sync states, audit.
+//! Enrolment and unlock codes, admin events, reports, photos, erasures and
+//! the quarantine are still SQLite-only (`crate::db`), and the running
+//! server still uses `crate::db` directly; see issue 18's notes.
 
 pub mod postgres;
 mod sqlite;
@@ -31,7 +33,8 @@ use brug_shared::casedoc::CaseDoc;
 use brug_shared::store::Saved;
 use uuid::Uuid;
 
-use crate::db::{DbError, User};
+use crate::db::{AuditEntry, DbError, Device, User};
+use brug_shared::model::Role;
 
 /// What a [`CaseStore::merge_save`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,4 +81,71 @@ pub trait CaseStore: Send + Sync {
 
     /// Every stored case, by id.
     fn ids(&self) -> Result<Vec<Uuid>, DbError>;
+}
+
+/// Users, devices, access, sync states and the audit log, on either
+/// backend. Blocking, like [`CaseStore`].
+pub trait PeopleStore: Send + Sync {
+    /// Adds a user (the id is made from the name and must be new), creating
+    /// the team when needed.
+    fn add_user(&self, name: &str, role: Role, team: &str) -> Result<User, DbError>;
+
+    /// One user by id.
+    fn user(&self, id: &str) -> Result<Option<User>, DbError>;
+
+    /// Registers a device with the hash of its token and its unlock secret.
+    fn add_device(
+        &self,
+        id: &str,
+        user: &str,
+        name: &str,
+        token_hash: &[u8],
+        unlock_secret: &[u8],
+    ) -> Result<(), DbError>;
+
+    /// The device behind a token hash, with its user.
+    fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<(Device, User)>, DbError>;
+
+    /// Revokes a device (the first time counts); its user, or `None` when
+    /// there is no such device.
+    fn revoke_device(&self, id: &str) -> Result<Option<String>, DbError>;
+
+    /// Whether a device is revoked (an unknown one counts as revoked).
+    fn device_revoked(&self, id: &str) -> Result<bool, DbError>;
+
+    /// Records that a device synced just now.
+    fn touch_device(&self, id: &str) -> Result<(), DbError>;
+
+    /// Whether `user` may see case `id`: assigned, or a supervisor of the
+    /// case's team.
+    fn may_access(&self, user: &User, id: Uuid) -> Result<bool, DbError>;
+
+    /// Every case `user` may see, with its feed number.
+    fn visible_cases(&self, user: &User) -> Result<Vec<(Uuid, i64)>, DbError>;
+
+    /// Gives `user` access to case `id` (same team, a role that holds
+    /// cases); moves the case up the feed when access was new.
+    fn assign(&self, id: Uuid, user: &str) -> Result<bool, DbError>;
+
+    /// A device's persisted sync state for a case.
+    fn sync_state(&self, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError>;
+
+    /// Persists a device's sync state for a case.
+    fn save_sync_state(&self, device: &str, id: Uuid, state: &[u8]) -> Result<(), DbError>;
+
+    /// Writes a device's state for a case unless one is kept already.
+    fn note_held(&self, device: &str, id: Uuid, state: &[u8]) -> Result<(), DbError>;
+
+    /// Appends to the audit log.
+    fn audit(
+        &self,
+        user: Option<&str>,
+        device: Option<&str>,
+        action: &str,
+        cases: &[Uuid],
+        detail: &str,
+    ) -> Result<(), DbError>;
+
+    /// The last `limit` audit entries, oldest first.
+    fn audit_tail(&self, limit: i64) -> Result<Vec<AuditEntry>, DbError>;
 }

@@ -30,11 +30,15 @@ use brug_shared::store::{self, Saved, StoreError};
 use postgres::{Client, NoTls, Transaction};
 use uuid::Uuid;
 
-use super::{CaseStore, FeedEntry, Stored};
-use crate::db::{Db, DbError, User, now_ms};
+use super::{CaseStore, FeedEntry, PeopleStore, Stored};
+use crate::db::{self, AuditEntry, Db, DbError, Device, User, now_ms};
+use brug_shared::model::Role;
 
 /// The PostgreSQL migrations, in order. Never edit a released one.
-pub const PG_MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_cases.sql")];
+pub const PG_MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/0001_cases.sql"),
+    include_str!("../../../migrations/postgres/0002_people.sql"),
+];
 
 /// The channel stored changes are announced on.
 pub const CHANNEL: &str = "brug_cases";
@@ -215,21 +219,72 @@ impl PgDb {
         })
     }
 
-    /// Copies every case and the feed from a SQLite server database into
-    /// this (empty) PostgreSQL database, byte for byte, in one
-    /// transaction; then checks that every case loads from PostgreSQL with
-    /// the heads it had in SQLite. Refuses a database that holds cases.
-    pub fn copy_cases_from(&self, from: &Db) -> Result<CopyReport, DbError> {
+    /// Copies teams, users, devices (token hashes), every case with its
+    /// chunks, the feed, access, sync states and the audit log from a SQLite
+    /// server database into this (empty) PostgreSQL database, byte for
+    /// byte, in one transaction; then checks that every case loads from
+    /// PostgreSQL with the heads it had in SQLite. Refuses a database that
+    /// holds cases or users.
+    pub fn copy_from_sqlite(&self, from: &Db) -> Result<CopyReport, DbError> {
         let src = from.reader();
         let mut dst = self.conn()?;
         let mut tx = dst.transaction()?;
-        let held: i64 = tx.query_one("SELECT COUNT(*) FROM documents", &[])?.get(0);
+        let held: i64 = tx
+            .query_one(
+                "SELECT (SELECT COUNT(*) FROM documents) + (SELECT COUNT(*) FROM users)",
+                &[],
+            )?
+            .get(0);
         if held > 0 {
             return Err(DbError::Invalid(format!(
-                "de PostgreSQL-database heeft al {held} dossiers; kopieer alleen naar een lege / the PostgreSQL database already holds {held} cases; copy into an empty one only"
+                "de PostgreSQL-database is niet leeg ({held} dossiers en gebruikers); kopieer alleen naar een lege / the PostgreSQL database is not empty ({held} cases and users); copy into an empty one only"
             )));
         }
         let mut report = CopyReport::default();
+        {
+            let mut teams = src.prepare("SELECT id, name FROM teams")?;
+            let mut rows = teams.query([])?;
+            let insert = tx.prepare("INSERT INTO teams (id, name) VALUES ($1, $2)")?;
+            while let Some(r) = rows.next()? {
+                let (id, name): (String, String) = (r.get(0)?, r.get(1)?);
+                tx.execute(&insert, &[&id, &name])?;
+            }
+        }
+        {
+            let mut users = src.prepare("SELECT id, name, role, team_id, created_at FROM users")?;
+            let mut rows = users.query([])?;
+            let insert = tx.prepare(
+                "INSERT INTO users (id, name, role, team_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )?;
+            while let Some(r) = rows.next()? {
+                let (id, name, role, team, at): (String, String, String, String, i64) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                tx.execute(&insert, &[&id, &name, &role, &team, &at])?;
+                report.users += 1;
+            }
+        }
+        {
+            let mut devices = src.prepare(
+                "SELECT id, user_id, name, token_hash, created_at, revoked_at, last_seen, unlock_secret FROM devices",
+            )?;
+            let mut rows = devices.query([])?;
+            let insert = tx.prepare(
+                "INSERT INTO devices (id, user_id, name, token_hash, created_at, revoked_at, last_seen, unlock_secret)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )?;
+            while let Some(r) = rows.next()? {
+                let (id, user, name, hash): (String, String, String, Vec<u8>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                let (at, revoked, seen): (i64, Option<i64>, Option<i64>) =
+                    (r.get(4)?, r.get(5)?, r.get(6)?);
+                let secret: Option<Vec<u8>> = r.get(7)?;
+                tx.execute(
+                    &insert,
+                    &[&id, &user, &name, &hash, &at, &revoked, &seen, &secret],
+                )?;
+                report.devices += 1;
+            }
+        }
         {
             let mut docs = src.prepare(
                 "SELECT id, snapshot, snapshot_bytes, chunk_bytes, heads, updated_at, generation FROM documents ORDER BY id",
@@ -291,6 +346,45 @@ impl PgDb {
                 report.access += 1;
             }
         }
+        {
+            let mut states = src.prepare("SELECT device_id, doc_id, state FROM sync_states")?;
+            let mut rows = states.query([])?;
+            let insert = tx.prepare(
+                "INSERT INTO sync_states (device_id, doc_id, state) VALUES ($1, $2, $3)",
+            )?;
+            while let Some(r) = rows.next()? {
+                let (device, doc, state): (String, String, Vec<u8>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?);
+                tx.execute(&insert, &[&device, &doc, &state])?;
+                report.sync_states += 1;
+            }
+        }
+        {
+            let mut audit = src.prepare(
+                "SELECT id, at, user_id, device_id, action, cases, detail FROM audit ORDER BY id",
+            )?;
+            let mut rows = audit.query([])?;
+            let insert = tx.prepare(
+                "INSERT INTO audit (id, at, user_id, device_id, action, cases, detail)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )?;
+            while let Some(r) = rows.next()? {
+                let (id, at): (i64, i64) = (r.get(0)?, r.get(1)?);
+                let (user, device): (Option<String>, Option<String>) = (r.get(2)?, r.get(3)?);
+                let (action, cases, detail): (String, String, String) =
+                    (r.get(4)?, r.get(5)?, r.get(6)?);
+                tx.execute(
+                    &insert,
+                    &[&id, &at, &user, &device, &action, &cases, &detail],
+                )?;
+                report.audit += 1;
+            }
+        }
+        // New audit rows and feed numbers continue after the copied ones.
+        tx.execute(
+            "SELECT setval(pg_get_serial_sequence('audit', 'id'), GREATEST((SELECT MAX(id) FROM audit), 1))",
+            &[],
+        )?;
         tx.execute("UPDATE feed_counter SET seq = $1", &[&report.seq])?;
         tx.commit()?;
         drop(dst);
@@ -393,9 +487,17 @@ impl PgDb {
     }
 }
 
-/// What [`PgDb::copy_cases_from`] copied.
+/// What [`PgDb::copy_from_sqlite`] copied.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CopyReport {
+    /// Users copied.
+    pub users: u64,
+    /// Devices (token hashes) copied.
+    pub devices: u64,
+    /// Per-device sync states copied.
+    pub sync_states: u64,
+    /// Audit entries copied.
+    pub audit: u64,
     /// Cases (documents) copied.
     pub cases: u64,
     /// Incremental chunks copied.
@@ -683,4 +785,260 @@ fn parse_notification(payload: &str) -> Option<FeedEntry> {
         id: Uuid::parse_str(id).ok()?,
         seq: seq.parse().ok()?,
     })
+}
+
+fn user_from_row(r: &postgres::Row, at: usize) -> Result<User, DbError> {
+    let code: &str = r.get(at + 2);
+    Ok(User {
+        id: r.get(at),
+        name: r.get(at + 1),
+        // An unknown role is an error, never silently a bridge worker.
+        role: Role::from_code(code)
+            .ok_or_else(|| DbError::Invalid(format!("unknown role '{code}'")))?,
+        team: r.get(at + 3),
+    })
+}
+
+impl PeopleStore for PgDb {
+    fn add_user(&self, name: &str, role: Role, team: &str) -> Result<User, DbError> {
+        let id = db::user_id_for(name);
+        if id.is_empty() {
+            return Err(DbError::Invalid(
+                "geef een naam met letters of cijfers".into(),
+            ));
+        }
+        let team = team.trim();
+        if team.is_empty() {
+            return Err(DbError::Invalid("een team heeft een naam nodig".into()));
+        }
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        tx.execute(
+            "INSERT INTO teams (id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING",
+            &[&team],
+        )?;
+        let inserted = tx.execute(
+            "INSERT INTO users (id, name, role, team_id, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING",
+            &[&id, &name.trim(), &role.code(), &team, &now_ms()],
+        )?;
+        if inserted == 0 {
+            return Err(DbError::Invalid(format!("gebruiker '{id}' bestaat al")));
+        }
+        tx.commit()?;
+        Ok(User {
+            id,
+            name: name.trim().into(),
+            role,
+            team: team.into(),
+        })
+    }
+
+    fn user(&self, id: &str) -> Result<Option<User>, DbError> {
+        self.conn()?
+            .query_opt(
+                "SELECT id, name, role, team_id FROM users WHERE id = $1",
+                &[&id],
+            )?
+            .map(|r| user_from_row(&r, 0))
+            .transpose()
+    }
+
+    fn add_device(
+        &self,
+        id: &str,
+        user: &str,
+        name: &str,
+        token_hash: &[u8],
+        unlock_secret: &[u8],
+    ) -> Result<(), DbError> {
+        self.conn()?.execute(
+            "INSERT INTO devices (id, user_id, name, token_hash, created_at, unlock_secret)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&id, &user, &name, &token_hash, &now_ms(), &unlock_secret],
+        )?;
+        Ok(())
+    }
+
+    fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<(Device, User)>, DbError> {
+        let row = self.conn()?.query_opt(
+            "SELECT d.id, d.user_id, d.name, d.created_at, d.revoked_at, d.last_seen,
+                    u.id, u.name, u.role, u.team_id
+             FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
+            &[&token_hash],
+        )?;
+        row.map(|r| {
+            let device = Device {
+                id: r.get(0),
+                user: r.get(1),
+                name: r.get(2),
+                created_at: r.get(3),
+                revoked_at: r.get(4),
+                last_seen: r.get(5),
+            };
+            Ok((device, user_from_row(&r, 6)?))
+        })
+        .transpose()
+    }
+
+    fn revoke_device(&self, id: &str) -> Result<Option<String>, DbError> {
+        let row = self.conn()?.query_opt(
+            "UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING user_id",
+            &[&id, &now_ms()],
+        )?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn device_revoked(&self, id: &str) -> Result<bool, DbError> {
+        let row = self
+            .conn()?
+            .query_opt("SELECT revoked_at FROM devices WHERE id = $1", &[&id])?;
+        Ok(!matches!(
+            row.map(|r| r.get::<_, Option<i64>>(0)),
+            Some(None)
+        ))
+    }
+
+    fn touch_device(&self, id: &str) -> Result<(), DbError> {
+        self.conn()?.execute(
+            "UPDATE devices SET last_seen = $2 WHERE id = $1",
+            &[&id, &now_ms()],
+        )?;
+        Ok(())
+    }
+
+    fn may_access(&self, user: &User, id: Uuid) -> Result<bool, DbError> {
+        let supervisor = user.role == Role::Supervisor;
+        let row = self.conn()?.query_opt(
+            "SELECT 1 FROM case_access WHERE case_id = $1 AND user_id = $2
+             UNION ALL
+             SELECT 1 FROM doc_feed WHERE $3 AND doc_id = $1 AND team_id = $4
+             LIMIT 1",
+            &[&id.to_string(), &user.id, &supervisor, &user.team],
+        )?;
+        Ok(row.is_some())
+    }
+
+    fn visible_cases(&self, user: &User) -> Result<Vec<(Uuid, i64)>, DbError> {
+        let supervisor = user.role == Role::Supervisor;
+        let rows = self.conn()?.query(
+            "SELECT f.doc_id, f.seq FROM doc_feed f
+             WHERE f.doc_id IN (SELECT case_id FROM case_access WHERE user_id = $1)
+                OR ($2 AND f.team_id = $3)",
+            &[&user.id, &supervisor, &user.team],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| Some((Uuid::parse_str(r.get::<_, &str>(0)).ok()?, r.get(1))))
+            .collect())
+    }
+
+    fn assign(&self, id: Uuid, user: &str) -> Result<bool, DbError> {
+        let key = id.to_string();
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        let team: Option<String> = tx
+            .query_opt("SELECT team_id FROM doc_feed WHERE doc_id = $1", &[&key])?
+            .map(|r| r.get(0));
+        let Some(team) = team else {
+            return Err(DbError::NotFound(format!("dossier {id} bestaat niet")));
+        };
+        let row = tx.query_opt(
+            "SELECT id, name, role, team_id FROM users WHERE id = $1",
+            &[&user],
+        )?;
+        let Some(user) = row.map(|r| user_from_row(&r, 0)).transpose()? else {
+            return Err(DbError::NotFound(format!(
+                "gebruiker '{user}' bestaat niet (zie: user list)"
+            )));
+        };
+        // A case stays within its team, whoever assigns.
+        if user.team != team {
+            return Err(DbError::Invalid(format!(
+                "{} hoort niet bij team {team} van dossier {id} / {} is not in team {team} of case {id}",
+                user.id, user.id
+            )));
+        }
+        if !user.role.holds_cases() {
+            return Err(DbError::Invalid(format!(
+                "{} is beleidsverantwoordelijke en krijgt geen dossiers / {} is a policy lead and gets no cases",
+                user.id, user.id
+            )));
+        }
+        let given = tx.execute(
+            "INSERT INTO case_access (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&key, &user.id],
+        )? > 0;
+        if given {
+            // Devices syncing from an older cursor look at the case again.
+            bump_feed(&mut tx, &key, None)?;
+        }
+        tx.commit()?;
+        Ok(given)
+    }
+
+    fn sync_state(&self, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError> {
+        Ok(self
+            .conn()?
+            .query_opt(
+                "SELECT state FROM sync_states WHERE device_id = $1 AND doc_id = $2",
+                &[&device, &id.to_string()],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn save_sync_state(&self, device: &str, id: Uuid, state: &[u8]) -> Result<(), DbError> {
+        self.conn()?.execute(
+            "INSERT INTO sync_states (device_id, doc_id, state) VALUES ($1, $2, $3)
+             ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
+            &[&device, &id.to_string(), &state],
+        )?;
+        Ok(())
+    }
+
+    fn note_held(&self, device: &str, id: Uuid, state: &[u8]) -> Result<(), DbError> {
+        self.conn()?.execute(
+            "INSERT INTO sync_states (device_id, doc_id, state) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&device, &id.to_string(), &state],
+        )?;
+        Ok(())
+    }
+
+    fn audit(
+        &self,
+        user: Option<&str>,
+        device: Option<&str>,
+        action: &str,
+        cases: &[Uuid],
+        detail: &str,
+    ) -> Result<(), DbError> {
+        let cases = serde_json::to_string(&cases.iter().map(Uuid::to_string).collect::<Vec<_>>())
+            .unwrap_or_else(|_| "[]".into());
+        self.conn()?.execute(
+            "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&now_ms(), &user, &device, &action, &cases, &detail],
+        )?;
+        Ok(())
+    }
+
+    fn audit_tail(&self, limit: i64) -> Result<Vec<AuditEntry>, DbError> {
+        let rows = self.conn()?.query(
+            "SELECT at, user_id, device_id, action, cases, detail
+             FROM (SELECT * FROM audit ORDER BY id DESC LIMIT $1) t ORDER BY id",
+            &[&limit],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEntry {
+                at: r.get(0),
+                user: r.get(1),
+                device: r.get(2),
+                action: r.get(3),
+                cases: r.get(4),
+                detail: r.get(5),
+            })
+            .collect())
+    }
 }

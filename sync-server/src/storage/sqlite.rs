@@ -7,8 +7,9 @@ use brug_shared::store::{self, Saved};
 use rusqlite::params;
 use uuid::Uuid;
 
-use super::{CaseStore, FeedEntry, Stored};
-use crate::db::{self, Db, DbError, User};
+use super::{CaseStore, FeedEntry, PeopleStore, Stored};
+use crate::db::{self, AuditEntry, Db, DbError, Device, User};
+use brug_shared::model::Role;
 
 impl CaseStore for Db {
     fn backend(&self) -> &'static str {
@@ -66,5 +67,81 @@ impl CaseStore for Db {
 
     fn ids(&self) -> Result<Vec<Uuid>, DbError> {
         Ok(store::ids(&self.reader())?)
+    }
+}
+
+impl PeopleStore for Db {
+    fn add_user(&self, name: &str, role: Role, team: &str) -> Result<User, DbError> {
+        db::add_user(&self.lock(), name, role, team)
+    }
+
+    fn user(&self, id: &str) -> Result<Option<User>, DbError> {
+        db::user(&self.reader(), id)
+    }
+
+    fn add_device(
+        &self,
+        id: &str,
+        user: &str,
+        name: &str,
+        token_hash: &[u8],
+        unlock_secret: &[u8],
+    ) -> Result<(), DbError> {
+        db::add_device(&self.lock(), id, user, name, token_hash, unlock_secret)
+    }
+
+    fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<(Device, User)>, DbError> {
+        db::device_by_token(&self.reader(), token_hash)
+    }
+
+    fn revoke_device(&self, id: &str) -> Result<Option<String>, DbError> {
+        db::revoke_device(&self.lock(), id)
+    }
+
+    fn device_revoked(&self, id: &str) -> Result<bool, DbError> {
+        db::device_revoked(&self.reader(), id)
+    }
+
+    fn touch_device(&self, id: &str) -> Result<(), DbError> {
+        db::touch_device(&self.lock(), id)
+    }
+
+    fn may_access(&self, user: &User, id: Uuid) -> Result<bool, DbError> {
+        db::may_access(&self.reader(), user, id)
+    }
+
+    fn visible_cases(&self, user: &User) -> Result<Vec<(Uuid, i64)>, DbError> {
+        db::visible_docs(&self.reader(), user)
+    }
+
+    fn assign(&self, id: Uuid, user: &str) -> Result<bool, DbError> {
+        db::assign(&self.lock(), id, user)
+    }
+
+    fn sync_state(&self, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError> {
+        db::sync_state(&self.reader(), device, id)
+    }
+
+    fn save_sync_state(&self, device: &str, id: Uuid, state: &[u8]) -> Result<(), DbError> {
+        db::save_sync_state(&self.lock(), device, id, state)
+    }
+
+    fn note_held(&self, device: &str, id: Uuid, state: &[u8]) -> Result<(), DbError> {
+        db::note_held(&self.lock(), device, id, state)
+    }
+
+    fn audit(
+        &self,
+        user: Option<&str>,
+        device: Option<&str>,
+        action: &str,
+        cases: &[Uuid],
+        detail: &str,
+    ) -> Result<(), DbError> {
+        db::audit(&self.lock(), user, device, action, cases, detail)
+    }
+
+    fn audit_tail(&self, limit: i64) -> Result<Vec<AuditEntry>, DbError> {
+        db::audit_tail(&self.reader(), limit)
     }
 }
