@@ -185,6 +185,21 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// Copy a data folder's database into an empty PostgreSQL database
+    /// (every table: users, devices' token hashes, cases, feed, access,
+    /// sync states, audit, codes, quarantine, reports, photos, erasures) and
+    /// check the copy: the same rows in every table and every case's heads.
+    /// Changes nothing in the data folder. Note: the sync server still
+    /// serves from SQLite; serving from PostgreSQL is being built (issue 18).
+    MigrateToPostgres {
+        /// The data folder to copy.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database (postgres://user@host:port/db); in
+        /// BRUG_DATABASE_URL a password stays out of the shell history.
+        #[arg(long, env = "BRUG_DATABASE_URL", hide_env_values = true)]
+        to: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -938,6 +953,32 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
                         "Start de server opnieuw om het nieuwe certificaat te gebruiken. / Restart the server to serve the new certificate."
                     );
                 }
+                Ok(())
+            }
+        }
+        Command::MigrateToPostgres { from, to } => {
+            anyhow::ensure!(
+                from.join(brug_sync_server::backup::DB_FILE).is_file(),
+                "geen Brug-gegevens in {} / no Brug data in that folder",
+                from.display()
+            );
+            let db = Db::open(&from)?;
+            let pg = brug_sync_server::storage::postgres::PgDb::connect(&to, 2)?;
+            let report = pg.copy_from_sqlite(&db)?;
+            if cli.json {
+                print_json(&serde_json::json!({
+                    "tables": report.tables.iter().map(|(t, n)| (t.to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
+                    "feed_seq": report.seq,
+                    "cases_verified": report.verified,
+                }))
+            } else {
+                for (table, rows) in &report.tables {
+                    println!("{table:<18} {rows:>8} rijen / rows");
+                }
+                println!(
+                    "Gekopieerd en nagekeken: {} dossiers met dezelfde heads, volgnummer {} / copied and checked.",
+                    report.verified, report.seq
+                );
                 Ok(())
             }
         }

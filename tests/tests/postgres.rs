@@ -563,13 +563,20 @@ fn sqlite_cases_copied_to_postgres_keep_heads_and_feed() {
     let url = pg.create_database("copy").unwrap();
     let target = PgDb::connect(&url, 2).unwrap();
     let report = target.copy_from_sqlite(&sqlite).unwrap();
-    assert_eq!(report.cases, 30);
+    assert_eq!(report.rows("documents"), 30);
     assert_eq!(
-        (report.users, report.devices, report.sync_states),
+        (
+            report.rows("users"),
+            report.rows("devices"),
+            report.rows("sync_states")
+        ),
         (2, 1, 1)
     );
     assert_eq!(report.verified, 30);
-    assert!(report.chunks > 0, "some cases had chunks: {report:?}");
+    assert!(
+        report.rows("document_chunks") > 0,
+        "some cases had chunks: {report:?}"
+    );
     for (id, heads) in &expected {
         assert_eq!(target.heads(*id).unwrap().as_ref(), Some(heads));
         assert_eq!(target.load(*id).unwrap().unwrap().heads(), *heads);
@@ -628,4 +635,239 @@ fn a_wrong_or_unreachable_database_url_is_a_clear_error() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("PostgreSQL"), "{err}");
+}
+
+fn quoted(cols: &[&str]) -> String {
+    cols.iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every table's rows, as text, for comparing two databases.
+fn sqlite_rows(db: &Db, table: &str, cols: &str) -> Vec<String> {
+    let conn = db.reader();
+    let mut stmt = conn
+        .prepare(&format!("SELECT {cols} FROM {table} ORDER BY 1, 2"))
+        .unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        Ok((0..n)
+            .map(|i| match r.get_ref(i).unwrap() {
+                rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                rusqlite::types::ValueRef::Blob(b) => hex::encode(b),
+            })
+            .collect::<Vec<_>>()
+            .join("|"))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn postgres_rows(url: &str, table: &str, cols: &str) -> Vec<String> {
+    let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+    // Text per column, bytea as hex, NULL spelled out, like `sqlite_rows`.
+    let rows = c
+        .query(&format!("SELECT {cols} FROM {table} ORDER BY 1, 2"), &[])
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (0..r.len())
+                .map(|i| {
+                    let ty = r.columns()[i].type_().clone();
+                    if ty == ::postgres::types::Type::BYTEA {
+                        r.get::<_, Option<Vec<u8>>>(i)
+                            .map_or("NULL".into(), hex::encode)
+                    } else if ty == ::postgres::types::Type::INT8 {
+                        r.get::<_, Option<i64>>(i)
+                            .map_or("NULL".into(), |v| v.to_string())
+                    } else if ty == ::postgres::types::Type::INT4 {
+                        r.get::<_, Option<i32>>(i)
+                            .map_or("NULL".into(), |v| v.to_string())
+                    } else {
+                        r.get::<_, Option<String>>(i)
+                            .unwrap_or_else(|| "NULL".into())
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
+
+/// `brug-sync-server migrate-to-postgres` on the demo deployment (users,
+/// cases, an enrolled device, an enrolment code, the report projection, the
+/// audit log): every table's rows equal on both sides, column by column,
+/// and every case's heads; nothing in the data folder changed; a second run
+/// refused.
+#[test]
+fn migrate_to_postgres_copies_the_demo_deployment_row_for_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path()).unwrap();
+    let users = brug_sync_server::demo::seed(&mut db.lock()).unwrap();
+    db::add_enrol_code(&db.lock(), &[3u8; 32], &users[0].id, i64::MAX).unwrap();
+    db.add_device("dev-1", &users[0].id, "tablet", &[5u8; 32], &[6u8; 16])
+        .unwrap();
+    let some_case = db.ids().unwrap()[0];
+    db.save_sync_state("dev-1", some_case, b"shared heads")
+        .unwrap();
+    // The report projection filled, as a running server keeps it.
+    let projected = db::project_pending(&mut db.lock()).unwrap();
+    assert!(projected > 0);
+    // Every SQLite table and column is copied: a later SQLite migration
+    // without its PostgreSQL counterpart fails here.
+    {
+        let conn = db.reader();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut copied: Vec<&str> = brug_sync_server::storage::postgres::COPIED
+            .iter()
+            .map(|t| t.name)
+            .collect();
+        copied.sort_unstable();
+        assert_eq!(tables, copied);
+        for t in brug_sync_server::storage::postgres::COPIED {
+            let mut cols: Vec<String> = conn
+                .prepare(&format!("SELECT name FROM pragma_table_info('{}')", t.name))
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            cols.sort();
+            let mut ours = t.columns();
+            ours.sort_unstable();
+            assert_eq!(cols, ours, "columns of {}", t.name);
+        }
+    }
+    let all_rows = |db: &Db| -> Vec<Vec<String>> {
+        brug_sync_server::storage::postgres::COPIED
+            .iter()
+            .map(|t| sqlite_rows(db, t.name, &quoted(&t.columns())))
+            .collect()
+    };
+    let before = all_rows(&db);
+    let Some(pg) = cluster_or_skip("migrate_to_postgres_copies_the_demo_deployment_row_for_row")
+    else {
+        return;
+    };
+    let url = pg.create_database("demo").unwrap();
+    let run = |url: &str| {
+        std::process::Command::new(brug_tests::bin("brug-sync-server"))
+            .args(["--json", "migrate-to-postgres", "--from"])
+            .arg(dir.path())
+            .args(["--to", url])
+            .output()
+            .unwrap()
+    };
+    let out = run(&url);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cases = db.ids().unwrap().len() as u64;
+    assert!(cases >= 5);
+    assert_eq!(report["cases_verified"], cases);
+    assert_eq!(report["tables"]["documents"], cases);
+    assert_eq!(report["tables"]["devices"], 1);
+    for table in brug_sync_server::storage::postgres::COPIED {
+        let quoted = quoted(&table.columns());
+        assert_eq!(
+            postgres_rows(&url, table.name, &quoted),
+            sqlite_rows(&db, table.name, &quoted),
+            "table {}",
+            table.name
+        );
+    }
+    let pgdb = PgDb::connect(&url, 2).unwrap();
+    for id in db.ids().unwrap() {
+        assert_eq!(pgdb.heads(id).unwrap(), db.heads(id).unwrap());
+    }
+    // A second run into the filled database: refused, a clear message.
+    let again = run(&url);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("niet leeg"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        all_rows(&db) == before,
+        "the data folder's database changed"
+    );
+    // No URL (and no BRUG_DATABASE_URL): a clear usage error.
+    let out = std::process::Command::new(brug_tests::bin("brug-sync-server"))
+        .args(["migrate-to-postgres", "--from"])
+        .arg(dir.path())
+        .env_remove("BRUG_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to"));
+}
+
+/// A deployment of 1,000 cases (ten generated ones with years of casework,
+/// the rest with a few visits each) copied:
+/// every case loads from PostgreSQL with its SQLite heads, and the next
+/// change on PostgreSQL merges onto it.
+#[test]
+fn a_thousand_case_deployment_copied_to_postgres_keeps_every_cases_heads() {
+    use brug_shared::caseload::{self, Rng as CaseRng, Shape};
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite(dir.path());
+    let ann = db.user("ann.peeters").unwrap().unwrap();
+    let editor = editor("ann.peeters", 1);
+    let mut rng = CaseRng::new(18);
+    {
+        let mut conn = db.lock();
+        let tx = conn.transaction().unwrap();
+        for i in 0..1000 {
+            // Generated casework is slow to make in a debug build: ten
+            // full cases (one of five years), the rest small ones.
+            let mut doc = match i {
+                0 => caseload::case(&mut rng, Shape::FIVE_YEARS, &editor),
+                _ if i % 100 == 0 => caseload::case(&mut rng, Shape::TYPICAL, &editor),
+                _ => {
+                    let mut doc = new_case("ann.peeters");
+                    for _ in 0..i % 4 {
+                        add_visit(&mut doc);
+                    }
+                    doc
+                }
+            };
+            brug_shared::store::save_in(&tx, &mut doc).unwrap();
+            db::record_change(&tx, doc.id(), &ann, true).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let Some(pg) =
+        cluster_or_skip("a_thousand_case_deployment_copied_to_postgres_keeps_every_cases_heads")
+    else {
+        return;
+    };
+    let url = pg.create_database("thousand").unwrap();
+    let target = PgDb::connect(&url, 2).unwrap();
+    let report = target.copy_from_sqlite(&db).unwrap();
+    assert_eq!(report.rows("documents"), 1000);
+    assert_eq!(report.verified, 1000);
+    for id in db.ids().unwrap() {
+        assert_eq!(target.heads(id).unwrap(), db.heads(id).unwrap(), "{id}");
+    }
+    let id = db.ids().unwrap()[500];
+    let mut doc = target.load(id).unwrap().unwrap();
+    let visit = add_visit(&mut doc);
+    target.merge_save(&mut doc, &ann).unwrap();
+    assert!(has_visit(&target.load(id).unwrap().unwrap(), visit));
+    assert_eq!(target.current_seq().unwrap(), 1001);
 }

@@ -38,6 +38,7 @@ use brug_shared::model::Role;
 pub const PG_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0001_cases.sql"),
     include_str!("../../../migrations/postgres/0002_people.sql"),
+    include_str!("../../../migrations/postgres/0003_rest.sql"),
 ];
 
 /// The channel stored changes are announced on.
@@ -219,14 +220,21 @@ impl PgDb {
         })
     }
 
-    /// Copies teams, users, devices (token hashes), every case with its
-    /// chunks, the feed, access, sync states and the audit log from a SQLite
-    /// server database into this (empty) PostgreSQL database, byte for
-    /// byte, in one transaction; then checks that every case loads from
+    /// Copies a SQLite server database into this (empty) PostgreSQL
+    /// database: every table ([`COPIED`]: users, devices with their token
+    /// hashes, every case with its chunks, the feed, access, sync states,
+    /// the audit log, codes, quarantine, reports, photos, erasures), row
+    /// for row and byte for byte, in one transaction. Then checks the copy:
+    /// the same number of rows in every table, and every case loads from
     /// PostgreSQL with the heads it had in SQLite. Refuses a database that
-    /// holds cases or users.
+    /// holds cases or users. New ids and feed numbers continue after the
+    /// copied ones.
     pub fn copy_from_sqlite(&self, from: &Db) -> Result<CopyReport, DbError> {
-        let src = from.reader();
+        let reader = from.reader();
+        // One read transaction: a consistent copy, also beside a running
+        // server (WAL lets it write meanwhile; its later writes are not in
+        // the copy).
+        let src = reader.unchecked_transaction()?;
         let mut dst = self.conn()?;
         let mut tx = dst.transaction()?;
         let held: i64 = tx
@@ -241,151 +249,28 @@ impl PgDb {
             )));
         }
         let mut report = CopyReport::default();
-        {
-            let mut teams = src.prepare("SELECT id, name FROM teams")?;
-            let mut rows = teams.query([])?;
-            let insert = tx.prepare("INSERT INTO teams (id, name) VALUES ($1, $2)")?;
-            while let Some(r) = rows.next()? {
-                let (id, name): (String, String) = (r.get(0)?, r.get(1)?);
-                tx.execute(&insert, &[&id, &name])?;
-            }
+        for table in COPIED {
+            let rows = copy_table(&src, &mut tx, table)?;
+            report.tables.push((table.name, rows));
         }
-        {
-            let mut users = src.prepare("SELECT id, name, role, team_id, created_at FROM users")?;
-            let mut rows = users.query([])?;
-            let insert = tx.prepare(
-                "INSERT INTO users (id, name, role, team_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )?;
-            while let Some(r) = rows.next()? {
-                let (id, name, role, team, at): (String, String, String, String, i64) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-                tx.execute(&insert, &[&id, &name, &role, &team, &at])?;
-                report.users += 1;
-            }
-        }
-        {
-            let mut devices = src.prepare(
-                "SELECT id, user_id, name, token_hash, created_at, revoked_at, last_seen, unlock_secret FROM devices",
-            )?;
-            let mut rows = devices.query([])?;
-            let insert = tx.prepare(
-                "INSERT INTO devices (id, user_id, name, token_hash, created_at, revoked_at, last_seen, unlock_secret)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )?;
-            while let Some(r) = rows.next()? {
-                let (id, user, name, hash): (String, String, String, Vec<u8>) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-                let (at, revoked, seen): (i64, Option<i64>, Option<i64>) =
-                    (r.get(4)?, r.get(5)?, r.get(6)?);
-                let secret: Option<Vec<u8>> = r.get(7)?;
-                tx.execute(
-                    &insert,
-                    &[&id, &user, &name, &hash, &at, &revoked, &seen, &secret],
-                )?;
-                report.devices += 1;
-            }
-        }
-        {
-            let mut docs = src.prepare(
-                "SELECT id, snapshot, snapshot_bytes, chunk_bytes, heads, updated_at, generation FROM documents ORDER BY id",
-            )?;
-            let mut rows = docs.query([])?;
-            let insert = tx.prepare(
-                "INSERT INTO documents (id, snapshot, snapshot_bytes, chunk_bytes, heads, updated_at, generation)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )?;
-            while let Some(r) = rows.next()? {
-                let id: String = r.get(0)?;
-                let snapshot: Vec<u8> = r.get(1)?;
-                let (sb, cb): (i64, i64) = (r.get(2)?, r.get(3)?);
-                let heads: String = r.get(4)?;
-                let (at, generation): (i64, i64) = (r.get(5)?, r.get(6)?);
-                tx.execute(
-                    &insert,
-                    &[&id, &snapshot, &sb, &cb, &heads, &at, &generation],
-                )?;
-                report.cases += 1;
-                report.bytes += snapshot.len() as u64;
-            }
-        }
-        {
-            let mut chunks = src.prepare("SELECT doc_id, n, data FROM document_chunks")?;
-            let mut rows = chunks.query([])?;
-            let insert =
-                tx.prepare("INSERT INTO document_chunks (doc_id, n, data) VALUES ($1, $2, $3)")?;
-            while let Some(r) = rows.next()? {
-                let (id, n, data): (String, i64, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                let n = i32::try_from(n)
-                    .map_err(|_| DbError::Invalid(format!("chunk number {n} of {id}")))?;
-                tx.execute(&insert, &[&id, &n, &data])?;
-                report.chunks += 1;
-                report.bytes += data.len() as u64;
-            }
-        }
-        {
-            let mut feed = src.prepare("SELECT doc_id, seq, team_id, created_by FROM doc_feed")?;
-            let mut rows = feed.query([])?;
-            let insert = tx.prepare(
-                "INSERT INTO doc_feed (doc_id, seq, team_id, created_by) VALUES ($1, $2, $3, $4)",
-            )?;
-            while let Some(r) = rows.next()? {
-                let (id, seq, team, by): (String, i64, String, String) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-                tx.execute(&insert, &[&id, &seq, &team, &by])?;
-                report.seq = report.seq.max(seq);
-            }
-        }
-        {
-            let mut access = src.prepare("SELECT case_id, user_id FROM case_access")?;
-            let mut rows = access.query([])?;
-            let insert =
-                tx.prepare("INSERT INTO case_access (case_id, user_id) VALUES ($1, $2)")?;
-            while let Some(r) = rows.next()? {
-                let (case, user): (String, String) = (r.get(0)?, r.get(1)?);
-                tx.execute(&insert, &[&case, &user])?;
-                report.access += 1;
-            }
-        }
-        {
-            let mut states = src.prepare("SELECT device_id, doc_id, state FROM sync_states")?;
-            let mut rows = states.query([])?;
-            let insert = tx.prepare(
-                "INSERT INTO sync_states (device_id, doc_id, state) VALUES ($1, $2, $3)",
-            )?;
-            while let Some(r) = rows.next()? {
-                let (device, doc, state): (String, String, Vec<u8>) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?);
-                tx.execute(&insert, &[&device, &doc, &state])?;
-                report.sync_states += 1;
-            }
-        }
-        {
-            let mut audit = src.prepare(
-                "SELECT id, at, user_id, device_id, action, cases, detail FROM audit ORDER BY id",
-            )?;
-            let mut rows = audit.query([])?;
-            let insert = tx.prepare(
-                "INSERT INTO audit (id, at, user_id, device_id, action, cases, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )?;
-            while let Some(r) = rows.next()? {
-                let (id, at): (i64, i64) = (r.get(0)?, r.get(1)?);
-                let (user, device): (Option<String>, Option<String>) = (r.get(2)?, r.get(3)?);
-                let (action, cases, detail): (String, String, String) =
-                    (r.get(4)?, r.get(5)?, r.get(6)?);
-                tx.execute(
-                    &insert,
-                    &[&id, &at, &user, &device, &action, &cases, &detail],
-                )?;
-                report.audit += 1;
-            }
-        }
-        // New audit rows and feed numbers continue after the copied ones.
-        tx.execute(
-            "SELECT setval(pg_get_serial_sequence('audit', 'id'), GREATEST((SELECT MAX(id) FROM audit), 1))",
-            &[],
-        )?;
+        report.seq = tx
+            .query_one("SELECT COALESCE(MAX(seq), 0) FROM doc_feed", &[])?
+            .get(0);
         tx.execute("UPDATE feed_counter SET seq = $1", &[&report.seq])?;
+        // The same rows on both sides before anything is committed.
+        for table in COPIED {
+            let there: i64 = tx
+                .query_one(&format!("SELECT COUNT(*) FROM {}", table.name), &[])?
+                .get(0);
+            if u64::try_from(there).ok() != Some(report.rows(table.name)) {
+                return Err(DbError::Invalid(format!(
+                    "tabel {}: {there} rijen na het kopiëren, {} ervoor / table {}: row counts differ",
+                    table.name,
+                    report.rows(table.name),
+                    table.name
+                )));
+            }
+        }
         tx.commit()?;
         drop(dst);
         for id in store::ids(&src)? {
@@ -488,28 +373,339 @@ impl PgDb {
 }
 
 /// What [`PgDb::copy_from_sqlite`] copied.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CopyReport {
-    /// Users copied.
-    pub users: u64,
-    /// Devices (token hashes) copied.
-    pub devices: u64,
-    /// Per-device sync states copied.
-    pub sync_states: u64,
-    /// Audit entries copied.
-    pub audit: u64,
-    /// Cases (documents) copied.
-    pub cases: u64,
-    /// Incremental chunks copied.
-    pub chunks: u64,
-    /// Access rows copied.
-    pub access: u64,
-    /// Document bytes copied.
-    pub bytes: u64,
+    /// Rows copied per table, in the order copied.
+    pub tables: Vec<(&'static str, u64)>,
     /// The highest feed number; the counter continues from it.
     pub seq: i64,
     /// Cases loaded back from PostgreSQL with the same heads.
     pub verified: u64,
+}
+
+impl CopyReport {
+    /// Rows copied of `table`.
+    pub fn rows(&self, table: &str) -> u64 {
+        self.tables
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+/// How a column is read from SQLite and written to PostgreSQL.
+#[derive(Debug, Clone, Copy)]
+enum Col {
+    Text,
+    OptText,
+    Int,
+    OptInt,
+    /// An INTEGER (32-bit) column in PostgreSQL.
+    Int32,
+    Blob,
+    OptBlob,
+}
+
+/// A table copied by [`PgDb::copy_from_sqlite`].
+#[derive(Debug)]
+pub struct Copied {
+    /// Its name, the same on both sides.
+    pub name: &'static str,
+    cols: &'static [(&'static str, Col)],
+    /// A column PostgreSQL numbers itself (BIGSERIAL): its sequence is set
+    /// after the copy.
+    serial: Option<&'static str>,
+}
+
+impl Copied {
+    /// Its columns, in order.
+    pub fn columns(&self) -> Vec<&'static str> {
+        self.cols.iter().map(|(c, _)| *c).collect()
+    }
+}
+
+/// Every server table, parents before children.
+pub const COPIED: &[Copied] = {
+    use Col::*;
+    &[
+        Copied {
+            name: "teams",
+            cols: &[("id", Text), ("name", Text)],
+            serial: None,
+        },
+        Copied {
+            name: "users",
+            cols: &[
+                ("id", Text),
+                ("name", Text),
+                ("role", Text),
+                ("team_id", Text),
+                ("created_at", Int),
+            ],
+            serial: None,
+        },
+        Copied {
+            name: "devices",
+            cols: &[
+                ("id", Text),
+                ("user_id", Text),
+                ("name", Text),
+                ("token_hash", Blob),
+                ("created_at", Int),
+                ("revoked_at", OptInt),
+                ("last_seen", OptInt),
+                ("unlock_secret", OptBlob),
+            ],
+            serial: None,
+        },
+        Copied {
+            name: "enrol_codes",
+            cols: &[
+                ("code_hash", Blob),
+                ("user_id", Text),
+                ("expires_at", Int),
+                ("used_at", OptInt),
+            ],
+            serial: None,
+        },
+        Copied {
+            name: "unlock_codes",
+            cols: &[
+                ("code_hash", Blob),
+                ("device_id", Text),
+                ("created_at", Int),
+                ("expires_at", Int),
+                ("used_at", OptInt),
+            ],
+            serial: None,
+        },
+        Copied {
+            name: "documents",
+            cols: &[
+                ("id", Text),
+                ("snapshot", Blob),
+                ("snapshot_bytes", Int),
+                ("chunk_bytes", Int),
+                ("heads", Text),
+                ("updated_at", Int),
+                ("generation", Int),
+            ],
+            serial: None,
+        },
+        Copied {
+            name: "document_chunks",
+            cols: &[("doc_id", Text), ("n", Int32), ("data", Blob)],
+            serial: None,
+        },
+        Copied {
+            name: "doc_feed",
+            cols: &[
+                ("doc_id", Text),
+                ("seq", Int),
+                ("team_id", Text),
+                ("created_by", Text),
+            ],
+            serial: None,
+        },
+        Copied {
+            name: "case_access",
+            cols: &[("case_id", Text), ("user_id", Text)],
+            serial: None,
+        },
+        Copied {
+            name: "sync_states",
+            cols: &[("device_id", Text), ("doc_id", Text), ("state", Blob)],
+            serial: None,
+        },
+        Copied {
+            name: "audit",
+            cols: &[
+                ("id", Int),
+                ("at", Int),
+                ("user_id", OptText),
+                ("device_id", OptText),
+                ("action", Text),
+                ("cases", Text),
+                ("detail", Text),
+            ],
+            serial: Some("id"),
+        },
+        Copied {
+            name: "recovery_windows",
+            cols: &[
+                ("id", Int),
+                ("opened_at", Int),
+                ("until_ms", Int),
+                ("opened_by", Text),
+                ("reason", Text),
+            ],
+            serial: Some("id"),
+        },
+        Copied {
+            name: "quarantine",
+            cols: &[
+                ("id", Int),
+                ("case_id", Text),
+                ("team_id", Text),
+                ("user_id", Text),
+                ("device_id", Text),
+                ("changes", Blob),
+                ("at", Int),
+                ("decided_at", OptInt),
+                ("decided_by", OptText),
+                ("decision", OptText),
+            ],
+            serial: Some("id"),
+        },
+        Copied {
+            name: "team_catalogue",
+            cols: &[("team_id", Text), ("doc", Blob), ("updated_at", Int)],
+            serial: None,
+        },
+        Copied {
+            name: "team_activities",
+            cols: &[("team_id", Text), ("doc", Blob), ("updated_at", Int)],
+            serial: None,
+        },
+        Copied {
+            name: "report_dirty",
+            cols: &[("source", Text), ("version", Int)],
+            serial: None,
+        },
+        Copied {
+            name: "report_series",
+            cols: &[
+                ("source", Text),
+                ("team_id", Text),
+                ("case_id", OptText),
+                ("postcode", Text),
+                ("worker", Text),
+                ("kind", Text),
+                ("detail", Text),
+                ("outcome", Text),
+                ("first_day", Text),
+                ("last_day", Text),
+                ("facts", Int),
+                ("days", Blob),
+            ],
+            serial: None,
+        },
+        Copied {
+            name: "blobs",
+            cols: &[
+                ("hash", Text),
+                ("stored_at", Int),
+                ("stored_by", Text),
+                ("bytes", Blob),
+            ],
+            serial: None,
+        },
+        Copied {
+            name: "blob_parts",
+            cols: &[
+                ("hash", Text),
+                ("offset", Int),
+                ("total", Int),
+                ("device_id", Text),
+                ("updated_at", Int),
+                ("bytes", Blob),
+            ],
+            serial: None,
+        },
+        Copied {
+            name: "case_blobs",
+            cols: &[("case_id", Text), ("hash", Text)],
+            serial: None,
+        },
+        Copied {
+            name: "blob_orphans",
+            cols: &[("hash", Text), ("since", Int)],
+            serial: None,
+        },
+        Copied {
+            name: "admin_events",
+            cols: &[
+                ("seq", Int),
+                ("kind", Text),
+                ("device_id", OptText),
+                ("user_id", OptText),
+                ("case_id", OptText),
+            ],
+            serial: Some("seq"),
+        },
+        Copied {
+            name: "erasures",
+            cols: &[
+                ("id", Int),
+                ("case_id", Text),
+                ("generation", Int),
+                ("at", Int),
+                ("by_user", Text),
+                ("reason", Text),
+                ("erased", Text),
+            ],
+            serial: Some("id"),
+        },
+    ]
+};
+
+/// Copies one table's rows; returns how many.
+fn copy_table(
+    src: &rusqlite::Connection,
+    tx: &mut Transaction<'_>,
+    table: &Copied,
+) -> Result<u64, DbError> {
+    use postgres::types::ToSql;
+    let cols = table
+        .cols
+        .iter()
+        .map(|(c, _)| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let marks = (1..=table.cols.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let insert = tx.prepare(&format!(
+        "INSERT INTO {} ({cols}) VALUES ({marks})",
+        table.name
+    ))?;
+    let mut select = src.prepare(&format!("SELECT {cols} FROM {}", table.name))?;
+    let mut rows = select.query([])?;
+    let mut copied = 0;
+    while let Some(r) = rows.next()? {
+        let mut values: Vec<Box<dyn ToSql + Sync>> = Vec::with_capacity(table.cols.len());
+        for (i, (name, col)) in table.cols.iter().enumerate() {
+            values.push(match col {
+                Col::Text => Box::new(r.get::<_, String>(i)?),
+                Col::OptText => Box::new(r.get::<_, Option<String>>(i)?),
+                Col::Int => Box::new(r.get::<_, i64>(i)?),
+                Col::OptInt => Box::new(r.get::<_, Option<i64>>(i)?),
+                Col::Int32 => {
+                    let n: i64 = r.get(i)?;
+                    Box::new(i32::try_from(n).map_err(|_| {
+                        DbError::Invalid(format!("{}.{name}: {n} is too large", table.name))
+                    })?)
+                }
+                Col::Blob => Box::new(r.get::<_, Vec<u8>>(i)?),
+                Col::OptBlob => Box::new(r.get::<_, Option<Vec<u8>>>(i)?),
+            });
+        }
+        let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
+        tx.execute(&insert, &params)?;
+        copied += 1;
+    }
+    if let Some(col) = table.serial {
+        // The next id PostgreSQL hands out follows the copied ones.
+        tx.execute(
+            &format!(
+                "SELECT setval(pg_get_serial_sequence('{0}', '{col}'), COALESCE((SELECT MAX(\"{col}\") FROM {0}), 0) + 1, false)",
+                table.name
+            ),
+            &[],
+        )?;
+    }
+    Ok(copied)
 }
 
 fn apply_migrations(c: &mut Client) -> Result<(), DbError> {
