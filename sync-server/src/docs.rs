@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use brug_shared::casedoc::CaseDoc;
-use brug_shared::store;
 use uuid::Uuid;
 
-use crate::db::{Db, DbError};
+use crate::db::DbError;
+use crate::storage::CaseStore;
 
 /// Cached documents; evicts idle ones past `capacity`.
 #[derive(Debug)]
@@ -32,12 +32,16 @@ impl DocCache {
     /// commit: a case is written only through its replica, which stays
     /// cached while in use; a replica loaded here is read after every
     /// commit made through an earlier one (never a stale copy put back).
-    pub fn get(&self, db: &Db, id: Uuid) -> Result<Option<Arc<Mutex<CaseDoc>>>, DbError> {
+    pub fn get(
+        &self,
+        db: &dyn CaseStore,
+        id: Uuid,
+    ) -> Result<Option<Arc<Mutex<CaseDoc>>>, DbError> {
         let mut docs = self.lock();
         if let Some(doc) = docs.get(&id) {
             return Ok(Some(Arc::clone(doc)));
         }
-        let Some(doc) = store::load(&db.reader(), id)? else {
+        let Some(doc) = db.load(id)? else {
             return Ok(None);
         };
         Ok(Some(self.put(&mut docs, id, doc)))

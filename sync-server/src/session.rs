@@ -7,17 +7,18 @@ use std::sync::atomic::Ordering;
 
 use automerge::sync;
 use brug_shared::casedoc::CaseDoc;
+use brug_shared::policy;
 use brug_shared::protocol::ByteBuf;
 use brug_shared::protocol::limits::{MAX_DOCS_PER_SESSION, MAX_HELD_DOCS, MAX_OPS_PER_BATCH};
 use brug_shared::protocol::{
     ErrorCode, InspectError, PROTOCOL_VERSION, ServerFrame, inspect_sync_message,
 };
-use brug_shared::{policy, store};
 use uuid::Uuid;
 
-use crate::db::{self, Db, Device, User};
+use crate::db::{self, Device, User};
 use crate::docs::DocCache;
 use crate::metrics::Metrics;
+use crate::storage::{SessionStore, SyncCommit};
 
 /// Sync state of one case within a session.
 struct DocSession {
@@ -122,15 +123,14 @@ impl Session {
     /// date, for a session whose live notices fell behind (more events than
     /// the hub keeps): the cases to sync again and the ones to purge, from
     /// the change feed, as a hello would find them. Nothing when not greeted.
-    pub fn catch_up(&mut self, db: &Db) -> Result<Vec<ServerFrame>, db::DbError> {
-        let conn = db.reader();
+    pub fn catch_up(&mut self, db: &dyn SessionStore) -> Result<Vec<ServerFrame>, db::DbError> {
         if !self.greeted {
             return Ok(Vec::new());
         }
-        if db::device_revoked(&conn, &self.device.id)? {
+        if db.device_revoked(&self.device.id)? {
             return Ok(vec![ServerFrame::Revoked]);
         }
-        let c = db::catchup_since(&conn, &self.user, &self.device.id, self.cursor)?;
+        let c = db.catchup_since(&self.user, &self.device.id, self.cursor)?;
         self.cursor = c.cursor;
         let mut frames = Vec::new();
         // A few thousand ids per frame stay far below the frame limit.
@@ -160,7 +160,7 @@ impl Session {
     /// Answers hello: what to sync, what to purge, the new cursor.
     pub fn hello(
         &mut self,
-        db: &Db,
+        db: &dyn SessionStore,
         metrics: &Metrics,
         v: u32,
         cursor: u64,
@@ -177,19 +177,10 @@ impl Session {
             return Ok(Outcome::Close(error(ErrorCode::TooManyDocuments)));
         }
         let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
-        let (c, joined) = {
-            let conn = db.reader();
-            let c = match held {
-                Some(held) => db::catchup(&conn, &self.user, cursor, held)?,
-                None => db::catchup_since(&conn, &self.user, &self.device.id, cursor)?,
-            };
-            let since = self.device.last_seen.unwrap_or(self.device.created_at);
-            let joined = db::devices_joined_since(&conn, &self.user.id, &self.device.id, since)?;
-            (c, joined)
-        };
+        let (c, joined) = db.hello(&self.user, &self.device, cursor, held)?;
         Metrics::add(&metrics.hello_rows, c.examined);
         self.cursor = c.cursor;
-        db::touch_device(&db.lock(), &self.device.id)?;
+        db.touch_device(&self.device.id)?;
         self.greeted = true;
         Ok(Outcome::Reply(ServerFrame::Welcome {
             cursor: u64::try_from(c.cursor).unwrap_or(0),
@@ -207,7 +198,7 @@ impl Session {
     #[allow(clippy::too_many_arguments)]
     pub fn sync(
         &mut self,
-        db: &Db,
+        db: &dyn SessionStore,
         cache: &DocCache,
         metrics: &Metrics,
         doc_id: Uuid,
@@ -227,12 +218,8 @@ impl Session {
         // Reads beside the writer; automerge's work below holds no database
         // connection at all, only this case's replica: the writer is taken
         // for the commit alone.
-        let (stored_generation, visible) = {
-            let conn = db.reader();
-            let generation = db::doc_generation(&conn, doc_id)?;
-            let visible = generation.is_some() && db::may_access(&conn, &self.user, doc_id)?;
-            (generation, visible)
-        };
+        let stored_generation = db.doc_generation(doc_id)?;
+        let visible = stored_generation.is_some() && db.may_access(&self.user, doc_id)?;
         let exists = stored_generation.is_some();
         let creating = self.docs.get(&doc_id).is_some_and(|d| d.pending.is_some());
         // A foreign case and a missing one get the same answer; only a case
@@ -242,7 +229,7 @@ impl Session {
             return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::NotFound)), None));
         }
         if !self.docs.contains_key(&doc_id) {
-            let stored = db::sync_state(&db.reader(), &self.device.id, doc_id)?;
+            let stored = db.sync_state(&self.device.id, doc_id)?;
             let state = match &stored {
                 Some(bytes) => sync::State::decode(bytes).unwrap_or_else(|_| sync::State::new()),
                 None => sync::State::new(),
@@ -414,8 +401,7 @@ impl Session {
                     Err(refusal) => {
                         metrics.error("refused");
                         tracing::warn!(device = %self.device.id, doc = %doc_id, field = %refusal.place(), reason = refusal.reason.code(), "changes refused by the policy");
-                        db::audit(
-                            &db.lock(),
+                        db.audit(
                             Some(&self.user.id),
                             Some(&self.device.id),
                             "refused",
@@ -440,26 +426,15 @@ impl Session {
                         return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::Invalid)), None));
                     }
                 }
-                let mut conn = db.lock();
-                let tx =
-                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                store::save_in(&tx, &mut fork)?;
-                db::record_change(&tx, doc_id, &self.user, !exists)?;
-                db::put_case_blobs(&tx, doc_id, &fork.blob_hashes(), db::now_ms())?;
                 let encoded = state.encode();
-                db::save_sync_state(&tx, &self.device.id, doc_id, &encoded)?;
-                for (action, detail) in &audit {
-                    db::audit(
-                        &tx,
-                        Some(&self.user.id),
-                        Some(&self.device.id),
-                        action,
-                        &[doc_id],
-                        detail,
-                    )?;
-                }
-                tx.commit()?;
-                drop(conn);
+                db.commit_sync(SyncCommit {
+                    doc: &mut fork,
+                    by: &self.user,
+                    is_new: !exists,
+                    device: &self.device.id,
+                    state: &encoded,
+                    audit: &audit,
+                })?;
                 session.written = Some(encoded);
                 Metrics::add(&metrics.changes_merged, 1);
                 self.written.insert(doc_id);
@@ -479,7 +454,7 @@ impl Session {
                     session.queued_ops = 0;
                     session.state = sync::State::new();
                     session.written = None;
-                    match store::load(&db.reader(), doc_id)? {
+                    match db.load(doc_id)? {
                         Some(fresh) if is_shared => *doc = fresh,
                         _ => *doc = CaseDoc::empty(doc_id),
                     }
@@ -524,7 +499,7 @@ impl Session {
 
     fn answer(
         &mut self,
-        db: &Db,
+        db: &dyn SessionStore,
         metrics: &Metrics,
         doc_id: Uuid,
         they_were_done: bool,
@@ -546,14 +521,14 @@ impl Session {
                 // The merge's commit (or the last session) wrote the same
                 // state already: a write and its fsync saved.
                 if s.written.as_ref() != Some(&encoded) {
-                    db::save_sync_state(&db.lock(), &self.device.id, doc_id, &encoded)?;
+                    db.save_sync_state(&self.device.id, doc_id, &encoded)?;
                     s.written = Some(encoded);
                 }
                 s.stored = true;
             } else if !s.stored {
                 // Kept when a state is there already: what is stored is
                 // not known, so the next state is written whatever it is.
-                db::note_held(&db.lock(), &self.device.id, doc_id, &encoded)?;
+                db.note_held(&self.device.id, doc_id, &encoded)?;
                 s.written = None;
                 s.stored = true;
             }
@@ -567,7 +542,7 @@ impl Session {
     /// Drops what this session's changes left waiting for dependencies that
     /// never came: each such case's replica is read again from the store
     /// (which holds everything acknowledged). Called when the session ends.
-    pub fn drop_waiting(&self, db: &Db, cache: &DocCache) -> Result<(), db::DbError> {
+    pub fn drop_waiting(&self, db: &dyn SessionStore, cache: &DocCache) -> Result<(), db::DbError> {
         for (id, d) in &self.docs {
             if d.queued_ops == 0 || d.pending.is_some() {
                 continue;
@@ -575,7 +550,7 @@ impl Session {
             if let Some(shared) = cache.get(db, *id)? {
                 // Read under the replica's lock: no commit can come between.
                 let mut replica = shared.lock().unwrap_or_else(|p| p.into_inner());
-                if let Some(fresh) = store::load(&db.reader(), *id)? {
+                if let Some(fresh) = db.load(*id)? {
                     *replica = fresh;
                 }
             }
@@ -584,11 +559,10 @@ impl Session {
     }
 
     /// Writes the session to the audit log: who, which device, which cases.
-    pub fn audit(&self, db: &Db) -> Result<(), db::DbError> {
+    pub fn audit(&self, db: &dyn SessionStore) -> Result<(), db::DbError> {
         let synced: Vec<Uuid> = self.synced();
         let written: Vec<Uuid> = self.written.iter().copied().collect();
-        db::audit(
-            &db.lock(),
+        db.audit(
             Some(&self.user.id),
             Some(&self.device.id),
             "sync",
@@ -611,7 +585,7 @@ fn authorise(
     device: &Device,
     user: &User,
     max_future_ms: i64,
-    db: &Db,
+    db: &dyn SessionStore,
     fork: &mut CaseDoc,
     before: &[automerge::ChangeHash],
     doc_id: Uuid,
@@ -627,10 +601,11 @@ fn authorise(
     let window_open = std::cell::OnceCell::new();
     let relayed = std::cell::RefCell::new(Vec::new());
     let relay = |c: &brug_shared::casedoc::ChangeFacts| -> Option<brug_shared::model::Role> {
-        if !*window_open.get_or_init(|| db::recovery_open(&db.reader(), now).unwrap_or(false)) {
+        if !*window_open.get_or_init(|| db.recovery_open(now).unwrap_or(false)) {
             return None;
         }
-        let role = db::relay_author(&db.reader(), c.device?, c.author.as_deref()?, doc_id)
+        let role = db
+            .relay_author(c.device?, c.author.as_deref()?, doc_id)
             .ok()
             .flatten()?;
         relayed.borrow_mut().push(c.device?);

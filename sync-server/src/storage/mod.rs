@@ -19,11 +19,12 @@
 //! difference and moves the case up the feed, in one transaction. A change
 //! is acknowledged only after that transaction is durable.
 //!
-//! [`PeopleStore`] is the rest of what a sync session reads and writes:
-//! users, devices (token hashes), access, per-device sync states, audit.
+//! [`PeopleStore`] holds users, devices (token hashes), access, per-device
+//! sync states and audit; [`SessionStore`] adds the rest of what a sync
+//! session (`crate::session`) reads and writes, and is all it uses.
 //! Enrolment and unlock codes, admin events, reports, photos, erasures and
-//! the quarantine are still SQLite-only (`crate::db`), and the running
-//! server still uses `crate::db` directly; see issue 18's notes.
+//! the quarantine are still SQLite-only (`crate::db`); the running server
+//! is still started on SQLite alone; see issue 18's notes.
 
 pub mod postgres;
 mod sqlite;
@@ -33,8 +34,9 @@ use brug_shared::casedoc::CaseDoc;
 use brug_shared::store::Saved;
 use uuid::Uuid;
 
-use crate::db::{AuditEntry, DbError, Device, User};
+use crate::db::{AuditEntry, Catchup, DbError, Device, User};
 use brug_shared::model::Role;
+use brug_shared::protocol::JoinedDevice;
 
 /// What a [`CaseStore::merge_save`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,4 +150,56 @@ pub trait PeopleStore: Send + Sync {
 
     /// The last `limit` audit entries, oldest first.
     fn audit_tail(&self, limit: i64) -> Result<Vec<AuditEntry>, DbError>;
+}
+
+/// One sync message's commit: the case with the device's changes, and
+/// what is written with it in the same transaction.
+#[derive(Debug)]
+pub struct SyncCommit<'a> {
+    /// The case, the changes applied and checked.
+    pub doc: &'a mut CaseDoc,
+    /// Whose device sent them.
+    pub by: &'a User,
+    /// Whether the case is new on the server.
+    pub is_new: bool,
+    /// The sending device.
+    pub device: &'a str,
+    /// Its sync state for the case after the message.
+    pub state: &'a [u8],
+    /// Audit entries the policy asked for (action, detail).
+    pub audit: &'a [(String, String)],
+}
+
+/// Everything a sync session reads and writes.
+pub trait SessionStore: CaseStore + PeopleStore {
+    /// What a device must sync and purge at hello (from its list of held
+    /// cases, or without one from its cursor and the sync states kept for
+    /// it), and the user's devices enrolled since this one last synced.
+    fn hello(
+        &self,
+        user: &User,
+        device: &Device,
+        cursor: i64,
+        held: Option<&[Uuid]>,
+    ) -> Result<(Catchup, Vec<JoinedDevice>), DbError>;
+
+    /// What changed for a device since `cursor` (a session whose live
+    /// notices fell behind).
+    fn catchup_since(&self, user: &User, device: &str, cursor: i64) -> Result<Catchup, DbError>;
+
+    /// The generation of a stored case; `None` when there is no such case.
+    fn doc_generation(&self, id: Uuid) -> Result<Option<u64>, DbError>;
+
+    /// Whether a recovery window is open at `now` (ms).
+    fn recovery_open(&self, now: i64) -> Result<bool, DbError>;
+
+    /// The role of `author` when a change of `device` may be relayed for
+    /// case `case` during a recovery window.
+    fn relay_author(&self, device: Uuid, author: &str, case: Uuid)
+    -> Result<Option<Role>, DbError>;
+
+    /// Stores a sync message's changes: the case, its place in the feed,
+    /// its photos' references, the device's sync state and the audit
+    /// entries, in one transaction, durable when this returns.
+    fn commit_sync(&self, commit: SyncCommit<'_>) -> Result<(), DbError>;
 }

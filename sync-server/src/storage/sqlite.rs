@@ -7,9 +7,10 @@ use brug_shared::store::{self, Saved};
 use rusqlite::params;
 use uuid::Uuid;
 
-use super::{CaseStore, FeedEntry, PeopleStore, Stored};
-use crate::db::{self, AuditEntry, Db, DbError, Device, User};
+use super::{CaseStore, FeedEntry, PeopleStore, SessionStore, Stored, SyncCommit};
+use crate::db::{self, AuditEntry, Catchup, Db, DbError, Device, User};
 use brug_shared::model::Role;
+use brug_shared::protocol::JoinedDevice;
 
 impl CaseStore for Db {
     fn backend(&self) -> &'static str {
@@ -143,5 +144,62 @@ impl PeopleStore for Db {
 
     fn audit_tail(&self, limit: i64) -> Result<Vec<AuditEntry>, DbError> {
         db::audit_tail(&self.reader(), limit)
+    }
+}
+
+impl SessionStore for Db {
+    fn hello(
+        &self,
+        user: &User,
+        device: &Device,
+        cursor: i64,
+        held: Option<&[Uuid]>,
+    ) -> Result<(Catchup, Vec<JoinedDevice>), DbError> {
+        let conn = self.reader();
+        let c = match held {
+            Some(held) => db::catchup(&conn, user, cursor, held)?,
+            None => db::catchup_since(&conn, user, &device.id, cursor)?,
+        };
+        let since = device.last_seen.unwrap_or(device.created_at);
+        let joined = db::devices_joined_since(&conn, &user.id, &device.id, since)?;
+        Ok((c, joined))
+    }
+
+    fn catchup_since(&self, user: &User, device: &str, cursor: i64) -> Result<Catchup, DbError> {
+        db::catchup_since(&self.reader(), user, device, cursor)
+    }
+
+    fn doc_generation(&self, id: Uuid) -> Result<Option<u64>, DbError> {
+        db::doc_generation(&self.reader(), id)
+    }
+
+    fn recovery_open(&self, now: i64) -> Result<bool, DbError> {
+        db::recovery_open(&self.reader(), now)
+    }
+
+    fn relay_author(
+        &self,
+        device: Uuid,
+        author: &str,
+        case: Uuid,
+    ) -> Result<Option<Role>, DbError> {
+        db::relay_author(&self.reader(), device, author, case)
+    }
+
+    fn commit_sync(&self, c: SyncCommit<'_>) -> Result<(), DbError> {
+        let id = c.doc.id();
+        let mut conn = self.lock();
+        // One writer: the cached replica is the stored case plus what this
+        // server merged, so the store refuses (Stale) rather than merges.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        store::save_in(&tx, c.doc)?;
+        db::record_change(&tx, id, c.by, c.is_new)?;
+        db::put_case_blobs(&tx, id, &c.doc.blob_hashes(), db::now_ms())?;
+        db::save_sync_state(&tx, c.device, id, c.state)?;
+        for (action, detail) in c.audit {
+            db::audit(&tx, Some(&c.by.id), Some(c.device), action, &[id], detail)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 }
