@@ -13,6 +13,7 @@ use brug_shared::protocol::limits::{MAX_DOCS_PER_SESSION, MAX_HELD_DOCS, MAX_OPS
 use brug_shared::protocol::{
     ErrorCode, InspectError, PROTOCOL_VERSION, ServerFrame, inspect_sync_message,
 };
+use brug_shared::store::StoreError;
 use uuid::Uuid;
 
 use crate::db::{self, Device, User};
@@ -331,6 +332,17 @@ impl Session {
                     None,
                 ));
             }
+        }
+
+        // Another server may have stored changes to this case since it was
+        // cached here: merge them in before answering from the copy.
+        if db.shared_with_other_servers()
+            && let Some(g) = &mut guard
+            && let Some(stored) = db.heads(doc_id)?
+            && !g.contains_all(&stored)
+            && let Some(mut theirs) = db.load(doc_id)?
+        {
+            g.merge(&mut theirs).map_err(StoreError::from)?;
         }
 
         if let Some(bytes) = msg {

@@ -871,3 +871,169 @@ fn a_thousand_case_deployment_copied_to_postgres_keeps_every_cases_heads() {
     assert!(has_visit(&target.load(id).unwrap().unwrap(), visit));
     assert_eq!(target.current_seq().unwrap(), 1001);
 }
+
+/// A device's side of one case's sync with a server session, as the
+/// device's sync loop does it: until neither side has more to say.
+fn sync_case(
+    server: &PgDb,
+    cache: &brug_sync_server::docs::DocCache,
+    session: &mut brug_sync_server::session::Session,
+    doc: &mut CaseDoc,
+    state: &mut automerge::sync::State,
+    create: bool,
+) {
+    use brug_shared::protocol::ServerFrame;
+    use brug_sync_server::session::Outcome;
+    let metrics = brug_sync_server::metrics::Metrics::default();
+    for _ in 0..30 {
+        let msg = doc.generate_sync_message(state);
+        let (out, _) = session
+            .sync(
+                server,
+                cache,
+                &metrics,
+                doc.id(),
+                create,
+                doc.generation(),
+                msg.as_deref(),
+            )
+            .unwrap();
+        let reply = match out {
+            Outcome::Reply(ServerFrame::Sync { msg, .. }) => msg,
+            other => panic!("the server answered {other:?}"),
+        };
+        if let Some(r) = &reply {
+            doc.receive_sync_message(state, r).unwrap();
+        }
+        if msg.is_none() && reply.is_none() {
+            return;
+        }
+    }
+    panic!("the sync of {} did not settle", doc.id());
+}
+
+/// A session on `server` for the device with token hash `token`, greeted.
+fn session_on(server: &PgDb, token: &[u8]) -> brug_sync_server::session::Session {
+    use brug_sync_server::storage::SessionStore;
+    let (device, user) = server.device_by_token(token).unwrap().unwrap();
+    let mut s = brug_sync_server::session::Session::new(1, device.clone(), user.clone(), 60_000);
+    let metrics = brug_sync_server::metrics::Metrics::default();
+    s.hello(
+        server,
+        &metrics,
+        brug_shared::protocol::PROTOCOL_VERSION,
+        0,
+        Some(&[]),
+        brug_shared::protocol::Certificates::default(),
+    )
+    .unwrap();
+    // The hello noted the device as seen: the catch-up agrees.
+    assert!(server.hello(&user, &device, 0, Some(&[])).is_ok());
+    s
+}
+
+/// Two servers (each its own pool and case cache) on one PostgreSQL, real
+/// sync sessions (the policy checks, the commit, the sync states), two
+/// devices: a case made through one server reaches the other device
+/// through the other; a server whose cached copy is stale (the other server
+/// stored since) still hands over the other's change; both devices editing
+/// at once through crossed servers end with every visit, equal to the
+/// store.
+#[test]
+fn two_servers_on_one_database_serve_the_same_case_without_losing_a_change() {
+    use automerge::sync::State;
+    use brug_sync_server::docs::DocCache;
+    let Some(pg) =
+        cluster_or_skip("two_servers_on_one_database_serve_the_same_case_without_losing_a_change")
+    else {
+        return;
+    };
+    let url = pg.create_database("sessions").unwrap();
+    let (a, b) = (postgres(&url, 4), postgres(&url, 4));
+    let (cache_a, cache_b) = (DocCache::new(16), DocCache::new(16));
+    let (dev_ann, dev_bert) = (Uuid::now_v7(), Uuid::now_v7());
+    a.add_device(
+        &dev_ann.to_string(),
+        "ann.peeters",
+        "tablet Ann",
+        &[1; 32],
+        &[],
+    )
+    .unwrap();
+    a.add_device(
+        &dev_bert.to_string(),
+        "bert.devos",
+        "gsm Bert",
+        &[2; 32],
+        &[],
+    )
+    .unwrap();
+    let ann_editor = Editor {
+        user: "ann.peeters".into(),
+        device: dev_ann,
+    };
+    let bert_editor = Editor {
+        user: "bert.devos".into(),
+        device: dev_bert,
+    };
+
+    // Ann makes the case and syncs it through server A.
+    let mut ann = CaseDoc::create(Uuid::now_v7(), &examples::household(), &ann_editor).unwrap();
+    let id = ann.id();
+    let mut ann_state = State::new();
+    let mut s = session_on(&a, &[1; 32]);
+    sync_case(&a, &cache_a, &mut s, &mut ann, &mut ann_state, true);
+    assert_eq!(a.heads(id).unwrap().unwrap(), ann.heads());
+
+    // Bert, once assigned, gets it through server B.
+    assert!(a.assign(id, "bert.devos").unwrap());
+    let mut bert = CaseDoc::empty(id);
+    let mut bert_state = State::new();
+    let mut s = session_on(&b, &[2; 32]);
+    sync_case(&b, &cache_b, &mut s, &mut bert, &mut bert_state, false);
+    assert_eq!(bert.heads(), ann.heads());
+
+    // Bert adds a visit through B; A's cached copy does not have it. Ann,
+    // with nothing new, syncs through A and gets it all the same.
+    bert.set_editor(&bert_editor);
+    let v_bert = add_visit(&mut bert);
+    let mut s = session_on(&b, &[2; 32]);
+    sync_case(&b, &cache_b, &mut s, &mut bert, &mut bert_state, false);
+    let mut s = session_on(&a, &[1; 32]);
+    sync_case(&a, &cache_a, &mut s, &mut ann, &mut ann_state, false);
+    assert!(
+        has_visit(&ann, v_bert),
+        "server A answered from a stale copy"
+    );
+
+    // Both add a visit at once, each through the other server.
+    ann.set_editor(&ann_editor);
+    let v_ann = add_visit(&mut ann);
+    let v_bert2 = add_visit(&mut bert);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut s = session_on(&b, &[1; 32]);
+            sync_case(&b, &cache_b, &mut s, &mut ann, &mut ann_state, false);
+        });
+        scope.spawn(|| {
+            let mut s = session_on(&a, &[2; 32]);
+            sync_case(&a, &cache_a, &mut s, &mut bert, &mut bert_state, false);
+        });
+    });
+    // Once more each, any server: everything everywhere.
+    let mut s = session_on(&a, &[1; 32]);
+    sync_case(&a, &cache_a, &mut s, &mut ann, &mut ann_state, false);
+    let mut s = session_on(&b, &[2; 32]);
+    sync_case(&b, &cache_b, &mut s, &mut bert, &mut bert_state, false);
+    for doc in [&ann, &bert] {
+        for v in [v_bert, v_ann, v_bert2] {
+            assert!(has_visit(doc, v));
+        }
+    }
+    let stored = b.heads(id).unwrap().unwrap();
+    assert_eq!(ann.heads(), stored);
+    assert_eq!(bert.heads(), stored);
+    // The sessions kept each device's sync state in the shared database.
+    assert!(a.sync_state(&dev_ann.to_string(), id).unwrap().is_some());
+    assert!(b.sync_state(&dev_bert.to_string(), id).unwrap().is_some());
+}

@@ -62,6 +62,12 @@ pub trait CaseStore: Send + Sync {
     /// "sqlite" or "postgres", for logs and benchmarks.
     fn backend(&self) -> &'static str;
 
+    /// Whether other servers may write to this store (then a cached copy
+    /// of a case must be checked against the stored heads before use).
+    fn shared_with_other_servers(&self) -> bool {
+        false
+    }
+
     /// Merges what is stored of `doc`'s case into `doc`, stores the result
     /// and bumps the case in the feed, in one transaction; for a new case
     /// also records `by`'s team as the case's team and gives `by` access.

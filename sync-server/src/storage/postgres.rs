@@ -30,9 +30,11 @@ use brug_shared::store::{self, Saved, StoreError};
 use postgres::{Client, NoTls, Transaction};
 use uuid::Uuid;
 
-use super::{CaseStore, FeedEntry, PeopleStore, Stored};
-use crate::db::{self, AuditEntry, Db, DbError, Device, User, now_ms};
+use super::{CaseStore, FeedEntry, PeopleStore, SessionStore, Stored, SyncCommit};
+use crate::db::{self, AuditEntry, Catchup, Db, DbError, Device, User, now_ms};
+use brug_shared::model::BlobHash;
 use brug_shared::model::Role;
+use brug_shared::protocol::JoinedDevice;
 
 /// The PostgreSQL migrations, in order. Never edit a released one.
 pub const PG_MIGRATIONS: &[&str] = &[
@@ -287,89 +289,155 @@ impl PgDb {
     }
 
     fn try_merge_save(&self, doc: &mut CaseDoc, by: &User) -> Result<Option<Stored>, DbError> {
-        let id = doc.id().to_string();
         let mut c = self.conn()?;
         let mut tx = c.transaction()?;
-        let row = tx.query_opt(
-            "SELECT heads, snapshot_bytes, chunk_bytes FROM documents WHERE id = $1 FOR UPDATE",
-            &[&id],
-        )?;
-        let Some(row) = row else {
-            let heads = store::encode_heads(&doc.heads());
-            let snapshot = doc.save();
-            let generation = i64::try_from(doc.generation()).unwrap_or(i64::MAX);
-            let inserted = tx.execute(
-                "INSERT INTO documents (id, snapshot, snapshot_bytes, heads, updated_at, generation)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-                &[&id, &snapshot, &(snapshot.len() as i64), &heads, &now_ms(), &generation],
-            )?;
-            if inserted == 0 {
-                // Another server created the case since we looked: merge
-                // with theirs on the next attempt.
-                return Ok(None);
-            }
-            tx.execute(
-                "INSERT INTO case_access (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&id, &by.id],
-            )?;
-            let seq = bump_feed(&mut tx, &id, Some(by))?;
-            tx.commit()?;
-            return Ok(Some(Stored {
-                saved: Saved::Created,
-                seq: Some(seq),
-            }));
+        let Some(stored) = write_case(&mut tx, doc, by)? else {
+            return Ok(None);
         };
-        let stored = store::decode_heads(row.get::<_, &str>(0))?;
-        let (snapshot_bytes, chunk_bytes): (i64, i64) = (row.get(1), row.get(2));
-        if !doc.contains_all(&stored)
-            && let Some(mut theirs) = load_in(&mut tx, &id)?
-        {
-            doc.merge(&mut theirs).map_err(StoreError::from)?;
-        }
-        let heads = doc.heads();
-        if heads == stored {
-            return Ok(Some(Stored {
-                saved: Saved::Unchanged,
-                seq: None,
-            }));
-        }
-        let chunk = doc.save_after(&stored);
-        if chunk.is_empty() {
-            return Ok(Some(Stored {
-                saved: Saved::Unchanged,
-                seq: None,
-            }));
-        }
-        let heads = store::encode_heads(&heads);
-        let total = chunk_bytes + chunk.len() as i64;
-        let saved = if total > snapshot_bytes {
-            let snapshot = doc.save();
-            tx.execute("DELETE FROM document_chunks WHERE doc_id = $1", &[&id])?;
-            tx.execute(
-                "UPDATE documents SET snapshot = $2, snapshot_bytes = $3, chunk_bytes = 0,
-                 heads = $4, updated_at = $5 WHERE id = $1",
-                &[&id, &snapshot, &(snapshot.len() as i64), &heads, &now_ms()],
-            )?;
-            Saved::Compacted(snapshot.len())
-        } else {
-            tx.execute(
-                "INSERT INTO document_chunks (doc_id, n, data)
-                 VALUES ($1, (SELECT COALESCE(MAX(n), 0) + 1 FROM document_chunks WHERE doc_id = $1), $2)",
-                &[&id, &chunk],
-            )?;
-            tx.execute(
-                "UPDATE documents SET chunk_bytes = $2, heads = $3, updated_at = $4 WHERE id = $1",
-                &[&id, &total, &heads, &now_ms()],
-            )?;
-            Saved::Appended(chunk.len())
-        };
-        let seq = bump_feed(&mut tx, &id, None)?;
         tx.commit()?;
-        Ok(Some(Stored {
-            saved,
-            seq: Some(seq),
+        Ok(Some(stored))
+    }
+
+    /// Runs `attempt` until it is done, again when PostgreSQL asks for a
+    /// retry or another server created the case first (`Ok(None)`).
+    fn retried<T>(
+        &self,
+        id: Uuid,
+        mut attempt: impl FnMut() -> Result<Option<T>, DbError>,
+    ) -> Result<T, DbError> {
+        let mut last = None;
+        for _ in 0..ATTEMPTS {
+            match attempt() {
+                Ok(Some(done)) => return Ok(done),
+                Ok(None) => {}
+                Err(e) if retryable(&e) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            DbError::Invalid(format!(
+                "dossier {id}: na {ATTEMPTS} pogingen niet bewaard / not stored after {ATTEMPTS} attempts"
+            ))
         }))
     }
+}
+
+/// Writes `doc` in `tx`, merged first with what is stored (another server,
+/// or another session, may have written since `doc` was loaded), and moves
+/// it up the feed. The case's row stays locked until `tx` ends. `None`:
+/// another server created the case since we looked; try again.
+fn write_case(
+    tx: &mut Transaction<'_>,
+    doc: &mut CaseDoc,
+    by: &User,
+) -> Result<Option<Stored>, DbError> {
+    let id = doc.id().to_string();
+    let row = tx.query_opt(
+        "SELECT heads, snapshot_bytes, chunk_bytes FROM documents WHERE id = $1 FOR UPDATE",
+        &[&id],
+    )?;
+    let Some(row) = row else {
+        let heads = store::encode_heads(&doc.heads());
+        let snapshot = doc.save();
+        let generation = i64::try_from(doc.generation()).unwrap_or(i64::MAX);
+        let inserted = tx.execute(
+            "INSERT INTO documents (id, snapshot, snapshot_bytes, heads, updated_at, generation)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+            &[
+                &id,
+                &snapshot,
+                &(snapshot.len() as i64),
+                &heads,
+                &now_ms(),
+                &generation,
+            ],
+        )?;
+        if inserted == 0 {
+            return Ok(None);
+        }
+        let seq = record_change(tx, &id, by, true)?;
+        return Ok(Some(Stored {
+            saved: Saved::Created,
+            seq: Some(seq),
+        }));
+    };
+    let stored = store::decode_heads(row.get::<_, &str>(0))?;
+    let (snapshot_bytes, chunk_bytes): (i64, i64) = (row.get(1), row.get(2));
+    if !doc.contains_all(&stored)
+        && let Some(mut theirs) = load_in(tx, &id)?
+    {
+        doc.merge(&mut theirs).map_err(StoreError::from)?;
+    }
+    let heads = doc.heads();
+    let unchanged = Stored {
+        saved: Saved::Unchanged,
+        seq: None,
+    };
+    if heads == stored {
+        return Ok(Some(unchanged));
+    }
+    let chunk = doc.save_after(&stored);
+    if chunk.is_empty() {
+        return Ok(Some(unchanged));
+    }
+    let heads = store::encode_heads(&heads);
+    let total = chunk_bytes + chunk.len() as i64;
+    let saved = if total > snapshot_bytes {
+        let snapshot = doc.save();
+        tx.execute("DELETE FROM document_chunks WHERE doc_id = $1", &[&id])?;
+        tx.execute(
+            "UPDATE documents SET snapshot = $2, snapshot_bytes = $3, chunk_bytes = 0,
+             heads = $4, updated_at = $5 WHERE id = $1",
+            &[&id, &snapshot, &(snapshot.len() as i64), &heads, &now_ms()],
+        )?;
+        Saved::Compacted(snapshot.len())
+    } else {
+        tx.execute(
+            "INSERT INTO document_chunks (doc_id, n, data)
+             VALUES ($1, (SELECT COALESCE(MAX(n), 0) + 1 FROM document_chunks WHERE doc_id = $1), $2)",
+            &[&id, &chunk],
+        )?;
+        tx.execute(
+            "UPDATE documents SET chunk_bytes = $2, heads = $3, updated_at = $4 WHERE id = $1",
+            &[&id, &total, &heads, &now_ms()],
+        )?;
+        Saved::Appended(chunk.len())
+    };
+    let seq = record_change(tx, &id, by, false)?;
+    Ok(Some(Stored {
+        saved,
+        seq: Some(seq),
+    }))
+}
+
+/// A stored change, as SQLite's `db::record_change`: the next feed number,
+/// the report projection marked out of date, and for a new case its team,
+/// creator and the creator's access.
+fn record_change(
+    tx: &mut Transaction<'_>,
+    id: &str,
+    by: &User,
+    is_new: bool,
+) -> Result<i64, DbError> {
+    if is_new {
+        tx.execute(
+            "INSERT INTO case_access (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&id, &by.id],
+        )?;
+        mark_dirty(tx, &db::activities_source(&by.team))?;
+    }
+    mark_dirty(tx, id)?;
+    // Last: the counter's row lock is held until the commit.
+    bump_feed(tx, id, is_new.then_some(by))
+}
+
+fn mark_dirty(tx: &mut Transaction<'_>, source: &str) -> Result<(), DbError> {
+    tx.execute(
+        "INSERT INTO report_dirty (source) VALUES ($1)
+         ON CONFLICT (source) DO UPDATE SET version = report_dirty.version + 1",
+        &[&source],
+    )?;
+    Ok(())
 }
 
 /// What [`PgDb::copy_from_sqlite`] copied.
@@ -795,22 +863,13 @@ impl CaseStore for PgDb {
         "postgres"
     }
 
+    fn shared_with_other_servers(&self) -> bool {
+        true
+    }
+
     fn merge_save(&self, doc: &mut CaseDoc, by: &User) -> Result<Stored, DbError> {
-        let mut last = None;
-        for _ in 0..ATTEMPTS {
-            match self.try_merge_save(doc, by) {
-                Ok(Some(stored)) => return Ok(stored),
-                Ok(None) => {}
-                Err(e) if retryable(&e) => last = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| {
-            DbError::Invalid(format!(
-                "dossier {}: na {ATTEMPTS} pogingen niet bewaard / not stored after {ATTEMPTS} attempts",
-                doc.id()
-            ))
-        }))
+        let id = doc.id();
+        self.retried(id, || self.try_merge_save(doc, by))
     }
 
     fn load(&self, id: Uuid) -> Result<Option<CaseDoc>, DbError> {
@@ -1236,5 +1295,222 @@ impl PeopleStore for PgDb {
                 detail: r.get(5),
             })
             .collect())
+    }
+}
+
+fn case_ids(rows: &[postgres::Row]) -> Vec<Uuid> {
+    rows.iter()
+        .filter_map(|r| Uuid::parse_str(r.get::<_, &str>(0)).ok())
+        .collect()
+}
+
+impl PgDb {
+    /// `db::catchup`: from the list of cases a device holds.
+    fn catchup_held(&self, user: &User, cursor: i64, held: &[Uuid]) -> Result<Catchup, DbError> {
+        let now = self.current_seq()?;
+        let held: std::collections::BTreeSet<Uuid> = held.iter().copied().collect();
+        let visible = self.visible_cases(user)?;
+        let visible_ids: std::collections::BTreeSet<Uuid> =
+            visible.iter().map(|(id, _)| *id).collect();
+        let mut changed: Vec<(i64, Uuid)> = visible
+            .into_iter()
+            .filter(|(id, seq)| *seq > cursor || !held.contains(id))
+            .map(|(id, seq)| (seq, id))
+            .collect();
+        changed.sort();
+        Ok(Catchup {
+            changed: changed.into_iter().map(|(_, id)| id).collect(),
+            purge: held.difference(&visible_ids).copied().collect(),
+            cursor: now,
+            examined: visible_ids.len() as u64,
+        })
+    }
+
+    /// `db::put_case_blobs` in `tx`.
+    fn put_case_blobs(
+        tx: &mut Transaction<'_>,
+        id: &str,
+        hashes: &[BlobHash],
+        now: i64,
+    ) -> Result<(), DbError> {
+        let before: Vec<String> = tx
+            .query("SELECT hash FROM case_blobs WHERE case_id = $1", &[&id])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let now_set: std::collections::BTreeSet<&str> =
+            hashes.iter().map(BlobHash::as_str).collect();
+        if before.len() == now_set.len() && before.iter().all(|h| now_set.contains(h.as_str())) {
+            return Ok(());
+        }
+        tx.execute("DELETE FROM case_blobs WHERE case_id = $1", &[&id])?;
+        for h in &now_set {
+            tx.execute(
+                "INSERT INTO case_blobs (case_id, hash) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&id, h],
+            )?;
+            tx.execute("DELETE FROM blob_orphans WHERE hash = $1", &[h])?;
+        }
+        for gone in before.iter().filter(|h| !now_set.contains(h.as_str())) {
+            let still = tx
+                .query_opt("SELECT 1 FROM case_blobs WHERE hash = $1 LIMIT 1", &[gone])?
+                .is_some();
+            if !still {
+                tx.execute(
+                    "INSERT INTO blob_orphans (hash, since) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[gone, &now],
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SessionStore for PgDb {
+    fn hello(
+        &self,
+        user: &User,
+        device: &Device,
+        cursor: i64,
+        held: Option<&[Uuid]>,
+    ) -> Result<(Catchup, Vec<JoinedDevice>), DbError> {
+        let c = match held {
+            Some(held) => self.catchup_held(user, cursor, held)?,
+            None => self.catchup_since(user, &device.id, cursor)?,
+        };
+        let since = device.last_seen.unwrap_or(device.created_at);
+        let joined = self
+            .conn()?
+            .query(
+                "SELECT name, created_at FROM devices
+                 WHERE user_id = $1 AND id != $2 AND created_at > $3 ORDER BY created_at",
+                &[&user.id, &device.id, &since],
+            )?
+            .iter()
+            .map(|r| JoinedDevice {
+                name: r.get(0),
+                at: r.get(1),
+            })
+            .collect();
+        Ok((c, joined))
+    }
+
+    fn catchup_since(&self, user: &User, device: &str, cursor: i64) -> Result<Catchup, DbError> {
+        let now = self.current_seq()?;
+        let mut c = self.conn()?;
+        if cursor > now {
+            // The server went back in time (a restore): list everything.
+            let held = case_ids(&c.query(
+                "SELECT doc_id FROM sync_states WHERE device_id = $1",
+                &[&device],
+            )?);
+            drop(c);
+            return self.catchup_held(user, 0, &held);
+        }
+        let since = case_ids(&c.query(
+            "SELECT doc_id FROM doc_feed WHERE seq > $1 ORDER BY seq",
+            &[&cursor],
+        )?);
+        let mut purge = case_ids(&c.query(
+            "SELECT DISTINCT s.doc_id FROM erasures e JOIN sync_states s ON s.doc_id = e.case_id
+             WHERE e.generation = 0 AND s.device_id = $1",
+            &[&device],
+        )?);
+        drop(c);
+        let mut changed = Vec::new();
+        for id in &since {
+            if self.may_access(user, *id)? {
+                changed.push(*id);
+            } else if self.sync_state(device, *id)?.is_some() {
+                purge.push(*id);
+            }
+        }
+        Ok(Catchup {
+            changed,
+            purge,
+            cursor: now,
+            examined: since.len() as u64,
+        })
+    }
+
+    fn doc_generation(&self, id: Uuid) -> Result<Option<u64>, DbError> {
+        Ok(self
+            .conn()?
+            .query_opt(
+                "SELECT d.generation FROM doc_feed f JOIN documents d ON d.id = f.doc_id
+                 WHERE f.doc_id = $1",
+                &[&id.to_string()],
+            )?
+            .map(|r| u64::try_from(r.get::<_, i64>(0)).unwrap_or(0)))
+    }
+
+    fn recovery_open(&self, now: i64) -> Result<bool, DbError> {
+        Ok(self
+            .conn()?
+            .query_opt(
+                "SELECT 1 FROM recovery_windows WHERE until_ms > $1 LIMIT 1",
+                &[&now],
+            )?
+            .is_some())
+    }
+
+    fn relay_author(
+        &self,
+        device: Uuid,
+        author: &str,
+        case: Uuid,
+    ) -> Result<Option<Role>, DbError> {
+        let owner: Option<String> = self
+            .conn()?
+            .query_opt(
+                "SELECT user_id FROM devices WHERE id = $1",
+                &[&device.to_string()],
+            )?
+            .map(|r| r.get(0));
+        if owner.as_deref() != Some(author) {
+            return Ok(None);
+        }
+        let Some(user) = self.user(author)? else {
+            return Ok(None);
+        };
+        Ok(self.may_access(&user, case)?.then_some(user.role))
+    }
+
+    fn commit_sync(&self, commit: SyncCommit<'_>) -> Result<(), DbError> {
+        let SyncCommit {
+            doc,
+            by,
+            device,
+            state,
+            audit,
+            ..
+        } = commit;
+        let id = doc.id();
+        let key = id.to_string();
+        let cases = serde_json::to_string(&[&key]).unwrap_or_else(|_| "[]".into());
+        self.retried(id, || {
+            let mut c = self.conn()?;
+            let mut tx = c.transaction()?;
+            // Whether the case is new is what the locked row says, not
+            // what this server saw before: another may have created it.
+            if write_case(&mut tx, doc, by)?.is_none() {
+                return Ok(None);
+            }
+            Self::put_case_blobs(&mut tx, &key, &doc.blob_hashes(), now_ms())?;
+            tx.execute(
+                "INSERT INTO sync_states (device_id, doc_id, state) VALUES ($1, $2, $3)
+                 ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
+                &[&device, &key, &state],
+            )?;
+            for (action, detail) in audit {
+                tx.execute(
+                    "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[&now_ms(), &by.id, &device, action, &cases, detail],
+                )?;
+            }
+            tx.commit()?;
+            Ok(Some(()))
+        })
     }
 }
