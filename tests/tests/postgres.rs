@@ -1037,3 +1037,219 @@ fn two_servers_on_one_database_serve_the_same_case_without_losing_a_change() {
     assert!(a.sync_state(&dev_ann.to_string(), id).unwrap().is_some());
     assert!(b.sync_state(&dev_bert.to_string(), id).unwrap().is_some());
 }
+
+/// One simulated device: its user, its copy of each case and its sync
+/// state per case (only the shared heads survive a session, as on a real
+/// device that keeps `State::encode`).
+struct SimDevice {
+    token: [u8; 32],
+    editor: Editor,
+    docs: Vec<CaseDoc>,
+    states: Vec<Vec<u8>>,
+    added: Vec<Uuid>,
+}
+
+/// Like [`sync_case`], but cut after `cut` messages when given (the server
+/// died or the network dropped mid-sync): what the server committed stays.
+fn sync_case_cut(
+    server: &PgDb,
+    cache: &brug_sync_server::docs::DocCache,
+    session: &mut brug_sync_server::session::Session,
+    doc: &mut CaseDoc,
+    state: &mut Vec<u8>,
+    cut: Option<usize>,
+) {
+    use brug_shared::protocol::ServerFrame;
+    use brug_sync_server::session::Outcome;
+    let metrics = brug_sync_server::metrics::Metrics::default();
+    let mut live =
+        automerge::sync::State::decode(state).unwrap_or_else(|_| automerge::sync::State::new());
+    for n in 0..30 {
+        if cut.is_some_and(|c| n >= c) {
+            return;
+        }
+        let msg = doc.generate_sync_message(&mut live);
+        let (out, _) = session
+            .sync(
+                server,
+                cache,
+                &metrics,
+                doc.id(),
+                false,
+                doc.generation(),
+                msg.as_deref(),
+            )
+            .unwrap();
+        let reply = match out {
+            Outcome::Reply(ServerFrame::Sync { msg, .. }) => msg,
+            other => panic!("the server answered {other:?}"),
+        };
+        if let Some(r) = &reply {
+            doc.receive_sync_message(&mut live, r).unwrap();
+        }
+        *state = live.encode();
+        if msg.is_none() && reply.is_none() {
+            return;
+        }
+    }
+    panic!("the sync of {} did not settle", doc.id());
+}
+
+/// Three servers (pools and case caches) on one PostgreSQL and ten devices
+/// of two users on three cases, per seed: rounds in which random devices
+/// add visits offline and random devices sync at the same moment, each
+/// through a random server, some syncs cut off midway, and between rounds
+/// a random server "killed" (its cached cases and sessions gone; the
+/// database keeps what it committed). At the end every device syncs twice:
+/// every visit any device made is in the store and on every device, and
+/// all equal the store. Seeds: `BRUG_PG_CONVERGE_SEEDS` (default 50).
+///
+/// The servers here are in-process (sessions driven directly, no TLS): a
+/// server process killed by SIGKILL is the next step (issue 18).
+#[test]
+fn three_servers_on_one_database_converge_whatever_the_order() {
+    use brug_sync_server::docs::DocCache;
+    let Some(pg) = cluster_or_skip("three_servers_on_one_database_converge_whatever_the_order")
+    else {
+        return;
+    };
+    let url = pg.create_database("converge").unwrap();
+    let servers = [postgres(&url, 6), postgres(&url, 6), postgres(&url, 6)];
+    let seeds: u64 = std::env::var("BRUG_PG_CONVERGE_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50);
+    for seed in 0..seeds {
+        let mut rng = Rng::new(seed + 1000);
+        let mut caches: Vec<DocCache> = (0..3).map(|_| DocCache::new(8)).collect();
+        let mut devices: Vec<SimDevice> = (0..10u8)
+            .map(|d| {
+                let user = if d % 2 == 0 {
+                    "ann.peeters"
+                } else {
+                    "bert.devos"
+                };
+                let id = Uuid::now_v7();
+                let mut token = [0u8; 32];
+                token[..8].copy_from_slice(&seed.to_be_bytes());
+                token[31] = d;
+                servers[0]
+                    .add_device(&id.to_string(), user, &format!("toestel {d}"), &token, &[])
+                    .unwrap();
+                SimDevice {
+                    token,
+                    editor: Editor {
+                        user: user.into(),
+                        device: id,
+                    },
+                    docs: Vec::new(),
+                    states: Vec::new(),
+                    added: Vec::new(),
+                }
+            })
+            .collect();
+        // Ann's first device makes three cases; Bert is assigned to them.
+        let cases: Vec<Uuid> = (0..3)
+            .map(|_| {
+                let dev = &mut devices[0];
+                let mut doc =
+                    CaseDoc::create(Uuid::now_v7(), &examples::household(), &dev.editor).unwrap();
+                let mut s = session_on(&servers[0], &dev.token);
+                let mut live = automerge::sync::State::new();
+                sync_case(&servers[0], &caches[0], &mut s, &mut doc, &mut live, true);
+                let id = doc.id();
+                servers[0].assign(id, "bert.devos").unwrap();
+                id
+            })
+            .collect();
+        for dev in &mut devices {
+            dev.docs = cases.iter().map(|id| CaseDoc::empty(*id)).collect();
+            dev.states = vec![Vec::new(); cases.len()];
+        }
+        for _round in 0..4 {
+            for dev in &mut devices {
+                if rng.below(2) == 0 {
+                    let c = rng.below(cases.len() as u64) as usize;
+                    // A device adds to a case only once it holds it.
+                    if dev.docs[c].change_count() > 0 {
+                        let editor = dev.editor.clone();
+                        dev.docs[c].set_editor(&editor);
+                        let v = add_visit(&mut dev.docs[c]);
+                        dev.added.push(v);
+                    }
+                }
+            }
+            let plan: Vec<(usize, Vec<Option<usize>>)> = devices
+                .iter()
+                .map(|_| {
+                    let server = rng.below(3) as usize;
+                    let cuts = cases
+                        .iter()
+                        .map(|_| (rng.below(5) == 0).then(|| rng.below(3) as usize))
+                        .collect();
+                    (server, cuts)
+                })
+                .collect();
+            let syncing: Vec<bool> = devices.iter().map(|_| rng.below(3) != 0).collect();
+            std::thread::scope(|scope| {
+                for ((dev, (server, cuts)), go) in devices.iter_mut().zip(&plan).zip(&syncing) {
+                    if !go {
+                        continue;
+                    }
+                    let (server, cache) = (&servers[*server], &caches[*server]);
+                    scope.spawn(move || {
+                        let mut s = session_on(server, &dev.token);
+                        for ((doc, state), cut) in
+                            dev.docs.iter_mut().zip(&mut dev.states).zip(cuts)
+                        {
+                            sync_case_cut(server, cache, &mut s, doc, state, *cut);
+                        }
+                    });
+                }
+            });
+            if rng.below(2) == 0 {
+                // A server dies: its memory is gone, the database stays.
+                caches[rng.below(3) as usize] = DocCache::new(8);
+            }
+        }
+        for pass in 0..2 {
+            for dev in &mut devices {
+                let server = ((pass + rng.below(3)) % 3) as usize;
+                let mut s = session_on(&servers[server], &dev.token);
+                for (doc, state) in dev.docs.iter_mut().zip(&mut dev.states) {
+                    sync_case_cut(&servers[server], &caches[server], &mut s, doc, state, None);
+                }
+            }
+        }
+        let made: Vec<Uuid> = devices.iter().flat_map(|d| d.added.clone()).collect();
+        for (c, id) in cases.iter().enumerate() {
+            let stored = servers[2].load(*id).unwrap().unwrap();
+            let mut stored_heads = servers[1].heads(*id).unwrap().unwrap();
+            stored_heads.sort();
+            for dev in &mut devices {
+                let mut heads = dev.docs[c].heads();
+                heads.sort();
+                assert_eq!(
+                    heads, stored_heads,
+                    "seed {seed}: a device differs from the store"
+                );
+            }
+            for v in &made {
+                if stored.record(RecordKind::Visit, *v).unwrap().is_some() {
+                    continue;
+                }
+                // Not in this case: it must be in another one.
+                assert!(
+                    cases.iter().any(|other| servers[0]
+                        .load(*other)
+                        .unwrap()
+                        .unwrap()
+                        .record(RecordKind::Visit, *v)
+                        .unwrap()
+                        .is_some()),
+                    "seed {seed}: visit {v} lost"
+                );
+            }
+        }
+    }
+}
