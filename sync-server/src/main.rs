@@ -199,6 +199,10 @@ enum Command {
         /// BRUG_DATABASE_URL a password stays out of the shell history.
         #[arg(long, env = "BRUG_DATABASE_URL", hide_env_values = true)]
         to: String,
+        /// The CA certificate (PEM) the database's TLS certificate is
+        /// checked against; without it a database offering TLS is refused.
+        #[arg(long, env = "BRUG_DATABASE_CA")]
+        database_ca: Option<PathBuf>,
     },
 }
 
@@ -956,14 +960,22 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
                 Ok(())
             }
         }
-        Command::MigrateToPostgres { from, to } => {
+        Command::MigrateToPostgres {
+            from,
+            to,
+            database_ca,
+        } => {
             anyhow::ensure!(
                 from.join(brug_sync_server::backup::DB_FILE).is_file(),
                 "geen Brug-gegevens in {} / no Brug data in that folder",
                 from.display()
             );
             let db = Db::open(&from)?;
-            let pg = brug_sync_server::storage::postgres::PgDb::connect(&to, 2)?;
+            let pg = brug_sync_server::storage::postgres::PgDb::connect_with_ca(
+                &to,
+                2,
+                database_ca.as_deref(),
+            )?;
             let report = pg.copy_from_sqlite(&db)?;
             if cli.json {
                 print_json(&serde_json::json!({

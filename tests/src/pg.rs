@@ -11,6 +11,7 @@
 //! `BRUG_REQUIRE_POSTGRES=1` (set by `make test`) a missing PostgreSQL is a
 //! failure instead, so CI cannot pass by skipping.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -32,6 +33,16 @@ pub const SUPERUSER: &str = "brug";
 impl PgCluster {
     /// Starts a fresh cluster, or says why it cannot.
     pub fn start() -> Result<Self, String> {
+        Self::start_with(None)
+    }
+
+    /// A cluster that accepts TCP connections over TLS only, with this
+    /// certificate and key (PEM).
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> Result<Self, String> {
+        Self::start_with(Some((cert_pem, key_pem)))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> Result<Self, String> {
         let bin = bin_dir().ok_or_else(|| {
             "initdb en pg_ctl niet gevonden (apt-get install postgresql) / initdb and pg_ctl not found"
                 .to_string()
@@ -42,10 +53,14 @@ impl PgCluster {
             .prefix("brug-pg-")
             .tempdir()
             .map_err(|e| format!("temporary folder: {e}"))?;
-        if root {
-            let (uid, gid) = user_ids(RUN_AS).ok_or_else(|| {
+        let owner = if root {
+            Some(user_ids(RUN_AS).ok_or_else(|| {
                 format!("tests run as root and there is no `{RUN_AS}` user to run PostgreSQL as")
-            })?;
+            })?)
+        } else {
+            None
+        };
+        if let Some((uid, gid)) = owner {
             std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
                 .map_err(|e| format!("chown {}: {e}", dir.path().display()))?;
         }
@@ -69,12 +84,37 @@ impl PgCluster {
                 "--no-sync",
             ],
         )?;
+        let mut tls_options = String::new();
+        if let Some((cert, key)) = tls {
+            // The key must be the server user's and private.
+            for (name, pem) in [("server.crt", cert), ("server.key", key)] {
+                let path = cluster.dir.path().join(name);
+                std::fs::write(&path, pem).map_err(|e| format!("{name}: {e}"))?;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| format!("{name}: {e}"))?;
+                if let Some((uid, gid)) = owner {
+                    std::os::unix::fs::chown(&path, Some(uid), Some(gid))
+                        .map_err(|e| format!("chown {name}: {e}"))?;
+                }
+            }
+            // TCP only over TLS; the local socket stays for pg_ctl.
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n",
+            )
+            .map_err(|e| format!("pg_hba.conf: {e}"))?;
+            tls_options = format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                path_str(&cluster.dir.path().join("server.crt"))?,
+                path_str(&cluster.dir.path().join("server.key"))?
+            );
+        }
         // A free port can be taken between asking and starting: try again.
         let mut last = String::new();
         for _ in 0..5 {
             cluster.port = free_port()?;
             let options = format!(
-                "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c max_connections=200 -c fsync=off",
+                "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c max_connections=200 -c fsync=off{tls_options}",
                 cluster.port,
                 path_str(cluster.dir.path())?
             );
@@ -109,9 +149,15 @@ impl PgCluster {
         format!("postgres://{SUPERUSER}@127.0.0.1:{}/{db}", self.port)
     }
 
-    /// Creates an empty database and returns its URL.
+    /// Creates an empty database and returns its URL (over the cluster's
+    /// local socket, so also when TCP needs TLS).
     pub fn create_database(&self, name: &str) -> Result<String, String> {
-        let mut client = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+        let local = format!(
+            "host={} port={} user={SUPERUSER} dbname=postgres",
+            path_str(self.dir.path())?,
+            self.port
+        );
+        let mut client = postgres::Client::connect(&local, postgres::NoTls)
             .map_err(|e| format!("connect: {e}"))?;
         client
             .batch_execute(&format!("CREATE DATABASE \"{name}\""))

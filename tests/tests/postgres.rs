@@ -1253,3 +1253,84 @@ fn three_servers_on_one_database_converge_whatever_the_order() {
         }
     }
 }
+
+/// A database that takes TCP over TLS only, with a certificate for
+/// 127.0.0.1: trusted with its CA given, the copy and the stores work;
+/// without the CA, or with another one, the connection is refused with an
+/// error that says to give the CA, and nothing is written; `sslmode=disable`
+/// is refused by the database.
+#[test]
+fn the_database_is_reached_over_tls_with_its_certificate_checked() {
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let (cert, key) = (made.cert.pem(), made.signing_key.serialize_pem());
+    let Some(pg) = (match brug_tests::pg::PgCluster::start_tls(&cert, &key) {
+        Ok(c) => Some(c),
+        Err(why) => {
+            // The loud skip (or failure under BRUG_REQUIRE_POSTGRES).
+            cluster_or_skip(&format!("the_database_is_reached_over_tls ({why})"));
+            None
+        }
+    }) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &cert).unwrap();
+    let url = pg.create_database("tls").unwrap();
+
+    let err = PgDb::connect(&url, 1).unwrap_err().to_string();
+    assert!(err.contains("CA-certificaat"), "{err}");
+    let other = dir.path().join("other.pem");
+    let stranger = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    std::fs::write(&other, stranger.cert.pem()).unwrap();
+    let err = PgDb::connect_with_ca(&url, 1, Some(&other))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("CA-certificaat"), "{err}");
+    let err = PgDb::connect(&format!("{url}?sslmode=disable"), 1)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("PostgreSQL"), "{err}");
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "geen certificaat").unwrap();
+    let err = PgDb::connect_with_ca(&url, 1, Some(&junk))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("CA-certificaat"), "{err}");
+
+    let db = PgDb::connect_with_ca(&format!("{url}?sslmode=require"), 2, Some(&ca)).unwrap();
+    behaves_like_a_case_store(&{
+        db.add_user("Ann Peeters", Role::BridgeWorker, "harelbeke")
+            .unwrap();
+        db
+    });
+    // The command line with the CA: the copy goes over TLS.
+    let data = tempfile::tempdir().unwrap();
+    let src = sqlite(data.path());
+    let mut doc = new_case("ann.peeters");
+    src.merge_save(&mut doc, &worker("ann.peeters")).unwrap();
+    drop(src);
+    let target = pg.create_database("tls_copy").unwrap();
+    let run = |ca: Option<&std::path::Path>| {
+        let mut cmd = std::process::Command::new(brug_tests::bin("brug-sync-server"));
+        cmd.args(["migrate-to-postgres", "--from"])
+            .arg(data.path())
+            .args(["--to", &target])
+            .env_remove("BRUG_DATABASE_CA");
+        if let Some(ca) = ca {
+            cmd.arg("--database-ca").arg(ca);
+        }
+        cmd.output().unwrap()
+    };
+    let refused = run(None);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("CA-certificaat"));
+    let done = run(Some(&ca));
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let copied = PgDb::connect_with_ca(&target, 1, Some(&ca)).unwrap();
+    assert_eq!(copied.ids().unwrap(), vec![doc.id()]);
+}

@@ -1,7 +1,11 @@
 //! [`CaseStore`] on PostgreSQL, for several sync servers on one database.
 //!
 //! - **Connections**: a small pool of synchronous clients (the `postgres`
-//!   crate), used from blocking tasks like the SQLite connections.
+//!   crate), used from blocking tasks like the SQLite connections. TLS
+//!   (rustls with ring, like the rest of Brug) whenever the database offers
+//!   it, the server's certificate checked against a CA file
+//!   ([`PgDb::connect_with_ca`]); `sslmode=require` in the URL refuses a
+//!   database without TLS, `sslmode=disable` never asks.
 //! - **Schema**: numbered files in `migrations/postgres/`, applied in order
 //!   under an advisory lock, so servers that start at the same moment do
 //!   not race; applied versions are in `brug_schema`.
@@ -27,7 +31,8 @@ use std::time::Duration;
 use automerge::ChangeHash;
 use brug_shared::casedoc::CaseDoc;
 use brug_shared::store::{self, Saved, StoreError};
-use postgres::{Client, NoTls, Transaction};
+use postgres::{Client, Transaction};
+use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 
 use super::{CaseStore, FeedEntry, PeopleStore, SessionStore, Stored, SyncCommit};
@@ -72,6 +77,7 @@ impl std::fmt::Debug for PgDb {
 
 struct Pool {
     config: postgres::Config,
+    tls: MakeRustlsConnect,
     max: usize,
     state: Mutex<PoolState>,
     freed: Condvar,
@@ -122,8 +128,20 @@ impl Drop for PgConn {
 
 impl PgDb {
     /// Connects to `url` (`postgres://user@host:port/db`), with at most
-    /// `max` connections, and brings the schema up to date.
+    /// `max` connections, and brings the schema up to date. A database that
+    /// offers TLS must present a certificate that [`PgDb::connect_with_ca`]
+    /// can check: without a CA file, use that.
     pub fn connect(url: &str, max: usize) -> Result<Self, DbError> {
+        Self::connect_with_ca(url, max, None)
+    }
+
+    /// [`PgDb::connect`], checking the database's TLS certificate against
+    /// the CA certificates (PEM) in `ca`.
+    pub fn connect_with_ca(
+        url: &str,
+        max: usize,
+        ca: Option<&std::path::Path>,
+    ) -> Result<Self, DbError> {
         let config: postgres::Config = url.parse().map_err(|e| {
             DbError::Invalid(format!(
                 "ongeldige PostgreSQL-URL / invalid PostgreSQL URL: {e}"
@@ -131,6 +149,7 @@ impl PgDb {
         })?;
         let db = Self {
             inner: Arc::new(Pool {
+                tls: tls(ca)?,
                 config,
                 max: max.max(1),
                 state: Mutex::new(PoolState {
@@ -163,7 +182,7 @@ impl PgDb {
             if state.open < pool.max {
                 state.open += 1;
                 drop(state);
-                return match pool.config.connect(NoTls) {
+                return match pool.config.connect(pool.tls.clone()).map_err(explain) {
                     Ok(c) => Ok(PgConn {
                         client: Some(c),
                         pool: pool.clone(),
@@ -172,7 +191,7 @@ impl PgDb {
                         let mut state = pool.state.lock().unwrap_or_else(|p| p.into_inner());
                         state.open = state.open.saturating_sub(1);
                         pool.freed.notify_one();
-                        Err(e.into())
+                        Err(e)
                     }
                 };
             }
@@ -205,15 +224,20 @@ impl PgDb {
     /// it is heard (or a [`Heard::Reconnected`] says some may have been
     /// missed).
     pub fn listen(&self) -> Result<FeedListener, DbError> {
-        let mut client = self.inner.config.connect(NoTls)?;
+        let mut client = self
+            .inner
+            .config
+            .connect(self.inner.tls.clone())
+            .map_err(explain)?;
         client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
         let (tx, rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let config = self.inner.config.clone();
+        let tls = self.inner.tls.clone();
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("brug-pg-listen".into())
-            .spawn(move || listen_loop(client, &config, &tx, &flag))
+            .spawn(move || listen_loop(client, &config, &tls, &tx, &flag))
             .map_err(|e| DbError::Invalid(format!("listener thread: {e}")))?;
         Ok(FeedListener {
             rx,
@@ -982,6 +1006,7 @@ const LISTEN_TICK: Duration = Duration::from_millis(200);
 fn listen_loop(
     mut client: Client,
     config: &postgres::Config,
+    tls: &MakeRustlsConnect,
     tx: &mpsc::Sender<Heard>,
     stop: &AtomicBool,
 ) {
@@ -998,7 +1023,7 @@ fn listen_loop(
             }
             Ok(None) => {
                 if client.is_closed() {
-                    client = match reconnect(config, stop) {
+                    client = match reconnect(config, tls, stop) {
                         Some(c) => c,
                         None => return,
                     };
@@ -1008,7 +1033,7 @@ fn listen_loop(
                 }
             }
             Err(_) => {
-                client = match reconnect(config, stop) {
+                client = match reconnect(config, tls, stop) {
                     Some(c) => c,
                     None => return,
                 };
@@ -1020,10 +1045,14 @@ fn listen_loop(
     }
 }
 
-fn reconnect(config: &postgres::Config, stop: &AtomicBool) -> Option<Client> {
+fn reconnect(
+    config: &postgres::Config,
+    tls: &MakeRustlsConnect,
+    stop: &AtomicBool,
+) -> Option<Client> {
     let mut wait = Duration::from_millis(100);
     while !stop.load(Ordering::Relaxed) {
-        if let Ok(mut c) = config.connect(NoTls)
+        if let Ok(mut c) = config.connect(tls.clone())
             && c.batch_execute(&format!("LISTEN {CHANNEL}")).is_ok()
         {
             return Some(c);
@@ -1512,5 +1541,56 @@ impl SessionStore for PgDb {
             tx.commit()?;
             Ok(Some(()))
         })
+    }
+}
+
+/// The TLS side of every connection: rustls with ring, trusting the CA
+/// certificates in `ca` (none: no database certificate is trusted, so a
+/// database that offers TLS is refused rather than trusted blindly).
+fn tls(ca: Option<&std::path::Path>) -> Result<MakeRustlsConnect, DbError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(path) = ca {
+        let unreadable = || {
+            DbError::Invalid(format!(
+                "{}: geen leesbaar CA-certificaat (PEM) / no readable CA certificate (PEM)",
+                path.display()
+            ))
+        };
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|_| unreadable())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| unreadable())?;
+        if certs.is_empty() {
+            return Err(unreadable());
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|_| unreadable())?;
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| DbError::Invalid(format!("TLS: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// A failed connection, said so that an operator knows what to do.
+fn explain(e: postgres::Error) -> DbError {
+    let text = e.to_string();
+    if text.contains("does not support TLS") {
+        DbError::Invalid(format!(
+            "de databank biedt geen TLS aan en de URL vraagt sslmode=require / the database offers no TLS: {text}"
+        ))
+    } else if text.contains("TLS") || text.contains("certificate") {
+        DbError::Invalid(format!(
+            "TLS naar PostgreSQL mislukt: {text}; geef het CA-certificaat van de databank (--database-ca of BRUG_DATABASE_CA) / TLS to PostgreSQL failed; give the database's CA certificate"
+        ))
+    } else {
+        DbError::Postgres(e)
     }
 }
