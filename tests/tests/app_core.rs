@@ -411,3 +411,68 @@ async fn a_device_locked_by_wrong_pins_opens_with_the_servers_code_and_keeps_its
             .is_none()
     );
 }
+
+/// The case list comes in the order the screens show (next appointment
+/// first, none last, then by name), read from the covering index in that
+/// order with no sort, also when searching; the search still finds only
+/// what matches.
+#[test]
+fn the_case_list_is_read_in_order_from_its_index_without_a_sort() {
+    use brug_device::index::{CaseQuery, IndexRow};
+    use brug_device::{keys, local};
+    let home = tempfile::tempdir().unwrap();
+    let key = keys::create(home.path(), PIN).unwrap();
+    let mut store = local::LocalStore::open(home.path(), &key).unwrap();
+    let row = |name: &str, at: Option<&str>| IndexRow {
+        id: uuid::Uuid::now_v7(),
+        name: name.into(),
+        address: format!("{name}straat 1"),
+        postcode: "8530".into(),
+        status: "open".into(),
+        flags: Vec::new(),
+        workers: vec!["ann.peeters".into()],
+        schools: String::new(),
+        next_appointment: at.map(Into::into),
+        conflicts: 0,
+        updated_at: 0,
+        items: Vec::new(),
+        recheck_on: None,
+        blobs: Vec::new(),
+    };
+    let tx = store.transaction().unwrap();
+    for r in [
+        row("Familie Zeger", None),
+        row("Familie Aerts", None),
+        row("Familie Maes", Some("2026-12-09T10:00")),
+        row("Familie Peeters", Some("2026-12-07T14:00")),
+    ] {
+        local::put_index(&tx, &r).unwrap();
+    }
+    tx.commit().unwrap();
+    let names = |q: &CaseQuery| -> Vec<String> {
+        local::search(store.conn(), q)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect()
+    };
+    assert_eq!(
+        names(&CaseQuery::default()),
+        [
+            "Familie Peeters",
+            "Familie Maes",
+            "Familie Aerts",
+            "Familie Zeger"
+        ]
+    );
+    let text = CaseQuery {
+        text: Some("maes".into()),
+        ..CaseQuery::default()
+    };
+    assert_eq!(names(&text), ["Familie Maes"]);
+    for q in [CaseQuery::default(), text] {
+        let plan = local::search_plan(store.conn(), &q).unwrap().join(" / ");
+        assert!(plan.contains("COVERING INDEX case_index_list"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "a sort: {plan}");
+    }
+}

@@ -30,6 +30,7 @@ pub const DEVICE_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0007_recheck.sql"),
     include_str!("../../../migrations/device/0008_activities.sql"),
     include_str!("../../../migrations/device/0009_blobs.sql"),
+    include_str!("../../../migrations/device/0010_list_index.sql"),
 ];
 
 /// Why the local store failed.
@@ -555,8 +556,8 @@ pub fn unacknowledged(conn: &Connection, id: Uuid) -> Result<Vec<u8>, LocalError
     Ok(doc.save_after(&shared))
 }
 
-/// Searches the index: sorted by next appointment (none last), then name.
-pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalError> {
+/// The query [`search`] runs, with its arguments.
+fn search_sql(q: &CaseQuery) -> (String, Vec<String>) {
     let mut sql = String::from(
         "SELECT id, name, address, postcode, status, flags, workers, schools, next_appointment, conflicts, updated_at FROM case_index WHERE 1 = 1",
     );
@@ -588,6 +589,12 @@ pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalEr
     if let Some(limit) = q.limit {
         sql.push_str(&format!(" LIMIT {limit}"));
     }
+    (sql, args)
+}
+
+/// Searches the index: sorted by next appointment (none last), then name.
+pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalError> {
+    let (sql, args) = search_sql(q);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(params_from_iter(args.iter()), |r| {
@@ -613,6 +620,18 @@ pub fn search(conn: &Connection, q: &CaseQuery) -> Result<Vec<IndexRow>, LocalEr
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// How SQLite runs [`search`] for `q` (`EXPLAIN QUERY PLAN`, one line per
+/// step): the list is meant to read the covering index `case_index_list`
+/// in its order, with no sort.
+pub fn search_plan(conn: &Connection, q: &CaseQuery) -> Result<Vec<String>, LocalError> {
+    let (sql, args) = search_sql(q);
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let steps = stmt
+        .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(steps)
 }
 
 /// The draft saved under `key`, if any (unreadable JSON: none).
