@@ -16,6 +16,7 @@
 /// The generator of realistic caseloads (in `brug_shared`, beside the demo
 /// that uses it too).
 pub use brug_shared::caseload;
+pub mod backends;
 pub mod pg;
 pub mod truth;
 pub mod wire;

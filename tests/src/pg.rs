@@ -32,17 +32,25 @@ pub const SUPERUSER: &str = "brug";
 
 impl PgCluster {
     /// Starts a fresh cluster, or says why it cannot.
+    /// `fsync` is off: tests need a database, not one that survives a power
+    /// cut.
     pub fn start() -> Result<Self, String> {
-        Self::start_with(None)
+        Self::start_with(None, false)
+    }
+
+    /// A cluster that commits durably (`fsync` on), for benchmarks that
+    /// compare it with SQLite's durable commits.
+    pub fn start_durable() -> Result<Self, String> {
+        Self::start_with(None, true)
     }
 
     /// A cluster that accepts TCP connections over TLS only, with this
     /// certificate and key (PEM).
     pub fn start_tls(cert_pem: &str, key_pem: &str) -> Result<Self, String> {
-        Self::start_with(Some((cert_pem, key_pem)))
+        Self::start_with(Some((cert_pem, key_pem)), false)
     }
 
-    fn start_with(tls: Option<(&str, &str)>) -> Result<Self, String> {
+    fn start_with(tls: Option<(&str, &str)>, durable: bool) -> Result<Self, String> {
         let bin = bin_dir().ok_or_else(|| {
             "initdb en pg_ctl niet gevonden (apt-get install postgresql) / initdb and pg_ctl not found"
                 .to_string()
@@ -114,9 +122,10 @@ impl PgCluster {
         for _ in 0..5 {
             cluster.port = free_port()?;
             let options = format!(
-                "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c max_connections=200 -c fsync=off{tls_options}",
+                "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c max_connections=200 -c fsync={}{tls_options}",
                 cluster.port,
-                path_str(cluster.dir.path())?
+                path_str(cluster.dir.path())?,
+                if durable { "on" } else { "off" }
             );
             let log = cluster.dir.path().join("server.log");
             match cluster.run(

@@ -309,6 +309,18 @@ async fn main() {
         table.print();
         return;
     }
+    // `backends`: SQLite and PostgreSQL side by side, in-process sessions.
+    if std::env::args().any(|a| a == "backends") {
+        // The PostgreSQL client blocks: off the async runtime, as the
+        // server runs it in blocking tasks.
+        std::thread::scope(|s| {
+            s.spawn(|| backend_figures(&mut table, sizes.cold, 200, &mut rng))
+                .join()
+                .unwrap();
+        });
+        table.print();
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     let db = Db::open(&data).unwrap();
@@ -546,7 +558,14 @@ async fn main() {
     // 6. Storage: one case with five years of monthly visits.
     storage_figures(&mut table, &mut rng);
 
-    // 7. Reports: the plan's indicators over a region's caseload.
+    // 7. SQLite and PostgreSQL side by side (in-process sessions).
+    std::thread::scope(|s| {
+        s.spawn(|| backend_figures(&mut table, sizes.cold, 200, &mut rng))
+            .join()
+            .unwrap();
+    });
+
+    // 8. Reports: the plan's indicators over a region's caseload.
     report_figures(&mut table, sizes.report_cases, &mut rng);
     table.print();
 }
@@ -1005,4 +1024,81 @@ fn storage_figures(table: &mut Table, rng: &mut Rng) {
         "–".into(),
         None,
     );
+}
+
+/// SQLite and PostgreSQL side by side (issue 18): the cold restore of
+/// `cold` cases and the rush of `rush` devices, through in-process sync
+/// sessions on one SQLite server, one PostgreSQL server and two PostgreSQL
+/// servers on one database (see `brug_tests::backends`).
+fn backend_figures(table: &mut Table, cold: usize, rush: usize, rng: &mut Rng) {
+    use brug_sync_server::storage::postgres::PgDb;
+    use brug_tests::backends::{self, Server};
+    use std::sync::Arc;
+    eprintln!("backends: seeding {cold} cases...");
+    let dir = tempfile::tempdir().unwrap();
+    let (db, user) = backends::sqlite(dir.path());
+    backends::seed(&db, &user, cold, rng);
+    let pg = match brug_tests::pg::PgCluster::start_durable() {
+        Ok(pg) => Some(pg),
+        Err(why) => {
+            table.add(
+                "backends",
+                format!("PostgreSQL rows skipped: {why}"),
+                "–".into(),
+                None,
+            );
+            None
+        }
+    };
+    let url = pg.as_ref().map(|pg| {
+        let url = pg.create_database("bench").unwrap();
+        PgDb::connect(&url, 2)
+            .unwrap()
+            .copy_from_sqlite(&db)
+            .unwrap();
+        url
+    });
+    let pg_server = |url: &str| Server::new(Arc::new(PgDb::connect(url, 16).unwrap()));
+    let mut setups: Vec<(&str, Vec<Server>)> =
+        vec![("SQLite, 1 server", vec![Server::new(Arc::new(db.clone()))])];
+    if let Some(url) = &url {
+        setups.push(("PostgreSQL, 1 server", vec![pg_server(url)]));
+        setups.push((
+            "PostgreSQL, 2 servers",
+            vec![pg_server(url), pg_server(url)],
+        ));
+    }
+    for (name, servers) in &setups {
+        let (took, cases) = backends::cold_restore(servers, &user);
+        table.add(
+            &format!("backends-cold-{}-{}", servers[0].store.backend(), servers.len()),
+            format!(
+                "{name}: {} device(s) at once each restore {cases} cases in {:.2} s (in-process sessions)",
+                servers.len(),
+                took.as_secs_f64()
+            ),
+            "–".into(),
+            None,
+        );
+    }
+    for (name, servers) in &setups {
+        // Fresh caches: what the cold restore loaded does not help.
+        let servers: Vec<Server> = servers
+            .iter()
+            .map(|s| Server::new(s.store.clone()))
+            .collect();
+        let (wall, each) = backends::rush(&servers, &user, rush, rng);
+        let p99 = each[(each.len() * 99 / 100).min(each.len() - 1)];
+        table.add(
+            &format!("backends-rush-{}-{}", servers[0].store.backend(), servers.len()),
+            format!(
+                "{name}: {rush} devices at once, one new case each: {:.0} cases/s, p50 {:.0} ms, p99 {:.0} ms (in-process sessions)",
+                rush as f64 / wall.as_secs_f64(),
+                ms(each[each.len() / 2]),
+                ms(p99)
+            ),
+            "–".into(),
+            None,
+        );
+    }
 }
