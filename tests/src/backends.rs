@@ -97,16 +97,29 @@ fn session(server: &Server, token: &[u8], held: Option<&[Uuid]>) -> (Session, Ve
     (s, changed)
 }
 
-/// One case synced until neither side has more to say.
-fn sync_case(server: &Server, s: &mut Session, doc: &mut CaseDoc, create: bool) {
+/// One case synced until neither side has more to say, as the device's
+/// sync loop does it: from `state`, through session `s` on `store`; or cut
+/// off after `cut` messages (the server died, the network dropped): what
+/// the server committed stays, and `state` is where the device was.
+pub fn exchange(
+    store: &dyn SessionStore,
+    cache: &DocCache,
+    s: &mut Session,
+    doc: &mut CaseDoc,
+    state: &mut State,
+    create: bool,
+    cut: Option<usize>,
+) {
     let metrics = Metrics::default();
-    let mut state = State::new();
-    for _ in 0..50 {
-        let msg = doc.generate_sync_message(&mut state);
+    for n in 0..50 {
+        if cut.is_some_and(|c| n >= c) {
+            return;
+        }
+        let msg = doc.generate_sync_message(state);
         let (out, _) = s
             .sync(
-                server.store.as_ref(),
-                &server.cache,
+                store,
+                cache,
                 &metrics,
                 doc.id(),
                 create,
@@ -116,17 +129,28 @@ fn sync_case(server: &Server, s: &mut Session, doc: &mut CaseDoc, create: bool) 
             .expect("sync");
         let reply = match out {
             Outcome::Reply(ServerFrame::Sync { msg, .. }) => msg,
-            other => panic!("sync answered {other:?}"),
+            other => panic!("the server answered {other:?}"),
         };
         if let Some(r) = &reply {
-            doc.receive_sync_message(&mut state, r)
-                .expect("a valid reply");
+            doc.receive_sync_message(state, r).expect("a valid reply");
         }
         if msg.is_none() && reply.is_none() {
             return;
         }
     }
-    panic!("sync did not settle");
+    panic!("the sync of {} did not settle", doc.id());
+}
+
+fn sync_case(server: &Server, s: &mut Session, doc: &mut CaseDoc, create: bool) {
+    exchange(
+        server.store.as_ref(),
+        &server.cache,
+        s,
+        doc,
+        &mut State::new(),
+        create,
+        None,
+    );
 }
 
 /// The rush hour: `n` devices at once (a thread each), each bringing one

@@ -872,8 +872,8 @@ fn a_thousand_case_deployment_copied_to_postgres_keeps_every_cases_heads() {
     assert_eq!(target.current_seq().unwrap(), 1001);
 }
 
-/// A device's side of one case's sync with a server session, as the
-/// device's sync loop does it: until neither side has more to say.
+/// A device's side of one case's sync with a server session
+/// ([`brug_tests::backends::exchange`]): until neither side has more to say.
 fn sync_case(
     server: &PgDb,
     cache: &brug_sync_server::docs::DocCache,
@@ -882,34 +882,7 @@ fn sync_case(
     state: &mut automerge::sync::State,
     create: bool,
 ) {
-    use brug_shared::protocol::ServerFrame;
-    use brug_sync_server::session::Outcome;
-    let metrics = brug_sync_server::metrics::Metrics::default();
-    for _ in 0..30 {
-        let msg = doc.generate_sync_message(state);
-        let (out, _) = session
-            .sync(
-                server,
-                cache,
-                &metrics,
-                doc.id(),
-                create,
-                doc.generation(),
-                msg.as_deref(),
-            )
-            .unwrap();
-        let reply = match out {
-            Outcome::Reply(ServerFrame::Sync { msg, .. }) => msg,
-            other => panic!("the server answered {other:?}"),
-        };
-        if let Some(r) = &reply {
-            doc.receive_sync_message(state, r).unwrap();
-        }
-        if msg.is_none() && reply.is_none() {
-            return;
-        }
-    }
-    panic!("the sync of {} did not settle", doc.id());
+    brug_tests::backends::exchange(server, cache, session, doc, state, create, None);
 }
 
 /// A session on `server` for the device with token hash `token`, greeted.
@@ -1049,8 +1022,9 @@ struct SimDevice {
     added: Vec<Uuid>,
 }
 
-/// Like [`sync_case`], but cut after `cut` messages when given (the server
-/// died or the network dropped mid-sync): what the server committed stays.
+/// Like [`sync_case`], from and to the state as a device keeps it (only the
+/// shared heads), and cut after `cut` messages when given (the server died
+/// or the network dropped mid-sync): what the server committed stays.
 fn sync_case_cut(
     server: &PgDb,
     cache: &brug_sync_server::docs::DocCache,
@@ -1059,40 +1033,10 @@ fn sync_case_cut(
     state: &mut Vec<u8>,
     cut: Option<usize>,
 ) {
-    use brug_shared::protocol::ServerFrame;
-    use brug_sync_server::session::Outcome;
-    let metrics = brug_sync_server::metrics::Metrics::default();
     let mut live =
         automerge::sync::State::decode(state).unwrap_or_else(|_| automerge::sync::State::new());
-    for n in 0..30 {
-        if cut.is_some_and(|c| n >= c) {
-            return;
-        }
-        let msg = doc.generate_sync_message(&mut live);
-        let (out, _) = session
-            .sync(
-                server,
-                cache,
-                &metrics,
-                doc.id(),
-                false,
-                doc.generation(),
-                msg.as_deref(),
-            )
-            .unwrap();
-        let reply = match out {
-            Outcome::Reply(ServerFrame::Sync { msg, .. }) => msg,
-            other => panic!("the server answered {other:?}"),
-        };
-        if let Some(r) = &reply {
-            doc.receive_sync_message(&mut live, r).unwrap();
-        }
-        *state = live.encode();
-        if msg.is_none() && reply.is_none() {
-            return;
-        }
-    }
-    panic!("the sync of {} did not settle", doc.id());
+    brug_tests::backends::exchange(server, cache, session, doc, &mut live, false, cut);
+    *state = live.encode();
 }
 
 /// Three servers (pools and case caches) on one PostgreSQL and ten devices

@@ -5,6 +5,12 @@ use uuid::Uuid;
 
 use super::{DbError, now_ms};
 
+/// The audit log's `cases` column: a JSON array of case ids.
+pub fn cases_json(cases: &[Uuid]) -> String {
+    serde_json::to_string(&cases.iter().map(Uuid::to_string).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into())
+}
+
 /// Appends to the audit log: who, which device, what, which cases. Never a
 /// token or case contents.
 pub fn audit(
@@ -15,8 +21,7 @@ pub fn audit(
     cases: &[Uuid],
     detail: &str,
 ) -> Result<(), DbError> {
-    let cases = serde_json::to_string(&cases.iter().map(Uuid::to_string).collect::<Vec<_>>())
-        .unwrap_or_else(|_| "[]".into());
+    let cases = cases_json(cases);
     conn.prepare_cached(
         "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -226,14 +226,10 @@ pub fn record_change(
     Ok(seq)
 }
 
-/// Gives `user` access to case `id`.
-pub fn assign(conn: &Connection, id: Uuid, user: &str) -> Result<bool, DbError> {
-    let Some(team) = super::case_team(conn, id)? else {
-        return Err(DbError::NotFound(format!("dossier {id} bestaat niet")));
-    };
-    let user = super::require_user(conn, user)?;
-    // A case stays within its team: nobody outside it gets access, whoever
-    // assigns (the CLI, a supervisor's device, a script).
+/// Whether `user` may be given case `id` of `team` (on every backend): a
+/// case stays within its team, whoever assigns (the CLI, a supervisor's
+/// device, a script), and a policy lead holds no cases.
+pub fn may_be_assigned(user: &User, team: &str, id: Uuid) -> Result<(), DbError> {
     if user.team != team {
         return Err(DbError::Invalid(format!(
             "{} hoort niet bij team {team} van dossier {id} / {} is not in team {team} of case {id}",
@@ -246,6 +242,16 @@ pub fn assign(conn: &Connection, id: Uuid, user: &str) -> Result<bool, DbError> 
             user.id, user.id
         )));
     }
+    Ok(())
+}
+
+/// Gives `user` access to case `id`.
+pub fn assign(conn: &Connection, id: Uuid, user: &str) -> Result<bool, DbError> {
+    let Some(team) = super::case_team(conn, id)? else {
+        return Err(DbError::NotFound(format!("dossier {id} bestaat niet")));
+    };
+    let user = super::require_user(conn, user)?;
+    may_be_assigned(&user, &team, id)?;
     let user = user.id.as_str();
     let given = conn.execute(
         "INSERT OR IGNORE INTO case_access (case_id, user_id) VALUES (?1, ?2)",

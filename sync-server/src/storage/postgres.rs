@@ -1236,19 +1236,7 @@ impl PeopleStore for PgDb {
                 "gebruiker '{user}' bestaat niet (zie: user list)"
             )));
         };
-        // A case stays within its team, whoever assigns.
-        if user.team != team {
-            return Err(DbError::Invalid(format!(
-                "{} hoort niet bij team {team} van dossier {id} / {} is not in team {team} of case {id}",
-                user.id, user.id
-            )));
-        }
-        if !user.role.holds_cases() {
-            return Err(DbError::Invalid(format!(
-                "{} is beleidsverantwoordelijke en krijgt geen dossiers / {} is a policy lead and gets no cases",
-                user.id, user.id
-            )));
-        }
+        db::may_be_assigned(&user, &team, id)?;
         let given = tx.execute(
             "INSERT INTO case_access (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             &[&key, &user.id],
@@ -1297,8 +1285,7 @@ impl PeopleStore for PgDb {
         cases: &[Uuid],
         detail: &str,
     ) -> Result<(), DbError> {
-        let cases = serde_json::to_string(&cases.iter().map(Uuid::to_string).collect::<Vec<_>>())
-            .unwrap_or_else(|_| "[]".into());
+        let cases = db::cases_json(cases);
         self.conn()?.execute(
             "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -1516,7 +1503,7 @@ impl SessionStore for PgDb {
         } = commit;
         let id = doc.id();
         let key = id.to_string();
-        let cases = serde_json::to_string(&[&key]).unwrap_or_else(|_| "[]".into());
+        let cases = db::cases_json(&[id]);
         self.retried(id, || {
             let mut c = self.conn()?;
             let mut tx = c.transaction()?;
