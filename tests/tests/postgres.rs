@@ -1278,3 +1278,49 @@ fn the_database_is_reached_over_tls_with_its_certificate_checked() {
     let copied = PgDb::connect_with_ca(&target, 1, Some(&ca)).unwrap();
     assert_eq!(copied.ids().unwrap(), vec![doc.id()]);
 }
+
+/// A change stored through server A reaches the sessions of server B as a
+/// live notice (`relay_to_hub`): B's hub says the case changed, with no
+/// session of B as its origin.
+#[test]
+fn a_change_stored_through_one_server_is_pushed_to_the_other_servers_sessions() {
+    use brug_sync_server::hub::{Hub, HubEvent};
+    use brug_sync_server::storage::postgres::relay_to_hub;
+    let Some(pg) = cluster_or_skip(
+        "a_change_stored_through_one_server_is_pushed_to_the_other_servers_sessions",
+    ) else {
+        return;
+    };
+    let url = pg.create_database("relay").unwrap();
+    let (a, b) = (postgres(&url, 2), postgres(&url, 2));
+    let hub_b = std::sync::Arc::new(Hub::new());
+    let mut heard = hub_b.subscribe();
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let relay = relay_to_hub(b.listen().unwrap(), hub_b.clone(), stop.clone()).unwrap();
+    let ann = worker("ann.peeters");
+    let mut doc = new_case("ann.peeters");
+    a.merge_save(&mut doc, &ann).unwrap();
+    add_visit(&mut doc);
+    a.merge_save(&mut doc, &ann).unwrap();
+    // Generous: the notice follows the commit at once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut notices = 0;
+    while notices < 2 && std::time::Instant::now() < deadline {
+        match heard.try_recv() {
+            Ok(event) => {
+                assert_eq!(
+                    event,
+                    HubEvent::DocChanged {
+                        doc: doc.id(),
+                        origin: 0
+                    }
+                );
+                notices += 1;
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    assert_eq!(notices, 2, "B's sessions heard of both changes");
+    stop.store(true, Ordering::Relaxed);
+    relay.join().unwrap();
+}

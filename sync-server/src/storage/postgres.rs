@@ -1581,3 +1581,33 @@ fn explain(e: postgres::Error) -> DbError {
         DbError::Postgres(e)
     }
 }
+
+/// Tells this server's sessions about changes other servers store: every
+/// change heard on `listener` becomes a [`crate::hub::HubEvent::DocChanged`]
+/// on `hub` (origin 0: no session of this server), so a device connected
+/// here hears of it as if it had been stored here. Runs on its own thread
+/// until `stop` is set. After a lost connection the changes in between are
+/// not heard: the devices find them at their next hello (the feed), and a
+/// cached copy is checked against the stored heads before use anyway.
+pub fn relay_to_hub(
+    listener: FeedListener,
+    hub: Arc<crate::hub::Hub>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("brug-pg-relay".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match listener.recv_timeout(LISTEN_TICK) {
+                    Some(Heard::Changed(entry)) => hub.publish(crate::hub::HubEvent::DocChanged {
+                        doc: entry.id,
+                        origin: 0,
+                    }),
+                    Some(Heard::Reconnected) => {
+                        tracing::warn!("PostgreSQL listener reconnected: changes in between reach devices at their next sync");
+                    }
+                    None => {}
+                }
+            }
+        })
+}
