@@ -57,6 +57,9 @@ const MIGRATION_LOCK: i64 = 0x6272_7567_0018;
 /// How often a transaction is tried when PostgreSQL asks for a retry.
 const ATTEMPTS: usize = 20;
 
+/// How long connecting may take unless the URL says `connect_timeout`.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long a caller waits for a free connection before giving up.
 const POOL_WAIT: Duration = Duration::from_secs(30);
 
@@ -142,11 +145,16 @@ impl PgDb {
         max: usize,
         ca: Option<&std::path::Path>,
     ) -> Result<Self, DbError> {
-        let config: postgres::Config = url.parse().map_err(|e| {
+        let mut config: postgres::Config = url.parse().map_err(|e| {
             DbError::Invalid(format!(
                 "ongeldige PostgreSQL-URL / invalid PostgreSQL URL: {e}"
             ))
         })?;
+        // A database host that does not answer is an error within seconds,
+        // not after the system's TCP timeout (the URL may set its own).
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let db = Self {
             inner: Arc::new(Pool {
                 tls: tls(ca)?,
