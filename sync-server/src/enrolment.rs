@@ -10,6 +10,7 @@ use rusqlite::Connection;
 
 use crate::auth::{self, ENROL_CODE_MINUTES};
 use crate::db::{self, DbError};
+use crate::storage::ServerStore;
 use crate::tls::{self, TlsSource};
 
 /// Why an enrolment code could not be made or shown.
@@ -80,6 +81,36 @@ pub fn new_enrolment_for(
         &[],
         &format!("one-time enrolment code for {} made by {by}", user.id),
     )?;
+    Ok((enrol_url(data_dir, source, code)?, expires))
+}
+
+/// [`new_enrolment`] on either backend (a server on PostgreSQL): the code
+/// kept in `store`, the URL and fingerprint from this server's data folder.
+pub fn new_enrolment_on(
+    store: &dyn ServerStore,
+    data_dir: &Path,
+    source: &TlsSource,
+    user: &str,
+) -> Result<(EnrolUrl, i64), QrError> {
+    let user = store.user(user)?.ok_or_else(|| {
+        DbError::NotFound(format!("gebruiker '{user}' bestaat niet (zie: user list)"))
+    })?;
+    let (code, hash) = auth::new_enrol_code();
+    let expires = db::now_ms() + ENROL_CODE_MINUTES * 60 * 1000;
+    store.add_enrol_code(&hash, &user.id, expires)?;
+    store.audit(
+        Some("admin"),
+        None,
+        "enrol-code",
+        &[],
+        &format!("one-time enrolment code for {} made by admin", user.id),
+    )?;
+    Ok((enrol_url(data_dir, source, code)?, expires))
+}
+
+/// The enrolment URL for `code`: this server's public URL and the
+/// fingerprint of the certificate it serves.
+fn enrol_url(data_dir: &Path, source: &TlsSource, code: String) -> Result<EnrolUrl, QrError> {
     let server = std::fs::read_to_string(data_dir.join(crate::PUBLIC_URL_FILE))
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|_| "https://127.0.0.1:8443".to_owned());
@@ -94,14 +125,11 @@ pub fn new_enrolment_for(
         }
         _ => tls::current_fingerprint(data_dir, source)?,
     };
-    Ok((
-        EnrolUrl {
-            server,
-            code,
-            fingerprint,
-        },
-        expires,
-    ))
+    Ok(EnrolUrl {
+        server,
+        code,
+        fingerprint,
+    })
 }
 
 /// The QR code of `text` drawn with half-block characters for a terminal.

@@ -93,7 +93,36 @@ pub struct Config {
     /// How long each kind of personal data is kept (`[retention]`;
     /// docs/gdpr.md); `None`: the daily retention job does not run (tests).
     pub retention: Option<retention::Retention>,
+    /// Where the cases, people and feed live: `None` is the SQLite database
+    /// in the data folder; `Some` a PostgreSQL database other servers may
+    /// share (`[database]`, `serve --database`).
+    pub database: Option<Database>,
 }
+
+/// A PostgreSQL database to serve from.
+#[derive(Clone)]
+pub struct Database {
+    /// `postgres://user@host:port/db` (may hold a password: never logged).
+    pub url: String,
+    /// The CA certificate (PEM) the database's TLS certificate is checked
+    /// against.
+    pub ca: Option<PathBuf>,
+    /// Most connections this server opens to it (default 16).
+    pub max_connections: usize,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the URL: it may hold a password.
+        f.debug_struct("Database")
+            .field("ca", &self.ca)
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connections a server opens to PostgreSQL unless told otherwise.
+pub const DEFAULT_DATABASE_CONNECTIONS: usize = 16;
 
 /// Who may read `/metrics` (counts of sessions, errors, bytes: not for
 /// strangers). `/healthz` stays open to all.
@@ -197,6 +226,7 @@ impl Config {
             plan: Arc::new(brug_shared::report::Plan::builtin()),
             attachments: brug_shared::model::AttachmentLimits::default(),
             retention: Some(retention::Retention::default()),
+            database: None,
         }
     }
 }
@@ -234,14 +264,20 @@ pub struct RunningServer {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
     slots: Arc<conn_limit::Slots>,
-    db: db::Db,
+    backend: storage::Backend,
 }
 
 impl RunningServer {
-    /// The database as the server uses it (its own connections and locks;
-    /// for tests that need the server's writer busy).
-    pub fn db(&self) -> &db::Db {
-        &self.db
+    /// The SQLite database as the server uses it (its own connections and
+    /// locks; for tests that need the server's writer busy); `None` on
+    /// PostgreSQL.
+    pub fn db(&self) -> Option<&db::Db> {
+        self.backend.sqlite()
+    }
+
+    /// The store the server runs on.
+    pub fn backend(&self) -> &storage::Backend {
+        &self.backend
     }
 
     /// The base URL (`https://127.0.0.1:port`).
@@ -308,7 +344,7 @@ pub async fn spawn(
     // Make (or read) the certificate first, so the fingerprint is the one served.
     let fingerprint = tls::current_fingerprint(&config.data_dir, &config.tls)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (ready_tx, ready) = tokio::sync::oneshot::channel::<db::Db>();
+    let (ready_tx, ready) = tokio::sync::oneshot::channel::<storage::Backend>();
     let slots = Arc::new(conn_limit::Slots::new(
         config.limits.max_connections,
         config.limits.max_per_address,
@@ -323,7 +359,7 @@ pub async fn spawn(
         Some(ready_tx),
     ));
     // Ready once its database and TLS are: told, not polled for.
-    let Ok(db) = ready.await else {
+    let Ok(backend) = ready.await else {
         return match task.await {
             Ok(Err(e)) => Err(e),
             _ => Err(ServerError::Io(std::io::Error::other(
@@ -337,7 +373,7 @@ pub async fn spawn(
         stop: Some(stop),
         task: Some(task),
         slots,
-        db,
+        backend,
     })
 }
 
@@ -361,9 +397,9 @@ async fn run_with(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
     slots: Arc<conn_limit::Slots>,
-    ready: Option<tokio::sync::oneshot::Sender<db::Db>>,
+    ready: Option<tokio::sync::oneshot::Sender<storage::Backend>>,
 ) -> Result<(), ServerError> {
-    let db = db::Db::open(&config.data_dir)?;
+    let backend = open_backend(&config).await?;
     let addr = listener.local_addr()?;
     let public_url = config
         .public_url
@@ -383,7 +419,7 @@ async fn run_with(
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let hub = Arc::new(hub::Hub::new());
     let state = http::AppState {
-        db: db.clone(),
+        backend: backend.clone(),
         hub: Arc::clone(&hub),
         metrics: Arc::new(metrics::Metrics::default()),
         docs: Arc::new(docs::DocCache::new(config.cached_docs)),
@@ -401,26 +437,43 @@ async fn run_with(
         plan: Arc::clone(&config.plan),
         attachments: Arc::new(config.attachments.clone()),
     };
-    tokio::spawn(reports::project_in_background(
-        db.clone(),
-        Duration::from_secs(5),
-        shutdown_rx.clone(),
-    ));
-    tokio::spawn(collect_attachments(
-        db.clone(),
-        i64::from(config.attachments.grace_days) * 86_400_000,
-        shutdown_rx.clone(),
-    ));
-    if let Some(terms) = config.retention {
-        tokio::spawn(retention::daily(db.clone(), terms, shutdown_rx.clone()));
+    // What other servers on the same PostgreSQL store reaches this
+    // server's devices live; stopped with the server.
+    let relay_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    match &backend {
+        storage::Backend::Sqlite(db) => {
+            tokio::spawn(reports::project_in_background(
+                db.clone(),
+                Duration::from_secs(5),
+                shutdown_rx.clone(),
+            ));
+            tokio::spawn(collect_attachments(
+                db.clone(),
+                i64::from(config.attachments.grace_days) * 86_400_000,
+                shutdown_rx.clone(),
+            ));
+            if let Some(terms) = config.retention {
+                tokio::spawn(retention::daily(db.clone(), terms, shutdown_rx.clone()));
+            }
+            tokio::spawn(hub::watch_admin_events(
+                db.clone(),
+                Arc::clone(&hub),
+                Arc::clone(&state.docs),
+                config.admin_poll,
+                shutdown_rx,
+            ));
+        }
+        storage::Backend::Postgres(pg) => {
+            let pg = pg.clone();
+            let listener = tokio::task::spawn_blocking(move || pg.listen())
+                .await
+                .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))??;
+            storage::postgres::relay_to_hub(listener, Arc::clone(&hub), Arc::clone(&relay_stop))?;
+            tracing::warn!(
+                "serving from PostgreSQL: sync and enrolment only; reports, photos, team documents, the quarantine, erasure, retention and unlock codes still need SQLite (issue 18)"
+            );
+        }
     }
-    tokio::spawn(hub::watch_admin_events(
-        db.clone(),
-        hub,
-        Arc::clone(&state.docs),
-        config.admin_poll,
-        shutdown_rx,
-    ));
     let metrics = Arc::clone(&state.metrics);
     let router = http::router(state);
     let acceptor = TlsAcceptor::from(tls.config);
@@ -428,7 +481,7 @@ async fn run_with(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     if let Some(ready) = ready {
-        let _ = ready.send(db.clone());
+        let _ = ready.send(backend.clone());
     }
 
     loop {
@@ -501,6 +554,7 @@ async fn run_with(
     }
     tracing::info!("shutting down");
     let _ = shutdown_tx.send(true);
+    relay_stop.store(true, std::sync::atomic::Ordering::Relaxed);
     drop(listener);
     if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
         .await
@@ -509,6 +563,23 @@ async fn run_with(
         tracing::warn!("some connections did not close within 10 s");
     }
     Ok(())
+}
+
+/// The store `config` names: SQLite in the data folder, or PostgreSQL
+/// (connected and migrated on a blocking thread: its client blocks).
+async fn open_backend(config: &Config) -> Result<storage::Backend, ServerError> {
+    match &config.database {
+        None => Ok(storage::Backend::Sqlite(db::Db::open(&config.data_dir)?)),
+        Some(d) => {
+            let d = d.clone();
+            let pg = tokio::task::spawn_blocking(move || {
+                storage::postgres::PgDb::connect_with_ca(&d.url, d.max_connections, d.ca.as_deref())
+            })
+            .await
+            .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))??;
+            Ok(storage::Backend::Postgres(pg))
+        }
+    }
 }
 
 /// Once an hour: removes the attachments no case has referenced for the

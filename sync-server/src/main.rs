@@ -19,6 +19,8 @@ use anyhow::{Context, Result};
 use brug_shared::casedoc::EraseTarget;
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
+use brug_sync_server::storage::PeopleStore;
+use brug_sync_server::storage::postgres::PgDb;
 use brug_sync_server::{
     TlsSource, admin, demo, enrolment, erase, import, reports, settings, subject,
 };
@@ -47,6 +49,17 @@ struct Cli {
     /// or one JSON object per line for a log collector (json).
     #[arg(long, global = true, env = "BRUG_LOG_FORMAT", value_parser = ["text", "json"])]
     log_format: Option<String>,
+    /// Keep cases, people and the feed in this PostgreSQL database
+    /// (postgres://user@host:port/db), shared with other servers, instead
+    /// of SQLite in the data folder: for `serve` and the user, device, case
+    /// assign and audit commands. In BRUG_DATABASE_URL a password stays out
+    /// of the shell history.
+    #[arg(long, global = true, env = "BRUG_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+    /// The CA certificate (PEM) the database's TLS certificate is checked
+    /// against; without it a database offering TLS is refused.
+    #[arg(long, global = true, env = "BRUG_DATABASE_CA")]
+    database_ca: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -321,7 +334,7 @@ struct ServeArgs {
 }
 
 impl ServeArgs {
-    fn overrides(&self) -> settings::Overrides {
+    fn overrides(&self, ctx: &Ctx) -> settings::Overrides {
         settings::Overrides {
             listen: self.listen,
             public_url: self.public_url.clone(),
@@ -331,6 +344,8 @@ impl ServeArgs {
             max_per_address: self.max_per_address.map(|n| n as usize),
             metrics_token_file: self.metrics_token_file.clone(),
             plan: self.plan.clone(),
+            database_url: ctx.database.clone(),
+            database_ca: ctx.database_ca.clone(),
         }
     }
 }
@@ -467,6 +482,8 @@ fn main() -> ExitCode {
         data,
         file,
         log_format,
+        database: cli.database.clone(),
+        database_ca: cli.database_ca.clone(),
     };
     match execute(cli, &ctx) {
         Ok(()) => ExitCode::SUCCESS,
@@ -474,6 +491,169 @@ fn main() -> ExitCode {
             eprintln!("Fout / error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// The commands that work on PostgreSQL: adding and listing users,
+/// enrolment codes, revoking devices, assigning cases and the audit log.
+/// The rest still needs the SQLite data folder and says so.
+fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()> {
+    match command {
+        Command::User(UserCmd::Add { name, role, team }) => {
+            let user = pg.add_user(&name, role, &team)?;
+            pg.audit(
+                Some("admin"),
+                None,
+                "user-add",
+                &[],
+                &format!(
+                    "user {} ({}) added to team {} by the administrator",
+                    user.id,
+                    role.code(),
+                    user.team
+                ),
+            )?;
+            print_user_added(json, &user)
+        }
+        Command::User(UserCmd::List) => print_users(json, pg.users()?),
+        Command::Device(DeviceCmd::Enrol { user, png }) => {
+            let made = enrolment::new_enrolment_on(pg, &ctx.data, &TlsSource::SelfSigned, &user)?;
+            print_enrolment(json, &user, made, png)
+        }
+        Command::Device(DeviceCmd::Revoke { device }) => {
+            let user = pg
+                .revoke_device(&device)?
+                .with_context(|| format!("toestel {device} bestaat niet (zie: device list)"))?;
+            pg.audit(
+                Some("admin"),
+                None,
+                "revoke",
+                &[],
+                &format!("device {device} of {user} revoked by the administrator"),
+            )?;
+            print_revoked(json, &device)
+        }
+        Command::Case(CaseCmd::Assign { case, user }) => {
+            let changed = pg.assign(case, &user)?;
+            pg.audit(
+                Some("admin"),
+                None,
+                "assign",
+                &[case],
+                &format!("case assigned to {user} by the administrator"),
+            )?;
+            print_assignment(json, case, &user, true, changed)
+        }
+        Command::Audit { limit } => print_audit(json, pg.audit_tail(limit)?),
+        _ => anyhow::bail!(
+            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke, case assign en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
+        ),
+    }
+}
+
+fn print_user_added(json: bool, user: &db::User) -> Result<()> {
+    if json {
+        print_json(user)
+    } else {
+        println!(
+            "Gebruiker {} toegevoegd ({}, team {}).",
+            user.id,
+            user.role.label(brug_shared::model::Lang::Nl),
+            user.team
+        );
+        Ok(())
+    }
+}
+
+fn print_users(json: bool, users: Vec<db::User>) -> Result<()> {
+    if json {
+        print_json(&users)
+    } else {
+        for u in users {
+            println!(
+                "{:<28} {:<24} {:<16} {}",
+                u.id,
+                u.name,
+                u.role.code(),
+                u.team
+            );
+        }
+        Ok(())
+    }
+}
+
+fn print_enrolment(
+    json: bool,
+    user: &str,
+    (url, expires): (brug_shared::protocol::enrol::EnrolUrl, i64),
+    png: Option<PathBuf>,
+) -> Result<()> {
+    let text = url.to_url();
+    if let Some(path) = &png {
+        enrolment::png(&text, path)?;
+    }
+    if json {
+        print_json(
+            &serde_json::json!({ "user": user, "url": text, "expires_at": expires, "png": png }),
+        )
+    } else {
+        println!(
+            "Inschrijvingscode voor {user}, 15 minuten geldig:\n{text}\n{}",
+            enrolment::terminal(&text)?
+        );
+        if let Some(path) = png {
+            println!("QR-code als afbeelding: {}", path.display());
+        }
+        Ok(())
+    }
+}
+
+fn print_revoked(json: bool, device: &str) -> Result<()> {
+    if json {
+        print_json(&serde_json::json!({ "device": device, "revoked": true }))
+    } else {
+        println!("Toestel {device} ingetrokken.");
+        Ok(())
+    }
+}
+
+fn print_assignment(json: bool, case: Uuid, user: &str, assign: bool, changed: bool) -> Result<()> {
+    if json {
+        print_json(
+            &serde_json::json!({ "case": case, "user": user, "assigned": assign, "changed": changed }),
+        )
+    } else {
+        let verb = if assign {
+            "toegewezen aan"
+        } else {
+            "weggenomen bij"
+        };
+        println!(
+            "Dossier {case} {verb} {user}{}.",
+            if changed { "" } else { " (was al zo)" }
+        );
+        Ok(())
+    }
+}
+
+fn print_audit(json: bool, entries: Vec<db::AuditEntry>) -> Result<()> {
+    if json {
+        print_json(&entries)
+    } else {
+        for e in entries {
+            let at = chrono::DateTime::from_timestamp_millis(e.at)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+            println!(
+                "{at} {:<14} user={} device={} cases={} {}",
+                e.action,
+                e.user.unwrap_or_default(),
+                e.device.unwrap_or_default(),
+                e.cases,
+                e.detail
+            );
+        }
+        Ok(())
     }
 }
 
@@ -488,10 +668,41 @@ struct Ctx {
     data: PathBuf,
     file: settings::FileConfig,
     log_format: String,
+    database: Option<String>,
+    database_ca: Option<PathBuf>,
+}
+
+impl Ctx {
+    /// The PostgreSQL database the flags or the file name, connected (and
+    /// its schema brought up to date); `None`: the data folder's SQLite.
+    fn postgres(&self) -> Result<Option<PgDb>> {
+        let Some(url) = self
+            .database
+            .clone()
+            .or_else(|| self.file.database.url.clone())
+        else {
+            return Ok(None);
+        };
+        let ca = self
+            .database_ca
+            .clone()
+            .or_else(|| self.file.database.ca.clone());
+        Ok(Some(PgDb::connect_with_ca(&url, 2, ca.as_deref())?))
+    }
 }
 
 fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
     let data = ctx.data.clone();
+    if !matches!(
+        cli.command,
+        Command::Serve(_)
+            | Command::Config(_)
+            | Command::Demo { .. }
+            | Command::MigrateToPostgres { .. }
+    ) && let Some(pg) = ctx.postgres()?
+    {
+        return on_postgres(&pg, ctx, cli.json, cli.command);
+    }
     match cli.command {
         Command::Serve(args) => serve(ctx, &args),
         Command::Config(ConfigCmd::Check) => {
@@ -515,6 +726,11 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
             households,
             serve: args,
         } => {
+            if ctx.database.is_some() || ctx.file.database.url.is_some() {
+                anyhow::bail!(
+                    "de demo draait op SQLite in de datamap: --database (of BRUG_DATABASE_URL) hoort bij serve"
+                );
+            }
             let db = Db::open(&data)?;
             let users = demo::seed_as_of(
                 &mut db.lock(),
@@ -522,7 +738,7 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
                 households,
             )?;
             // The codes must carry the URL and certificate this run will use.
-            let serving = settings::resolve(&data, &ctx.file, &args.overrides())?;
+            let serving = settings::resolve(&data, &ctx.file, &args.overrides(ctx))?;
             let public = serving
                 .config
                 .public_url
@@ -563,35 +779,9 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
             match cmd {
                 UserCmd::Add { name, role, team } => {
                     let user = admin::add_user(&conn, &name, role, &team, admin::Actor::Admin)?;
-                    if cli.json {
-                        print_json(&user)
-                    } else {
-                        println!(
-                            "Gebruiker {} toegevoegd ({}, team {}).",
-                            user.id,
-                            role.label(brug_shared::model::Lang::Nl),
-                            user.team
-                        );
-                        Ok(())
-                    }
+                    print_user_added(cli.json, &user)
                 }
-                UserCmd::List => {
-                    let users = db::users(&conn)?;
-                    if cli.json {
-                        print_json(&users)
-                    } else {
-                        for u in users {
-                            println!(
-                                "{:<28} {:<24} {:<16} {}",
-                                u.id,
-                                u.name,
-                                u.role.code(),
-                                u.team
-                            );
-                        }
-                        Ok(())
-                    }
-                }
+                UserCmd::List => print_users(cli.json, db::users(&conn)?),
             }
         }
         Command::Device(cmd) => device(&data, cli.json, cmd),
@@ -603,22 +793,7 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
                 CaseCmd::Unassign { case, user } => (case, user, false),
             };
             let changed = admin::set_assignment(&conn, case, &user, assign, admin::Actor::Admin)?;
-            if cli.json {
-                print_json(
-                    &serde_json::json!({ "case": case, "user": user, "assigned": assign, "changed": changed }),
-                )
-            } else {
-                let verb = if assign {
-                    "toegewezen aan"
-                } else {
-                    "weggenomen bij"
-                };
-                println!(
-                    "Dossier {case} {verb} {user}{}.",
-                    if changed { "" } else { " (was al zo)" }
-                );
-                Ok(())
-            }
+            print_assignment(cli.json, case, &user, assign, changed)
         }
         Command::Erase {
             case,
@@ -996,25 +1171,7 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
         }
         Command::Audit { limit } => {
             let db = Db::open(&data)?;
-            let entries = db::audit_tail(&db.lock(), limit)?;
-            if cli.json {
-                print_json(&entries)
-            } else {
-                for e in entries {
-                    let at = chrono::DateTime::from_timestamp_millis(e.at)
-                        .map(|t| t.to_rfc3339())
-                        .unwrap_or_default();
-                    println!(
-                        "{at} {:<14} user={} device={} cases={} {}",
-                        e.action,
-                        e.user.unwrap_or_default(),
-                        e.device.unwrap_or_default(),
-                        e.cases,
-                        e.detail
-                    );
-                }
-                Ok(())
-            }
+            print_audit(cli.json, db::audit_tail(&db.lock(), limit)?)
         }
     }
 }
@@ -1066,26 +1223,8 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
     let conn = db.lock();
     match cmd {
         DeviceCmd::Enrol { user, png } => {
-            let (url, expires) =
-                enrolment::new_enrolment(&conn, data, &TlsSource::SelfSigned, &user)?;
-            let text = url.to_url();
-            if let Some(path) = &png {
-                enrolment::png(&text, path)?;
-            }
-            if json {
-                print_json(
-                    &serde_json::json!({ "user": user, "url": text, "expires_at": expires, "png": png }),
-                )
-            } else {
-                println!(
-                    "Inschrijvingscode voor {user}, 15 minuten geldig:\n{text}\n{}",
-                    enrolment::terminal(&text)?
-                );
-                if let Some(path) = png {
-                    println!("QR-code als afbeelding: {}", path.display());
-                }
-                Ok(())
-            }
+            let made = enrolment::new_enrolment(&conn, data, &TlsSource::SelfSigned, &user)?;
+            print_enrolment(json, &user, made, png)
         }
         DeviceCmd::List { user } => {
             let devices = db::devices(&conn, user.as_deref())?;
@@ -1106,12 +1245,7 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
         DeviceCmd::Revoke { device } => {
             admin::revoke_device(&conn, &device, admin::Actor::Admin)?
                 .with_context(|| format!("toestel {device} bestaat niet (zie: device list)"))?;
-            if json {
-                print_json(&serde_json::json!({ "device": device, "revoked": true }))
-            } else {
-                println!("Toestel {device} ingetrokken.");
-                Ok(())
-            }
+            print_revoked(json, &device)
         }
         DeviceCmd::UnlockCode { device } => {
             let code = admin::unlock_code(&conn, &device, admin::Actor::Admin)?.with_context(|| {
@@ -1134,7 +1268,7 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
 fn serve(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
     let data = ctx.data.as_path();
     let log_format = ctx.log_format.as_str();
-    let serving = settings::resolve(data, &ctx.file, &args.overrides())?;
+    let serving = settings::resolve(data, &ctx.file, &args.overrides(ctx))?;
     let listen = serving.listen;
     let config = serving.config;
     let runtime = tokio::runtime::Runtime::new()?;

@@ -33,6 +33,13 @@
 //!
 //! [reports]
 //! plan = "/etc/brug/meerjarenplan.toml"
+//!
+//! # Only for several servers on one PostgreSQL (docs/operations.md);
+//! # without it the server keeps everything in SQLite in the data folder.
+//! [database]
+//! url = "postgres://brug@db.harelbeke.local/brug"
+//! ca = "/etc/brug/database-ca.pem"
+//! max_connections = 16
 //! ```
 
 use std::net::SocketAddr;
@@ -82,6 +89,30 @@ pub struct FileConfig {
     /// optional).
     #[serde(default)]
     pub retention: Option<crate::retention::Retention>,
+    /// `[database]`: PostgreSQL instead of the SQLite database.
+    #[serde(default)]
+    pub database: DatabaseSection,
+}
+
+/// `[database]`.
+#[derive(Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct DatabaseSection {
+    pub url: Option<String>,
+    pub ca: Option<PathBuf>,
+    pub max_connections: Option<usize>,
+}
+
+impl std::fmt::Debug for DatabaseSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the URL: it may hold a password.
+        f.debug_struct("DatabaseSection")
+            .field("url", &self.url.as_ref().map(|_| "…"))
+            .field("ca", &self.ca)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
 }
 
 /// `[reports]`.
@@ -156,6 +187,8 @@ pub struct Overrides {
     pub max_per_address: Option<usize>,
     pub metrics_token_file: Option<PathBuf>,
     pub plan: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub database_ca: Option<PathBuf>,
 }
 
 /// The settings a server runs with.
@@ -314,6 +347,25 @@ pub fn resolve(data: &Path, file: &FileConfig, o: &Overrides) -> Result<Serving,
             .map_err(|e| SettingsError::Value(format!("plan = {}: {e}", path.display())))?;
         config.plan = std::sync::Arc::new(plan);
     }
+    let d = &file.database;
+    if let Some(url) = o.database_url.clone().or_else(|| d.url.clone()) {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(SettingsError::Value(
+                "database.url moet met postgres:// beginnen".into(),
+            ));
+        }
+        config.database = Some(crate::Database {
+            url,
+            ca: o.database_ca.clone().or_else(|| d.ca.clone()),
+            max_connections: in_range(
+                "database.max_connections",
+                d.max_connections
+                    .unwrap_or(crate::DEFAULT_DATABASE_CONNECTIONS),
+                1,
+                1_000,
+            )?,
+        });
+    }
     Ok(Serving {
         listen,
         config,
@@ -363,6 +415,15 @@ pub fn describe(s: &Serving) -> String {
             }
         ),
         format!("reports.plan = {} ({})", c.plan.label(), c.plan.title),
+        match &c.database {
+            None => "database = sqlite (in de datamap)".to_owned(),
+            Some(d) => format!(
+                "database = postgres (URL niet getoond; ca = {}, max_connections = {})",
+                d.ca.as_ref()
+                    .map_or_else(|| "geen".to_owned(), |p| p.display().to_string()),
+                d.max_connections
+            ),
+        },
     ]
     .join("\n")
 }

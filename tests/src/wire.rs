@@ -73,7 +73,7 @@ impl TestServer {
 
     /// The running server's own database handle (its writer and readers).
     pub fn served_db(&self) -> Db {
-        self.running.as_ref().unwrap().db().clone()
+        self.running.as_ref().unwrap().db().unwrap().clone()
     }
 
     pub fn url(&self) -> String {

@@ -10,7 +10,7 @@ use brug_shared::protocol::enrol::ErrorBody;
 
 use super::AppState;
 use crate::auth::sha256;
-use crate::db::{self, Device, User};
+use crate::db::{Device, User};
 
 /// An error answer with a stable code and a Dutch message.
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
@@ -124,8 +124,8 @@ async fn device_for_token(
     };
     let hash = sha256(token.as_bytes());
     let found = state
-        .db
-        .read(move |conn| db::device_by_token(conn, &hash))
+        .backend
+        .with(move |store| store.device_by_token(&hash))
         .await
         .map_err(|_| AuthRejection::Internal)?;
     let Some((device, user)) = found else {

@@ -60,8 +60,7 @@ pub(super) async fn status(
             &format!("Vraag naar hoogstens {MAX_STATUS_HASHES} bijlagen tegelijk."),
         );
     }
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .read(move |conn| {
             let mut status = BlobStatus::default();
             for hash in request.hashes {
@@ -131,8 +130,7 @@ pub(super) async fn put_chunk(
         );
     }
     let quota = std::sync::Arc::clone(&limits);
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .run(move |conn| {
             if !db::may_see_blob(conn, &auth.user, &hash)? {
                 return Ok(None);
@@ -242,8 +240,7 @@ pub(super) async fn get_range(
         .len
         .unwrap_or(MAX_CHUNK_BYTES as u64)
         .min(MAX_CHUNK_BYTES as u64);
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .read(move |conn| {
             if !db::may_see_blob(conn, &auth.user, &hash)? {
                 return Ok(None);

@@ -13,6 +13,7 @@ use super::auth::error_response;
 use crate::auth;
 use crate::db::{self, CodeRefusal};
 use crate::metrics::Metrics;
+use crate::storage::NewDevice;
 
 /// Codes cannot be guessed: a few attempts (enrolment and unlock codes
 /// together) per address and minute; beyond, `429` without trying the code.
@@ -69,43 +70,28 @@ pub(super) async fn enrol(
     }
     let hash = auth::code_hash(&req.code);
     let outcome = state
-        .db
-        .run(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let user = match db::take_enrol_code(&tx, &hash, db::now_ms())? {
-                Ok(user) => user,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            let user = db::require_user(&tx, &user)?;
+        .backend
+        .with(move |store| {
             let device_id = Uuid::now_v7().to_string();
             let (token, token_hash) = auth::new_token();
             let unlock_secret = auth::random_bytes::<32>();
-            db::add_device(
-                &tx,
-                &device_id,
-                &user.id,
-                &name,
-                &token_hash,
-                &unlock_secret,
-            )?;
-            db::audit(
-                &tx,
-                Some(&user.id),
-                Some(&device_id),
-                "enrol",
-                &[],
-                &format!("device '{name}' enrolled"),
-            )?;
-            tx.commit()?;
-            Ok(Ok(EnrolResponse {
-                device_id,
-                token,
-                user: user.id,
-                user_name: user.name,
-                role: user.role.code().into(),
-                team: user.team,
-                unlock_secret: Some(hex::encode(unlock_secret)),
-            }))
+            let device = NewDevice {
+                id: &device_id,
+                name: &name,
+                token_hash: &token_hash,
+                unlock_secret: &unlock_secret,
+            };
+            Ok(store
+                .enrol_device(&hash, db::now_ms(), &device)?
+                .map(|user| EnrolResponse {
+                    device_id: device_id.clone(),
+                    token,
+                    user: user.id,
+                    user_name: user.name,
+                    role: user.role.code().into(),
+                    team: user.team,
+                    unlock_secret: Some(hex::encode(unlock_secret)),
+                }))
         })
         .await;
     match outcome {
@@ -170,8 +156,7 @@ pub(super) async fn unlock(
     }
     let hash = auth::code_hash(&req.code);
     let device = req.device_id.clone();
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .run(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let secret = db::take_unlock_code(&tx, &device, &hash, db::now_ms())?;

@@ -4,6 +4,18 @@
 //! Every route has a request body limit.
 
 pub mod auth;
+
+/// The SQLite database behind a route that only exists there, or the
+/// route's clear refusal on a server running on PostgreSQL.
+macro_rules! sqlite {
+    ($state:expr) => {
+        match $state.sqlite() {
+            Ok(db) => db,
+            Err(refused) => return refused,
+        }
+    };
+}
+
 mod blobs;
 mod enrol;
 mod quarantine;
@@ -21,16 +33,17 @@ use axum::{Json, Router};
 use brug_shared::model::{Activity, Service};
 use brug_shared::protocol::limits::MAX_REQUEST_BODY_BYTES;
 
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::docs::DocCache;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
+use crate::storage::Backend;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The database.
-    pub db: Db,
+    /// The store: SQLite in the data folder, or PostgreSQL.
+    pub backend: Backend,
     /// Live push and the session registry.
     pub hub: Arc<Hub>,
     /// Counters for `/metrics`.
@@ -63,6 +76,23 @@ pub struct AppState {
     pub plan: std::sync::Arc<brug_shared::report::Plan>,
     /// The limits on attachments.
     pub attachments: std::sync::Arc<brug_shared::model::AttachmentLimits>,
+}
+
+impl AppState {
+    /// The SQLite database, for what only exists there (photos, reports,
+    /// team documents, the quarantine, erasure, unlock codes); on
+    /// PostgreSQL a `503` that says so.
+    #[allow(clippy::result_large_err)] // the refusal is the route's whole answer
+    pub fn sqlite(&self) -> Result<&Db, axum::response::Response> {
+        self.backend.sqlite().ok_or_else(|| {
+            self.metrics.error("not-on-postgres");
+            auth::error_response(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "not-on-postgres",
+                "Dit kan nog niet op een server met PostgreSQL: synchroniseren en inschrijven wel. Vraag de beheerder.",
+            )
+        })
+    }
 }
 
 /// Rate limits per client address (governor's keyed GCRA limiters).
@@ -191,7 +221,11 @@ async fn metrics(
             "De metrieken zijn alleen voor beheerders: vraag ze op deze machine op of met het metrics-token.",
         );
     }
-    let documents = state.db.read(db::doc_count).await.unwrap_or(-1);
+    let documents = state
+        .backend
+        .with(|store| store.case_count())
+        .await
+        .unwrap_or(-1);
     (
         [(
             axum::http::header::CONTENT_TYPE,

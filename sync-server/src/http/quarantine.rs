@@ -59,8 +59,7 @@ pub(super) async fn hand_over(
     let Ok(changes) = hex::decode(req.changes.as_bytes()) else {
         return bad_request(&state);
     };
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .run(move |conn| {
             Ok(quarantine::hand_over(
                 conn,
@@ -82,8 +81,7 @@ pub(super) async fn list(State(state): State<AppState>, auth: DeviceAuth) -> Res
     if auth.user.role != Role::Supervisor {
         return not_supervisor(&state);
     }
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .read(move |conn| Ok(quarantine::list(conn, &auth.user)))
         .await;
     match outcome {
@@ -105,8 +103,7 @@ pub(super) async fn decide(
         return not_supervisor(&state);
     }
     let docs = Arc::clone(&state.docs);
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .with(move |db| {
             Ok(quarantine::decide(
                 db,

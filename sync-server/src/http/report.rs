@@ -100,7 +100,7 @@ async fn make(
     };
     let plan = std::sync::Arc::clone(&state.plan);
     let outcome = state
-        .db
+        .sqlite()?
         .run(move |conn| {
             let report = crate::reports::make(conn, &plan, &query)?;
             db::audit(

@@ -14,7 +14,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
 use super::auth::{DeviceAuth, error_response};
-use crate::db::{self, AdminEvent};
+use crate::db::AdminEvent;
 use crate::hub::{HubEvent, SessionGuard};
 use crate::session::{self, Outcome, Session};
 
@@ -116,7 +116,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                         state.metrics.error("lagged");
                         tracing::info!(session = guard.id, missed, "session fell behind; catching up from the feed");
                         let caught = Arc::clone(&session);
-                        match state.db.with(move |db| lock(&caught).catch_up(db)).await {
+                        match state.backend.with(move |store| lock(&caught).catch_up(store)).await {
                             Ok(frames) => {
                                 let mut open = true;
                                 for f in frames {
@@ -156,11 +156,11 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
     let done = Arc::clone(&session);
     let docs = Arc::clone(&state.docs);
     let _ = state
-        .db
-        .with(move |db| {
+        .backend
+        .with(move |store| {
             let s = lock(&done);
-            s.drop_waiting(db, &docs)?;
-            if s.greeted() { s.audit(db) } else { Ok(()) }
+            s.drop_waiting(store, &docs)?;
+            if s.greeted() { s.audit(store) } else { Ok(()) }
         })
         .await;
     session::session_ended(&state.metrics);
@@ -227,11 +227,11 @@ async fn handle_frame(
     let data_dir = state.data_dir.clone();
     let served = state.served_fingerprint.clone();
     let result = state
-        .db
-        .with(move |db| {
+        .backend
+        .with(move |store| {
             let mut s = lock(&session);
             // Revocation takes effect on the very next frame.
-            if db::device_revoked(&db.reader(), &s.device.id)? {
+            if store.device_revoked(&s.device.id)? {
                 return Ok((Outcome::Close(ServerFrame::Revoked), None));
             }
             match frame {
@@ -242,7 +242,7 @@ async fn handle_frame(
                         next,
                     };
                     Ok((
-                        s.hello(db, &metrics, v, cursor, held.as_deref(), certificates)?,
+                        s.hello(store, &metrics, v, cursor, held.as_deref(), certificates)?,
                         None,
                     ))
                 }
@@ -253,7 +253,7 @@ async fn handle_frame(
                     generation,
                 } => {
                     match s.sync(
-                        db,
+                        store,
                         &docs,
                         &metrics,
                         doc,
@@ -269,8 +269,7 @@ async fn handle_frame(
                         Err(e) => {
                             metrics.error("unavailable");
                             tracing::error!(doc = %doc, error = %e, "case unavailable; set apart");
-                            let _ = db::audit(
-                                &db.lock(),
+                            let _ = store.audit(
                                 Some(&s.user.id),
                                 Some(&s.device.id),
                                 "case-unavailable",
@@ -319,8 +318,8 @@ async fn notice(
         HubEvent::DocChanged { origin, .. } if origin == id => None,
         HubEvent::DocChanged { doc, .. } => {
             let visible = state
-                .db
-                .read(move |conn| db::may_access(conn, &user, doc))
+                .backend
+                .with(move |store| store.may_access(&user, doc))
                 .await
                 .unwrap_or(false);
             visible.then(|| Outcome::Reply(ServerFrame::Changed { docs: vec![doc] }))
@@ -330,16 +329,16 @@ async fn notice(
         }
         HubEvent::Admin(AdminEvent::Erase { case }) => {
             let visible = state
-                .db
-                .read(move |conn| db::may_access(conn, &user, case))
+                .backend
+                .with(move |store| store.may_access(&user, case))
                 .await
                 .unwrap_or(false);
             visible.then(|| Outcome::Reply(ServerFrame::Changed { docs: vec![case] }))
         }
         HubEvent::Admin(AdminEvent::Unassign { user: u, case }) if u == user.id => {
             let still = state
-                .db
-                .read(move |conn| db::may_access(conn, &user, case))
+                .backend
+                .with(move |store| store.may_access(&user, case))
                 .await
                 .unwrap_or(false);
             (!still).then(|| Outcome::Reply(ServerFrame::Purge { docs: vec![case] }))

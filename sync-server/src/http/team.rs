@@ -98,8 +98,7 @@ pub(super) async fn erase(
         return bad_request(&state);
     };
     let case = req.case;
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .with(move |db| {
             Ok((|| {
                 supervisor(&auth)?;
@@ -206,8 +205,7 @@ pub(super) async fn members(
     let Ok(Json(req)) = body else {
         return bad_request(&state);
     };
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .run(move |conn| Ok(supervisor(&auth).and_then(|()| team(conn, &auth.user, req.case))))
         .await;
     answer(&state, outcome)
@@ -221,8 +219,7 @@ pub(super) async fn assign(
     let Ok(Json(req)) = body else {
         return bad_request(&state);
     };
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .run(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let done = (|| {
@@ -254,8 +251,7 @@ pub(super) async fn enrol_code(
         return bad_request(&state);
     };
     let (data_dir, tls) = (state.data_dir.clone(), state.tls.clone());
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .run(move |conn| {
             Ok((|| {
                 supervisor(&auth)?;

@@ -80,8 +80,7 @@ pub(super) async fn sync<E: TeamEntry + Send + 'static>(
         Ok(c) => c,
         Err(_) => return bad_request(&state),
     };
-    let outcome = state
-        .db
+    let outcome = sqlite!(state)
         .run(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let team = auth.user.team.clone();

@@ -22,9 +22,12 @@
 //! [`PeopleStore`] holds users, devices (token hashes), access, per-device
 //! sync states and audit; [`SessionStore`] adds the rest of what a sync
 //! session (`crate::session`) reads and writes, and is all it uses.
-//! Enrolment and unlock codes, admin events, reports, photos, erasures and
-//! the quarantine are still SQLite-only (`crate::db`); the running server
-//! is still started on SQLite alone; see issue 18's notes.
+//! [`ServerStore`] adds enrolment, so a server on either backend can take
+//! new devices and sync them ([`Backend`] is what the running server
+//! holds). Unlock codes, admin events, reports, photos, erasures, team
+//! documents and the quarantine are still SQLite-only (`crate::db`): a
+//! server on PostgreSQL answers those routes with a clear refusal; see
+//! issue 18's notes.
 
 pub mod postgres;
 mod sqlite;
@@ -34,7 +37,7 @@ use brug_shared::casedoc::CaseDoc;
 use brug_shared::store::Saved;
 use uuid::Uuid;
 
-use crate::db::{AuditEntry, Catchup, DbError, Device, User};
+use crate::db::{AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User};
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
 
@@ -208,4 +211,79 @@ pub trait SessionStore: CaseStore + PeopleStore {
     /// its photos' references, the device's sync state and the audit
     /// entries, in one transaction, durable when this returns.
     fn commit_sync(&self, commit: SyncCommit<'_>) -> Result<(), DbError>;
+}
+
+/// A device an enrolment code is traded for.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDevice<'a> {
+    /// Its new id.
+    pub id: &'a str,
+    /// The name its user gave it.
+    pub name: &'a str,
+    /// The hash of its token (the token itself is never stored).
+    pub token_hash: &'a [u8],
+    /// The secret that unlocks its store after too many wrong PINs.
+    pub unlock_secret: &'a [u8],
+}
+
+/// Everything the running server's routes that work on both backends use:
+/// the sync session, enrolment and the case count for `/metrics`.
+pub trait ServerStore: SessionStore {
+    /// Keeps a one-time enrolment code (its hash) for `user` until
+    /// `expires_at` (ms).
+    fn add_enrol_code(&self, code_hash: &[u8], user: &str, expires_at: i64) -> Result<(), DbError>;
+
+    /// Trades a valid code for a new device of its user, in one
+    /// transaction with the audit entry: the user, or why the code was
+    /// refused (then nothing changed). Two devices racing for one code:
+    /// one gets it.
+    fn enrol_device(
+        &self,
+        code_hash: &[u8],
+        now: i64,
+        device: &NewDevice<'_>,
+    ) -> Result<Result<User, CodeRefusal>, DbError>;
+
+    /// How many cases are stored.
+    fn case_count(&self) -> Result<i64, DbError>;
+}
+
+/// The store a running server works on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// The embedded SQLite database in the data folder (the default).
+    Sqlite(Db),
+    /// A PostgreSQL database, possibly shared with other servers.
+    Postgres(postgres::PgDb),
+}
+
+impl Backend {
+    /// The store behind it.
+    pub fn store(&self) -> &dyn ServerStore {
+        match self {
+            Self::Sqlite(db) => db,
+            Self::Postgres(pg) => pg,
+        }
+    }
+
+    /// The SQLite database, for the routes and jobs that only exist there.
+    pub fn sqlite(&self) -> Option<&Db> {
+        match self {
+            Self::Sqlite(db) => Some(db),
+            Self::Postgres(_) => None,
+        }
+    }
+
+    /// Runs `f` with the store on a blocking thread (both backends block;
+    /// PostgreSQL's client must not run on the async workers at all).
+    pub async fn with<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn ServerStore) -> Result<R, DbError> + Send + 'static,
+    {
+        let backend = self.clone();
+        tokio::task::spawn_blocking(move || f(backend.store()))
+            .await
+            .map_err(|e| DbError::Invalid(format!("database task failed: {e}")))?
+    }
 }

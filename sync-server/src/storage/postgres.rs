@@ -35,8 +35,10 @@ use postgres::{Client, Transaction};
 use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 
-use super::{CaseStore, FeedEntry, PeopleStore, SessionStore, Stored, SyncCommit};
-use crate::db::{self, AuditEntry, Catchup, Db, DbError, Device, User, now_ms};
+use super::{
+    CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored, SyncCommit,
+};
+use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User, now_ms};
 use brug_shared::model::BlobHash;
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
@@ -89,6 +91,21 @@ struct Pool {
 struct PoolState {
     idle: Vec<Client>,
     open: usize,
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Each client owns a small runtime, which must not be dropped on an
+        // async worker (tokio panics): the last handle of a server's pool
+        // may well go there, so the idle clients are closed on a thread of
+        // their own.
+        let idle = std::mem::take(&mut self.state.lock().unwrap_or_else(|p| p.into_inner()).idle);
+        if !idle.is_empty() {
+            let _ = std::thread::Builder::new()
+                .name("brug-pg-close".into())
+                .spawn(move || drop(idle));
+        }
+    }
 }
 
 /// A pooled connection; back to the pool when dropped (closed ones are
@@ -225,6 +242,15 @@ impl PgDb {
         result?;
         unlocked?;
         Ok(())
+    }
+
+    /// Every user, by id.
+    pub fn users(&self) -> Result<Vec<User>, DbError> {
+        self.conn()?
+            .query("SELECT id, name, role, team_id FROM users ORDER BY id", &[])?
+            .iter()
+            .map(|r| user_from_row(r, 0))
+            .collect()
     }
 
     /// Starts listening for changes stored by any server on this database.
@@ -1587,6 +1613,86 @@ fn explain(e: postgres::Error) -> DbError {
         ))
     } else {
         DbError::Postgres(e)
+    }
+}
+
+impl ServerStore for PgDb {
+    fn add_enrol_code(&self, code_hash: &[u8], user: &str, expires_at: i64) -> Result<(), DbError> {
+        self.conn()?.execute(
+            "INSERT INTO enrol_codes (code_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+            &[&code_hash, &user, &expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn enrol_device(
+        &self,
+        code_hash: &[u8],
+        now: i64,
+        device: &NewDevice<'_>,
+    ) -> Result<Result<User, CodeRefusal>, DbError> {
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        // The row stays locked until commit: of two servers handed the same
+        // code at once, the second sees it used.
+        let row = tx.query_opt(
+            "SELECT user_id, expires_at, used_at FROM enrol_codes WHERE code_hash = $1 FOR UPDATE",
+            &[&code_hash],
+        )?;
+        let Some(row) = row else {
+            return Ok(Err(CodeRefusal::Unknown));
+        };
+        let (user, expires_at, used_at): (String, i64, Option<i64>) =
+            (row.get(0), row.get(1), row.get(2));
+        if used_at.is_some() {
+            return Ok(Err(CodeRefusal::Used));
+        }
+        if expires_at <= now {
+            return Ok(Err(CodeRefusal::Expired));
+        }
+        tx.execute(
+            "UPDATE enrol_codes SET used_at = $2 WHERE code_hash = $1",
+            &[&code_hash, &now],
+        )?;
+        let user = tx
+            .query_opt(
+                "SELECT id, name, role, team_id FROM users WHERE id = $1",
+                &[&user],
+            )?
+            .map(|r| user_from_row(&r, 0))
+            .transpose()?
+            .ok_or_else(|| DbError::NotFound(format!("gebruiker '{user}' bestaat niet")))?;
+        tx.execute(
+            "INSERT INTO devices (id, user_id, name, token_hash, created_at, unlock_secret)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &device.id,
+                &user.id,
+                &device.name,
+                &device.token_hash,
+                &now,
+                &device.unlock_secret,
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+             VALUES ($1, $2, $3, 'enrol', '[]', $4)",
+            &[
+                &now,
+                &user.id,
+                &device.id,
+                &format!("device '{}' enrolled", device.name),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Ok(user))
+    }
+
+    fn case_count(&self) -> Result<i64, DbError> {
+        Ok(self
+            .conn()?
+            .query_one("SELECT COUNT(*) FROM doc_feed", &[])?
+            .get(0))
     }
 }
 

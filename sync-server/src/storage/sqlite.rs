@@ -7,8 +7,10 @@ use brug_shared::store::{self, Saved};
 use rusqlite::params;
 use uuid::Uuid;
 
-use super::{CaseStore, FeedEntry, PeopleStore, SessionStore, Stored, SyncCommit};
-use crate::db::{self, AuditEntry, Catchup, Db, DbError, Device, User};
+use super::{
+    CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored, SyncCommit,
+};
+use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User};
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
 
@@ -201,5 +203,48 @@ impl SessionStore for Db {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+impl ServerStore for Db {
+    fn add_enrol_code(&self, code_hash: &[u8], user: &str, expires_at: i64) -> Result<(), DbError> {
+        db::add_enrol_code(&self.lock(), code_hash, user, expires_at)
+    }
+
+    fn enrol_device(
+        &self,
+        code_hash: &[u8],
+        now: i64,
+        device: &NewDevice<'_>,
+    ) -> Result<Result<User, CodeRefusal>, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let user = match db::take_enrol_code(&tx, code_hash, now)? {
+            Ok(user) => user,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let user = db::require_user(&tx, &user)?;
+        db::add_device(
+            &tx,
+            device.id,
+            &user.id,
+            device.name,
+            device.token_hash,
+            device.unlock_secret,
+        )?;
+        db::audit(
+            &tx,
+            Some(&user.id),
+            Some(device.id),
+            "enrol",
+            &[],
+            &format!("device '{}' enrolled", device.name),
+        )?;
+        tx.commit()?;
+        Ok(Ok(user))
+    }
+
+    fn case_count(&self) -> Result<i64, DbError> {
+        db::doc_count(&self.reader())
     }
 }
