@@ -51,8 +51,8 @@ struct Cli {
     log_format: Option<String>,
     /// Keep cases, people and the feed in this PostgreSQL database
     /// (postgres://user@host:port/db), shared with other servers, instead
-    /// of SQLite in the data folder: for `serve` and the user, device, case
-    /// assign and audit commands. In BRUG_DATABASE_URL a password stays out
+    /// of SQLite in the data folder: for `serve` and the user add/list,
+    /// device enrol/revoke, case and audit commands. In BRUG_DATABASE_URL a password stays out
     /// of the shell history.
     #[arg(long, global = true, env = "BRUG_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
@@ -495,7 +495,7 @@ fn main() -> ExitCode {
 }
 
 /// The commands that work on PostgreSQL: adding and listing users,
-/// enrolment codes, revoking devices, assigning cases and the audit log.
+/// enrolment codes, revoking devices, (un)assigning cases and the audit log.
 /// The rest still needs the SQLite data folder and says so.
 fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()> {
     match command {
@@ -533,20 +533,28 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
             )?;
             print_revoked(json, &device)
         }
-        Command::Case(CaseCmd::Assign { case, user }) => {
-            let changed = pg.assign(case, &user)?;
+        Command::Case(cmd) => {
+            let (case, user, assign) = match cmd {
+                CaseCmd::Assign { case, user } => (case, user, true),
+                CaseCmd::Unassign { case, user } => (case, user, false),
+            };
+            let changed = if assign {
+                pg.assign(case, &user)?
+            } else {
+                pg.unassign(case, &user)?
+            };
             pg.audit(
-                Some("admin"),
+                Some(&user),
                 None,
-                "assign",
+                if assign { "assign" } else { "unassign" },
                 &[case],
-                &format!("case assigned to {user} by the administrator"),
+                "by the administrator",
             )?;
-            print_assignment(json, case, &user, true, changed)
+            print_assignment(json, case, &user, assign, changed)
         }
         Command::Audit { limit } => print_audit(json, pg.audit_tail(limit)?),
         _ => anyhow::bail!(
-            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke, case assign en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
+            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke, case assign/unassign en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
         ),
     }
 }

@@ -3,6 +3,10 @@
 //! route whose documents live in memory (`brug_device::sync::MemoryStore`),
 //! for the server's own tests: access, authority, limits, faults, crashes.
 //! [`crate::Stack`] is the same server with whole device cores.
+//!
+//! [`TestServer::start_postgres`] starts the same server on a throwaway
+//! PostgreSQL cluster instead of SQLite; the helpers (users, enrolment,
+//! assignment, revocation, the stored case) then work on that database.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,6 +19,8 @@ use brug_shared::protocol::enrol::EnrolUrl;
 use brug_shared::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::Db;
+use brug_sync_server::storage::ServerStore;
+use brug_sync_server::storage::postgres::PgDb;
 use brug_sync_server::{Config, TlsSource, admin, enrolment};
 use uuid::Uuid;
 
@@ -24,6 +30,8 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub fingerprint: String,
     running: Option<brug_sync_server::RunningServer>,
+    /// On PostgreSQL: the cluster and the test's own handle on it.
+    postgres: Option<(PgDb, crate::pg::PgCluster)>,
 }
 
 impl TestServer {
@@ -50,6 +58,40 @@ impl TestServer {
             fingerprint: running.fingerprint.clone(),
             dir,
             running: Some(running),
+            postgres: None,
+        }
+    }
+
+    /// The same server on a fresh PostgreSQL cluster; `None` (after saying
+    /// so loudly) when PostgreSQL is not installed.
+    pub async fn start_postgres(test: &str) -> Option<Self> {
+        let cluster = crate::pg::cluster_or_skip(test)?;
+        let url = cluster.url("postgres");
+        let handle = {
+            let url = url.clone();
+            std::thread::spawn(move || PgDb::connect(&url, 4).unwrap())
+                .join()
+                .unwrap()
+        };
+        let mut server = Self::start_with(tempfile::tempdir().unwrap(), |c| {
+            c.database = Some(brug_sync_server::Database {
+                url,
+                ca: None,
+                max_connections: 8,
+            });
+        })
+        .await;
+        server.postgres = Some((handle, cluster));
+        Some(server)
+    }
+
+    /// Runs `f` with the store the server runs on. PostgreSQL's client
+    /// blocks and must not run inside the test's runtime: there it runs on
+    /// a thread of its own.
+    pub fn on_store<T: Send>(&self, f: impl FnOnce(&dyn ServerStore) -> T + Send) -> T {
+        match &self.postgres {
+            Some((pg, _)) => std::thread::scope(|s| s.spawn(|| f(pg)).join().unwrap()),
+            None => f(&self.db()),
         }
     }
 
@@ -85,19 +127,28 @@ impl TestServer {
     }
 
     pub fn add_user(&self, name: &str, role: Role) -> String {
+        self.add_user_in(name, role, "harelbeke")
+    }
+
+    /// A user of another team.
+    pub fn add_user_in(&self, name: &str, role: Role, team: &str) -> String {
+        if self.postgres.is_some() {
+            return self.on_store(|s| s.add_user(name, role, team).unwrap().id);
+        }
         let db = self.db();
         let conn = db.lock();
-        admin::add_user(&conn, name, role, "harelbeke", admin::Actor::Admin)
+        admin::add_user(&conn, name, role, team, admin::Actor::Admin)
             .unwrap()
             .id
     }
 
     pub fn enrol_url(&self, user: &str) -> EnrolUrl {
-        let db = self.db();
-        let conn = db.lock();
-        enrolment::new_enrolment(&conn, self.dir.path(), &TlsSource::SelfSigned, user)
-            .unwrap()
-            .0
+        let dir = self.dir.path();
+        self.on_store(|s| {
+            enrolment::new_enrolment_on(s, dir, &TlsSource::SelfSigned, user)
+                .unwrap()
+                .0
+        })
     }
 
     /// Enrols a new device for `user` through `POST /v1/enrol`.
@@ -115,6 +166,10 @@ impl TestServer {
 
     /// Revokes a device the way the CLI does.
     pub fn revoke(&self, device: &str) {
+        if self.postgres.is_some() {
+            self.on_store(|s| s.revoke_device(device).unwrap());
+            return;
+        }
         let db = self.db();
         let conn = db.lock();
         admin::revoke_device(&conn, device, admin::Actor::Admin).unwrap();
@@ -122,6 +177,16 @@ impl TestServer {
 
     /// Assigns or unassigns a case the way the CLI does.
     pub fn assign(&self, case: Uuid, user: &str, on: bool) {
+        if self.postgres.is_some() {
+            self.on_store(|s| {
+                if on {
+                    s.assign(case, user).unwrap()
+                } else {
+                    s.unassign(case, user).unwrap()
+                }
+            });
+            return;
+        }
         let db = self.db();
         let conn = db.lock();
         admin::set_assignment(&conn, case, user, on, admin::Actor::Admin).unwrap();
@@ -129,9 +194,7 @@ impl TestServer {
 
     /// The case as stored on the server.
     pub fn stored(&self, id: Uuid) -> Option<CaseDoc> {
-        let db = self.db();
-        let conn = db.lock();
-        brug_shared::store::load(&conn, id).unwrap()
+        self.on_store(|s| s.load(id).unwrap())
     }
 }
 
@@ -217,4 +280,32 @@ pub async fn hello_with(
 
 pub fn data_dir(server: &TestServer) -> PathBuf {
     server.dir.path().to_owned()
+}
+
+/// Declares the whole-system test `$body` (an async fn taking the started
+/// [`TestServer`]) twice, as `$body::sqlite` and `$body::postgres` (on a
+/// throwaway PostgreSQL cluster; skipped loudly when PostgreSQL is not
+/// installed).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($body:ident) => {
+        mod $body {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$body($crate::wire::TestServer::start().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(server) = $crate::wire::TestServer::start_postgres(concat!(
+                    stringify!($body),
+                    " on PostgreSQL"
+                ))
+                .await
+                {
+                    super::$body(server).await;
+                }
+            }
+        }
+    };
 }

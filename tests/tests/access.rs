@@ -1,6 +1,8 @@
 //! The access matrix: who may see which case, by role, team, assignment and
 //! credential, written down as a table and checked cell by cell against the
-//! real server. Foreign and missing ids must get the same answer.
+//! real server. Foreign and missing ids must get the same answer. The
+//! matrix and the credentials are checked on both backends: SQLite and a
+//! throwaway PostgreSQL cluster.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
@@ -88,21 +90,16 @@ async fn answer(dev: &TestDevice, id: Uuid) -> (Vec<Uuid>, ServerFrame) {
     (purge, frame)
 }
 
-#[tokio::test]
-async fn every_role_sees_exactly_the_cases_it_works_and_nothing_else() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(every_role_sees_exactly_the_cases_it_works_and_nothing_else);
+
+async fn every_role_sees_exactly_the_cases_it_works_and_nothing_else(server: TestServer) {
     let worker = server.add_user("Ann Peeters", Role::BridgeWorker);
     let other_worker = server.add_user("Bart Maes", Role::BridgeWorker);
     let adviser = server.add_user("Bert Claeys", Role::HousingAdviser);
     let adviser2 = server.add_user("Bram Dewulf", Role::HousingAdviser);
     let sup = server.add_user("Sofie Vandenberghe", Role::Supervisor);
     let admin = server.add_user("Beheerder", Role::Admin);
-    let sup_b = {
-        let db = server.db();
-        db::add_user(&db.lock(), "Sara Declercq", Role::Supervisor, "kortrijk")
-            .unwrap()
-            .id
-    };
+    let sup_b = server.add_user_in("Sara Declercq", Role::Supervisor, "kortrijk");
 
     let mut w = server.device(&worker).await;
     let mut ow = server.device(&other_worker).await;
@@ -165,9 +162,9 @@ async fn every_role_sees_exactly_the_cases_it_works_and_nothing_else() {
     assert_eq!(cells, 24);
 }
 
-#[tokio::test]
-async fn credentials_valid_revoked_unknown_expired_and_replayed() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(credentials_valid_revoked_unknown_expired_and_replayed);
+
+async fn credentials_valid_revoked_unknown_expired_and_replayed(server: TestServer) {
     let worker = server.add_user("Ann Peeters", Role::BridgeWorker);
     // Valid token: the session opens.
     let dev = server.device(&worker).await;
@@ -194,10 +191,7 @@ async fn credentials_valid_revoked_unknown_expired_and_replayed() {
     .await
     .unwrap();
     conn.recv().await.unwrap();
-    {
-        let db = server.db();
-        db::revoke_device(&db.lock(), &dev.device_id).unwrap();
-    }
+    server.revoke(&dev.device_id);
     conn.send(&ClientFrame::Sync {
         doc: Uuid::now_v7(),
         create: false,
@@ -215,7 +209,7 @@ async fn credentials_valid_revoked_unknown_expired_and_replayed() {
     let replay = brug_device::net::enrol(&url, "b").await.unwrap_err();
     assert!(matches!(replay, NetError::Refused { ref code, .. } if code == "code-used"));
     let (code, hash) = auth::new_enrol_code();
-    db::add_enrol_code(&server.db().lock(), &hash, &worker, db::now_ms() - 1).unwrap();
+    server.on_store(|s| s.add_enrol_code(&hash, &worker, db::now_ms() - 1).unwrap());
     let expired = EnrolUrl {
         server: server.url(),
         code,

@@ -2,7 +2,8 @@
 //! over real TLS, with hand-made automerge changes) tries every forgery;
 //! each is refused with a per-case error naming the field, nothing of it is
 //! stored, the same device's next legitimate edit is accepted, and every
-//! other device keeps syncing.
+//! other device keeps syncing. The forgeries, an approval and a resolved
+//! conflict are checked on both backends (SQLite and PostgreSQL).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -224,9 +225,9 @@ fn attacks() -> Vec<Attack> {
     ]
 }
 
-#[tokio::test]
-async fn every_forgery_is_refused_nothing_is_stored_and_everyone_syncs_on() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(every_forgery_is_refused_nothing_is_stored_and_everyone_syncs_on);
+
+async fn every_forgery_is_refused_nothing_is_stored_and_everyone_syncs_on(server: TestServer) {
     let ids = Ids {
         ann: server.add_user("Ann Peeters", Role::BridgeWorker),
         bert: server.add_user("Bert Claeys", Role::HousingAdviser),
@@ -313,15 +314,15 @@ async fn every_forgery_is_refused_nothing_is_stored_and_everyone_syncs_on() {
     }
 
     // Each refusal is in the audit log with its field, never its value.
-    let audit = db::audit_tail(&server.db().lock(), 200).unwrap();
+    let audit = server.on_store(|s| s.audit_tail(200).unwrap());
     let refused: Vec<_> = audit.iter().filter(|e| e.action == "refused").collect();
     assert_eq!(refused.len(), attacks().len());
     assert!(refused.iter().all(|e| !e.detail.contains("0470")));
 }
 
-#[tokio::test]
-async fn a_supervisor_approval_is_stored_and_audited() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(a_supervisor_approval_is_stored_and_audited);
+
+async fn a_supervisor_approval_is_stored_and_audited(server: TestServer) {
     let ann_id = server.add_user("Ann Peeters", Role::BridgeWorker);
     let sofie_id = server.add_user("Sofie Vandenberghe", Role::Supervisor);
     let mut ann = server.device(&ann_id).await;
@@ -351,7 +352,7 @@ async fn a_supervisor_approval_is_stored_and_audited() {
         seen.visits[&visit].review.state,
         brug_shared::model::ReviewState::Approved
     );
-    let audit = db::audit_tail(&server.db().lock(), 50).unwrap();
+    let audit = server.on_store(|s| s.audit_tail(50).unwrap());
     let approved = audit
         .iter()
         .find(|e| e.action == "approved")
@@ -409,7 +410,7 @@ async fn a_case_that_no_longer_loads_is_set_apart_and_every_other_case_syncs() {
     assert_eq!(fine_doc.household.phone.as_deref(), Some("0470 12 12 12"));
     // The device keeps its work on the broken case; the admin sees its id.
     assert!(ann.store.pending().contains(&broken));
-    let audit = db::audit_tail(&server.db().lock(), 50).unwrap();
+    let audit = server.on_store(|s| s.audit_tail(50).unwrap());
     assert!(
         audit
             .iter()
@@ -509,9 +510,9 @@ async fn after_a_restore_from_backup_relayed_work_comes_back_and_forgeries_do_no
     assert!(relayed.detail.contains(&ann_device), "{}", relayed.detail);
 }
 
-#[tokio::test]
-async fn a_resolved_conflict_is_in_the_audit_log() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(a_resolved_conflict_is_in_the_audit_log);
+
+async fn a_resolved_conflict_is_in_the_audit_log(server: TestServer) {
     let ann_id = server.add_user("Ann Peeters", Role::BridgeWorker);
     let sofie_id = server.add_user("Sofie Vandenberghe", Role::Supervisor);
     let mut ann = server.device(&ann_id).await;
@@ -541,7 +542,7 @@ async fn a_resolved_conflict_is_in_the_audit_log() {
         stored.case().unwrap().household.phone.as_deref(),
         Some("0470 22 22 22")
     );
-    let audit = db::audit_tail(&server.db().lock(), 50).unwrap();
+    let audit = server.on_store(|s| s.audit_tail(50).unwrap());
     let resolved = audit
         .iter()
         .find(|e| e.action == "resolved")

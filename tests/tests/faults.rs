@@ -1,6 +1,7 @@
 //! Network faults: duplicated and replayed sync messages, a session resumed
 //! from a stale cursor, a connection dropped in the middle of a frame. No
-//! duplicates, no loops, convergence; every session time-boxed.
+//! duplicates, no loops, convergence; every session time-boxed. The first
+//! two run on both backends (SQLite and PostgreSQL).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
@@ -14,9 +15,9 @@ use brug_sync_server::auth::Role;
 use brug_tests::wire::{TestServer, hello};
 use tokio::io::AsyncWriteExt;
 
-#[tokio::test]
-async fn duplicated_and_replayed_messages_add_nothing_twice() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(duplicated_and_replayed_messages_add_nothing_twice);
+
+async fn duplicated_and_replayed_messages_add_nothing_twice(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let mut a = server.device(&ann).await;
     let id = a.create_case();
@@ -87,9 +88,9 @@ async fn duplicated_and_replayed_messages_add_nothing_twice() {
     assert_eq!(stored.heads(), doc.heads());
 }
 
-#[tokio::test]
-async fn a_session_from_a_stale_cursor_converges_without_duplicates() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(a_session_from_a_stale_cursor_converges_without_duplicates);
+
+async fn a_session_from_a_stale_cursor_converges_without_duplicates(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let mut a = server.device(&ann).await;
     let ids: Vec<_> = (0..3).map(|_| a.create_case()).collect();

@@ -1,5 +1,7 @@
 //! The real server on port 0 with real TLS, driven by real device cores
 //! (`brug_device::net` and `brug_device::sync` over an in-memory store).
+//! The sync, access and hostile-input tests run on both backends (SQLite
+//! and a throwaway PostgreSQL cluster: `name::sqlite`, `name::postgres`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
@@ -111,9 +113,9 @@ async fn a_server_with_another_certificate_is_refused_by_the_client() {
 
 // ------------------------------------------------------------- sync
 
-#[tokio::test]
-async fn a_case_created_offline_reaches_the_team_supervisor() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(a_case_created_offline_reaches_the_team_supervisor);
+
+async fn a_case_created_offline_reaches_the_team_supervisor(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
     let mut worker = server.device(&ann).await;
@@ -141,9 +143,9 @@ async fn a_case_created_offline_reaches_the_team_supervisor() {
     );
 }
 
-#[tokio::test]
-async fn two_devices_sync_one_case_both_ways() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(two_devices_sync_one_case_both_ways);
+
+async fn two_devices_sync_one_case_both_ways(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let bert = server.add_user("Bert Claeys", Role::HousingAdviser);
     let mut a = server.device(&ann).await;
@@ -190,9 +192,9 @@ async fn two_devices_sync_one_case_both_ways() {
     assert_eq!(authors, vec!["ann.peeters", "bert.claeys"]);
 }
 
-#[tokio::test]
-async fn a_resumed_session_lists_only_what_changed_since_the_cursor() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(a_resumed_session_lists_only_what_changed_since_the_cursor);
+
+async fn a_resumed_session_lists_only_what_changed_since_the_cursor(server: TestServer) {
     let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let mut worker = server.device(&ann).await;
@@ -232,9 +234,9 @@ async fn a_resumed_session_lists_only_what_changed_since_the_cursor() {
     );
 }
 
-#[tokio::test]
-async fn a_foreign_case_and_a_missing_case_get_the_same_answer() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(a_foreign_case_and_a_missing_case_get_the_same_answer);
+
+async fn a_foreign_case_and_a_missing_case_get_the_same_answer(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let bert = server.add_user("Bert Claeys", Role::HousingAdviser);
     let mut a = server.device(&ann).await;
@@ -341,9 +343,9 @@ async fn an_unassigned_case_is_purged_and_an_assigned_one_announced_live() {
     assert!(b.store.get(id).is_none());
 }
 
-#[tokio::test]
-async fn a_change_by_one_device_is_pushed_to_another_connected_one() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(a_change_by_one_device_is_pushed_to_another_connected_one);
+
+async fn a_change_by_one_device_is_pushed_to_another_connected_one(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
     let mut a = server.device(&ann).await;
@@ -360,9 +362,9 @@ async fn a_change_by_one_device_is_pushed_to_another_connected_one() {
 
 // ------------------------------------------------------------- bad input
 
-#[tokio::test]
-async fn an_oversize_frame_is_refused_with_a_clear_error() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(an_oversize_frame_is_refused_with_a_clear_error);
+
+async fn an_oversize_frame_is_refused_with_a_clear_error(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let a = server.device(&ann).await;
     let mut conn = a.connect().await.unwrap();
@@ -430,14 +432,14 @@ async fn a_decompression_bomb_is_refused_without_growing_memory() {
     );
 }
 
+brug_tests::on_both_backends!(an_operation_bomb_is_refused_before_any_work);
+
 /// A change of a few dozen bytes whose columns claim 2^40 operations, for a
 /// case id nobody has (no access needed): automerge itself would walk the
 /// runs (measured: 2^20 operations took 4.4 s, 2^24 took 86 s in this test
 /// build), so it is refused from its run lengths before anything is
 /// applied, and the server stays at hand for everyone.
-#[tokio::test]
-async fn an_operation_bomb_is_refused_before_any_work() {
-    let server = TestServer::start().await;
+async fn an_operation_bomb_is_refused_before_any_work(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let a = server.device(&ann).await;
     let mut b = server.device(&ann).await;
@@ -471,9 +473,9 @@ async fn an_operation_bomb_is_refused_before_any_work() {
     assert!(server.stored(id).is_some());
 }
 
-#[tokio::test]
-async fn a_malformed_frame_closes_that_session_and_the_server_serves_others() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(a_malformed_frame_closes_that_session_and_the_server_serves_others);
+
+async fn a_malformed_frame_closes_that_session_and_the_server_serves_others(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let mut a = server.device(&ann).await;
     let mut b = server.device(&ann).await;
@@ -497,9 +499,9 @@ async fn a_malformed_frame_closes_that_session_and_the_server_serves_others() {
     assert!(a.store.get(id).is_some());
 }
 
-#[tokio::test]
-async fn changes_that_do_not_make_a_case_are_refused_and_not_stored() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(changes_that_do_not_make_a_case_are_refused_and_not_stored);
+
+async fn changes_that_do_not_make_a_case_are_refused_and_not_stored(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let mut a = server.device(&ann).await;
     // A "case" that is not one: an automerge document without household.
@@ -521,9 +523,9 @@ async fn changes_that_do_not_make_a_case_are_refused_and_not_stored() {
     assert!(server.stored(id).is_none());
 }
 
-#[tokio::test]
-async fn too_many_sessions_for_one_device_are_refused() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(too_many_sessions_for_one_device_are_refused);
+
+async fn too_many_sessions_for_one_device_are_refused(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let a = server.device(&ann).await;
     let mut open = Vec::new();
@@ -537,9 +539,9 @@ async fn too_many_sessions_for_one_device_are_refused() {
     );
 }
 
-#[tokio::test]
-async fn a_wrong_protocol_version_is_told_to_update() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(a_wrong_protocol_version_is_told_to_update);
+
+async fn a_wrong_protocol_version_is_told_to_update(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let a = server.device(&ann).await;
     let mut conn = a.connect().await.unwrap();
@@ -559,9 +561,9 @@ async fn a_wrong_protocol_version_is_told_to_update() {
     }
 }
 
-#[tokio::test]
-async fn an_unknown_token_is_refused() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(an_unknown_token_is_refused);
+
+async fn an_unknown_token_is_refused(server: TestServer) {
     let endpoint = Endpoint::new(&server.url(), &server.fingerprint).unwrap();
     let err = SyncConnection::open(&endpoint, &"ab".repeat(32))
         .await
@@ -639,9 +641,9 @@ async fn the_audit_log_records_sessions_without_contents_or_tokens() {
     assert!(entries.iter().any(|e| e.action == "enrol"));
 }
 
-#[tokio::test]
-async fn health_and_metrics_answer_over_tls() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(health_and_metrics_answer_over_tls);
+
+async fn health_and_metrics_answer_over_tls(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let mut a = server.device(&ann).await;
     a.create_case();
@@ -792,9 +794,13 @@ async fn an_idle_session_costs_the_same_with_a_thousand_cases_or_ten_thousand() 
     assert_eq!(hello_rows(&server).await - before, 10_000);
 }
 
-#[tokio::test]
-async fn without_a_held_list_the_server_still_says_what_changed_and_what_to_purge() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(
+    without_a_held_list_the_server_still_says_what_changed_and_what_to_purge
+);
+
+async fn without_a_held_list_the_server_still_says_what_changed_and_what_to_purge(
+    server: TestServer,
+) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let bert = server.add_user("Bert Claeys", Role::HousingAdviser);
     let mut a = server.device(&ann).await;

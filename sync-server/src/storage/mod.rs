@@ -138,6 +138,10 @@ pub trait PeopleStore: Send + Sync {
     /// cases); moves the case up the feed when access was new.
     fn assign(&self, id: Uuid, user: &str) -> Result<bool, DbError>;
 
+    /// Takes case `id` away from `user`; moves the case up the feed when
+    /// access was taken, so the user's devices purge it at their next sync.
+    fn unassign(&self, id: Uuid, user: &str) -> Result<bool, DbError>;
+
     /// A device's persisted sync state for a case.
     fn sync_state(&self, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError>;
 

@@ -1283,6 +1283,29 @@ impl PeopleStore for PgDb {
         Ok(given)
     }
 
+    fn unassign(&self, id: Uuid, user: &str) -> Result<bool, DbError> {
+        let key = id.to_string();
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        if tx
+            .query_opt("SELECT 1 FROM users WHERE id = $1", &[&user])?
+            .is_none()
+        {
+            return Err(DbError::NotFound(format!(
+                "gebruiker '{user}' bestaat niet (zie: user list)"
+            )));
+        }
+        let taken = tx.execute(
+            "DELETE FROM case_access WHERE case_id = $1 AND user_id = $2",
+            &[&key, &user],
+        )? > 0;
+        if taken {
+            bump_feed(&mut tx, &key, None)?;
+        }
+        tx.commit()?;
+        Ok(taken)
+    }
+
     fn sync_state(&self, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError> {
         Ok(self
             .conn()?

@@ -121,6 +121,10 @@ impl PeopleStore for Db {
         db::assign(&self.lock(), id, user)
     }
 
+    fn unassign(&self, id: Uuid, user: &str) -> Result<bool, DbError> {
+        db::unassign(&self.lock(), id, user)
+    }
+
     fn sync_state(&self, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError> {
         db::sync_state(&self.reader(), device, id)
     }
