@@ -615,3 +615,85 @@ async fn admin_commands_work_on_postgres_and_the_rest_says_it_needs_sqlite() {
     assert!(!ok);
     assert!(err.contains("werkt nog niet met PostgreSQL"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_migrate_to_postgres_devices_sync_on_without_downloading_again() {
+    let Some(cluster) = cluster_or_skip("devices after migrate-to-postgres") else {
+        return;
+    };
+    // A SQLite deployment: Ann's tablet holds twenty cases, a supervisor's
+    // holds them too and then adds a visit to one while Ann is away.
+    let server = brug_tests::wire::TestServer::start().await;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
+    let mut a = server.device(&ann).await;
+    let cases: Vec<Uuid> = (0..20).map(|_| a.create_case()).collect();
+    a.sync().await.unwrap();
+    // A second sync brings the tablet's cursor past its own cases (the
+    // cursor is the feed position at hello).
+    a.sync().await.unwrap();
+    let mut s = server.device(&sofie).await;
+    s.sync().await.unwrap();
+    assert_eq!(s.store.held().len(), 20);
+    s.edit(cases[7], |doc| {
+        doc.add_record(&examples::example(RecordKind::Visit), "huisbezoek")
+            .unwrap();
+    });
+    s.sync().await.unwrap();
+    let dir = server.stop().await;
+
+    // Moved with the command line, then served from PostgreSQL with the
+    // same data folder (so the same certificate).
+    let url = cluster.url("postgres");
+    let out = Command::new(brug_tests::bin("brug-sync-server"))
+        .args(["migrate-to-postgres", "--from"])
+        .arg(dir.path())
+        .args(["--to", &url])
+        .env("BRUG_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = brug_tests::wire::TestServer::start_with(dir, |c| {
+        c.database = Some(brug_sync_server::Database {
+            url: url.clone(),
+            ca: None,
+            max_connections: 4,
+        });
+    })
+    .await;
+    assert_eq!(server.endpoint().fingerprint, a.endpoint.fingerprint);
+
+    // Ann's tablet, with its old token and cursor, brings in only the case
+    // that changed: the server knew from the copied feed and sync states
+    // what the tablet already held.
+    a.endpoint = server.endpoint();
+    let report = a.sync().await.unwrap();
+    assert_eq!(report.synced, vec![cases[7]], "only the changed case syncs");
+    assert!(report.purged.is_empty());
+    let mut got = a.store.get(cases[7]).unwrap();
+    let mut sent = s.store.get(cases[7]).unwrap();
+    assert_eq!(got.heads(), sent.heads());
+    // And her next change goes to PostgreSQL.
+    a.edit(cases[0], |doc| {
+        doc.add_record(&examples::example(RecordKind::Visit), "huisbezoek")
+            .unwrap();
+    });
+    let report = a.sync().await.unwrap();
+    assert_eq!(report.synced, vec![cases[0]]);
+    let db = servers_db(&url);
+    let first = cases[0];
+    let mut stored = blocking(move || db.load(first).unwrap().unwrap()).await;
+    let mut local = a.store.get(cases[0]).unwrap();
+    assert_eq!(stored.heads(), local.heads());
+}
+
+fn servers_db(url: &str) -> PgDb {
+    let url = url.to_owned();
+    std::thread::spawn(move || PgDb::connect(&url, 2).unwrap())
+        .join()
+        .unwrap()
+}
