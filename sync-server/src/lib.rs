@@ -465,7 +465,7 @@ async fn run_with(
         }
         storage::Backend::Postgres(pg) => {
             let pg = pg.clone();
-            let listener = tokio::task::spawn_blocking(move || pg.listen())
+            let listener = tokio::task::spawn_blocking(move || pg.listen_to_others())
                 .await
                 .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))??;
             storage::postgres::relay_to_hub(listener, Arc::clone(&hub), Arc::clone(&relay_stop))?;

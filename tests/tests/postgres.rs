@@ -524,6 +524,47 @@ fn a_change_stored_by_one_server_is_heard_by_the_other() {
     assert!(heard.drain().is_empty());
 }
 
+/// A server listening to the others hears what another handle stores and
+/// not what it stores itself (its own sessions heard that from it
+/// already; hearing it again would send every device a second notice and
+/// the writing device a needless sync).
+#[test]
+fn a_server_hears_the_other_servers_changes_and_not_its_own() {
+    let Some(pg) = cluster_or_skip("a_server_hears_the_other_servers_changes_and_not_its_own")
+    else {
+        return;
+    };
+    let url = pg.create_database("others").unwrap();
+    let a = postgres(&url, 2);
+    let b = postgres(&url, 2);
+    let heard = a.listen_to_others().unwrap();
+    let ann = worker("ann.peeters");
+    // A's own change first, then B's: announcements come in commit order,
+    // so once B's is heard, A's would have been heard before it.
+    let mut own = new_case("ann.peeters");
+    a.merge_save(&mut own, &ann).unwrap();
+    let mut other = new_case("ann.peeters");
+    let stored = b.merge_save(&mut other, &ann).unwrap();
+    assert_eq!(
+        heard.recv_timeout(Duration::from_secs(60)),
+        Some(Heard::Changed(FeedEntry {
+            seq: stored.seq.unwrap(),
+            id: other.id()
+        }))
+    );
+    // And one more of B's: nothing of A's in between.
+    add_visit(&mut other);
+    let again = b.merge_save(&mut other, &ann).unwrap();
+    assert_eq!(
+        heard.recv_timeout(Duration::from_secs(60)),
+        Some(Heard::Changed(FeedEntry {
+            seq: again.seq.unwrap(),
+            id: other.id()
+        }))
+    );
+    assert!(heard.drain().is_empty());
+}
+
 /// A SQLite deployment's users, devices, cases, chunks, feed, access, sync
 /// states and audit copied into PostgreSQL: every case loads with the heads
 /// it had, a device's token hash finds it, its sync state is there, the

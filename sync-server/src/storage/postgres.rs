@@ -81,6 +81,10 @@ impl std::fmt::Debug for PgDb {
 }
 
 struct Pool {
+    /// This handle's name on the database (`application_name`, in
+    /// `pg_stat_activity` and in every change it announces), so its own
+    /// announcements can be told from other servers'.
+    origin: String,
     config: postgres::Config,
     tls: MakeRustlsConnect,
     max: usize,
@@ -172,8 +176,11 @@ impl PgDb {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        let origin = format!("brug-{}", hex::encode(crate::auth::random_bytes::<8>()));
+        config.application_name(&origin);
         let db = Self {
             inner: Arc::new(Pool {
+                origin,
                 tls: tls(ca)?,
                 config,
                 max: max.max(1),
@@ -258,6 +265,17 @@ impl PgDb {
     /// it is heard (or a [`Heard::Reconnected`] says some may have been
     /// missed).
     pub fn listen(&self) -> Result<FeedListener, DbError> {
+        self.listen_skipping(None)
+    }
+
+    /// [`PgDb::listen`] for changes stored through other handles only
+    /// (other servers, the command line): what this handle stores, its
+    /// server has told its own sessions already.
+    pub fn listen_to_others(&self) -> Result<FeedListener, DbError> {
+        self.listen_skipping(Some(self.inner.origin.clone()))
+    }
+
+    fn listen_skipping(&self, own: Option<String>) -> Result<FeedListener, DbError> {
         let mut client = self
             .inner
             .config
@@ -271,7 +289,7 @@ impl PgDb {
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("brug-pg-listen".into())
-            .spawn(move || listen_loop(client, &config, &tls, &tx, &flag))
+            .spawn(move || listen_loop(client, &config, &tls, &tx, &flag, own.as_deref()))
             .map_err(|e| DbError::Invalid(format!("listener thread: {e}")))?;
         Ok(FeedListener {
             rx,
@@ -879,7 +897,7 @@ fn bump_feed(tx: &mut Transaction<'_>, id: &str, new_by: Option<&User>) -> Resul
         )?,
     };
     tx.execute(
-        "SELECT pg_notify($1, $2)",
+        "SELECT pg_notify($1, $2 || ' ' || current_setting('application_name'))",
         &[&CHANNEL, &format!("{id} {seq}")],
     )?;
     Ok(seq)
@@ -1043,13 +1061,15 @@ fn listen_loop(
     tls: &MakeRustlsConnect,
     tx: &mpsc::Sender<Heard>,
     stop: &AtomicBool,
+    own: Option<&str>,
 ) {
     use postgres::fallible_iterator::FallibleIterator;
     while !stop.load(Ordering::Relaxed) {
         let next = client.notifications().timeout_iter(LISTEN_TICK).next();
         match next {
             Ok(Some(n)) => {
-                if let Some(entry) = parse_notification(n.payload())
+                if let Some((entry, origin)) = parse_notification(n.payload())
+                    && (own.is_none() || origin != own)
                     && tx.send(Heard::Changed(entry)).is_err()
                 {
                     return;
@@ -1097,12 +1117,13 @@ fn reconnect(
     None
 }
 
-fn parse_notification(payload: &str) -> Option<FeedEntry> {
-    let (id, seq) = payload.split_once(' ')?;
-    Some(FeedEntry {
-        id: Uuid::parse_str(id).ok()?,
-        seq: seq.parse().ok()?,
-    })
+/// `"<case> <seq> <origin>"` (the origin since servers relay each
+/// other's changes; older announcements have none).
+fn parse_notification(payload: &str) -> Option<(FeedEntry, Option<&str>)> {
+    let mut parts = payload.splitn(3, ' ');
+    let id = Uuid::parse_str(parts.next()?).ok()?;
+    let seq = parts.next()?.parse().ok()?;
+    Some((FeedEntry { id, seq }, parts.next()))
 }
 
 fn user_from_row(r: &postgres::Row, at: usize) -> Result<User, DbError> {

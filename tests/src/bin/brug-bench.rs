@@ -108,6 +108,12 @@ struct ServerProcess {
 
 impl ServerProcess {
     fn start(data: &Path) -> Self {
+        Self::start_on(data, None)
+    }
+
+    /// A server over `data` (its certificate), on SQLite there or on the
+    /// PostgreSQL `database`.
+    fn start_on(data: &Path, database: Option<&str>) -> Self {
         let fingerprint =
             brug_sync_server::tls::current_fingerprint(data, &TlsSource::SelfSigned).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -130,6 +136,12 @@ impl ServerProcess {
                 "--max-per-address",
                 "1024",
             ])
+            .args(
+                database
+                    .map(|url| ["--database", url])
+                    .into_iter()
+                    .flatten(),
+            )
             .env("BRUG_LOG", "warn")
             // As deploy/brug-sync-server.service runs it.
             .env("MALLOC_ARENA_MAX", "2")
@@ -318,6 +330,7 @@ async fn main() {
                 .join()
                 .unwrap();
         });
+        process_backend_figures(&mut table, sizes.cold, 200, &mut rng).await;
         table.print();
         return;
     }
@@ -564,6 +577,8 @@ async fn main() {
             .join()
             .unwrap();
     });
+    // ... and through real server processes over TLS.
+    process_backend_figures(&mut table, sizes.cold, 200, &mut rng).await;
 
     // 8. Reports: the plan's indicators over a region's caseload.
     report_figures(&mut table, sizes.report_cases, &mut rng);
@@ -1101,4 +1116,212 @@ fn backend_figures(table: &mut Table, cold: usize, rush: usize, rng: &mut Rng) {
             None,
         );
     }
+}
+
+/// A device of `user` enrolled through the server at `endpoint`, with an
+/// enrolment code kept in `store` (either backend).
+async fn enrol_on(
+    store: &brug_sync_server::storage::Backend,
+    endpoint: &Endpoint,
+    user: &str,
+) -> (String, Editor) {
+    use brug_sync_server::storage::ServerStore;
+    let (code, hash) = brug_sync_server::auth::new_enrol_code();
+    let who = user.to_owned();
+    store
+        .with(move |s: &dyn ServerStore| s.add_enrol_code(&hash, &who, db::now_ms() + 900_000))
+        .await
+        .unwrap();
+    let url = brug_shared::protocol::enrol::EnrolUrl {
+        server: format!("https://{}:{}", endpoint.host, endpoint.port),
+        code,
+        fingerprint: endpoint.fingerprint.clone(),
+    };
+    let resp = net::enrol(&url, "bench").await.unwrap();
+    let editor = Editor {
+        user: user.into(),
+        device: Uuid::parse_str(&resp.device_id).unwrap(),
+    };
+    (resp.token, editor)
+}
+
+/// One sync session per (endpoint, token, store), all at once: the wall
+/// time, each session's time and how many failed.
+async fn all_at_once(
+    sessions: Vec<(Endpoint, String, MemoryStore)>,
+) -> (Duration, Vec<Duration>, Vec<MemoryStore>, usize) {
+    let t = Instant::now();
+    let tasks: Vec<_> = sessions
+        .into_iter()
+        .map(|(endpoint, token, mut store)| {
+            tokio::spawn(async move {
+                let start = Instant::now();
+                let ok = match SyncConnection::open(&endpoint, &token).await {
+                    Ok(mut conn) => {
+                        let r = run_session(&mut conn, &mut store, &mut |_| {}).await;
+                        conn.close().await;
+                        r.is_ok()
+                    }
+                    Err(_) => false,
+                };
+                (start.elapsed(), store, ok)
+            })
+        })
+        .collect();
+    let mut times = Vec::new();
+    let mut stores = Vec::new();
+    let mut failed = 0;
+    for task in tasks {
+        let (d, store, ok) = task.await.unwrap();
+        times.push(d);
+        stores.push(store);
+        failed += usize::from(!ok);
+    }
+    let wall = t.elapsed();
+    times.sort();
+    (wall, times, stores, failed)
+}
+
+/// The storage backends through real server processes over TLS: one on
+/// SQLite, one on PostgreSQL, two on one PostgreSQL (devices alternate
+/// between them, as a load balancer would spread them). Each setup starts
+/// from the same `cold` seeded cases: one device per server restores them
+/// all at once, then `rush` devices push a new case each at once.
+async fn process_backend_figures(table: &mut Table, cold: usize, rush: usize, rng: &mut Rng) {
+    use brug_sync_server::storage::{Backend, ServerStore, postgres::PgDb};
+    use brug_tests::backends;
+    eprintln!("backends through server processes: seeding {cold} cases...");
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_dir = dir.path().join("sqlite");
+    let (db, user) = backends::sqlite(&sqlite_dir);
+    backends::seed(&db, &user, cold, rng);
+    brug_sync_server::tls::current_fingerprint(&sqlite_dir, &TlsSource::SelfSigned).unwrap();
+    let cluster = match brug_tests::pg::PgCluster::start_durable() {
+        Ok(c) => Some(c),
+        Err(why) => {
+            table.add(
+                "process-backends",
+                format!("PostgreSQL rows skipped: {why}"),
+                "–".into(),
+                None,
+            );
+            None
+        }
+    };
+    // (name, backend, databases for its servers: None = SQLite)
+    let mut setups: Vec<(&str, Backend, Vec<Option<String>>)> = vec![(
+        "SQLite, 1 server process",
+        Backend::Sqlite(db.clone()),
+        vec![None],
+    )];
+    if let Some(cluster) = &cluster {
+        for (name, servers) in [
+            ("PostgreSQL, 1 server process", 1),
+            ("PostgreSQL, 2 server processes", 2),
+        ] {
+            let url = cluster
+                .create_database(&format!("process{servers}"))
+                .unwrap();
+            let from = db.clone();
+            let to = url.clone();
+            let pg = tokio::task::spawn_blocking(move || {
+                let pg = PgDb::connect(&to, 4).unwrap();
+                pg.copy_from_sqlite(&from).unwrap();
+                pg
+            })
+            .await
+            .unwrap();
+            setups.push((name, Backend::Postgres(pg), vec![Some(url); servers]));
+        }
+    }
+    for (name, store, databases) in setups {
+        // Every server of a setup serves the same certificate.
+        let processes: Vec<ServerProcess> = databases
+            .iter()
+            .enumerate()
+            .map(|(i, database)| match database {
+                None => ServerProcess::start(&sqlite_dir),
+                Some(url) => {
+                    let data = dir.path().join(format!("pg-{}-{i}", databases.len()));
+                    std::fs::create_dir_all(data.join("tls")).unwrap();
+                    for f in ["cert.pem", "key.pem"] {
+                        std::fs::copy(sqlite_dir.join("tls").join(f), data.join("tls").join(f))
+                            .unwrap();
+                    }
+                    ServerProcess::start_on(&data, Some(url))
+                }
+            })
+            .collect();
+        for p in &processes {
+            p.ready().await;
+        }
+        let backend = store.store().backend();
+        let n = processes.len();
+
+        // Cold restore: one new device per server, at once.
+        let mut sessions = Vec::new();
+        for p in &processes {
+            let (token, _) = enrol_on(&store, &p.endpoint, &user.id).await;
+            sessions.push((p.endpoint.clone(), token, MemoryStore::new()));
+        }
+        let (wall, _, stores, failed) = all_at_once(sessions).await;
+        let held = stores.iter().map(|s| s.held().len()).min().unwrap_or(0);
+        table.add(
+            &format!("process-cold-{backend}-{n}"),
+            format!(
+                "{name}: {n} device(s) at once each restore {held} cases in {:.2} s{}",
+                wall.as_secs_f64(),
+                if failed > 0 {
+                    format!(", {failed} FAILED")
+                } else {
+                    String::new()
+                }
+            ),
+            "–".into(),
+            None,
+        );
+
+        // The rush: `rush` workers' devices, one new case each, at once.
+        let mut sessions = Vec::new();
+        for i in 0..rush {
+            let name = format!("Werker {backend} {n} {i}");
+            let id = store
+                .with(move |s: &dyn ServerStore| {
+                    s.add_user(&name, Role::BridgeWorker, "harelbeke")
+                        .map(|u| u.id)
+                })
+                .await
+                .unwrap();
+            let endpoint = processes[i % n].endpoint.clone();
+            let (token, editor) = enrol_on(&store, &endpoint, &id).await;
+            let mut local = MemoryStore::new();
+            let mut doc = caseload::case(rng, Shape::TYPICAL, &editor);
+            local.put(&mut doc, true);
+            sessions.push((endpoint, token, local));
+        }
+        let (wall, times, _, failed) = all_at_once(sessions).await;
+        let at = |q: f64| {
+            times
+                .get(((times.len().max(1) as f64 - 1.0) * q).round() as usize)
+                .map_or(f64::NAN, |d| ms(*d))
+        };
+        table.add(
+            &format!("process-rush-{backend}-{n}"),
+            format!(
+                "{name}: {rush} devices at once, one new case each: {:.0} cases/s, p50 {:.0} ms, p99 {:.0} ms{}",
+                (rush - failed) as f64 / wall.as_secs_f64(),
+                at(0.5),
+                at(0.99),
+                if failed > 0 { format!(", {failed} FAILED") } else { String::new() }
+            ),
+            "–".into(),
+            None,
+        );
+        drop(processes);
+        // The PostgreSQL handle closes off the runtime.
+        tokio::task::spawn_blocking(move || drop(store))
+            .await
+            .unwrap();
+    }
+    drop(cluster);
 }
