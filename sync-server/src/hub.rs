@@ -11,8 +11,9 @@ use brug_shared::protocol::limits::MAX_SESSIONS_PER_DEVICE;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::db::{self, AdminEvent, Db};
+use crate::db::AdminEvent;
 use crate::docs::DocCache;
+use crate::storage::Backend;
 
 /// Something a session may have to tell its device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,13 +106,13 @@ impl Drop for SessionGuard {
 /// Polls the admin events the CLI appends (revocations, assignments,
 /// erasures) and broadcasts them, so a running server acts on them within `every`.
 pub async fn watch_admin_events(
-    db: Db,
+    store: Backend,
     hub: Arc<Hub>,
     docs: Arc<DocCache>,
     every: Duration,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut last = db.read(db::last_admin_event).await.unwrap_or(0);
+    let mut last = store.with(|s| s.last_admin_event()).await.unwrap_or(0);
     let mut tick = tokio::time::interval(every);
     loop {
         tokio::select! {
@@ -119,10 +120,7 @@ pub async fn watch_admin_events(
             _ = shutdown.changed() => return,
         }
         let since = last;
-        match db
-            .read(move |conn| db::admin_events_since(conn, since))
-            .await
-        {
+        match store.with(move |s| s.admin_events_since(since)).await {
             Ok(events) => {
                 for (seq, event) in events {
                     last = seq;

@@ -437,6 +437,15 @@ async fn run_with(
         plan: Arc::clone(&config.plan),
         attachments: Arc::new(config.attachments.clone()),
     };
+    // Revocations, assignments and erasures from the command line (or
+    // another server) reach this server's live sessions.
+    tokio::spawn(hub::watch_admin_events(
+        backend.clone(),
+        Arc::clone(&hub),
+        Arc::clone(&state.docs),
+        config.admin_poll,
+        shutdown_rx.clone(),
+    ));
     // What other servers on the same PostgreSQL store reaches this
     // server's devices live; stopped with the server.
     let relay_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -455,13 +464,6 @@ async fn run_with(
             if let Some(terms) = config.retention {
                 tokio::spawn(retention::daily(db.clone(), terms, shutdown_rx.clone()));
             }
-            tokio::spawn(hub::watch_admin_events(
-                db.clone(),
-                Arc::clone(&hub),
-                Arc::clone(&state.docs),
-                config.admin_poll,
-                shutdown_rx,
-            ));
         }
         storage::Backend::Postgres(pg) => {
             let pg = pg.clone();

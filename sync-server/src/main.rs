@@ -19,8 +19,8 @@ use anyhow::{Context, Result};
 use brug_shared::casedoc::EraseTarget;
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
-use brug_sync_server::storage::PeopleStore;
 use brug_sync_server::storage::postgres::PgDb;
+use brug_sync_server::storage::{PeopleStore, ServerStore};
 use brug_sync_server::{
     TlsSource, admin, demo, enrolment, erase, import, reports, settings, subject,
 };
@@ -524,6 +524,9 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
             let user = pg
                 .revoke_device(&device)?
                 .with_context(|| format!("toestel {device} bestaat niet (zie: device list)"))?;
+            pg.push_admin_event(&db::AdminEvent::Revoke {
+                device: device.clone(),
+            })?;
             pg.audit(
                 Some("admin"),
                 None,
@@ -543,6 +546,15 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
             } else {
                 pg.unassign(case, &user)?
             };
+            // A new assignment moves the case up the feed, which every
+            // server relays to its sessions; taking a case away must be
+            // told (the feed cannot say "purge").
+            if !assign {
+                pg.push_admin_event(&db::AdminEvent::Unassign {
+                    user: user.clone(),
+                    case,
+                })?;
+            }
             pg.audit(
                 Some(&user),
                 None,

@@ -18,7 +18,7 @@ use brug_shared::model::examples;
 use brug_shared::protocol::enrol::EnrolUrl;
 use brug_shared::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::auth::Role;
-use brug_sync_server::db::Db;
+use brug_sync_server::db::{AdminEvent, Db};
 use brug_sync_server::storage::ServerStore;
 use brug_sync_server::storage::postgres::PgDb;
 use brug_sync_server::{Config, TlsSource, admin, enrolment};
@@ -167,7 +167,13 @@ impl TestServer {
     /// Revokes a device the way the CLI does.
     pub fn revoke(&self, device: &str) {
         if self.postgres.is_some() {
-            self.on_store(|s| s.revoke_device(device).unwrap());
+            self.on_store(|s| {
+                s.revoke_device(device).unwrap();
+                s.push_admin_event(&AdminEvent::Revoke {
+                    device: device.to_owned(),
+                })
+                .unwrap();
+            });
             return;
         }
         let db = self.db();
@@ -178,11 +184,18 @@ impl TestServer {
     /// Assigns or unassigns a case the way the CLI does.
     pub fn assign(&self, case: Uuid, user: &str, on: bool) {
         if self.postgres.is_some() {
+            // As the command line does on PostgreSQL: the feed announces a
+            // new assignment, an admin event the one taken away.
             self.on_store(|s| {
                 if on {
-                    s.assign(case, user).unwrap()
+                    s.assign(case, user).unwrap();
                 } else {
-                    s.unassign(case, user).unwrap()
+                    s.unassign(case, user).unwrap();
+                    s.push_admin_event(&AdminEvent::Unassign {
+                        user: user.to_owned(),
+                        case,
+                    })
+                    .unwrap();
                 }
             });
             return;

@@ -290,9 +290,9 @@ async fn a_foreign_case_and_a_missing_case_get_the_same_answer(server: TestServe
 
 // ------------------------------------------------------------- revocation and access
 
-#[tokio::test]
-async fn a_revoked_token_is_refused_and_its_live_session_is_closed() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(a_revoked_token_is_refused_and_its_live_session_is_closed);
+
+async fn a_revoked_token_is_refused_and_its_live_session_is_closed(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let a = server.device(&ann).await;
     let mut live = a.connect().await.unwrap();
@@ -310,9 +310,9 @@ async fn a_revoked_token_is_refused_and_its_live_session_is_closed() {
     assert!(err.is_revoked(), "{err:?}");
 }
 
-#[tokio::test]
-async fn an_unassigned_case_is_purged_and_an_assigned_one_announced_live() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(an_unassigned_case_is_purged_and_an_assigned_one_announced_live);
+
+async fn an_unassigned_case_is_purged_and_an_assigned_one_announced_live(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let bert = server.add_user("Bert Claeys", Role::HousingAdviser);
     let mut a = server.device(&ann).await;

@@ -96,18 +96,47 @@ pub enum AdminEvent {
     },
 }
 
+/// An admin event as stored: kind, device, user and case columns (the
+/// same on both backends).
+pub type AdminEventRow = (&'static str, Option<String>, Option<String>, Option<String>);
+
+impl AdminEvent {
+    /// The event's columns.
+    pub fn to_row(&self) -> AdminEventRow {
+        match self {
+            Self::Revoke { device } => ("revoke", Some(device.clone()), None, None),
+            Self::Assign { user, case } => {
+                ("assign", None, Some(user.clone()), Some(case.to_string()))
+            }
+            Self::Unassign { user, case } => {
+                ("unassign", None, Some(user.clone()), Some(case.to_string()))
+            }
+            Self::Erase { case } => ("erase", None, None, Some(case.to_string())),
+        }
+    }
+
+    /// The event stored in these columns; `None` for a row that makes no
+    /// event (skipped, never fatal).
+    pub fn from_row(
+        kind: &str,
+        device: Option<String>,
+        user: Option<String>,
+        case: Option<String>,
+    ) -> Option<Self> {
+        let case = case.and_then(|c| Uuid::parse_str(&c).ok());
+        Some(match (kind, device, user, case) {
+            ("revoke", Some(device), _, _) => Self::Revoke { device },
+            ("assign", _, Some(user), Some(case)) => Self::Assign { user, case },
+            ("unassign", _, Some(user), Some(case)) => Self::Unassign { user, case },
+            ("erase", _, _, Some(case)) => Self::Erase { case },
+            _ => return None,
+        })
+    }
+}
+
 /// Appends an admin event.
 pub fn push_admin_event(conn: &Connection, event: &AdminEvent) -> Result<(), DbError> {
-    let (kind, device, user, case) = match event {
-        AdminEvent::Revoke { device } => ("revoke", Some(device.clone()), None, None),
-        AdminEvent::Assign { user, case } => {
-            ("assign", None, Some(user.clone()), Some(case.to_string()))
-        }
-        AdminEvent::Unassign { user, case } => {
-            ("unassign", None, Some(user.clone()), Some(case.to_string()))
-        }
-        AdminEvent::Erase { case } => ("erase", None, None, Some(case.to_string())),
-    };
+    let (kind, device, user, case) = event.to_row();
     conn.execute(
         "INSERT INTO admin_events (kind, device_id, user_id, case_id) VALUES (?1, ?2, ?3, ?4)",
         params![kind, device, user, case],
@@ -139,15 +168,7 @@ pub fn admin_events_since(conn: &Connection, seq: i64) -> Result<Vec<(i64, Admin
         })?
         .filter_map(|r| r.ok())
         .filter_map(|(seq, kind, device, user, case)| {
-            let case = case.and_then(|c| Uuid::parse_str(&c).ok());
-            let event = match (kind.as_str(), device, user, case) {
-                ("revoke", Some(device), _, _) => AdminEvent::Revoke { device },
-                ("assign", _, Some(user), Some(case)) => AdminEvent::Assign { user, case },
-                ("unassign", _, Some(user), Some(case)) => AdminEvent::Unassign { user, case },
-                ("erase", _, _, Some(case)) => AdminEvent::Erase { case },
-                _ => return None,
-            };
-            Some((seq, event))
+            AdminEvent::from_row(&kind, device, user, case).map(|event| (seq, event))
         })
         .collect();
     Ok(rows)

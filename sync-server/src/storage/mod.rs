@@ -37,7 +37,7 @@ use brug_shared::casedoc::CaseDoc;
 use brug_shared::store::Saved;
 use uuid::Uuid;
 
-use crate::db::{AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User};
+use crate::db::{AdminEvent, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User};
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
 
@@ -250,6 +250,17 @@ pub trait ServerStore: SessionStore {
 
     /// How many cases are stored.
     fn case_count(&self) -> Result<i64, DbError>;
+
+    /// Tells every server's live sessions of an administrator's action
+    /// (revocation, (un)assignment, erasure): appended to the admin events
+    /// each server reads.
+    fn push_admin_event(&self, event: &AdminEvent) -> Result<(), DbError>;
+
+    /// The newest admin event's number (0 when none).
+    fn last_admin_event(&self) -> Result<i64, DbError>;
+
+    /// Admin events after `seq`, oldest first, with their numbers.
+    fn admin_events_since(&self, seq: i64) -> Result<Vec<(i64, AdminEvent)>, DbError>;
 }
 
 /// The store a running server works on.

@@ -251,4 +251,16 @@ impl ServerStore for Db {
     fn case_count(&self) -> Result<i64, DbError> {
         db::doc_count(&self.reader())
     }
+
+    fn push_admin_event(&self, event: &db::AdminEvent) -> Result<(), DbError> {
+        db::push_admin_event(&self.lock(), event)
+    }
+
+    fn last_admin_event(&self) -> Result<i64, DbError> {
+        db::last_admin_event(&self.reader())
+    }
+
+    fn admin_events_since(&self, seq: i64) -> Result<Vec<(i64, db::AdminEvent)>, DbError> {
+        db::admin_events_since(&self.reader(), seq)
+    }
 }
