@@ -114,17 +114,18 @@ pub fn revoke_device(
 /// many wrong PINs, gets its unlock secret back; `None` when the device
 /// does not exist, is revoked, or was enrolled before unlock secrets.
 pub fn unlock_code(
-    conn: &Connection,
+    store: &dyn crate::storage::ServerStore,
     device: &str,
     by: Actor<'_>,
 ) -> Result<Option<String>, DbError> {
     let (code, hash) = crate::auth::new_enrol_code();
-    if !db::add_unlock_code(conn, device, &hash)? {
+    if !store.add_unlock_code(device, &hash)? {
         return Ok(None);
     }
-    audit(
-        conn,
-        by,
+    let (user, on) = by.who();
+    store.audit(
+        user.as_deref(),
+        on.as_deref(),
         "unlock-code",
         &[],
         &format!("unlock code made for device {device} {}", by.note()),

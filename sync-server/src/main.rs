@@ -495,7 +495,8 @@ fn main() -> ExitCode {
 }
 
 /// The commands that work on PostgreSQL: adding and listing users,
-/// enrolment codes, revoking devices, (un)assigning cases and the audit log.
+/// enrolment and unlock codes, revoking devices, (un)assigning cases,
+/// recovery windows and the audit log.
 /// The rest still needs the SQLite data folder and says so.
 fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()> {
     match command {
@@ -565,9 +566,65 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
             print_assignment(json, case, &user, assign, changed)
         }
         Command::Audit { limit } => print_audit(json, pg.audit_tail(limit)?),
+        Command::Device(DeviceCmd::UnlockCode { device }) => unlock_code(pg, json, &device),
+        Command::Recovery(cmd) => recovery(pg, json, cmd),
         _ => anyhow::bail!(
-            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke, case assign/unassign en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
+            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke/unlock-code, case assign/unassign, recovery en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
         ),
+    }
+}
+
+/// `device unlock-code`, on either backend.
+fn unlock_code(store: &dyn ServerStore, json: bool, device: &str) -> Result<()> {
+    let code = admin::unlock_code(store, device, admin::Actor::Admin)?.with_context(|| {
+        format!(
+            "toestel {device} bestaat niet, is ingetrokken of werd ingeschreven voor ontgrendelcodes bestonden (zie: device list) / no such device, revoked, or enrolled before unlock codes"
+        )
+    })?;
+    if json {
+        print_json(&serde_json::json!({ "device": device, "code": code }))
+    } else {
+        println!(
+            "Ontgrendelcode voor toestel {device}, één keer bruikbaar, 24 uur geldig:\n{code}"
+        );
+        Ok(())
+    }
+}
+
+/// `recovery open|close`, on either backend.
+fn recovery(store: &dyn ServerStore, json: bool, cmd: RecoveryCmd) -> Result<()> {
+    match cmd {
+        RecoveryCmd::Open { hours, reason, by } => {
+            let admin = store
+                .user(&by)?
+                .with_context(|| format!("gebruiker '{by}' bestaat niet (zie: user list)"))?;
+            if admin.role != Role::Admin {
+                anyhow::bail!(
+                    "{by} is geen beheerder; alleen een beheerder opent een herstelvenster / {by} is not an administrator"
+                );
+            }
+            let until = store.open_recovery(hours, &admin.id, &reason)?;
+            let until_text = chrono::DateTime::from_timestamp_millis(until)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+            if json {
+                print_json(&serde_json::json!({ "until": until, "by": admin.id }))
+            } else {
+                println!(
+                    "Herstelvenster open tot {until_text} / recovery window open until {until_text}."
+                );
+                Ok(())
+            }
+        }
+        RecoveryCmd::Close => {
+            let closed = store.close_recovery()?;
+            if json {
+                print_json(&serde_json::json!({ "closed": closed }))
+            } else {
+                println!("{closed} herstelvenster(s) gesloten / recovery window(s) closed.");
+                Ok(())
+            }
+        }
     }
 }
 
@@ -930,52 +987,7 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
                 Ok(())
             }
         }
-        Command::Recovery(cmd) => {
-            let db = Db::open(&data)?;
-            let conn = db.lock();
-            match cmd {
-                RecoveryCmd::Open { hours, reason, by } => {
-                    let admin = db::require_user(&conn, &by)?;
-                    if admin.role != Role::Admin {
-                        anyhow::bail!(
-                            "{by} is geen beheerder; alleen een beheerder opent een herstelvenster / {by} is not an administrator"
-                        );
-                    }
-                    let until = db::open_recovery(&conn, hours, &admin.id, &reason)?;
-                    db::audit(
-                        &conn,
-                        Some(&admin.id),
-                        None,
-                        "recovery-open",
-                        &[],
-                        &format!("{hours} h: {}", reason.trim()),
-                    )?;
-                    let until_text = chrono::DateTime::from_timestamp_millis(until)
-                        .map(|t| t.to_rfc3339())
-                        .unwrap_or_default();
-                    if cli.json {
-                        print_json(&serde_json::json!({ "until": until, "by": admin.id }))
-                    } else {
-                        println!(
-                            "Herstelvenster open tot {until_text} / recovery window open until {until_text}."
-                        );
-                        Ok(())
-                    }
-                }
-                RecoveryCmd::Close => {
-                    let closed = db::close_recovery(&conn)?;
-                    db::audit(&conn, None, None, "recovery-close", &[], "")?;
-                    if cli.json {
-                        print_json(&serde_json::json!({ "closed": closed }))
-                    } else {
-                        println!(
-                            "{closed} herstelvenster(s) gesloten / recovery window(s) closed."
-                        );
-                        Ok(())
-                    }
-                }
-            }
-        }
+        Command::Recovery(cmd) => recovery(&Db::open(&data)?, cli.json, cmd),
         Command::Backup { out } => {
             anyhow::ensure!(
                 data.join(brug_sync_server::backup::DB_FILE).is_file(),
@@ -1268,19 +1280,9 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
             print_revoked(json, &device)
         }
         DeviceCmd::UnlockCode { device } => {
-            let code = admin::unlock_code(&conn, &device, admin::Actor::Admin)?.with_context(|| {
-                format!(
-                    "toestel {device} bestaat niet, is ingetrokken of werd ingeschreven voor ontgrendelcodes bestonden (zie: device list) / no such device, revoked, or enrolled before unlock codes"
-                )
-            })?;
-            if json {
-                print_json(&serde_json::json!({ "device": device, "code": code }))
-            } else {
-                println!(
-                    "Ontgrendelcode voor toestel {device}, één keer bruikbaar, 24 uur geldig:\n{code}"
-                );
-                Ok(())
-            }
+            // The store takes the writer itself.
+            drop(conn);
+            unlock_code(&db, json, &device)
         }
     }
 }

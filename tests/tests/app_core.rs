@@ -361,7 +361,7 @@ async fn a_device_locked_by_wrong_pins_opens_with_the_servers_code_and_keeps_its
     let ann2 = other.user("Ann Peeters", brug_sync_server::auth::Role::BridgeWorker);
     let stranger = other.enrol(&ann2).await;
     let foreign = admin::unlock_code(
-        &other.db().lock(),
+        &other.db(),
         &stranger.device.info().device_id.to_string(),
         admin::Actor::Admin,
     )
@@ -381,7 +381,7 @@ async fn a_device_locked_by_wrong_pins_opens_with_the_servers_code_and_keeps_its
     assert!(keys::locked_out(&home), "still locked");
 
     // The administrator's code and a new PIN: the same store, the work kept.
-    let code = admin::unlock_code(&stack.db().lock(), &device_id, admin::Actor::Admin)
+    let code = admin::unlock_code(&stack.db(), &device_id, admin::Actor::Admin)
         .unwrap()
         .unwrap();
     let mut device = Device::recover(&home, &code, "246813").await.unwrap();
@@ -406,7 +406,7 @@ async fn a_device_locked_by_wrong_pins_opens_with_the_servers_code_and_keeps_its
     // A revoked device gets no code.
     stack.revoke(uuid::Uuid::parse_str(&device_id).unwrap());
     assert!(
-        admin::unlock_code(&stack.db().lock(), &device_id, admin::Actor::Admin)
+        admin::unlock_code(&stack.db(), &device_id, admin::Actor::Admin)
             .unwrap()
             .is_none()
     );

@@ -22,7 +22,7 @@ use brug_shared::model::{RecordKind, Role, examples};
 use brug_shared::protocol::enrol::EnrolUrl;
 use brug_shared::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::storage::postgres::PgDb;
-use brug_sync_server::storage::{CaseStore, PeopleStore, ServerStore};
+use brug_sync_server::storage::{CaseStore, PeopleStore, ServerStore, SessionStore};
 use brug_sync_server::{TlsSource, auth};
 use brug_tests::pg::{PgCluster, cluster_or_skip};
 use uuid::Uuid;
@@ -540,6 +540,25 @@ async fn admin_commands_work_on_postgres_and_the_rest_says_it_needs_sqlite() {
     let url = EnrolUrl::parse(made["url"].as_str().unwrap()).unwrap();
     assert_eq!(url.fingerprint, servers.fingerprint);
     let enrolled = net::enrol(&url, "tablet").await.unwrap();
+    // A tablet locked after wrong PINs: an unlock code made on one
+    // machine is redeemed through the other server, once.
+    let (ok, out, err) = admin(
+        &servers,
+        0,
+        &["--json", "device", "unlock-code", &enrolled.device_id],
+    );
+    assert!(ok, "{err}");
+    let unlock: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let code = unlock["code"].as_str().unwrap();
+    let secret = net::unlock(&servers.endpoint(1), &enrolled.device_id, code)
+        .await
+        .unwrap();
+    assert_eq!(Some(hex::encode(&secret)), enrolled.unlock_secret);
+    assert!(
+        net::unlock(&servers.endpoint(0), &enrolled.device_id, code)
+            .await
+            .is_err()
+    );
     // The same code a second time, through the other server: refused.
     let again = EnrolUrl {
         server: format!("https://127.0.0.1:{}", servers.ports[1]),
@@ -606,14 +625,88 @@ async fn admin_commands_work_on_postgres_and_the_rest_says_it_needs_sqlite() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    for want in ["user-add", "enrol-code", "enrol", "assign", "revoke"] {
+    for want in [
+        "user-add",
+        "enrol-code",
+        "enrol",
+        "unlock-code",
+        "device-unlocked",
+        "assign",
+        "revoke",
+    ] {
         assert!(actions.contains(&want), "{want} in {actions:?}");
     }
 
+    // A recovery window: only an administrator opens it.
+    let (ok, _, err) = admin(
+        &servers,
+        0,
+        &[
+            "recovery",
+            "open",
+            "--reason",
+            "teruggezet",
+            "--by",
+            "bert.devos",
+        ],
+    );
+    assert!(!ok && err.contains("geen beheerder"), "{err}");
+    let (ok, _, err) = admin(
+        &servers,
+        0,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Ad Min",
+            "--role",
+            "admin",
+            "--team",
+            "harelbeke",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = admin(
+        &servers,
+        1,
+        &[
+            "recovery",
+            "open",
+            "--reason",
+            "teruggezet",
+            "--by",
+            "ad.min",
+        ],
+    );
+    assert!(ok, "{err}");
+    let db = servers.db();
+    let open = blocking(move || {
+        let open = db.recovery_open(brug_sync_server::db::now_ms()).unwrap();
+        (open, db)
+    })
+    .await;
+    assert!(open.0, "the window is open for every server");
+    let (ok, out, _) = admin(&servers, 0, &["--json", "recovery", "close"]);
+    assert!(ok);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["closed"],
+        1
+    );
+
     // What still needs SQLite says so and changes nothing.
-    let (ok, _, err) = admin(&servers, 0, &["recovery", "close"]);
+    let backup = tempfile::tempdir().unwrap();
+    let (ok, _, err) = admin(
+        &servers,
+        0,
+        &[
+            "backup",
+            "--out",
+            &backup.path().join("b").to_string_lossy(),
+        ],
+    );
     assert!(!ok);
     assert!(err.contains("werkt nog niet met PostgreSQL"), "{err}");
+    assert!(!backup.path().join("b").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,13 +11,8 @@ use brug_shared::model::Role;
 
 /// Opens a recovery window of `hours` from now: until it ends, changes a
 /// device relays on behalf of another device are accepted when that device
-/// belongs to the change's author and the author may see the case.
-pub fn open_recovery(
-    conn: &Connection,
-    hours: u32,
-    by: &str,
-    reason: &str,
-) -> Result<i64, DbError> {
+/// What a recovery window needs: a reason, and 1 to 168 hours.
+pub fn check_recovery(hours: u32, reason: &str) -> Result<(), DbError> {
     if reason.trim().is_empty() {
         return Err(DbError::Invalid(
             "geef een reden op (--reason) / give a reason (--reason)".into(),
@@ -29,6 +24,17 @@ pub fn open_recovery(
                 .into(),
         ));
     }
+    Ok(())
+}
+
+/// belongs to the change's author and the author may see the case.
+pub fn open_recovery(
+    conn: &Connection,
+    hours: u32,
+    by: &str,
+    reason: &str,
+) -> Result<i64, DbError> {
+    check_recovery(hours, reason)?;
     let now = now_ms();
     let until = now + i64::from(hours) * 3_600_000;
     conn.execute(

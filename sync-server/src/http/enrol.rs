@@ -156,23 +156,9 @@ pub(super) async fn unlock(
     }
     let hash = auth::code_hash(&req.code);
     let device = req.device_id.clone();
-    let outcome = sqlite!(state)
-        .run(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let secret = db::take_unlock_code(&tx, &device, &hash, db::now_ms())?;
-            if secret.is_some() {
-                db::audit(
-                    &tx,
-                    None,
-                    Some(&device),
-                    "device-unlocked",
-                    &[],
-                    "unlock secret handed back for a one-time code",
-                )?;
-            }
-            tx.commit()?;
-            Ok(secret)
-        })
+    let outcome = state
+        .backend
+        .with(move |store| store.unlock_device(&device, &hash, db::now_ms()))
         .await;
     match outcome {
         Ok(Some(secret)) => Json(UnlockResponse {

@@ -22,12 +22,12 @@
 //! [`PeopleStore`] holds users, devices (token hashes), access, per-device
 //! sync states and audit; [`SessionStore`] adds the rest of what a sync
 //! session (`crate::session`) reads and writes, and is all it uses.
-//! [`ServerStore`] adds enrolment, so a server on either backend can take
-//! new devices and sync them ([`Backend`] is what the running server
-//! holds). Unlock codes, admin events, reports, photos, erasures, team
-//! documents and the quarantine are still SQLite-only (`crate::db`): a
-//! server on PostgreSQL answers those routes with a clear refusal; see
-//! issue 18's notes.
+//! [`ServerStore`] adds enrolment, admin events, unlock codes and
+//! recovery windows, so a server on either backend can take new devices,
+//! sync them and act on its administrator ([`Backend`] is what the running
+//! server holds). Reports, photos, erasures, team documents and the
+//! quarantine are still SQLite-only (`crate::db`): a server on PostgreSQL
+//! answers those routes with a clear refusal; see issue 18's notes.
 
 pub mod postgres;
 mod sqlite;
@@ -217,6 +217,9 @@ pub trait SessionStore: CaseStore + PeopleStore {
     fn commit_sync(&self, commit: SyncCommit<'_>) -> Result<(), DbError>;
 }
 
+/// The audit detail of an unlock code used (both backends).
+pub(crate) const UNLOCKED: &str = "unlock secret handed back for a one-time code";
+
 /// A device an enrolment code is traded for.
 #[derive(Debug, Clone, Copy)]
 pub struct NewDevice<'a> {
@@ -261,6 +264,28 @@ pub trait ServerStore: SessionStore {
 
     /// Admin events after `seq`, oldest first, with their numbers.
     fn admin_events_since(&self, seq: i64) -> Result<Vec<(i64, AdminEvent)>, DbError>;
+
+    /// Keeps a new unlock code (its hash, valid a day) for `device`;
+    /// `false` when the device does not exist, is revoked or has no
+    /// unlock secret.
+    fn add_unlock_code(&self, device: &str, code_hash: &[u8]) -> Result<bool, DbError>;
+
+    /// Uses an unlock code of `device` once and audits it, in one
+    /// transaction: the device's unlock secret, or `None` (the same for
+    /// every refusal: unknown, used, expired, another device's, revoked).
+    fn unlock_device(
+        &self,
+        device: &str,
+        code_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<Vec<u8>>, DbError>;
+
+    /// Opens a recovery window of `hours` (1 to 168) for a reason, by an
+    /// administrator, and audits it; when it ends (ms).
+    fn open_recovery(&self, hours: u32, by: &str, reason: &str) -> Result<i64, DbError>;
+
+    /// Closes every open recovery window now and audits it; how many.
+    fn close_recovery(&self) -> Result<usize, DbError>;
 }
 
 /// The store a running server works on.

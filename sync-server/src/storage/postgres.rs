@@ -37,6 +37,7 @@ use uuid::Uuid;
 
 use super::{
     CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored, SyncCommit,
+    UNLOCKED,
 };
 use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User, now_ms};
 use brug_shared::model::BlobHash;
@@ -1774,6 +1775,95 @@ impl ServerStore for PgDb {
                     .map(|e| (r.get::<_, i64>(0), e))
             })
             .collect())
+    }
+    fn add_unlock_code(&self, device: &str, code_hash: &[u8]) -> Result<bool, DbError> {
+        let mut c = self.conn()?;
+        let usable: Option<bool> = c
+            .query_opt(
+                "SELECT revoked_at IS NULL AND unlock_secret IS NOT NULL FROM devices WHERE id = $1",
+                &[&device],
+            )?
+            .map(|r| r.get(0));
+        if usable != Some(true) {
+            return Ok(false);
+        }
+        let now = now_ms();
+        c.execute(
+            "INSERT INTO unlock_codes (code_hash, device_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4)",
+            &[&code_hash, &device, &now, &(now + db::UNLOCK_CODE_MS)],
+        )?;
+        Ok(true)
+    }
+
+    fn unlock_device(
+        &self,
+        device: &str,
+        code_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<Vec<u8>>, DbError> {
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        let taken = tx.execute(
+            "UPDATE unlock_codes SET used_at = $3
+             WHERE code_hash = $1 AND device_id = $2 AND used_at IS NULL AND expires_at > $3",
+            &[&code_hash, &device, &now],
+        )?;
+        if taken != 1 {
+            return Ok(None);
+        }
+        let secret: Option<Vec<u8>> = tx
+            .query_opt(
+                "SELECT unlock_secret FROM devices WHERE id = $1 AND revoked_at IS NULL",
+                &[&device],
+            )?
+            .and_then(|r| r.get(0));
+        if secret.is_some() {
+            tx.execute(
+                "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+                 VALUES ($1, NULL, $2, 'device-unlocked', '[]', $3)",
+                &[&now, &device, &UNLOCKED],
+            )?;
+        }
+        tx.commit()?;
+        Ok(secret)
+    }
+
+    fn open_recovery(&self, hours: u32, by: &str, reason: &str) -> Result<i64, DbError> {
+        db::check_recovery(hours, reason)?;
+        let now = now_ms();
+        let until = now + i64::from(hours) * 3_600_000;
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        tx.execute(
+            "INSERT INTO recovery_windows (opened_at, until_ms, opened_by, reason)
+             VALUES ($1, $2, $3, $4)",
+            &[&now, &until, &by, &reason.trim()],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+             VALUES ($1, $2, NULL, 'recovery-open', '[]', $3)",
+            &[&now, &by, &format!("{hours} h: {}", reason.trim())],
+        )?;
+        tx.commit()?;
+        Ok(until)
+    }
+
+    fn close_recovery(&self) -> Result<usize, DbError> {
+        let now = now_ms();
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        let closed = tx.execute(
+            "UPDATE recovery_windows SET until_ms = $1 WHERE until_ms > $1",
+            &[&now],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+             VALUES ($1, NULL, NULL, 'recovery-close', '[]', '')",
+            &[&now],
+        )?;
+        tx.commit()?;
+        Ok(usize::try_from(closed).unwrap_or(usize::MAX))
     }
 }
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{
     CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored, SyncCommit,
+    UNLOCKED,
 };
 use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User};
 use brug_shared::model::Role;
@@ -262,5 +263,50 @@ impl ServerStore for Db {
 
     fn admin_events_since(&self, seq: i64) -> Result<Vec<(i64, db::AdminEvent)>, DbError> {
         db::admin_events_since(&self.reader(), seq)
+    }
+
+    fn add_unlock_code(&self, device: &str, code_hash: &[u8]) -> Result<bool, DbError> {
+        db::add_unlock_code(&self.lock(), device, code_hash)
+    }
+
+    fn unlock_device(
+        &self,
+        device: &str,
+        code_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<Vec<u8>>, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let secret = db::take_unlock_code(&tx, device, code_hash, now)?;
+        if secret.is_some() {
+            db::audit(&tx, None, Some(device), "device-unlocked", &[], UNLOCKED)?;
+        }
+        tx.commit()?;
+        Ok(secret)
+    }
+
+    fn open_recovery(&self, hours: u32, by: &str, reason: &str) -> Result<i64, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let until = db::open_recovery(&tx, hours, by, reason)?;
+        db::audit(
+            &tx,
+            Some(by),
+            None,
+            "recovery-open",
+            &[],
+            &format!("{hours} h: {}", reason.trim()),
+        )?;
+        tx.commit()?;
+        Ok(until)
+    }
+
+    fn close_recovery(&self) -> Result<usize, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let closed = db::close_recovery(&tx)?;
+        db::audit(&tx, None, None, "recovery-close", &[], "")?;
+        tx.commit()?;
+        Ok(closed)
     }
 }
