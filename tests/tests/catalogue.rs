@@ -151,10 +151,13 @@ async fn post(
     net::team_request(&server.endpoint(), token, "/v1/team/catalogue", req).await
 }
 
-#[tokio::test]
-async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_and_bad_input_changes_nothing()
- {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(
+    only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_and_bad_input_changes_nothing
+);
+
+async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_and_bad_input_changes_nothing(
+    server: TestServer,
+) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
     let worker = server.device(&ann).await;
@@ -194,7 +197,8 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
         "{e:?}"
     );
     assert!(
-        db::team_doc::<brug_shared::model::Service>(&server.db().lock(), "harelbeke")
+        server
+            .on_store(|s| s.team_doc("catalogue", "harelbeke"))
             .unwrap()
             .is_none()
     );
@@ -214,7 +218,8 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
         );
     }
     assert!(
-        db::team_doc::<brug_shared::model::Service>(&server.db().lock(), "harelbeke")
+        server
+            .on_store(|s| s.team_doc("catalogue", "harelbeke"))
             .unwrap()
             .is_none()
     );
@@ -232,7 +237,8 @@ async fn only_a_supervisors_changes_are_taken_an_idle_sync_carries_heads_only_an
     .await
     .unwrap();
     assert_eq!(taken.heads, doc.heads_text());
-    let stored = db::team_doc::<brug_shared::model::Service>(&server.db().lock(), "harelbeke")
+    let stored = server
+        .on_store(|s| s.team_doc("catalogue", "harelbeke"))
         .unwrap()
         .unwrap();
     assert!(

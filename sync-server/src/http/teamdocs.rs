@@ -16,7 +16,8 @@ use brug_shared::teamdoc::{TeamDoc, TeamDocError, TeamEntry, parse_heads};
 
 use super::AppState;
 use super::auth::{DeviceAuth, bad_request, error_response};
-use crate::db::{self, DbError};
+use crate::db::DbError;
+use crate::storage::{CaseTeam, TeamDocChange};
 
 enum Refusal {
     NotAllowed,
@@ -37,7 +38,7 @@ fn entry_texts<E: TeamEntry>(doc: &TeamDoc<E>) -> std::collections::HashMap<Stri
 /// offline, its sync session still to come) is no reason: it counts in the
 /// reports once it arrives in this team.
 fn foreign_household<E: TeamEntry>(
-    conn: &rusqlite::Connection,
+    case_team: &CaseTeam<'_>,
     team: &str,
     before: &std::collections::HashMap<String, String>,
     doc: &TeamDoc<E>,
@@ -48,7 +49,7 @@ fn foreign_household<E: TeamEntry>(
             continue;
         }
         for h in e.households() {
-            if db::case_team(conn, *h)?.is_some_and(|t| t != team) {
+            if case_team(*h)?.is_some_and(|t| t != team) {
                 return Ok(Some(format!(
                     "gezin {h} is geen dossier van uw team / household {h} is not a case of your team"
                 )));
@@ -80,53 +81,69 @@ pub(super) async fn sync<E: TeamEntry + Send + 'static>(
         Ok(c) => c,
         Err(_) => return bad_request(&state),
     };
-    let outcome = sqlite!(state)
-        .run(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let outcome = state
+        .backend
+        .with(move |store| {
             let team = auth.user.team.clone();
-            let mut doc = match db::team_doc::<E>(&tx, &team)? {
-                Some(bytes) => TeamDoc::<E>::load(&bytes)
-                    .map_err(|e| DbError::Invalid(format!("stored {} of {team}: {e}", E::NAME)))?,
-                None => TeamDoc::<E>::seed(),
-            };
-            if let Some(changes) = changes {
-                let before = entry_texts(&doc);
-                // `apply` changes nothing when it refuses, and what a worker
-                // brought is never stored (the document lives for this
-                // request only).
-                match doc.apply_as(&changes, auth.user.role) {
-                    Ok(false) => {}
-                    Err(TeamDocError::NotAllowed) => return Ok(Err(Refusal::NotAllowed)),
-                    Ok(true) => {
-                        if let Some(why) = foreign_household(&tx, &team, &before, &doc)? {
-                            return Ok(Err(Refusal::Bad(why)));
+            let mut outcome: Result<TeamDocReply, Refusal> = Err(Refusal::NotAllowed);
+            let mut update = |stored: Option<Vec<u8>>,
+                              case_team: &CaseTeam<'_>|
+             -> Result<Option<(Vec<u8>, String)>, DbError> {
+                let mut doc = match stored {
+                    Some(bytes) => TeamDoc::<E>::load(&bytes).map_err(|e| {
+                        DbError::Invalid(format!("stored {} of {team}: {e}", E::NAME))
+                    })?,
+                    None => TeamDoc::<E>::seed(),
+                };
+                let mut save = None;
+                if let Some(changes) = &changes {
+                    let before = entry_texts(&doc);
+                    // `apply` changes nothing when it refuses, and what a
+                    // worker brought is never stored (the document lives
+                    // for this request only).
+                    match doc.apply_as(changes, auth.user.role) {
+                        Ok(false) => {}
+                        Err(TeamDocError::NotAllowed) => {
+                            outcome = Err(Refusal::NotAllowed);
+                            return Ok(None);
                         }
-                        db::save_team_doc::<E>(&tx, &team, &doc.save())?;
-                        let entries = doc.entries().map(|e| e.len()).unwrap_or_default();
-                        db::audit(
-                            &tx,
-                            Some(&auth.user.id),
-                            Some(&auth.device.id),
-                            E::NAME,
-                            &[],
-                            &format!("team {team}: {entries} {}", E::COLLECTION),
-                        )?;
-                    }
-                    Err(e @ (TeamDocError::Invalid(_) | TeamDocError::TooLarge)) => {
-                        return Ok(Err(Refusal::Bad(e.to_string())));
-                    }
-                    Err(TeamDocError::BadEntry(nl, en)) => {
-                        return Ok(Err(Refusal::Bad(format!("{nl} / {en}"))));
+                        Ok(true) => {
+                            if let Some(why) = foreign_household(case_team, &team, &before, &doc)? {
+                                outcome = Err(Refusal::Bad(why));
+                                return Ok(None);
+                            }
+                            let entries = doc.entries().map(|e| e.len()).unwrap_or_default();
+                            save = Some((
+                                doc.save(),
+                                format!("team {team}: {entries} {}", E::COLLECTION),
+                            ));
+                        }
+                        Err(e @ (TeamDocError::Invalid(_) | TeamDocError::TooLarge)) => {
+                            outcome = Err(Refusal::Bad(e.to_string()));
+                            return Ok(None);
+                        }
+                        Err(TeamDocError::BadEntry(nl, en)) => {
+                            outcome = Err(Refusal::Bad(format!("{nl} / {en}")));
+                            return Ok(None);
+                        }
                     }
                 }
-            }
-            tx.commit()?;
-            let heads = doc.heads();
-            let changes = (heads != known).then(|| hex::encode(doc.changes_after(&known)));
-            Ok(Ok(TeamDocReply {
-                heads: heads.iter().map(ToString::to_string).collect(),
-                changes,
-            }))
+                let heads = doc.heads();
+                let changes = (heads != known).then(|| hex::encode(doc.changes_after(&known)));
+                outcome = Ok(TeamDocReply {
+                    heads: heads.iter().map(ToString::to_string).collect(),
+                    changes,
+                });
+                Ok(save)
+            };
+            store.update_team_doc(TeamDocChange {
+                kind: E::NAME,
+                reported: E::REPORTED,
+                team: &auth.user.team,
+                by: (&auth.user.id, &auth.device.id),
+                update: &mut update,
+            })?;
+            Ok(outcome)
         })
         .await;
     match outcome {

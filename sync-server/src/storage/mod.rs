@@ -286,6 +286,41 @@ pub trait ServerStore: SessionStore {
 
     /// Closes every open recovery window now and audits it; how many.
     fn close_recovery(&self) -> Result<usize, DbError>;
+
+    /// A team's shared document of kind `kind` (`TeamEntry::NAME`: the
+    /// catalogue or the activities) as saved, if the team has its own.
+    fn team_doc(&self, kind: &'static str, team: &str) -> Result<Option<Vec<u8>>, DbError>;
+
+    /// Changes a team's document with one writer at a time for that team
+    /// and kind (across servers): `update` gets what is stored and a way
+    /// to look up a case's team, and returns what to store with the audit
+    /// detail, or `None` to store nothing. Stored, with the audit entry
+    /// (`by`: user and device) and, for a `reported` kind, the team's
+    /// report projection marked out of date, in one transaction.
+    fn update_team_doc(&self, change: TeamDocChange<'_>) -> Result<(), DbError>;
+}
+
+/// A lookup of a case's team, inside a team document's transaction.
+pub type CaseTeam<'a> = dyn Fn(Uuid) -> Result<Option<String>, DbError> + 'a;
+
+/// What [`ServerStore::update_team_doc`] changes.
+#[allow(missing_debug_implementations)] // holds a closure
+pub struct TeamDocChange<'a> {
+    /// The kind (`TeamEntry::NAME`).
+    pub kind: &'static str,
+    /// Whether the kind counts in reports (`TeamEntry::REPORTED`).
+    pub reported: bool,
+    /// The team.
+    pub team: &'a str,
+    /// Who changes it: user and device.
+    pub by: (&'a str, &'a str),
+    /// The change: the stored document in, what to store and the audit
+    /// detail out.
+    #[allow(clippy::type_complexity)]
+    pub update: &'a mut dyn FnMut(
+        Option<Vec<u8>>,
+        &CaseTeam<'_>,
+    ) -> Result<Option<(Vec<u8>, String)>, DbError>,
 }
 
 /// The store a running server works on.

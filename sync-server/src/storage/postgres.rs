@@ -37,7 +37,7 @@ use uuid::Uuid;
 
 use super::{
     CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored, SyncCommit,
-    UNLOCKED,
+    TeamDocChange, UNLOCKED,
 };
 use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User, now_ms};
 use brug_shared::model::BlobHash;
@@ -1864,6 +1864,69 @@ impl ServerStore for PgDb {
         )?;
         tx.commit()?;
         Ok(usize::try_from(closed).unwrap_or(usize::MAX))
+    }
+    fn team_doc(&self, kind: &'static str, team: &str) -> Result<Option<Vec<u8>>, DbError> {
+        Ok(self
+            .conn()?
+            .query_opt(
+                &format!(
+                    "SELECT doc FROM team_{} WHERE team_id = $1",
+                    db::table(kind)?
+                ),
+                &[&team],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn update_team_doc(&self, change: TeamDocChange<'_>) -> Result<(), DbError> {
+        let table = db::table(change.kind)?;
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        // One writer per team and kind across servers, also before the
+        // team has a row: a lock on the name, held until the commit.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            &[&format!("team_{table} {}", change.team)],
+        )?;
+        let stored: Option<Vec<u8>> = tx
+            .query_opt(
+                &format!("SELECT doc FROM team_{table} WHERE team_id = $1"),
+                &[&change.team],
+            )?
+            .map(|r| r.get(0));
+        let update = {
+            let tx = std::cell::RefCell::new(&mut tx);
+            let case_team = |id: Uuid| -> Result<Option<String>, DbError> {
+                Ok(tx
+                    .borrow_mut()
+                    .query_opt(
+                        "SELECT team_id FROM doc_feed WHERE doc_id = $1",
+                        &[&id.to_string()],
+                    )?
+                    .map(|r| r.get(0)))
+            };
+            (change.update)(stored, &case_team)?
+        };
+        if let Some((bytes, detail)) = update {
+            let now = now_ms();
+            tx.execute(
+                &format!(
+                    "INSERT INTO team_{table} (team_id, doc, updated_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (team_id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at"
+                ),
+                &[&change.team, &bytes, &now],
+            )?;
+            if change.reported {
+                mark_dirty(&mut tx, &db::activities_source(change.team))?;
+            }
+            tx.execute(
+                "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+                 VALUES ($1, $2, $3, $4, '[]', $5)",
+                &[&now, &change.by.0, &change.by.1, &change.kind, &detail],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored, SyncCommit,
-    UNLOCKED,
+    TeamDocChange, UNLOCKED,
 };
 use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User};
 use brug_shared::model::Role;
@@ -308,5 +308,29 @@ impl ServerStore for Db {
         db::audit(&tx, None, None, "recovery-close", &[], "")?;
         tx.commit()?;
         Ok(closed)
+    }
+    fn team_doc(&self, kind: &'static str, team: &str) -> Result<Option<Vec<u8>>, DbError> {
+        db::team_doc_named(&self.reader(), kind, team)
+    }
+
+    fn update_team_doc(&self, change: TeamDocChange<'_>) -> Result<(), DbError> {
+        let mut conn = self.lock();
+        // IMMEDIATE: the one writer from the first read on.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let stored = db::team_doc_named(&tx, change.kind, change.team)?;
+        let case_team = |id: Uuid| db::case_team(&tx, id);
+        if let Some((bytes, detail)) = (change.update)(stored, &case_team)? {
+            db::save_team_doc_named(&tx, change.kind, change.reported, change.team, &bytes)?;
+            db::audit(
+                &tx,
+                Some(change.by.0),
+                Some(change.by.1),
+                change.kind,
+                &[],
+                &detail,
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 }
