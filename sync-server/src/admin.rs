@@ -32,7 +32,8 @@ impl Actor<'_> {
         }
     }
 
-    fn note(self) -> String {
+    /// "by admin", "by USER (device DEVICE)": who did it, for the audit log.
+    pub fn note(self) -> String {
         match self {
             Actor::Admin => "by admin".into(),
             Actor::User { user, device } => format!("by {user} (device {device})"),

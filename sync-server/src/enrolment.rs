@@ -84,13 +84,15 @@ pub fn new_enrolment_for(
     Ok((enrol_url(data_dir, source, code)?, expires))
 }
 
-/// [`new_enrolment`] on either backend (a server on PostgreSQL): the code
-/// kept in `store`, the URL and fingerprint from this server's data folder.
+/// [`new_enrolment_for`] on either backend (a server on PostgreSQL): the
+/// code kept in `store`, the URL and fingerprint from this server's data
+/// folder.
 pub fn new_enrolment_on(
     store: &dyn ServerStore,
     data_dir: &Path,
     source: &TlsSource,
     user: &str,
+    asked_by: Option<AskedBy<'_>>,
 ) -> Result<(EnrolUrl, i64), QrError> {
     let user = store.user(user)?.ok_or_else(|| {
         DbError::NotFound(format!("gebruiker '{user}' bestaat niet (zie: user list)"))
@@ -98,12 +100,16 @@ pub fn new_enrolment_on(
     let (code, hash) = auth::new_enrol_code();
     let expires = db::now_ms() + ENROL_CODE_MINUTES * 60 * 1000;
     store.add_enrol_code(&hash, &user.id, expires)?;
+    let (by, device) = match asked_by {
+        Some(a) => (a.user, Some(a.device)),
+        None => ("admin", None),
+    };
     store.audit(
-        Some("admin"),
-        None,
+        Some(by),
+        device,
         "enrol-code",
         &[],
-        &format!("one-time enrolment code for {} made by admin", user.id),
+        &format!("one-time enrolment code for {} made by {by}", user.id),
     )?;
     Ok((enrol_url(data_dir, source, code)?, expires))
 }

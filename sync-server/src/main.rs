@@ -20,7 +20,7 @@ use brug_shared::casedoc::EraseTarget;
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{self, Db};
 use brug_sync_server::storage::postgres::PgDb;
-use brug_sync_server::storage::{PeopleStore, ServerStore};
+use brug_sync_server::storage::{Assignment, PeopleStore, ServerStore};
 use brug_sync_server::{
     TlsSource, admin, demo, enrolment, erase, import, reports, settings, subject,
 };
@@ -518,7 +518,8 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
         }
         Command::User(UserCmd::List) => print_users(json, pg.users()?),
         Command::Device(DeviceCmd::Enrol { user, png }) => {
-            let made = enrolment::new_enrolment_on(pg, &ctx.data, &TlsSource::SelfSigned, &user)?;
+            let made =
+                enrolment::new_enrolment_on(pg, &ctx.data, &TlsSource::SelfSigned, &user, None)?;
             print_enrolment(json, &user, made, png)
         }
         Command::Device(DeviceCmd::Revoke { device }) => {
@@ -542,27 +543,12 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
                 CaseCmd::Assign { case, user } => (case, user, true),
                 CaseCmd::Unassign { case, user } => (case, user, false),
             };
-            let changed = if assign {
-                pg.assign(case, &user)?
-            } else {
-                pg.unassign(case, &user)?
-            };
-            // A new assignment moves the case up the feed, which every
-            // server relays to its sessions; taking a case away must be
-            // told (the feed cannot say "purge").
-            if !assign {
-                pg.push_admin_event(&db::AdminEvent::Unassign {
-                    user: user.clone(),
-                    case,
-                })?;
-            }
-            pg.audit(
-                Some(&user),
-                None,
-                if assign { "assign" } else { "unassign" },
-                &[case],
-                "by the administrator",
-            )?;
+            let changed = pg.set_assignment(&Assignment {
+                case,
+                user: &user,
+                assign,
+                note: &admin::Actor::Admin.note(),
+            })?;
             print_assignment(json, case, &user, assign, changed)
         }
         Command::Audit { limit } => print_audit(json, pg.audit_tail(limit)?),

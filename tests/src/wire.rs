@@ -19,8 +19,8 @@ use brug_shared::protocol::enrol::EnrolUrl;
 use brug_shared::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use brug_sync_server::auth::Role;
 use brug_sync_server::db::{AdminEvent, Db};
-use brug_sync_server::storage::ServerStore;
 use brug_sync_server::storage::postgres::PgDb;
+use brug_sync_server::storage::{Assignment, ServerStore};
 use brug_sync_server::{Config, TlsSource, admin, enrolment};
 use uuid::Uuid;
 
@@ -145,7 +145,7 @@ impl TestServer {
     pub fn enrol_url(&self, user: &str) -> EnrolUrl {
         let dir = self.dir.path();
         self.on_store(|s| {
-            enrolment::new_enrolment_on(s, dir, &TlsSource::SelfSigned, user)
+            enrolment::new_enrolment_on(s, dir, &TlsSource::SelfSigned, user, None)
                 .unwrap()
                 .0
         })
@@ -183,26 +183,15 @@ impl TestServer {
 
     /// Assigns or unassigns a case the way the CLI does.
     pub fn assign(&self, case: Uuid, user: &str, on: bool) {
-        if self.postgres.is_some() {
-            // As the command line does on PostgreSQL: the feed announces a
-            // new assignment, an admin event the one taken away.
-            self.on_store(|s| {
-                if on {
-                    s.assign(case, user).unwrap();
-                } else {
-                    s.unassign(case, user).unwrap();
-                    s.push_admin_event(&AdminEvent::Unassign {
-                        user: user.to_owned(),
-                        case,
-                    })
-                    .unwrap();
-                }
-            });
-            return;
-        }
-        let db = self.db();
-        let conn = db.lock();
-        admin::set_assignment(&conn, case, user, on, admin::Actor::Admin).unwrap();
+        self.on_store(|s| {
+            s.set_assignment(&Assignment {
+                case,
+                user,
+                assign: on,
+                note: "by admin",
+            })
+            .unwrap()
+        });
     }
 
     /// The case as stored on the server.

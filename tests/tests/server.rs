@@ -1098,8 +1098,8 @@ async fn guessing_codes_and_tokens_is_rate_limited_per_address() {
     a.sync().await.unwrap();
 }
 
-/// A server on PostgreSQL answers what still needs SQLite (here a
-/// supervisor's team list) with `503` and words that say so, not with an
+/// A server on PostgreSQL answers what still needs SQLite (here the
+/// supervisor's quarantine list) with `503` and words that say so, not with an
 /// error that looks like a fault.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_still_needs_sqlite_is_refused_clearly_on_postgres() {
@@ -1111,8 +1111,8 @@ async fn what_still_needs_sqlite_is_refused_clearly_on_postgres() {
     let err = net::team_request::<_, serde_json::Value>(
         &server.endpoint(),
         &dev.token,
-        "/v1/team/members",
-        &json!({ "case": Uuid::now_v7() }),
+        "/v1/team/quarantine",
+        &json!({}),
     )
     .await
     .unwrap_err();
@@ -1131,4 +1131,97 @@ async fn what_still_needs_sqlite_is_refused_clearly_on_postgres() {
     let mut dev = dev;
     dev.create_case();
     dev.sync().await.unwrap();
+}
+
+brug_tests::on_both_backends!(a_supervisor_lists_assigns_and_enrols_for_her_own_team_only);
+
+/// The supervisor's team routes: her team's members and a case's
+/// assignees, assigning a case (the adviser's device is told), an
+/// enrolment code for a field worker that enrols, and refusals for a
+/// supervisor's code, a worker asking, and another team's case.
+async fn a_supervisor_lists_assigns_and_enrols_for_her_own_team_only(server: TestServer) {
+    use brug_shared::protocol::team::{EnrolCode, Team};
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let bert = server.add_user("Bert Claeys", Role::HousingAdviser);
+    let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
+    let other = server.add_user_in("Sara Declercq", Role::BridgeWorker, "kortrijk");
+    let mut a = server.device(&ann).await;
+    let case = a.create_case();
+    a.sync().await.unwrap();
+    let mut o = server.device(&other).await;
+    let foreign = o.create_case();
+    o.sync().await.unwrap();
+    let sup = server.device(&sofie).await;
+    let endpoint = server.endpoint();
+    let ask = |path: &'static str, body: serde_json::Value| {
+        let endpoint = endpoint.clone();
+        let token = sup.token.clone();
+        async move { net::team_request::<_, serde_json::Value>(&endpoint, &token, path, &body).await }
+    };
+
+    let team: Team = serde_json::from_value(
+        ask("/v1/team/members", json!({ "case": case }))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let ids: Vec<&str> = team.members.iter().map(|m| m.id.as_str()).collect();
+    assert!(ids.contains(&ann.as_str()) && ids.contains(&bert.as_str()));
+    assert!(
+        !ids.contains(&other.as_str()),
+        "another team's worker is not listed"
+    );
+
+    let mut b = server.device(&bert).await;
+    b.sync().await.unwrap();
+    assert!(b.store.get(case).is_none());
+    let team: Team = serde_json::from_value(
+        ask(
+            "/v1/team/assign",
+            json!({ "case": case, "user": bert, "assign": true }),
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(team.assigned.contains(&bert));
+    b.sync().await.unwrap();
+    assert!(
+        b.store.get(case).is_some(),
+        "the adviser's device gets the case"
+    );
+
+    let code: EnrolCode = serde_json::from_value(
+        ask("/v1/team/enrol-code", json!({ "user": ann }))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let url = EnrolUrl::parse(&code.url).unwrap();
+    assert_eq!(net::enrol(&url, "tablet 2").await.unwrap().user, ann);
+
+    for (path, body) in [
+        ("/v1/team/enrol-code", json!({ "user": sofie })),
+        ("/v1/team/members", json!({ "case": foreign })),
+        (
+            "/v1/team/assign",
+            json!({ "case": foreign, "user": bert, "assign": true }),
+        ),
+    ] {
+        assert!(
+            matches!(ask(path, body).await, Err(NetError::Refused { status, .. }) if status == 403 || status == 404),
+            "{path} refused"
+        );
+    }
+    let refused = net::team_request::<_, serde_json::Value>(
+        &server.endpoint(),
+        &a.token,
+        "/v1/team/members",
+        &json!({}),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(NetError::Refused { status: 403, .. })),
+        "a worker's device may not ask: {refused:?}"
+    );
 }

@@ -21,6 +21,7 @@ use super::AppState;
 use super::auth::{DeviceAuth, bad_request, error_response};
 use crate::db::{self, DbError, User};
 use crate::enrolment;
+use crate::storage::{Assignment, ServerStore};
 use brug_shared::model::Role;
 
 /// Why a team request is refused.
@@ -102,7 +103,7 @@ pub(super) async fn erase(
         .with(move |db| {
             Ok((|| {
                 supervisor(&auth)?;
-                team_case(&db.reader(), &auth.user, case)?;
+                team_case(db, &auth.user, case)?;
                 let mut targets: Vec<EraseTarget> = req
                     .members
                     .iter()
@@ -157,28 +158,25 @@ fn supervisor(auth: &DeviceAuth) -> Result<(), Refusal> {
 }
 
 /// A member of the supervisor's own team, or not-found.
-fn team_member(conn: &rusqlite::Connection, supervisor: &User, id: &str) -> Result<User, Refusal> {
-    match db::user(conn, id)? {
+fn team_member(store: &dyn ServerStore, supervisor: &User, id: &str) -> Result<User, Refusal> {
+    match store.user(id)? {
         Some(u) if u.team == supervisor.team => Ok(u),
         _ => Err(Refusal::NotFound),
     }
 }
 
 /// A case the supervisor may see, or not-found.
-fn team_case(conn: &rusqlite::Connection, supervisor: &User, id: Uuid) -> Result<(), Refusal> {
-    if db::may_access(conn, supervisor, id)? {
+fn team_case(store: &dyn ServerStore, supervisor: &User, id: Uuid) -> Result<(), Refusal> {
+    if store.may_access(supervisor, id)? {
         Ok(())
     } else {
         Err(Refusal::NotFound)
     }
 }
 
-fn team(
-    conn: &rusqlite::Connection,
-    supervisor: &User,
-    case: Option<Uuid>,
-) -> Result<Team, Refusal> {
-    let members = db::users(conn)?
+fn team(store: &dyn ServerStore, supervisor: &User, case: Option<Uuid>) -> Result<Team, Refusal> {
+    let members = store
+        .users()?
         .into_iter()
         .filter(|u| u.team == supervisor.team)
         .map(|u| Member {
@@ -189,8 +187,8 @@ fn team(
         .collect();
     let assigned = match case {
         Some(id) => {
-            team_case(conn, supervisor, id)?;
-            db::assignees(conn, id)?
+            team_case(store, supervisor, id)?;
+            store.assignees(id)?
         }
         None => Vec::new(),
     };
@@ -205,8 +203,9 @@ pub(super) async fn members(
     let Ok(Json(req)) = body else {
         return bad_request(&state);
     };
-    let outcome = sqlite!(state)
-        .run(move |conn| Ok(supervisor(&auth).and_then(|()| team(conn, &auth.user, req.case))))
+    let outcome = state
+        .backend
+        .with(move |store| Ok(supervisor(&auth).and_then(|()| team(store, &auth.user, req.case))))
         .await;
     answer(&state, outcome)
 }
@@ -219,24 +218,26 @@ pub(super) async fn assign(
     let Ok(Json(req)) = body else {
         return bad_request(&state);
     };
-    let outcome = sqlite!(state)
-        .run(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let done = (|| {
+    let outcome = state
+        .backend
+        .with(move |store| {
+            Ok((|| {
                 supervisor(&auth)?;
-                team_member(&tx, &auth.user, &req.user)?;
-                team_case(&tx, &auth.user, req.case)?;
-                let by = crate::admin::Actor::User {
+                team_member(store, &auth.user, &req.user)?;
+                team_case(store, &auth.user, req.case)?;
+                let note = crate::admin::Actor::User {
                     user: &auth.user.id,
                     device: &auth.device.id,
-                };
-                crate::admin::set_assignment(&tx, req.case, &req.user, req.assign, by)?;
-                team(&tx, &auth.user, Some(req.case))
-            })();
-            if done.is_ok() {
-                tx.commit()?;
-            }
-            Ok(done)
+                }
+                .note();
+                store.set_assignment(&Assignment {
+                    case: req.case,
+                    user: &req.user,
+                    assign: req.assign,
+                    note: &note,
+                })?;
+                team(store, &auth.user, Some(req.case))
+            })())
         })
         .await;
     answer(&state, outcome)
@@ -251,11 +252,12 @@ pub(super) async fn enrol_code(
         return bad_request(&state);
     };
     let (data_dir, tls) = (state.data_dir.clone(), state.tls.clone());
-    let outcome = sqlite!(state)
-        .run(move |conn| {
+    let outcome = state
+        .backend
+        .with(move |store| {
             Ok((|| {
                 supervisor(&auth)?;
-                let member = team_member(conn, &auth.user, &req.user)?;
+                let member = team_member(store, &auth.user, &req.user)?;
                 // Field workers only: a code for herself or another
                 // supervisor would let one supervisor hold another's rights.
                 if !matches!(member.role, Role::BridgeWorker | Role::HousingAdviser) {
@@ -266,7 +268,7 @@ pub(super) async fn enrol_code(
                     device: &auth.device.id,
                 };
                 let (url, expires_ms) =
-                    enrolment::new_enrolment_for(conn, &data_dir, &tls, &member.id, Some(asked_by))
+                    enrolment::new_enrolment_on(store, &data_dir, &tls, &member.id, Some(asked_by))
                         .map_err(|e| Refusal::Internal(e.to_string()))?;
                 Ok(EnrolCode {
                     url: url.to_url(),

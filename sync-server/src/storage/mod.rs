@@ -22,12 +22,13 @@
 //! [`PeopleStore`] holds users, devices (token hashes), access, per-device
 //! sync states and audit; [`SessionStore`] adds the rest of what a sync
 //! session (`crate::session`) reads and writes, and is all it uses.
-//! [`ServerStore`] adds enrolment, admin events, unlock codes and
-//! recovery windows, so a server on either backend can take new devices,
-//! sync them and act on its administrator ([`Backend`] is what the running
-//! server holds). Reports, photos, erasures, team documents and the
-//! quarantine are still SQLite-only (`crate::db`): a server on PostgreSQL
-//! answers those routes with a clear refusal; see issue 18's notes.
+//! [`ServerStore`] adds enrolment, admin events, unlock codes, recovery
+//! windows and the team documents, so a server on either backend can take
+//! new devices, sync them and act on its administrator ([`Backend`] is
+//! what the running server holds). Reports, photos, erasures and the
+//! quarantine are still SQLite-only
+//! (`crate::db`): a server on PostgreSQL answers those routes with a clear
+//! refusal; see issue 18's notes.
 
 pub mod postgres;
 mod sqlite;
@@ -141,6 +142,12 @@ pub trait PeopleStore: Send + Sync {
     /// Takes case `id` away from `user`; moves the case up the feed when
     /// access was taken, so the user's devices purge it at their next sync.
     fn unassign(&self, id: Uuid, user: &str) -> Result<bool, DbError>;
+
+    /// Every user, by id.
+    fn users(&self) -> Result<Vec<User>, DbError>;
+
+    /// The users assigned to a case, explicitly.
+    fn assignees(&self, id: Uuid) -> Result<Vec<String>, DbError>;
 
     /// A device's persisted sync state for a case.
     fn sync_state(&self, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError>;
@@ -287,6 +294,12 @@ pub trait ServerStore: SessionStore {
     /// Closes every open recovery window now and audits it; how many.
     fn close_recovery(&self) -> Result<usize, DbError>;
 
+    /// Assigns a case to a user or takes it away, tells every server's
+    /// live sessions and writes the audit log, in one transaction (as the
+    /// command line and a supervisor's team route do); whether anything
+    /// changed.
+    fn set_assignment(&self, change: &Assignment<'_>) -> Result<bool, DbError>;
+
     /// A team's shared document of kind `kind` (`TeamEntry::NAME`: the
     /// catalogue or the activities) as saved, if the team has its own.
     fn team_doc(&self, kind: &'static str, team: &str) -> Result<Option<Vec<u8>>, DbError>;
@@ -298,6 +311,19 @@ pub trait ServerStore: SessionStore {
     /// (`by`: user and device) and, for a `reported` kind, the team's
     /// report projection marked out of date, in one transaction.
     fn update_team_doc(&self, change: TeamDocChange<'_>) -> Result<(), DbError>;
+}
+
+/// What [`ServerStore::set_assignment`] changes.
+#[derive(Debug, Clone, Copy)]
+pub struct Assignment<'a> {
+    /// The case.
+    pub case: Uuid,
+    /// The user who gets or loses it.
+    pub user: &'a str,
+    /// Given (`true`) or taken away.
+    pub assign: bool,
+    /// Who did it, for the audit log ("by admin", "by sofie (device …)").
+    pub note: &'a str,
 }
 
 /// A lookup of a case's team, inside a team document's transaction.

@@ -36,8 +36,8 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 
 use super::{
-    CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored, SyncCommit,
-    TeamDocChange, UNLOCKED,
+    Assignment, CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored,
+    SyncCommit, TeamDocChange, UNLOCKED,
 };
 use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User, now_ms};
 use brug_shared::model::BlobHash;
@@ -250,15 +250,6 @@ impl PgDb {
         result?;
         unlocked?;
         Ok(())
-    }
-
-    /// Every user, by id.
-    pub fn users(&self) -> Result<Vec<User>, DbError> {
-        self.conn()?
-            .query("SELECT id, name, role, team_id FROM users ORDER BY id", &[])?
-            .iter()
-            .map(|r| user_from_row(r, 0))
-            .collect()
     }
 
     /// Starts listening for changes stored by any server on this database.
@@ -506,6 +497,59 @@ fn record_change(
     mark_dirty(tx, id)?;
     // Last: the counter's row lock is held until the commit.
     bump_feed(tx, id, is_new.then_some(by))
+}
+
+/// Gives `user` access to case `id` in `tx` (same team, a role that
+/// holds cases); moves the case up the feed when access was new.
+fn assign_in(tx: &mut Transaction<'_>, id: Uuid, user: &str) -> Result<bool, DbError> {
+    let key = id.to_string();
+    let team: Option<String> = tx
+        .query_opt("SELECT team_id FROM doc_feed WHERE doc_id = $1", &[&key])?
+        .map(|r| r.get(0));
+    let Some(team) = team else {
+        return Err(DbError::NotFound(format!("dossier {id} bestaat niet")));
+    };
+    let row = tx.query_opt(
+        "SELECT id, name, role, team_id FROM users WHERE id = $1",
+        &[&user],
+    )?;
+    let Some(user) = row.map(|r| user_from_row(&r, 0)).transpose()? else {
+        return Err(DbError::NotFound(format!(
+            "gebruiker '{user}' bestaat niet (zie: user list)"
+        )));
+    };
+    db::may_be_assigned(&user, &team, id)?;
+    let given = tx.execute(
+        "INSERT INTO case_access (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        &[&key, &user.id],
+    )? > 0;
+    if given {
+        // Devices syncing from an older cursor look at the case again.
+        bump_feed(tx, &key, None)?;
+    }
+    Ok(given)
+}
+
+/// Takes case `id` away from `user` in `tx`; moves the case up the feed
+/// when access was taken.
+fn unassign_in(tx: &mut Transaction<'_>, id: Uuid, user: &str) -> Result<bool, DbError> {
+    let key = id.to_string();
+    if tx
+        .query_opt("SELECT 1 FROM users WHERE id = $1", &[&user])?
+        .is_none()
+    {
+        return Err(DbError::NotFound(format!(
+            "gebruiker '{user}' bestaat niet (zie: user list)"
+        )));
+    }
+    let taken = tx.execute(
+        "DELETE FROM case_access WHERE case_id = $1 AND user_id = $2",
+        &[&key, &user],
+    )? > 0;
+    if taken {
+        bump_feed(tx, &key, None)?;
+    }
+    Ok(taken)
 }
 
 fn mark_dirty(tx: &mut Transaction<'_>, source: &str) -> Result<(), DbError> {
@@ -1274,58 +1318,39 @@ impl PeopleStore for PgDb {
     }
 
     fn assign(&self, id: Uuid, user: &str) -> Result<bool, DbError> {
-        let key = id.to_string();
         let mut c = self.conn()?;
         let mut tx = c.transaction()?;
-        let team: Option<String> = tx
-            .query_opt("SELECT team_id FROM doc_feed WHERE doc_id = $1", &[&key])?
-            .map(|r| r.get(0));
-        let Some(team) = team else {
-            return Err(DbError::NotFound(format!("dossier {id} bestaat niet")));
-        };
-        let row = tx.query_opt(
-            "SELECT id, name, role, team_id FROM users WHERE id = $1",
-            &[&user],
-        )?;
-        let Some(user) = row.map(|r| user_from_row(&r, 0)).transpose()? else {
-            return Err(DbError::NotFound(format!(
-                "gebruiker '{user}' bestaat niet (zie: user list)"
-            )));
-        };
-        db::may_be_assigned(&user, &team, id)?;
-        let given = tx.execute(
-            "INSERT INTO case_access (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&key, &user.id],
-        )? > 0;
-        if given {
-            // Devices syncing from an older cursor look at the case again.
-            bump_feed(&mut tx, &key, None)?;
-        }
+        let given = assign_in(&mut tx, id, user)?;
         tx.commit()?;
         Ok(given)
     }
 
     fn unassign(&self, id: Uuid, user: &str) -> Result<bool, DbError> {
-        let key = id.to_string();
         let mut c = self.conn()?;
         let mut tx = c.transaction()?;
-        if tx
-            .query_opt("SELECT 1 FROM users WHERE id = $1", &[&user])?
-            .is_none()
-        {
-            return Err(DbError::NotFound(format!(
-                "gebruiker '{user}' bestaat niet (zie: user list)"
-            )));
-        }
-        let taken = tx.execute(
-            "DELETE FROM case_access WHERE case_id = $1 AND user_id = $2",
-            &[&key, &user],
-        )? > 0;
-        if taken {
-            bump_feed(&mut tx, &key, None)?;
-        }
+        let taken = unassign_in(&mut tx, id, user)?;
         tx.commit()?;
         Ok(taken)
+    }
+
+    fn users(&self) -> Result<Vec<User>, DbError> {
+        self.conn()?
+            .query("SELECT id, name, role, team_id FROM users ORDER BY id", &[])?
+            .iter()
+            .map(|r| user_from_row(r, 0))
+            .collect()
+    }
+
+    fn assignees(&self, id: Uuid) -> Result<Vec<String>, DbError> {
+        Ok(self
+            .conn()?
+            .query(
+                "SELECT user_id FROM case_access WHERE case_id = $1 ORDER BY user_id",
+                &[&id.to_string()],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
     }
 
     fn sync_state(&self, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError> {
@@ -1865,6 +1890,43 @@ impl ServerStore for PgDb {
         tx.commit()?;
         Ok(usize::try_from(closed).unwrap_or(usize::MAX))
     }
+    fn set_assignment(&self, change: &Assignment<'_>) -> Result<bool, DbError> {
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        let changed = if change.assign {
+            assign_in(&mut tx, change.case, change.user)?
+        } else {
+            unassign_in(&mut tx, change.case, change.user)?
+        };
+        // A new assignment moves the case up the feed, which every server
+        // relays to its sessions; taking a case away must be told (the
+        // feed cannot say "purge").
+        if !change.assign {
+            let (kind, device, user, case) = db::AdminEvent::Unassign {
+                user: change.user.to_owned(),
+                case: change.case,
+            }
+            .to_row();
+            tx.execute(
+                "INSERT INTO admin_events (kind, device_id, user_id, case_id) VALUES ($1, $2, $3, $4)",
+                &[&kind, &device, &user, &case],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+             VALUES ($1, $2, NULL, $3, $4, $5)",
+            &[
+                &now_ms(),
+                &change.user,
+                &if change.assign { "assign" } else { "unassign" },
+                &db::cases_json(&[change.case]),
+                &change.note,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
     fn team_doc(&self, kind: &'static str, team: &str) -> Result<Option<Vec<u8>>, DbError> {
         Ok(self
             .conn()?

@@ -8,8 +8,8 @@ use rusqlite::params;
 use uuid::Uuid;
 
 use super::{
-    CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored, SyncCommit,
-    TeamDocChange, UNLOCKED,
+    Assignment, CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored,
+    SyncCommit, TeamDocChange, UNLOCKED,
 };
 use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User};
 use brug_shared::model::Role;
@@ -124,6 +124,14 @@ impl PeopleStore for Db {
 
     fn unassign(&self, id: Uuid, user: &str) -> Result<bool, DbError> {
         db::unassign(&self.lock(), id, user)
+    }
+
+    fn users(&self) -> Result<Vec<User>, DbError> {
+        db::users(&self.reader())
+    }
+
+    fn assignees(&self, id: Uuid) -> Result<Vec<String>, DbError> {
+        db::assignees(&self.reader(), id)
     }
 
     fn sync_state(&self, device: &str, id: Uuid) -> Result<Option<Vec<u8>>, DbError> {
@@ -309,6 +317,15 @@ impl ServerStore for Db {
         tx.commit()?;
         Ok(closed)
     }
+    fn set_assignment(&self, change: &Assignment<'_>) -> Result<bool, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let changed =
+            db::set_assignment(&tx, change.case, change.user, change.assign, change.note)?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
     fn team_doc(&self, kind: &'static str, team: &str) -> Result<Option<Vec<u8>>, DbError> {
         db::team_doc_named(&self.reader(), kind, team)
     }

@@ -1219,9 +1219,13 @@ async fn process_backend_figures(table: &mut Table, cold: usize, rush: usize, rn
             ("PostgreSQL, 1 server process", 1),
             ("PostgreSQL, 2 server processes", 2),
         ] {
-            let url = cluster
-                .create_database(&format!("process{servers}"))
-                .unwrap();
+            // The PostgreSQL client blocks: off the async runtime.
+            let url = std::thread::scope(|s| {
+                s.spawn(|| cluster.create_database(&format!("process{servers}")))
+                    .join()
+                    .unwrap()
+            })
+            .unwrap();
             let from = db.clone();
             let to = url.clone();
             let pg = tokio::task::spawn_blocking(move || {
