@@ -118,7 +118,7 @@ pub(super) async fn decide(
     match outcome {
         Ok(Ok((entry, changed))) => {
             if let Some(doc) = changed {
-                state.hub.publish(HubEvent::DocChanged { doc, origin: 0 });
+                state.hub.publish(HubEvent::changed(doc, 0));
             }
             Json(entry).into_response()
         }

@@ -101,7 +101,7 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                 };
                 let (outcome, stored) = handle_frame(&state, &session, bytes.to_vec()).await;
                 if let Some(doc) = stored {
-                    state.hub.publish(HubEvent::DocChanged { doc, origin: guard.id });
+                    state.hub.publish(HubEvent::changed(doc, guard.id));
                 }
                 if !deliver(&mut sink, timeout, outcome).await {
                     break;
@@ -316,12 +316,14 @@ async fn notice(
         }
         _ if !greeted => None,
         HubEvent::DocChanged { origin, .. } if origin == id => None,
-        HubEvent::DocChanged { doc, .. } => {
-            let visible = state
-                .backend
-                .with(move |store| store.may_access(&user, doc))
+        HubEvent::DocChanged { doc, audience, .. } => {
+            let backend = state.backend.clone();
+            let visible = audience
+                .get_or_try_init(
+                    || async move { backend.with(move |store| store.audience(doc)).await },
+                )
                 .await
-                .unwrap_or(false);
+                .is_ok_and(|a| a.admits(&user));
             visible.then(|| Outcome::Reply(ServerFrame::Changed { docs: vec![doc] }))
         }
         HubEvent::Admin(AdminEvent::Assign { user: u, case }) if u == user.id => {

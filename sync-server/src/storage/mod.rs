@@ -42,6 +42,24 @@ use crate::db::{AdminEvent, AuditEntry, Catchup, CodeRefusal, Db, DbError, Devic
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
 
+/// Who may see a case: the users it is assigned to (its creator first)
+/// and the supervisors of its team.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Audience {
+    /// The case's team; `None` when there is no such case.
+    pub team: Option<String>,
+    /// The users it is assigned to explicitly.
+    pub assigned: std::collections::HashSet<String>,
+}
+
+impl Audience {
+    /// Whether `user` may see the case: exactly [`PeopleStore::may_access`].
+    pub fn admits(&self, user: &User) -> bool {
+        self.assigned.contains(&user.id)
+            || (user.role == Role::Supervisor && self.team.as_deref() == Some(user.team.as_str()))
+    }
+}
+
 /// What a [`CaseStore::merge_save`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stored {
@@ -131,6 +149,10 @@ pub trait PeopleStore: Send + Sync {
     /// Whether `user` may see case `id`: assigned, or a supervisor of the
     /// case's team.
     fn may_access(&self, user: &User, id: Uuid) -> Result<bool, DbError>;
+
+    /// Who may see case `id` (what [`PeopleStore::may_access`] decides,
+    /// for every user at once).
+    fn audience(&self, id: Uuid) -> Result<Audience, DbError>;
 
     /// Every case `user` may see, with its feed number.
     fn visible_cases(&self, user: &User) -> Result<Vec<(Uuid, i64)>, DbError>;

@@ -36,8 +36,8 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 
 use super::{
-    Assignment, CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored,
-    SyncCommit, TeamDocChange, UNLOCKED,
+    Assignment, Audience, CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore,
+    Stored, SyncCommit, TeamDocChange, UNLOCKED,
 };
 use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User, now_ms};
 use brug_shared::model::BlobHash;
@@ -1303,6 +1303,26 @@ impl PeopleStore for PgDb {
         Ok(row.is_some())
     }
 
+    fn audience(&self, id: Uuid) -> Result<Audience, DbError> {
+        let key = id.to_string();
+        let mut c = self.conn()?;
+        let team: Option<String> = c
+            .query_opt("SELECT team_id FROM doc_feed WHERE doc_id = $1", &[&key])?
+            .map(|r| r.get(0));
+        let assigned = if team.is_some() {
+            c.query(
+                "SELECT user_id FROM case_access WHERE case_id = $1",
+                &[&key],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+        } else {
+            Default::default()
+        };
+        Ok(Audience { team, assigned })
+    }
+
     fn visible_cases(&self, user: &User) -> Result<Vec<(Uuid, i64)>, DbError> {
         let supervisor = user.role == Role::Supervisor;
         let rows = self.conn()?.query(
@@ -2009,10 +2029,9 @@ pub fn relay_to_hub(
         .spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 match listener.recv_timeout(LISTEN_TICK) {
-                    Some(Heard::Changed(entry)) => hub.publish(crate::hub::HubEvent::DocChanged {
-                        doc: entry.id,
-                        origin: 0,
-                    }),
+                    Some(Heard::Changed(entry)) => {
+                        hub.publish(crate::hub::HubEvent::changed(entry.id, 0));
+                    }
                     Some(Heard::Reconnected) => {
                         tracing::warn!("PostgreSQL listener reconnected: changes in between reach devices at their next sync");
                     }

@@ -8,8 +8,8 @@ use rusqlite::params;
 use uuid::Uuid;
 
 use super::{
-    Assignment, CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore, Stored,
-    SyncCommit, TeamDocChange, UNLOCKED,
+    Assignment, Audience, CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore,
+    Stored, SyncCommit, TeamDocChange, UNLOCKED,
 };
 use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User};
 use brug_shared::model::Role;
@@ -124,6 +124,19 @@ impl PeopleStore for Db {
 
     fn unassign(&self, id: Uuid, user: &str) -> Result<bool, DbError> {
         db::unassign(&self.lock(), id, user)
+    }
+
+    fn audience(&self, id: Uuid) -> Result<Audience, DbError> {
+        let conn = self.reader();
+        let team = db::case_team(&conn, id)?;
+        Ok(Audience {
+            assigned: if team.is_some() {
+                db::assignees(&conn, id)?.into_iter().collect()
+            } else {
+                Default::default()
+            },
+            team,
+        })
     }
 
     fn users(&self) -> Result<Vec<User>, DbError> {
