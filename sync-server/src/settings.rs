@@ -434,6 +434,59 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_database_comes_from_the_file_or_the_flag_and_its_url_is_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("brug.toml");
+        let secret = "postgres://brug:geheim@db.example/brug";
+        std::fs::write(
+            &path,
+            format!(
+                "[database]\nurl = \"{secret}\"\nca = \"/etc/brug/ca.pem\"\nmax_connections = 8\n"
+            ),
+        )
+        .unwrap();
+        let file = load(&path).unwrap();
+        let serving = resolve(dir.path(), &file, &Overrides::default()).unwrap();
+        let db = serving.config.database.clone().unwrap();
+        assert_eq!((db.url.as_str(), db.max_connections), (secret, 8));
+        assert_eq!(db.ca.as_deref(), Some(Path::new("/etc/brug/ca.pem")));
+        // Neither `config check` nor a debug log shows the password.
+        for shown in [
+            describe(&serving),
+            format!("{:?}", serving.config),
+            format!("{file:?}"),
+        ] {
+            assert!(!shown.contains("geheim"), "{shown}");
+        }
+        assert!(describe(&serving).contains("database = postgres"));
+        // The flag wins; without either, SQLite.
+        let flag = Overrides {
+            database_url: Some("postgresql://other@db/brug".into()),
+            ..Overrides::default()
+        };
+        let serving = resolve(dir.path(), &file, &flag).unwrap();
+        assert_eq!(
+            serving.config.database.unwrap().url,
+            "postgresql://other@db/brug"
+        );
+        let plain = resolve(dir.path(), &FileConfig::default(), &Overrides::default()).unwrap();
+        assert!(plain.config.database.is_none());
+        assert!(describe(&plain).contains("database = sqlite"));
+        // Not a PostgreSQL URL, or no connections: refused with the setting.
+        for bad in [
+            "[database]\nurl = \"mysql://db/brug\"\n",
+            "[database]\nurl = \"postgres://db/brug\"\nmax_connections = 0\n",
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            let err =
+                resolve(dir.path(), &load(&path).unwrap(), &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains("database."), "{err}");
+        }
+        std::fs::write(&path, "[database]\nadres = \"x\"\n").unwrap();
+        assert!(load(&path).is_err(), "a misspelt key is an error");
+    }
+
+    #[test]
     fn the_attachment_limits_come_from_the_file_with_the_defaults_for_the_rest() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("brug.toml");
