@@ -69,18 +69,8 @@ pub fn new_enrolment_for(
     let (code, hash) = auth::new_enrol_code();
     let expires = db::now_ms() + ENROL_CODE_MINUTES * 60 * 1000;
     db::add_enrol_code(conn, &hash, &user.id, expires)?;
-    let (by, device) = match asked_by {
-        Some(a) => (a.user, Some(a.device)),
-        None => ("admin", None),
-    };
-    db::audit(
-        conn,
-        Some(by),
-        device,
-        "enrol-code",
-        &[],
-        &format!("one-time enrolment code for {} made by {by}", user.id),
-    )?;
+    let (by, device, detail) = asked(asked_by, &user.id);
+    db::audit(conn, Some(by), device, "enrol-code", &[], &detail)?;
     Ok((enrol_url(data_dir, source, code)?, expires))
 }
 
@@ -100,18 +90,23 @@ pub fn new_enrolment_on(
     let (code, hash) = auth::new_enrol_code();
     let expires = db::now_ms() + ENROL_CODE_MINUTES * 60 * 1000;
     store.add_enrol_code(&hash, &user.id, expires)?;
+    let (by, device, detail) = asked(asked_by, &user.id);
+    store.audit(Some(by), device, "enrol-code", &[], &detail)?;
+    Ok((enrol_url(data_dir, source, code)?, expires))
+}
+
+/// Who asked for a code for `user` (a supervisor from her device, or the
+/// administrator) and the audit log's words for it.
+fn asked<'a>(asked_by: Option<AskedBy<'a>>, user: &str) -> (&'a str, Option<&'a str>, String) {
     let (by, device) = match asked_by {
         Some(a) => (a.user, Some(a.device)),
         None => ("admin", None),
     };
-    store.audit(
-        Some(by),
+    (
+        by,
         device,
-        "enrol-code",
-        &[],
-        &format!("one-time enrolment code for {} made by {by}", user.id),
-    )?;
-    Ok((enrol_url(data_dir, source, code)?, expires))
+        format!("one-time enrolment code for {user} made by {by}"),
+    )
 }
 
 /// The enrolment URL for `code`: this server's public URL and the

@@ -18,6 +18,7 @@ use std::time::Duration;
 use brug_device::net::{self, Endpoint, SyncConnection};
 use brug_device::sync::{MemoryStore, run_session};
 use brug_shared::casedoc::{CaseDoc, Editor};
+use brug_shared::caseload::Rng;
 use brug_shared::model::{RecordKind, Role, examples};
 use brug_shared::protocol::enrol::EnrolUrl;
 use brug_shared::protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
@@ -26,20 +27,6 @@ use brug_sync_server::storage::{CaseStore, PeopleStore, ServerStore, SessionStor
 use brug_sync_server::{TlsSource, auth};
 use brug_tests::pg::{PgCluster, cluster_or_skip};
 use uuid::Uuid;
-
-/// Seeded, small and fast: a xorshift, so a failing seed can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
