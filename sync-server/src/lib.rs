@@ -437,6 +437,11 @@ async fn run_with(
         plan: Arc::clone(&config.plan),
         attachments: Arc::new(config.attachments.clone()),
     };
+    tokio::spawn(collect_attachments(
+        backend.clone(),
+        i64::from(config.attachments.grace_days) * 86_400_000,
+        shutdown_rx.clone(),
+    ));
     // Revocations, assignments and erasures from the command line (or
     // another server) reach this server's live sessions.
     tokio::spawn(hub::watch_admin_events(
@@ -456,11 +461,6 @@ async fn run_with(
                 Duration::from_secs(5),
                 shutdown_rx.clone(),
             ));
-            tokio::spawn(collect_attachments(
-                db.clone(),
-                i64::from(config.attachments.grace_days) * 86_400_000,
-                shutdown_rx.clone(),
-            ));
             if let Some(terms) = config.retention {
                 tokio::spawn(retention::daily(db.clone(), terms, shutdown_rx.clone()));
             }
@@ -472,7 +472,7 @@ async fn run_with(
                 .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))??;
             storage::postgres::relay_to_hub(listener, Arc::clone(&hub), Arc::clone(&relay_stop))?;
             tracing::warn!(
-                "serving from PostgreSQL: sync, enrolment, unlocking, admin events, team documents and team routes; reports, photos, the quarantine, erasure and retention still need SQLite (issue 18)"
+                "serving from PostgreSQL: sync, enrolment, unlocking, admin events, team documents, team routes and attachments; reports, the quarantine, erasure and retention still need SQLite (issue 18)"
             );
         }
     }
@@ -587,13 +587,13 @@ async fn open_backend(config: &Config) -> Result<storage::Backend, ServerError> 
 /// Once an hour: removes the attachments no case has referenced for the
 /// grace period, and uploads left unfinished as long.
 async fn collect_attachments(
-    db: db::Db,
+    backend: storage::Backend,
     grace_ms: i64,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        match db
-            .run(move |conn| db::collect_orphans(conn, db::now_ms(), grace_ms))
+        match backend
+            .with(move |store| store.collect_orphans(db::now_ms(), grace_ms))
             .await
         {
             Ok(0) => {}
@@ -605,7 +605,9 @@ async fn collect_attachments(
         }
         // An erasure whose write-ahead log readers kept from emptying is
         // emptied here (erase::truncate_wal).
-        if let Ok(false) = db.run(|conn| erase::truncate_wal(conn)).await {
+        if let Some(db) = backend.sqlite()
+            && let Ok(false) = db.run(|conn| erase::truncate_wal(conn)).await
+        {
             tracing::debug!("write-ahead log still in use; emptied at the next pass");
         }
         tokio::select! {

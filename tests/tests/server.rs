@@ -1225,3 +1225,158 @@ async fn a_supervisor_lists_assigns_and_enrols_for_her_own_team_only(server: Tes
         "a worker's device may not ask: {refused:?}"
     );
 }
+
+brug_tests::on_both_backends!(
+    an_attachment_is_uploaded_in_chunks_and_read_only_by_who_sees_its_case
+);
+
+/// Photos beside the sync session, on either backend: a case that refers
+/// to an attachment makes it visible to who sees the case; chunks are
+/// taken in order (a wrong offset is told where to resume), the whole is
+/// checked against its hash (a corrupt one is not kept), read back in
+/// ranges by a colleague who sees the case, and the same 404 for someone
+/// of another team.
+async fn an_attachment_is_uploaded_in_chunks_and_read_only_by_who_sees_its_case(
+    server: TestServer,
+) {
+    use brug_device::net::blobs::{BlobLine, ChunkAnswer};
+    use brug_shared::model::{AttachmentRef, BlobHash, StoredType};
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
+    let other = server.add_user_in("Sara Declercq", Role::Supervisor, "kortrijk");
+    let photo: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let broken: Vec<u8> = (0..50_000u32).map(|i| (i % 13) as u8).collect();
+    let (hash, broken_hash) = (BlobHash::of(&photo), BlobHash::of(&broken));
+    let mut a = server.device(&ann).await;
+    let id = a.create_case();
+    a.edit(id, |doc| {
+        let visit = doc
+            .add_record(&examples::example(RecordKind::Visit), "huisbezoek")
+            .unwrap();
+        for (h, size) in [(&hash, photo.len()), (&broken_hash, broken.len())] {
+            let attachment = AttachmentRef {
+                on: visit,
+                hash: h.clone(),
+                stored: StoredType::Jpeg,
+                size: size as u64,
+                width: None,
+                height: None,
+                thumb: None,
+                caption: "meterstand".into(),
+                by: ann.clone(),
+                at: chrono::Utc::now(),
+            };
+            doc.add_attachment(
+                Uuid::now_v7(),
+                &attachment,
+                Some((RecordKind::Visit, visit)),
+            )
+            .unwrap();
+        }
+    });
+    a.sync().await.unwrap();
+
+    let mut line = BlobLine::new(server.endpoint(), a.token.clone());
+    let status = line.status(vec![hash.clone()]).await.unwrap();
+    assert_eq!(status.missing, vec![hash.clone()]);
+    let total = photo.len() as u64;
+    let half = photo.len() / 2;
+    assert!(matches!(
+        line.put_chunk(&hash, 0, total, &photo[..half]).await.unwrap(),
+        ChunkAnswer::Taken(ack) if ack.received == half as u64 && !ack.complete
+    ));
+    assert_eq!(
+        line.status(vec![hash.clone()])
+            .await
+            .unwrap()
+            .partial
+            .get(&hash),
+        Some(&(half as u64))
+    );
+    // The first half again: told where to go on, nothing doubled.
+    assert_eq!(
+        line.put_chunk(&hash, 0, total, &photo[..half])
+            .await
+            .unwrap(),
+        ChunkAnswer::Resume(half as u64)
+    );
+    assert!(matches!(
+        line.put_chunk(&hash, half as u64, total, &photo[half..]).await.unwrap(),
+        ChunkAnswer::Taken(ack) if ack.complete && ack.received == total
+    ));
+    assert_eq!(
+        line.status(vec![hash.clone()]).await.unwrap().have,
+        vec![hash.clone()]
+    );
+    // A whole that does not match its hash is not kept.
+    let wrong: Vec<u8> = broken.iter().map(|b| b ^ 1).collect();
+    assert_eq!(
+        line.put_chunk(&broken_hash, 0, broken.len() as u64, &wrong)
+            .await
+            .unwrap(),
+        ChunkAnswer::Mismatch
+    );
+    assert_eq!(
+        line.status(vec![broken_hash.clone()])
+            .await
+            .unwrap()
+            .missing,
+        vec![broken_hash.clone()]
+    );
+
+    // The supervisor reads it back in two ranges.
+    let s = server.device(&sofie).await;
+    let mut read = BlobLine::new(server.endpoint(), s.token.clone());
+    let (size, first) = read.get_range(&hash, 0, half as u64).await.unwrap();
+    let (_, rest) = read.get_range(&hash, half as u64, total).await.unwrap();
+    assert_eq!(size, total);
+    assert_eq!([first.as_ref(), rest.as_ref()].concat(), photo);
+    // Another team's supervisor: unknown, as a hash that never existed.
+    let o = server.device(&other).await;
+    let mut stranger = BlobLine::new(server.endpoint(), o.token.clone());
+    assert!(matches!(
+        stranger.get_range(&hash, 0, 10).await,
+        Err(NetError::Refused { status: 404, .. })
+    ));
+    assert_eq!(
+        stranger.status(vec![hash.clone()]).await.unwrap().unknown,
+        vec![hash.clone()]
+    );
+    assert!(matches!(
+        stranger.put_chunk(&hash, 0, total, &photo[..10]).await,
+        Err(NetError::Refused { status: 404, .. })
+    ));
+
+    // Taken out of the case, the photo stays for the grace period (30
+    // days), then it goes, once.
+    a.edit(id, |doc| {
+        let (which, r) = doc
+            .attachments()
+            .into_iter()
+            .find(|(_, r)| r.hash == hash)
+            .unwrap();
+        assert!(
+            doc.remove_attachment(which, Some((RecordKind::Visit, r.on)))
+                .unwrap()
+        );
+    });
+    a.sync().await.unwrap();
+    let day = 86_400_000;
+    let now = chrono::Utc::now().timestamp_millis();
+    assert_eq!(
+        server.on_store(|s| s.collect_orphans(now + 29 * day, 30 * day).unwrap()),
+        0
+    );
+    assert!(
+        read.get_range(&hash, 0, 10).await.is_err(),
+        "no case refers to it"
+    );
+    assert_eq!(
+        server.on_store(|s| s.collect_orphans(now + 31 * day, 30 * day).unwrap()),
+        1
+    );
+    assert_eq!(
+        server.on_store(|s| s.collect_orphans(now + 62 * day, 30 * day).unwrap()),
+        0
+    );
+}

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use brug_shared::model::BlobHash;
 use brug_shared::protocol::blobs::{
-    BlobStatus, BlobStatusRequest, CHUNK_HASH_HEADER, ChunkAck, MAX_CHUNK_BYTES, MAX_STATUS_HASHES,
+    BlobStatusRequest, CHUNK_HASH_HEADER, ChunkAck, MAX_CHUNK_BYTES, MAX_STATUS_HASHES,
     TOTAL_HEADER,
 };
 use serde::Deserialize;
@@ -19,6 +19,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::{DeviceAuth, bad_request, error_response};
 use crate::db::{self, ChunkOutcome};
+use crate::storage::{BlobChunk, ChunkStored};
 
 /// Midnight UTC of today, in ms: the day the per-device limit counts.
 fn start_of_day_ms() -> i64 {
@@ -60,25 +61,9 @@ pub(super) async fn status(
             &format!("Vraag naar hoogstens {MAX_STATUS_HASHES} bijlagen tegelijk."),
         );
     }
-    let outcome = sqlite!(state)
-        .read(move |conn| {
-            let mut status = BlobStatus::default();
-            for hash in request.hashes {
-                if !db::may_see_blob(conn, &auth.user, &hash)? {
-                    status.unknown.push(hash);
-                } else if db::has_blob(conn, &hash)? {
-                    status.have.push(hash);
-                } else {
-                    match db::part_received(conn, &hash)? {
-                        0 => status.missing.push(hash),
-                        n => {
-                            status.partial.insert(hash, n);
-                        }
-                    }
-                }
-            }
-            Ok(status)
-        })
+    let outcome = state
+        .backend
+        .with(move |store| store.blob_status(&auth.user, request.hashes))
         .await;
     match outcome {
         Ok(status) => Json(status).into_response(),
@@ -130,48 +115,24 @@ pub(super) async fn put_chunk(
         );
     }
     let quota = std::sync::Arc::clone(&limits);
-    let outcome = sqlite!(state)
-        .run(move |conn| {
-            if !db::may_see_blob(conn, &auth.user, &hash)? {
-                return Ok(None);
-            }
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            // A new upload must fit the case's and the device's day's limits
-            // (what the device checks before it stores, held here too).
-            if at.offset == 0
-                && !db::has_blob(&tx, &hash)?
-                && let Some(which) = db::over_quota(
-                    &tx,
-                    &hash,
-                    at.total,
-                    &auth.device.id,
-                    start_of_day_ms(),
-                    &quota,
-                )?
-            {
-                return Ok(Some(Err(which)));
-            }
-            let outcome = db::put_chunk(
-                &tx,
-                &hash,
-                at.offset,
-                at.total,
-                &body,
-                &auth.device.id,
-                db::now_ms(),
-            )?;
-            if let ChunkOutcome::Complete { size } = outcome {
-                db::audit(
-                    &tx,
-                    Some(&auth.user.id),
-                    Some(&auth.device.id),
-                    "attachment-stored",
-                    &[],
-                    &format!("{hash} {size}"),
-                )?;
-            }
-            tx.commit()?;
-            Ok(Some(Ok(outcome)))
+    let outcome = state
+        .backend
+        .with(move |store| {
+            let chunk = BlobChunk {
+                user: &auth.user,
+                device: &auth.device.id,
+                hash: &hash,
+                offset: at.offset,
+                total: at.total,
+                bytes: &body,
+                day_start: start_of_day_ms(),
+                limits: &quota,
+            };
+            Ok(match store.put_blob_chunk(&chunk)? {
+                ChunkStored::NotVisible => None,
+                ChunkStored::OverQuota(which) => Some(Err(which)),
+                ChunkStored::Stored(outcome) => Some(Ok(outcome)),
+            })
         })
         .await;
     let ack = |received, complete| Json(ChunkAck { received, complete }).into_response();
@@ -240,17 +201,9 @@ pub(super) async fn get_range(
         .len
         .unwrap_or(MAX_CHUNK_BYTES as u64)
         .min(MAX_CHUNK_BYTES as u64);
-    let outcome = sqlite!(state)
-        .read(move |conn| {
-            if !db::may_see_blob(conn, &auth.user, &hash)? {
-                return Ok(None);
-            }
-            let Some(total) = db::blob_size(conn, &hash)? else {
-                return Ok(None);
-            };
-            let bytes = db::blob_range(conn, &hash, range.offset.min(total), len)?;
-            Ok(bytes.map(|b| (total, b)))
-        })
+    let outcome = state
+        .backend
+        .with(move |store| store.read_blob(&auth.user, &hash, range.offset, len))
         .await;
     match outcome {
         Ok(Some((total, bytes))) => (

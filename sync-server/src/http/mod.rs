@@ -79,8 +79,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The SQLite database, for what only exists there (photos, reports,
-    /// the quarantine, erasure); on PostgreSQL a `503` that says so.
+    /// The SQLite database, for what only exists there (reports, the
+    /// quarantine, erasure); on PostgreSQL a `503` that says so.
     #[allow(clippy::result_large_err)] // the refusal is the route's whole answer
     pub fn sqlite(&self) -> Result<&Db, axum::response::Response> {
         self.backend.sqlite().ok_or_else(|| {

@@ -23,10 +23,10 @@
 //! sync states and audit; [`SessionStore`] adds the rest of what a sync
 //! session (`crate::session`) reads and writes, and is all it uses.
 //! [`ServerStore`] adds enrolment, admin events, unlock codes, recovery
-//! windows and the team documents, so a server on either backend can take
-//! new devices, sync them and act on its administrator ([`Backend`] is
-//! what the running server holds). Reports, photos, erasures and the
-//! quarantine are still SQLite-only
+//! windows, the team documents and attachments, so a server on either
+//! backend can take new devices, sync them and act on its administrator
+//! ([`Backend`] is what the running server holds). Reports, erasures and
+//! the quarantine are still SQLite-only
 //! (`crate::db`): a server on PostgreSQL answers those routes with a clear
 //! refusal; see issue 18's notes.
 
@@ -38,9 +38,13 @@ use brug_shared::casedoc::CaseDoc;
 use brug_shared::store::Saved;
 use uuid::Uuid;
 
-use crate::db::{AdminEvent, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User};
+use crate::db::{
+    AdminEvent, AuditEntry, Catchup, ChunkOutcome, CodeRefusal, Db, DbError, Device, User,
+};
 use brug_shared::model::Role;
+use brug_shared::model::{AttachmentLimits, BlobHash};
 use brug_shared::protocol::JoinedDevice;
+use brug_shared::protocol::blobs::BlobStatus;
 
 /// Who may see a case: the users it is assigned to (its creator first)
 /// and the supervisors of its team.
@@ -333,6 +337,63 @@ pub trait ServerStore: SessionStore {
     /// (`by`: user and device) and, for a `reported` kind, the team's
     /// report projection marked out of date, in one transaction.
     fn update_team_doc(&self, change: TeamDocChange<'_>) -> Result<(), DbError>;
+
+    /// For each attachment: unknown to `user` (no case of theirs refers to
+    /// it, whether it exists or not), held whole, partly received, or
+    /// missing.
+    fn blob_status(&self, user: &User, hashes: Vec<BlobHash>) -> Result<BlobStatus, DbError>;
+
+    /// Stores one chunk of an upload (one writer per attachment across
+    /// servers); a whole attachment is checked against its hash and
+    /// audited, in the same transaction.
+    fn put_blob_chunk(&self, chunk: &BlobChunk<'_>) -> Result<ChunkStored, DbError>;
+
+    /// Removes attachments no case has referenced for `grace_ms`, and
+    /// uploads untouched for as long; how many attachments went.
+    fn collect_orphans(&self, now: i64, grace_ms: i64) -> Result<usize, DbError>;
+
+    /// Up to `len` bytes of an attachment from `offset`, with its size;
+    /// `None` when `user` may not see it or it is not held whole.
+    fn read_blob(
+        &self,
+        user: &User,
+        hash: &BlobHash,
+        offset: u64,
+        len: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, DbError>;
+}
+
+/// One chunk of an attachment upload.
+#[derive(Debug, Clone, Copy)]
+pub struct BlobChunk<'a> {
+    /// Whose device sends it.
+    pub user: &'a User,
+    /// The device.
+    pub device: &'a str,
+    /// The whole attachment's hash.
+    pub hash: &'a BlobHash,
+    /// Where the chunk goes.
+    pub offset: u64,
+    /// The whole attachment's size.
+    pub total: u64,
+    /// The chunk.
+    pub bytes: &'a [u8],
+    /// Midnight (UTC, ms) of the day the device's limit counts.
+    pub day_start: i64,
+    /// The case's and the device's day's limits.
+    pub limits: &'a AttachmentLimits,
+}
+
+/// What became of a chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkStored {
+    /// No case of the user refers to the attachment: nothing stored.
+    NotVisible,
+    /// A new upload over the case's (`"case"`) or the device's day's
+    /// (`"device-day"`) limit: nothing stored.
+    OverQuota(&'static str),
+    /// Taken (or refused for its place or hash, as the outcome says).
+    Stored(ChunkOutcome),
 }
 
 /// What [`ServerStore::set_assignment`] changes.

@@ -36,13 +36,16 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 
 use super::{
-    Assignment, Audience, CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore,
-    Stored, SyncCommit, TeamDocChange, UNLOCKED,
+    Assignment, Audience, BlobChunk, CaseStore, ChunkStored, FeedEntry, NewDevice, PeopleStore,
+    ServerStore, SessionStore, Stored, SyncCommit, TeamDocChange, UNLOCKED,
 };
-use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User, now_ms};
+use crate::db::{
+    self, AuditEntry, Catchup, ChunkOutcome, CodeRefusal, Db, DbError, Device, User, now_ms,
+};
 use brug_shared::model::BlobHash;
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
+use brug_shared::protocol::blobs::BlobStatus;
 
 /// The PostgreSQL migrations, in order. Never edit a released one.
 pub const PG_MIGRATIONS: &[&str] = &[
@@ -920,6 +923,58 @@ fn apply_migrations(c: &mut Client) -> Result<(), DbError> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// Whether some case that refers to attachment `hash` is one `user` may
+/// see (as `db::may_see_blob`).
+fn may_see_blob(c: &mut Client, user: &User, hash: &BlobHash) -> Result<bool, DbError> {
+    let supervisor = user.role == Role::Supervisor;
+    Ok(c.query_one(
+        "SELECT EXISTS (
+             SELECT 1 FROM case_blobs b
+             WHERE b.hash = $1
+               AND (EXISTS (SELECT 1 FROM case_access a WHERE a.case_id = b.case_id AND a.user_id = $2)
+                    OR ($3 AND EXISTS (SELECT 1 FROM doc_feed f WHERE f.doc_id = b.case_id AND f.team_id = $4))))",
+        &[&hash.as_str(), &user.id, &supervisor, &user.team],
+    )?
+    .get(0))
+}
+
+/// Which limit a new upload would go over, if any (as `db::over_quota`):
+/// a case that refers to it, or the device's day.
+fn over_quota(
+    tx: &mut Transaction<'_>,
+    c: &BlobChunk<'_>,
+) -> Result<Option<&'static str>, DbError> {
+    let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let over_case: bool = tx
+        .query_one(
+            "SELECT EXISTS (
+                 SELECT 1 FROM case_blobs r
+                 WHERE r.hash = $1
+                   AND COALESCE((SELECT SUM(length(b.bytes)) FROM case_blobs c JOIN blobs b ON b.hash = c.hash
+                                 WHERE c.case_id = r.case_id), 0)::BIGINT + $2 > $3)",
+            &[
+                &c.hash.as_str(),
+                &to_i64(c.total),
+                &to_i64(c.limits.max_case_bytes),
+            ],
+        )?
+        .get(0);
+    if over_case {
+        return Ok(Some("case"));
+    }
+    let day: i64 = tx
+        .query_one(
+            "SELECT (COALESCE((SELECT SUM(length(bytes)) FROM blobs WHERE stored_by = $1 AND stored_at >= $2), 0)
+                   + COALESCE((SELECT SUM(length(bytes)) FROM blob_parts WHERE device_id = $1), 0))::BIGINT",
+            &[&c.device, &c.day_start],
+        )?
+        .get(0);
+    if u64::try_from(day).unwrap_or(0) + c.total > c.limits.max_device_day_bytes {
+        return Ok(Some("device-day"));
+    }
+    Ok(None)
 }
 
 /// Takes the next feed number (the counter row stays locked until the
@@ -1945,6 +2000,166 @@ impl ServerStore for PgDb {
         )?;
         tx.commit()?;
         Ok(changed)
+    }
+
+    fn blob_status(&self, user: &User, hashes: Vec<BlobHash>) -> Result<BlobStatus, DbError> {
+        let mut c = self.conn()?;
+        let mut status = BlobStatus::default();
+        for hash in hashes {
+            if !may_see_blob(&mut c, user, &hash)? {
+                status.unknown.push(hash);
+                continue;
+            }
+            let row = c.query_one(
+                "SELECT EXISTS (SELECT 1 FROM blobs WHERE hash = $1),
+                        COALESCE((SELECT SUM(length(bytes)) FROM blob_parts WHERE hash = $1), 0)::BIGINT",
+                &[&hash.as_str()],
+            )?;
+            let (have, received): (bool, i64) = (row.get(0), row.get(1));
+            if have {
+                status.have.push(hash);
+            } else if received == 0 {
+                status.missing.push(hash);
+            } else {
+                status
+                    .partial
+                    .insert(hash, u64::try_from(received).unwrap_or(0));
+            }
+        }
+        Ok(status)
+    }
+
+    fn put_blob_chunk(&self, c: &BlobChunk<'_>) -> Result<ChunkStored, DbError> {
+        let mut conn = self.conn()?;
+        if !may_see_blob(&mut conn, c.user, c.hash)? {
+            return Ok(ChunkStored::NotVisible);
+        }
+        let hash = c.hash.as_str();
+        let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut tx = conn.transaction()?;
+        // One writer per attachment across servers, from the first read.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            &[&format!("blob {hash}")],
+        )?;
+        let size: Option<i64> = tx
+            .query_opt(
+                "SELECT length(bytes)::BIGINT FROM blobs WHERE hash = $1",
+                &[&hash],
+            )?
+            .map(|r| r.get(0));
+        if let Some(size) = size {
+            return Ok(ChunkStored::Stored(ChunkOutcome::Had {
+                size: u64::try_from(size).unwrap_or(0),
+            }));
+        }
+        if c.offset == 0
+            && let Some(which) = over_quota(&mut tx, c)?
+        {
+            return Ok(ChunkStored::OverQuota(which));
+        }
+        let row = tx.query_one(
+            "SELECT COALESCE(SUM(length(bytes)), 0)::BIGINT, MIN(total) FROM blob_parts WHERE hash = $1",
+            &[&hash],
+        )?;
+        let received = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+        let kept_total: Option<i64> = row.get(1);
+        if c.offset != received
+            || kept_total.is_some_and(|t| u64::try_from(t).ok() != Some(c.total))
+        {
+            return Ok(ChunkStored::Stored(ChunkOutcome::WrongOffset { received }));
+        }
+        let now = now_ms();
+        tx.execute(
+            "INSERT INTO blob_parts (hash, \"offset\", bytes, total, device_id, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &hash,
+                &to_i64(c.offset),
+                &c.bytes,
+                &to_i64(c.total),
+                &c.device,
+                &now,
+            ],
+        )?;
+        let received = received + c.bytes.len() as u64;
+        if received < c.total {
+            tx.commit()?;
+            return Ok(ChunkStored::Stored(ChunkOutcome::Kept { received }));
+        }
+        let mut whole = Vec::with_capacity(usize::try_from(c.total).unwrap_or(0));
+        for row in tx.query(
+            "SELECT bytes FROM blob_parts WHERE hash = $1 ORDER BY \"offset\"",
+            &[&hash],
+        )? {
+            whole.extend_from_slice(row.get::<_, &[u8]>(0));
+        }
+        tx.execute("DELETE FROM blob_parts WHERE hash = $1", &[&hash])?;
+        let outcome = if BlobHash::of(&whole) == *c.hash {
+            tx.execute(
+                "INSERT INTO blobs (hash, bytes, stored_at, stored_by) VALUES ($1, $2, $3, $4)",
+                &[&hash, &whole, &now, &c.device],
+            )?;
+            tx.execute(
+                "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+                 VALUES ($1, $2, $3, 'attachment-stored', '[]', $4)",
+                &[
+                    &now,
+                    &c.user.id,
+                    &c.device,
+                    &format!("{hash} {}", whole.len()),
+                ],
+            )?;
+            ChunkOutcome::Complete {
+                size: whole.len() as u64,
+            }
+        } else {
+            // Nothing of it is kept: the device sends it again.
+            ChunkOutcome::HashMismatch
+        };
+        tx.commit()?;
+        Ok(ChunkStored::Stored(outcome))
+    }
+
+    fn collect_orphans(&self, now: i64, grace_ms: i64) -> Result<usize, DbError> {
+        let cutoff = now.saturating_sub(grace_ms);
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        // An orphan referenced again since it was marked is not one any
+        // more (a sync of another server may have referred to it).
+        let gone = tx.execute(
+            "DELETE FROM blobs WHERE hash IN (
+                 SELECT o.hash FROM blob_orphans o
+                 WHERE o.since <= $1
+                   AND NOT EXISTS (SELECT 1 FROM case_blobs c WHERE c.hash = o.hash))",
+            &[&cutoff],
+        )?;
+        tx.execute("DELETE FROM blob_orphans WHERE since <= $1", &[&cutoff])?;
+        tx.execute("DELETE FROM blob_parts WHERE updated_at <= $1", &[&cutoff])?;
+        tx.commit()?;
+        Ok(usize::try_from(gone).unwrap_or(usize::MAX))
+    }
+
+    fn read_blob(
+        &self,
+        user: &User,
+        hash: &BlobHash,
+        offset: u64,
+        len: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, DbError> {
+        let mut c = self.conn()?;
+        if !may_see_blob(&mut c, user, hash)? {
+            return Ok(None);
+        }
+        let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        // `substring` counts from 1; an attachment is at most a few MiB.
+        let row = c.query_opt(
+            "SELECT length(bytes)::BIGINT,
+                    substring(bytes FROM (LEAST($2::BIGINT, length(bytes)) + 1)::INT FOR LEAST($3::BIGINT, 2147483647)::INT)
+             FROM blobs WHERE hash = $1",
+            &[&hash.as_str(), &to_i64(offset), &to_i64(len)],
+        )?;
+        Ok(row.map(|r| (u64::try_from(r.get::<_, i64>(0)).unwrap_or(0), r.get(1))))
     }
 
     fn team_doc(&self, kind: &'static str, team: &str) -> Result<Option<Vec<u8>>, DbError> {

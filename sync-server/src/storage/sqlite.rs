@@ -8,12 +8,14 @@ use rusqlite::params;
 use uuid::Uuid;
 
 use super::{
-    Assignment, Audience, CaseStore, FeedEntry, NewDevice, PeopleStore, ServerStore, SessionStore,
-    Stored, SyncCommit, TeamDocChange, UNLOCKED,
+    Assignment, Audience, BlobChunk, CaseStore, ChunkStored, FeedEntry, NewDevice, PeopleStore,
+    ServerStore, SessionStore, Stored, SyncCommit, TeamDocChange, UNLOCKED,
 };
-use crate::db::{self, AuditEntry, Catchup, CodeRefusal, Db, DbError, Device, User};
+use crate::db::{self, AuditEntry, Catchup, ChunkOutcome, CodeRefusal, Db, DbError, Device, User};
+use brug_shared::model::BlobHash;
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
+use brug_shared::protocol::blobs::BlobStatus;
 
 impl CaseStore for Db {
     fn backend(&self) -> &'static str {
@@ -337,6 +339,86 @@ impl ServerStore for Db {
             db::set_assignment(&tx, change.case, change.user, change.assign, change.note)?;
         tx.commit()?;
         Ok(changed)
+    }
+
+    fn blob_status(&self, user: &User, hashes: Vec<BlobHash>) -> Result<BlobStatus, DbError> {
+        let conn = self.reader();
+        let mut status = BlobStatus::default();
+        for hash in hashes {
+            if !db::may_see_blob(&conn, user, &hash)? {
+                status.unknown.push(hash);
+            } else if db::has_blob(&conn, &hash)? {
+                status.have.push(hash);
+            } else {
+                match db::part_received(&conn, &hash)? {
+                    0 => status.missing.push(hash),
+                    n => {
+                        status.partial.insert(hash, n);
+                    }
+                }
+            }
+        }
+        Ok(status)
+    }
+
+    fn put_blob_chunk(&self, c: &BlobChunk<'_>) -> Result<ChunkStored, DbError> {
+        let mut conn = self.lock();
+        if !db::may_see_blob(&conn, c.user, c.hash)? {
+            return Ok(ChunkStored::NotVisible);
+        }
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // A new upload must fit the case's and the device's day's limits
+        // (what the device checks before it stores, held here too).
+        if c.offset == 0
+            && !db::has_blob(&tx, c.hash)?
+            && let Some(which) =
+                db::over_quota(&tx, c.hash, c.total, c.device, c.day_start, c.limits)?
+        {
+            return Ok(ChunkStored::OverQuota(which));
+        }
+        let outcome = db::put_chunk(
+            &tx,
+            c.hash,
+            c.offset,
+            c.total,
+            c.bytes,
+            c.device,
+            db::now_ms(),
+        )?;
+        if let ChunkOutcome::Complete { size } = outcome {
+            db::audit(
+                &tx,
+                Some(&c.user.id),
+                Some(c.device),
+                "attachment-stored",
+                &[],
+                &format!("{} {size}", c.hash),
+            )?;
+        }
+        tx.commit()?;
+        Ok(ChunkStored::Stored(outcome))
+    }
+
+    fn collect_orphans(&self, now: i64, grace_ms: i64) -> Result<usize, DbError> {
+        db::collect_orphans(&self.lock(), now, grace_ms)
+    }
+
+    fn read_blob(
+        &self,
+        user: &User,
+        hash: &BlobHash,
+        offset: u64,
+        len: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, DbError> {
+        let conn = self.reader();
+        if !db::may_see_blob(&conn, user, hash)? {
+            return Ok(None);
+        }
+        let Some(total) = db::blob_size(&conn, hash)? else {
+            return Ok(None);
+        };
+        let bytes = db::blob_range(&conn, hash, offset.min(total), len)?;
+        Ok(bytes.map(|b| (total, b)))
     }
 
     fn team_doc(&self, kind: &'static str, team: &str) -> Result<Option<Vec<u8>>, DbError> {
