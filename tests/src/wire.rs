@@ -65,6 +65,12 @@ impl TestServer {
     /// The same server on a fresh PostgreSQL cluster; `None` (after saying
     /// so loudly) when PostgreSQL is not installed.
     pub async fn start_postgres(test: &str) -> Option<Self> {
+        Self::start_postgres_with(test, |_| {}).await
+    }
+
+    /// [`TestServer::start_postgres`] with the configuration changed by
+    /// `tune`.
+    pub async fn start_postgres_with(test: &str, tune: impl FnOnce(&mut Config)) -> Option<Self> {
         let cluster = crate::pg::cluster_or_skip(test)?;
         let url = cluster.url("postgres");
         let handle = {
@@ -79,6 +85,7 @@ impl TestServer {
                 ca: None,
                 max_connections: 8,
             });
+            tune(c);
         })
         .await;
         server.postgres = Some((handle, cluster));

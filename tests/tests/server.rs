@@ -1380,3 +1380,96 @@ async fn an_attachment_is_uploaded_in_chunks_and_read_only_by_who_sees_its_case(
         0
     );
 }
+
+/// The case's and the device's day's limits on attachments, held by the
+/// server on either backend: an upload that would go over is refused
+/// before anything is kept.
+async fn uploads_over_the_limits_are_refused(server: TestServer, says: &str) {
+    use brug_device::net::blobs::{BlobLine, ChunkAnswer};
+    use brug_shared::model::{AttachmentRef, BlobHash, StoredType};
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let files: Vec<Vec<u8>> = (0..3u8)
+        .map(|n| (0..40_000u32).map(|i| (i as u8) ^ n).collect())
+        .collect();
+    let hashes: Vec<BlobHash> = files.iter().map(|f| BlobHash::of(f)).collect();
+    let mut a = server.device(&ann).await;
+    let id = a.create_case();
+    a.edit(id, |doc| {
+        let visit = doc
+            .add_record(&examples::example(RecordKind::Visit), "huisbezoek")
+            .unwrap();
+        for h in &hashes {
+            let attachment = AttachmentRef {
+                on: visit,
+                hash: h.clone(),
+                stored: StoredType::Jpeg,
+                size: 40_000,
+                width: None,
+                height: None,
+                thumb: None,
+                caption: String::new(),
+                by: ann.clone(),
+                at: chrono::Utc::now(),
+            };
+            doc.add_attachment(
+                Uuid::now_v7(),
+                &attachment,
+                Some((RecordKind::Visit, visit)),
+            )
+            .unwrap();
+        }
+    });
+    a.sync().await.unwrap();
+    let mut line = BlobLine::new(server.endpoint(), a.token.clone());
+    // At most 100,000 bytes (in the case, or from the device today): two
+    // files fit, the third not.
+    for (h, f) in hashes.iter().zip(&files).take(2) {
+        assert!(matches!(
+            line.put_chunk(h, 0, f.len() as u64, f).await.unwrap(),
+            ChunkAnswer::Taken(ack) if ack.complete
+        ));
+    }
+    let refused = line
+        .put_chunk(&hashes[2], 0, files[2].len() as u64, &files[2])
+        .await;
+    assert!(
+        matches!(&refused, Err(NetError::Refused { status: 413, code, message }) if code == "over-quota" && message.contains(says)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        line.status(vec![hashes[2].clone()]).await.unwrap().missing,
+        vec![hashes[2].clone()],
+        "nothing of it kept"
+    );
+}
+
+/// The case's limit, then the device's day's, each with its own words.
+const LIMITS: [(bool, &str); 2] = [(false, "dit dossier"), (true, "Dit toestel")];
+
+fn limit(c: &mut brug_sync_server::Config, day: bool) {
+    if day {
+        c.attachments.max_device_day_bytes = 100_000;
+    } else {
+        c.attachments.max_case_bytes = 100_000;
+    }
+}
+
+#[tokio::test]
+async fn uploads_over_the_limits_are_refused_on_sqlite() {
+    for (day, says) in LIMITS {
+        let server = TestServer::start_with(tempfile::tempdir().unwrap(), |c| limit(c, day)).await;
+        uploads_over_the_limits_are_refused(server, says).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_over_the_limits_are_refused_on_postgres() {
+    for (day, says) in LIMITS {
+        if let Some(server) =
+            TestServer::start_postgres_with("attachment limits on PostgreSQL", |c| limit(c, day))
+                .await
+        {
+            uploads_over_the_limits_are_refused(server, says).await;
+        }
+    }
+}
