@@ -202,8 +202,8 @@ enum Command {
     /// (every table: users, devices' token hashes, cases, feed, access,
     /// sync states, audit, codes, quarantine, reports, photos, erasures) and
     /// check the copy: the same rows in every table and every case's heads.
-    /// Changes nothing in the data folder. Note: the sync server still
-    /// serves from SQLite; serving from PostgreSQL is being built (issue 18).
+    /// Changes nothing in the data folder. Then `serve --database URL`
+    /// (docs/operations.md says what still needs SQLite).
     MigrateToPostgres {
         /// The data folder to copy.
         #[arg(long)]
