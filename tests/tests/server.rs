@@ -1226,6 +1226,38 @@ async fn a_supervisor_lists_assigns_and_enrols_for_her_own_team_only(server: Tes
     );
 }
 
+/// A visit by `by` with a photo reference for each (hash, size).
+fn visit_with_attachments(
+    doc: &mut brug_shared::casedoc::CaseDoc,
+    by: &str,
+    files: &[(&brug_shared::model::BlobHash, u64)],
+) {
+    use brug_shared::model::{AttachmentRef, StoredType};
+    let visit = doc
+        .add_record(&examples::example(RecordKind::Visit), "huisbezoek")
+        .unwrap();
+    for (hash, size) in files {
+        let attachment = AttachmentRef {
+            on: visit,
+            hash: (*hash).clone(),
+            stored: StoredType::Jpeg,
+            size: *size,
+            width: None,
+            height: None,
+            thumb: None,
+            caption: "meterstand".into(),
+            by: by.into(),
+            at: chrono::Utc::now(),
+        };
+        doc.add_attachment(
+            Uuid::now_v7(),
+            &attachment,
+            Some((RecordKind::Visit, visit)),
+        )
+        .unwrap();
+    }
+}
+
 brug_tests::on_both_backends!(
     an_attachment_is_uploaded_in_chunks_and_read_only_by_who_sees_its_case
 );
@@ -1240,7 +1272,7 @@ async fn an_attachment_is_uploaded_in_chunks_and_read_only_by_who_sees_its_case(
     server: TestServer,
 ) {
     use brug_device::net::blobs::{BlobLine, ChunkAnswer};
-    use brug_shared::model::{AttachmentRef, BlobHash, StoredType};
+    use brug_shared::model::BlobHash;
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
     let other = server.add_user_in("Sara Declercq", Role::Supervisor, "kortrijk");
@@ -1250,29 +1282,14 @@ async fn an_attachment_is_uploaded_in_chunks_and_read_only_by_who_sees_its_case(
     let mut a = server.device(&ann).await;
     let id = a.create_case();
     a.edit(id, |doc| {
-        let visit = doc
-            .add_record(&examples::example(RecordKind::Visit), "huisbezoek")
-            .unwrap();
-        for (h, size) in [(&hash, photo.len()), (&broken_hash, broken.len())] {
-            let attachment = AttachmentRef {
-                on: visit,
-                hash: h.clone(),
-                stored: StoredType::Jpeg,
-                size: size as u64,
-                width: None,
-                height: None,
-                thumb: None,
-                caption: "meterstand".into(),
-                by: ann.clone(),
-                at: chrono::Utc::now(),
-            };
-            doc.add_attachment(
-                Uuid::now_v7(),
-                &attachment,
-                Some((RecordKind::Visit, visit)),
-            )
-            .unwrap();
-        }
+        visit_with_attachments(
+            doc,
+            &ann,
+            &[
+                (&hash, photo.len() as u64),
+                (&broken_hash, broken.len() as u64),
+            ],
+        )
     });
     a.sync().await.unwrap();
 
@@ -1386,7 +1403,7 @@ async fn an_attachment_is_uploaded_in_chunks_and_read_only_by_who_sees_its_case(
 /// before anything is kept.
 async fn uploads_over_the_limits_are_refused(server: TestServer, says: &str) {
     use brug_device::net::blobs::{BlobLine, ChunkAnswer};
-    use brug_shared::model::{AttachmentRef, BlobHash, StoredType};
+    use brug_shared::model::BlobHash;
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let files: Vec<Vec<u8>> = (0..3u8)
         .map(|n| (0..40_000u32).map(|i| (i as u8) ^ n).collect())
@@ -1395,29 +1412,8 @@ async fn uploads_over_the_limits_are_refused(server: TestServer, says: &str) {
     let mut a = server.device(&ann).await;
     let id = a.create_case();
     a.edit(id, |doc| {
-        let visit = doc
-            .add_record(&examples::example(RecordKind::Visit), "huisbezoek")
-            .unwrap();
-        for h in &hashes {
-            let attachment = AttachmentRef {
-                on: visit,
-                hash: h.clone(),
-                stored: StoredType::Jpeg,
-                size: 40_000,
-                width: None,
-                height: None,
-                thumb: None,
-                caption: String::new(),
-                by: ann.clone(),
-                at: chrono::Utc::now(),
-            };
-            doc.add_attachment(
-                Uuid::now_v7(),
-                &attachment,
-                Some((RecordKind::Visit, visit)),
-            )
-            .unwrap();
-        }
+        let files: Vec<(&BlobHash, u64)> = hashes.iter().map(|h| (h, 40_000)).collect();
+        visit_with_attachments(doc, &ann, &files);
     });
     a.sync().await.unwrap();
     let mut line = BlobLine::new(server.endpoint(), a.token.clone());
