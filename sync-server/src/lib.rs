@@ -454,13 +454,13 @@ async fn run_with(
     // What other servers on the same PostgreSQL store reaches this
     // server's devices live; stopped with the server.
     let relay_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    tokio::spawn(reports::project_in_background(
+        backend.clone(),
+        Duration::from_secs(5),
+        shutdown_rx.clone(),
+    ));
     match &backend {
         storage::Backend::Sqlite(db) => {
-            tokio::spawn(reports::project_in_background(
-                db.clone(),
-                Duration::from_secs(5),
-                shutdown_rx.clone(),
-            ));
             if let Some(terms) = config.retention {
                 tokio::spawn(retention::daily(db.clone(), terms, shutdown_rx.clone()));
             }
@@ -472,7 +472,7 @@ async fn run_with(
                 .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))??;
             storage::postgres::relay_to_hub(listener, Arc::clone(&hub), Arc::clone(&relay_stop))?;
             tracing::warn!(
-                "serving from PostgreSQL: sync, enrolment, unlocking, admin events, team documents, team routes and attachments; reports, the quarantine, erasure and retention still need SQLite (issue 18)"
+                "serving from PostgreSQL: sync, enrolment, unlocking, admin events, team documents, team routes, attachments and reports; the quarantine, erasure and retention still need SQLite (issue 18)"
             );
         }
     }

@@ -496,7 +496,7 @@ fn main() -> ExitCode {
 
 /// The commands that work on PostgreSQL: adding and listing users,
 /// enrolment and unlock codes, revoking devices, (un)assigning cases,
-/// recovery windows and the audit log.
+/// recovery windows, reports and the audit log.
 /// The rest still needs the SQLite data folder and says so.
 fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()> {
     match command {
@@ -554,8 +554,9 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
         Command::Audit { limit } => print_audit(json, pg.audit_tail(limit)?),
         Command::Device(DeviceCmd::UnlockCode { device }) => unlock_code(pg, json, &device),
         Command::Recovery(cmd) => recovery(pg, json, cmd),
+        Command::Report(args) => report(pg, &ctx.file, json, args),
         _ => anyhow::bail!(
-            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke/unlock-code, case assign/unassign, recovery en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
+            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke/unlock-code, case assign/unassign, recovery, report en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
         ),
     }
 }
@@ -1078,7 +1079,7 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
             );
             Ok(())
         }
-        Command::Report(args) => report(&data, &ctx.file, cli.json, args),
+        Command::Report(args) => report(&Db::open(&data)?, &ctx.file, cli.json, args),
         Command::Plan(PlanCmd::Show) => {
             print!("{}", brug_shared::report::plan::BUILTIN_PLAN);
             Ok(())
@@ -1194,7 +1195,12 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
     }
 }
 
-fn report(data: &Path, file: &settings::FileConfig, json: bool, args: ReportArgs) -> Result<()> {
+fn report(
+    store: &dyn ServerStore,
+    file: &settings::FileConfig,
+    json: bool,
+    args: ReportArgs,
+) -> Result<()> {
     let plan = match args.plan.as_ref().or(file.reports.plan.as_ref()) {
         Some(path) => reports::load_plan(path)?,
         None => brug_shared::report::Plan::builtin(),
@@ -1207,10 +1213,8 @@ fn report(data: &Path, file: &settings::FileConfig, json: bool, args: ReportArgs
         public: args.public,
     };
     query.check()?;
-    let db = Db::open(data)?;
-    let report = reports::make(&mut db.lock(), &plan, &query)?;
-    db::audit(
-        &db.lock(),
+    let report = store.report(&plan, &query)?;
+    store.audit(
         Some("admin"),
         None,
         "report",

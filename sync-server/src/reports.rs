@@ -14,7 +14,8 @@ use rust_xlsxwriter::{
     Chart, ChartType, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
 };
 
-use crate::db::{self, Db, DbError};
+use crate::db::{self, DbError};
+use crate::storage::Backend;
 
 /// Reads and checks a plan file.
 pub fn load_plan(path: &Path) -> Result<Plan, PlanError> {
@@ -40,7 +41,7 @@ pub fn make(
 /// little to catch up: looks every `every` for sources marked out of date
 /// and projects them a few at a time.
 pub async fn project_in_background(
-    db: Db,
+    backend: Backend,
     every: Duration,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -52,7 +53,7 @@ pub async fn project_in_background(
         // A few cases per turn of the database, so a long catch-up (after
         // an import, an upgrade) never holds sync sessions up for long.
         loop {
-            match db.with(|db| db::project_beside(db, 4)).await {
+            match backend.with(|store| store.project_reports(4)).await {
                 Ok(0) => break,
                 Ok(n) => tracing::debug!(sources = n, "report projection caught up a little"),
                 Err(e) => {

@@ -548,6 +548,60 @@ fn a_change_stored_by_one_server_is_heard_by_the_other() {
     assert!(heard.drain().is_empty());
 }
 
+/// Every server keeps the report projection up to date. One that saw a
+/// case's mark before another change was stored must not store its
+/// reading over a newer one; the mark stays until a reading as new as the
+/// last change is stored, by whichever server.
+#[test]
+fn a_projection_read_before_a_newer_change_is_not_stored() {
+    let Some(pg) = cluster_or_skip("a_projection_read_before_a_newer_change_is_not_stored") else {
+        return;
+    };
+    let url = pg.create_database("projection").unwrap();
+    let a = postgres(&url, 2);
+    let b = postgres(&url, 2);
+    let ann = worker("ann.peeters");
+    let mut doc = new_case("ann.peeters");
+    a.merge_save(&mut doc, &ann).unwrap();
+    let source = doc.id().to_string();
+    let seen = a
+        .mark_of(&source)
+        .unwrap()
+        .expect("a stored case is marked");
+    add_visit(&mut doc);
+    b.merge_save(&mut doc, &ann).unwrap();
+    let newer = a.mark_of(&source).unwrap().unwrap();
+    assert!(newer > seen, "a change moves the mark on");
+
+    let stored_facts = |db: &PgDb| -> i64 {
+        db.conn()
+            .unwrap()
+            .query_one(
+                "SELECT coalesce(sum(facts), 0)::BIGINT FROM report_series WHERE source = $1",
+                &[&source],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert!(!a.project_source(&source, seen).unwrap());
+    assert_eq!(a.mark_of(&source).unwrap(), Some(newer), "still marked");
+    assert_eq!(stored_facts(&a), 0, "nothing stored");
+
+    assert!(b.project_source(&source, newer).unwrap());
+    assert_eq!(a.mark_of(&source).unwrap(), None);
+    let expected: i64 = db::Projected::of_case("harelbeke".into(), &doc)
+        .unwrap()
+        .rows()
+        .iter()
+        .map(|r| r.facts)
+        .sum();
+    assert!(expected > 0, "the visit is a fact");
+    assert_eq!(stored_facts(&a), expected);
+    // Late with the same version: the mark is gone, nothing is written.
+    assert!(!a.project_source(&source, newer).unwrap());
+    assert_eq!(stored_facts(&a), expected);
+}
+
 /// A server listening to the others hears what another handle stores and
 /// not what it stores itself (its own sessions heard that from it
 /// already; hearing it again would send every device a second notice and

@@ -485,7 +485,7 @@ fn admin(servers: &Servers, i: usize, args: &[&str]) -> (bool, String, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_commands_work_on_postgres_and_the_rest_says_it_needs_sqlite() {
+async fn admin_commands_and_reports_work_on_postgres_and_the_rest_says_it_needs_sqlite() {
     let Some(cluster) = cluster_or_skip("admin commands on PostgreSQL") else {
         return;
     };
@@ -564,8 +564,36 @@ async fn admin_commands_work_on_postgres_and_the_rest_says_it_needs_sqlite() {
     };
     work(&mut ann, &mut Rng::new(7));
     let case = ann.store.held()[0];
+    // A home visit that took place (5 October 2026), for the report below.
+    let mut doc = ann.store.get(case).unwrap();
+    doc.set_editor(&ann.editor);
+    doc.add_record(&examples::example(RecordKind::Visit), "huisbezoek")
+        .unwrap();
+    ann.store.put(&mut doc, false);
     let (ann, done) = sync(servers.endpoint(1), ann).await;
     assert!(done);
+    // The department's report, counted from PostgreSQL's projection on
+    // another machine than the one that stored the visit.
+    let (ok, out, err) = admin(
+        &servers,
+        0,
+        &[
+            "--json",
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--by",
+            "none",
+        ],
+    );
+    assert!(ok, "{err}");
+    let report: brug_shared::report::Report = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        report.indicator("households-reached").unwrap().total,
+        brug_shared::report::Cell::Value(1)
+    );
     let (ok, _, err) = admin(
         &servers,
         0,
@@ -620,6 +648,7 @@ async fn admin_commands_work_on_postgres_and_the_rest_says_it_needs_sqlite() {
         "device-unlocked",
         "assign",
         "revoke",
+        "report",
     ] {
         assert!(actions.contains(&want), "{want} in {actions:?}");
     }

@@ -170,21 +170,13 @@ async fn post_activity(device: &TestDevice, activity: &Activity) -> Result<TeamD
     net::team_request(&device.endpoint, &device.token, "/v1/team/activities", &req).await
 }
 
-#[tokio::test]
-async fn every_figure_of_the_report_equals_the_truth_per_quarter_and_per_team() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(every_figure_of_the_report_equals_the_truth_per_quarter_and_per_team);
+
+async fn every_figure_of_the_report_equals_the_truth_per_quarter_and_per_team(server: TestServer) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let bert = server.add_user("Bert Claeys", Role::HousingAdviser);
     let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
-    let kim = admin::add_user(
-        &server.db().lock(),
-        "Kim Desmet",
-        Role::BridgeWorker,
-        "kuurne",
-        admin::Actor::Admin,
-    )
-    .unwrap()
-    .id;
+    let kim = server.add_user_in("Kim Desmet", Role::BridgeWorker, "kuurne");
     let mut worker = server.device(&ann).await;
     let mut adviser = server.device(&bert).await;
     let mut supervisor = server.device(&sofie).await;
@@ -327,22 +319,18 @@ async fn every_figure_of_the_report_equals_the_truth_per_quarter_and_per_team() 
     // Every figure, per quarter, per team, from the projection.
     let plan = Plan::builtin();
     for team in ["harelbeke", "kuurne"] {
-        let report = reports::make(
-            &mut server.db().lock(),
-            &plan,
-            &year_2025(Some(team), Breakdown::Quarter),
-        )
-        .unwrap();
+        let report = server.on_store(|s| {
+            s.report(&plan, &year_2025(Some(team), Breakdown::Quarter))
+                .unwrap()
+        });
         assert_equals_truth(&report, &truth, team);
     }
     // The session counted as the plan says: one session, 12 participants,
     // its three households reached once each.
-    let report = reports::make(
-        &mut server.db().lock(),
-        &plan,
-        &year_2025(Some("harelbeke"), Breakdown::Quarter),
-    )
-    .unwrap();
+    let report = server.on_store(|s| {
+        s.report(&plan, &year_2025(Some("harelbeke"), Breakdown::Quarter))
+            .unwrap()
+    });
     let q3 = 2;
     assert_eq!(
         report.indicator("dutch-participants").unwrap().cells[q3],
@@ -491,21 +479,23 @@ async fn the_policy_leads_device_holds_no_case_and_its_report_no_name_id_or_type
     assert_eq!(policy.device.last_report().unwrap().unwrap().0, report);
 }
 
-#[tokio::test]
-async fn the_workbook_reads_back_with_sheets_headers_values_formats_and_a_chart_per_indicator() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(
+    the_workbook_reads_back_with_sheets_headers_values_formats_and_a_chart_per_indicator
+);
+
+async fn the_workbook_reads_back_with_sheets_headers_values_formats_and_a_chart_per_indicator(
+    server: TestServer,
+) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let mut worker = server.device(&ann).await;
     let mut truth = Truth::default();
     let mut rng = Rng::new(7);
     caseload(&mut worker, &mut truth, &mut rng, "harelbeke", 6).await;
     let plan = Plan::builtin();
-    let report = reports::make(
-        &mut server.db().lock(),
-        &plan,
-        &year_2025(Some("harelbeke"), Breakdown::Quarter),
-    )
-    .unwrap();
+    let report = server.on_store(|s| {
+        s.report(&plan, &year_2025(Some("harelbeke"), Breakdown::Quarter))
+            .unwrap()
+    });
     let bytes = reports::xlsx(&report).unwrap();
 
     let mut book = calamine::Xlsx::new(Cursor::new(bytes.clone())).unwrap();
@@ -608,9 +598,13 @@ async fn the_workbook_reads_back_with_sheets_headers_values_formats_and_a_chart_
     assert!(chart.contains("<c:lineChart>"), "a line over the quarters");
 }
 
-#[tokio::test]
-async fn a_public_report_by_postcode_shows_under_five_and_no_total_that_reveals_it() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(
+    a_public_report_by_postcode_shows_under_five_and_no_total_that_reveals_it
+);
+
+async fn a_public_report_by_postcode_shows_under_five_and_no_total_that_reveals_it(
+    server: TestServer,
+) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
     let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
     let mut worker = server.device(&ann).await;
@@ -685,19 +679,15 @@ async fn a_public_report_by_postcode_shows_under_five_and_no_total_that_reveals_
     assert_eq!(reached.cells, vec![Cell::Value(7), Cell::Value(3)]);
 }
 
-#[tokio::test]
-async fn a_session_counts_households_of_its_team_only_and_one_made_offline_once_it_arrives() {
-    let server = TestServer::start().await;
+brug_tests::on_both_backends!(
+    a_session_counts_households_of_its_team_only_and_one_made_offline_once_it_arrives
+);
+
+async fn a_session_counts_households_of_its_team_only_and_one_made_offline_once_it_arrives(
+    server: TestServer,
+) {
     let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
-    let kim = admin::add_user(
-        &server.db().lock(),
-        "Kim Desmet",
-        Role::BridgeWorker,
-        "kuurne",
-        admin::Actor::Admin,
-    )
-    .unwrap()
-    .id;
+    let kim = server.add_user_in("Kim Desmet", Role::BridgeWorker, "kuurne");
     let mut worker = server.device(&ann).await;
     let mut other_team = server.device(&kim).await;
     let theirs = other_team.create_case();
@@ -719,12 +709,13 @@ async fn a_session_counts_households_of_its_team_only_and_one_made_offline_once_
         review: Review::default(),
     };
     let reached = |server: &TestServer| {
-        let report = reports::make(
-            &mut server.db().lock(),
-            &Plan::builtin(),
-            &year_2025(Some("harelbeke"), Breakdown::None),
-        )
-        .unwrap();
+        let report = server.on_store(|s| {
+            s.report(
+                &Plan::builtin(),
+                &year_2025(Some("harelbeke"), Breakdown::None),
+            )
+            .unwrap()
+        });
         (
             report.indicator("households-reached").unwrap().total,
             report.indicator("dutch-participants").unwrap().total,

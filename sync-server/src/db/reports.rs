@@ -57,55 +57,133 @@ pub fn project_some(conn: &mut Connection, limit: i64) -> Result<usize, DbError>
     Ok(sources.len())
 }
 
-/// The series one source yields now: read from its document (nothing is
-/// written). `None` when the source counts for nothing (erased, never
-/// stored, not a source).
-fn series_of(
-    conn: &Connection,
-    source: &str,
-) -> Result<Option<(String, String, Vec<series::Series>)>, DbError> {
-    let (team, postcode, facts) = if let Some(team) = source.strip_prefix("activities:") {
-        let Some(bytes) = super::team_doc::<brug_shared::model::Activity>(conn, team)? else {
-            return Ok(None);
-        };
-        let doc = ActivitiesDoc::load(&bytes)
+/// What one source yields: its team, the household's postcode (empty for
+/// a team's activities) and its series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Projected {
+    /// The team the source belongs to.
+    pub team: String,
+    /// The household's postcode.
+    pub postcode: String,
+    /// Its series, grouped.
+    pub series: Vec<series::Series>,
+}
+
+/// One row of `report_series`, as both backends store it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesRow {
+    /// The household, if any.
+    pub case: Option<String>,
+    /// Who recorded the facts.
+    pub worker: String,
+    /// The kind's code.
+    pub kind: &'static str,
+    /// The detail code.
+    pub detail: String,
+    /// The outcome code.
+    pub outcome: String,
+    /// The first day (`YYYY-MM-DD`).
+    pub first_day: String,
+    /// The last day.
+    pub last_day: String,
+    /// How many facts.
+    pub facts: i64,
+    /// The days, packed ([`series::Series::pack`]).
+    pub days: Vec<u8>,
+}
+
+impl Projected {
+    /// The series of a case document of `team`.
+    pub fn of_case(team: String, doc: &brug_shared::casedoc::CaseDoc) -> Result<Self, DbError> {
+        let case = doc.case().map_err(|e| DbError::Invalid(e.to_string()))?;
+        let facts = doc.facts().map_err(|e| DbError::Invalid(e.to_string()))?;
+        Ok(Projected {
+            team,
+            postcode: case.household.address.postcode.to_string(),
+            series: series::group(&facts),
+        })
+    }
+
+    /// The series of `team`'s activities document (`bytes` as saved): a
+    /// household counts when it is a case of this team (`case_team` looks
+    /// that up); one not on the server yet counts once it arrives (see
+    /// `record_change`).
+    pub fn of_activities(
+        team: &str,
+        bytes: &[u8],
+        mut case_team: impl FnMut(Uuid) -> Result<Option<String>, DbError>,
+    ) -> Result<Self, DbError> {
+        let doc = ActivitiesDoc::load(bytes)
             .map_err(|e| DbError::Invalid(format!("stored activities of {team}: {e}")))?;
-        // A household counts when it is a case of this team (one not on
-        // the server yet counts once it arrives: see `record_change`).
         let mut facts = Vec::new();
         for f in doc.activities().iter().flat_map(activity_facts) {
             match f.case {
-                Some(case) if super::case_team(conn, case)?.as_deref() != Some(team) => {}
+                Some(case) if case_team(case)?.as_deref() != Some(team) => {}
                 _ => facts.push(f),
             }
         }
-        (team.to_owned(), String::new(), facts)
-    } else {
-        let Ok(id) = Uuid::parse_str(source) else {
+        Ok(Projected {
+            team: team.to_owned(),
+            postcode: String::new(),
+            series: series::group(&facts),
+        })
+    }
+
+    /// The rows to store (a series without days has none).
+    pub fn rows(&self) -> Vec<SeriesRow> {
+        self.series
+            .iter()
+            .filter_map(|s| {
+                let (first, last) = s.span()?;
+                Some(SeriesRow {
+                    case: s.case.map(|c| c.to_string()),
+                    worker: s.worker.clone(),
+                    kind: s.kind.code(),
+                    detail: s.detail.clone(),
+                    outcome: s.outcome.clone(),
+                    first_day: first.format("%Y-%m-%d").to_string(),
+                    last_day: last.format("%Y-%m-%d").to_string(),
+                    facts: s.facts(),
+                    days: s.pack(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A source's case id, when it is a case (not a team's activities).
+pub fn source_case(source: &str) -> Option<Uuid> {
+    Uuid::parse_str(source).ok()
+}
+
+/// The series one source yields now: read from its document (nothing is
+/// written). `None` when the source counts for nothing (erased, never
+/// stored, not a source).
+fn series_of(conn: &Connection, source: &str) -> Result<Option<Projected>, DbError> {
+    if let Some(team) = source.strip_prefix("activities:") {
+        let Some(bytes) = super::team_doc::<brug_shared::model::Activity>(conn, team)? else {
             return Ok(None);
         };
-        let (Some(team), Some(doc)) = (super::case_team(conn, id)?, store::load(conn, id)?) else {
-            // A case erased or never stored counts for nothing.
-            return Ok(None);
-        };
-        let case = doc.case().map_err(|e| DbError::Invalid(e.to_string()))?;
-        let facts = doc.facts().map_err(|e| DbError::Invalid(e.to_string()))?;
-        (team, case.household.address.postcode.to_string(), facts)
+        return Projected::of_activities(team, &bytes, |case| super::case_team(conn, case))
+            .map(Some);
+    }
+    let Some(id) = source_case(source) else {
+        return Ok(None);
     };
-    Ok(Some((team, postcode, series::group(&facts))))
+    let (Some(team), Some(doc)) = (super::case_team(conn, id)?, store::load(conn, id)?) else {
+        // A case erased or never stored counts for nothing.
+        return Ok(None);
+    };
+    Projected::of_case(team, &doc).map(Some)
 }
 
 /// Replaces the stored series of `source` with `made`.
-fn write_series(
-    conn: &Connection,
-    source: &str,
-    made: Option<(String, String, Vec<series::Series>)>,
-) -> Result<(), DbError> {
+fn write_series(conn: &Connection, source: &str, made: Option<Projected>) -> Result<(), DbError> {
     conn.execute(
         "DELETE FROM report_series WHERE source = ?1",
         params![source],
     )?;
-    let Some((team, postcode, all)) = made else {
+    let Some(made) = made else {
         return Ok(());
     };
     let mut insert = conn.prepare_cached(
@@ -113,23 +191,20 @@ fn write_series(
              outcome, first_day, last_day, facts, days)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
-    for s in all {
-        let Some((first, last)) = s.span() else {
-            continue;
-        };
+    for row in made.rows() {
         insert.execute(params![
             source,
-            team,
-            s.case.map(|c| c.to_string()),
-            postcode,
-            s.worker,
-            s.kind.code(),
-            s.detail,
-            s.outcome,
-            first.format("%Y-%m-%d").to_string(),
-            last.format("%Y-%m-%d").to_string(),
-            s.facts(),
-            s.pack(),
+            made.team,
+            row.case,
+            made.postcode,
+            row.worker,
+            row.kind,
+            row.detail,
+            row.outcome,
+            row.first_day,
+            row.last_day,
+            row.facts,
+            row.days,
         ])?;
     }
     Ok(())
@@ -178,8 +253,7 @@ pub fn count_facts(
     query: &Query,
     counter: &mut Counter<'_>,
 ) -> Result<(), DbError> {
-    const COLUMNS: &str = "SELECT kind, detail, outcome, case_id, worker, postcode, team_id, days
-         FROM report_series";
+    const COLUMNS: &str = SERIES_COLUMNS;
     let from = query.from.format("%Y-%m-%d").to_string();
     let to = query.to.format("%Y-%m-%d").to_string();
     // Two statements, so each uses its index for the household order.
@@ -197,31 +271,69 @@ pub fn count_facts(
         rows = stmt.query(params![from, to])?;
     }
     while let Some(r) = rows.next()? {
-        // A kind a newer server wrote that this one does not know counts
-        // for nothing here, and is no error.
-        let Some(kind) = FactKind::from_code(r.get_ref(0)?.as_str().unwrap_or_default()) else {
-            continue;
-        };
-        let case = r
-            .get_ref(3)?
-            .as_str_or_null()
-            .ok()
-            .flatten()
-            .and_then(|c| Uuid::parse_str(c).ok());
-        counter
-            .add_series(SeriesRef {
-                kind,
+        count_row(
+            counter,
+            &StoredSeries {
+                kind: r.get_ref(0)?.as_str().unwrap_or_default(),
                 detail: r.get_ref(1)?.as_str().unwrap_or_default(),
                 outcome: r.get_ref(2)?.as_str().unwrap_or_default(),
-                case,
+                case: r.get_ref(3)?.as_str_or_null().ok().flatten(),
                 worker: r.get_ref(4)?.as_str().unwrap_or_default(),
                 postcode: r.get_ref(5)?.as_str().unwrap_or_default(),
                 team: r.get_ref(6)?.as_str().unwrap_or_default(),
                 days: r.get_ref(7)?.as_blob().unwrap_or_default(),
-            })
-            .map_err(|e| DbError::Invalid(e.to_string()))?;
+            },
+        )?;
     }
     Ok(())
+}
+
+/// One row of `report_series` as read back, borrowed from the backend's
+/// row.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredSeries<'a> {
+    /// The kind's code.
+    pub kind: &'a str,
+    /// The detail code.
+    pub detail: &'a str,
+    /// The outcome code.
+    pub outcome: &'a str,
+    /// The household's id, if any.
+    pub case: Option<&'a str>,
+    /// Who recorded the facts.
+    pub worker: &'a str,
+    /// The household's postcode.
+    pub postcode: &'a str,
+    /// The team.
+    pub team: &'a str,
+    /// The packed days.
+    pub days: &'a [u8],
+}
+
+/// The query for the columns [`StoredSeries`] reads, in its order; a
+/// backend adds its conditions and orders the rows household by
+/// household (by case id, the rows without one together).
+pub const SERIES_COLUMNS: &str =
+    "SELECT kind, detail, outcome, case_id, worker, postcode, team_id, days FROM report_series";
+
+/// Counts one stored row into `counter`. A kind a newer server wrote that
+/// this one does not know counts for nothing here, and is no error.
+pub fn count_row(counter: &mut Counter<'_>, r: &StoredSeries<'_>) -> Result<(), DbError> {
+    let Some(kind) = FactKind::from_code(r.kind) else {
+        return Ok(());
+    };
+    counter
+        .add_series(SeriesRef {
+            kind,
+            detail: r.detail,
+            outcome: r.outcome,
+            case: r.case.and_then(|c| Uuid::parse_str(c).ok()),
+            worker: r.worker,
+            postcode: r.postcode,
+            team: r.team,
+            days: r.days,
+        })
+        .map_err(|e| DbError::Invalid(e.to_string()))
 }
 
 #[cfg(test)]

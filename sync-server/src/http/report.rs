@@ -16,7 +16,6 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::{DeviceAuth, bad_request, error_response};
-use crate::db;
 
 /// The URL's parameters.
 #[derive(Debug, Deserialize)]
@@ -100,11 +99,10 @@ async fn make(
     };
     let plan = std::sync::Arc::clone(&state.plan);
     let outcome = state
-        .sqlite()?
-        .run(move |conn| {
-            let report = crate::reports::make(conn, &plan, &query)?;
-            db::audit(
-                conn,
+        .backend
+        .with(move |store| {
+            let report = store.report(&plan, &query)?;
+            store.audit(
                 Some(&auth.user.id),
                 Some(&auth.device.id),
                 "report",

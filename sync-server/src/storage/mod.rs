@@ -45,6 +45,7 @@ use brug_shared::model::Role;
 use brug_shared::model::{AttachmentLimits, BlobHash};
 use brug_shared::protocol::JoinedDevice;
 use brug_shared::protocol::blobs::BlobStatus;
+use brug_shared::report::{Plan, Query, Report};
 
 /// Who may see a case: the users it is assigned to (its creator first)
 /// and the supervisors of its team.
@@ -351,6 +352,16 @@ pub trait ServerStore: SessionStore {
     /// Removes attachments no case has referenced for `grace_ms`, and
     /// uploads untouched for as long; how many attachments went.
     fn collect_orphans(&self, now: i64, grace_ms: i64) -> Result<usize, DbError>;
+
+    /// Brings the report projection closer to what is stored: projects up
+    /// to `limit` of the sources marked out of date, reading each beside
+    /// the writers; how many it looked at (0: nothing is out of date).
+    fn project_reports(&self, limit: i64) -> Result<usize, DbError>;
+
+    /// A report on the plan: the projection first catches up with every
+    /// change stored before, then the plan's indicators are counted over
+    /// it (counts and sums only).
+    fn report(&self, plan: &Plan, query: &Query) -> Result<Report, DbError>;
 
     /// Up to `len` bytes of an attachment from `offset`, with its size;
     /// `None` when `user` may not see it or it is not held whole.

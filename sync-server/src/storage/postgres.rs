@@ -24,6 +24,8 @@
 //!   connection the listener says [`Heard::Reconnected`] and the caller
 //!   reads the feed from its last number.
 
+mod reports;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::Duration;
@@ -46,6 +48,7 @@ use brug_shared::model::BlobHash;
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
 use brug_shared::protocol::blobs::BlobStatus;
+use brug_shared::report::{Plan, Query, Report};
 
 /// The PostgreSQL migrations, in order. Never edit a released one.
 pub const PG_MIGRATIONS: &[&str] = &[
@@ -2138,6 +2141,17 @@ impl ServerStore for PgDb {
         tx.execute("DELETE FROM blob_parts WHERE updated_at <= $1", &[&cutoff])?;
         tx.commit()?;
         Ok(usize::try_from(gone).unwrap_or(usize::MAX))
+    }
+
+    fn project_reports(&self, limit: i64) -> Result<usize, DbError> {
+        self.project_some(limit)
+    }
+
+    fn report(&self, plan: &Plan, query: &Query) -> Result<Report, DbError> {
+        self.catch_up_reports()?;
+        let mut counter = brug_shared::report::Counter::new(plan, query);
+        self.count_facts(query, &mut counter)?;
+        Ok(counter.finish())
     }
 
     fn read_blob(

@@ -16,6 +16,7 @@ use brug_shared::model::BlobHash;
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
 use brug_shared::protocol::blobs::BlobStatus;
+use brug_shared::report::{Plan, Query, Report};
 
 impl CaseStore for Db {
     fn backend(&self) -> &'static str {
@@ -401,6 +402,14 @@ impl ServerStore for Db {
 
     fn collect_orphans(&self, now: i64, grace_ms: i64) -> Result<usize, DbError> {
         db::collect_orphans(&self.lock(), now, grace_ms)
+    }
+
+    fn project_reports(&self, limit: i64) -> Result<usize, DbError> {
+        db::project_beside(self, limit)
+    }
+
+    fn report(&self, plan: &Plan, query: &Query) -> Result<Report, DbError> {
+        crate::reports::make(&mut self.lock(), plan, query)
     }
 
     fn read_blob(
