@@ -27,6 +27,12 @@ pub enum QuarantineError {
     /// The changes are not automerge changes of a case.
     #[error("de wachtende wijzigingen zijn onleesbaar: {0}")]
     Invalid(String),
+    /// The changes cannot be read whole, or build on work the server
+    /// never had: nothing merged, the entry stays waiting.
+    #[error(
+        "de wachtende wijzigingen zijn onleesbaar of bouwen voort op werk dat de server niet heeft; ze blijven wachten ({0})"
+    )]
+    Unreadable(String),
     /// The changes touch what their author may not change.
     #[error("{0}")]
     Refused(#[from] Refusal),
@@ -35,7 +41,8 @@ pub enum QuarantineError {
     Db(#[from] DbError),
 }
 
-fn entry(q: Quarantined) -> Entry {
+/// The entry as the app sees it.
+pub(crate) fn entry(q: Quarantined) -> Entry {
     Entry {
         id: q.id,
         case: q.case,
@@ -47,14 +54,8 @@ fn entry(q: Quarantined) -> Entry {
     }
 }
 
-/// Keeps a device's unsynced work on `case`; returns the entry's number.
-pub fn hand_over(
-    conn: &Connection,
-    device: &Device,
-    user: &User,
-    case: Uuid,
-    changes: &[u8],
-) -> Result<i64, QuarantineError> {
+/// Refuses a hand-over with no changes or too many bytes.
+pub(crate) fn check_hand_over(changes: &[u8]) -> Result<(), QuarantineError> {
     if changes.is_empty() {
         return Err(QuarantineError::Invalid(
             "geen wijzigingen / no changes".into(),
@@ -63,6 +64,18 @@ pub fn hand_over(
     if changes.len() > MAX_QUARANTINE_BYTES {
         return Err(QuarantineError::TooLarge);
     }
+    Ok(())
+}
+
+/// Keeps a device's unsynced work on `case`; returns the entry's number.
+pub fn hand_over(
+    conn: &Connection,
+    device: &Device,
+    user: &User,
+    case: Uuid,
+    changes: &[u8],
+) -> Result<i64, QuarantineError> {
+    check_hand_over(changes)?;
     let waiting: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM quarantine WHERE device_id = ?1 AND decided_at IS NULL",
@@ -206,32 +219,15 @@ fn merge_into_case(
     device: Uuid,
     changes: &[u8],
 ) -> Result<Option<CaseDoc>, QuarantineError> {
-    let sender = policy::Sender {
-        user: &author.id,
-        role: author.role,
-        device,
-    };
-    let now = db::now_ms();
     let exists = replica.is_some();
     let mut fork = match replica {
         Some(doc) => doc.fork(),
         None => CaseDoc::empty(case),
     };
-    let before = fork.heads();
-    let ops_before = fork.op_count();
-    fork.load_incremental(changes)
-        .map_err(|e| QuarantineError::Invalid(e.to_string()))?;
-    if fork.heads() == before {
-        // Already in the case (it reached the server after all), or it
-        // depends on work the server never had.
+    if !apply(&mut fork, author, device, changes)? {
         return Ok(None);
     }
-    if fork.op_count().saturating_sub(ops_before) > MAX_OPS_PER_BATCH {
-        return Err(QuarantineError::TooLarge);
-    }
-    policy::check(&mut fork, &before, sender, now, None, &|_| None)?;
-    fork.case()
-        .map_err(|e| QuarantineError::Invalid(e.to_string()))?;
+    let now = db::now_ms();
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(DbError::from)?;
@@ -240,4 +236,56 @@ fn merge_into_case(
     db::put_case_blobs(&tx, case, &fork.blob_hashes(), now)?;
     tx.commit().map_err(DbError::from)?;
     Ok(Some(fork))
+}
+
+/// Applies quarantined changes to `doc` (the case as stored, or an empty
+/// one when it never reached the server) as a sync from `author` on
+/// `device` would: bounded, checked by the policy, still a case. `false`:
+/// nothing new (the work reached the server after all, or it depends on
+/// work the server never had).
+pub(crate) fn apply(
+    doc: &mut CaseDoc,
+    author: &User,
+    device: Uuid,
+    changes: &[u8],
+) -> Result<bool, QuarantineError> {
+    let sender = policy::Sender {
+        user: &author.id,
+        role: author.role,
+        device,
+    };
+    let before = doc.heads();
+    let ops_before = doc.op_count();
+    doc.load_incremental(changes)
+        .map_err(|e| QuarantineError::Invalid(e.to_string()))?;
+    if doc.heads() == before {
+        // Nothing new: the work is in the case already, or automerge
+        // skipped it (bytes it cannot read, changes on work the server
+        // never had). Only the first counts as done; the rest stays
+        // waiting rather than being called merged.
+        readable_on(doc, changes)?;
+        return Ok(false);
+    }
+    if doc.op_count().saturating_sub(ops_before) > MAX_OPS_PER_BATCH {
+        return Err(QuarantineError::TooLarge);
+    }
+    policy::check(doc, &before, sender, db::now_ms(), None, &|_| None)?;
+    doc.case()
+        .map_err(|e| QuarantineError::Invalid(e.to_string()))?;
+    Ok(true)
+}
+
+/// Whether `changes` read whole on top of `doc`: every chunk parses and
+/// every change's dependencies are in `doc` or in `changes`.
+fn readable_on(doc: &mut CaseDoc, changes: &[u8]) -> Result<(), QuarantineError> {
+    let mut all = doc.save();
+    all.extend_from_slice(changes);
+    automerge::Automerge::load_with_options(
+        &all,
+        automerge::LoadOptions::new()
+            .on_partial_load(automerge::OnPartialLoad::Error)
+            .verification_mode(automerge::VerificationMode::DontCheck),
+    )
+    .map(drop)
+    .map_err(|e| QuarantineError::Unreadable(e.to_string()))
 }

@@ -219,10 +219,10 @@ async fn credentials_valid_revoked_unknown_expired_and_replayed(server: TestServ
     assert!(matches!(err, NetError::Refused { ref code, .. } if code == "code-expired"));
 }
 
-#[tokio::test]
-async fn the_quarantine_routes_take_only_their_own_callers() {
+brug_tests::on_both_backends!(the_quarantine_routes_take_only_their_own_callers);
+
+async fn the_quarantine_routes_take_only_their_own_callers(server: TestServer) {
     use brug_shared::protocol::quarantine::{Decide, Entry, HandOver, Receipt};
-    let server = TestServer::start().await;
     let worker = server.add_user("Ann Peeters", Role::BridgeWorker);
     let supervisor = server.add_user("Sofie Vandenberghe", Role::Supervisor);
     let endpoint = server.endpoint();
@@ -289,10 +289,7 @@ async fn the_quarantine_routes_take_only_their_own_callers() {
         cells += 1;
     }
     // A revoked device may still hand over (into the quarantine only).
-    {
-        let db = server.db();
-        db::revoke_device(&db.lock(), &ann.device_id).unwrap();
-    }
+    server.revoke(&ann.device_id);
     let _: Receipt = net::team_request(&endpoint, &ann.token, "/v1/quarantine", &hand_over)
         .await
         .unwrap();

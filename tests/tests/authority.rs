@@ -550,3 +550,185 @@ async fn a_resolved_conflict_is_in_the_audit_log(server: TestServer) {
     assert_eq!(resolved.user.as_deref(), Some(sofie_id.as_str()));
     assert!(resolved.detail.contains("phone"), "{}", resolved.detail);
 }
+
+brug_tests::on_both_backends!(quarantined_work_is_merged_once_checked_by_the_policy_or_discarded);
+
+async fn hand_over(server: &TestServer, device: &TestDevice, case: Uuid, bytes: &[u8]) -> i64 {
+    use brug_shared::protocol::quarantine::{HandOver, Receipt};
+    let receipt: Receipt = brug_device::net::team_request(
+        &server.endpoint(),
+        &device.token,
+        "/v1/quarantine",
+        &HandOver {
+            case,
+            changes: hex::encode(bytes),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(receipt.id > 0);
+    receipt.id
+}
+
+async fn decide(
+    server: &TestServer,
+    device: &TestDevice,
+    id: i64,
+    merge: bool,
+) -> Result<brug_shared::protocol::quarantine::Entry, brug_device::net::NetError> {
+    brug_device::net::team_request(
+        &server.endpoint(),
+        &device.token,
+        "/v1/team/quarantine/decide",
+        &brug_shared::protocol::quarantine::Decide { id, merge },
+    )
+    .await
+}
+
+fn refused_with(
+    outcome: Result<brug_shared::protocol::quarantine::Entry, brug_device::net::NetError>,
+) -> (u16, String) {
+    match outcome {
+        Err(brug_device::net::NetError::Refused { status, code, .. }) => (status, code),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// Work a device could not sync any more goes to the quarantine; the
+/// team's supervisor merges it into its case, checked as the author's own
+/// sync would be (a case that never reached the server is made), or
+/// discards it. Each entry is decided once, by its own team's supervisor;
+/// what the policy refuses or cannot be read stays waiting, nothing of it
+/// stored.
+async fn quarantined_work_is_merged_once_checked_by_the_policy_or_discarded(server: TestServer) {
+    use brug_shared::protocol::quarantine::Entry;
+    let ann_id = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let sofie_id = server.add_user("Sofie Vandenberghe", Role::Supervisor);
+    let kim_id = server.add_user_in("Kim Desmet", Role::Supervisor, "kuurne");
+    let mut ann = server.device(&ann_id).await;
+    let mut sofie = server.device(&sofie_id).await;
+    let kim = server.device(&kim_id).await;
+    let case = ann.create_case();
+    ann.sync().await.unwrap();
+
+    // Offline work the server never got: a visit, a case made offline, a
+    // change forged as another user, and bytes that are no changes.
+    let synced = ann.store.get(case).unwrap().heads();
+    let mut visit = None;
+    ann.edit(case, |doc| {
+        visit = Some(
+            doc.add_record(&examples::example(RecordKind::Visit), "huisbezoek")
+                .unwrap(),
+        );
+    });
+    let visit = visit.unwrap();
+    let with_visit = ann.store.get(case).unwrap().heads();
+    let visit_bytes = ann.store.get(case).unwrap().save_after(&synced);
+    let device = ann.device_id.clone();
+    forge(&mut ann, case, &sofie_id, &device, now(), new_phone);
+    let forged_bytes = ann.store.get(case).unwrap().save_after(&with_visit);
+    let fresh = ann.create_case();
+    let fresh_bytes = ann.store.get(fresh).unwrap().save();
+
+    let visit_entry = hand_over(&server, &ann, case, &visit_bytes).await;
+    let fresh_entry = hand_over(&server, &ann, fresh, &fresh_bytes).await;
+    let forged_entry = hand_over(&server, &ann, case, &forged_bytes).await;
+    let garbage_entry = hand_over(&server, &ann, case, &[0, 0xff]).await;
+    let list = |device: &TestDevice| {
+        let endpoint = server.endpoint();
+        let token = device.token.clone();
+        async move {
+            brug_device::net::team_request::<_, Vec<Entry>>(
+                &endpoint,
+                &token,
+                "/v1/team/quarantine",
+                &json!({}),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let waiting = list(&sofie).await;
+    assert_eq!(waiting.len(), 4);
+    assert!(
+        waiting
+            .iter()
+            .all(|e| e.decision.is_none() && e.user == ann_id)
+    );
+    assert!(
+        list(&kim).await.is_empty(),
+        "another team's supervisor sees none"
+    );
+
+    // Another team's supervisor cannot decide it.
+    assert_eq!(
+        refused_with(decide(&server, &kim, visit_entry, true).await),
+        (404, "not-found".into())
+    );
+    // Merged once: the visit is in the case; a second decision finds none.
+    let merged = decide(&server, &sofie, visit_entry, true).await.unwrap();
+    assert_eq!(merged.decision.as_deref(), Some("merged"));
+    let stored = server.stored(case).unwrap();
+    assert!(stored.record(RecordKind::Visit, visit).unwrap().is_some());
+    assert_eq!(
+        refused_with(decide(&server, &sofie, visit_entry, false).await),
+        (404, "not-found".into())
+    );
+    // A case that never reached the server is made, in Ann's team: her
+    // supervisor's device gets it.
+    decide(&server, &sofie, fresh_entry, true).await.unwrap();
+    assert!(server.stored(fresh).is_some());
+    sofie.sync().await.unwrap();
+    assert!(sofie.store.get(fresh).is_some());
+    // The forged change is refused as a sync would refuse it; it stays
+    // waiting, nothing of it stored, until it is discarded.
+    let (status, code) = refused_with(decide(&server, &sofie, forged_entry, true).await);
+    assert_eq!((status, code.as_str()), (403, "refused"));
+    let mut stored = server.stored(case).unwrap();
+    assert_ne!(
+        stored.case().unwrap().household.phone.as_deref(),
+        Some("0470 00 00 00")
+    );
+    // Bytes that are no changes: refused, then discarded.
+    let (status, _) = refused_with(decide(&server, &sofie, garbage_entry, true).await);
+    assert_eq!(status, 422);
+    for id in [forged_entry, garbage_entry] {
+        let discarded = decide(&server, &sofie, id, false).await.unwrap();
+        assert_eq!(discarded.decision.as_deref(), Some("discarded"));
+    }
+    assert_eq!(server.stored(case).unwrap().heads(), stored.heads());
+    // The same work handed over again (the device did not hear the
+    // receipt): merged, nothing new.
+    let again = hand_over(&server, &ann, case, &visit_bytes).await;
+    let heads = server.stored(case).unwrap().heads();
+    let merged = decide(&server, &sofie, again, true).await.unwrap();
+    assert_eq!(merged.decision.as_deref(), Some("merged"));
+    assert_eq!(server.stored(case).unwrap().heads(), heads);
+    let decided: Vec<Entry> = list(&sofie)
+        .await
+        .into_iter()
+        .filter(|e| e.id != again)
+        .collect();
+    assert_eq!(
+        decided
+            .iter()
+            .map(|e| (e.id, e.decision.clone().unwrap_or_default()))
+            .collect::<Vec<_>>(),
+        vec![
+            (visit_entry, "merged".into()),
+            (fresh_entry, "merged".into()),
+            (forged_entry, "discarded".into()),
+            (garbage_entry, "discarded".into()),
+        ]
+    );
+    let audit = server.on_store(|s| s.audit_tail(100).unwrap());
+    let count = |action: &str| audit.iter().filter(|e| e.action == action).count();
+    assert_eq!(
+        (
+            count("quarantine-in"),
+            count("quarantine-merged"),
+            count("quarantine-discarded")
+        ),
+        (5, 3, 2)
+    );
+}

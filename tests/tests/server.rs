@@ -1111,8 +1111,8 @@ async fn what_still_needs_sqlite_is_refused_clearly_on_postgres() {
     let err = net::team_request::<_, serde_json::Value>(
         &server.endpoint(),
         &dev.token,
-        "/v1/team/quarantine",
-        &json!({}),
+        "/v1/team/erase",
+        &json!({"case": Uuid::now_v7(), "reason": "test", "whole_case": true}),
     )
     .await
     .unwrap_err();

@@ -15,14 +15,16 @@ use std::sync::Arc;
 use super::AppState;
 use super::auth::{DeviceAuth, HandOverAuth, bad_request, error_response};
 use crate::hub::HubEvent;
-use crate::quarantine::{self, QuarantineError};
+use crate::quarantine::QuarantineError;
 use brug_shared::model::Role;
 
 fn refusal(state: &AppState, e: QuarantineError) -> Response {
     let (status, code) = match &e {
         QuarantineError::NotFound => (StatusCode::NOT_FOUND, "not-found"),
         QuarantineError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
-        QuarantineError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        QuarantineError::Invalid(_) | QuarantineError::Unreadable(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+        }
         QuarantineError::Refused(_) => (StatusCode::FORBIDDEN, "refused"),
         QuarantineError::Db(err) => {
             tracing::error!(error = %err, "quarantine request failed");
@@ -59,16 +61,9 @@ pub(super) async fn hand_over(
     let Ok(changes) = hex::decode(req.changes.as_bytes()) else {
         return bad_request(&state);
     };
-    let outcome = sqlite!(state)
-        .run(move |conn| {
-            Ok(quarantine::hand_over(
-                conn,
-                &auth.device,
-                &auth.user,
-                req.case,
-                &changes,
-            ))
-        })
+    let outcome = state
+        .backend
+        .with(move |store| Ok(store.hand_over(&auth.device, &auth.user, req.case, &changes)))
         .await;
     match outcome {
         Ok(Ok(id)) => Json(Receipt { id }).into_response(),
@@ -81,8 +76,9 @@ pub(super) async fn list(State(state): State<AppState>, auth: DeviceAuth) -> Res
     if auth.user.role != Role::Supervisor {
         return not_supervisor(&state);
     }
-    let outcome = sqlite!(state)
-        .read(move |conn| Ok(quarantine::list(conn, &auth.user)))
+    let outcome = state
+        .backend
+        .with(move |store| Ok(store.quarantine(&auth.user)))
         .await;
     match outcome {
         Ok(Ok(entries)) => Json(entries).into_response(),
@@ -103,17 +99,9 @@ pub(super) async fn decide(
         return not_supervisor(&state);
     }
     let docs = Arc::clone(&state.docs);
-    let outcome = sqlite!(state)
-        .with(move |db| {
-            Ok(quarantine::decide(
-                db,
-                &docs,
-                &auth.user,
-                &auth.device.id,
-                req.id,
-                req.merge,
-            ))
-        })
+    let outcome = state
+        .backend
+        .with(move |store| Ok(store.decide(&docs, &auth.user, &auth.device.id, req.id, req.merge)))
         .await;
     match outcome {
         Ok(Ok((entry, changed))) => {

@@ -23,12 +23,12 @@
 //! sync states and audit; [`SessionStore`] adds the rest of what a sync
 //! session (`crate::session`) reads and writes, and is all it uses.
 //! [`ServerStore`] adds enrolment, admin events, unlock codes, recovery
-//! windows, the team documents and attachments, so a server on either
-//! backend can take new devices, sync them and act on its administrator
-//! ([`Backend`] is what the running server holds). Reports, erasures and
-//! the quarantine are still SQLite-only
-//! (`crate::db`): a server on PostgreSQL answers those routes with a clear
-//! refusal; see issue 18's notes.
+//! windows, the team documents, attachments, reports and the quarantine,
+//! so a server on either backend can take new devices, sync them and act
+//! on its administrator ([`Backend`] is what the running server holds).
+//! Erasure and retention are still SQLite-only (`crate::db`): a server on
+//! PostgreSQL answers those routes with a clear refusal; see issue 18's
+//! notes.
 
 pub mod postgres;
 mod sqlite;
@@ -45,7 +45,11 @@ use brug_shared::model::Role;
 use brug_shared::model::{AttachmentLimits, BlobHash};
 use brug_shared::protocol::JoinedDevice;
 use brug_shared::protocol::blobs::BlobStatus;
+use brug_shared::protocol::quarantine::Entry;
 use brug_shared::report::{Plan, Query, Report};
+
+use crate::docs::DocCache;
+use crate::quarantine::QuarantineError;
 
 /// Who may see a case: the users it is assigned to (its creator first)
 /// and the supervisors of its team.
@@ -352,6 +356,35 @@ pub trait ServerStore: SessionStore {
     /// Removes attachments no case has referenced for `grace_ms`, and
     /// uploads untouched for as long; how many attachments went.
     fn collect_orphans(&self, now: i64, grace_ms: i64) -> Result<usize, DbError>;
+
+    /// Keeps a device's unsynced work on a case it lost (checked for size
+    /// and the device's count of waiting entries), with the audit entry;
+    /// the entry's number (0: the case was erased whole, nothing kept).
+    fn hand_over(
+        &self,
+        device: &Device,
+        user: &User,
+        case: Uuid,
+        changes: &[u8],
+    ) -> Result<i64, QuarantineError>;
+
+    /// The quarantine of a supervisor's team, undecided first.
+    fn quarantine(&self, supervisor: &User) -> Result<Vec<Entry>, QuarantineError>;
+
+    /// Merges quarantine entry `id` into its case (checked by the policy
+    /// as the work of the user and device that made it; the case created
+    /// when it never reached the server) or discards it, and audits the
+    /// decision. The entry as decided and, when the merge changed the
+    /// case, its id (for live push). `cache` is the server's document
+    /// cache, kept right.
+    fn decide(
+        &self,
+        cache: &DocCache,
+        supervisor: &User,
+        supervisor_device: &str,
+        id: i64,
+        merge: bool,
+    ) -> Result<(Entry, Option<Uuid>), QuarantineError>;
 
     /// Brings the report projection closer to what is stored: projects up
     /// to `limit` of the sources marked out of date, reading each beside

@@ -24,6 +24,7 @@
 //!   connection the listener says [`Heard::Reconnected`] and the caller
 //!   reads the feed from its last number.
 
+mod quarantine;
 mod reports;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,7 +49,11 @@ use brug_shared::model::BlobHash;
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
 use brug_shared::protocol::blobs::BlobStatus;
+use brug_shared::protocol::quarantine::Entry;
 use brug_shared::report::{Plan, Query, Report};
+
+use crate::docs::DocCache;
+use crate::quarantine::QuarantineError;
 
 /// The PostgreSQL migrations, in order. Never edit a released one.
 pub const PG_MIGRATIONS: &[&str] = &[
@@ -2141,6 +2146,31 @@ impl ServerStore for PgDb {
         tx.execute("DELETE FROM blob_parts WHERE updated_at <= $1", &[&cutoff])?;
         tx.commit()?;
         Ok(usize::try_from(gone).unwrap_or(usize::MAX))
+    }
+
+    fn hand_over(
+        &self,
+        device: &Device,
+        user: &User,
+        case: Uuid,
+        changes: &[u8],
+    ) -> Result<i64, QuarantineError> {
+        self.hand_over_pg(device, user, case, changes)
+    }
+
+    fn quarantine(&self, supervisor: &User) -> Result<Vec<Entry>, QuarantineError> {
+        self.quarantine_pg(supervisor)
+    }
+
+    fn decide(
+        &self,
+        cache: &DocCache,
+        supervisor: &User,
+        supervisor_device: &str,
+        id: i64,
+        merge: bool,
+    ) -> Result<(Entry, Option<Uuid>), QuarantineError> {
+        self.decide_pg(cache, supervisor, supervisor_device, id, merge)
     }
 
     fn project_reports(&self, limit: i64) -> Result<usize, DbError> {

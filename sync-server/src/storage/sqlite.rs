@@ -16,7 +16,11 @@ use brug_shared::model::BlobHash;
 use brug_shared::model::Role;
 use brug_shared::protocol::JoinedDevice;
 use brug_shared::protocol::blobs::BlobStatus;
+use brug_shared::protocol::quarantine::Entry;
 use brug_shared::report::{Plan, Query, Report};
+
+use crate::docs::DocCache;
+use crate::quarantine::{self, QuarantineError};
 
 impl CaseStore for Db {
     fn backend(&self) -> &'static str {
@@ -402,6 +406,31 @@ impl ServerStore for Db {
 
     fn collect_orphans(&self, now: i64, grace_ms: i64) -> Result<usize, DbError> {
         db::collect_orphans(&self.lock(), now, grace_ms)
+    }
+
+    fn hand_over(
+        &self,
+        device: &Device,
+        user: &User,
+        case: Uuid,
+        changes: &[u8],
+    ) -> Result<i64, QuarantineError> {
+        quarantine::hand_over(&self.lock(), device, user, case, changes)
+    }
+
+    fn quarantine(&self, supervisor: &User) -> Result<Vec<Entry>, QuarantineError> {
+        quarantine::list(&self.reader(), supervisor)
+    }
+
+    fn decide(
+        &self,
+        cache: &DocCache,
+        supervisor: &User,
+        supervisor_device: &str,
+        id: i64,
+        merge: bool,
+    ) -> Result<(Entry, Option<Uuid>), QuarantineError> {
+        quarantine::decide(self, cache, supervisor, supervisor_device, id, merge)
     }
 
     fn project_reports(&self, limit: i64) -> Result<usize, DbError> {
