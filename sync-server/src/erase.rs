@@ -21,6 +21,7 @@ use rusqlite::{Connection, params};
 use uuid::Uuid;
 
 use crate::db::{self, AdminEvent, Db, DbError};
+use crate::storage::ServerStore;
 
 /// An erasure request.
 #[derive(Debug, Clone)]
@@ -51,18 +52,27 @@ pub struct Erased {
     pub log_emptied: bool,
 }
 
-/// Carries out `request` as of `now`. Refused (nothing changes) unless
-/// `by` is a supervisor of the case's team and a reason is given.
-pub fn erase(db: &Db, request: &EraseRequest, now: DateTime<Utc>) -> Result<Erased, DbError> {
+/// Carries out `request` as of `now`, on either backend. Refused (nothing
+/// changes) unless `by` is a supervisor of the case's team and a reason is
+/// given.
+pub fn erase(
+    store: &dyn ServerStore,
+    request: &EraseRequest,
+    now: DateTime<Utc>,
+) -> Result<Erased, DbError> {
     let reason = request.reason.trim();
     if reason.is_empty() {
         return Err(DbError::Invalid(
             "geef een reden voor het wissen (--reason) / a reason is required".into(),
         ));
     }
-    let conn = db.reader();
-    let supervisor = db::require_user(&conn, &request.by)?;
-    let Some(team) = db::case_team(&conn, request.case)? else {
+    let supervisor = store.user(&request.by)?.ok_or_else(|| {
+        DbError::NotFound(format!(
+            "gebruiker '{}' bestaat niet (zie: user list)",
+            request.by
+        ))
+    })?;
+    let Some(team) = store.audience(request.case)?.team else {
         return Err(DbError::NotFound(format!(
             "dossier {} bestaat niet / no such case",
             request.case
@@ -74,8 +84,7 @@ pub fn erase(db: &Db, request: &EraseRequest, now: DateTime<Utc>) -> Result<Eras
             supervisor.id
         )));
     }
-    drop(conn);
-    carry_out(db, request, &supervisor, now)
+    store.erase_case(request, &supervisor, now)
 }
 
 /// The name the retention job erases under (docs/gdpr.md).
@@ -98,7 +107,8 @@ pub fn erase_for_retention(
     carry_out(db, request, &actor, now)
 }
 
-fn carry_out(
+/// Carries out `request` on SQLite, by `by` (checked by the caller).
+pub(crate) fn carry_out(
     db: &Db,
     request: &EraseRequest,
     by: &db::User,
@@ -218,12 +228,7 @@ fn erase_in(
         None,
         "erase",
         &[case],
-        &format!(
-            "generatie {}: {} ({} bijlagen); reden: {reason}",
-            generation.map_or_else(|| "geen (dossier gewist)".to_owned(), |g| g.to_string()),
-            erased.join(", "),
-            attachments
-        ),
+        &audit_detail(generation, &erased, attachments, reason),
     )?;
     db::push_admin_event(&tx, &AdminEvent::Erase { case })?;
     tx.commit()?;
@@ -254,24 +259,13 @@ fn carry_quarantine(
         })?
         .collect::<Result<_, _>>()?
     };
-    let old_heads = old.heads();
     let mut carried = 0;
     for (id, changes, decided) in rows {
         let bytes = if decided {
             Vec::new()
         } else {
-            let mut with = old.fork();
-            // Bytes that do not load carry nothing over.
-            let edits = match with.load_incremental(&changes) {
-                Ok(_) => with.local_edits(&old_heads, &Default::default()),
-                Err(_) => Vec::new(),
-            };
-            let mut next = fresh.fork();
-            let start = next.heads();
-            next.carry_over(&edits)
-                .map_err(|e| DbError::Invalid(e.to_string()))?;
             carried += 1;
-            next.save_after(&start)
+            carry_over(old, fresh, &changes)?
         };
         tx.execute(
             "UPDATE quarantine SET changes = ?2 WHERE id = ?1",
@@ -309,4 +303,40 @@ fn delete_unreferenced(
 pub fn truncate_wal(conn: &Connection) -> Result<bool, DbError> {
     let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
     Ok(busy == 0)
+}
+
+/// What the audit log says of an erasure (paths and counts, no values).
+pub(crate) fn audit_detail(
+    generation: Option<u64>,
+    erased: &[String],
+    attachments: usize,
+    reason: &str,
+) -> String {
+    format!(
+        "generatie {}: {} ({} bijlagen); reden: {reason}",
+        generation.map_or_else(|| "geen (dossier gewist)".to_owned(), |g| g.to_string()),
+        erased.join(", "),
+        attachments
+    )
+}
+
+/// Quarantined `changes` made on the old generation `old`, made again on
+/// `fresh` without the erased values: the bytes to keep instead.
+pub(crate) fn carry_over(
+    old: &mut CaseDoc,
+    fresh: &mut CaseDoc,
+    changes: &[u8],
+) -> Result<Vec<u8>, DbError> {
+    let old_heads = old.heads();
+    let mut with = old.fork();
+    // Bytes that do not load carry nothing over.
+    let edits = match with.load_incremental(changes) {
+        Ok(_) => with.local_edits(&old_heads, &Default::default()),
+        Err(_) => Vec::new(),
+    };
+    let mut next = fresh.fork();
+    let start = next.heads();
+    next.carry_over(&edits)
+        .map_err(|e| DbError::Invalid(e.to_string()))?;
+    Ok(next.save_after(&start))
 }

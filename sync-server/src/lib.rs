@@ -472,7 +472,7 @@ async fn run_with(
                 .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))??;
             storage::postgres::relay_to_hub(listener, Arc::clone(&hub), Arc::clone(&relay_stop))?;
             tracing::warn!(
-                "serving from PostgreSQL: sync, enrolment, unlocking, admin events, team documents, team routes, attachments, reports and the quarantine; erasure and retention still need SQLite (issue 18)"
+                "serving from PostgreSQL: every route; the daily retention job does not run on PostgreSQL yet (issue 18)"
             );
         }
     }

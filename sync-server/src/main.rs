@@ -144,31 +144,7 @@ enum Command {
     /// unsynced work), or the whole case when nothing more is named. Asked
     /// by a supervisor of the case's team, with a reason; audited without
     /// the erased values.
-    Erase {
-        /// The case id.
-        #[arg(long)]
-        case: Uuid,
-        /// A household member to erase (repeatable).
-        #[arg(long)]
-        member: Vec<Uuid>,
-        /// A record of any kind to erase, by its id (repeatable).
-        #[arg(long)]
-        record: Vec<Uuid>,
-        /// A field to erase, by its path with `/` between keys
-        /// (members/<id>/national_number; repeatable).
-        #[arg(long)]
-        field: Vec<String>,
-        /// Erase the whole case (required when no member, record or field
-        /// is named: nothing is erased by accident).
-        #[arg(long)]
-        whole_case: bool,
-        /// Why (required; kept in the audit log).
-        #[arg(long)]
-        reason: String,
-        /// The supervisor asking (a user id).
-        #[arg(long)]
-        by: String,
-    },
+    Erase(EraseArgs),
     /// A person's own data (GDPR art. 15 and 20): everything Brug holds
     /// about one household member across cases, with who changed it and
     /// when and which organisations received it on which consent, as a
@@ -217,6 +193,34 @@ enum Command {
         #[arg(long, env = "BRUG_DATABASE_CA")]
         database_ca: Option<PathBuf>,
     },
+}
+
+/// What `erase` erases, and who asks why.
+#[derive(clap::Args)]
+struct EraseArgs {
+    /// The case id.
+    #[arg(long)]
+    case: Uuid,
+    /// A household member to erase (repeatable).
+    #[arg(long)]
+    member: Vec<Uuid>,
+    /// A record of any kind to erase, by its id (repeatable).
+    #[arg(long)]
+    record: Vec<Uuid>,
+    /// A field to erase, by its path with `/` between keys
+    /// (members/<id>/national_number; repeatable).
+    #[arg(long)]
+    field: Vec<String>,
+    /// Erase the whole case (required when no member, record or field
+    /// is named: nothing is erased by accident).
+    #[arg(long)]
+    whole_case: bool,
+    /// Why (required; kept in the audit log).
+    #[arg(long)]
+    reason: String,
+    /// The supervisor asking (a user id).
+    #[arg(long)]
+    by: String,
 }
 
 #[derive(clap::Args)]
@@ -496,7 +500,7 @@ fn main() -> ExitCode {
 
 /// The commands that work on PostgreSQL: adding and listing users,
 /// enrolment and unlock codes, revoking devices, (un)assigning cases,
-/// recovery windows, reports and the audit log.
+/// recovery windows, reports, erasure and the audit log.
 /// The rest still needs the SQLite data folder and says so.
 fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()> {
     match command {
@@ -555,8 +559,9 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
         Command::Device(DeviceCmd::UnlockCode { device }) => unlock_code(pg, json, &device),
         Command::Recovery(cmd) => recovery(pg, json, cmd),
         Command::Report(args) => report(pg, &ctx.file, json, args),
+        Command::Erase(args) => erase_command(pg, json, args),
         _ => anyhow::bail!(
-            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke/unlock-code, case assign/unassign, recovery, report en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
+            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke/unlock-code, case assign/unassign, recovery, report, erase en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
         ),
     }
 }
@@ -859,76 +864,7 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
             let changed = admin::set_assignment(&conn, case, &user, assign, admin::Actor::Admin)?;
             print_assignment(cli.json, case, &user, assign, changed)
         }
-        Command::Erase {
-            case,
-            member,
-            record,
-            field,
-            whole_case,
-            reason,
-            by,
-        } => {
-            let db = Db::open(&data)?;
-            let mut targets: Vec<EraseTarget> =
-                member.into_iter().map(EraseTarget::Member).collect();
-            if !record.is_empty() {
-                let Some(doc) = brug_shared::store::load(&db.reader(), case)? else {
-                    anyhow::bail!("dossier {case} bestaat niet / no such case");
-                };
-                for id in record {
-                    let kind = doc.kind_of(id).ok_or_else(|| {
-                        anyhow::anyhow!("record {id} zit niet in dossier {case} / no such record")
-                    })?;
-                    targets.push(EraseTarget::Record(kind, id));
-                }
-            }
-            targets.extend(
-                field
-                    .iter()
-                    .map(|f| EraseTarget::Field(brug_shared::schema::FieldPath::slashed(f))),
-            );
-            if targets.is_empty() != whole_case {
-                anyhow::bail!(
-                    "noem wat gewist wordt (--member, --record, --field) of --whole-case, niet beide / name what to erase, or --whole-case"
-                );
-            }
-            let request = erase::EraseRequest {
-                case,
-                targets,
-                reason,
-                by,
-            };
-            let done = erase::erase(&db, &request, chrono::Utc::now())?;
-            if cli.json {
-                print_json(&serde_json::json!({
-                    "case": case,
-                    "generation": done.generation,
-                    "erased": done.erased,
-                    "attachments": done.attachments,
-                    "quarantine": done.quarantine,
-                    "log_emptied": done.log_emptied,
-                }))
-            } else {
-                match done.generation {
-                    Some(g) => println!(
-                        "Gewist uit dossier {case}: {}. Nieuwe generatie {g}; de oude geschiedenis is weg. Toestellen vervangen hun kopie bij de volgende synchronisatie.",
-                        done.erased.join(", ")
-                    ),
-                    None => println!(
-                        "Dossier {case} is gewist. Toestellen verwijderen hun kopie bij de volgende synchronisatie."
-                    ),
-                }
-                if done.attachments > 0 {
-                    println!("{} bijlage(n) verwijderd.", done.attachments);
-                }
-                if !done.log_emptied {
-                    println!(
-                        "Let op: het logboek van de databank werd nog niet leeggemaakt (lezers bezig); de server doet het binnen het uur."
-                    );
-                }
-                Ok(())
-            }
-        }
+        Command::Erase(args) => erase_command(&Db::open(&data)?, cli.json, args),
         Command::SubjectExport {
             national_number,
             case,
@@ -1192,6 +1128,76 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
             let db = Db::open(&data)?;
             print_audit(cli.json, db::audit_tail(&db.lock(), limit)?)
         }
+    }
+}
+
+fn erase_command(store: &dyn ServerStore, json: bool, args: EraseArgs) -> Result<()> {
+    let EraseArgs {
+        case,
+        member,
+        record,
+        field,
+        whole_case,
+        reason,
+        by,
+    } = args;
+    let mut targets: Vec<EraseTarget> = member.into_iter().map(EraseTarget::Member).collect();
+    if !record.is_empty() {
+        let Some(doc) = store.load(case)? else {
+            anyhow::bail!("dossier {case} bestaat niet / no such case");
+        };
+        for id in record {
+            let kind = doc.kind_of(id).ok_or_else(|| {
+                anyhow::anyhow!("record {id} zit niet in dossier {case} / no such record")
+            })?;
+            targets.push(EraseTarget::Record(kind, id));
+        }
+    }
+    targets.extend(
+        field
+            .iter()
+            .map(|f| EraseTarget::Field(brug_shared::schema::FieldPath::slashed(f))),
+    );
+    if targets.is_empty() != whole_case {
+        anyhow::bail!(
+            "noem wat gewist wordt (--member, --record, --field) of --whole-case, niet beide / name what to erase, or --whole-case"
+        );
+    }
+    let request = erase::EraseRequest {
+        case,
+        targets,
+        reason,
+        by,
+    };
+    let done = erase::erase(store, &request, chrono::Utc::now())?;
+    if json {
+        print_json(&serde_json::json!({
+            "case": case,
+            "generation": done.generation,
+            "erased": done.erased,
+            "attachments": done.attachments,
+            "quarantine": done.quarantine,
+            "log_emptied": done.log_emptied,
+        }))
+    } else {
+        match done.generation {
+            Some(g) => println!(
+                "Gewist uit dossier {case}: {}. Nieuwe generatie {g}; de oude geschiedenis is weg. Toestellen vervangen hun kopie bij de volgende synchronisatie.",
+                done.erased.join(", ")
+            ),
+            None => println!(
+                "Dossier {case} is gewist. Toestellen verwijderen hun kopie bij de volgende synchronisatie."
+            ),
+        }
+        if done.attachments > 0 {
+            println!("{} bijlage(n) verwijderd.", done.attachments);
+        }
+        if !done.log_emptied {
+            println!(
+                "Let op: het logboek van de databank werd nog niet leeggemaakt (lezers bezig); de server doet het binnen het uur."
+            );
+        }
+        Ok(())
     }
 }
 

@@ -25,7 +25,9 @@ use std::path::PathBuf;
 
 use brug_device::Device;
 use brug_sync_server::auth::Role;
-use brug_sync_server::db::Db;
+use brug_sync_server::db::{AdminEvent, Db};
+use brug_sync_server::storage::postgres::PgDb;
+use brug_sync_server::storage::{Assignment, ServerStore};
 use brug_sync_server::{Config, RunningServer, TlsSource, admin, enrolment};
 use uuid::Uuid;
 
@@ -58,6 +60,9 @@ pub struct Stack {
     pub server: RunningServer,
     /// Its data directory.
     pub data: tempfile::TempDir,
+    /// On PostgreSQL: the test's own handle on the server's database, and
+    /// the throwaway cluster (stopped when the stack goes).
+    pub postgres: Option<(PgDb, pg::PgCluster)>,
 }
 
 /// An enrolled device and the home directory that holds it.
@@ -123,38 +128,128 @@ impl Stack {
         let server = brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        Self { server, data }
+        Self {
+            server,
+            data,
+            postgres: None,
+        }
     }
 
-    /// The server database, as the admin CLI opens it.
+    /// The same on a fresh PostgreSQL cluster; `None` (after saying so
+    /// loudly) when PostgreSQL is not installed.
+    pub async fn start_postgres(test: &str) -> Option<Self> {
+        let cluster = pg::cluster_or_skip(test)?;
+        let url = cluster.url("postgres");
+        let handle = {
+            let url = url.clone();
+            std::thread::spawn(move || PgDb::connect(&url, 4).unwrap())
+                .join()
+                .unwrap()
+        };
+        let data = tempfile::tempdir().unwrap();
+        let mut config = Config::new(data.path());
+        config.admin_poll = std::time::Duration::from_millis(50);
+        config.retention = None;
+        config.database = Some(brug_sync_server::Database {
+            url,
+            ca: None,
+            max_connections: 8,
+        });
+        let server = brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        Some(Self {
+            server,
+            data,
+            postgres: Some((handle, cluster)),
+        })
+    }
+
+    /// Runs `f` with the store the server runs on (PostgreSQL's blocking
+    /// client on a thread of its own, never inside the test's runtime).
+    pub fn on_store<T: Send>(&self, f: impl FnOnce(&dyn ServerStore) -> T + Send) -> T {
+        match &self.postgres {
+            Some((pg, _)) => std::thread::scope(|s| s.spawn(|| f(pg)).join().unwrap()),
+            None => f(&self.db()),
+        }
+    }
+
+    /// A count (`SELECT count(*) …`, in SQL both databases read) on the
+    /// server's database.
+    pub fn count(&self, sql: &str) -> i64 {
+        match &self.postgres {
+            Some((pg, _)) => std::thread::scope(|s| {
+                s.spawn(|| pg.conn().unwrap().query_one(sql, &[]).unwrap().get(0))
+                    .join()
+                    .unwrap()
+            }),
+            None => self.db().reader().query_row(sql, [], |r| r.get(0)).unwrap(),
+        }
+    }
+
+    /// Rows of text columns (a query both databases read).
+    pub fn texts(&self, sql: &str) -> Vec<Vec<String>> {
+        match &self.postgres {
+            Some((pg, _)) => std::thread::scope(|s| {
+                s.spawn(|| {
+                    pg.conn()
+                        .unwrap()
+                        .query(sql, &[])
+                        .unwrap()
+                        .iter()
+                        .map(|r| (0..r.len()).map(|i| r.get::<_, String>(i)).collect())
+                        .collect()
+                })
+                .join()
+                .unwrap()
+            }),
+            None => {
+                let db = self.db();
+                let conn = db.reader();
+                let mut stmt = conn.prepare(sql).unwrap();
+                let n = stmt.column_count();
+                stmt.query_map([], |r| (0..n).map(|i| r.get::<_, String>(i)).collect())
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+        }
+    }
+
+    /// The server database, as the admin CLI opens it (SQLite only: on
+    /// PostgreSQL use [`Stack::on_store`]).
     pub fn db(&self) -> Db {
+        assert!(
+            self.postgres.is_none(),
+            "this stack runs on PostgreSQL: use on_store"
+        );
         Db::open(self.data.path()).unwrap()
     }
 
     /// Adds a user to team "harelbeke"; returns the user id.
     pub fn user(&self, name: &str, role: Role) -> String {
-        admin::add_user(
-            &self.db().lock(),
-            name,
-            role,
-            "harelbeke",
-            admin::Actor::Admin,
-        )
-        .unwrap()
-        .id
+        self.user_in(name, role, "harelbeke")
+    }
+
+    /// Adds a user to `team`; returns the user id.
+    pub fn user_in(&self, name: &str, role: Role, team: &str) -> String {
+        if self.postgres.is_some() {
+            return self.on_store(|s| s.add_user(name, role, team).unwrap().id);
+        }
+        admin::add_user(&self.db().lock(), name, role, team, admin::Actor::Admin)
+            .unwrap()
+            .id
     }
 
     /// A fresh enrolment URL for `user`.
     pub fn enrol_url(&self, user: &str) -> String {
-        enrolment::new_enrolment(
-            &self.db().lock(),
-            self.data.path(),
-            &TlsSource::SelfSigned,
-            user,
-        )
-        .unwrap()
-        .0
-        .to_url()
+        let dir = self.data.path();
+        self.on_store(|s| {
+            enrolment::new_enrolment_on(s, dir, &TlsSource::SelfSigned, user, None)
+                .unwrap()
+                .0
+                .to_url()
+        })
     }
 
     /// Enrols a new device for `user` in a new home.
@@ -168,16 +263,66 @@ impl Stack {
 
     /// Assigns a case to a user, as `case assign` does.
     pub fn assign(&self, case: Uuid, user: &str) {
-        admin::set_assignment(&self.db().lock(), case, user, true, admin::Actor::Admin).unwrap();
+        self.set_assignment(case, user, true);
     }
 
     /// Takes a case away from a user, as `case unassign` does.
     pub fn unassign(&self, case: Uuid, user: &str) {
-        admin::set_assignment(&self.db().lock(), case, user, false, admin::Actor::Admin).unwrap();
+        self.set_assignment(case, user, false);
+    }
+
+    fn set_assignment(&self, case: Uuid, user: &str, assign: bool) {
+        let note = admin::Actor::Admin.note();
+        self.on_store(|s| {
+            s.set_assignment(&Assignment {
+                case,
+                user,
+                assign,
+                note: &note,
+            })
+            .unwrap()
+        });
     }
 
     /// Revokes a device, as `device revoke` does.
     pub fn revoke(&self, device: Uuid) {
-        admin::revoke_device(&self.db().lock(), &device.to_string(), admin::Actor::Admin).unwrap();
+        let device = device.to_string();
+        if self.postgres.is_some() {
+            self.on_store(|s| {
+                s.revoke_device(&device).unwrap();
+                s.push_admin_event(&AdminEvent::Revoke {
+                    device: device.clone(),
+                })
+                .unwrap();
+            });
+            return;
+        }
+        admin::revoke_device(&self.db().lock(), &device, admin::Actor::Admin).unwrap();
     }
+}
+
+/// Declares the whole-device test `$body` (an async fn taking the started
+/// [`Stack`]) twice, as `$body::sqlite` and `$body::postgres` (the server
+/// on a throwaway PostgreSQL cluster; skipped loudly when PostgreSQL is
+/// not installed).
+#[macro_export]
+macro_rules! on_both_stacks {
+    ($body:ident) => {
+        mod $body {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$body($crate::Stack::start().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(stack) =
+                    $crate::Stack::start_postgres(concat!(stringify!($body), " on PostgreSQL"))
+                        .await
+                {
+                    super::$body(stack).await;
+                }
+            }
+        }
+    };
 }

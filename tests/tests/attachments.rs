@@ -702,7 +702,11 @@ async fn the_server_holds_uploads_to_the_cases_and_the_devices_days_limits() {
     let server = brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let stack = Stack { server, data };
+    let stack = Stack {
+        server,
+        data,
+        postgres: None,
+    };
     let Team { mut worker, .. } = stack.team().await;
     // The device's own limits are the defaults (far above): what a
     // modified app would do; the server holds.

@@ -89,7 +89,23 @@ fn server_places(stack: &Stack, value: &str) -> Vec<String> {
             places.push(path.display().to_string());
         }
     }
-    let db = stack.db();
+    match &stack.postgres {
+        Some((pg, _)) => places.extend(postgres_places(pg, value)),
+        None => places.extend(sqlite_places(&stack.db(), value)),
+    }
+    let ids = stack.on_store(|s| s.ids().unwrap());
+    for id in ids {
+        let mut doc = stack.on_store(|s| s.load(id).unwrap().unwrap());
+        if contains(&doc.save_uncompressed(), value) {
+            places.push(format!("case {id}"));
+        }
+    }
+    places
+}
+
+/// The SQLite tables whose rows hold `value` (text or bytes).
+fn sqlite_places(db: &brug_sync_server::db::Db, value: &str) -> Vec<String> {
+    let mut places = Vec::new();
     let conn = db.reader();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -116,13 +132,48 @@ fn server_places(stack: &Stack, value: &str) -> Vec<String> {
             }
         }
     }
-    for id in store::ids(&conn).unwrap() {
-        let mut doc = store::load(&conn, id).unwrap().unwrap();
-        if contains(&doc.save_uncompressed(), value) {
-            places.push(format!("case {id}"));
-        }
-    }
     places
+}
+
+/// The PostgreSQL tables whose rows hold `value` in a text or bytes
+/// column.
+fn postgres_places(pg: &brug_sync_server::storage::postgres::PgDb, value: &str) -> Vec<String> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut c = pg.conn().unwrap();
+            let columns = c
+                .query(
+                    "SELECT table_name::TEXT, column_name::TEXT, data_type::TEXT
+                     FROM information_schema.columns
+                     WHERE table_schema = 'public' AND data_type IN ('text', 'bytea')",
+                    &[],
+                )
+                .unwrap();
+            let mut places = Vec::new();
+            for col in columns {
+                let (table, column, kind): (String, String, String) =
+                    (col.get(0), col.get(1), col.get(2));
+                let test = if kind == "bytea" {
+                    format!("position(convert_to($1, 'UTF8') in \"{column}\") > 0")
+                } else {
+                    format!("strpos(\"{column}\", $1) > 0")
+                };
+                let hits: i64 = c
+                    .query_one(
+                        &format!("SELECT count(*) FROM \"{table}\" WHERE {test}"),
+                        &[&value],
+                    )
+                    .unwrap()
+                    .get(0);
+                if hits > 0 {
+                    places.push(format!("table {table}"));
+                }
+            }
+            places
+        })
+        .join()
+        .unwrap()
+    })
 }
 
 /// Erases `targets` of `case` now, as `by` asks with `reason`.
@@ -139,7 +190,7 @@ fn erase_now(
         reason: reason.into(),
         by: by.to_owned(),
     };
-    erase::erase(&stack.db(), &request, chrono::Utc::now())
+    stack.on_store(|s| erase::erase(s, &request, chrono::Utc::now()))
 }
 
 fn field(member: Uuid, name: &str) -> brug_shared::casedoc::EraseTarget {
@@ -148,10 +199,14 @@ fn field(member: Uuid, name: &str) -> brug_shared::casedoc::EraseTarget {
     )))
 }
 
-#[tokio::test]
-async fn an_erased_name_and_national_number_are_gone_from_every_file_and_every_device() {
+brug_tests::on_both_stacks!(
+    an_erased_name_and_national_number_are_gone_from_every_file_and_every_device
+);
+
+async fn an_erased_name_and_national_number_are_gone_from_every_file_and_every_device(
+    stack: Stack,
+) {
     capture_logs();
-    let stack = Stack::start().await;
     let mut team = stack.team().await;
     let (case, member) = case_with_member(&mut team).await;
     // The searches below can see the values: before the erasure they do.
@@ -234,15 +289,8 @@ async fn an_erased_name_and_national_number_are_gone_from_every_file_and_every_d
 
     // The audit log names the erasure, its reason and the paths, never
     // the values.
-    let db = stack.db();
-    let conn = db.reader();
-    let (detail, user): (String, String) = conn
-        .query_row(
-            "SELECT detail, user_id FROM audit WHERE action = 'erase'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let rows = stack.texts("SELECT detail, user_id FROM audit WHERE action = 'erase'");
+    let (detail, user) = (rows[0][0].clone(), rows[0][1].clone());
     assert_eq!(user, team.sofie);
     assert!(detail.contains("art. 17"));
     assert!(detail.contains("national_number"));
@@ -255,9 +303,9 @@ async fn an_erased_name_and_national_number_are_gone_from_every_file_and_every_d
     }
 }
 
-#[tokio::test]
-async fn offline_work_on_the_old_generation_arrives_without_the_erased_values() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(offline_work_on_the_old_generation_arrives_without_the_erased_values);
+
+async fn offline_work_on_the_old_generation_arrives_without_the_erased_values(stack: Stack) {
     let mut team = stack.team().await;
     let (case, member) = case_with_member(&mut team).await;
     // Both devices go offline: the worker edits the member (the national
@@ -333,8 +381,7 @@ async fn offline_work_on_the_old_generation_arrives_without_the_erased_values() 
                 .any(|h| h.author.as_deref() == Some(worker_id.as_str()))
         );
     }
-    let db = stack.db();
-    let server = store::load(&db.reader(), case).unwrap().unwrap();
+    let server = stack.on_store(|s| s.load(case).unwrap().unwrap());
     assert_eq!(server.generation(), 1);
     let on_server = server.case().unwrap();
     assert_eq!(
@@ -348,25 +395,17 @@ async fn offline_work_on_the_old_generation_arrives_without_the_erased_values() 
     }
 }
 
-#[tokio::test]
-async fn only_a_supervisor_of_the_team_may_erase_and_nothing_changes_otherwise() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(only_a_supervisor_of_the_team_may_erase_and_nothing_changes_otherwise);
+
+async fn only_a_supervisor_of_the_team_may_erase_and_nothing_changes_otherwise(stack: Stack) {
     let mut team = stack.team().await;
     let (case, member) = case_with_member(&mut team).await;
-    let heads = store::heads(&stack.db().reader(), case).unwrap();
-    let other_team_supervisor = {
-        let db = stack.db();
-        let conn = db.lock();
-        brug_sync_server::admin::add_user(
-            &conn,
-            "Karel Anderteam",
-            brug_sync_server::auth::Role::Supervisor,
-            "kortrijk",
-            brug_sync_server::admin::Actor::Admin,
-        )
-        .unwrap()
-        .id
-    };
+    let heads = stack.on_store(|s| s.heads(case).unwrap());
+    let other_team_supervisor = stack.user_in(
+        "Karel Anderteam",
+        brug_sync_server::auth::Role::Supervisor,
+        "kortrijk",
+    );
     for (by, reason) in [
         (team.ann.clone(), "ik wil het"),
         (other_team_supervisor, "ander team"),
@@ -390,26 +429,18 @@ async fn only_a_supervisor_of_the_team_may_erase_and_nothing_changes_otherwise()
         &team.sofie,
     );
     assert!(refused.unwrap_err().to_string().contains("bestaat niet"));
-    assert_eq!(store::heads(&stack.db().reader(), case).unwrap(), heads);
+    assert_eq!(stack.on_store(|s| s.heads(case).unwrap()), heads);
     assert!(
         !server_places(&stack, NATIONAL).is_empty(),
         "nothing was erased"
     );
-    let erasures: i64 = stack
-        .db()
-        .reader()
-        .query_row(
-            "SELECT count(*) FROM audit WHERE action = 'erase'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let erasures = stack.count("SELECT count(*) FROM audit WHERE action = 'erase'");
     assert_eq!(erasures, 0);
 }
 
-#[tokio::test]
-async fn a_whole_case_erased_is_purged_from_every_device_with_its_photos() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_whole_case_erased_is_purged_from_every_device_with_its_photos);
+
+async fn a_whole_case_erased_is_purged_from_every_device_with_its_photos(stack: Stack) {
     let mut team = stack.team().await;
     let (case, member) = case_with_member(&mut team).await;
     let png = {
@@ -426,13 +457,7 @@ async fn a_whole_case_erased_is_purged_from_every_device_with_its_photos() {
         .unwrap();
     sync(&mut team.worker).await;
     sync(&mut team.supervisor).await;
-    let blobs = |stack: &Stack| -> i64 {
-        stack
-            .db()
-            .reader()
-            .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))
-            .unwrap()
-    };
+    let blobs = |stack: &Stack| -> i64 { stack.count("SELECT count(*) FROM blobs") };
     assert_eq!(blobs(&stack), 2, "the photo and its thumbnail");
     // The worker types on the case offline, unaware of what comes.
     team.worker
@@ -484,13 +509,7 @@ async fn a_whole_case_erased_is_purged_from_every_device_with_its_photos() {
             );
         }
     }
-    let count = |sql: &str| -> i64 {
-        stack
-            .db()
-            .reader()
-            .query_row(sql, [], |r| r.get(0))
-            .unwrap()
-    };
+    let count = |sql: &str| -> i64 { stack.count(sql) };
     assert_eq!(
         count("SELECT count(*) FROM audit WHERE action = 'quarantine-erased'"),
         1,
@@ -813,10 +832,10 @@ async fn a_case_closed_longer_than_its_term_is_erased_on_that_day_and_reports_ke
     }
 }
 
-#[tokio::test]
-async fn a_supervisor_erases_from_the_app_and_a_worker_cannot() {
+brug_tests::on_both_stacks!(a_supervisor_erases_from_the_app_and_a_worker_cannot);
+
+async fn a_supervisor_erases_from_the_app_and_a_worker_cannot(stack: Stack) {
     use brug_shared::protocol::team::EraseRequest as AskErase;
-    let stack = Stack::start().await;
     let mut team = stack.team().await;
     let (case, member) = case_with_member(&mut team).await;
     let ask = AskErase {
@@ -843,10 +862,7 @@ async fn a_supervisor_erases_from_the_app_and_a_worker_cannot() {
     };
     assert!(link.erase(&foreign).await.is_err());
     assert_eq!(
-        store::load(&stack.db().reader(), case)
-            .unwrap()
-            .unwrap()
-            .generation(),
+        stack.on_store(|s| s.load(case).unwrap().unwrap().generation()),
         0
     );
 

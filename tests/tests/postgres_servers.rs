@@ -709,6 +709,27 @@ async fn admin_commands_and_reports_work_on_postgres_and_the_rest_says_it_needs_
         1
     );
 
+    // Erasure from the command line on PostgreSQL: only a supervisor of
+    // the case's team may ask; refused, nothing changes.
+    let (ok, _, err) = admin(
+        &servers,
+        1,
+        &[
+            "erase",
+            "--case",
+            &case.to_string(),
+            "--whole-case",
+            "--reason",
+            "test",
+            "--by",
+            "bert.devos",
+        ],
+    );
+    assert!(
+        !ok && err.contains("alleen een teamverantwoordelijke"),
+        "{err}"
+    );
+
     // What still needs SQLite says so and changes nothing.
     let backup = tempfile::tempdir().unwrap();
     let (ok, _, err) = admin(

@@ -27,7 +27,7 @@ async fn a_rotated_certificate_needs_no_new_enrolment_for_devices_that_synced_in
     worker.device.sync(&mut |_| {}).await.unwrap();
     adviser.device.sync(&mut |_| {}).await.unwrap();
     let first = worker.device.info().fingerprint.clone();
-    let Stack { server, data } = stack;
+    let Stack { server, data, .. } = stack;
     let addr = server.addr;
 
     // Staged while serving; the worker syncs and learns it, the adviser

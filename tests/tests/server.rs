@@ -1098,41 +1098,6 @@ async fn guessing_codes_and_tokens_is_rate_limited_per_address() {
     a.sync().await.unwrap();
 }
 
-/// A server on PostgreSQL answers what still needs SQLite (here the
-/// supervisor's quarantine list) with `503` and words that say so, not with an
-/// error that looks like a fault.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn what_still_needs_sqlite_is_refused_clearly_on_postgres() {
-    let Some(server) = TestServer::start_postgres("SQLite-only routes on PostgreSQL").await else {
-        return;
-    };
-    let sofie = server.add_user("Sofie Vandenberghe", Role::Supervisor);
-    let dev = server.device(&sofie).await;
-    let err = net::team_request::<_, serde_json::Value>(
-        &server.endpoint(),
-        &dev.token,
-        "/v1/team/erase",
-        &json!({"case": Uuid::now_v7(), "reason": "test", "whole_case": true}),
-    )
-    .await
-    .unwrap_err();
-    match err {
-        NetError::Refused {
-            status,
-            code,
-            message,
-        } => {
-            assert_eq!((status, code.as_str()), (503, "not-on-postgres"));
-            assert!(message.contains("PostgreSQL"), "{message}");
-        }
-        other => panic!("expected a refusal, got {other:?}"),
-    }
-    // Syncing on the same server goes on.
-    let mut dev = dev;
-    dev.create_case();
-    dev.sync().await.unwrap();
-}
-
 brug_tests::on_both_backends!(a_supervisor_lists_assigns_and_enrols_for_her_own_team_only);
 
 /// The supervisor's team routes: her team's members and a case's

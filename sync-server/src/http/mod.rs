@@ -5,17 +5,6 @@
 
 pub mod auth;
 
-/// The SQLite database behind a route that only exists there, or the
-/// route's clear refusal on a server running on PostgreSQL.
-macro_rules! sqlite {
-    ($state:expr) => {
-        match $state.sqlite() {
-            Ok(db) => db,
-            Err(refused) => return refused,
-        }
-    };
-}
-
 mod blobs;
 mod enrol;
 mod quarantine;
@@ -33,7 +22,6 @@ use axum::{Json, Router};
 use brug_shared::model::{Activity, Service};
 use brug_shared::protocol::limits::MAX_REQUEST_BODY_BYTES;
 
-use crate::db::Db;
 use crate::docs::DocCache;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
@@ -76,22 +64,6 @@ pub struct AppState {
     pub plan: std::sync::Arc<brug_shared::report::Plan>,
     /// The limits on attachments.
     pub attachments: std::sync::Arc<brug_shared::model::AttachmentLimits>,
-}
-
-impl AppState {
-    /// The SQLite database, for what only exists there (reports, the
-    /// quarantine, erasure); on PostgreSQL a `503` that says so.
-    #[allow(clippy::result_large_err)] // the refusal is the route's whole answer
-    pub fn sqlite(&self) -> Result<&Db, axum::response::Response> {
-        self.backend.sqlite().ok_or_else(|| {
-            self.metrics.error("not-on-postgres");
-            auth::error_response(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "not-on-postgres",
-                "Dit kan nog niet op een server met PostgreSQL: synchroniseren en inschrijven wel. Vraag de beheerder.",
-            )
-        })
-    }
 }
 
 /// Rate limits per client address (governor's keyed GCRA limiters).

@@ -99,7 +99,8 @@ pub(super) async fn erase(
         return bad_request(&state);
     };
     let case = req.case;
-    let outcome = sqlite!(state)
+    let outcome = state
+        .backend
         .with(move |db| {
             Ok((|| {
                 supervisor(&auth)?;

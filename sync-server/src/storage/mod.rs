@@ -23,12 +23,10 @@
 //! sync states and audit; [`SessionStore`] adds the rest of what a sync
 //! session (`crate::session`) reads and writes, and is all it uses.
 //! [`ServerStore`] adds enrolment, admin events, unlock codes, recovery
-//! windows, the team documents, attachments, reports and the quarantine,
-//! so a server on either backend can take new devices, sync them and act
-//! on its administrator ([`Backend`] is what the running server holds).
-//! Erasure and retention are still SQLite-only (`crate::db`): a server on
-//! PostgreSQL answers those routes with a clear refusal; see issue 18's
-//! notes.
+//! windows, the team documents, attachments, reports, the quarantine and
+//! erasure, so every route works on either backend ([`Backend`] is what
+//! the running server holds). The daily retention job, backups and import
+//! are still SQLite-only (`crate::db`); see issue 18's notes.
 
 pub mod postgres;
 mod sqlite;
@@ -49,6 +47,7 @@ use brug_shared::protocol::quarantine::Entry;
 use brug_shared::report::{Plan, Query, Report};
 
 use crate::docs::DocCache;
+use crate::erase::{EraseRequest, Erased};
 use crate::quarantine::QuarantineError;
 
 /// Who may see a case: the users it is assigned to (its creator first)
@@ -385,6 +384,16 @@ pub trait ServerStore: SessionStore {
         id: i64,
         merge: bool,
     ) -> Result<(Entry, Option<Uuid>), QuarantineError>;
+
+    /// Carries out an erasure by `by` (checked by [`crate::erase::erase`]):
+    /// a new generation without the erased part, or the whole case gone,
+    /// in one transaction with everything docs/gdpr.md lists.
+    fn erase_case(
+        &self,
+        request: &EraseRequest,
+        by: &User,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Erased, DbError>;
 
     /// Brings the report projection closer to what is stored: projects up
     /// to `limit` of the sources marked out of date, reading each beside

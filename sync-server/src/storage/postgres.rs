@@ -24,6 +24,7 @@
 //!   connection the listener says [`Heard::Reconnected`] and the caller
 //!   reads the feed from its last number.
 
+mod erase;
 mod quarantine;
 mod reports;
 
@@ -53,6 +54,7 @@ use brug_shared::protocol::quarantine::Entry;
 use brug_shared::report::{Plan, Query, Report};
 
 use crate::docs::DocCache;
+use crate::erase::{EraseRequest, Erased};
 use crate::quarantine::QuarantineError;
 
 /// The PostgreSQL migrations, in order. Never edit a released one.
@@ -2171,6 +2173,15 @@ impl ServerStore for PgDb {
         merge: bool,
     ) -> Result<(Entry, Option<Uuid>), QuarantineError> {
         self.decide_pg(cache, supervisor, supervisor_device, id, merge)
+    }
+
+    fn erase_case(
+        &self,
+        request: &EraseRequest,
+        by: &User,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Erased, DbError> {
+        self.erase_pg(request, by, now)
     }
 
     fn project_reports(&self, limit: i64) -> Result<usize, DbError> {

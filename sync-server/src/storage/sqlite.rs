@@ -20,6 +20,7 @@ use brug_shared::protocol::quarantine::Entry;
 use brug_shared::report::{Plan, Query, Report};
 
 use crate::docs::DocCache;
+use crate::erase::{EraseRequest, Erased};
 use crate::quarantine::{self, QuarantineError};
 
 impl CaseStore for Db {
@@ -431,6 +432,15 @@ impl ServerStore for Db {
         merge: bool,
     ) -> Result<(Entry, Option<Uuid>), QuarantineError> {
         quarantine::decide(self, cache, supervisor, supervisor_device, id, merge)
+    }
+
+    fn erase_case(
+        &self,
+        request: &EraseRequest,
+        by: &User,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Erased, DbError> {
+        crate::erase::carry_out(self, request, by, now)
     }
 
     fn project_reports(&self, limit: i64) -> Result<usize, DbError> {

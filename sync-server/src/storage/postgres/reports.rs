@@ -116,33 +116,7 @@ impl PgDb {
         if now != Some(version) {
             return Ok(false);
         }
-        tx.execute("DELETE FROM report_series WHERE source = $1", &[&source])?;
-        if let Some(made) = made {
-            let insert = tx.prepare(
-                "INSERT INTO report_series (source, team_id, case_id, postcode, worker, kind,
-                     detail, outcome, first_day, last_day, facts, days)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )?;
-            for row in made.rows() {
-                tx.execute(
-                    &insert,
-                    &[
-                        &source,
-                        &made.team,
-                        &row.case,
-                        &made.postcode,
-                        &row.worker,
-                        &row.kind,
-                        &row.detail,
-                        &row.outcome,
-                        &row.first_day,
-                        &row.last_day,
-                        &row.facts,
-                        &row.days,
-                    ],
-                )?;
-            }
-        }
+        write_series(&mut tx, source, made)?;
         tx.execute("DELETE FROM report_dirty WHERE source = $1", &[&source])?;
         tx.commit()?;
         Ok(true)
@@ -193,6 +167,43 @@ impl PgDb {
         }
         Ok(())
     }
+}
+
+/// Replaces the stored series of `source` with `made`, in `tx`.
+pub(super) fn write_series(
+    tx: &mut postgres::Transaction<'_>,
+    source: &str,
+    made: Option<Projected>,
+) -> Result<(), DbError> {
+    tx.execute("DELETE FROM report_series WHERE source = $1", &[&source])?;
+    let Some(made) = made else {
+        return Ok(());
+    };
+    let insert = tx.prepare(
+        "INSERT INTO report_series (source, team_id, case_id, postcode, worker, kind,
+             detail, outcome, first_day, last_day, facts, days)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )?;
+    for row in made.rows() {
+        tx.execute(
+            &insert,
+            &[
+                &source,
+                &made.team,
+                &row.case,
+                &made.postcode,
+                &row.worker,
+                &row.kind,
+                &row.detail,
+                &row.outcome,
+                &row.first_day,
+                &row.last_day,
+                &row.facts,
+                &row.days,
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 /// The team of a stored case.
