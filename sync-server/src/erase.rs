@@ -93,18 +93,18 @@ pub const RETENTION_ACTOR: &str = "retentie";
 /// Erasure by the retention job: no supervisor asks, the term does; the
 /// reason names the term.
 pub fn erase_for_retention(
-    db: &Db,
+    store: &dyn ServerStore,
     request: &EraseRequest,
     now: DateTime<Utc>,
 ) -> Result<Erased, DbError> {
-    let team = db::case_team(&db.reader(), request.case)?.unwrap_or_default();
+    let team = store.audience(request.case)?.team.unwrap_or_default();
     let actor = db::User {
         id: RETENTION_ACTOR.to_owned(),
         name: "bewaartermijn".to_owned(),
         role: Role::Supervisor,
         team,
     };
-    carry_out(db, request, &actor, now)
+    store.erase_case(request, &actor, now)
 }
 
 /// Carries out `request` on SQLite, by `by` (checked by the caller).

@@ -459,21 +459,22 @@ async fn run_with(
         Duration::from_secs(5),
         shutdown_rx.clone(),
     ));
+    if let Some(terms) = config.retention {
+        tokio::spawn(retention::daily(
+            backend.clone(),
+            terms,
+            shutdown_rx.clone(),
+        ));
+    }
     match &backend {
-        storage::Backend::Sqlite(db) => {
-            if let Some(terms) = config.retention {
-                tokio::spawn(retention::daily(db.clone(), terms, shutdown_rx.clone()));
-            }
-        }
+        storage::Backend::Sqlite(_) => {}
         storage::Backend::Postgres(pg) => {
             let pg = pg.clone();
             let listener = tokio::task::spawn_blocking(move || pg.listen_to_others())
                 .await
                 .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))??;
             storage::postgres::relay_to_hub(listener, Arc::clone(&hub), Arc::clone(&relay_stop))?;
-            tracing::warn!(
-                "serving from PostgreSQL: every route; the daily retention job does not run on PostgreSQL yet (issue 18)"
-            );
+            tracing::info!("serving from PostgreSQL, shared with any other server on it");
         }
     }
     let metrics = Arc::clone(&state.metrics);

@@ -12,13 +12,13 @@
 use brug_shared::casedoc::EraseTarget;
 use brug_shared::model::{CaseStatus, RecordKind, SafetySignal};
 use brug_shared::schema::FieldPath;
-use brug_shared::store;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::{Db, DbError};
+use crate::db::DbError;
 use crate::erase::{self, EraseRequest};
+use crate::storage::{Backend, ServerStore};
 
 /// `[retention]`: the terms, in days (0: keep for ever).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,11 +67,14 @@ fn past(days: u32, since: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 }
 
 /// Erases what is past its term as of `now`.
-pub fn run(db: &Db, terms: &Retention, now: DateTime<Utc>) -> Result<RetentionRun, DbError> {
+pub fn run(
+    store: &dyn ServerStore,
+    terms: &Retention,
+    now: DateTime<Utc>,
+) -> Result<RetentionRun, DbError> {
     let mut done = RetentionRun::default();
-    let ids = store::ids(&db.reader())?;
-    for id in ids {
-        let case = match store::load(&db.reader(), id) {
+    for id in store.ids()? {
+        let case = match store.load(id) {
             Ok(Some(doc)) => match doc.case() {
                 Ok(case) => case,
                 Err(_) => {
@@ -101,7 +104,7 @@ pub fn run(db: &Db, terms: &Retention, now: DateTime<Utc>) -> Result<RetentionRu
                 ),
                 by: erase::RETENTION_ACTOR.to_owned(),
             };
-            match erase::erase_for_retention(db, &request, now) {
+            match erase::erase_for_retention(store, &request, now) {
                 Ok(_) => done.cases.push(id),
                 Err(e) => {
                     tracing::warn!(case = %id, error = %e, "retention: a closed case could not be erased");
@@ -147,7 +150,7 @@ pub fn run(db: &Db, terms: &Retention, now: DateTime<Utc>) -> Result<RetentionRu
             reason: "bewaartermijn verstreken (veiligheidssignalen, bijlagen)".into(),
             by: erase::RETENTION_ACTOR.to_owned(),
         };
-        match erase::erase_for_retention(db, &request, now) {
+        match erase::erase_for_retention(store, &request, now) {
             Ok(_) => {
                 done.safety_signals += signals;
                 done.attachments += attachments;
@@ -160,11 +163,9 @@ pub fn run(db: &Db, terms: &Retention, now: DateTime<Utc>) -> Result<RetentionRu
     }
     if terms.audit_days > 0 {
         let cutoff = (now - Duration::days(i64::from(terms.audit_days))).timestamp_millis();
-        let conn = db.lock();
-        done.audit_entries = conn.execute("DELETE FROM audit WHERE at < ?1", [cutoff])?;
+        done.audit_entries = store.prune_audit(cutoff)?;
         if done.audit_entries > 0 {
-            crate::db::audit(
-                &conn,
+            store.audit(
                 Some(erase::RETENTION_ACTOR),
                 None,
                 "retention",
@@ -188,26 +189,38 @@ pub fn run(db: &Db, terms: &Retention, now: DateTime<Utc>) -> Result<RetentionRu
     Ok(done)
 }
 
-/// Runs [`run`] once a day (first shortly after start) until shutdown.
-pub async fn daily(db: Db, terms: Retention, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+/// Runs [`run`] once a day (first shortly after start) until shutdown. On
+/// a database several servers share, one pass runs at a time: a server
+/// that finds another's pass running leaves it to that one.
+pub async fn daily(
+    backend: Backend,
+    terms: Retention,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     let mut wait = std::time::Duration::from_secs(60);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.changed() => return,
         }
-        let db2 = db.clone();
-        wait = match tokio::task::spawn_blocking(move || run(&db2, &terms, Utc::now())).await {
-            Ok(Ok(_)) => std::time::Duration::from_secs(24 * 3600),
+        let pass = backend
+            .with(move |store| {
+                store.run_alone("retention", &mut || {
+                    run(store, &terms, Utc::now()).map(drop)
+                })
+            })
+            .await;
+        wait = match pass {
+            Ok(true) => std::time::Duration::from_secs(24 * 3600),
+            Ok(false) => {
+                tracing::debug!("retention: another server's pass is running");
+                std::time::Duration::from_secs(24 * 3600)
+            }
             // Most often the database was busy (a long import or backup
             // beside the server): the erasures that are due are not left
             // for a whole day.
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "retention pass failed; tried again in ten minutes");
-                std::time::Duration::from_secs(600)
-            }
             Err(e) => {
-                tracing::warn!(error = %e, "retention pass stopped; tried again in ten minutes");
+                tracing::warn!(error = %e, "retention pass failed; tried again in ten minutes");
                 std::time::Duration::from_secs(600)
             }
         };

@@ -678,11 +678,15 @@ async fn a_persons_own_data_lists_both_their_cases_with_what_went_where_and_nobo
     assert!(wrong.to_string().contains("rijksregisternummer"));
 }
 
-#[tokio::test]
-async fn a_case_closed_longer_than_its_term_is_erased_on_that_day_and_reports_keep_their_numbers() {
+brug_tests::on_both_stacks!(
+    a_case_closed_longer_than_its_term_is_erased_on_that_day_and_reports_keep_their_numbers
+);
+
+async fn a_case_closed_longer_than_its_term_is_erased_on_that_day_and_reports_keep_their_numbers(
+    stack: Stack,
+) {
     use brug_shared::report::{Breakdown, Plan, Query};
     use brug_sync_server::retention::{self, Retention};
-    let stack = Stack::start().await;
     let mut team = stack.team().await;
     let (case, _) = case_with_member(&mut team).await;
     let photo = {
@@ -744,7 +748,7 @@ async fn a_case_closed_longer_than_its_term_is_erased_on_that_day_and_reports_ke
         by: Breakdown::Quarter,
         public: false,
     };
-    let report = || brug_sync_server::reports::make(&mut stack.db().lock(), &plan, &query).unwrap();
+    let report = || stack.on_store(|s| s.report(&plan, &query).unwrap());
     let before = report();
     assert!(
         before
@@ -767,13 +771,13 @@ async fn a_case_closed_longer_than_its_term_is_erased_on_that_day_and_reports_ke
             .and_utc()
     };
     // The day before the term passes: nothing goes.
-    let run = retention::run(&stack.db(), &terms, at(2026, 11, 18)).unwrap();
+    let run = stack.on_store(|s| retention::run(s, &terms, at(2026, 11, 18)).unwrap());
     assert_eq!(run.cases, Vec::<Uuid>::new());
-    assert!(store::load(&stack.db().reader(), case).unwrap().is_some());
+    assert!(stack.on_store(|s| s.load(case).unwrap()).is_some());
     // On the day (closed on 20 October, 30 days): erased, with its photo.
-    let run = retention::run(&stack.db(), &terms, at(2026, 11, 19)).unwrap();
+    let run = stack.on_store(|s| retention::run(s, &terms, at(2026, 11, 19)).unwrap());
     assert_eq!(run.cases, vec![case]);
-    assert!(store::load(&stack.db().reader(), case).unwrap().is_none());
+    assert!(stack.on_store(|s| s.load(case).unwrap()).is_none());
     for value in [NATIONAL, LAST] {
         assert_eq!(server_places(&stack, value), Vec::<String>::new());
     }
@@ -781,11 +785,11 @@ async fn a_case_closed_longer_than_its_term_is_erased_on_that_day_and_reports_ke
 
     // The open case's safety signal goes 60 days after its visit
     // (5 October): on 4 December, not the day before.
-    let run = retention::run(&stack.db(), &terms, at(2026, 12, 3)).unwrap();
+    let run = stack.on_store(|s| retention::run(s, &terms, at(2026, 12, 3)).unwrap());
     assert_eq!(run.safety_signals, 0);
-    let run = retention::run(&stack.db(), &terms, at(2026, 12, 4)).unwrap();
+    let run = stack.on_store(|s| retention::run(s, &terms, at(2026, 12, 4)).unwrap());
     assert_eq!(run.safety_signals, 1);
-    let doc = store::load(&stack.db().reader(), open).unwrap().unwrap();
+    let doc = stack.on_store(|s| s.load(open).unwrap()).unwrap();
     assert_eq!(
         doc.case().unwrap().visits[&open_visit].safety_signal,
         brug_shared::model::SafetySignal::None
@@ -807,20 +811,15 @@ async fn a_case_closed_longer_than_its_term_is_erased_on_that_day_and_reports_ke
         attachment_days: 1,
         audit_days: 1,
     };
-    let run = retention::run(&stack.db(), &short, later).unwrap();
+    let run = stack.on_store(|s| retention::run(s, &short, later).unwrap());
     assert_eq!(run.attachments, 1);
     assert!(run.audit_entries > 0);
-    let doc = store::load(&stack.db().reader(), open).unwrap().unwrap();
+    let doc = stack.on_store(|s| s.load(open).unwrap()).unwrap();
     assert!(doc.case().unwrap().attachments.is_empty());
-    let blobs: i64 = stack
-        .db()
-        .reader()
-        .query_row(
-            "SELECT count(*) FROM blobs WHERE hash = ?1",
-            [kept_photo.hash.as_str()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let blobs = stack.count(&format!(
+        "SELECT count(*) FROM blobs WHERE hash = '{}'",
+        kept_photo.hash.as_str()
+    ));
     assert_eq!(blobs, 0, "its bytes went with it");
 
     // The devices follow: the closed case purged, the open one renewed.

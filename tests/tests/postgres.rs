@@ -602,6 +602,37 @@ fn a_projection_read_before_a_newer_change_is_not_stored() {
     assert_eq!(stored_facts(&a), expected);
 }
 
+/// The daily retention pass runs on one server at a time: another server
+/// that finds it running leaves it (and the lock is free again after a
+/// pass that ended, or failed).
+#[test]
+fn a_job_runs_on_one_server_at_a_time() {
+    use brug_sync_server::storage::ServerStore;
+    let Some(pg) = cluster_or_skip("a_job_runs_on_one_server_at_a_time") else {
+        return;
+    };
+    let url = pg.create_database("jobs").unwrap();
+    let a = postgres(&url, 3);
+    let b = postgres(&url, 3);
+    let mut other = None;
+    let ran = a
+        .run_alone("retention", &mut || {
+            other = Some(b.run_alone("retention", &mut || Ok(())).unwrap());
+            // Another job's name is not held.
+            assert!(b.run_alone("export", &mut || Ok(())).unwrap());
+            Ok(())
+        })
+        .unwrap();
+    assert!(ran);
+    assert_eq!(other, Some(false), "the second server left it");
+    assert!(b.run_alone("retention", &mut || Ok(())).unwrap());
+    let failed = a.run_alone("retention", &mut || {
+        Err(db::DbError::Invalid("kapot".into()))
+    });
+    assert!(failed.is_err());
+    assert!(b.run_alone("retention", &mut || Ok(())).unwrap());
+}
+
 /// A server listening to the others hears what another handle stores and
 /// not what it stores itself (its own sessions heard that from it
 /// already; hearing it again would send every device a second notice and

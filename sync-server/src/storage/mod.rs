@@ -24,9 +24,10 @@
 //! session (`crate::session`) reads and writes, and is all it uses.
 //! [`ServerStore`] adds enrolment, admin events, unlock codes, recovery
 //! windows, the team documents, attachments, reports, the quarantine and
-//! erasure, so every route works on either backend ([`Backend`] is what
-//! the running server holds). The daily retention job, backups and import
-//! are still SQLite-only (`crate::db`); see issue 18's notes.
+//! erasure, so every route and the background jobs (report projection,
+//! retention, attachment clean-up) work on either backend ([`Backend`] is
+//! what the running server holds). Backups and import are still
+//! SQLite-only (`crate::db`); see issue 18's notes.
 
 pub mod postgres;
 mod sqlite;
@@ -394,6 +395,17 @@ pub trait ServerStore: SessionStore {
         by: &User,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Erased, DbError>;
+
+    /// Deletes the audit entries written before `before_ms`; how many.
+    fn prune_audit(&self, before_ms: i64) -> Result<usize, DbError>;
+
+    /// Runs `job` unless another server on the same database is running a
+    /// job of that name (then `false`, nothing run).
+    fn run_alone(
+        &self,
+        name: &str,
+        job: &mut dyn FnMut() -> Result<(), DbError>,
+    ) -> Result<bool, DbError>;
 
     /// Brings the report projection closer to what is stored: projects up
     /// to `limit` of the sources marked out of date, reading each beside

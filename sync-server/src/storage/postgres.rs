@@ -2184,6 +2184,33 @@ impl ServerStore for PgDb {
         self.erase_pg(request, by, now)
     }
 
+    fn prune_audit(&self, before_ms: i64) -> Result<usize, DbError> {
+        let gone = self
+            .conn()?
+            .execute("DELETE FROM audit WHERE at < $1", &[&before_ms])?;
+        Ok(usize::try_from(gone).unwrap_or(usize::MAX))
+    }
+
+    fn run_alone(
+        &self,
+        name: &str,
+        job: &mut dyn FnMut() -> Result<(), DbError>,
+    ) -> Result<bool, DbError> {
+        // A session-level advisory lock, held on this connection for the
+        // whole job (the job uses other connections of the pool).
+        let mut held = self.conn()?;
+        let key = format!("brug-job:{name}");
+        let mine: bool = held
+            .query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&key])?
+            .get(0);
+        if !mine {
+            return Ok(false);
+        }
+        let outcome = job();
+        held.execute("SELECT pg_advisory_unlock(hashtext($1))", &[&key])?;
+        outcome.map(|()| true)
+    }
+
     fn project_reports(&self, limit: i64) -> Result<usize, DbError> {
         self.project_some(limit)
     }

@@ -443,6 +443,22 @@ impl ServerStore for Db {
         crate::erase::carry_out(self, request, by, now)
     }
 
+    fn prune_audit(&self, before_ms: i64) -> Result<usize, DbError> {
+        Ok(self
+            .lock()
+            .execute("DELETE FROM audit WHERE at < ?1", [before_ms])?)
+    }
+
+    fn run_alone(
+        &self,
+        _name: &str,
+        job: &mut dyn FnMut() -> Result<(), DbError>,
+    ) -> Result<bool, DbError> {
+        // One server per SQLite database.
+        job()?;
+        Ok(true)
+    }
+
     fn project_reports(&self, limit: i64) -> Result<usize, DbError> {
         db::project_beside(self, limit)
     }
