@@ -24,14 +24,12 @@ use brug_shared::model::{
 };
 use brug_shared::rules::types::{NationalNumber, Postcode};
 use brug_shared::rules::{self, RuleContext, Severity};
-use brug_shared::store;
 use chrono::NaiveDate;
-use rusqlite::Connection;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::admin::{self, Actor};
-use crate::db::{self, DbError};
+use crate::db::DbError;
+use crate::storage::ServerStore;
 
 /// Most rows one import reads.
 pub const MAX_ROWS: usize = 50_000;
@@ -333,9 +331,30 @@ pub fn case_id(team: &str, dossier: &str) -> Uuid {
     Uuid::new_v5(&NAMESPACE, format!("{team}/{}", dossier.trim()).as_bytes())
 }
 
-/// Reads `path` and imports (or, without `apply`, checks) its households.
-pub fn import(conn: &mut Connection, path: &Path, plan: &Plan<'_>) -> Result<Outcome, ImportError> {
-    let assignee = db::require_user(conn, plan.assign_to)?;
+/// A case an import makes, with who gets it (the first: the user every
+/// case is assigned to, who counts as its creator).
+#[derive(Debug)]
+pub struct NewCase {
+    /// The case.
+    pub doc: CaseDoc,
+    /// Its users.
+    pub assigned: Vec<String>,
+}
+
+/// Reads `path` and imports (or, without `apply`, checks) its households,
+/// on either backend: every case made in one transaction with the audit
+/// entry.
+pub fn import(
+    store: &dyn ServerStore,
+    path: &Path,
+    plan: &Plan<'_>,
+) -> Result<Outcome, ImportError> {
+    let assignee = store.user(plan.assign_to)?.ok_or_else(|| {
+        DbError::NotFound(format!(
+            "gebruiker '{}' bestaat niet (zie: user list)",
+            plan.assign_to
+        ))
+    })?;
     if assignee.team != plan.team {
         return Err(ImportError::Setup(format!(
             "{} hoort niet bij team {} / is not in team {}",
@@ -396,12 +415,10 @@ pub fn import(conn: &mut Connection, path: &Path, plan: &Plan<'_>) -> Result<Out
         }
     }
 
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(DbError::from)?;
+    let mut new = Vec::new();
     for h in households {
         let id = case_id(plan.team, &h.dossier);
-        if db::doc_exists(&tx, id)? {
+        if store.heads(id)?.is_some() {
             outcome.existing.push(h.dossier);
             continue;
         }
@@ -461,7 +478,7 @@ pub fn import(conn: &mut Connection, path: &Path, plan: &Plan<'_>) -> Result<Out
         }
         let mut assigned = vec![assignee.id.clone()];
         for worker in &h.workers {
-            match db::user(&tx, worker)? {
+            match store.user(worker)? {
                 Some(u) if u.team == plan.team => {
                     if !assigned.contains(&u.id) {
                         assigned.push(u.id);
@@ -482,41 +499,39 @@ pub fn import(conn: &mut Connection, path: &Path, plan: &Plan<'_>) -> Result<Out
         if member_refused {
             continue;
         }
-        if plan.apply {
-            store::save_in(&tx, &mut doc).map_err(DbError::from)?;
-            db::record_change(&tx, id, &assignee, true)?;
-            for other in assigned.iter().skip(1) {
-                admin::set_assignment(&tx, id, other, true, Actor::Admin)?;
-            }
-        }
         outcome.made.push(Made {
             rows: h.rows.clone(),
             dossier: h.dossier,
             case: id,
             name: h.household.name,
             members: h.members.len(),
-            assigned,
+            assigned: assigned.clone(),
         });
+        new.push(NewCase { doc, assigned });
     }
     outcome.refused.sort_by_key(|r| r.row);
     outcome.not_made.dedup();
     if plan.apply {
-        db::audit(
-            &tx,
-            None,
-            None,
-            "import",
-            &outcome.made.iter().map(|m| m.case).collect::<Vec<_>>(),
-            &format!(
-                "{} households imported for team {}, assigned to {}; {} rows refused, {} there already",
-                outcome.made.len(),
+        let refused = outcome.refused.len();
+        let existing = outcome.existing.len();
+        let made = new.len();
+        let there = store.import_cases(&mut new, &assignee, &|there: usize| {
+            format!(
+                "{} households imported for team {}, assigned to {}; {refused} rows refused, {} there already",
+                made - there,
                 plan.team,
                 assignee.id,
-                outcome.refused.len(),
-                outcome.existing.len()
-            ),
-        )?;
-        tx.commit().map_err(DbError::from)?;
+                existing + there
+            )
+        })?;
+        // Made by someone else between the check and the write: there
+        // already, not made by this import.
+        for id in there {
+            if let Some(at) = outcome.made.iter().position(|m| m.case == id) {
+                let m = outcome.made.remove(at);
+                outcome.existing.push(m.dossier);
+            }
+        }
     }
     Ok(outcome)
 }

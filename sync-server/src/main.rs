@@ -113,19 +113,7 @@ enum Command {
     /// geboortedatum, rijksregisternummer, rol, referentiewerker). Checks
     /// every row and changes nothing unless --apply; importing the same
     /// sheet again makes nothing new.
-    Import {
-        /// The team the cases belong to.
-        #[arg(long)]
-        team: String,
-        /// The user every case is assigned to (a member of the team).
-        #[arg(long = "assign-to")]
-        assign_to: String,
-        /// Make the cases (without it: a dry run).
-        #[arg(long)]
-        apply: bool,
-        /// The sheet (.csv or .xlsx).
-        file: PathBuf,
-    },
+    Import(ImportArgs),
     /// What each action of the multi-year plan reached, per SDG: counts
     /// and sums only, from the report projection (brought up to date
     /// first). Printed as text; also as Excel with charts and as CSV.
@@ -193,6 +181,22 @@ enum Command {
         #[arg(long, env = "BRUG_DATABASE_CA")]
         database_ca: Option<PathBuf>,
     },
+}
+
+/// What `import` reads, for whom.
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// The team the cases belong to.
+    #[arg(long)]
+    team: String,
+    /// The user every case is assigned to (a member of the team).
+    #[arg(long = "assign-to")]
+    assign_to: String,
+    /// Make the cases (without it: a dry run).
+    #[arg(long)]
+    apply: bool,
+    /// The sheet (.csv or .xlsx).
+    file: PathBuf,
 }
 
 /// What `erase` erases, and who asks why.
@@ -500,7 +504,7 @@ fn main() -> ExitCode {
 
 /// The commands that work on PostgreSQL: adding and listing users,
 /// enrolment and unlock codes, revoking devices, (un)assigning cases,
-/// recovery windows, reports, erasure and the audit log.
+/// recovery windows, reports, erasure, import and the audit log.
 /// The rest still needs the SQLite data folder and says so.
 fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()> {
     match command {
@@ -560,8 +564,9 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
         Command::Recovery(cmd) => recovery(pg, json, cmd),
         Command::Report(args) => report(pg, &ctx.file, json, args),
         Command::Erase(args) => erase_command(pg, json, args),
+        Command::Import(args) => import_command(pg, json, args),
         _ => anyhow::bail!(
-            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke/unlock-code, case assign/unassign, recovery, report, erase en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
+            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke/unlock-code, case assign/unassign, recovery, report, erase, import en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
         ),
     }
 }
@@ -941,80 +946,7 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
                 Ok(())
             }
         }
-        Command::Import {
-            team,
-            assign_to,
-            apply,
-            file,
-        } => {
-            let db = Db::open(&data)?;
-            let plan = import::Plan {
-                team: &team,
-                assign_to: &assign_to,
-                apply,
-                today: chrono::Local::now().date_naive(),
-            };
-            let outcome = import::import(&mut db.lock(), &file, &plan)?;
-            if cli.json {
-                return print_json(&outcome);
-            }
-            let rows = |rows: &[usize]| match (rows.first(), rows.last()) {
-                (Some(a), Some(b)) if a != b => format!("rijen {a}-{b}"),
-                (Some(a), _) => format!("rij {a}"),
-                _ => String::new(),
-            };
-            println!(
-                "{}",
-                if apply {
-                    "Import / import:"
-                } else {
-                    "Proefdraai, er verandert niets (--apply om aan te maken) / dry run, nothing changes:"
-                }
-            );
-            for m in &outcome.made {
-                println!(
-                    "  {} dossier {}: {} {} ({} leden) -> {}",
-                    rows(&m.rows),
-                    m.dossier,
-                    if apply { "aangemaakt" } else { "aan te maken" },
-                    m.name,
-                    m.members,
-                    m.assigned.join(", ")
-                );
-            }
-            for r in &outcome.refused {
-                println!(
-                    "  rij {} dossier {}{}: GEWEIGERD / refused: {}",
-                    r.row,
-                    r.dossier,
-                    r.column
-                        .as_deref()
-                        .map(|c| format!(", kolom {c}"))
-                        .unwrap_or_default(),
-                    r.reason
-                );
-            }
-            for d in &outcome.not_made {
-                println!(
-                    "  dossier {d}: niet aangemaakt, zie de geweigerde rij / not made, see the refused row"
-                );
-            }
-            for d in &outcome.existing {
-                println!("  dossier {d}: bestaat al / exists already");
-            }
-            println!(
-                "Samen / total: {} {}, {} rijen geweigerd / rows refused, {} bestonden al / existed already.",
-                outcome.made.len(),
-                if apply {
-                    "aangemaakt / made"
-                } else {
-                    "aan te maken / to make"
-                },
-                outcome.refused.len(),
-                outcome.existing.len()
-            );
-            Ok(())
-        }
+        Command::Import(args) => import_command(&Db::open(&data)?, cli.json, args),
         Command::Report(args) => report(&Db::open(&data)?, &ctx.file, cli.json, args),
         Command::Plan(PlanCmd::Show) => {
             print!("{}", brug_shared::report::plan::BUILTIN_PLAN);
@@ -1129,6 +1061,81 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
             print_audit(cli.json, db::audit_tail(&db.lock(), limit)?)
         }
     }
+}
+
+fn import_command(store: &dyn ServerStore, json: bool, args: ImportArgs) -> Result<()> {
+    let ImportArgs {
+        team,
+        assign_to,
+        apply,
+        file,
+    } = args;
+    let plan = import::Plan {
+        team: &team,
+        assign_to: &assign_to,
+        apply,
+        today: chrono::Local::now().date_naive(),
+    };
+    let outcome = import::import(store, &file, &plan)?;
+    if json {
+        return print_json(&outcome);
+    }
+    let rows = |rows: &[usize]| match (rows.first(), rows.last()) {
+        (Some(a), Some(b)) if a != b => format!("rijen {a}-{b}"),
+        (Some(a), _) => format!("rij {a}"),
+        _ => String::new(),
+    };
+    println!(
+        "{}",
+        if apply {
+            "Import / import:"
+        } else {
+            "Proefdraai, er verandert niets (--apply om aan te maken) / dry run, nothing changes:"
+        }
+    );
+    for m in &outcome.made {
+        println!(
+            "  {} dossier {}: {} {} ({} leden) -> {}",
+            rows(&m.rows),
+            m.dossier,
+            if apply { "aangemaakt" } else { "aan te maken" },
+            m.name,
+            m.members,
+            m.assigned.join(", ")
+        );
+    }
+    for r in &outcome.refused {
+        println!(
+            "  rij {} dossier {}{}: GEWEIGERD / refused: {}",
+            r.row,
+            r.dossier,
+            r.column
+                .as_deref()
+                .map(|c| format!(", kolom {c}"))
+                .unwrap_or_default(),
+            r.reason
+        );
+    }
+    for d in &outcome.not_made {
+        println!(
+            "  dossier {d}: niet aangemaakt, zie de geweigerde rij / not made, see the refused row"
+        );
+    }
+    for d in &outcome.existing {
+        println!("  dossier {d}: bestaat al / exists already");
+    }
+    println!(
+        "Samen / total: {} {}, {} rijen geweigerd / rows refused, {} bestonden al / existed already.",
+        outcome.made.len(),
+        if apply {
+            "aangemaakt / made"
+        } else {
+            "aan te maken / to make"
+        },
+        outcome.refused.len(),
+        outcome.existing.len()
+    );
+    Ok(())
 }
 
 fn erase_command(store: &dyn ServerStore, json: bool, args: EraseArgs) -> Result<()> {

@@ -152,9 +152,15 @@ fn write_xlsx(path: &Path, rows: &[Row]) {
     book.save(path).unwrap();
 }
 
-fn import(data: &Path, file: &Path, apply: bool) -> serde_json::Value {
+/// `brug-sync-server import` against the stack's database (its data
+/// folder, or its PostgreSQL database).
+fn import(stack: &Stack, file: &Path, apply: bool) -> serde_json::Value {
     let mut cmd = Command::new(brug_tests::bin("brug-sync-server"));
-    cmd.arg("--data").arg(data).arg("--json").args([
+    cmd.arg("--data").arg(stack.data.path());
+    if let Some((_, cluster)) = &stack.postgres {
+        cmd.args(["--database", &cluster.url("postgres")]);
+    }
+    cmd.arg("--json").args([
         "import",
         "--team",
         "harelbeke",
@@ -183,16 +189,16 @@ fn rows_of(outcome: &serde_json::Value, list: &str) -> BTreeSet<usize> {
 }
 
 fn documents(stack: &Stack) -> i64 {
-    stack
-        .db()
-        .lock()
-        .query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
-        .unwrap()
+    stack.count("SELECT count(*) FROM documents")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_caseload_sheet_is_checked_row_by_row_then_imported_once_and_reaches_the_worker() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    a_caseload_sheet_is_checked_row_by_row_then_imported_once_and_reaches_the_worker
+);
+
+async fn a_caseload_sheet_is_checked_row_by_row_then_imported_once_and_reaches_the_worker(
+    stack: Stack,
+) {
     let ann = stack.user("Ann Peeters", Role::BridgeWorker);
     assert_eq!(ann, "ann.peeters");
     let mut worker = stack.enrol(&ann).await;
@@ -208,7 +214,7 @@ async fn a_caseload_sheet_is_checked_row_by_row_then_imported_once_and_reaches_t
         }
         // Dry run: exactly the broken rows, each with its reason; nothing
         // written.
-        let dry = import(stack.data.path(), &path, false);
+        let dry = import(&stack, &path, false);
         assert_eq!(
             rows_of(&dry, "refused"),
             broken,
@@ -239,11 +245,11 @@ async fn a_caseload_sheet_is_checked_row_by_row_then_imported_once_and_reaches_t
         assert_eq!(dry["applied"], false);
         assert_eq!(documents(&stack), made as i64, "a dry run writes nothing");
         // Apply: the 497 others; again: nothing new.
-        let applied = import(stack.data.path(), &path, true);
+        let applied = import(&stack, &path, true);
         assert_eq!(applied["made"].as_array().unwrap().len(), 497);
         made += 497;
         assert_eq!(documents(&stack), made as i64);
-        let again = import(stack.data.path(), &path, true);
+        let again = import(&stack, &path, true);
         assert!(
             again["made"].as_array().unwrap().is_empty(),
             "{}",

@@ -49,6 +49,7 @@ use brug_shared::report::{Plan, Query, Report};
 
 use crate::docs::DocCache;
 use crate::erase::{EraseRequest, Erased};
+use crate::import::NewCase;
 use crate::quarantine::QuarantineError;
 
 /// Who may see a case: the users it is assigned to (its creator first)
@@ -395,6 +396,17 @@ pub trait ServerStore: SessionStore {
         by: &User,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Erased, DbError>;
+
+    /// Stores the cases an import made, each new one created by `by` and
+    /// assigned to its other users, in one transaction with the audit
+    /// entry (`detail` gets how many were there already). Returns the
+    /// cases that were there already (made meanwhile): skipped.
+    fn import_cases(
+        &self,
+        cases: &mut [NewCase],
+        by: &User,
+        detail: &dyn Fn(usize) -> String,
+    ) -> Result<Vec<Uuid>, DbError>;
 
     /// Deletes the audit entries written before `before_ms`; how many.
     fn prune_audit(&self, before_ms: i64) -> Result<usize, DbError>;

@@ -55,6 +55,7 @@ use brug_shared::report::{Plan, Query, Report};
 
 use crate::docs::DocCache;
 use crate::erase::{EraseRequest, Erased};
+use crate::import::NewCase;
 use crate::quarantine::QuarantineError;
 
 /// The PostgreSQL migrations, in order. Never edit a released one.
@@ -2182,6 +2183,51 @@ impl ServerStore for PgDb {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Erased, DbError> {
         self.erase_pg(request, by, now)
+    }
+
+    fn import_cases(
+        &self,
+        cases: &mut [NewCase],
+        by: &User,
+        detail: &dyn Fn(usize) -> String,
+    ) -> Result<Vec<Uuid>, DbError> {
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        let (mut made, mut there) = (Vec::new(), Vec::new());
+        for case in cases.iter_mut() {
+            let id = case.doc.id();
+            let key = id.to_string();
+            let exists = tx
+                .query_opt("SELECT 1 FROM documents WHERE id = $1", &[&key])?
+                .is_some();
+            // Not there, but made by another server before this insert:
+            // the same as there (write_case would not overwrite it).
+            if exists || write_case(&mut tx, &mut case.doc, by)?.is_none() {
+                there.push(id);
+                continue;
+            }
+            for other in case.assigned.iter().skip(1) {
+                assign_in(&mut tx, id, other)?;
+                tx.execute(
+                    "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+                     VALUES ($1, $2, NULL, 'assign', $3, $4)",
+                    &[
+                        &now_ms(),
+                        other,
+                        &db::cases_json(&[id]),
+                        &crate::admin::Actor::Admin.note(),
+                    ],
+                )?;
+            }
+            made.push(id);
+        }
+        tx.execute(
+            "INSERT INTO audit (at, user_id, device_id, action, cases, detail)
+             VALUES ($1, NULL, NULL, 'import', $2, $3)",
+            &[&now_ms(), &db::cases_json(&made), &detail(there.len())],
+        )?;
+        tx.commit()?;
+        Ok(there)
     }
 
     fn prune_audit(&self, before_ms: i64) -> Result<usize, DbError> {

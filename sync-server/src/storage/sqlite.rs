@@ -21,6 +21,7 @@ use brug_shared::report::{Plan, Query, Report};
 
 use crate::docs::DocCache;
 use crate::erase::{EraseRequest, Erased};
+use crate::import::NewCase;
 use crate::quarantine::{self, QuarantineError};
 
 impl CaseStore for Db {
@@ -441,6 +442,33 @@ impl ServerStore for Db {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Erased, DbError> {
         crate::erase::carry_out(self, request, by, now)
+    }
+
+    fn import_cases(
+        &self,
+        cases: &mut [NewCase],
+        by: &User,
+        detail: &dyn Fn(usize) -> String,
+    ) -> Result<Vec<Uuid>, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (mut made, mut there) = (Vec::new(), Vec::new());
+        for case in cases.iter_mut() {
+            let id = case.doc.id();
+            if db::doc_exists(&tx, id)? {
+                there.push(id);
+                continue;
+            }
+            store::save_in(&tx, &mut case.doc)?;
+            db::record_change(&tx, id, by, true)?;
+            for other in case.assigned.iter().skip(1) {
+                crate::admin::set_assignment(&tx, id, other, true, crate::admin::Actor::Admin)?;
+            }
+            made.push(id);
+        }
+        db::audit(&tx, None, None, "import", &made, &detail(there.len()))?;
+        tx.commit()?;
+        Ok(there)
     }
 
     fn prune_audit(&self, before_ms: i64) -> Result<usize, DbError> {
