@@ -138,24 +138,7 @@ enum Command {
     /// when and which organisations received it on which consent, as a
     /// Dutch HTML page and JSON in a new folder. Other members' data is
     /// left out. Audited by case and member ids.
-    SubjectExport {
-        /// The person's national register number: every case they are a
-        /// member of.
-        #[arg(long, conflicts_with_all = ["case", "member"])]
-        national_number: Option<String>,
-        /// Or one case ...
-        #[arg(long, requires = "member")]
-        case: Option<Uuid>,
-        /// ... and the member in it.
-        #[arg(long, requires = "case")]
-        member: Option<Uuid>,
-        /// The folder to write (made if missing).
-        #[arg(long)]
-        out: PathBuf,
-        /// Who asks (for the audit log).
-        #[arg(long, default_value = "admin")]
-        by: String,
-    },
+    SubjectExport(SubjectArgs),
     /// The last entries of the audit log.
     Audit {
         /// How many entries.
@@ -197,6 +180,27 @@ struct ImportArgs {
     apply: bool,
     /// The sheet (.csv or .xlsx).
     file: PathBuf,
+}
+
+/// Whose data `subject-export` gathers, into which folder.
+#[derive(clap::Args)]
+struct SubjectArgs {
+    /// The person's national register number: every case they are a
+    /// member of.
+    #[arg(long, conflicts_with_all = ["case", "member"])]
+    national_number: Option<String>,
+    /// Or one case ...
+    #[arg(long, requires = "member")]
+    case: Option<Uuid>,
+    /// ... and the member in it.
+    #[arg(long, requires = "case")]
+    member: Option<Uuid>,
+    /// The folder to write (made if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Who asks (for the audit log).
+    #[arg(long, default_value = "admin")]
+    by: String,
 }
 
 /// What `erase` erases, and who asks why.
@@ -565,9 +569,23 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
         Command::Report(args) => report(pg, &ctx.file, json, args),
         Command::Erase(args) => erase_command(pg, json, args),
         Command::Import(args) => import_command(pg, json, args),
-        _ => anyhow::bail!(
-            "dit commando werkt nog niet met PostgreSQL (--database / [database]): alleen user add/list, device enrol/revoke/unlock-code, case assign/unassign, recovery, report, erase, import en audit; de rest heeft de SQLite-datamap nodig (issue 18) / this command does not work on PostgreSQL yet"
+        Command::SubjectExport(args) => subject_command(pg, json, args),
+        Command::Device(DeviceCmd::List { user }) => {
+            print_devices(json, pg.devices(user.as_deref())?)
+        }
+        Command::Backup { .. } | Command::Restore { .. } => anyhow::bail!(
+            "backup en restore zijn voor de SQLite-datamap; maak een back-up van PostgreSQL met zijn eigen gereedschap (pg_dump, zie docs/operations.md) / back PostgreSQL up with pg_dump"
         ),
+        Command::Serve(_)
+        | Command::Config(_)
+        | Command::Demo { .. }
+        | Command::MigrateToPostgres { .. }
+        | Command::Plan(_)
+        | Command::Cert(_) => {
+            anyhow::bail!(
+                "dit commando gebruikt de databank niet / this command does not use the database"
+            )
+        }
     }
 }
 
@@ -773,6 +791,8 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
             | Command::Config(_)
             | Command::Demo { .. }
             | Command::MigrateToPostgres { .. }
+            | Command::Plan(_)
+            | Command::Cert(_)
     ) && let Some(pg) = ctx.postgres()?
     {
         return on_postgres(&pg, ctx, cli.json, cli.command);
@@ -870,51 +890,7 @@ fn execute(cli: Cli, ctx: &Ctx) -> Result<()> {
             print_assignment(cli.json, case, &user, assign, changed)
         }
         Command::Erase(args) => erase_command(&Db::open(&data)?, cli.json, args),
-        Command::SubjectExport {
-            national_number,
-            case,
-            member,
-            out,
-            by,
-        } => {
-            let subject = match (national_number, case, member) {
-                (Some(n), _, _) => subject::Subject::NationalNumber(n),
-                (None, Some(case), Some(member)) => subject::Subject::Member { case, member },
-                _ => anyhow::bail!(
-                    "geef --national-number, of --case en --member / give a national number, or a case and a member"
-                ),
-            };
-            let db = Db::open(&data)?;
-            let mut last = 0;
-            let (export, files) = subject::export(
-                &db,
-                &subject,
-                &by,
-                &out,
-                chrono::Utc::now(),
-                &mut |done, total| {
-                    if total >= 500 && (done == total || done >= last + 500) {
-                        last = done;
-                        eprintln!("{done} van {total} dossiers doorzocht");
-                    }
-                },
-            )?;
-            if cli.json {
-                print_json(&serde_json::json!({
-                    "cases": export.cases.iter().map(|c| c.case).collect::<Vec<_>>(),
-                    "files": files,
-                }))
-            } else {
-                println!(
-                    "Gegevens uit {} dossier(s) geschreven naar:",
-                    export.cases.len()
-                );
-                for f in files {
-                    println!("  {}", f.display());
-                }
-                Ok(())
-            }
-        }
+        Command::SubjectExport(args) => subject_command(&Db::open(&data)?, cli.json, args),
         Command::Recovery(cmd) => recovery(&Db::open(&data)?, cli.json, cmd),
         Command::Backup { out } => {
             anyhow::ensure!(
@@ -1138,6 +1114,67 @@ fn import_command(store: &dyn ServerStore, json: bool, args: ImportArgs) -> Resu
     Ok(())
 }
 
+fn subject_command(store: &dyn ServerStore, json: bool, args: SubjectArgs) -> Result<()> {
+    let SubjectArgs {
+        national_number,
+        case,
+        member,
+        out,
+        by,
+    } = args;
+    let subject = match (national_number, case, member) {
+        (Some(n), _, _) => subject::Subject::NationalNumber(n),
+        (None, Some(case), Some(member)) => subject::Subject::Member { case, member },
+        _ => anyhow::bail!(
+            "geef --national-number, of --case en --member / give a national number, or a case and a member"
+        ),
+    };
+    let mut last = 0;
+    let (export, files) = subject::export(
+        store,
+        &subject,
+        &by,
+        &out,
+        chrono::Utc::now(),
+        &mut |done, total| {
+            if total >= 500 && (done == total || done >= last + 500) {
+                last = done;
+                eprintln!("{done} van {total} dossiers doorzocht");
+            }
+        },
+    )?;
+    if json {
+        print_json(&serde_json::json!({
+            "cases": export.cases.iter().map(|c| c.case).collect::<Vec<_>>(),
+            "files": files,
+        }))
+    } else {
+        println!(
+            "Gegevens uit {} dossier(s) geschreven naar:",
+            export.cases.len()
+        );
+        for f in files {
+            println!("  {}", f.display());
+        }
+        Ok(())
+    }
+}
+
+fn print_devices(json: bool, devices: Vec<db::Device>) -> Result<()> {
+    if json {
+        return print_json(&devices);
+    }
+    for d in devices {
+        let state = if d.revoked_at.is_some() {
+            "ingetrokken"
+        } else {
+            "actief"
+        };
+        println!("{}  {:<24} {:<24} {state}", d.id, d.user, d.name);
+    }
+    Ok(())
+}
+
 fn erase_command(store: &dyn ServerStore, json: bool, args: EraseArgs) -> Result<()> {
     let EraseArgs {
         case,
@@ -1261,22 +1298,7 @@ fn device(data: &Path, json: bool, cmd: DeviceCmd) -> Result<()> {
             let made = enrolment::new_enrolment(&conn, data, &TlsSource::SelfSigned, &user)?;
             print_enrolment(json, &user, made, png)
         }
-        DeviceCmd::List { user } => {
-            let devices = db::devices(&conn, user.as_deref())?;
-            if json {
-                print_json(&devices)
-            } else {
-                for d in devices {
-                    let state = if d.revoked_at.is_some() {
-                        "ingetrokken"
-                    } else {
-                        "actief"
-                    };
-                    println!("{}  {:<24} {:<24} {state}", d.id, d.user, d.name);
-                }
-                Ok(())
-            }
-        }
+        DeviceCmd::List { user } => print_devices(json, db::devices(&conn, user.as_deref())?),
         DeviceCmd::Revoke { device } => {
             admin::revoke_device(&conn, &device, admin::Actor::Admin)?
                 .with_context(|| format!("toestel {device} bestaat niet (zie: device list)"))?;

@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use brug_shared::casedoc::CaseDoc;
 use brug_shared::model::{Case, Lang, RecordKind};
 use brug_shared::rules::types::NationalNumber;
-use brug_shared::store;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
-use crate::db::{self, Db, DbError};
+use crate::db::DbError;
+use crate::storage::ServerStore;
 
 /// Whose data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,14 +119,14 @@ pub struct Shared {
 /// if missing; existing exports are not overwritten) and audits the export
 /// by case and member ids. `progress` hears (done, total) cases searched.
 pub fn export(
-    db: &Db,
+    store: &dyn ServerStore,
     subject: &Subject,
     by: &str,
     out: &Path,
     now: DateTime<Utc>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(SubjectExport, Vec<PathBuf>), DbError> {
-    let export = collect(db, subject, by, now, progress)?;
+    let export = collect(store, subject, by, now, progress)?;
     if export.cases.is_empty() {
         return Err(DbError::NotFound(
             "niemand met deze gegevens in Brug / nobody with these details in Brug".into(),
@@ -155,8 +155,7 @@ pub fn export(
         .iter()
         .map(|c| c.member_id.to_string())
         .collect();
-    db::audit(
-        &db.lock(),
+    store.audit(
         Some(by),
         None,
         "subject-export",
@@ -168,7 +167,7 @@ pub fn export(
 
 /// Gathers the export without writing it.
 pub fn collect(
-    db: &Db,
+    store: &dyn ServerStore,
     subject: &Subject,
     by: &str,
     now: DateTime<Utc>,
@@ -185,12 +184,12 @@ pub fn collect(
     };
     let ids = match subject {
         Subject::Member { case, .. } => vec![*case],
-        Subject::NationalNumber(_) => store::ids(&db.reader())?,
+        Subject::NationalNumber(_) => store.ids()?,
     };
     let mut cases = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         progress(i, ids.len());
-        let Some(mut doc) = store::load(&db.reader(), *id)? else {
+        let Some(mut doc) = store.load(*id)? else {
             continue;
         };
         let Ok(case) = doc.case() else {
@@ -207,7 +206,7 @@ pub fn collect(
             })
             .map(|(mid, _)| *mid)
             .collect();
-        let team = db::case_team(&db.reader(), *id)?.unwrap_or_default();
+        let team = store.audience(*id)?.team.unwrap_or_default();
         for member in members {
             cases.push(one_case(&mut doc, &case, member, &team)?);
         }

@@ -530,9 +530,13 @@ fn add_member(d: &mut TestDevice, case: Uuid, first: &str, last: &str, national:
         .0
 }
 
-#[tokio::test]
-async fn a_persons_own_data_lists_both_their_cases_with_what_went_where_and_nobody_else() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    a_persons_own_data_lists_both_their_cases_with_what_went_where_and_nobody_else
+);
+
+async fn a_persons_own_data_lists_both_their_cases_with_what_went_where_and_nobody_else(
+    stack: Stack,
+) {
     let mut team = stack.team().await;
     let other_national = "90020199803";
     // Case one: the person, another member, a consent and a referral to
@@ -590,15 +594,17 @@ async fn a_persons_own_data_lists_both_their_cases_with_what_went_where_and_nobo
 
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("export");
-    let (export, files) = brug_sync_server::subject::export(
-        &stack.db(),
-        &brug_sync_server::subject::Subject::NationalNumber(NATIONAL.into()),
-        &team.sofie,
-        &dir,
-        chrono::Utc::now(),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let (export, files) = stack.on_store(|s| {
+        brug_sync_server::subject::export(
+            s,
+            &brug_sync_server::subject::Subject::NationalNumber(NATIONAL.into()),
+            &team.sofie,
+            &dir,
+            chrono::Utc::now(),
+            &mut |_, _| {},
+        )
+        .unwrap()
+    });
     let mut cases: Vec<Uuid> = export.cases.iter().map(|c| c.case).collect();
     cases.sort();
     let mut expected = vec![one, two];
@@ -645,19 +651,12 @@ async fn a_persons_own_data_lists_both_their_cases_with_what_went_where_and_nobo
 
     // Audited by ids, not by the national number; asked again into the
     // same folder, nothing is overwritten.
-    let detail: String = stack
-        .db()
-        .reader()
-        .query_row(
-            "SELECT detail FROM audit WHERE action = 'subject-export'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let detail =
+        stack.texts("SELECT detail FROM audit WHERE action = 'subject-export'")[0][0].clone();
     assert!(!detail.contains(NATIONAL));
-    assert!(
+    assert!(stack.on_store(|s| {
         brug_sync_server::subject::export(
-            &stack.db(),
+            s,
             &brug_sync_server::subject::Subject::NationalNumber(NATIONAL.into()),
             &team.sofie,
             &dir,
@@ -665,17 +664,20 @@ async fn a_persons_own_data_lists_both_their_cases_with_what_went_where_and_nobo
             &mut |_, _| {},
         )
         .is_err()
-    );
+    }));
     // A national number that is not valid is refused with a clear error.
-    let wrong = brug_sync_server::subject::collect(
-        &stack.db(),
-        &brug_sync_server::subject::Subject::NationalNumber("85073003329".into()),
-        "admin",
-        chrono::Utc::now(),
-        &mut |_, _| {},
-    )
-    .unwrap_err();
-    assert!(wrong.to_string().contains("rijksregisternummer"));
+    let wrong = stack.on_store(|s| {
+        brug_sync_server::subject::collect(
+            s,
+            &brug_sync_server::subject::Subject::NationalNumber("85073003329".into()),
+            "admin",
+            chrono::Utc::now(),
+            &mut |_, _| {},
+        )
+        .unwrap_err()
+        .to_string()
+    });
+    assert!(wrong.contains("rijksregisternummer"));
 }
 
 brug_tests::on_both_stacks!(

@@ -485,7 +485,7 @@ fn admin(servers: &Servers, i: usize, args: &[&str]) -> (bool, String, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_commands_and_reports_work_on_postgres_and_the_rest_says_it_needs_sqlite() {
+async fn admin_commands_work_on_postgres_and_a_folder_backup_points_to_pg_dump() {
     let Some(cluster) = cluster_or_skip("admin commands on PostgreSQL") else {
         return;
     };
@@ -730,7 +730,8 @@ async fn admin_commands_and_reports_work_on_postgres_and_the_rest_says_it_needs_
         "{err}"
     );
 
-    // What still needs SQLite says so and changes nothing.
+    // A backup of the data folder is refused: PostgreSQL is backed up
+    // with its own tools. Nothing is written.
     let backup = tempfile::tempdir().unwrap();
     let (ok, _, err) = admin(
         &servers,
@@ -742,8 +743,20 @@ async fn admin_commands_and_reports_work_on_postgres_and_the_rest_says_it_needs_
         ],
     );
     assert!(!ok);
-    assert!(err.contains("werkt nog niet met PostgreSQL"), "{err}");
+    assert!(err.contains("pg_dump"), "{err}");
     assert!(!backup.path().join("b").exists());
+    // The devices, listed from the database; the plan needs none.
+    let (ok, out, err) = admin(&servers, 1, &["--json", "device", "list"]);
+    assert!(ok, "{err}");
+    let devices: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert!(
+        devices
+            .iter()
+            .any(|d| d["name"] == "tablet" && d["revoked_at"].is_number()),
+        "{out}"
+    );
+    let (ok, out, err) = admin(&servers, 0, &["plan", "show"]);
+    assert!(ok && out.contains("[[actions"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

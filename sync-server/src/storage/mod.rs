@@ -190,6 +190,9 @@ pub trait PeopleStore: Send + Sync {
     /// Writes a device's state for a case unless one is kept already.
     fn note_held(&self, device: &str, id: Uuid, state: &[u8]) -> Result<(), DbError>;
 
+    /// The devices, of one user or of everyone, oldest first.
+    fn devices(&self, user: Option<&str>) -> Result<Vec<Device>, DbError>;
+
     /// Appends to the audit log.
     fn audit(
         &self,

@@ -1250,6 +1250,26 @@ fn user_from_row(r: &postgres::Row, at: usize) -> Result<User, DbError> {
 }
 
 impl PeopleStore for PgDb {
+    fn devices(&self, user: Option<&str>) -> Result<Vec<Device>, DbError> {
+        let rows = self.conn()?.query(
+            "SELECT id, user_id, name, created_at, revoked_at, last_seen FROM devices
+             WHERE $1::TEXT IS NULL OR user_id = $1 ORDER BY created_at",
+            &[&user],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(Device {
+                    id: r.try_get(0)?,
+                    user: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    created_at: r.try_get(3)?,
+                    revoked_at: r.try_get(4)?,
+                    last_seen: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
     fn add_user(&self, name: &str, role: Role, team: &str) -> Result<User, DbError> {
         let id = db::user_id_for(name);
         if id.is_empty() {

@@ -84,6 +84,10 @@ impl CaseStore for Db {
 }
 
 impl PeopleStore for Db {
+    fn devices(&self, user: Option<&str>) -> Result<Vec<Device>, DbError> {
+        db::devices(&self.reader(), user)
+    }
+
     fn add_user(&self, name: &str, role: Role, team: &str) -> Result<User, DbError> {
         db::add_user(&self.lock(), name, role, team)
     }
