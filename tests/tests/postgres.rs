@@ -633,6 +633,70 @@ fn a_job_runs_on_one_server_at_a_time() {
     assert!(b.run_alone("retention", &mut || Ok(())).unwrap());
 }
 
+/// Admin events (revocations, unassignments, erasures) are followed by
+/// number like the feed: writers on two servers push them at once while a
+/// reader follows "events after N"; it must see every one.
+#[test]
+fn a_server_following_the_admin_events_misses_none() {
+    use brug_sync_server::storage::ServerStore;
+    let Some(pg) = cluster_or_skip("a_server_following_the_admin_events_misses_none") else {
+        return;
+    };
+    let url = pg.create_database("admin_events").unwrap();
+    let servers = [postgres(&url, 6), postgres(&url, 6)];
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let server = servers[1].clone();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut cursor = 0;
+            let mut seen = BTreeSet::new();
+            loop {
+                let last = done.load(Ordering::SeqCst);
+                for (seq, event) in server.admin_events_since(cursor).unwrap() {
+                    assert!(seq > cursor, "the events went backwards");
+                    cursor = seq;
+                    if let db::AdminEvent::Revoke { device } = event {
+                        seen.insert(device);
+                    }
+                }
+                if last {
+                    return seen;
+                }
+            }
+        })
+    };
+    let writers: Vec<_> = (0..4u64)
+        .map(|w| {
+            let server = servers[(w % 2) as usize].clone();
+            std::thread::spawn(move || {
+                for i in 0..60 {
+                    server
+                        .push_admin_event(&db::AdminEvent::Revoke {
+                            device: format!("toestel-{w}-{i}"),
+                        })
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    done.store(true, Ordering::SeqCst);
+    let seen = reader.join().unwrap();
+    let missed: Vec<String> = (0..4)
+        .flat_map(|w| (0..60).map(move |i| format!("toestel-{w}-{i}")))
+        .filter(|d| !seen.contains(d))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "the reader missed {} events: {missed:?}",
+        missed.len()
+    );
+    assert_eq!(servers[0].last_admin_event().unwrap(), 240, "no gaps");
+}
+
 /// A server listening to the others hears what another handle stores and
 /// not what it stores itself (its own sessions heard that from it
 /// already; hearing it again would send every device a second notice and

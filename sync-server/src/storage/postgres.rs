@@ -63,6 +63,7 @@ pub const PG_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0001_cases.sql"),
     include_str!("../../../migrations/postgres/0002_people.sql"),
     include_str!("../../../migrations/postgres/0003_rest.sql"),
+    include_str!("../../../migrations/postgres/0004_admin_counter.sql"),
 ];
 
 /// The channel stored changes are announced on.
@@ -341,6 +342,10 @@ impl PgDb {
             .query_one("SELECT COALESCE(MAX(seq), 0) FROM doc_feed", &[])?
             .get(0);
         tx.execute("UPDATE feed_counter SET seq = $1", &[&report.seq])?;
+        tx.execute(
+            "UPDATE admin_counter SET seq = (SELECT COALESCE(MAX(seq), 0) FROM admin_events)",
+            &[],
+        )?;
         // The same rows on both sides before anything is committed.
         for table in COPIED {
             let there: i64 = tx
@@ -986,6 +991,28 @@ fn over_quota(
         return Ok(Some("device-day"));
     }
     Ok(None)
+}
+
+/// Appends an administrator's action to the admin events in `tx`, numbered
+/// from the counter row (locked until the commit, so numbers follow commit
+/// order and a server reading "after N" passes over none).
+pub(super) fn push_admin_event_in(
+    tx: &mut Transaction<'_>,
+    event: &db::AdminEvent,
+) -> Result<(), DbError> {
+    let (kind, device, user, case) = event.to_row();
+    let seq: i64 = tx
+        .query_one(
+            "UPDATE admin_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+            &[],
+        )?
+        .get(0);
+    tx.execute(
+        "INSERT INTO admin_events (seq, kind, device_id, user_id, case_id)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[&seq, &kind, &device, &user, &case],
+    )?;
+    Ok(())
 }
 
 /// Takes the next feed number (the counter row stays locked until the
@@ -1872,11 +1899,10 @@ impl ServerStore for PgDb {
     }
 
     fn push_admin_event(&self, event: &db::AdminEvent) -> Result<(), DbError> {
-        let (kind, device, user, case) = event.to_row();
-        self.conn()?.execute(
-            "INSERT INTO admin_events (kind, device_id, user_id, case_id) VALUES ($1, $2, $3, $4)",
-            &[&kind, &device, &user, &case],
-        )?;
+        let mut c = self.conn()?;
+        let mut tx = c.transaction()?;
+        push_admin_event_in(&mut tx, event)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -1888,10 +1914,7 @@ impl ServerStore for PgDb {
     }
 
     fn admin_events_since(&self, seq: i64) -> Result<Vec<(i64, db::AdminEvent)>, DbError> {
-        // Numbers are taken at insert, not commit: an event committed just
-        // after a later one was read is missed live (its effect still
-        // holds: a revoked device is refused at its next frame, access is
-        // decided at every sync). Administrators' actions are rare.
+        // Numbered in commit order (`push_admin_event_in`).
         Ok(self
             .conn()?
             .query(
@@ -2008,14 +2031,12 @@ impl ServerStore for PgDb {
         // relays to its sessions; taking a case away must be told (the
         // feed cannot say "purge").
         if !change.assign {
-            let (kind, device, user, case) = db::AdminEvent::Unassign {
-                user: change.user.to_owned(),
-                case: change.case,
-            }
-            .to_row();
-            tx.execute(
-                "INSERT INTO admin_events (kind, device_id, user_id, case_id) VALUES ($1, $2, $3, $4)",
-                &[&kind, &device, &user, &case],
+            push_admin_event_in(
+                &mut tx,
+                &db::AdminEvent::Unassign {
+                    user: change.user.to_owned(),
+                    case: change.case,
+                },
             )?;
         }
         tx.execute(

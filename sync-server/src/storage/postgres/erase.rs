@@ -13,7 +13,7 @@ use postgres::Transaction;
 use uuid::Uuid;
 
 use super::reports::write_series;
-use super::{PgDb, load_in, record_change};
+use super::{PgDb, load_in, push_admin_event_in, record_change};
 use crate::db::{self, AdminEvent, DbError, Projected, User};
 use crate::erase::{self, EraseRequest, Erased};
 
@@ -92,7 +92,7 @@ fn erase_in(
         tx.execute("DELETE FROM case_access WHERE case_id = $1", &[&key])?;
         let quarantined = tx.execute("DELETE FROM quarantine WHERE case_id = $1", &[&key])?;
         for user in assignees {
-            push_admin_event(tx, &AdminEvent::Unassign { user, case })?;
+            push_admin_event_in(tx, &AdminEvent::Unassign { user, case })?;
         }
         (
             None,
@@ -160,7 +160,7 @@ fn erase_in(
             &erase::audit_detail(generation, &erased, attachments, reason),
         ],
     )?;
-    push_admin_event(tx, &AdminEvent::Erase { case })?;
+    push_admin_event_in(tx, &AdminEvent::Erase { case })?;
     Ok(Erased {
         generation,
         erased,
@@ -169,15 +169,6 @@ fn erase_in(
         // No write-ahead log of Brug's to empty on PostgreSQL.
         log_emptied: true,
     })
-}
-
-fn push_admin_event(tx: &mut Transaction<'_>, event: &AdminEvent) -> Result<(), DbError> {
-    let (kind, device, user, case) = event.to_row();
-    tx.execute(
-        "INSERT INTO admin_events (kind, device_id, user_id, case_id) VALUES ($1, $2, $3, $4)",
-        &[&kind, &device, &user, &case],
-    )?;
-    Ok(())
 }
 
 /// Quarantined work of the case made again on the new generation; decided
