@@ -55,12 +55,13 @@ ui-smoke:
 fuzz-ci:
 	./scripts/fuzz 20
 
-## make soak: the long runs: 2,000 convergence seeds, 1,000 server kills,
-## 500 rounds of server kills on PostgreSQL and 500 seeds of its merges,
+## make soak: the long runs: 2,000 convergence seeds (1,000 more through two
+## servers on PostgreSQL), 1,000 server kills, 500 rounds of server kills on
+## PostgreSQL and 500 seeds of its merges,
 ## 2,000 idle connections against the default caps, the server process's
 ## memory with 200 live sessions, 5 minutes of fuzzing per target.
 soak: deps
-	BRUG_SEEDS=2000 timeout 4h cargo test --release -p brug-tests --test convergence -- --nocapture
+	BRUG_SEEDS=2000 BRUG_PG_CONVERGE_SEEDS=1000 timeout 4h cargo test --release -p brug-tests --test convergence -- --nocapture
 	cargo build --release --workspace --bins
 	BRUG_KILLS=1000 timeout 4h cargo test --release -p brug-tests --test crash -- --nocapture
 	BRUG_PG_KILL_ROUNDS=500 timeout 4h cargo test --release -p brug-tests --test postgres_servers -- --nocapture
