@@ -8,7 +8,6 @@ use brug_device::DeviceError;
 use brug_device::device::Held;
 use brug_device::net::blobs::ChunkAnswer;
 use brug_shared::model::{BlobHash, RecordKind, examples};
-use brug_sync_server::admin;
 use brug_sync_server::auth::Role;
 use brug_tests::{Stack, Team, TestDevice};
 use image::{GenericImageView, ImageEncoder, Rgb, RgbImage};
@@ -180,21 +179,40 @@ fn findings(d: &TestDevice, case: Uuid, advice: Uuid) -> Vec<String> {
         .collect()
 }
 
+/// Every attachment the server holds whole: (hash, bytes), by hash.
 fn server_blobs(stack: &Stack) -> Vec<(String, Vec<u8>)> {
-    let db = stack.db();
-    let conn = db.lock();
-    let mut stmt = conn
-        .prepare("SELECT hash, bytes FROM blobs ORDER BY hash")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    const SQL: &str = "SELECT hash, bytes FROM blobs ORDER BY hash";
+    match &stack.postgres {
+        Some((pg, _)) => std::thread::scope(|s| {
+            s.spawn(|| {
+                pg.conn()
+                    .unwrap()
+                    .query(SQL, &[])
+                    .unwrap()
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1)))
+                    .collect()
+            })
+            .join()
+            .unwrap()
+        }),
+        None => {
+            let db = stack.db();
+            let conn = db.lock();
+            let mut stmt = conn.prepare(SQL).unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        }
+    }
 }
 
-#[tokio::test]
-async fn a_photo_is_stored_and_synced_without_its_metadata_upright_and_at_2048_px() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    a_photo_is_stored_and_synced_without_its_metadata_upright_and_at_2048_px
+);
+
+async fn a_photo_is_stored_and_synced_without_its_metadata_upright_and_at_2048_px(stack: Stack) {
     let Team {
         mut worker,
         mut supervisor,
@@ -313,9 +331,13 @@ async fn a_photo_is_stored_and_synced_without_its_metadata_upright_and_at_2048_p
     }
 }
 
-#[tokio::test]
-async fn the_same_photo_attached_on_two_devices_offline_is_one_copy_with_two_references() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    the_same_photo_attached_on_two_devices_offline_is_one_copy_with_two_references
+);
+
+async fn the_same_photo_attached_on_two_devices_offline_is_one_copy_with_two_references(
+    stack: Stack,
+) {
     let Team {
         bert,
         mut worker,
@@ -379,9 +401,9 @@ fn pdf_of(seed: u32) -> Vec<u8> {
     pdf
 }
 
-#[tokio::test]
-async fn an_upload_cut_at_60_percent_resumes_and_a_bad_chunk_stores_nothing() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(an_upload_cut_at_60_percent_resumes_and_a_bad_chunk_stores_nothing);
+
+async fn an_upload_cut_at_60_percent_resumes_and_a_bad_chunk_stores_nothing(stack: Stack) {
     let Team { mut worker, .. } = stack.team().await;
     let (case, advice, _) = case_with_defect(&mut worker);
     let pdf = big_pdf();
@@ -480,24 +502,16 @@ async fn sync_with_budget(d: &mut TestDevice, budget: u64) -> brug_device::sync:
     report
 }
 
-#[tokio::test]
-async fn a_foreign_a_made_up_and_an_unsent_hash_get_the_same_answer() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_foreign_a_made_up_and_an_unsent_hash_get_the_same_answer);
+
+async fn a_foreign_a_made_up_and_an_unsent_hash_get_the_same_answer(stack: Stack) {
     let Team {
         mut worker,
         mut adviser,
         ..
     } = stack.team().await;
     // Another team's case with a photo, on the server.
-    let kortrijk = admin::add_user(
-        &stack.db().lock(),
-        "Karel Kortrijk",
-        Role::BridgeWorker,
-        "kortrijk",
-        admin::Actor::Admin,
-    )
-    .unwrap()
-    .id;
+    let kortrijk = stack.user_in("Karel Kortrijk", Role::BridgeWorker, "kortrijk");
     let mut other = stack.enrol(&kortrijk).await;
     let (other_case, _, other_defect) = case_with_defect(&mut other);
     let foreign = other
@@ -556,9 +570,9 @@ async fn a_foreign_a_made_up_and_an_unsent_hash_get_the_same_answer() {
     assert_eq!(server_blobs(&stack).len(), 3);
 }
 
-#[tokio::test]
-async fn a_decompression_bomb_an_oversize_file_and_an_unknown_type_are_refused() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_decompression_bomb_an_oversize_file_and_an_unknown_type_are_refused);
+
+async fn a_decompression_bomb_an_oversize_file_and_an_unknown_type_are_refused(stack: Stack) {
     let Team { mut worker, .. } = stack.team().await;
     let (case, _, defect) = case_with_defect(&mut worker);
     let on = defect.to_string();
@@ -612,9 +626,13 @@ async fn a_decompression_bomb_an_oversize_file_and_an_unknown_type_are_refused()
     assert!(server_blobs(&stack).is_empty());
 }
 
-#[tokio::test]
-async fn a_category_ii_defect_asks_for_a_photo_until_it_has_one_and_removing_it_asks_again() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    a_category_ii_defect_asks_for_a_photo_until_it_has_one_and_removing_it_asks_again
+);
+
+async fn a_category_ii_defect_asks_for_a_photo_until_it_has_one_and_removing_it_asks_again(
+    stack: Stack,
+) {
     let Team {
         mut worker,
         mut supervisor,
@@ -649,9 +667,11 @@ async fn a_category_ii_defect_asks_for_a_photo_until_it_has_one_and_removing_it_
     );
 }
 
-#[tokio::test]
-async fn an_attachment_no_case_references_goes_after_the_grace_period_on_both_sides() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    an_attachment_no_case_references_goes_after_the_grace_period_on_both_sides
+);
+
+async fn an_attachment_no_case_references_goes_after_the_grace_period_on_both_sides(stack: Stack) {
     let Team { mut worker, .. } = stack.team().await;
     let (case, _, defect) = case_with_defect(&mut worker);
     let kept = worker
@@ -674,19 +694,13 @@ async fn an_attachment_no_case_references_goes_after_the_grace_period_on_both_si
         Err(DeviceError::NoSuchAttachment(_))
     ));
     // The server keeps it for the grace period (30 days), then not.
-    let db = stack.db();
     let day = 86_400_000;
     let grace = 30 * day;
     let now = chrono::Utc::now().timestamp_millis();
-    assert_eq!(
-        brug_sync_server::db::collect_orphans(&db.lock(), now + 29 * day, grace).unwrap(),
-        0
-    );
+    let collect = |at: i64| stack.on_store(|s| s.collect_orphans(at, grace).unwrap());
+    assert_eq!(collect(now + 29 * day), 0);
     assert_eq!(server_blobs(&stack).len(), 3);
-    assert_eq!(
-        brug_sync_server::db::collect_orphans(&db.lock(), now + 31 * day, grace).unwrap(),
-        1
-    );
+    assert_eq!(collect(now + 31 * day), 1);
     let left: Vec<String> = server_blobs(&stack).into_iter().map(|(h, _)| h).collect();
     assert_eq!(left.len(), 2);
     assert!(left.contains(&kept.hash.to_string()));
@@ -757,9 +771,11 @@ async fn the_server_holds_uploads_to_the_cases_and_the_devices_days_limits() {
     assert_eq!(server_blobs(&stack).len(), 2, "nothing of either was kept");
 }
 
-#[tokio::test]
-async fn full_images_opened_here_stay_within_the_devices_budget_the_last_opened_kept() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    full_images_opened_here_stay_within_the_devices_budget_the_last_opened_kept
+);
+
+async fn full_images_opened_here_stay_within_the_devices_budget_the_last_opened_kept(stack: Stack) {
     let Team {
         mut worker,
         mut supervisor,

@@ -33,9 +33,11 @@ fn ids(d: &TestDevice) -> Vec<Uuid> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_case_made_offline_reaches_the_supervisor_and_then_the_assigned_adviser() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    a_case_made_offline_reaches_the_supervisor_and_then_the_assigned_adviser
+);
+
+async fn a_case_made_offline_reaches_the_supervisor_and_then_the_assigned_adviser(stack: Stack) {
     let Team {
         bert,
         mut worker,
@@ -64,8 +66,7 @@ async fn a_case_made_offline_reaches_the_supervisor_and_then_the_assigned_advise
     assert_eq!(adviser.device.show(case).unwrap().case.members.len(), 1);
 }
 
-async fn offline_edits_merge(adviser_first: bool) {
-    let stack = Stack::start().await;
+async fn offline_edits_merge(stack: Stack, adviser_first: bool) {
     let Team {
         ann,
         bert,
@@ -177,19 +178,31 @@ async fn offline_edits_merge(adviser_first: bool) {
     }
 }
 
-#[tokio::test]
-async fn offline_visit_and_meter_check_merge_and_the_phone_conflict_is_resolved_worker_first() {
-    offline_edits_merge(false).await;
+brug_tests::on_both_stacks!(
+    offline_visit_and_meter_check_merge_and_the_phone_conflict_is_resolved_worker_first
+);
+
+async fn offline_visit_and_meter_check_merge_and_the_phone_conflict_is_resolved_worker_first(
+    stack: Stack,
+) {
+    offline_edits_merge(stack, false).await;
 }
 
-#[tokio::test]
-async fn offline_visit_and_meter_check_merge_and_the_phone_conflict_is_resolved_adviser_first() {
-    offline_edits_merge(true).await;
+brug_tests::on_both_stacks!(
+    offline_visit_and_meter_check_merge_and_the_phone_conflict_is_resolved_adviser_first
+);
+
+async fn offline_visit_and_meter_check_merge_and_the_phone_conflict_is_resolved_adviser_first(
+    stack: Stack,
+) {
+    offline_edits_merge(stack, true).await;
 }
 
-#[tokio::test]
-async fn an_approved_record_edited_goes_back_to_submitted_and_shows_what_changed() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    an_approved_record_edited_goes_back_to_submitted_and_shows_what_changed
+);
+
+async fn an_approved_record_edited_goes_back_to_submitted_and_shows_what_changed(stack: Stack) {
     let ann = stack.user("Ann Peeters", Role::BridgeWorker);
     let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
     let mut worker = stack.enrol(&ann).await;
@@ -269,9 +282,9 @@ async fn an_approved_record_edited_goes_back_to_submitted_and_shows_what_changed
     );
 }
 
-#[tokio::test]
-async fn a_revoked_device_wipes_itself() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_revoked_device_wipes_itself);
+
+async fn a_revoked_device_wipes_itself(stack: Stack) {
     let ann = stack.user("Ann Peeters", Role::BridgeWorker);
     let mut worker = stack.enrol(&ann).await;
     worker.device.create_case(&household()).unwrap();
@@ -287,9 +300,9 @@ async fn a_revoked_device_wipes_itself() {
     ));
 }
 
-#[tokio::test]
-async fn an_unassigned_case_disappears_from_the_device() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(an_unassigned_case_disappears_from_the_device);
+
+async fn an_unassigned_case_disappears_from_the_device(stack: Stack) {
     let ann = stack.user("Ann Peeters", Role::BridgeWorker);
     let bert = stack.user("Bert Claeys", Role::HousingAdviser);
     let mut worker = stack.enrol(&ann).await;
@@ -478,9 +491,9 @@ fn twenty_days_behind() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() - chrono::Duration::days(20)
 }
 
-#[tokio::test]
-async fn devices_with_wrong_clocks_still_converge_with_the_right_authors() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(devices_with_wrong_clocks_still_converge_with_the_right_authors);
+
+async fn devices_with_wrong_clocks_still_converge_with_the_right_authors(stack: Stack) {
     let Team {
         ann,
         bert,
@@ -541,9 +554,9 @@ async fn devices_with_wrong_clocks_still_converge_with_the_right_authors() {
     }
 }
 
-#[tokio::test]
-async fn a_clock_far_ahead_gets_its_changes_refused_and_says_why() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_clock_far_ahead_gets_its_changes_refused_and_says_why);
+
+async fn a_clock_far_ahead_gets_its_changes_refused_and_says_why(stack: Stack) {
     let Team { mut worker, .. } = stack.team().await;
     let (case, _) = worker.device.create_case(&household()).unwrap();
     sync(&mut worker).await;
@@ -560,18 +573,14 @@ async fn a_clock_far_ahead_gets_its_changes_refused_and_says_why() {
     let why = &report.refused_why[&case];
     assert!(why.contains("klok") && why.contains("clock"), "{why}");
     // Nothing of it reached the server; the change stays on the device.
-    let stored = brug_shared::store::load(&stack.db().lock(), case)
-        .unwrap()
-        .unwrap()
-        .case()
-        .unwrap();
+    let stored = stack.on_store(|s| s.load(case).unwrap().unwrap().case().unwrap());
     assert_ne!(stored.household.phone.as_deref(), Some("0470 11 11 11"));
     assert_eq!(worker.device.status().unwrap().pending, 1);
 }
 
-#[tokio::test]
-async fn a_watching_supervisor_receives_a_new_case_without_asking() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_watching_supervisor_receives_a_new_case_without_asking);
+
+async fn a_watching_supervisor_receives_a_new_case_without_asking(stack: Stack) {
     let ann = stack.user("Ann Peeters", Role::BridgeWorker);
     let sofie = stack.user("Sofie Vandenberghe", Role::Supervisor);
     let mut worker = stack.enrol(&ann).await;

@@ -9,6 +9,7 @@ use brug_device::{Device, DeviceError};
 use brug_shared::model::examples;
 use brug_sync_server::auth::Role;
 use brug_sync_server::db;
+use brug_sync_server::storage::Assignment;
 use brug_tests::{PIN, Stack, Team, TestDevice};
 use uuid::Uuid;
 
@@ -31,9 +32,9 @@ fn refused_code(e: DeviceError) -> String {
     }
 }
 
-#[tokio::test]
-async fn a_supervisor_assigns_a_case_from_the_app_and_the_adviser_receives_it() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_supervisor_assigns_a_case_from_the_app_and_the_adviser_receives_it);
+
+async fn a_supervisor_assigns_a_case_from_the_app_and_the_adviser_receives_it(stack: Stack) {
     let Team {
         ann,
         bert,
@@ -76,9 +77,9 @@ async fn a_supervisor_assigns_a_case_from_the_app_and_the_adviser_receives_it() 
     );
 }
 
-#[tokio::test]
-async fn workers_and_other_teams_are_refused_and_nothing_changes() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(workers_and_other_teams_are_refused_and_nothing_changes);
+
+async fn workers_and_other_teams_are_refused_and_nothing_changes(stack: Stack) {
     let Team {
         bert,
         mut worker,
@@ -96,14 +97,7 @@ async fn workers_and_other_teams_are_refused_and_nothing_changes() {
     assert_eq!(refused_code(e), "forbidden");
 
     // Another team's member and another team's case are simply not found.
-    let other = db::add_user(
-        &stack.db().lock(),
-        "Kim Kortrijk",
-        Role::BridgeWorker,
-        "kortrijk",
-    )
-    .unwrap()
-    .id;
+    let other = stack.user_in("Kim Kortrijk", Role::BridgeWorker, "kortrijk");
     let mut kim = stack.enrol(&other).await;
     let (foreign_case, _) = kim.device.create_case(&examples::household()).unwrap();
     sync(&mut kim).await;
@@ -126,19 +120,20 @@ async fn workers_and_other_teams_are_refused_and_nothing_changes() {
             .any(|m| m.id == other)
     );
 
-    let server_db = stack.db();
-    let conn = server_db.lock();
     assert_eq!(
-        db::assignees(&conn, case).unwrap().len(),
+        stack.on_store(|s| s.assignees(case).unwrap()).len(),
         1,
         "nothing was assigned"
     );
-    assert_eq!(db::assignees(&conn, foreign_case).unwrap(), vec![other]);
+    assert_eq!(
+        stack.on_store(|s| s.assignees(foreign_case).unwrap()),
+        vec![other]
+    );
 }
 
-#[tokio::test]
-async fn a_code_made_on_the_supervisors_device_enrols_the_members_new_device() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_code_made_on_the_supervisors_device_enrols_the_members_new_device);
+
+async fn a_code_made_on_the_supervisors_device_enrols_the_members_new_device(stack: Stack) {
     let Team {
         bert,
         supervisor,
@@ -180,23 +175,16 @@ async fn a_code_made_on_the_supervisors_device_enrols_the_members_new_device() {
     );
 }
 
-#[tokio::test]
-async fn a_supervisor_mints_codes_only_for_her_own_field_workers() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_supervisor_mints_codes_only_for_her_own_field_workers);
+
+async fn a_supervisor_mints_codes_only_for_her_own_field_workers(stack: Stack) {
     let Team {
         sofie, supervisor, ..
     } = stack.team().await;
     let other_supervisor = stack.user("Lies Maes", Role::Supervisor);
-    let other_team = db::add_user(
-        &stack.db().lock(),
-        "Kim Kortrijk",
-        Role::BridgeWorker,
-        "kortrijk",
-    )
-    .unwrap()
-    .id;
+    let other_team = stack.user_in("Kim Kortrijk", Role::BridgeWorker, "kortrijk");
     let link = supervisor.device.team_link().unwrap();
-    let before = db::audit_tail(&stack.db().lock(), 500).unwrap().len();
+    let before = stack.on_store(|s| s.audit_tail(500).unwrap()).len();
     for (who, code) in [
         (&sofie, "forbidden"),
         (&other_supervisor, "forbidden"),
@@ -205,13 +193,15 @@ async fn a_supervisor_mints_codes_only_for_her_own_field_workers() {
         let e = link.enrol_code(who).await.unwrap_err();
         assert_eq!(refused_code(e), code, "a code for {who}");
     }
-    let audit = db::audit_tail(&stack.db().lock(), 500).unwrap();
+    let audit = stack.on_store(|s| s.audit_tail(500).unwrap());
     assert_eq!(audit.len(), before, "a refused code leaves no code behind");
 }
 
-#[tokio::test]
-async fn the_audit_says_which_supervisor_asked_a_code_for_whom_from_which_device() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    the_audit_says_which_supervisor_asked_a_code_for_whom_from_which_device
+);
+
+async fn the_audit_says_which_supervisor_asked_a_code_for_whom_from_which_device(stack: Stack) {
     let Team {
         bert,
         sofie,
@@ -225,7 +215,7 @@ async fn the_audit_says_which_supervisor_asked_a_code_for_whom_from_which_device
         .enrol_code(&bert)
         .await
         .unwrap();
-    let audit = db::audit_tail(&stack.db().lock(), 50).unwrap();
+    let audit = stack.on_store(|s| s.audit_tail(50).unwrap());
     let entry = audit
         .iter()
         .rev()
@@ -239,36 +229,38 @@ async fn the_audit_says_which_supervisor_asked_a_code_for_whom_from_which_device
     assert!(entry.detail.contains(&bert), "{}", entry.detail);
 }
 
-#[tokio::test]
-async fn a_case_is_never_assigned_outside_its_team() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_case_is_never_assigned_outside_its_team);
+
+async fn a_case_is_never_assigned_outside_its_team(stack: Stack) {
     let Team { mut worker, .. } = stack.team().await;
     let (case, _) = worker.device.create_case(&examples::household()).unwrap();
     sync(&mut worker).await;
-    let kim = db::add_user(
-        &stack.db().lock(),
-        "Kim Kortrijk",
-        Role::BridgeWorker,
-        "kortrijk",
-    )
-    .unwrap()
-    .id;
+    let kim = stack.user_in("Kim Kortrijk", Role::BridgeWorker, "kortrijk");
     // The way the CLI's `case assign` does it.
-    let refused = db::set_assignment(&stack.db().lock(), case, &kim, true, "cli");
+    let refused = stack.on_store(|s| {
+        s.set_assignment(&Assignment {
+            case,
+            user: &kim,
+            assign: true,
+            note: "cli",
+        })
+    });
     assert!(
         matches!(refused, Err(db::DbError::Invalid(_))),
         "{refused:?}"
     );
     assert!(
-        !db::assignees(&stack.db().lock(), case)
-            .unwrap()
+        !stack
+            .on_store(|s| s.assignees(case).unwrap())
             .contains(&kim)
     );
 }
 
-#[tokio::test]
-async fn a_visit_typed_offline_by_a_worker_who_lost_the_case_reaches_the_supervisor() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    a_visit_typed_offline_by_a_worker_who_lost_the_case_reaches_the_supervisor
+);
+
+async fn a_visit_typed_offline_by_a_worker_who_lost_the_case_reaches_the_supervisor(stack: Stack) {
     let Team {
         bert,
         mut worker,
@@ -319,15 +311,15 @@ async fn a_visit_typed_offline_by_a_worker_who_lost_the_case_reaches_the_supervi
     // Decided once; asking again finds nothing.
     let again = link.decide(waiting[0].id, true).await.unwrap_err();
     assert_eq!(refused_code(again), "not-found");
-    let audit = db::audit_tail(&stack.db().lock(), 100).unwrap();
+    let audit = stack.on_store(|s| s.audit_tail(100).unwrap());
     for action in ["quarantine-in", "quarantine-merged"] {
         assert!(audit.iter().any(|e| e.action == action), "{action}");
     }
 }
 
-#[tokio::test]
-async fn a_revoked_device_hands_over_its_unsynced_work_before_it_wipes() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(a_revoked_device_hands_over_its_unsynced_work_before_it_wipes);
+
+async fn a_revoked_device_hands_over_its_unsynced_work_before_it_wipes(stack: Stack) {
     let Team {
         mut worker,
         mut supervisor,
@@ -376,9 +368,11 @@ async fn a_revoked_device_hands_over_its_unsynced_work_before_it_wipes() {
     );
 }
 
-#[tokio::test]
-async fn a_supervisor_may_discard_handed_over_work_and_other_teams_cannot_touch_it() {
-    let stack = Stack::start().await;
+brug_tests::on_both_stacks!(
+    a_supervisor_may_discard_handed_over_work_and_other_teams_cannot_touch_it
+);
+
+async fn a_supervisor_may_discard_handed_over_work_and_other_teams_cannot_touch_it(stack: Stack) {
     let Team {
         bert,
         mut worker,
@@ -401,14 +395,7 @@ async fn a_supervisor_may_discard_handed_over_work_and_other_teams_cannot_touch_
         .unwrap();
     stack.unassign(case, &bert);
     sync(&mut adviser).await;
-    let kortrijk = db::add_user(
-        &stack.db().lock(),
-        "Jan Kortrijk",
-        Role::Supervisor,
-        "kortrijk",
-    )
-    .unwrap()
-    .id;
+    let kortrijk = stack.user_in("Jan Kortrijk", Role::Supervisor, "kortrijk");
     let other = stack.enrol(&kortrijk).await;
     let other_link = other.device.team_link().unwrap();
     assert!(other_link.quarantine().await.unwrap().is_empty());
@@ -425,8 +412,8 @@ async fn a_supervisor_may_discard_handed_over_work_and_other_teams_cannot_touch_
     );
     let decided = link.decide(id, false).await.unwrap();
     assert_eq!(decided.decision.as_deref(), Some("discarded"));
-    let stored = brug_shared::store::load(&stack.db().lock(), case)
-        .unwrap()
+    let stored = stack
+        .on_store(|s| s.load(case).unwrap())
         .unwrap()
         .case()
         .unwrap();
