@@ -56,7 +56,7 @@ fuzz-ci:
 	./scripts/fuzz 20
 
 ## make soak: the long runs: 2,000 convergence seeds (1,000 more through two
-## servers on PostgreSQL), 1,000 server kills, 500 rounds of server kills on
+## servers on PostgreSQL), 1,000 server kills, 500 seeds of server kills on
 ## PostgreSQL and 500 seeds of its merges,
 ## 2,000 idle connections against the default caps, the server process's
 ## memory with 200 live sessions, 5 minutes of fuzzing per target.
@@ -64,7 +64,7 @@ soak: deps
 	BRUG_SEEDS=2000 BRUG_PG_CONVERGE_SEEDS=1000 timeout 4h cargo test --release -p brug-tests --test convergence -- --nocapture
 	cargo build --release --workspace --bins
 	BRUG_KILLS=1000 timeout 4h cargo test --release -p brug-tests --test crash -- --nocapture
-	BRUG_PG_KILL_ROUNDS=500 timeout 4h cargo test --release -p brug-tests --test postgres_servers -- --nocapture
+	BRUG_PG_KILL_SEEDS=500 BRUG_PG_KILL_ROUNDS=3 timeout 4h cargo test --release -p brug-tests --test postgres_servers -- --nocapture
 	BRUG_PG_SEEDS=500 BRUG_PG_CONVERGE_SEEDS=500 timeout 4h cargo test --release -p brug-tests --test postgres -- --nocapture
 	ulimit -n 16384 2>/dev/null; BRUG_SOAK=1 cargo test --release -p brug-tests --test limits -- --include-ignored --nocapture
 	./scripts/fuzz 300

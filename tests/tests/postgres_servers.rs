@@ -7,7 +7,9 @@
 //! PostgreSQL is real: a throwaway cluster started by each test
 //! ([`brug_tests::pg`]); the servers are the release binary's processes
 //! with one certificate, as behind a load balancer.
-//! `BRUG_PG_KILL_ROUNDS=n` sets the rounds of the kill test (default 50).
+//! The kill test runs `BRUG_PG_KILL_SEEDS` independent seeds (default 50,
+//! from `BRUG_PG_KILL_SEED_START`, default 1) of `BRUG_PG_KILL_ROUNDS`
+//! rounds each (default 2).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they set up
 
@@ -162,17 +164,19 @@ struct Device {
 /// A supervisor (who sees every case of the team) with a device enrolled
 /// through server `via`'s enrolment route, with a code kept in PostgreSQL.
 async fn enrol(servers: &Servers, db: &PgDb, name: &str, via: usize) -> Device {
+    enrol_in(servers, db, name, "harelbeke", via).await
+}
+
+/// [`enrol`] for a supervisor of `team`.
+async fn enrol_in(servers: &Servers, db: &PgDb, name: &str, team: &str, via: usize) -> Device {
     let db = db.clone();
     let owned = name.to_owned();
+    let team = team.to_owned();
     let user = blocking(move || {
         let id = brug_sync_server::db::user_id_for(&owned);
         match db.user(&id).unwrap() {
             Some(u) => u.id,
-            None => {
-                db.add_user(&owned, Role::Supervisor, "harelbeke")
-                    .unwrap()
-                    .id
-            }
+            None => db.add_user(&owned, Role::Supervisor, &team).unwrap().id,
         }
     })
     .await;
@@ -241,6 +245,7 @@ async fn check_acknowledged(
     db: &PgDb,
     devices: &[Device],
     before: &std::collections::HashMap<Uuid, Vec<Uuid>>,
+    seed: u64,
     round: u64,
 ) -> usize {
     let mut acknowledged: Vec<(usize, Uuid)> = Vec::new();
@@ -266,11 +271,11 @@ async fn check_acknowledged(
         let stored = stored
             .get_mut(&id)
             .and_then(Option::as_mut)
-            .unwrap_or_else(|| panic!("round {round}: acknowledged case {id} is gone"));
+            .unwrap_or_else(|| panic!("seed {seed} round {round}: acknowledged case {id} is gone"));
         let mut local = devices[i].store.get(id).unwrap();
         assert!(
             stored.contains_all(&local.heads()),
-            "round {round}: an acknowledged change to {id} is gone"
+            "seed {seed} round {round}: an acknowledged change to {id} is gone"
         );
     }
     acknowledged.len()
@@ -339,36 +344,47 @@ async fn a_change_through_one_server_process_reaches_a_device_on_another_live() 
     assert_eq!(got.heads(), sent.heads());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn servers_killed_mid_sync_lose_no_acknowledged_change_and_devices_finish_elsewhere() {
-    let Some(cluster) = cluster_or_skip("server processes killed on PostgreSQL") else {
-        return;
-    };
-    let rounds: u64 = std::env::var("BRUG_PG_KILL_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(50);
-    let seed: u64 = std::env::var("BRUG_PG_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(18);
-    let n_servers = 3;
-    let mut servers = Servers::start(cluster, n_servers);
-    for i in 0..n_servers {
-        wait_ready(&servers.endpoint(i)).await;
-    }
-    let db = servers.db();
-    let mut rng = Rng::new(seed);
-    // Ten people with three devices each, enrolled through any server.
-    let mut devices = Vec::new();
-    for i in 0..30 {
-        let via = rng.below(n_servers as u64) as usize;
-        devices.push(enrol(&servers, &db, &format!("Werker {}", i / 3), via).await);
-    }
+/// What the seeds of the kill test did, added up.
+#[derive(Default)]
+struct KillStats {
+    kills: usize,
+    cut: usize,
+    checked: usize,
+    converged: usize,
+    devices: usize,
+}
 
-    let mut checked = 0usize;
-    let mut cut = 0usize;
-    let mut kills = 0usize;
+/// One seed of the kill test: a new team of ten supervisors with three
+/// devices each (30), enrolled through random servers of the first `used`
+/// (two or three); `rounds` rounds of random offline work and syncs
+/// through random servers, most with one server SIGKILLed at a random
+/// moment and restarted; then everyone syncs twice and every device holds
+/// every case of the team with the database's heads.
+async fn kill_seed(
+    servers: &mut Servers,
+    db: &PgDb,
+    seed: u64,
+    used: usize,
+    rounds: u64,
+    stats: &mut KillStats,
+) {
+    let mut rng = Rng::new(seed);
+    let team = format!("team-{seed}");
+    let vias: Vec<usize> = (0..30).map(|_| rng.below(used as u64) as usize).collect();
+    let name = |i: usize| format!("Werker {seed} {}", i / 3);
+    // The first device of each of the ten makes its user; the other
+    // twenty enrol at once.
+    let mut devices = Vec::new();
+    for i in (0..30).step_by(3) {
+        devices.push(enrol_in(servers, db, &name(i), &team, vias[i]).await);
+    }
+    let shared: &Servers = servers;
+    let rest = (0..30).filter(|i| i % 3 != 0).map(|i| {
+        let (who, team, via) = (name(i), team.clone(), vias[i]);
+        async move { enrol_in(shared, db, &who, &team, via).await }
+    });
+    devices.extend(futures_util::future::join_all(rest).await);
+    stats.devices += devices.len();
     for round in 0..rounds {
         for d in devices.iter_mut() {
             if rng.below(2) == 0 {
@@ -384,15 +400,15 @@ async fn servers_killed_mid_sync_lose_no_acknowledged_change_and_devices_finish_
         let tasks: Vec<_> = devices
             .drain(..)
             .map(|d| {
-                let via = rng.below(n_servers as u64) as usize;
+                let via = rng.below(used as u64) as usize;
                 tokio::spawn(sync(servers.endpoint(via), d))
             })
             .collect();
-        let victim = (rng.below(4) != 0).then(|| rng.below(n_servers as u64) as usize);
+        let victim = (rng.below(4) != 0).then(|| rng.below(used as u64) as usize);
         if let Some(v) = victim {
             tokio::time::sleep(Duration::from_millis(rng.below(150))).await;
             servers.kill(v);
-            kills += 1;
+            stats.kills += 1;
         }
         let mut unfinished = Vec::new();
         for t in tasks {
@@ -403,65 +419,114 @@ async fn servers_killed_mid_sync_lose_no_acknowledged_change_and_devices_finish_
                 unfinished.push(d);
             }
         }
-        cut += unfinished.len();
+        stats.cut += unfinished.len();
         // A device whose server died reconnects to one that lives, and
         // finishes there.
         for d in unfinished {
-            let live: Vec<usize> = (0..n_servers).filter(|&i| Some(i) != victim).collect();
+            let live: Vec<usize> = (0..used).filter(|&i| Some(i) != victim).collect();
             let via = live[rng.below(live.len() as u64) as usize];
             let (d, done) = sync(servers.endpoint(via), d).await;
             assert!(
                 done,
-                "round {round}: a sync through a living server finished"
+                "seed {seed} round {round}: a sync through a living server finished"
             );
             devices.push(d);
         }
-        checked += check_acknowledged(&db, &devices, &before, round).await;
+        stats.checked += check_acknowledged(db, &devices, &before, seed, round).await;
         if let Some(v) = victim {
             servers.restart(v).await;
         }
     }
 
-    // Everyone online for good: two syncs each, through any server.
+    // Everyone online for good: two syncs each, all at once, through any
+    // server (after the first pass the database has everyone's work).
     for _ in 0..2 {
-        let mut next = Vec::new();
-        for d in devices.drain(..) {
-            let via = rng.below(n_servers as u64) as usize;
-            let (d, done) = sync(servers.endpoint(via), d).await;
-            assert!(done);
-            next.push(d);
+        let tasks: Vec<_> = devices
+            .drain(..)
+            .map(|d| {
+                let via = rng.below(used as u64) as usize;
+                tokio::spawn(sync(servers.endpoint(via), d))
+            })
+            .collect();
+        for t in tasks {
+            let (d, done) = t.await.unwrap();
+            assert!(done, "seed {seed}: a final sync finished");
+            devices.push(d);
         }
-        devices = next;
     }
     let handle = db.clone();
-    let all = blocking(move || handle.ids().unwrap()).await;
-    assert!(!all.is_empty());
-    let handle = db.clone();
-    let ids = all.clone();
+    let member = devices[0].editor.user.clone();
     let mut stored: Vec<(Uuid, CaseDoc)> = blocking(move || {
-        ids.into_iter()
-            .map(|id| (id, handle.load(id).unwrap().unwrap()))
+        let user = handle.user(&member).unwrap().unwrap();
+        handle
+            .visible_cases(&user)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| (id, handle.load(id).unwrap().unwrap()))
             .collect()
     })
     .await;
-    let mut want = all.clone();
+    let mut want: Vec<Uuid> = stored.iter().map(|(id, _)| *id).collect();
     want.sort();
     for d in &devices {
-        assert!(d.store.pending().is_empty(), "nothing left unsent");
+        assert!(
+            d.store.pending().is_empty(),
+            "seed {seed}: nothing left unsent"
+        );
         let mut held = d.store.held();
         held.sort();
-        assert_eq!(held, want, "every device holds every case of its team");
+        assert_eq!(
+            held, want,
+            "seed {seed}: every device holds every case of its team"
+        );
         for (id, stored) in stored.iter_mut() {
             let mut local = d.store.get(*id).unwrap();
-            assert_eq!(local.heads(), stored.heads(), "case {id} converged");
+            assert_eq!(
+                local.heads(),
+                stored.heads(),
+                "seed {seed}: case {id} converged"
+            );
         }
     }
+    stats.converged += want.len();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_killed_mid_sync_lose_no_acknowledged_change_and_devices_finish_elsewhere() {
+    let Some(cluster) = cluster_or_skip("server processes killed on PostgreSQL") else {
+        return;
+    };
+    let seeds: u64 = std::env::var("BRUG_PG_KILL_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50);
+    let start: u64 = std::env::var("BRUG_PG_KILL_SEED_START")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    // Two rounds: in the second the devices add visits to cases they all
+    // hold, so concurrent edits of one case meet on different servers.
+    let rounds: u64 = std::env::var("BRUG_PG_KILL_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    let mut servers = Servers::start(cluster, 3);
+    for i in 0..3 {
+        wait_ready(&servers.endpoint(i)).await;
+    }
+    let db = servers.db();
+    let mut stats = KillStats::default();
+    for seed in start..start + seeds {
+        // Even seeds on two servers, odd ones on three.
+        let used = if seed % 2 == 0 { 2 } else { 3 };
+        kill_seed(&mut servers, &db, seed, used, rounds, &mut stats).await;
+    }
     eprintln!(
-        "postgres servers: {rounds} rounds, {kills} SIGKILLs of 3 servers, {cut} syncs cut and finished elsewhere, {checked} acknowledged cases checked, {} cases on 30 devices converged",
-        all.len()
+        "postgres servers: {seeds} seeds of {rounds} round(s) on 2 or 3 servers, {} devices, {} SIGKILLs, {} syncs cut and finished elsewhere, {} acknowledged cases checked, {} cases converged on every device of their team",
+        stats.devices, stats.kills, stats.cut, stats.checked, stats.converged
     );
     assert!(
-        cut > 0,
+        stats.cut > 0,
         "no kill hit a sync in progress: the test would prove nothing"
     );
 }
