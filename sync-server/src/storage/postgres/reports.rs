@@ -60,10 +60,13 @@ impl PgDb {
         Ok(())
     }
 
-    /// The marks: (source, version), at most `limit`.
+    /// The marks: (source, version), at most `limit`. Each server takes
+    /// them in an order of its own (a hash of the source and the handle's
+    /// name), so servers projecting at once mostly take different ones.
     fn marks(&self, limit: Option<i64>) -> Result<Vec<(String, i64)>, DbError> {
         let rows = self.conn()?.query(
-            "SELECT source, version FROM report_dirty ORDER BY source LIMIT $1",
+            "SELECT source, version FROM report_dirty
+             ORDER BY md5(source || current_setting('application_name')) LIMIT $1",
             &[&limit],
         )?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
