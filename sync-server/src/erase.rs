@@ -60,12 +60,7 @@ pub fn erase(
     request: &EraseRequest,
     now: DateTime<Utc>,
 ) -> Result<Erased, DbError> {
-    let reason = request.reason.trim();
-    if reason.is_empty() {
-        return Err(DbError::Invalid(
-            "geef een reden voor het wissen (--reason) / a reason is required".into(),
-        ));
-    }
+    given_reason(request)?;
     let supervisor = store.user(&request.by)?.ok_or_else(|| {
         DbError::NotFound(format!(
             "gebruiker '{}' bestaat niet (zie: user list)",
@@ -114,12 +109,7 @@ pub(crate) fn carry_out(
     by: &db::User,
     now: DateTime<Utc>,
 ) -> Result<Erased, DbError> {
-    let reason = request.reason.trim();
-    if reason.is_empty() {
-        return Err(DbError::Invalid(
-            "een reden is verplicht / a reason is required".into(),
-        ));
-    }
+    let reason = given_reason(request)?;
     let mut conn = db.lock();
     conn.pragma_update(None, "secure_delete", "ON")?;
     let result = erase_in(&mut conn, request, by, reason, now);
@@ -339,4 +329,15 @@ pub(crate) fn carry_over(
     next.carry_over(&edits)
         .map_err(|e| DbError::Invalid(e.to_string()))?;
     Ok(next.save_after(&start))
+}
+
+/// The request's reason, trimmed; refused when there is none.
+pub(crate) fn given_reason(request: &EraseRequest) -> Result<&str, DbError> {
+    let reason = request.reason.trim();
+    if reason.is_empty() {
+        return Err(DbError::Invalid(
+            "geef een reden voor het wissen (--reason) / a reason is required".into(),
+        ));
+    }
+    Ok(reason)
 }

@@ -139,22 +139,12 @@ impl Stack {
     /// loudly) when PostgreSQL is not installed.
     pub async fn start_postgres(test: &str) -> Option<Self> {
         let cluster = pg::cluster_or_skip(test)?;
-        let url = cluster.url("postgres");
-        let handle = {
-            let url = url.clone();
-            std::thread::spawn(move || PgDb::connect(&url, 4).unwrap())
-                .join()
-                .unwrap()
-        };
+        let (handle, database) = pg::server_database(&cluster.url("postgres"));
         let data = tempfile::tempdir().unwrap();
         let mut config = Config::new(data.path());
         config.admin_poll = std::time::Duration::from_millis(50);
         config.retention = None;
-        config.database = Some(brug_sync_server::Database {
-            url,
-            ca: None,
-            max_connections: 8,
-        });
+        config.database = Some(database);
         let server = brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();

@@ -293,3 +293,26 @@ fn path_str(p: &Path) -> Result<&str, String> {
     p.to_str()
         .ok_or_else(|| format!("path is not UTF-8: {}", p.display()))
 }
+
+/// A test's own handle on the cluster's database at `url` (connected on a
+/// thread of its own: PostgreSQL's blocking client must not start inside
+/// the test's runtime), and the server configuration that uses it.
+pub fn server_database(
+    url: &str,
+) -> (
+    brug_sync_server::storage::postgres::PgDb,
+    brug_sync_server::Database,
+) {
+    let owned = url.to_owned();
+    let handle = std::thread::spawn(move || {
+        brug_sync_server::storage::postgres::PgDb::connect(&owned, 4).unwrap()
+    })
+    .join()
+    .unwrap();
+    let database = brug_sync_server::Database {
+        url: url.to_owned(),
+        ca: None,
+        max_connections: 8,
+    };
+    (handle, database)
+}

@@ -72,19 +72,9 @@ impl TestServer {
     /// `tune`.
     pub async fn start_postgres_with(test: &str, tune: impl FnOnce(&mut Config)) -> Option<Self> {
         let cluster = crate::pg::cluster_or_skip(test)?;
-        let url = cluster.url("postgres");
-        let handle = {
-            let url = url.clone();
-            std::thread::spawn(move || PgDb::connect(&url, 4).unwrap())
-                .join()
-                .unwrap()
-        };
+        let (handle, database) = crate::pg::server_database(&cluster.url("postgres"));
         let mut server = Self::start_with(tempfile::tempdir().unwrap(), |c| {
-            c.database = Some(brug_sync_server::Database {
-                url,
-                ca: None,
-                max_connections: 8,
-            });
+            c.database = Some(database);
             tune(c);
         })
         .await;

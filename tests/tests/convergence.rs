@@ -393,16 +393,12 @@ async fn random_offline_work_through_two_servers_on_one_postgres_converges() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(50);
-    let url = cluster.url("postgres");
+    let (pg, database) = brug_tests::pg::server_database(&cluster.url("postgres"));
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let mut running = Vec::new();
     for dir in &dirs {
         let mut config = Config::new(dir.path());
-        config.database = Some(brug_sync_server::Database {
-            url: url.clone(),
-            ca: None,
-            max_connections: 8,
-        });
+        config.database = Some(database.clone());
         running.push(
             brug_sync_server::spawn(config, "127.0.0.1:0".parse().unwrap())
                 .await
@@ -414,12 +410,6 @@ async fn random_offline_work_through_two_servers_on_one_postgres_converges() {
         .zip(&dirs)
         .map(|(r, d)| (Endpoint::new(&r.url(), &r.fingerprint).unwrap(), d.path()))
         .collect();
-    let pg = {
-        let url = url.clone();
-        std::thread::spawn(move || PgDb::connect(&url, 4).unwrap())
-            .join()
-            .unwrap()
-    };
     let store = Store::Postgres(pg);
     let (mut devices, mut cuts) = (0, 0);
     for seed in 1..=seeds {

@@ -354,6 +354,23 @@ struct KillStats {
     devices: usize,
 }
 
+/// Starts a sync of every device at once, each through a random server of
+/// the first `used`.
+fn sync_all(
+    servers: &Servers,
+    devices: Vec<Device>,
+    used: usize,
+    rng: &mut Rng,
+) -> Vec<tokio::task::JoinHandle<(Device, bool)>> {
+    devices
+        .into_iter()
+        .map(|d| {
+            let via = rng.below(used as u64) as usize;
+            tokio::spawn(sync(servers.endpoint(via), d))
+        })
+        .collect()
+}
+
 /// One seed of the kill test: a new team of ten supervisors with three
 /// devices each (30), enrolled through random servers of the first `used`
 /// (two or three); `rounds` rounds of random offline work and syncs
@@ -397,13 +414,7 @@ async fn kill_seed(
             .collect();
         // Everyone syncs through a server of their own choosing; one
         // server is killed at a random moment (most rounds).
-        let tasks: Vec<_> = devices
-            .drain(..)
-            .map(|d| {
-                let via = rng.below(used as u64) as usize;
-                tokio::spawn(sync(servers.endpoint(via), d))
-            })
-            .collect();
+        let tasks = sync_all(servers, std::mem::take(&mut devices), used, &mut rng);
         let victim = (rng.below(4) != 0).then(|| rng.below(used as u64) as usize);
         if let Some(v) = victim {
             tokio::time::sleep(Duration::from_millis(rng.below(150))).await;
@@ -441,14 +452,7 @@ async fn kill_seed(
     // Everyone online for good: two syncs each, all at once, through any
     // server (after the first pass the database has everyone's work).
     for _ in 0..2 {
-        let tasks: Vec<_> = devices
-            .drain(..)
-            .map(|d| {
-                let via = rng.below(used as u64) as usize;
-                tokio::spawn(sync(servers.endpoint(via), d))
-            })
-            .collect();
-        for t in tasks {
+        for t in sync_all(servers, std::mem::take(&mut devices), used, &mut rng) {
             let (d, done) = t.await.unwrap();
             assert!(done, "seed {seed}: a final sync finished");
             devices.push(d);

@@ -24,12 +24,7 @@ impl PgDb {
         by: &User,
         now: DateTime<Utc>,
     ) -> Result<Erased, DbError> {
-        let reason = request.reason.trim();
-        if reason.is_empty() {
-            return Err(DbError::Invalid(
-                "een reden is verplicht / a reason is required".into(),
-            ));
-        }
+        let reason = erase::given_reason(request)?;
         let erased = self.retried(request.case, || {
             let mut conn = self.conn()?;
             let mut tx = conn.transaction()?;
