@@ -71,6 +71,12 @@ fn erase_in(
             .iter()
             .map(|r| r.get(0))
             .collect();
+        // The case's report mark first, as a projector takes it (mark,
+        // then series): the two never wait for each other in a circle.
+        tx.execute(
+            "SELECT 1 FROM report_dirty WHERE source = $1 FOR UPDATE",
+            &[&key],
+        )?;
         match Projected::of_case(team, &old) {
             Ok(made) => write_series(tx, &key, Some(made))?,
             // A case that no longer reads keeps the series it had.
