@@ -506,10 +506,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// The commands that work on PostgreSQL: adding and listing users,
-/// enrolment and unlock codes, revoking devices, (un)assigning cases,
-/// recovery windows, reports, erasure, import and the audit log.
-/// The rest still needs the SQLite data folder and says so.
+/// The commands that work on the database, run on PostgreSQL: users,
+/// devices, (un)assigning cases, recovery windows, reports, erasure,
+/// import, a person's own data and the audit log; `backup` and `restore`
+/// (the SQLite folder) refuse and point to `pg_dump`.
 fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()> {
     match command {
         Command::User(UserCmd::Add { name, role, team }) => {
@@ -576,16 +576,11 @@ fn on_postgres(pg: &PgDb, ctx: &Ctx, json: bool, command: Command) -> Result<()>
         Command::Backup { .. } | Command::Restore { .. } => anyhow::bail!(
             "backup en restore zijn voor de SQLite-datamap; maak een back-up van PostgreSQL met zijn eigen gereedschap (pg_dump, zie docs/operations.md) / back PostgreSQL up with pg_dump"
         ),
-        Command::Serve(_)
-        | Command::Config(_)
-        | Command::Demo { .. }
-        | Command::MigrateToPostgres { .. }
-        | Command::Plan(_)
-        | Command::Cert(_) => {
-            anyhow::bail!(
-                "dit commando gebruikt de databank niet / this command does not use the database"
-            )
-        }
+        // `execute` runs the rest (serve, config, demo, migrate-to-postgres,
+        // plan, cert) itself, without coming here.
+        _ => anyhow::bail!(
+            "dit commando loopt niet via --database / this command does not run through --database"
+        ),
     }
 }
 
