@@ -339,9 +339,7 @@ impl CaseDoc {
 
     /// Whether the document holds every change in `heads`.
     pub fn contains_all(&mut self, heads: &[ChangeHash]) -> bool {
-        heads
-            .iter()
-            .all(|h| self.doc.get_change_by_hash(h).is_some())
+        holds_all(&mut self.doc, heads)
     }
 
     /// A fork to try changes on before accepting them.
@@ -436,7 +434,16 @@ impl CaseDoc {
 
     /// The whole case as the app reads it.
     pub fn case(&self) -> Result<Case, CaseDocError> {
+        self.case_noting_conflicts().map(|(case, _)| case)
+    }
+
+    /// [`Self::case`], and whether [`Self::conflicts`] may find anything:
+    /// `false` when no map of the household or of a record read on the way
+    /// holds a key with more than one value (then it finds nothing, and
+    /// need not walk the case again).
+    pub fn case_noting_conflicts(&self) -> Result<(Case, bool), CaseDocError> {
         CASE_READS.with(|n| n.set(n.get() + 1));
+        let conflict = std::cell::Cell::new(false);
         let mut root = Map::new();
         root.insert("id".into(), Json::String(self.id.to_string()));
         root.insert("schema".into(), self.scalar_at_root("schema"));
@@ -445,18 +452,19 @@ impl CaseDoc {
             .ok_or_else(|| CaseDocError::NotACase("no household".into()))?;
         root.insert(
             "household".into(),
-            Json::Object(bridge::map_to_json(&self.doc, &household, None)),
+            Json::Object(bridge::map_to_json_noting(&self.doc, &household, &conflict)),
         );
         for kind in RecordKind::ALL {
             let mut records = Map::new();
             for obj in self.containers(*kind) {
-                records.extend(bridge::map_to_json(&self.doc, &obj, None));
+                records.extend(bridge::map_to_json_noting(&self.doc, &obj, &conflict));
             }
             root.insert(kind.container().into(), Json::Object(records));
         }
         root.insert(ATTACHMENTS.into(), Json::Object(self.attachments_json()));
-        serde_json::from_value(Json::Object(root))
-            .map_err(|e| CaseDocError::NotACase(e.to_string()))
+        let case = serde_json::from_value(Json::Object(root))
+            .map_err(|e| CaseDocError::NotACase(e.to_string()))?;
+        Ok((case, conflict.get()))
     }
 
     /// The household fields.
@@ -554,6 +562,20 @@ fn to_object<T: Serialize>(value: &T) -> Result<Map<String, Json>, CaseDocError>
     match to_json(value)? {
         Json::Object(m) => Ok(m),
         _ => Err(CaseDocError::Invalid("not an object".into())),
+    }
+}
+
+/// Whether `doc` has applied every change in `heads`. Asked of the change
+/// graph's index, not by rebuilding each change from the operations (as
+/// `get_change_by_hash` does, which made this check cost as much as a sync
+/// message). A change waiting in automerge's queue for its dependencies is
+/// not applied; while any waits, the slow exact check answers.
+pub(crate) fn holds_all(doc: &mut AutoCommit, heads: &[ChangeHash]) -> bool {
+    if doc.get_missing_deps(&[]).is_empty() {
+        // Nothing queued: a hash is missing exactly when it is not applied.
+        doc.get_missing_deps(heads).is_empty()
+    } else {
+        heads.iter().all(|h| doc.get_change_by_hash(h).is_some())
     }
 }
 

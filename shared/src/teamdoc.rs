@@ -194,9 +194,7 @@ impl<E: TeamEntry> TeamDoc<E> {
 
     /// Whether every change of `heads` is in this document.
     pub fn has_all(&mut self, heads: &[ChangeHash]) -> bool {
-        heads
-            .iter()
-            .all(|h| self.doc.get_change_by_hash(h).is_some())
+        crate::casedoc::holds_all(&mut self.doc, heads)
     }
 
     /// The changes after `heads` (all of them when a head is unknown here).

@@ -10,18 +10,27 @@ use uuid::Uuid;
 use crate::db::DbError;
 use crate::storage::CaseStore;
 
-/// Cached documents; evicts idle ones past `capacity`.
+/// Cached documents; past `capacity`, the least recently used of those no
+/// session is using are let go.
 #[derive(Debug)]
 pub struct DocCache {
-    docs: Mutex<HashMap<Uuid, Arc<Mutex<CaseDoc>>>>,
+    inner: Mutex<Inner>,
     capacity: usize,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Each replica with the turn it was last asked for.
+    docs: HashMap<Uuid, (Arc<Mutex<CaseDoc>>, u64)>,
+    /// Counts every use: a later use has a higher turn.
+    turn: u64,
 }
 
 impl DocCache {
     /// A cache holding about `capacity` documents.
     pub fn new(capacity: usize) -> Self {
         Self {
-            docs: Mutex::new(HashMap::new()),
+            inner: Mutex::new(Inner::default()),
             capacity,
         }
     }
@@ -37,21 +46,25 @@ impl DocCache {
         db: &dyn CaseStore,
         id: Uuid,
     ) -> Result<Option<Arc<Mutex<CaseDoc>>>, DbError> {
-        let mut docs = self.lock();
-        if let Some(doc) = docs.get(&id) {
+        let mut inner = self.lock();
+        inner.turn += 1;
+        let turn = inner.turn;
+        if let Some((doc, used)) = inner.docs.get_mut(&id) {
+            *used = turn;
             return Ok(Some(Arc::clone(doc)));
         }
         let Some(doc) = db.load(id)? else {
             return Ok(None);
         };
-        Ok(Some(self.put(&mut docs, id, doc)))
+        Ok(Some(self.put(&mut inner, id, doc)))
     }
 
     /// Puts a document in the cache (a case just created), returning the
     /// shared replica.
     pub fn insert(&self, id: Uuid, doc: CaseDoc) -> Arc<Mutex<CaseDoc>> {
-        let mut docs = self.lock();
-        self.put(&mut docs, id, doc)
+        let mut inner = self.lock();
+        inner.turn += 1;
+        self.put(&mut inner, id, doc)
     }
 
     /// Forgets the cached copy of `id` (a new generation replaced it in
@@ -59,23 +72,87 @@ impl DocCache {
     /// old copy cannot save from it (the store refuses a copy that lacks
     /// the stored heads).
     pub fn evict(&self, id: Uuid) {
-        self.lock().remove(&id);
+        self.lock().docs.remove(&id);
     }
 
-    fn put(
-        &self,
-        docs: &mut HashMap<Uuid, Arc<Mutex<CaseDoc>>>,
-        id: Uuid,
-        doc: CaseDoc,
-    ) -> Arc<Mutex<CaseDoc>> {
-        if docs.len() >= self.capacity {
-            // Evict documents no session is using right now.
-            docs.retain(|_, d| Arc::strong_count(d) > 1);
+    /// Whether `id` is in memory now.
+    pub fn holds(&self, id: Uuid) -> bool {
+        self.lock().docs.contains_key(&id)
+    }
+
+    fn put(&self, inner: &mut Inner, id: Uuid, doc: CaseDoc) -> Arc<Mutex<CaseDoc>> {
+        if inner.docs.len() >= self.capacity && !inner.docs.contains_key(&id) {
+            // Let go of the least recently used replicas no session is
+            // using right now, down to three quarters of the capacity (so
+            // this sort runs once per many misses, not at every one).
+            let mut idle: Vec<(u64, Uuid)> = inner
+                .docs
+                .iter()
+                .filter(|(_, (d, _))| Arc::strong_count(d) == 1)
+                .map(|(id, (_, used))| (*used, *id))
+                .collect();
+            idle.sort_unstable();
+            let keep = self.capacity * 3 / 4;
+            let excess = inner.docs.len().saturating_sub(keep);
+            for (_, old) in idle.into_iter().take(excess) {
+                inner.docs.remove(&old);
+            }
         }
-        Arc::clone(docs.entry(id).or_insert_with(|| Arc::new(Mutex::new(doc))))
+        let turn = inner.turn;
+        let (doc, used) = inner
+            .docs
+            .entry(id)
+            .or_insert_with(|| (Arc::new(Mutex::new(doc)), turn));
+        *used = turn;
+        Arc::clone(doc)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<Mutex<CaseDoc>>>> {
-        self.docs.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brug_shared::casedoc::Editor;
+    use brug_shared::model::examples;
+
+    fn case() -> (Uuid, CaseDoc) {
+        let id = Uuid::now_v7();
+        let editor = Editor {
+            user: "u".into(),
+            device: Uuid::new_v4(),
+        };
+        (
+            id,
+            CaseDoc::create(id, &examples::household(), &editor).unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_cases_used_last_stay_in_memory_and_cases_in_use_are_never_let_go() {
+        let cache = DocCache::new(4);
+        let ids: Vec<Uuid> = (0..4)
+            .map(|_| {
+                let (id, doc) = case();
+                cache.insert(id, doc);
+                id
+            })
+            .collect();
+        // The oldest is in use by a session; the second is used again.
+        let in_use = cache.insert(ids[0], case().1);
+        let again = cache.insert(ids[1], case().1);
+        drop(again);
+        let (fifth, doc) = case();
+        cache.insert(fifth, doc);
+        // Full: the least recently used idle one went (down to three of
+        // four), the one in use and the ones used last stayed.
+        assert!(cache.holds(ids[0]), "a case in use was let go");
+        assert!(cache.holds(ids[1]), "the case used again was let go");
+        assert!(!cache.holds(ids[2]), "the least recently used stayed");
+        assert!(cache.holds(fifth));
+        assert!(cache.lock().docs.len() <= 4);
+        drop(in_use);
     }
 }

@@ -457,6 +457,7 @@ async fn run_with(
     tokio::spawn(reports::project_in_background(
         backend.clone(),
         Duration::from_secs(5),
+        Arc::clone(&state.metrics),
         shutdown_rx.clone(),
     ));
     if let Some(terms) = config.retention {

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The server's counters. Cheap to bump from any task.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Metrics {
     /// Sync sessions opened since start.
     pub sessions_total: AtomicU64,
@@ -27,6 +27,29 @@ pub struct Metrics {
     pub hello_rows: AtomicU64,
     /// Errors by code.
     errors: Mutex<BTreeMap<&'static str, u64>>,
+    /// When the last sync frame was handled (`Instant`s from `started`, in
+    /// ms): background work waits for a quiet moment (see
+    /// [`crate::reports::project_in_background`]).
+    last_frame_ms: AtomicU64,
+    started: std::time::Instant,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            sessions_total: AtomicU64::default(),
+            sessions_active: AtomicU64::default(),
+            documents_synced: AtomicU64::default(),
+            changes_merged: AtomicU64::default(),
+            bytes_in: AtomicU64::default(),
+            bytes_out: AtomicU64::default(),
+            enrolments: AtomicU64::default(),
+            hello_rows: AtomicU64::default(),
+            errors: Mutex::default(),
+            last_frame_ms: AtomicU64::default(),
+            started: std::time::Instant::now(),
+        }
+    }
 }
 
 impl Metrics {
@@ -34,6 +57,21 @@ impl Metrics {
     pub fn error(&self, code: &'static str) {
         let mut errors = self.errors.lock().unwrap_or_else(|p| p.into_inner());
         *errors.entry(code).or_default() += 1;
+    }
+
+    /// Notes that a sync frame is being handled now.
+    pub fn frame_handled(&self) {
+        let now = self.started.elapsed().as_millis() as u64;
+        self.last_frame_ms.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// How long since the last sync frame was handled (since the server
+    /// started, when none was).
+    pub fn since_last_frame(&self) -> std::time::Duration {
+        let now = self.started.elapsed().as_millis() as u64;
+        std::time::Duration::from_millis(
+            now.saturating_sub(self.last_frame_ms.load(Ordering::Relaxed)),
+        )
     }
 
     /// Adds to a counter.

@@ -39,10 +39,14 @@ pub fn make(
 
 /// Keeps the projection close behind the stored changes, so a report has
 /// little to catch up: looks every `every` for sources marked out of date
-/// and projects them a few at a time.
+/// and projects them a few at a time. Sync sessions come first: it works
+/// only once no sync frame was handled for [`QUIET`] (re-checked between
+/// every few cases), unless it has waited [`MAX_WAIT`] already. A report
+/// never depends on it: asked for, a report catches up itself first.
 pub async fn project_in_background(
     backend: Backend,
     every: Duration,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
@@ -50,9 +54,16 @@ pub async fn project_in_background(
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
         }
+        let since = std::time::Instant::now();
         // A few cases per turn of the database, so a long catch-up (after
         // an import, an upgrade) never holds sync sessions up for long.
         loop {
+            while !may_project(metrics.since_last_frame(), since.elapsed()) {
+                tokio::select! {
+                    _ = tokio::time::sleep(QUIET / 2) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
             match backend.with(|store| store.project_reports(4)).await {
                 Ok(0) => break,
                 Ok(n) => tracing::debug!(sources = n, "report projection caught up a little"),
@@ -66,6 +77,19 @@ pub async fn project_in_background(
             }
         }
     }
+}
+
+/// How long no sync frame must have been handled before the background
+/// projection works.
+pub const QUIET: Duration = Duration::from_millis(500);
+
+/// The longest the background projection waits for a quiet moment.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// Whether the background projection may work now: the last sync frame was
+/// handled `since_frame` ago, and it has waited `waited`.
+fn may_project(since_frame: Duration, waited: Duration) -> bool {
+    since_frame >= QUIET || waited >= MAX_WAIT
 }
 
 fn date_text(d: NaiveDate) -> String {
@@ -424,6 +448,20 @@ fn indicator_chart(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_background_projection_waits_for_quiet_but_not_forever() {
+        // Frames arriving: it waits.
+        assert!(!may_project(Duration::from_millis(10), Duration::ZERO));
+        assert!(!may_project(
+            Duration::ZERO,
+            MAX_WAIT - Duration::from_millis(1)
+        ));
+        // Quiet: it works at once.
+        assert!(may_project(QUIET, Duration::ZERO));
+        // Never quiet: it works once it has waited long enough.
+        assert!(may_project(Duration::ZERO, MAX_WAIT));
+    }
 
     #[test]
     fn sheet_names_are_what_excel_accepts() {

@@ -107,8 +107,8 @@ pub fn index_row(
     ctx: &RuleContext,
     now_ms: i64,
 ) -> Result<IndexRow, brug_shared::casedoc::CaseDocError> {
-    let case = doc.case()?;
-    Ok(index_row_of(doc, case, ctx, now_ms))
+    let (case, conflicted) = doc.case_noting_conflicts()?;
+    Ok(index_row_read(doc, case, conflicted, ctx, now_ms))
 }
 
 /// [`index_row`] from the case already read out of `doc`.
@@ -118,7 +118,24 @@ pub fn index_row_of(
     ctx: &RuleContext,
     now_ms: i64,
 ) -> IndexRow {
-    let conflicts = doc.conflicts();
+    index_row_read(doc, case, true, ctx, now_ms)
+}
+
+/// [`index_row_of`]; `conflicted` false when reading the case saw no key
+/// with two values (see [`CaseDoc::case_noting_conflicts`]): then the
+/// conflicts are not looked for again.
+fn index_row_read(
+    doc: &mut CaseDoc,
+    case: brug_shared::model::Case,
+    conflicted: bool,
+    ctx: &RuleContext,
+    now_ms: i64,
+) -> IndexRow {
+    let conflicts = if conflicted {
+        doc.conflicts()
+    } else {
+        Vec::new()
+    };
     let workers = doc.authors();
     let mut flags: BTreeSet<CaseFlag> = BTreeSet::new();
     let today = ctx.today();

@@ -9,6 +9,8 @@
 //! automerge Text, merged by character. Which keys are prose and which are
 //! collections comes from [`crate::schema`].
 
+use std::cell::Cell;
+
 use automerge::transaction::Transactable;
 use automerge::{
     AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value,
@@ -163,7 +165,7 @@ pub(crate) fn value_to_json(
     id: &ObjId,
     heads: Option<&[ChangeHash]>,
 ) -> Json {
-    value_at_depth(doc, value, id, heads, 0)
+    value_at_depth(doc, value, id, heads, 0, &Cell::new(false))
 }
 
 fn value_at_depth(
@@ -172,6 +174,7 @@ fn value_at_depth(
     id: &ObjId,
     heads: Option<&[ChangeHash]>,
     depth: usize,
+    conflict: &Cell<bool>,
 ) -> Json {
     if depth > MAX_DEPTH {
         return Json::Null;
@@ -179,9 +182,11 @@ fn value_at_depth(
     match value {
         Value::Scalar(s) => scalar_to_json(s),
         Value::Object(ObjType::Map | ObjType::Table) => {
-            Json::Object(map_at_depth(doc, id, heads, depth + 1))
+            Json::Object(map_at_depth(doc, id, heads, depth + 1, conflict))
         }
-        Value::Object(ObjType::List) => Json::Array(list_to_json(doc, id, heads, depth + 1)),
+        Value::Object(ObjType::List) => {
+            Json::Array(list_at_depth(doc, id, heads, depth + 1, conflict))
+        }
         Value::Object(ObjType::Text) => {
             let text = match heads {
                 Some(h) => doc.text_at(id, h),
@@ -198,7 +203,17 @@ pub(crate) fn map_to_json(
     obj: &ObjId,
     heads: Option<&[ChangeHash]>,
 ) -> Map<String, Json> {
-    map_at_depth(doc, obj, heads, 0)
+    map_at_depth(doc, obj, heads, 0, &Cell::new(false))
+}
+
+/// [`map_to_json`] (now), and sets `conflict` when any map read on the way
+/// holds a key with more than one value.
+pub(crate) fn map_to_json_noting(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    conflict: &Cell<bool>,
+) -> Map<String, Json> {
+    map_at_depth(doc, obj, None, 0, conflict)
 }
 
 fn map_at_depth(
@@ -206,6 +221,7 @@ fn map_at_depth(
     obj: &ObjId,
     heads: Option<&[ChangeHash]>,
     depth: usize,
+    conflict: &Cell<bool>,
 ) -> Map<String, Json> {
     // One ordered pass over the map (a lookup per key would seek the
     // key's operations again each time).
@@ -215,7 +231,10 @@ fn map_at_depth(
     };
     let mut out = Map::new();
     for item in items {
-        let json = item_to_json(doc, &item.value, || item.id(), heads, depth);
+        if item.conflict {
+            conflict.set(true);
+        }
+        let json = item_to_json(doc, &item.value, || item.id(), heads, depth, conflict);
         out.insert(item.key.into_owned(), json);
     }
     out
@@ -227,12 +246,22 @@ fn list_to_json(
     heads: Option<&[ChangeHash]>,
     depth: usize,
 ) -> Vec<Json> {
+    list_at_depth(doc, obj, heads, depth, &Cell::new(false))
+}
+
+fn list_at_depth(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    heads: Option<&[ChangeHash]>,
+    depth: usize,
+    conflict: &Cell<bool>,
+) -> Vec<Json> {
     let items = match heads {
         Some(h) => doc.list_range_at(obj, .., h),
         None => doc.list_range(obj, ..),
     };
     items
-        .map(|item| item_to_json(doc, &item.value, || item.id(), heads, depth))
+        .map(|item| item_to_json(doc, &item.value, || item.id(), heads, depth, conflict))
         .collect()
 }
 
@@ -244,10 +273,18 @@ fn item_to_json(
     id: impl FnOnce() -> ObjId,
     heads: Option<&[ChangeHash]>,
     depth: usize,
+    conflict: &Cell<bool>,
 ) -> Json {
     let id = match value {
         automerge::ValueRef::Object(_) => id(),
         automerge::ValueRef::Scalar(_) => ObjId::Root,
     };
-    value_at_depth(doc, &value.clone().into_value(), &id, heads, depth)
+    value_at_depth(
+        doc,
+        &value.clone().into_value(),
+        &id,
+        heads,
+        depth,
+        conflict,
+    )
 }

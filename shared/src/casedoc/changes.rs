@@ -47,6 +47,10 @@ pub struct OpFact {
     pub action: OpAction,
     /// Whether it overwrites more than one value: a conflict resolved.
     pub resolves: bool,
+    /// Whether the object it writes in was made by these same new changes:
+    /// such an object did not exist before them, so nothing in it can have
+    /// been in conflict.
+    pub in_new_object: bool,
 }
 
 /// What an operation does to its property.
@@ -104,6 +108,19 @@ impl CaseDoc {
     /// operations resolved to paths in the document as it is now.
     pub fn new_changes(&mut self, before: &[ChangeHash]) -> Vec<ChangeFacts> {
         let changes = self.doc.get_changes(before);
+        // The operation ids the new changes cover, per actor: an object
+        // whose id falls in one was made by them.
+        let made: Vec<(automerge::ActorId, std::ops::Range<u64>)> = changes
+            .iter()
+            .map(|c| {
+                let start = c.start_op().get();
+                (c.actor_id().clone(), start..start + c.len() as u64)
+            })
+            .collect();
+        let is_new = |id: &automerge::legacy::OpId| {
+            made.iter()
+                .any(|(actor, ops)| ops.contains(&id.0) && actor == id.actor())
+        };
         let mut paths: HashMap<String, Option<Vec<String>>> = HashMap::new();
         let mut out = Vec::with_capacity(changes.len());
         for change in changes {
@@ -151,6 +168,10 @@ impl CaseDoc {
                         path,
                         action,
                         resolves: op.pred.len() > 1,
+                        in_new_object: matches!(
+                            &op.obj,
+                            automerge::legacy::ObjectId::Id(id) if is_new(id)
+                        ),
                     }
                 })
                 .collect();

@@ -106,3 +106,83 @@ fn a_deeply_nested_document_from_a_peer_is_read_without_overflowing() {
     assert!(doc.case().is_ok());
     assert!(doc.conflicts().is_empty());
 }
+
+#[test]
+fn a_change_waiting_for_its_dependencies_is_not_held() {
+    let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor("a")).unwrap();
+    let mut other = doc.fork();
+    other.set_editor(&editor("b"));
+    let before = other.heads();
+    other
+        .add_record(&examples::example(RecordKind::Visit), "first")
+        .unwrap();
+    let first = other.heads();
+    other
+        .add_record(&examples::example(RecordKind::Visit), "second")
+        .unwrap();
+    let second = other.heads();
+    let changes = other.doc.get_changes(&before);
+    assert_eq!(changes.len(), 2);
+    let ours = doc.heads();
+    assert!(doc.contains_all(&ours));
+    assert!(!doc.contains_all(&first));
+
+    // The second change alone waits in the queue: not held, and what is
+    // held still answers as held.
+    doc.load_incremental(changes[1].raw_bytes()).unwrap();
+    assert!(!doc.contains_all(&second));
+    assert!(!doc.contains_all(&first));
+    assert!(doc.contains_all(&ours));
+
+    // Its dependency arrives: both are applied.
+    doc.load_incremental(changes[0].raw_bytes()).unwrap();
+    assert!(doc.contains_all(&first));
+    assert!(doc.contains_all(&second));
+    assert!(doc.contains_all(&[first[0], second[0]]));
+}
+
+#[test]
+fn reading_a_case_tells_whether_it_may_hold_a_conflict() {
+    let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor("a")).unwrap();
+    let visit = doc
+        .add_record(&examples::example(RecordKind::Visit), "visit added")
+        .unwrap();
+    let (_, noted) = doc.case_noting_conflicts().unwrap();
+    assert!(!noted);
+    assert!(doc.conflicts().is_empty());
+
+    // Two replicas write the same household field differently.
+    let mut other = doc.fork();
+    other.set_editor(&editor("b"));
+    doc.set_field(Target::Household, &"phone".into(), "0470 11 11 11".into())
+        .unwrap();
+    other
+        .set_field(Target::Household, &"phone".into(), "0470 22 22 22".into())
+        .unwrap();
+    let mut household = doc.fork();
+    household.merge(&mut other.fork()).unwrap();
+    let (_, noted) = household.case_noting_conflicts().unwrap();
+    assert!(noted);
+    assert_eq!(household.conflicts().len(), 1);
+
+    // And a field inside a record.
+    let Some(Record::Visit(mut v)) = doc.record(RecordKind::Visit, visit).unwrap() else {
+        panic!("the visit is there")
+    };
+    let Some(Record::Visit(mut w)) = other.record(RecordKind::Visit, visit).unwrap() else {
+        panic!("the visit is there")
+    };
+    // (The example's place is neither.)
+    v.place = crate::model::VisitPlace::School;
+    w.place = crate::model::VisitPlace::Elsewhere;
+    doc.update_record(visit, &Record::Visit(v), "here").unwrap();
+    other.update_record(visit, &Record::Visit(w), "there").unwrap();
+    doc.merge(&mut other).unwrap();
+    let (_, noted) = doc.case_noting_conflicts().unwrap();
+    assert!(noted);
+    assert!(
+        doc.conflicts()
+            .iter()
+            .any(|c| c.record == Some(visit) && c.field.to_string().contains("place"))
+    );
+}

@@ -209,6 +209,8 @@ async fn handle_frame(
     session: &Arc<Mutex<Session>>,
     bytes: Vec<u8>,
 ) -> (Outcome, Option<uuid::Uuid>) {
+    // Background work waits while frames come in.
+    state.metrics.frame_handled();
     let parsed: Result<ClientFrame, FrameError> = protocol::decode(&bytes);
     let frame = match parsed {
         Ok(f) => f,

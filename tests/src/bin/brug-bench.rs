@@ -299,6 +299,151 @@ fn enrol_url(db: &Db, data: &Path, user: &str) -> String {
         .to_url()
 }
 
+/// The cold restore: a new device of `user` enrols into every seeded case
+/// (`seeded`, already projected on the running server), against the same
+/// cases synced into empty replicas in memory. Returns the device.
+async fn cold_figures(
+    table: &mut Table,
+    db: &Db,
+    data: &Path,
+    user: &str,
+    home: &Path,
+    seeded: &mut [CaseDoc],
+) -> Device {
+    let (device, cold, bytes, listed) = cold_restore(db, data, user, home, "cold").await;
+    assert_eq!(listed, seeded.len());
+    let (limit, limit_bytes) = limit_restore(seeded);
+    table.add(
+        "cold-restore",
+        format!(
+            "{} cases in {:.2} s ({:.1} ms/case), {} KiB received",
+            seeded.len(),
+            cold.as_secs_f64(),
+            ms(cold) / seeded.len() as f64,
+            bytes / 1024
+        ),
+        format!("{:.2} s, {} KiB", limit.as_secs_f64(), limit_bytes / 1024),
+        Some(cold.as_secs_f64() / limit.as_secs_f64()),
+    );
+    device
+}
+
+/// The morning sync: a second user (`bert`, a housing adviser) is given the
+/// first `held` seeded cases and enrols; then, `rounds` times, he changes 20
+/// of them on his device while `device` (the first user's) changes 30 others,
+/// and his one sync is timed. The limit: the same kinds of change on
+/// in-memory replicas of the same cases, synced by automerge alone.
+#[allow(clippy::too_many_arguments)]
+async fn morning_figures(
+    table: &mut Table,
+    db: &Db,
+    data: &Path,
+    seeded: &mut [CaseDoc],
+    device: &mut Device,
+    bert: &str,
+    held: usize,
+    rounds: usize,
+) {
+    eprintln!("morning sync...");
+    let morning: Vec<Uuid> = seeded.iter().take(held).map(|d| d.id()).collect();
+    for id in &morning {
+        db::assign(&db.lock(), *id, bert).unwrap();
+    }
+    let bert_home = tempfile::tempdir().unwrap();
+    let mut adviser = Device::enrol(
+        bert_home.path(),
+        &enrol_url(db, data, bert),
+        "482193",
+        "bench",
+    )
+    .await
+    .unwrap();
+    adviser.sync(&mut |_| {}).await.unwrap();
+    let (mine, theirs) = (20.min(held / 3), 30.min(held / 2));
+    let mut times = Vec::new();
+    let mut last = (0, 0, 0);
+    for round in 0..rounds {
+        for id in morning.iter().take(mine) {
+            adviser
+                .add_record(
+                    *id,
+                    RecordKind::Visit,
+                    examples::example(RecordKind::Visit).to_json(),
+                )
+                .unwrap();
+        }
+        for (i, id) in morning.iter().rev().take(theirs).enumerate() {
+            device
+                .set_field(
+                    *id,
+                    "household",
+                    &"phone".into(),
+                    serde_json::json!(format!("0470 00 {round:02} {i:02}")),
+                )
+                .unwrap();
+        }
+        device.sync(&mut |_| {}).await.unwrap();
+        perf_ctl("morning", "enable");
+        let t = Instant::now();
+        let mut mb = (0, 0);
+        let report = adviser
+            .sync(&mut |p| mb = (p.bytes_in, p.bytes_out))
+            .await
+            .unwrap();
+        let took = t.elapsed();
+        perf_ctl("morning", "disable");
+        if rounds > 1 {
+            eprintln!("  round {round}: {:.1} ms", ms(took));
+        }
+        times.push(took);
+        last = (mb.0, mb.1, report.synced.len());
+    }
+    times.sort();
+    let morning_time = times[times.len() / 2];
+    let editor = Editor {
+        user: bert.into(),
+        device: Uuid::new_v4(),
+    };
+    let mut pairs: Vec<(CaseDoc, CaseDoc)> = seeded
+        .iter_mut()
+        .take(held)
+        .map(|d| (d.fork(), d.fork()))
+        .collect();
+    for (i, (dev, srv)) in pairs.iter_mut().enumerate() {
+        dev.set_editor(&editor);
+        srv.set_editor(&editor);
+        if i < mine {
+            dev.add_record(&examples::example(RecordKind::Visit), "visit added")
+                .unwrap();
+        }
+        if i >= held - theirs {
+            srv.set_field(
+                Target::Household,
+                &"phone".into(),
+                serde_json::json!("0470 00 00 00"),
+            )
+            .unwrap();
+        }
+    }
+    let t = Instant::now();
+    let mut lb = 0;
+    for (dev, srv) in pairs.iter_mut() {
+        lb += dev.sync_with(srv).unwrap();
+    }
+    let morning_limit = t.elapsed();
+    let median = if rounds > 1 {
+        format!(" (median of {rounds})")
+    } else {
+        String::new()
+    };
+    table.add(
+        "morning-sync",
+        format!("{held} cases held, {mine} changed here + {theirs} by others: {:.0} ms{median}, {} KiB in / {} KiB out ({} synced)", ms(morning_time), last.0 / 1024, last.1 / 1024, last.2),
+        format!("{:.0} ms, {} KiB", ms(morning_limit), lb / 1024),
+        Some(morning_time.as_secs_f64() / morning_limit.as_secs_f64()),
+    );
+}
+
 fn fork_all(docs: &mut [CaseDoc]) -> Vec<CaseDoc> {
     docs.iter_mut().map(|d| d.fork()).collect()
 }
@@ -356,6 +501,41 @@ async fn main() {
     let bert = db::add_user(&db.lock(), "Bert Claeys", Role::HousingAdviser, "harelbeke")
         .unwrap()
         .id;
+    // `cold`: the cold restore alone, of as many cases as it has.
+    if args.iter().any(|a| a == "cold") {
+        let mut seeded = seed(&db, &ann, sizes.cold, Shape::TYPICAL, &mut rng);
+        let server = ServerProcess::start(&data);
+        server.ready().await;
+        wait_projected(&db).await;
+        let home = tempfile::tempdir().unwrap();
+        cold_figures(&mut table, &db, &data, &ann, home.path(), &mut seeded).await;
+        table.print();
+        return;
+    }
+    // `morning [ROUNDS]`: the morning sync alone, over as many seeded cases
+    // as it holds, timed ROUNDS times (5 when not given; the median counts).
+    if args.iter().any(|a| a == "morning") {
+        let rounds = args.iter().find_map(|a| a.parse().ok()).unwrap_or(5);
+        let mut seeded = seed(&db, &ann, sizes.morning, Shape::TYPICAL, &mut rng);
+        let server = ServerProcess::start(&data);
+        server.ready().await;
+        wait_projected(&db).await;
+        let home = tempfile::tempdir().unwrap();
+        let (mut device, ..) = cold_restore(&db, &data, &ann, home.path(), "cold").await;
+        morning_figures(
+            &mut table,
+            &db,
+            &data,
+            &mut seeded,
+            &mut device,
+            &bert,
+            sizes.morning,
+            rounds,
+        )
+        .await;
+        table.print();
+        return;
+    }
     eprintln!("seeding {} cases of about 20 records...", sizes.cold);
     let t = Instant::now();
     let mut seeded = seed(&db, &ann, sizes.cold, Shape::TYPICAL, &mut rng);
@@ -381,107 +561,20 @@ async fn main() {
     // 1. Cold restore: a new device enrols into the whole caseload.
     eprintln!("cold restore...");
     let home = tempfile::tempdir().unwrap();
-    let (mut device, cold, bytes, listed) =
-        cold_restore(&db, &data, &ann, home.path(), "cold").await;
-    assert_eq!(listed, sizes.cold);
-    let (limit, limit_bytes) = limit_restore(&mut seeded);
-    table.add(
-        "cold-restore",
-        format!(
-            "{} cases in {:.2} s ({:.1} ms/case), {} KiB received",
-            sizes.cold,
-            cold.as_secs_f64(),
-            ms(cold) / sizes.cold as f64,
-            bytes / 1024
-        ),
-        format!("{:.2} s, {} KiB", limit.as_secs_f64(), limit_bytes / 1024),
-        Some(cold.as_secs_f64() / limit.as_secs_f64()),
-    );
+    let mut device = cold_figures(&mut table, &db, &data, &ann, home.path(), &mut seeded).await;
 
     // 2. Morning sync: 20 cases changed on the device, 30 by others.
-    eprintln!("morning sync...");
-    let morning: Vec<Uuid> = seeded.iter().take(sizes.morning).map(|d| d.id()).collect();
-    for id in &morning {
-        db::assign(&db.lock(), *id, &bert).unwrap();
-    }
-    let bert_home = tempfile::tempdir().unwrap();
-    let mut adviser = Device::enrol(
-        bert_home.path(),
-        &enrol_url(&db, &data, &bert),
-        "482193",
-        "bench",
+    morning_figures(
+        &mut table,
+        &db,
+        &data,
+        &mut seeded,
+        &mut device,
+        &bert,
+        sizes.morning,
+        1,
     )
-    .await
-    .unwrap();
-    adviser.sync(&mut |_| {}).await.unwrap();
-    let (mine, theirs) = (20.min(sizes.morning / 3), 30.min(sizes.morning / 2));
-    for id in morning.iter().take(mine) {
-        adviser
-            .add_record(
-                *id,
-                RecordKind::Visit,
-                examples::example(RecordKind::Visit).to_json(),
-            )
-            .unwrap();
-    }
-    for (i, id) in morning.iter().rev().take(theirs).enumerate() {
-        device
-            .set_field(
-                *id,
-                "household",
-                &"phone".into(),
-                serde_json::json!(format!("0470 00 00 {i:02}")),
-            )
-            .unwrap();
-    }
-    device.sync(&mut |_| {}).await.unwrap();
-    perf_ctl("morning", "enable");
-    let t = Instant::now();
-    let mut mb = (0, 0);
-    let report = adviser
-        .sync(&mut |p| mb = (p.bytes_in, p.bytes_out))
-        .await
-        .unwrap();
-    let morning_time = t.elapsed();
-    perf_ctl("morning", "disable");
-    // The limit: the same kinds of change on in-memory replicas of the same cases.
-    let editor = Editor {
-        user: bert.clone(),
-        device: Uuid::new_v4(),
-    };
-    let mut pairs: Vec<(CaseDoc, CaseDoc)> = seeded
-        .iter_mut()
-        .take(sizes.morning)
-        .map(|d| (d.fork(), d.fork()))
-        .collect();
-    for (i, (dev, srv)) in pairs.iter_mut().enumerate() {
-        dev.set_editor(&editor);
-        srv.set_editor(&editor);
-        if i < mine {
-            dev.add_record(&examples::example(RecordKind::Visit), "visit added")
-                .unwrap();
-        }
-        if i >= sizes.morning - theirs {
-            srv.set_field(
-                Target::Household,
-                &"phone".into(),
-                serde_json::json!("0470 00 00 00"),
-            )
-            .unwrap();
-        }
-    }
-    let t = Instant::now();
-    let mut lb = 0;
-    for (dev, srv) in pairs.iter_mut() {
-        lb += dev.sync_with(srv).unwrap();
-    }
-    let morning_limit = t.elapsed();
-    table.add(
-        "morning-sync",
-        format!("{} cases held, {mine} changed here + {theirs} by others: {:.0} ms, {} KiB in / {} KiB out ({} synced)", sizes.morning, ms(morning_time), mb.0 / 1024, mb.1 / 1024, report.synced.len()),
-        format!("{:.0} ms, {} KiB", ms(morning_limit), lb / 1024),
-        Some(morning_time.as_secs_f64() / morning_limit.as_secs_f64()),
-    );
+    .await;
 
     // 3. Rush hour: many devices push their morning's new case at once.
     for &n in sizes.rush {

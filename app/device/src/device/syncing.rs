@@ -97,6 +97,7 @@ impl Device {
                 store: &mut self.store,
                 ctx,
                 now_ms,
+                written: std::collections::HashMap::new(),
             };
             let report = if let Some(wake) = stay {
                 session::watch(&mut conn, &mut adapter, progress, wake).await
@@ -221,6 +222,10 @@ struct Adapter<'a> {
     store: &'a mut LocalStore,
     ctx: RuleContext,
     now_ms: i64,
+    /// Per case, the heads and sync state this session last wrote: a
+    /// message that changed neither (the server's "nothing more") writes
+    /// nothing.
+    written: std::collections::HashMap<Uuid, (Vec<automerge::ChangeHash>, Vec<u8>)>,
 }
 
 fn fault(e: impl std::error::Error + Send + Sync + 'static) -> StoreFault {
@@ -260,13 +265,26 @@ impl SyncStore for Adapter<'_> {
         doc: &mut CaseDoc,
         state: &automerge::sync::State,
     ) -> Result<(), StoreFault> {
+        let encoded = state.encode();
+        let heads = doc.heads();
+        if self
+            .written
+            .get(&id)
+            .is_some_and(|(h, st)| *h == heads && *st == encoded)
+        {
+            // Written already as it is: what another handle saved since
+            // stays as it is, and nothing of this copy is missing there.
+            return Ok(());
+        }
         let tx = self.store.transaction().map_err(fault)?;
         // A replica that is still empty (the first exchange) is not a case yet.
         if doc.change_count() > 0 {
             store::merge_and_save_in(&tx, doc).map_err(fault)?;
         }
-        local::put_sync_state(&tx, id, &state.encode()).map_err(fault)?;
-        tx.commit().map_err(fault)
+        local::put_sync_state(&tx, id, &encoded).map_err(fault)?;
+        tx.commit().map_err(fault)?;
+        self.written.insert(id, (doc.heads(), encoded));
+        Ok(())
     }
     fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault> {
         // The index row is written once per case per session, and only when
@@ -313,6 +331,7 @@ impl SyncStore for Adapter<'_> {
             .map_err(fault)?;
         // The old generation leaves memory too.
         self.store.forget(id);
+        self.written.remove(&id);
         let (ctx, now_ms) = (&self.ctx, self.now_ms);
         let replaced = (|| -> Result<brug_shared::casedoc::CarryReport, StoreFault> {
             // The write lock first: what the screens (or another handle)
@@ -355,6 +374,7 @@ impl SyncStore for Adapter<'_> {
         // Work the server never acknowledged is not deleted: the case is set
         // apart until that work is handed to the supervisor's quarantine.
         self.store.forget(id);
+        self.written.remove(&id);
         let tx = self.store.transaction().map_err(fault)?;
         if local::is_pending(&tx, id).map_err(fault)? {
             local::set_lost(&tx, id, self.now_ms).map_err(fault)?;
