@@ -176,7 +176,9 @@ fn reading_a_case_tells_whether_it_may_hold_a_conflict() {
     v.place = crate::model::VisitPlace::School;
     w.place = crate::model::VisitPlace::Elsewhere;
     doc.update_record(visit, &Record::Visit(v), "here").unwrap();
-    other.update_record(visit, &Record::Visit(w), "there").unwrap();
+    other
+        .update_record(visit, &Record::Visit(w), "there")
+        .unwrap();
     doc.merge(&mut other).unwrap();
     let (_, noted) = doc.case_noting_conflicts().unwrap();
     assert!(noted);
