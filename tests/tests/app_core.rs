@@ -476,3 +476,84 @@ fn the_case_list_is_read_in_order_from_its_index_without_a_sort() {
         assert!(!plan.contains("TEMP B-TREE"), "a sort: {plan}");
     }
 }
+
+#[tokio::test]
+async fn the_case_list_follows_a_sync_and_a_row_a_cut_off_sync_left_behind_is_made_good() {
+    use brug_device::index::CaseQuery;
+    use brug_device::{keys, local};
+    let stack = Stack::start().await;
+    let Team {
+        mut worker,
+        mut supervisor,
+        ..
+    } = stack.team().await;
+    let (case, _) = worker.device.create_case(&examples::household()).unwrap();
+    worker.device.sync(&mut |_| {}).await.unwrap();
+    supervisor.device.sync(&mut |_| {}).await.unwrap();
+    let listed = |d: &Device| {
+        d.list(&CaseQuery::default())
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == case)
+            .map(|r| r.name)
+    };
+    assert_eq!(
+        listed(&supervisor.device).as_deref(),
+        Some("Familie Vermeulen")
+    );
+
+    // A change synced in: its row is made beside the session and is in
+    // the list when the sync returns.
+    worker
+        .device
+        .set_field(
+            case,
+            "household",
+            &"name".into(),
+            json!("Familie Nieuwland"),
+        )
+        .unwrap();
+    worker.device.sync(&mut |_| {}).await.unwrap();
+    supervisor.device.sync(&mut |_| {}).await.unwrap();
+    assert_eq!(
+        listed(&supervisor.device).as_deref(),
+        Some("Familie Nieuwland")
+    );
+
+    // A sync cut off after it stored a change and marked the case's row
+    // stale, before the row was written (on a second connection, as the
+    // session would have left it).
+    {
+        let now = chrono::Utc::now().timestamp_millis();
+        let key = keys::unlock(&supervisor.path(), PIN, now).unwrap();
+        let mut store = local::LocalStore::open(&supervisor.path(), &key).unwrap();
+        let mut doc = store.load(case).unwrap().unwrap();
+        doc.set_editor(&brug_shared::casedoc::Editor {
+            user: "sofie".into(),
+            device: uuid::Uuid::new_v4(),
+        });
+        doc.set_field(
+            brug_shared::casedoc::Target::Household,
+            &"name".into(),
+            json!("Familie Tussenweg"),
+        )
+        .unwrap();
+        let tx = store.transaction().unwrap();
+        brug_shared::store::merge_and_save_in(&tx, &mut doc).unwrap();
+        local::mark_index_stale(&tx, case).unwrap();
+        tx.commit().unwrap();
+    }
+    assert_eq!(
+        listed(&supervisor.device).as_deref(),
+        Some("Familie Nieuwland"),
+        "the row is behind its case"
+    );
+    // The next pass over the index (at start-up, after every sync) makes
+    // it good.
+    assert!(supervisor.device.refresh_for_today().unwrap() >= 1);
+    assert_eq!(
+        listed(&supervisor.device).as_deref(),
+        Some("Familie Tussenweg")
+    );
+    assert_eq!(supervisor.device.refresh_for_today().unwrap(), 0);
+}

@@ -31,6 +31,7 @@ pub const DEVICE_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0008_activities.sql"),
     include_str!("../../../migrations/device/0009_blobs.sql"),
     include_str!("../../../migrations/device/0010_list_index.sql"),
+    include_str!("../../../migrations/device/0011_index_stale.sql"),
 ];
 
 /// Why the local store failed.
@@ -465,6 +466,7 @@ pub fn remove_case(conn: &Connection, id: Uuid) -> Result<(), LocalError> {
     conn.execute("DELETE FROM sync_states WHERE doc_id = ?1", params![key])?;
     conn.execute("DELETE FROM pending WHERE doc_id = ?1", params![key])?;
     conn.execute("DELETE FROM lost WHERE doc_id = ?1", params![key])?;
+    index_fresh(conn, id)?;
     Ok(())
 }
 
@@ -480,6 +482,8 @@ pub fn set_lost(conn: &Connection, id: Uuid, now_ms: i64) -> Result<(), LocalErr
     conn.execute("DELETE FROM case_blobs WHERE case_id = ?1", params![key])?;
     conn.execute("DELETE FROM queue_item WHERE case_id = ?1", params![key])?;
     conn.execute("DELETE FROM pending WHERE doc_id = ?1", params![key])?;
+    // Out of the list: a row made beside the sync must not bring it back.
+    index_fresh(conn, id)?;
     Ok(())
 }
 
@@ -709,6 +713,31 @@ pub fn put_sync_state(tx: &Transaction<'_>, id: Uuid, state: &[u8]) -> Result<()
         params![id.to_string(), state],
     )?;
     Ok(())
+}
+
+/// Marks a case's index row as behind its document (its new row is being
+/// made beside the session).
+pub fn mark_index_stale(tx: &Transaction<'_>, id: Uuid) -> Result<(), LocalError> {
+    tx.prepare_cached("INSERT OR IGNORE INTO index_stale (doc_id) VALUES (?1)")?
+        .execute([id.to_string()])?;
+    Ok(())
+}
+
+/// Clears the mark of [`mark_index_stale`]; whether there was one.
+pub fn index_fresh(conn: &Connection, id: Uuid) -> Result<bool, LocalError> {
+    Ok(conn
+        .prepare_cached("DELETE FROM index_stale WHERE doc_id = ?1")?
+        .execute([id.to_string()])?
+        > 0)
+}
+
+/// The cases whose index row may be behind their document.
+pub fn index_stale(conn: &Connection) -> Result<Vec<Uuid>, LocalError> {
+    let mut stmt = conn.prepare_cached("SELECT doc_id FROM index_stale ORDER BY doc_id")?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
 }
 
 /// The server holds every change of a case: nothing is pending.

@@ -75,6 +75,11 @@ pub trait SyncStore {
         acknowledged: &[automerge::ChangeHash],
         next: &mut CaseDoc,
     ) -> Result<CarryReport, StoreFault>;
+    /// Called whenever the session has nothing in flight: work the store
+    /// did beside the session (index rows) is finished and written now.
+    fn flush(&mut self) -> Result<(), StoreFault> {
+        Ok(())
+    }
 }
 
 /// Progress of a session, for a progress bar.
@@ -288,6 +293,9 @@ async fn run(
             flight.insert(id, run);
         }
         let idle = queue.is_empty() && flight.is_empty();
+        if idle {
+            store.flush()?;
+        }
         if idle && !caught_up {
             // Everything the server listed is in sync: the cursor holds.
             store.set_cursor(cursor)?;

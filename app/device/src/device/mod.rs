@@ -12,6 +12,7 @@
 mod attachments;
 mod error;
 mod gdpr;
+mod indexer;
 mod records;
 mod reports;
 mod review;

@@ -31,13 +31,20 @@ impl Device {
     /// the device's clock (after the day's first successful sync) every
     /// case in the list is computed again, so a case nobody touched still
     /// shows "follow-up overdue" once its date has passed, and a past
-    /// appointment drops off. Returns how many cases were looked at (0
-    /// when today's pass was done already).
+    /// appointment drops off. First, rows a cut-off sync left behind their
+    /// cases are made good. Returns how many cases were looked at (0 when
+    /// today's pass was done already and nothing was left behind).
     pub fn refresh_for_today(&mut self) -> Result<usize, DeviceError> {
         let ctx = self.ctx();
+        // Rows a cut-off sync left behind their cases first.
+        let now = self.now_ms();
+        let stale = super::indexer::reindex_stale(&mut self.store, &ctx, now)?;
+        if stale > 0 {
+            tracing::info!(cases = stale, "index rows made good after a cut-off sync");
+        }
         let today = ctx.today().to_string();
         if self.store.setting("indexed_on")?.as_deref() == Some(today.as_str()) {
-            return Ok(0);
+            return Ok(stale);
         }
         let now = self.now_ms();
         // Only the cases whose day has come: each row says when its flags
@@ -54,7 +61,7 @@ impl Device {
             tx.commit().map_err(LocalError::from)?;
         }
         self.store.set_setting("indexed_on", &today)?;
-        Ok(ids.len())
+        Ok(stale + ids.len())
     }
 
     /// Everything waiting, item by item: grouped by reason in the queue's

@@ -7,7 +7,7 @@ use brug_shared::rules::RuleContext;
 use brug_shared::store;
 use uuid::Uuid;
 
-use super::{Device, DeviceError, setting, wipe_files};
+use super::{Device, DeviceError, indexer, setting, wipe_files};
 use crate::index;
 use crate::local::{self, LocalStore};
 use crate::net::{self, Endpoint, NetError, SyncConnection};
@@ -95,15 +95,21 @@ impl Device {
             let now_ms = self.now_ms();
             let mut adapter = Adapter {
                 store: &mut self.store,
-                ctx,
                 now_ms,
                 written: std::collections::HashMap::new(),
+                indexer: indexer::Indexer::new(ctx.clone(), now_ms),
+                ctx,
             };
             let report = if let Some(wake) = stay {
                 session::watch(&mut conn, &mut adapter, progress, wake).await
             } else {
                 session::run_session(&mut conn, &mut adapter, progress).await
             };
+            // Rows still being made when the session ended (cut off, say):
+            // written now; what fails here is made good by the next pass.
+            if let Err(e) = adapter.flush() {
+                tracing::warn!(error = %e, "index rows of this sync not written yet");
+            }
             conn.close().await;
             report
         }
@@ -226,6 +232,8 @@ struct Adapter<'a> {
     /// message that changed neither (the server's "nothing more") writes
     /// nothing.
     written: std::collections::HashMap<Uuid, (Vec<automerge::ChangeHash>, Vec<u8>)>,
+    /// Makes the index rows of the cases this session changed.
+    indexer: indexer::Indexer,
 }
 
 fn fault(e: impl std::error::Error + Send + Sync + 'static) -> StoreFault {
@@ -287,16 +295,26 @@ impl SyncStore for Adapter<'_> {
         Ok(())
     }
     fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault> {
-        // The index row is written once per case per session, and only when
-        // the session brought something new (local edits index themselves).
-        let row = if changed {
-            Some(index::index_row(doc, &self.ctx, self.now_ms).map_err(fault)?)
-        } else {
-            None
-        };
+        // The index row is made once per case per session, and only when
+        // the session brought something new (local edits index themselves):
+        // beside the session, or here when no thread can take it.
+        let ready = self.indexer.ready();
+        let (mut row, mut beside) = (None, false);
+        if changed {
+            match self.indexer.hand(id, doc.fork()) {
+                None => beside = true,
+                Some(mut copy) => {
+                    row = Some(index::index_row(&mut copy, &self.ctx, self.now_ms).map_err(fault)?)
+                }
+            }
+        }
         let tx = self.store.transaction().map_err(fault)?;
+        indexer::write_made(&tx, ready, &self.ctx, self.now_ms).map_err(fault)?;
         if let Some(row) = &row {
             local::put_index(&tx, row).map_err(fault)?;
+        }
+        if beside {
+            local::mark_index_stale(&tx, id).map_err(fault)?;
         }
         // An edit saved by the screens after this session's last exchange
         // is not on the server yet: it stays pending.
@@ -381,6 +399,15 @@ impl SyncStore for Adapter<'_> {
         } else {
             local::remove_case(&tx, id).map_err(fault)?;
         }
+        tx.commit().map_err(fault)
+    }
+    fn flush(&mut self) -> Result<(), StoreFault> {
+        let made = self.indexer.finish();
+        if made.is_empty() {
+            return Ok(());
+        }
+        let tx = self.store.transaction().map_err(fault)?;
+        indexer::write_made(&tx, made, &self.ctx, self.now_ms).map_err(fault)?;
         tx.commit().map_err(fault)
     }
 }

@@ -1,0 +1,188 @@
+//! Index rows made beside a sync session, on a thread of their own.
+//!
+//! Reading a whole case and running the rules over it for its row in the
+//! case list is about a third of a device's work in a sync; the session
+//! itself mostly waits for the network and the store. A case the session
+//! brought something new is marked stale in the transaction that settles
+//! it (`index_stale`), handed to this thread, and its row is written in a
+//! later transaction of the session (or when it ends), which clears the
+//! mark. A mark a cut-off session left is made good by
+//! [`reindex_stale`], before the day's pass over the index.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use automerge::ChangeHash;
+use brug_shared::casedoc::{CaseDoc, CaseDocError};
+use brug_shared::rules::RuleContext;
+use brug_shared::store;
+use rusqlite::Transaction;
+use uuid::Uuid;
+
+use crate::index::{self, IndexRow};
+use crate::local::{self, LocalError, LocalStore};
+
+/// A row made on the thread, for the case as it was at `heads`.
+pub(super) struct Made {
+    id: Uuid,
+    heads: Vec<ChangeHash>,
+    row: Result<IndexRow, CaseDocError>,
+}
+
+/// The thread and its two channels; started at the first case handed over.
+pub(super) struct Indexer {
+    ctx: RuleContext,
+    now_ms: i64,
+    running: Option<Running>,
+    /// The thread could not be started: rows are made in place.
+    failed: bool,
+}
+
+/// Cases waiting for the thread at most: past that, handing one over waits
+/// for the thread, so a long restore never holds more copies in memory.
+const WAITING: usize = 8;
+
+struct Running {
+    jobs: mpsc::SyncSender<(Uuid, CaseDoc)>,
+    rows: mpsc::Receiver<Made>,
+    thread: JoinHandle<()>,
+}
+
+impl Indexer {
+    pub(super) fn new(ctx: RuleContext, now_ms: i64) -> Self {
+        Self {
+            ctx,
+            now_ms,
+            running: None,
+            failed: false,
+        }
+    }
+
+    /// Hands a case over; gives it back when no thread can take it (then
+    /// the caller makes the row itself).
+    pub(super) fn hand(&mut self, id: Uuid, doc: CaseDoc) -> Option<CaseDoc> {
+        if self.failed {
+            return Some(doc);
+        }
+        if self.running.is_none() {
+            let (jobs, job_rx) = mpsc::sync_channel::<(Uuid, CaseDoc)>(WAITING);
+            let (row_tx, rows) = mpsc::channel();
+            let (ctx, now_ms) = (self.ctx.clone(), self.now_ms);
+            let spawned = std::thread::Builder::new()
+                .name("brug-index".into())
+                .spawn(move || {
+                    for (id, mut doc) in job_rx {
+                        let heads = doc.heads();
+                        let row = index::index_row(&mut doc, &ctx, now_ms);
+                        if row_tx.send(Made { id, heads, row }).is_err() {
+                            return;
+                        }
+                    }
+                });
+            match spawned {
+                Ok(thread) => {
+                    self.running = Some(Running { jobs, rows, thread });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "no thread for the index rows; made in place");
+                    self.failed = true;
+                    return Some(doc);
+                }
+            }
+        }
+        let Some(running) = &self.running else {
+            return Some(doc);
+        };
+        match running.jobs.send((id, doc)) {
+            Ok(()) => None,
+            Err(e) => {
+                // The thread ended (it cannot, short of a panic): in place.
+                self.failed = true;
+                Some(e.0.1)
+            }
+        }
+    }
+
+    /// The rows made so far, without waiting.
+    pub(super) fn ready(&mut self) -> Vec<Made> {
+        self.running
+            .as_ref()
+            .map(|r| r.rows.try_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Every row still to come: waits for the thread to finish them.
+    pub(super) fn finish(&mut self) -> Vec<Made> {
+        let Some(Running { jobs, rows, thread }) = self.running.take() else {
+            return Vec::new();
+        };
+        drop(jobs);
+        let made: Vec<Made> = rows.iter().collect();
+        if thread.join().is_err() {
+            tracing::error!("the index thread failed; its cases are made good later");
+        }
+        made
+    }
+}
+
+/// Writes rows made on the thread, each only while its case is still
+/// marked stale (a case set apart or removed since is not brought back into
+/// the list); one made for heads the store no longer has is made again
+/// from the stored case. A case whose row cannot be made keeps its old row
+/// and loses its mark (it is not a readable case; the error is logged).
+pub(super) fn write_made(
+    tx: &Transaction<'_>,
+    made: Vec<Made>,
+    ctx: &RuleContext,
+    now_ms: i64,
+) -> Result<(), LocalError> {
+    for Made { id, heads, row } in made {
+        if !local::index_fresh(tx, id)? {
+            continue;
+        }
+        let mut stored = store::heads(tx, id)?.unwrap_or_default();
+        stored.sort();
+        let mut ours = heads;
+        ours.sort();
+        let row = if stored == ours {
+            row
+        } else {
+            match store::load(tx, id)? {
+                Some(mut doc) => index::index_row(&mut doc, ctx, now_ms),
+                None => continue,
+            }
+        };
+        match row {
+            Ok(row) => local::put_index(tx, &row)?,
+            Err(e) => tracing::error!(case = %id, error = %e, "no index row for a synced case"),
+        }
+    }
+    Ok(())
+}
+
+/// Makes good the rows of cases still marked stale (a session cut off
+/// before their rows were written). Returns how many.
+pub fn reindex_stale(
+    store: &mut LocalStore,
+    ctx: &RuleContext,
+    now_ms: i64,
+) -> Result<usize, LocalError> {
+    let ids = local::index_stale(store.conn())?;
+    for id in &ids {
+        let doc = store.load(*id)?;
+        let tx = store.transaction()?;
+        let made = doc.map(|mut doc| Made {
+            id: *id,
+            heads: doc.heads(),
+            row: index::index_row(&mut doc, ctx, now_ms),
+        });
+        match made {
+            Some(made) => write_made(&tx, vec![made], ctx, now_ms)?,
+            None => {
+                local::index_fresh(&tx, *id)?;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok(ids.len())
+}
