@@ -76,7 +76,8 @@ impl DocCache {
     }
 
     /// Whether `id` is in memory now.
-    pub fn holds(&self, id: Uuid) -> bool {
+    #[cfg(test)]
+    fn holds(&self, id: Uuid) -> bool {
         self.lock().docs.contains_key(&id)
     }
 

@@ -108,23 +108,14 @@ pub fn index_row(
     now_ms: i64,
 ) -> Result<IndexRow, brug_shared::casedoc::CaseDocError> {
     let (case, conflicted) = doc.case_noting_conflicts()?;
-    Ok(index_row_read(doc, case, conflicted, ctx, now_ms))
+    Ok(index_row_of(doc, case, conflicted, ctx, now_ms))
 }
 
-/// [`index_row`] from the case already read out of `doc`.
+/// [`index_row`] from the case already read out of `doc`; `conflicted`
+/// false when that read saw no key with two values (see
+/// [`CaseDoc::case_noting_conflicts`]): then the conflicts are not looked
+/// for again.
 pub fn index_row_of(
-    doc: &mut CaseDoc,
-    case: brug_shared::model::Case,
-    ctx: &RuleContext,
-    now_ms: i64,
-) -> IndexRow {
-    index_row_read(doc, case, true, ctx, now_ms)
-}
-
-/// [`index_row_of`]; `conflicted` false when reading the case saw no key
-/// with two values (see [`CaseDoc::case_noting_conflicts`]): then the
-/// conflicts are not looked for again.
-fn index_row_read(
     doc: &mut CaseDoc,
     case: brug_shared::model::Case,
     conflicted: bool,

@@ -299,6 +299,22 @@ fn enrol_url(db: &Db, data: &Path, user: &str) -> String {
         .to_url()
 }
 
+/// `n` typical cases of `user` seeded, then a server started over them
+/// and waited for until it has projected them for the reports.
+async fn seeded_server(
+    db: &Db,
+    data: &Path,
+    user: &str,
+    n: usize,
+    rng: &mut Rng,
+) -> (Vec<CaseDoc>, ServerProcess) {
+    let seeded = seed(db, user, n, Shape::TYPICAL, rng);
+    let server = ServerProcess::start(data);
+    server.ready().await;
+    wait_projected(db).await;
+    (seeded, server)
+}
+
 /// The cold restore: a new device of `user` enrols into every seeded case
 /// (`seeded`, already projected on the running server), against the same
 /// cases synced into empty replicas in memory. Returns the device.
@@ -503,10 +519,7 @@ async fn main() {
         .id;
     // `cold`: the cold restore alone, of as many cases as it has.
     if args.iter().any(|a| a == "cold") {
-        let mut seeded = seed(&db, &ann, sizes.cold, Shape::TYPICAL, &mut rng);
-        let server = ServerProcess::start(&data);
-        server.ready().await;
-        wait_projected(&db).await;
+        let (mut seeded, _server) = seeded_server(&db, &data, &ann, sizes.cold, &mut rng).await;
         let home = tempfile::tempdir().unwrap();
         cold_figures(&mut table, &db, &data, &ann, home.path(), &mut seeded).await;
         table.print();
@@ -516,10 +529,7 @@ async fn main() {
     // as it holds, timed ROUNDS times (5 when not given; the median counts).
     if args.iter().any(|a| a == "morning") {
         let rounds = args.iter().find_map(|a| a.parse().ok()).unwrap_or(5);
-        let mut seeded = seed(&db, &ann, sizes.morning, Shape::TYPICAL, &mut rng);
-        let server = ServerProcess::start(&data);
-        server.ready().await;
-        wait_projected(&db).await;
+        let (mut seeded, _server) = seeded_server(&db, &data, &ann, sizes.morning, &mut rng).await;
         let home = tempfile::tempdir().unwrap();
         let (mut device, ..) = cold_restore(&db, &data, &ann, home.path(), "cold").await;
         morning_figures(

@@ -186,3 +186,83 @@ pub fn reindex_stale(
     }
     Ok(ids.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brug_shared::casedoc::{Editor, Target};
+    use brug_shared::model::examples;
+
+    /// A store holding one case with its row, marked stale.
+    fn store_with_marked_case(home: &std::path::Path) -> (LocalStore, CaseDoc, RuleContext) {
+        let key = crate::keys::create(home, "482193").unwrap();
+        let mut store = LocalStore::open(home, &key).unwrap();
+        let editor = Editor {
+            user: "ann".into(),
+            device: Uuid::new_v4(),
+        };
+        let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor).unwrap();
+        let ctx = RuleContext::at(chrono::Utc::now().naive_utc());
+        let tx = store.transaction().unwrap();
+        store::save_in(&tx, &mut doc).unwrap();
+        local::put_index(&tx, &index::index_row(&mut doc, &ctx, 0).unwrap()).unwrap();
+        local::mark_index_stale(&tx, doc.id()).unwrap();
+        tx.commit().unwrap();
+        (store, doc, ctx)
+    }
+
+    fn listed_name(store: &LocalStore, id: Uuid) -> Option<String> {
+        local::search(store.conn(), &index::CaseQuery::default())
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == id)
+            .map(|r| r.name)
+    }
+
+    fn made(doc: &mut CaseDoc, ctx: &RuleContext) -> Made {
+        Made {
+            id: doc.id(),
+            heads: doc.heads(),
+            row: index::index_row(doc, ctx, 0),
+        }
+    }
+
+    #[test]
+    fn a_row_made_beside_the_sync_is_written_only_while_its_case_is_marked() {
+        let home = tempfile::tempdir().unwrap();
+        let (mut store, mut doc, ctx) = store_with_marked_case(home.path());
+        let id = doc.id();
+        doc.set_field(Target::Household, &"name".into(), "Familie Nieuw".into())
+            .unwrap();
+        let tx = store.transaction().unwrap();
+        store::save_in(&tx, &mut doc).unwrap();
+        tx.commit().unwrap();
+        let row = made(&mut doc, &ctx);
+
+        // Set apart meanwhile (the server took it away): the late row does
+        // not bring it back into the list.
+        let tx = store.transaction().unwrap();
+        local::set_lost(&tx, id, 0).unwrap();
+        write_made(&tx, vec![row], &ctx, 0).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(listed_name(&store, id), None);
+        assert!(local::index_stale(store.conn()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_row_made_for_older_heads_is_made_again_from_the_stored_case() {
+        let home = tempfile::tempdir().unwrap();
+        let (mut store, mut doc, ctx) = store_with_marked_case(home.path());
+        let id = doc.id();
+        let older = made(&mut doc, &ctx);
+        // Saved again after the row was made (another handle, say).
+        doc.set_field(Target::Household, &"name".into(), "Familie Later".into())
+            .unwrap();
+        let tx = store.transaction().unwrap();
+        store::save_in(&tx, &mut doc).unwrap();
+        write_made(&tx, vec![older], &ctx, 0).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(listed_name(&store, id).as_deref(), Some("Familie Later"));
+        assert!(local::index_stale(store.conn()).unwrap().is_empty());
+    }
+}

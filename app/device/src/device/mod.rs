@@ -448,14 +448,16 @@ impl Device {
         let tx = self.store.transaction()?;
         let heads = doc.heads();
         let before = store::merge_stored(&tx, doc).map_err(LocalError::from)?;
-        let case = match read {
-            Some(case) if doc.heads() == heads => case,
-            _ => doc.case()?,
+        // A case read by the screens says nothing of its conflicts; one
+        // read here does.
+        let (case, conflicted) = match read {
+            Some(case) if doc.heads() == heads => (case, true),
+            _ => doc.case_noting_conflicts()?,
         };
         // The server would refuse what the policy forbids; say so now.
         policy::check(doc, &before, sender, now, None, &|_| None)?;
         store::save_in(&tx, doc).map_err(LocalError::from)?;
-        let row = index::index_row_of(doc, case, &ctx, now);
+        let row = index::index_row_of(doc, case, conflicted, &ctx, now);
         local::put_index(&tx, &row)?;
         local::mark_pending(&tx, doc.id(), new)?;
         also(&tx)?;
