@@ -14,6 +14,8 @@ pub struct Metrics {
     pub sessions_active: AtomicU64,
     /// Documents synced (one per document per session).
     pub documents_synced: AtomicU64,
+    /// Sync messages answered from the store without loading the case.
+    pub answered_from_store: AtomicU64,
     /// Commits that merged changes from a device.
     pub changes_merged: AtomicU64,
     /// Bytes received in sync frames.
@@ -40,6 +42,7 @@ impl Default for Metrics {
             sessions_total: AtomicU64::default(),
             sessions_active: AtomicU64::default(),
             documents_synced: AtomicU64::default(),
+            answered_from_store: AtomicU64::default(),
             changes_merged: AtomicU64::default(),
             bytes_in: AtomicU64::default(),
             bytes_out: AtomicU64::default(),
@@ -112,6 +115,12 @@ impl Metrics {
             "Documents synced, once per session.",
             "counter",
             get(&self.documents_synced),
+        );
+        counter(
+            "brug_sync_answered_from_store_total",
+            "Sync messages answered from the store alone (no case loaded).",
+            "counter",
+            get(&self.answered_from_store),
         );
         counter(
             "brug_changes_merged_total",

@@ -262,6 +262,28 @@ impl Session {
             Metrics::add(&metrics.documents_synced, 1);
         }
 
+        // What the store alone can answer, without the case in memory: a
+        // device that holds nothing of it gets the stored bytes as they
+        // are; a device that holds exactly what is stored is told so.
+        if session.pending.is_none()
+            && session.queued_ops == 0
+            && let Some(reply) = answer_from_store(
+                db,
+                doc_id,
+                generation,
+                stored_generation,
+                &mut session.state,
+                msg,
+            )?
+        {
+            Metrics::add(&metrics.bytes_in, msg.map_or(0, |m| m.len() as u64));
+            Metrics::add(&metrics.answered_from_store, 1);
+            return Ok((
+                self.answer(db, metrics, doc_id, msg.is_none(), reply)?,
+                None,
+            ));
+        }
+
         let shared = match &session.pending {
             Some(_) => None,
             None => match cache.get(db, doc_id)? {
@@ -593,6 +615,149 @@ impl Session {
 /// device by this user, not dated in the future. Changes of another
 /// device pass only as relayed changes during a recovery window.
 #[allow(clippy::too_many_arguments)]
+/// The answer to a sync message that carries no changes and asks for
+/// nothing, made from the store without loading the case: `Some(reply)`
+/// when the message is one of the two shapes below, `None` (nothing
+/// touched) for anything else, which then takes the usual way.
+///
+/// - Heads empty: the device holds nothing of the case. Automerge would
+///   load the case and compress it whole again; the stored snapshot and
+///   chunks are that document already, so they are sent as they are.
+/// - Heads equal to the stored heads (and what the device last synced is
+///   those heads too): the device holds what is stored. The answer is
+///   "nothing more", or the first time in this exchange the heads alone.
+/// - No message ("nothing more from me") after both sides said they hold
+///   the stored heads: "nothing more" too.
+///
+/// `state` is left as automerge's own receive and generate would leave it
+/// (except the record of hashes sent, which only saves resending and
+/// starts empty either way here).
+fn answer_from_store(
+    db: &dyn SessionStore,
+    doc_id: Uuid,
+    generation: u64,
+    stored_generation: Option<u64>,
+    state: &mut sync::State,
+    msg: Option<&[u8]>,
+) -> Result<Option<Option<Vec<u8>>>, db::DbError> {
+    use sync::{Capability, Have, Message, MessageFlags, MessageVersion};
+    if state.read_only || state.needs_reset || stored_generation != Some(generation) {
+        return Ok(None);
+    }
+    let sorted = |heads: &[automerge::ChangeHash]| {
+        let mut heads = heads.to_vec();
+        heads.sort();
+        heads
+    };
+    let Some(bytes) = msg else {
+        // Automerge answers "nothing more" when it told the peer its heads
+        // already, the peer's are the same and it asks for nothing.
+        if !state.have_responded || state.their_need.as_ref().is_none_or(|n| !n.is_empty()) {
+            return Ok(None);
+        }
+        let Some(theirs) = state.their_heads.as_deref().map(sorted) else {
+            return Ok(None);
+        };
+        if theirs.is_empty() || sorted(&state.last_sent_heads) != theirs {
+            return Ok(None);
+        }
+        let synced_at_heads = state
+            .their_have
+            .as_ref()
+            .is_some_and(|have| have.iter().all(|h| sorted(&h.last_sync) == theirs));
+        if !synced_at_heads || db.heads(doc_id)?.map(|h| sorted(&h)) != Some(theirs) {
+            return Ok(None);
+        }
+        return Ok(Some(None));
+    };
+    match inspect_sync_message(bytes) {
+        Ok(size) if size.chunks == 0 => {}
+        _ => return Ok(None),
+    }
+    let Ok(msg) = Message::decode(bytes) else {
+        return Ok(None);
+    };
+    // Only a peer that speaks the second message version (it sends flags)
+    // takes a whole document; a read-only one is left to automerge.
+    let Some(flags) = msg.flags else {
+        return Ok(None);
+    };
+    if flags.contains(MessageFlags::READ_ONLY) || !msg.changes.is_empty() || !msg.need.is_empty() {
+        return Ok(None);
+    }
+    let mut ours = MessageFlags::new();
+    ours.set(MessageFlags::SUPPORTS_SYNC_RESET);
+    let received = |state: &mut sync::State, heads: Vec<automerge::ChangeHash>, have| {
+        state.in_flight = false;
+        let mut caps = vec![Capability::MessageV2];
+        if flags.contains(MessageFlags::SUPPORTS_SYNC_RESET) {
+            caps.push(Capability::SyncReset);
+        }
+        state.their_capabilities = Some(caps);
+        state.peer_read_only = false;
+        // The peer holds everything it is sent (or lost everything): no
+        // hash sent before needs remembering.
+        state.sent_hashes.clear();
+        state.shared_heads.clone_from(&heads);
+        state.last_sent_heads.clone_from(&heads);
+        state.their_have = Some(have);
+        state.their_heads = Some(heads);
+        state.their_need = Some(Vec::new());
+    };
+    if msg.heads.is_empty() {
+        if msg.have.iter().any(|h| !h.last_sync.is_empty()) {
+            return Ok(None);
+        }
+        let Some(stored) = db.stored_bytes(doc_id)? else {
+            return Ok(None);
+        };
+        if stored.generation != generation
+            || stored.heads.is_empty()
+            || stored.bytes.len() + 1024 > brug_shared::protocol::limits::MAX_FRAME_BYTES
+        {
+            return Ok(None);
+        }
+        received(state, Vec::new(), msg.have);
+        state.have_responded = true;
+        state.last_sent_heads.clone_from(&stored.heads);
+        state.in_flight = true;
+        // No summary of what this side has: the peer has nothing to send.
+        let reply = Message {
+            heads: stored.heads,
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: stored.bytes.into(),
+            flags: Some(ours),
+            version: MessageVersion::V2,
+        };
+        return Ok(Some(Some(reply.encode())));
+    }
+    let Some(heads) = db.heads(doc_id)?.map(|h| sorted(&h)) else {
+        return Ok(None);
+    };
+    if sorted(&msg.heads) != heads || msg.have.iter().any(|h| sorted(&h.last_sync) != heads) {
+        return Ok(None);
+    }
+    received(state, heads.clone(), msg.have);
+    if state.have_responded {
+        return Ok(Some(None));
+    }
+    state.have_responded = true;
+    state.in_flight = true;
+    let reply = Message {
+        heads: heads.clone(),
+        need: Vec::new(),
+        have: vec![Have {
+            last_sync: heads,
+            bloom: sync::BloomFilter::from_hashes(Vec::<automerge::ChangeHash>::new().iter()),
+        }],
+        changes: sync::ChunkList::empty(),
+        flags: Some(ours),
+        version: MessageVersion::V2,
+    };
+    Ok(Some(Some(reply.encode())))
+}
+
 fn authorise(
     device: &Device,
     user: &User,

@@ -655,6 +655,87 @@ async fn health_and_metrics_answer_over_tls(server: TestServer) {
     assert!(fetch(&server, "/healthz").await.contains("ok"));
 }
 
+brug_tests::on_both_backends!(a_device_holding_nothing_is_sent_the_stored_case_as_it_is);
+
+/// A device that holds nothing of a case (a new phone, a wiped one) is
+/// sent the stored snapshot and chunks as they are, and a device that
+/// holds exactly what is stored is told so, both without the server
+/// loading the case: the device ends up with everything stored, and
+/// edits on both sides still merge afterwards.
+async fn a_device_holding_nothing_is_sent_the_stored_case_as_it_is(server: TestServer) {
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut a = server.device(&ann).await;
+    let id = a.create_case();
+    a.edit(id, |d| {
+        for _ in 0..4 {
+            d.add_record(&examples::example(RecordKind::Visit), "visit added")
+                .unwrap();
+        }
+    });
+    a.sync().await.unwrap();
+    // Saved after the first snapshot: stored as a chunk behind it.
+    a.edit(id, |d| {
+        d.add_record(&examples::example(RecordKind::Visit), "visit added")
+            .unwrap();
+    });
+    a.sync().await.unwrap();
+    if server.on_store(|s| s.backend()) == "sqlite" {
+        let chunks: i64 = server
+            .db()
+            .lock()
+            .query_row("SELECT COUNT(*) FROM document_chunks", [], |r| r.get(0))
+            .unwrap();
+        assert!(chunks > 0, "the case should be a snapshot and chunks");
+    }
+    let stored = server.stored(id).unwrap().heads();
+    let before = answered_from_store(&server).await;
+
+    let mut b = server.device(&ann).await;
+    b.sync().await.unwrap();
+    let mut held = b.store.get(id).expect("the case restored");
+    assert_eq!(held.heads(), stored);
+    assert_eq!(held.case().unwrap().visits.len(), 5);
+    // The whole case, then "nothing more" to the device's answer.
+    assert_eq!(answered_from_store(&server).await, before + 2);
+
+    // Both sides go on editing; each gets the other's work.
+    b.edit(id, |d| {
+        d.add_record(
+            &examples::example(RecordKind::MeterCheck),
+            "meter check added",
+        )
+        .unwrap();
+    });
+    b.sync().await.unwrap();
+    a.edit(id, |d| {
+        d.add_record(&examples::example(RecordKind::Visit), "second visit")
+            .unwrap();
+    });
+    a.sync().await.unwrap();
+    let before = answered_from_store(&server).await;
+    // The welcome lists the case b pushed itself; its first message says
+    // it holds what is stored.
+    b.sync().await.unwrap();
+    a.sync().await.unwrap();
+    for d in [&a, &b] {
+        let mut doc = d.store.get(id).unwrap();
+        assert_eq!(doc.heads(), server.stored(id).unwrap().heads());
+        let case = doc.case().unwrap();
+        assert_eq!((case.visits.len(), case.meter_checks.len()), (6, 1));
+    }
+    assert!(answered_from_store(&server).await > before);
+}
+
+/// How many sync messages the server answered from its store alone.
+async fn answered_from_store(server: &TestServer) -> u64 {
+    let metrics = fetch(server, "/metrics").await;
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("brug_sync_answered_from_store_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no counter in {metrics}"))
+}
+
 async fn fetch(server: &TestServer, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tls = server.endpoint().connect().await.unwrap();

@@ -79,6 +79,20 @@ pub struct Stored {
     pub seq: Option<i64>,
 }
 
+/// A stored case as its bytes (snapshot, then chunks), read in one
+/// snapshot of the database together with its heads and generation: what a
+/// device that holds nothing of the case is sent as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBytes {
+    /// The case's generation.
+    pub generation: u64,
+    /// Its heads.
+    pub heads: Vec<ChangeHash>,
+    /// Its snapshot followed by its chunks: `load_incremental` reads them
+    /// as one.
+    pub bytes: Vec<u8>,
+}
+
 /// One row of the change feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FeedEntry {
@@ -112,6 +126,11 @@ pub trait CaseStore: Send + Sync {
 
     /// The stored heads of a case.
     fn heads(&self, id: Uuid) -> Result<Option<Vec<ChangeHash>>, DbError>;
+
+    /// The stored case as bytes with its heads and generation, all from
+    /// one snapshot of the database; `None` when there is no such case.
+    /// Nothing is loaded or compressed.
+    fn stored_bytes(&self, id: Uuid) -> Result<Option<StoredBytes>, DbError>;
 
     /// The highest sequence number in the feed (0 when empty).
     fn current_seq(&self) -> Result<i64, DbError>;

@@ -41,7 +41,7 @@ use uuid::Uuid;
 
 use super::{
     Assignment, Audience, BlobChunk, CaseStore, ChunkStored, FeedEntry, NewDevice, PeopleStore,
-    ServerStore, SessionStore, Stored, SyncCommit, TeamDocChange, UNLOCKED,
+    ServerStore, SessionStore, Stored, StoredBytes, SyncCommit, TeamDocChange, UNLOCKED,
 };
 use crate::db::{
     self, AuditEntry, Catchup, ChunkOutcome, CodeRefusal, Db, DbError, Device, User, now_ms,
@@ -1098,6 +1098,39 @@ impl CaseStore for PgDb {
         let doc = load_in(&mut tx, &id.to_string())?;
         tx.commit()?;
         Ok(doc)
+    }
+
+    fn stored_bytes(&self, id: Uuid) -> Result<Option<StoredBytes>, DbError> {
+        let mut c = self.conn()?;
+        // One snapshot of the database for both reads, as in `load`.
+        let mut tx = c
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let key = id.to_string();
+        let Some(row) = tx.query_opt(
+            "SELECT snapshot, heads, generation FROM documents WHERE id = $1",
+            &[&key],
+        )?
+        else {
+            return Ok(None);
+        };
+        let mut bytes: Vec<u8> = row.get(0);
+        let heads = store::decode_heads(row.get::<_, &str>(1))?;
+        let generation: i64 = row.get(2);
+        for r in tx.query(
+            "SELECT data FROM document_chunks WHERE doc_id = $1 ORDER BY n",
+            &[&key],
+        )? {
+            bytes.extend_from_slice(r.get::<_, &[u8]>(0));
+        }
+        tx.commit()?;
+        Ok(Some(StoredBytes {
+            generation: u64::try_from(generation).unwrap_or(0),
+            heads,
+            bytes,
+        }))
     }
 
     fn heads(&self, id: Uuid) -> Result<Option<Vec<ChangeHash>>, DbError> {

@@ -4,12 +4,12 @@
 use automerge::ChangeHash;
 use brug_shared::casedoc::CaseDoc;
 use brug_shared::store::{self, Saved};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use super::{
     Assignment, Audience, BlobChunk, CaseStore, ChunkStored, FeedEntry, NewDevice, PeopleStore,
-    ServerStore, SessionStore, Stored, SyncCommit, TeamDocChange, UNLOCKED,
+    ServerStore, SessionStore, Stored, StoredBytes, SyncCommit, TeamDocChange, UNLOCKED,
 };
 use crate::db::{self, AuditEntry, Catchup, ChunkOutcome, CodeRefusal, Db, DbError, Device, User};
 use brug_shared::model::BlobHash;
@@ -50,6 +50,35 @@ impl CaseStore for Db {
 
     fn heads(&self, id: Uuid) -> Result<Option<Vec<ChangeHash>>, DbError> {
         Ok(store::heads(&self.reader(), id)?)
+    }
+
+    fn stored_bytes(&self, id: Uuid) -> Result<Option<StoredBytes>, DbError> {
+        let conn = self.reader();
+        // One read transaction for both reads: a compaction between them
+        // cannot pair a new snapshot with old chunks.
+        let tx = conn.unchecked_transaction()?;
+        let key = id.to_string();
+        let row: Option<(Vec<u8>, String, i64)> = tx
+            .prepare_cached("SELECT snapshot, heads, generation FROM documents WHERE id = ?1")?
+            .query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((mut bytes, heads, generation)) = row else {
+            return Ok(None);
+        };
+        {
+            let mut stmt =
+                tx.prepare_cached("SELECT data FROM document_chunks WHERE doc_id = ?1 ORDER BY n")?;
+            let mut rows = stmt.query(params![key])?;
+            while let Some(r) = rows.next()? {
+                bytes.extend_from_slice(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+            }
+        }
+        tx.finish()?;
+        Ok(Some(StoredBytes {
+            generation: u64::try_from(generation).unwrap_or(0),
+            heads: store::decode_heads(&heads)?,
+            bytes,
+        }))
     }
 
     fn current_seq(&self) -> Result<i64, DbError> {
