@@ -432,6 +432,37 @@ impl CaseDoc {
         Ok(())
     }
 
+    /// [`Self::receive_sync_message`], and when this replica held nothing
+    /// before and the message brought the whole document as one document
+    /// chunk that this replica now is (same heads), that chunk as it came:
+    /// the store can keep it as the case's snapshot instead of compressing
+    /// the same document again.
+    pub fn receive_sync_message_whole(
+        &mut self,
+        state: &mut sync::State,
+        message: &[u8],
+    ) -> Result<Option<Vec<u8>>, CaseDocError> {
+        let msg = sync::Message::decode(message)
+            .map_err(|e| CaseDocError::BadSyncMessage(e.to_string()))?;
+        let was_empty = self.doc.get_heads().is_empty();
+        let whole = match msg.changes.iter().next() {
+            Some(chunk)
+                if was_empty
+                    && msg.changes.len() == 1
+                    && crate::protocol::is_one_document_chunk(chunk) =>
+            {
+                Some(chunk.to_vec())
+            }
+            _ => None,
+        };
+        let mut theirs = msg.heads.clone();
+        self.doc.sync().receive_sync_message(state, msg)?;
+        let mut ours = self.doc.get_heads();
+        ours.sort();
+        theirs.sort();
+        Ok(whole.filter(|_| !ours.is_empty() && ours == theirs))
+    }
+
     /// The whole case as the app reads it.
     pub fn case(&self) -> Result<Case, CaseDocError> {
         self.case_noting_conflicts().map(|(case, _)| case)

@@ -224,3 +224,90 @@ fn deleting_a_document_removes_its_chunks() {
     assert_eq!(chunks, 0);
     assert!(store::load(&conn, doc.id()).unwrap().is_none());
 }
+
+/// A case that came whole in a sync message (a device restoring it) is
+/// kept as the document chunk it came in: it loads back the same, and
+/// later edits are appended as before. A message that brings a snapshot
+/// and chunks (as the server sends them), or anything for a replica that
+/// held something already, gives nothing to keep: the case is saved as
+/// usual.
+#[test]
+fn a_case_received_whole_is_kept_as_it_came() {
+    use automerge::sync::{Message, MessageFlags, MessageVersion, State};
+    use brug_shared::protocol::is_one_document_chunk;
+
+    let mut server = new_case();
+    for _ in 0..3 {
+        server
+            .add_record(&examples::example(RecordKind::Visit), "visit added")
+            .unwrap();
+    }
+    let (mut ours, mut theirs) = (State::new(), State::new());
+    let mut device = CaseDoc::empty(server.id());
+    let first = device.generate_sync_message(&mut ours).unwrap();
+    server.receive_sync_message(&mut theirs, &first).unwrap();
+    let whole = server.generate_sync_message(&mut theirs).unwrap();
+    let kept = device
+        .receive_sync_message_whole(&mut ours, &whole)
+        .unwrap()
+        .expect("the document chunk it came in");
+    assert!(is_one_document_chunk(&kept));
+    assert_eq!(device.heads(), server.heads());
+
+    let (_dir, mut conn) = open();
+    let tx = conn.transaction().unwrap();
+    assert_eq!(
+        store::save_received_in(&tx, &mut device, &kept).unwrap(),
+        Saved::Created
+    );
+    tx.commit().unwrap();
+    let mut loaded = store::load(&conn, server.id()).unwrap().unwrap();
+    assert_eq!(loaded.heads(), server.heads());
+    assert_eq!(loaded.case().unwrap(), server.case().unwrap());
+    loaded
+        .add_record(&examples::example(RecordKind::MeterCheck), "check added")
+        .unwrap();
+    assert!(matches!(
+        store::save(&mut conn, &mut loaded).unwrap(),
+        Saved::Appended(_)
+    ));
+    let again = store::load(&conn, server.id()).unwrap().unwrap();
+    assert_eq!(again.case().unwrap().meter_checks.len(), 1);
+
+    // The stored snapshot and a chunk behind it, in one message: the
+    // replica takes it all, but there is no single chunk to keep.
+    let before = server.heads();
+    let mut snapshot = server.save();
+    server
+        .add_record(&examples::example(RecordKind::Visit), "one more")
+        .unwrap();
+    let chunk = server.save_after(&before);
+    assert!(!is_one_document_chunk(&chunk));
+    snapshot.extend_from_slice(&chunk);
+    assert!(!is_one_document_chunk(&snapshot));
+    assert!(!is_one_document_chunk(&snapshot[..10]));
+    let mut flags = MessageFlags::new();
+    flags.set(MessageFlags::SUPPORTS_SYNC_RESET);
+    let both = Message {
+        heads: server.heads(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: snapshot.into(),
+        flags: Some(flags),
+        version: MessageVersion::V2,
+    }
+    .encode();
+    let mut fresh = CaseDoc::empty(server.id());
+    let kept = fresh
+        .receive_sync_message_whole(&mut State::new(), &both)
+        .unwrap();
+    assert_eq!(kept, None);
+    assert_eq!(fresh.heads(), server.heads());
+    assert_eq!(fresh.case().unwrap().visits.len(), 4);
+
+    // A replica that held something already keeps nothing either.
+    let kept = loaded
+        .receive_sync_message_whole(&mut State::new(), &whole)
+        .unwrap();
+    assert_eq!(kept, None);
+}

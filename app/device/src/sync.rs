@@ -55,6 +55,19 @@ pub trait SyncStore {
     fn sync_state(&self, id: Uuid) -> Result<Option<Vec<u8>>, StoreFault>;
     /// Persists a case and its sync state after a message was applied.
     fn save(&mut self, id: Uuid, doc: &mut CaseDoc, state: &sync::State) -> Result<(), StoreFault>;
+    /// [`Self::save`] for a case that came whole as `snapshot` (one
+    /// document chunk `doc` was loaded from): a store may keep those bytes
+    /// rather than compress `doc` again.
+    fn save_received(
+        &mut self,
+        id: Uuid,
+        doc: &mut CaseDoc,
+        state: &sync::State,
+        snapshot: &[u8],
+    ) -> Result<(), StoreFault> {
+        let _ = snapshot;
+        self.save(id, doc, state)
+    }
     /// Marks a case as fully in sync with the server (nothing pending);
     /// `doc` is its final state in this session, `changed` whether this
     /// session brought it anything new.
@@ -338,15 +351,22 @@ async fn run(
                 let Some(run) = flight.get_mut(&id) else {
                     continue;
                 };
+                let mut whole = None;
                 if let Some(m) = &msg {
-                    run.doc
-                        .receive_sync_message(&mut run.state, m)
+                    whole = run
+                        .doc
+                        .receive_sync_message_whole(&mut run.state, m)
                         .map_err(|e| SyncError::Server {
                             code: ErrorCode::BadFrame,
                             message: e.to_string(),
                         })?;
                 }
-                store.save(id, &mut run.doc, &run.state)?;
+                match &whole {
+                    Some(snapshot) => {
+                        store.save_received(id, &mut run.doc, &run.state, snapshot)?
+                    }
+                    None => store.save(id, &mut run.doc, &run.state)?,
+                }
                 let next = run.doc.generate_sync_message(&mut run.state);
                 if next.is_none() && msg.is_none() {
                     // The server answered after committing, and has nothing

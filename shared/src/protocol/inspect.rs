@@ -76,6 +76,24 @@ pub fn inspect_sync_message(encoded: &[u8]) -> Result<MessageSize, InspectError>
     Ok(size)
 }
 
+/// Whether `bytes` are exactly one whole-document chunk (magic, checksum,
+/// type 0, length, body) and nothing else: what `save()` writes. Only the
+/// framing is read; automerge checks the checksum and the body.
+pub fn is_one_document_chunk(bytes: &[u8]) -> bool {
+    let mut r = Reader(bytes);
+    let framed = (|| {
+        if r.take(4)? != MAGIC {
+            return Err(InspectError::Malformed("bad chunk magic"));
+        }
+        r.take(4)?;
+        let kind = r.byte()?;
+        let len = r.uleb_usize()?;
+        r.take(len)?;
+        Ok(kind)
+    })();
+    matches!(framed, Ok(0)) && r.0.is_empty()
+}
+
 /// Inspects one chunk, returning the bytes it takes inflated and the
 /// operations it holds.
 fn inspect_chunk(r: &mut Reader<'_>, budget: usize) -> Result<(usize, u64), InspectError> {

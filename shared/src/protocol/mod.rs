@@ -33,8 +33,8 @@ pub mod team;
 
 pub(crate) use inspect::push_uleb;
 pub use inspect::{
-    InspectError, MessageSize, bomb_sync_message, inspect_sync_message, op_bomb_sync_message,
-    op_bomb_sync_message_with, zeros_deflated,
+    InspectError, MessageSize, bomb_sync_message, inspect_sync_message, is_one_document_chunk,
+    op_bomb_sync_message, op_bomb_sync_message_with, zeros_deflated,
 };
 
 use serde::{Deserialize, Serialize};

@@ -185,6 +185,33 @@ pub fn save_in(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<Saved, StoreEr
     Ok(Saved::Appended(chunk.len()))
 }
 
+/// Saves a case received whole: when the store does not hold it yet,
+/// `snapshot` (the document chunk `doc` was loaded from, see
+/// [`CaseDoc::receive_sync_message_whole`]) is written as its snapshot
+/// instead of compressing `doc` again; otherwise as
+/// [`merge_and_save_in`].
+pub fn save_received_in(
+    tx: &Transaction<'_>,
+    doc: &mut CaseDoc,
+    snapshot: &[u8],
+) -> Result<Saved, StoreError> {
+    if heads(tx, doc.id())?.is_some() {
+        return merge_and_save_in(tx, doc);
+    }
+    tx.prepare_cached(
+        "INSERT INTO documents (id, snapshot, snapshot_bytes, heads, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        doc.id().to_string(),
+        snapshot,
+        snapshot.len() as i64,
+        encode_heads(&doc.heads()),
+        now_millis()
+    ])?;
+    Ok(Saved::Created)
+}
+
 /// Merges into `doc` whatever the store holds that `doc` lacks (another
 /// handle or a sync saved the same case since `doc` was loaded) and returns
 /// the stored heads (empty for a case not stored yet): what `doc` holds

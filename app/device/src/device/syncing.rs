@@ -240,6 +240,45 @@ fn fault(e: impl std::error::Error + Send + Sync + 'static) -> StoreFault {
     StoreFault::new(e)
 }
 
+impl Adapter<'_> {
+    /// Saves the case (from `snapshot` when it came whole and is not
+    /// stored yet) and its sync state in one transaction.
+    fn save_with(
+        &mut self,
+        id: Uuid,
+        doc: &mut CaseDoc,
+        state: &automerge::sync::State,
+        snapshot: Option<&[u8]>,
+    ) -> Result<(), StoreFault> {
+        let encoded = state.encode();
+        let heads = doc.heads();
+        if self
+            .written
+            .get(&id)
+            .is_some_and(|(h, st)| *h == heads && *st == encoded)
+        {
+            // Written already as it is: what another handle saved since
+            // stays as it is, and nothing of this copy is missing there.
+            return Ok(());
+        }
+        let tx = self.store.transaction().map_err(fault)?;
+        // A replica that is still empty (the first exchange) is not a case yet.
+        match snapshot {
+            Some(snapshot) => {
+                store::save_received_in(&tx, doc, snapshot).map_err(fault)?;
+            }
+            None if doc.change_count() > 0 => {
+                store::merge_and_save_in(&tx, doc).map_err(fault)?;
+            }
+            None => {}
+        }
+        local::put_sync_state(&tx, id, &encoded).map_err(fault)?;
+        tx.commit().map_err(fault)?;
+        self.written.insert(id, (doc.heads(), encoded));
+        Ok(())
+    }
+}
+
 impl SyncStore for Adapter<'_> {
     fn cursor(&self) -> Result<u64, StoreFault> {
         match self.store.setting("cursor").map_err(fault)? {
@@ -273,26 +312,16 @@ impl SyncStore for Adapter<'_> {
         doc: &mut CaseDoc,
         state: &automerge::sync::State,
     ) -> Result<(), StoreFault> {
-        let encoded = state.encode();
-        let heads = doc.heads();
-        if self
-            .written
-            .get(&id)
-            .is_some_and(|(h, st)| *h == heads && *st == encoded)
-        {
-            // Written already as it is: what another handle saved since
-            // stays as it is, and nothing of this copy is missing there.
-            return Ok(());
-        }
-        let tx = self.store.transaction().map_err(fault)?;
-        // A replica that is still empty (the first exchange) is not a case yet.
-        if doc.change_count() > 0 {
-            store::merge_and_save_in(&tx, doc).map_err(fault)?;
-        }
-        local::put_sync_state(&tx, id, &encoded).map_err(fault)?;
-        tx.commit().map_err(fault)?;
-        self.written.insert(id, (doc.heads(), encoded));
-        Ok(())
+        self.save_with(id, doc, state, None)
+    }
+    fn save_received(
+        &mut self,
+        id: Uuid,
+        doc: &mut CaseDoc,
+        state: &automerge::sync::State,
+        snapshot: &[u8],
+    ) -> Result<(), StoreFault> {
+        self.save_with(id, doc, state, Some(snapshot))
     }
     fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault> {
         // The index row is made once per case per session, and only when
