@@ -499,6 +499,11 @@ async fn run_with(
                         continue;
                     }
                 };
+                // Small frames both ways: sent at once, not held back
+                // (Nagle) until the device's delayed acknowledgement.
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!(error = %e, "TCP_NODELAY not set");
+                }
                 // Over the caps: closed at once, before any work (or, when
                 // only the total is reached, the oldest connection that has
                 // not made a request yet gives its place up).

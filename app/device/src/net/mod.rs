@@ -117,6 +117,11 @@ impl Endpoint {
         .await
         .map_err(|_| NetError::Timeout)?
         .map_err(|e| NetError::Connect(e.to_string()))?;
+        // A sync is many small frames each way: sent at once, not held back
+        // (Nagle) until the peer's delayed acknowledgement, 40 ms later.
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
         let name =
             ServerName::try_from(self.host.clone()).map_err(|e| NetError::BadUrl(e.to_string()))?;
         let tls = TlsConnector::from(config).connect(name, tcp).await;
