@@ -19,7 +19,10 @@
 //!    in sync when both sides said `None` in one exchange. The device
 //!    pipelines many cases at once. The server answers only after whatever
 //!    the message carried is durably committed: the answer is the
-//!    acknowledgement.
+//!    acknowledgement. A device that holds nothing of a case gets the
+//!    stored document as it is (snapshot and chunks, in one message of
+//!    automerge's second version), and one that holds exactly what is
+//!    stored is told so, without the server loading the case.
 //! 4. While connected, the server tells the device about changes by others
 //!    ([`ServerFrame::Changed`]), access removed ([`ServerFrame::Purge`]) and
 //!    revocation ([`ServerFrame::Revoked`]).
