@@ -610,14 +610,9 @@ impl Session {
     }
 }
 
-/// Checks the changes `fork` holds beyond `before` against the policy:
-/// what this user may change, and that every change was made on this
-/// device by this user, not dated in the future. Changes of another
-/// device pass only as relayed changes during a recovery window.
-#[allow(clippy::too_many_arguments)]
 /// The answer to a sync message that carries no changes and asks for
 /// nothing, made from the store without loading the case: `Some(reply)`
-/// when the message is one of the two shapes below, `None` (nothing
+/// when the message is one of the shapes below, `None` (nothing
 /// touched) for anything else, which then takes the usual way.
 ///
 /// - Heads empty: the device holds nothing of the case. Automerge would
@@ -758,6 +753,11 @@ fn answer_from_store(
     Ok(Some(Some(reply.encode())))
 }
 
+/// Checks the changes `fork` holds beyond `before` against the policy:
+/// what this user may change, and that every change was made on this
+/// device by this user, not dated in the future. Changes of another
+/// device pass only as relayed changes during a recovery window.
+#[allow(clippy::too_many_arguments)]
 fn authorise(
     device: &Device,
     user: &User,
