@@ -16,6 +16,7 @@ mod changes;
 mod edit;
 mod generation;
 mod inspect;
+mod touched;
 mod write;
 
 pub use changes::{ChangeFacts, Found, OpAction, OpFact};
@@ -23,6 +24,7 @@ pub use generation::{
     CarryReport, ERASED_TEXT, ERASURES, Edit, EraseTarget, Erasure, GENERATION, LocalChange,
 };
 pub use inspect::{Conflict, ConflictValue, FieldChange, HistoryEntry};
+pub use touched::Touched;
 
 pub use automerge::ChangeHash;
 use automerge::sync::{self, SyncDoc};

@@ -25,7 +25,7 @@ use automerge::ChangeHash;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use crate::casedoc::{CaseDoc, ChangeFacts, ERASURES, Found, GENERATION, OpAction};
+use crate::casedoc::{CaseDoc, ChangeFacts, ERASURES, Found, GENERATION, OpAction, Touched};
 use crate::model::{ATTACHMENTS, CaseStatus, RecordKind, ReviewState, Role};
 use crate::schema::FieldPath;
 
@@ -216,6 +216,28 @@ pub fn check(
     max_future_ms: Option<i64>,
     relay: &dyn Fn(&ChangeFacts) -> Option<Role>,
 ) -> Result<Vec<Audited>, Refusal> {
+    check_noting(
+        doc,
+        before,
+        sender,
+        now_ms,
+        max_future_ms,
+        relay,
+        &mut Touched::default(),
+    )
+}
+
+/// [`check`], noting in `touched` every place the changes write to (for
+/// [`CaseDoc::check_touched`]: the server validates only those).
+pub fn check_noting(
+    doc: &mut CaseDoc,
+    before: &[ChangeHash],
+    sender: Sender<'_>,
+    now_ms: i64,
+    max_future_ms: Option<i64>,
+    relay: &dyn Fn(&ChangeFacts) -> Option<Role>,
+    touched: &mut Touched,
+) -> Result<Vec<Audited>, Refusal> {
     let mut audited = Vec::new();
     let changes = doc.new_changes(before);
     let creating = before.is_empty();
@@ -248,6 +270,7 @@ pub fn check(
         }
         let author = change.author.as_deref().unwrap_or_default();
         for op in &change.ops {
+            touched.note(&op.path);
             // The case's own root (id checked above) is made by this batch.
             if creating && op.path.len() == 1 {
                 continue;

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
 
 use automerge::sync;
-use brug_shared::casedoc::CaseDoc;
+use brug_shared::casedoc::{CaseDoc, Touched};
 use brug_shared::policy;
 use brug_shared::protocol::ByteBuf;
 use brug_shared::protocol::limits::{MAX_DOCS_PER_SESSION, MAX_HELD_DOCS, MAX_OPS_PER_BATCH};
@@ -422,6 +422,7 @@ impl Session {
                     return Ok((Outcome::Reply(doc_error(doc_id, ErrorCode::TooLarge)), None));
                 }
                 let before = doc.heads();
+                let mut touched = Touched::default();
                 let audit = match authorise(
                     &self.device,
                     &self.user,
@@ -430,6 +431,7 @@ impl Session {
                     &mut fork,
                     &before,
                     doc_id,
+                    &mut touched,
                 ) {
                     Ok(audit) => audit,
                     Err(refusal) => {
@@ -452,8 +454,15 @@ impl Session {
                         ));
                     }
                 };
-                match fork.case() {
-                    Ok(_) => {}
+                // A stored case read before this batch: only what the batch
+                // touched is read again (a new case is read whole).
+                let valid = if is_shared {
+                    fork.check_touched(&touched)
+                } else {
+                    fork.case().map(|_| ())
+                };
+                match valid {
+                    Ok(()) => {}
                     _ => {
                         metrics.error("invalid");
                         tracing::warn!(device = %self.device.id, doc = %doc_id, "changes do not make a valid case");
@@ -766,6 +775,7 @@ fn authorise(
     fork: &mut CaseDoc,
     before: &[automerge::ChangeHash],
     doc_id: Uuid,
+    touched: &mut Touched,
 ) -> Result<Vec<(String, String)>, policy::Refusal> {
     let sender = policy::Sender {
         user: &user.id,
@@ -788,14 +798,21 @@ fn authorise(
         relayed.borrow_mut().push(c.device?);
         Some(role)
     };
-    let mut audit: Vec<(String, String)> =
-        policy::check(fork, before, sender, now, Some(max_future_ms), &relay)?
-            .into_iter()
-            .map(|event| match event {
-                policy::Audited::Review { record, state } => (state, record),
-                policy::Audited::Resolved { field } => ("resolved".to_owned(), field.to_string()),
-            })
-            .collect();
+    let mut audit: Vec<(String, String)> = policy::check_noting(
+        fork,
+        before,
+        sender,
+        now,
+        Some(max_future_ms),
+        &relay,
+        touched,
+    )?
+    .into_iter()
+    .map(|event| match event {
+        policy::Audited::Review { record, state } => (state, record),
+        policy::Audited::Resolved { field } => ("resolved".to_owned(), field.to_string()),
+    })
+    .collect();
     let relayed = relayed.into_inner();
     if !relayed.is_empty() {
         let mut devices: Vec<String> = relayed.iter().map(Uuid::to_string).collect();

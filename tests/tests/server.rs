@@ -523,6 +523,51 @@ async fn changes_that_do_not_make_a_case_are_refused_and_not_stored(server: Test
     assert!(server.stored(id).is_none());
 }
 
+brug_tests::on_both_backends!(a_change_that_breaks_a_stored_case_is_refused_and_not_stored);
+
+/// A change to a stored case is checked where it writes (the server reads
+/// only the records a batch touched): a visit whose start no longer reads
+/// as a time is refused as invalid, nothing of it is stored, and a
+/// colleague's device gets the case as it was.
+async fn a_change_that_breaks_a_stored_case_is_refused_and_not_stored(server: TestServer) {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut a = server.device(&ann).await;
+    let id = a.create_case();
+    let mut visit = Uuid::nil();
+    a.edit(id, |d| {
+        visit = d
+            .add_record(&examples::example(RecordKind::Visit), "visit added")
+            .unwrap();
+    });
+    a.sync().await.unwrap();
+    let before = server.stored(id).unwrap().heads();
+
+    // The same device, as its user, writes a start that is no time.
+    let mut held = a.store.get(id).unwrap();
+    let mut raw = automerge::AutoCommit::load(&held.save()).unwrap();
+    raw.set_author(Some(automerge::Author::from(ann.as_bytes().to_vec())));
+    let mut actor = Uuid::parse_str(&a.device_id).unwrap().as_bytes().to_vec();
+    actor.extend_from_slice(&[9; 8]);
+    raw.set_actor(automerge::ActorId::from(actor));
+    let (_, visits) = raw.get(automerge::ROOT, "visits").unwrap().unwrap();
+    let (_, record) = raw.get(&visits, visit.to_string()).unwrap().unwrap();
+    raw.put(&record, "start", "gisteren").unwrap();
+    raw.commit();
+    let mut broken = brug_shared::casedoc::CaseDoc::load(&raw.save(), &[]).unwrap();
+    assert!(broken.case().is_err());
+    a.store.put(&mut broken, false);
+    let report = a.sync().await.unwrap();
+    assert_eq!(report.refused, vec![(id, ErrorCode::Invalid)]);
+    assert_eq!(server.stored(id).unwrap().heads(), before);
+
+    let mut b = server.device(&ann).await;
+    b.sync().await.unwrap();
+    let case = b.store.get(id).unwrap().case().unwrap();
+    assert_eq!(case.visits.len(), 1);
+}
+
 brug_tests::on_both_backends!(too_many_sessions_for_one_device_are_refused);
 
 async fn too_many_sessions_for_one_device_are_refused(server: TestServer) {

@@ -188,3 +188,59 @@ fn reading_a_case_tells_whether_it_may_hold_a_conflict() {
             .any(|c| c.record == Some(visit) && c.field.to_string().contains("place"))
     );
 }
+
+/// What a batch touched is checked alone: a visit whose start no longer
+/// reads as a time makes the check fail exactly when the batch touched
+/// that visit (the whole case fails too); a record under a key that is no
+/// UUID fails; a write at the root checks the whole case; and the parts a
+/// batch did not touch are not read at all.
+#[test]
+fn only_what_a_batch_touched_is_checked_and_it_fails_as_the_whole_case_would() {
+    let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor("a")).unwrap();
+    let good = doc
+        .add_record(&examples::example(RecordKind::Visit), "visit added")
+        .unwrap();
+    let bad = doc
+        .add_record(&examples::example(RecordKind::Visit), "visit added")
+        .unwrap();
+    let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut household = Touched::default();
+    household.note(&path(&["household", "phone"]));
+    let mut visit = Touched::default();
+    visit.note(&path(&["visits", &good.to_string(), "place"]));
+    assert!(doc.check_touched(&household).is_ok() && doc.check_touched(&visit).is_ok());
+
+    let obj = doc.record_obj(RecordKind::Visit, bad).unwrap();
+    doc.doc.put(&obj, "start", "gisteren").unwrap();
+    doc.doc.commit();
+    assert!(doc.case().is_err());
+    let mut broken = Touched::default();
+    broken.note(&path(&["visits", &bad.to_string(), "start"]));
+    assert!(matches!(
+        doc.check_touched(&broken),
+        Err(CaseDocError::NotACase(_))
+    ));
+    // Not touched by the batch: not read (the server only asks this of a
+    // case that read before the batch).
+    assert!(doc.check_touched(&visit).is_ok());
+    let mut root = Touched::default();
+    root.note(&path(&["schema"]));
+    assert!(root.everything());
+    assert!(doc.check_touched(&root).is_err());
+    let mut nowhere = Touched::default();
+    nowhere.note(&[]);
+    assert!(nowhere.everything());
+
+    let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor("a")).unwrap();
+    let container = doc.containers(RecordKind::Visit).remove(0);
+    let record = doc
+        .doc
+        .put_object(&container, "geen-uuid", ObjType::Map)
+        .unwrap();
+    doc.doc.put(&record, "place", "home").unwrap();
+    doc.doc.commit();
+    assert!(doc.case().is_err());
+    let mut keyed = Touched::default();
+    keyed.note(&path(&["visits", "geen-uuid"]));
+    assert!(doc.check_touched(&keyed).is_err());
+}
