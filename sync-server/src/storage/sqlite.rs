@@ -45,7 +45,14 @@ impl CaseStore for Db {
     }
 
     fn load(&self, id: Uuid) -> Result<Option<CaseDoc>, DbError> {
-        Ok(store::load(&self.reader(), id)?)
+        let conn = self.reader();
+        // One read transaction for the snapshot and the chunks: outside
+        // one, a compaction committed between the two reads could pair the
+        // old snapshot with no chunks (a replica behind the store).
+        let tx = conn.unchecked_transaction()?;
+        let doc = store::load(&tx, id)?;
+        tx.finish()?;
+        Ok(doc)
     }
 
     fn heads(&self, id: Uuid) -> Result<Option<Vec<ChangeHash>>, DbError> {
