@@ -674,10 +674,9 @@ fn answer_from_store(
         }
         return Ok(Some(None));
     };
-    match inspect_sync_message(bytes) {
-        Ok(size) if size.chunks == 0 => {}
-        _ => return Ok(None),
-    }
+    // Decoding copies the bytes and inflates nothing; a message that
+    // carries changes goes the usual way, whose inspection (the bounded
+    // inflate) it then gets once.
     let Ok(msg) = Message::decode(bytes) else {
         return Ok(None);
     };
