@@ -95,6 +95,19 @@ fn perf_ctl(scenario: &str, command: &str) {
     }
 }
 
+/// This process's resident memory (VmRSS), in KiB.
+fn own_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -470,6 +483,30 @@ async fn main() {
     let sizes = if quick { QUICK } else { FULL };
     let mut table = Table::default();
     let mut rng = Rng::new(7);
+    // `recent-memory` (run by the device rows): KiB per case in memory,
+    // typical and of five years, printed for the parent.
+    if std::env::args().any(|a| a == "recent-memory") {
+        let editor = Editor {
+            user: "ann.peeters".into(),
+            device: Uuid::nil(),
+        };
+        let (mut each, mut held) = (Vec::new(), Vec::new());
+        for shape in [Shape::TYPICAL, Shape::FIVE_YEARS] {
+            let stored: Vec<Vec<u8>> = (0..local::RECENT_CASES)
+                .map(|_| caseload::case(&mut rng, shape, &editor).save())
+                .collect();
+            let before = own_rss_kib();
+            let kept: Vec<CaseDoc> = stored
+                .iter()
+                .map(|b| CaseDoc::load(b, &[]).unwrap())
+                .collect();
+            each.push(own_rss_kib().saturating_sub(before) / kept.len() as u64);
+            // Kept until both are measured: the second does not reuse them.
+            held.push(kept);
+        }
+        println!("{} {}", each[0], each[1]);
+        return;
+    }
     // `--only report`: the report rows alone.
     if std::env::args().any(|a| a == "report") {
         report_figures(&mut table, sizes.report_cases, &mut rng);
@@ -1108,6 +1145,37 @@ fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
         None,
     );
     assert_eq!(first.len(), 50);
+
+    // What the device's recently used cases hold in memory when full,
+    // measured in a fresh process (here, memory freed by the rows above
+    // would be reused and hide it).
+    let measured = Command::new(std::env::current_exe().unwrap())
+        .arg("recent-memory")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    let each: Vec<u64> = measured
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let each = [
+        each.first().copied().unwrap_or(0),
+        each.get(1).copied().unwrap_or(0),
+    ];
+    table.add(
+        "device-recent-cases",
+        format!(
+            "the {} cases kept in memory: about {} KiB each when typical, {} KiB of five years ({:.1} / {:.1} MiB when all are)",
+            local::RECENT_CASES,
+            each[0],
+            each[1],
+            (each[0] * local::RECENT_CASES as u64) as f64 / 1024.0,
+            (each[1] * local::RECENT_CASES as u64) as f64 / 1024.0,
+        ),
+        "–".into(),
+        None,
+    );
 }
 
 fn storage_figures(table: &mut Table, rng: &mut Rng) {
