@@ -499,6 +499,60 @@ async fn a_malformed_frame_closes_that_session_and_the_server_serves_others(serv
     assert!(a.store.get(id).is_some());
 }
 
+brug_tests::on_both_backends!(
+    frames_sent_together_are_each_answered_in_order_up_to_a_malformed_one
+);
+
+/// A device sends a window of cases at once; the server may take the
+/// frames that are already there together. However they are grouped, each
+/// gets its answer, in order, a malformed frame after them ends the session
+/// with its own error, and nothing of the cases is lost.
+async fn frames_sent_together_are_each_answered_in_order_up_to_a_malformed_one(server: TestServer) {
+    let ann = server.add_user("Ann Peeters", Role::BridgeWorker);
+    let mut a = server.device(&ann).await;
+    let ids: Vec<Uuid> = (0..6).map(|_| a.create_case()).collect();
+    let mut conn = a.connect().await.unwrap();
+    hello(&mut conn, 0, vec![]).await;
+    for id in &ids {
+        let mut doc = a.store.get(*id).unwrap();
+        let msg = doc.generate_sync_message(&mut automerge::sync::State::new());
+        conn.send(&ClientFrame::Sync {
+            doc: *id,
+            create: true,
+            msg: msg.map(ByteBuf::from),
+            generation: 0,
+        })
+        .await
+        .unwrap();
+    }
+    conn.send_raw(b"\xff\xfe not cbor at all".to_vec())
+        .await
+        .unwrap();
+    for id in &ids {
+        match conn.recv().await.unwrap() {
+            ServerFrame::Sync { doc, .. } => assert_eq!(doc, *id),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(
+        conn.recv().await.unwrap(),
+        ServerFrame::Error {
+            code: ErrorCode::BadFrame,
+            ..
+        }
+    ));
+    assert!(matches!(conn.recv().await, Err(NetError::Closed)));
+    // The next session brings every case over.
+    let report = a.sync().await.unwrap();
+    assert_eq!(report.synced.len(), ids.len());
+    for id in &ids {
+        assert_eq!(
+            server.stored(*id).unwrap().case().unwrap(),
+            a.store.get(*id).unwrap().case().unwrap()
+        );
+    }
+}
+
 brug_tests::on_both_backends!(changes_that_do_not_make_a_case_are_refused_and_not_stored);
 
 async fn changes_that_do_not_make_a_case_are_refused_and_not_stored(server: TestServer) {

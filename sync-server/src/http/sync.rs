@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use brug_shared::protocol::limits::MAX_FRAME_BYTES;
 use brug_shared::protocol::{self, ClientFrame, ErrorCode, FrameError, ServerFrame};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
@@ -89,22 +89,51 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
                     Ok(None) | Ok(Some(Err(_))) => break,
                     Ok(Some(Ok(m))) => m,
                 };
-                let bytes = match message {
-                    Message::Binary(b) => b,
-                    Message::Close(_) => break,
+                let mut batch = Vec::new();
+                let mut after = match message {
+                    Message::Binary(b) => {
+                        batch.push(b.to_vec());
+                        None
+                    }
                     Message::Ping(_) | Message::Pong(_) => continue,
-                    Message::Text(_) => {
+                    other => Some(Some(Ok(other))),
+                };
+                // The frames that are here already (a device sends a
+                // window of cases at once) are handled together: one
+                // blocking task and one flush of the answers, instead of a
+                // hand-over to a thread and a write to the socket each.
+                let mut bytes: usize = batch.iter().map(Vec::len).sum();
+                while after.is_none() && batch.len() < BATCH_FRAMES && bytes < MAX_FRAME_BYTES {
+                    match stream.next().now_or_never() {
+                        None => break,
+                        Some(Some(Ok(Message::Binary(b)))) => {
+                            bytes += b.len();
+                            batch.push(b.to_vec());
+                        }
+                        Some(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+                        Some(next) => after = Some(next),
+                    }
+                }
+                let mut open = true;
+                if !batch.is_empty() {
+                    let answers = handle_frames(&state, &session, batch).await;
+                    for (_, stored) in &answers {
+                        if let Some(doc) = stored {
+                            state.hub.publish(HubEvent::changed(*doc, guard.id));
+                        }
+                    }
+                    open = deliver_all(&mut sink, timeout, answers.into_iter().map(|a| a.0)).await;
+                }
+                // What came after the frames: the end, or a text frame.
+                match after {
+                    _ if !open => break,
+                    None => {}
+                    Some(Some(Ok(Message::Text(_)))) => {
                         state.metrics.error("bad-frame");
                         send(&mut sink, timeout, frame(&fatal(ErrorCode::BadFrame))).await;
                         break;
                     }
-                };
-                let (outcome, stored) = handle_frame(&state, &session, bytes.to_vec()).await;
-                if let Some(doc) = stored {
-                    state.hub.publish(HubEvent::changed(doc, guard.id));
-                }
-                if !deliver(&mut sink, timeout, outcome).await {
-                    break;
+                    Some(_) => break,
                 }
             }
             event = events.recv() => {
@@ -168,6 +197,37 @@ async fn run(socket: WebSocket, state: AppState, auth: DeviceAuth, guard: Sessio
     drop(guard);
 }
 
+/// At most this many frames are handled together (and at most a frame's
+/// limit of bytes, [`MAX_FRAME_BYTES`]): a device's window is 32 cases.
+const BATCH_FRAMES: usize = 64;
+
+/// Sends the answers to a batch of frames in order and flushes them once;
+/// `false` when the session must end (an answer closes it, or the device
+/// does not take them within `timeout`).
+async fn deliver_all(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    timeout: Duration,
+    outcomes: impl Iterator<Item = Outcome>,
+) -> bool {
+    let mut open = true;
+    let fed = tokio::time::timeout(timeout, async {
+        for outcome in outcomes {
+            let (f, last) = match outcome {
+                Outcome::Reply(f) => (f, false),
+                Outcome::Close(f) => (f, true),
+            };
+            sink.feed(frame(&f)).await?;
+            if last {
+                open = false;
+                break;
+            }
+        }
+        sink.flush().await
+    })
+    .await;
+    open && matches!(fed, Ok(Ok(())))
+}
+
 /// Sends what an outcome says; `false` when the session must end (also
 /// when the device does not take the frame within `timeout`).
 async fn deliver(
@@ -203,26 +263,35 @@ fn lock(session: &Arc<Mutex<Session>>) -> std::sync::MutexGuard<'_, Session> {
     session.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Decodes and handles one frame on a blocking thread.
-async fn handle_frame(
+/// Decodes and handles a batch of frames, in order, on one blocking
+/// thread; one answer per frame, up to the first that ends the session.
+async fn handle_frames(
     state: &AppState,
     session: &Arc<Mutex<Session>>,
-    bytes: Vec<u8>,
-) -> (Outcome, Option<uuid::Uuid>) {
+    batch: Vec<Vec<u8>>,
+) -> Vec<(Outcome, Option<uuid::Uuid>)> {
     // Background work waits while frames come in.
     state.metrics.frame_handled();
-    let parsed: Result<ClientFrame, FrameError> = protocol::decode(&bytes);
-    let frame = match parsed {
-        Ok(f) => f,
-        Err(FrameError::TooLarge(_)) => {
-            state.metrics.error("frame-too-large");
-            return (Outcome::Close(fatal(ErrorCode::FrameTooLarge)), None);
+    // Decoded first: a frame that does not decode ends the session after
+    // the answers to the frames before it.
+    let mut frames = Vec::with_capacity(batch.len());
+    let mut bad = None;
+    for bytes in &batch {
+        match protocol::decode::<ClientFrame>(bytes) {
+            Ok(f) => frames.push(f),
+            Err(FrameError::TooLarge(_)) => {
+                state.metrics.error("frame-too-large");
+                bad = Some(fatal(ErrorCode::FrameTooLarge));
+                break;
+            }
+            Err(FrameError::Decode(_)) => {
+                state.metrics.error("bad-frame");
+                bad = Some(fatal(ErrorCode::BadFrame));
+                break;
+            }
         }
-        Err(FrameError::Decode(_)) => {
-            state.metrics.error("bad-frame");
-            return (Outcome::Close(fatal(ErrorCode::BadFrame)), None);
-        }
-    };
+    }
+    drop(batch);
     let session = Arc::clone(session);
     let docs = Arc::clone(&state.docs);
     let metrics = Arc::clone(&state.metrics);
@@ -232,72 +301,106 @@ async fn handle_frame(
         .backend
         .with(move |store| {
             let mut s = lock(&session);
-            // Revocation takes effect on the very next frame.
+            // Revocation takes effect on the very next frame: checked
+            // before the frames that came in together are handled.
             if store.device_revoked(&s.device.id)? {
-                return Ok((Outcome::Close(ServerFrame::Revoked), None));
+                return Ok(vec![(Outcome::Close(ServerFrame::Revoked), None)]);
             }
-            match frame {
-                ClientFrame::Hello { v, cursor, held } => {
-                    let next = crate::tls::next_fingerprint(&data_dir).filter(|n| *n != served);
-                    let certificates = brug_shared::protocol::Certificates {
-                        served: Some(served),
-                        next,
-                    };
-                    Ok((
-                        s.hello(store, &metrics, v, cursor, held.as_deref(), certificates)?,
-                        None,
-                    ))
-                }
-                ClientFrame::Sync {
-                    doc,
-                    create,
-                    msg,
-                    generation,
-                } => {
-                    match s.sync(
-                        store,
-                        &docs,
-                        &metrics,
-                        doc,
-                        create,
-                        generation,
-                        msg.as_deref().map(|b| b.as_ref()),
-                    ) {
-                        Ok((outcome, stored)) => Ok((outcome, stored.map(|st| st.doc))),
-                        // One case that fails (it no longer loads, say) is
-                        // set apart: this case errors, the session and
-                        // every other case go on, the administrator sees
-                        // its id in the audit log.
-                        Err(e) => {
-                            metrics.error("unavailable");
-                            tracing::error!(doc = %doc, error = %e, "case unavailable; set apart");
-                            let _ = store.audit(
-                                Some(&s.user.id),
-                                Some(&s.device.id),
-                                "case-unavailable",
-                                &[doc],
-                                "the case failed on the server; see the server log",
-                            );
-                            Ok((
-                                Outcome::Reply(ServerFrame::DocError {
-                                    doc,
-                                    code: ErrorCode::Unavailable,
-                                    message: ErrorCode::Unavailable.message_nl().into(),
-                                }),
-                                None,
-                            ))
-                        }
-                    }
+            let mut answers = Vec::with_capacity(frames.len());
+            for frame in frames {
+                let answer = handle_one(store, &mut s, &docs, &metrics, &data_dir, &served, frame)
+                    .unwrap_or_else(|e| {
+                        metrics.error("internal");
+                        tracing::error!(error = %e, "sync frame failed");
+                        (Outcome::Close(fatal(ErrorCode::Internal)), None)
+                    });
+                let last = matches!(answer.0, Outcome::Close(_));
+                answers.push(answer);
+                if last {
+                    break;
                 }
             }
+            Ok(answers)
         })
         .await;
-    match result {
+    let mut answers = match result {
         Ok(r) => r,
         Err(e) => {
             state.metrics.error("internal");
-            tracing::error!(error = %e, "sync frame failed");
-            (Outcome::Close(fatal(ErrorCode::Internal)), None)
+            tracing::error!(error = %e, "sync frames failed");
+            vec![(Outcome::Close(fatal(ErrorCode::Internal)), None)]
+        }
+    };
+    if let Some(f) = bad
+        && !answers.iter().any(|a| matches!(a.0, Outcome::Close(_)))
+    {
+        answers.push((Outcome::Close(f), None));
+    }
+    answers
+}
+
+/// Handles one decoded frame (on the blocking thread, the session locked).
+fn handle_one(
+    store: &dyn crate::storage::ServerStore,
+    s: &mut Session,
+    docs: &Arc<crate::docs::DocCache>,
+    metrics: &Arc<crate::metrics::Metrics>,
+    data_dir: &std::path::Path,
+    served: &str,
+    frame: ClientFrame,
+) -> Result<(Outcome, Option<uuid::Uuid>), crate::db::DbError> {
+    match frame {
+        ClientFrame::Hello { v, cursor, held } => {
+            let next = crate::tls::next_fingerprint(data_dir).filter(|n| n != served);
+            let certificates = brug_shared::protocol::Certificates {
+                served: Some(served.to_owned()),
+                next,
+            };
+            Ok((
+                s.hello(store, metrics, v, cursor, held.as_deref(), certificates)?,
+                None,
+            ))
+        }
+        ClientFrame::Sync {
+            doc,
+            create,
+            msg,
+            generation,
+        } => {
+            match s.sync(
+                store,
+                docs,
+                metrics,
+                doc,
+                create,
+                generation,
+                msg.as_deref().map(|b| b.as_ref()),
+            ) {
+                Ok((outcome, stored)) => Ok((outcome, stored.map(|st| st.doc))),
+                // One case that fails (it no longer loads, say) is set
+                // apart: this case errors, the session and every other
+                // case go on, the administrator sees its id in the audit
+                // log.
+                Err(e) => {
+                    metrics.error("unavailable");
+                    tracing::error!(doc = %doc, error = %e, "case unavailable; set apart");
+                    let _ = store.audit(
+                        Some(&s.user.id),
+                        Some(&s.device.id),
+                        "case-unavailable",
+                        &[doc],
+                        "the case failed on the server; see the server log",
+                    );
+                    Ok((
+                        Outcome::Reply(ServerFrame::DocError {
+                            doc,
+                            code: ErrorCode::Unavailable,
+                            message: ErrorCode::Unavailable.message_nl().into(),
+                        }),
+                        None,
+                    ))
+                }
+            }
         }
     }
 }
