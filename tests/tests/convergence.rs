@@ -73,7 +73,7 @@ impl SyncStore for CutOff<'_> {
         self.left -= 1;
         self.inner.save(id, doc, state)
     }
-    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault> {
+    fn synced(&mut self, id: Uuid, doc: CaseDoc, changed: bool) -> Result<(), StoreFault> {
         self.inner.synced(id, doc, changed)
     }
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {

@@ -89,18 +89,30 @@ impl Recent {
         Some(copy)
     }
 
+    /// The kept case itself, taken out, when it has exactly `heads`
+    /// (sorted).
+    fn take(&mut self, id: Uuid, heads: &[automerge::ChangeHash]) -> Option<CaseDoc> {
+        let at = self.cases.iter().position(|(i, _, _)| *i == id)?;
+        let (_, kept, doc) = self.cases.remove(at);
+        (kept == heads).then_some(doc)
+    }
+
     /// Keeps a copy of `doc`, as stored.
     fn put(&mut self, doc: &mut CaseDoc) {
+        self.keep(doc.fork());
+    }
+
+    /// Keeps `doc` itself, as stored.
+    fn keep(&mut self, mut doc: CaseDoc) {
         let id = doc.id();
         self.forget(id);
         let mut heads = doc.heads();
         heads.sort();
-        let mut copy = doc.fork();
-        copy.set_time(None);
+        doc.set_time(None);
         if self.cases.len() >= RECENT_CASES {
             self.cases.remove(0);
         }
-        self.cases.push((id, heads, copy));
+        self.cases.push((id, heads, doc));
     }
 
     fn forget(&mut self, id: Uuid) {
@@ -225,6 +237,28 @@ impl LocalStore {
     /// stored it as it is.
     pub fn remember(&self, doc: &mut CaseDoc) {
         self.recent.borrow_mut().put(doc);
+    }
+
+    /// Loads a case for a sync session, which gives it back with
+    /// [`LocalStore::keep`] when it is done with it: the kept case itself
+    /// is taken out (no copy is made) when it is still as stored, else the
+    /// case is read from the store (and nothing kept yet).
+    pub fn take(&self, id: Uuid) -> Result<Option<CaseDoc>, LocalError> {
+        let Some(mut heads) = store::heads(&self.conn, id)? else {
+            self.forget(id);
+            return Ok(None);
+        };
+        heads.sort();
+        if let Some(doc) = self.recent.borrow_mut().take(id, &heads) {
+            return Ok(Some(doc));
+        }
+        store::load(&self.conn, id).map_err(LocalError::from)
+    }
+
+    /// Keeps `doc` itself among the recently used cases (no copy): call
+    /// after a commit that stored it as it is.
+    pub fn keep(&self, doc: CaseDoc) {
+        self.recent.borrow_mut().keep(doc);
     }
 
     /// Drops a case from the recently used ones (purged, or replaced by a

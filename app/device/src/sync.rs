@@ -69,9 +69,9 @@ pub trait SyncStore {
         self.save(id, doc, state)
     }
     /// Marks a case as fully in sync with the server (nothing pending);
-    /// `doc` is its final state in this session, `changed` whether this
-    /// session brought it anything new.
-    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault>;
+    /// `doc` is its final state in this session (the session is done with
+    /// it), `changed` whether this session brought it anything new.
+    fn synced(&mut self, id: Uuid, doc: CaseDoc, changed: bool) -> Result<(), StoreFault>;
     /// Removes a case the server says this device may not hold (a device
     /// keeps what the server never acknowledged, see the quarantine).
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault>;
@@ -372,8 +372,9 @@ async fn run(
                     // The server answered after committing, and has nothing
                     // more: everything we hold is durable there.
                     let changed = run.doc.heads() != run.start_heads;
-                    store.synced(id, &mut run.doc, changed)?;
-                    flight.remove(&id);
+                    if let Some(done) = flight.remove(&id) {
+                        store.synced(id, done.doc, changed)?;
+                    }
                     // A later change to it (while watching) queues it again.
                     queued.remove(&id);
                     report.synced.push(id);
@@ -623,7 +624,7 @@ impl SyncStore for MemoryStore {
         self.states.insert(id, state.encode());
         Ok(())
     }
-    fn synced(&mut self, id: Uuid, _doc: &mut CaseDoc, _changed: bool) -> Result<(), StoreFault> {
+    fn synced(&mut self, id: Uuid, _doc: CaseDoc, _changed: bool) -> Result<(), StoreFault> {
         self.pending.remove(&id);
         self.new.remove(&id);
         Ok(())

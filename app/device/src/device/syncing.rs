@@ -301,7 +301,8 @@ impl SyncStore for Adapter<'_> {
         local::is_new(self.store.conn(), id).map_err(fault)
     }
     fn load(&mut self, id: Uuid) -> Result<Option<CaseDoc>, StoreFault> {
-        self.store.load(id).map_err(fault)
+        // The session gives it back when done with it (`synced`).
+        self.store.take(id).map_err(fault)
     }
     fn sync_state(&self, id: Uuid) -> Result<Option<Vec<u8>>, StoreFault> {
         local::sync_state(self.store.conn(), id).map_err(fault)
@@ -323,7 +324,7 @@ impl SyncStore for Adapter<'_> {
     ) -> Result<(), StoreFault> {
         self.save_with(id, doc, state, Some(snapshot))
     }
-    fn synced(&mut self, id: Uuid, doc: &mut CaseDoc, changed: bool) -> Result<(), StoreFault> {
+    fn synced(&mut self, id: Uuid, mut doc: CaseDoc, changed: bool) -> Result<(), StoreFault> {
         // The index row is made once per case per session, and only when
         // the session brought something new (local edits index themselves):
         // beside the session, or here when no thread can take it.
@@ -360,7 +361,7 @@ impl SyncStore for Adapter<'_> {
         local::found(&tx, id).map_err(fault)?;
         tx.commit().map_err(fault)?;
         // Opened next (or synced again) without reading its history anew.
-        self.store.remember(doc);
+        self.store.keep(doc);
         Ok(())
     }
     fn replace(
