@@ -80,17 +80,21 @@ impl Device {
             .pragma_update(None, "synchronous", "NORMAL");
         // The team's catalogue first: a small request that carries only
         // heads when nothing changed. It failing (an older server, a
-        // refused change) does not stop the cases' sync.
-        if let Err(e) = self.sync_team_docs(&endpoint, &token).await {
+        // refused change) does not stop the cases' sync. The sync
+        // connection opens meanwhile (its own TLS handshake): the cases'
+        // session starts once both are done.
+        let (team, opened) = tokio::join!(
+            self.sync_team_docs(&endpoint, &token),
+            SyncConnection::open(&endpoint, &token)
+        );
+        if let Err(e) = team {
             if matches!(&e, DeviceError::Net(n) if n.is_revoked()) {
                 return Err(self.wipe_revoked(&endpoint, &token).await);
             }
             tracing::warn!(error = %e, "the team's catalogue and activities were not synced");
         }
         let outcome = async {
-            let mut conn = SyncConnection::open(&endpoint, &token)
-                .await
-                .map_err(SyncError::Net)?;
+            let mut conn = opened.map_err(SyncError::Net)?;
             let ctx = self.ctx();
             let now_ms = self.now_ms();
             let mut adapter = Adapter {
