@@ -218,11 +218,9 @@ impl LocalStore {
     /// Loads a case: from the recently used ones when it is still as
     /// stored, else from the store (and keeps it there).
     pub fn load(&self, id: Uuid) -> Result<Option<CaseDoc>, LocalError> {
-        let Some(mut heads) = store::heads(&self.conn, id)? else {
-            self.forget(id);
+        let Some(heads) = self.stored_heads(id)? else {
             return Ok(None);
         };
-        heads.sort();
         if let Some(doc) = self.recent.borrow_mut().get(id, &heads) {
             return Ok(Some(doc));
         }
@@ -231,6 +229,17 @@ impl LocalStore {
         };
         self.recent.borrow_mut().put(&mut doc);
         Ok(Some(doc))
+    }
+
+    /// The stored heads of a case, sorted; `None` (and nothing kept in
+    /// memory any more) when it is not stored.
+    fn stored_heads(&self, id: Uuid) -> Result<Option<Vec<automerge::ChangeHash>>, LocalError> {
+        let Some(mut heads) = store::heads(&self.conn, id)? else {
+            self.forget(id);
+            return Ok(None);
+        };
+        heads.sort();
+        Ok(Some(heads))
     }
 
     /// Keeps `doc` among the recently used cases: call after a commit that
@@ -244,11 +253,9 @@ impl LocalStore {
     /// is taken out (no copy is made) when it is still as stored, else the
     /// case is read from the store (and nothing kept yet).
     pub fn take(&self, id: Uuid) -> Result<Option<CaseDoc>, LocalError> {
-        let Some(mut heads) = store::heads(&self.conn, id)? else {
-            self.forget(id);
+        let Some(heads) = self.stored_heads(id)? else {
             return Ok(None);
         };
-        heads.sort();
         if let Some(doc) = self.recent.borrow_mut().take(id, &heads) {
             return Ok(Some(doc));
         }

@@ -97,7 +97,12 @@ fn perf_ctl(scenario: &str, command: &str) {
 
 /// This process's resident memory (VmRSS), in KiB.
 fn own_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    rss_kib("/proc/self/status")
+}
+
+/// The resident memory (VmRSS) a `/proc/.../status` file tells, in KiB.
+fn rss_kib(status: &str) -> u64 {
+    std::fs::read_to_string(status)
         .ok()
         .and_then(|s| {
             s.lines()
@@ -208,15 +213,7 @@ impl ServerProcess {
 
     /// The server's resident memory now (VmRSS).
     fn rss_mib(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|v| v.parse::<f64>().ok())
-            })
-            .map_or(0.0, |kib| kib / 1024.0)
+        rss_kib(&format!("/proc/{}/status", self.child.id())) as f64 / 1024.0
     }
 }
 
