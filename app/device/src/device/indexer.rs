@@ -3,10 +3,10 @@
 //! Reading a whole case and running the rules over it for its row in the
 //! case list is about a third of a device's work in a sync; the session
 //! itself mostly waits for the network and the store. A case the session
-//! brought something new is marked stale in the transaction that settles
-//! it (`index_stale`), handed to this thread, and its row is written in a
-//! later transaction of the session (or when it ends), which clears the
-//! mark. A mark a cut-off session left is made good by
+//! brought something new is marked stale in the transaction that stores
+//! what came in (`index_stale`), handed to this thread once it is settled,
+//! and its row is written in a later transaction of the session (or when
+//! it ends), which clears the mark. A mark a cut-off session left is made good by
 //! [`reindex_stale`], before the day's pass over the index.
 
 use std::sync::mpsc;
@@ -22,11 +22,23 @@ use uuid::Uuid;
 use crate::index::{self, IndexRow};
 use crate::local::{self, LocalError, LocalStore};
 
-/// A row made on the thread, for the case as it was at `heads`.
+/// A row made on the thread (or in place), for the case as it was at
+/// `heads`.
 pub(super) struct Made {
     id: Uuid,
     heads: Vec<ChangeHash>,
     row: Result<IndexRow, CaseDocError>,
+}
+
+impl Made {
+    /// The row of `doc` as it is now, made in place.
+    pub(super) fn now(doc: &mut CaseDoc, ctx: &RuleContext, now_ms: i64) -> Self {
+        Self {
+            id: doc.id(),
+            heads: doc.heads(),
+            row: index::index_row(doc, ctx, now_ms),
+        }
+    }
 }
 
 /// The thread and its two channels; started at the first case handed over.

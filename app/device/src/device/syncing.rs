@@ -102,6 +102,8 @@ impl Device {
                 now_ms,
                 written: std::collections::HashMap::new(),
                 indexer: indexer::Indexer::new(ctx.clone(), now_ms),
+                settled: Vec::new(),
+                made_here: Vec::new(),
                 ctx,
             };
             let report = if let Some(wake) = stay {
@@ -238,7 +240,24 @@ struct Adapter<'a> {
     written: std::collections::HashMap<Uuid, (Vec<automerge::ChangeHash>, Vec<u8>)>,
     /// Makes the index rows of the cases this session changed.
     indexer: indexer::Indexer,
+    /// Cases the server acknowledged whose settling is not written yet:
+    /// written together, [`SETTLE_TOGETHER`] at a time, and when the session
+    /// goes idle or ends. Cut off before that, a case stays pending and is
+    /// offered again next time (the server has it: nothing is sent twice).
+    settled: Vec<Settled>,
+    /// Rows made in place (no thread for them) waiting for that write.
+    made_here: Vec<indexer::Made>,
 }
+
+/// A case the server acknowledged, with its heads then (sorted).
+struct Settled {
+    id: Uuid,
+    heads: Vec<automerge::ChangeHash>,
+}
+
+/// Cases settled in one transaction: a window of cases costs a few commits
+/// instead of one each.
+const SETTLE_TOGETHER: usize = 16;
 
 fn fault(e: impl std::error::Error + Send + Sync + 'static) -> StoreFault {
     StoreFault::new(e)
@@ -266,6 +285,8 @@ impl Adapter<'_> {
             return Ok(());
         }
         let tx = self.store.transaction().map_err(fault)?;
+        let mut before = store::heads(&tx, id).map_err(fault)?.unwrap_or_default();
+        before.sort();
         // A replica that is still empty (the first exchange) is not a case yet.
         match snapshot {
             Some(snapshot) => {
@@ -276,10 +297,45 @@ impl Adapter<'_> {
             }
             None => {}
         }
+        // Something new for the case list: its row is behind until it is
+        // made again (beside the session, or by the next pass over the
+        // index when the session is cut off before), durably marked so
+        // with what came in.
+        let mut after = doc.heads();
+        after.sort();
+        if !after.is_empty() && after != before {
+            local::mark_index_stale(&tx, id).map_err(fault)?;
+        }
         local::put_sync_state(&tx, id, &encoded).map_err(fault)?;
         tx.commit().map_err(fault)?;
         self.written.insert(id, (doc.heads(), encoded));
         Ok(())
+    }
+
+    /// Writes the settling of the cases acknowledged so far, and the rows
+    /// made meanwhile, in one transaction.
+    fn write_settled(&mut self) -> Result<(), StoreFault> {
+        let mut made = self.indexer.ready();
+        made.append(&mut self.made_here);
+        if made.is_empty() && self.settled.is_empty() {
+            return Ok(());
+        }
+        let tx = self.store.transaction().map_err(fault)?;
+        indexer::write_made(&tx, made, &self.ctx, self.now_ms).map_err(fault)?;
+        for Settled { id, heads } in self.settled.drain(..) {
+            // An edit saved by the screens after this session's last
+            // exchange is not on the server yet: it stays pending.
+            let stored = store::heads(&tx, id).map_err(fault)?;
+            if stored.is_none_or(|mut h| {
+                h.sort();
+                h == heads
+            }) {
+                local::settle(&tx, id).map_err(fault)?;
+            }
+            // Given back (assigned again) before its hand-over: it is held again.
+            local::found(&tx, id).map_err(fault)?;
+        }
+        tx.commit().map_err(fault)
     }
 }
 
@@ -330,42 +386,22 @@ impl SyncStore for Adapter<'_> {
     }
     fn synced(&mut self, id: Uuid, mut doc: CaseDoc, changed: bool) -> Result<(), StoreFault> {
         // The index row is made once per case per session, and only when
-        // the session brought something new (local edits index themselves):
-        // beside the session, or here when no thread can take it.
-        let ready = self.indexer.ready();
-        let (mut row, mut beside) = (None, false);
-        if changed {
-            match self.indexer.hand(id, doc.fork()) {
-                None => beside = true,
-                Some(mut copy) => {
-                    row = Some(index::index_row(&mut copy, &self.ctx, self.now_ms).map_err(fault)?)
-                }
-            }
+        // the session brought something new (local edits index themselves,
+        // and what came in marked the row stale): beside the session, or
+        // here when no thread can take it.
+        if changed && let Some(mut copy) = self.indexer.hand(id, doc.fork()) {
+            self.made_here
+                .push(indexer::Made::now(&mut copy, &self.ctx, self.now_ms));
         }
-        let tx = self.store.transaction().map_err(fault)?;
-        indexer::write_made(&tx, ready, &self.ctx, self.now_ms).map_err(fault)?;
-        if let Some(row) = &row {
-            local::put_index(&tx, row).map_err(fault)?;
-        }
-        if beside {
-            local::mark_index_stale(&tx, id).map_err(fault)?;
-        }
-        // An edit saved by the screens after this session's last exchange
-        // is not on the server yet: it stays pending.
-        let stored = store::heads(&tx, id).map_err(fault)?;
-        let mut ours = doc.heads();
-        ours.sort();
-        if stored.is_none_or(|mut h| {
-            h.sort();
-            h == ours
-        }) {
-            local::settle(&tx, id).map_err(fault)?;
-        }
-        // Given back (assigned again) before its hand-over: it is held again.
-        local::found(&tx, id).map_err(fault)?;
-        tx.commit().map_err(fault)?;
-        // Opened next (or synced again) without reading its history anew.
+        let mut heads = doc.heads();
+        heads.sort();
+        self.settled.push(Settled { id, heads });
+        // Opened next (or synced again) without reading its history anew:
+        // everything in it is stored already.
         self.store.keep(doc);
+        if self.settled.len() >= SETTLE_TOGETHER {
+            self.write_settled()?;
+        }
         Ok(())
     }
     fn replace(
@@ -381,6 +417,7 @@ impl SyncStore for Adapter<'_> {
             .conn()
             .pragma_update(None, "secure_delete", "ON")
             .map_err(fault)?;
+        self.write_settled()?;
         // The old generation leaves memory too.
         self.store.forget(id);
         self.written.remove(&id);
@@ -423,6 +460,7 @@ impl SyncStore for Adapter<'_> {
         Ok(carried)
     }
     fn purge(&mut self, id: Uuid) -> Result<(), StoreFault> {
+        self.write_settled()?;
         // Work the server never acknowledged is not deleted: the case is set
         // apart until that work is handed to the supervisor's quarantine.
         self.store.forget(id);
@@ -436,6 +474,7 @@ impl SyncStore for Adapter<'_> {
         tx.commit().map_err(fault)
     }
     fn flush(&mut self) -> Result<(), StoreFault> {
+        self.write_settled()?;
         let made = self.indexer.finish();
         if made.is_empty() {
             return Ok(());
@@ -443,5 +482,82 @@ impl SyncStore for Adapter<'_> {
         let tx = self.store.transaction().map_err(fault)?;
         indexer::write_made(&tx, made, &self.ctx, self.now_ms).map_err(fault)?;
         tx.commit().map_err(fault)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brug_shared::casedoc::{Editor, Target};
+    use brug_shared::model::examples;
+
+    /// A session's store over a fresh device store holding one case.
+    fn adapter_with_case(store: &mut LocalStore) -> (Adapter<'_>, CaseDoc) {
+        let editor = Editor {
+            user: "ann".into(),
+            device: Uuid::new_v4(),
+        };
+        let mut doc = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor).unwrap();
+        let tx = store.transaction().unwrap();
+        store::save_in(&tx, &mut doc).unwrap();
+        local::mark_pending(&tx, doc.id(), false).unwrap();
+        tx.commit().unwrap();
+        let ctx = RuleContext::at(chrono::Local::now().naive_local());
+        let adapter = Adapter {
+            store,
+            now_ms: 0,
+            written: std::collections::HashMap::new(),
+            indexer: indexer::Indexer::new(ctx.clone(), 0),
+            ctx,
+            settled: Vec::new(),
+            made_here: Vec::new(),
+        };
+        (adapter, doc)
+    }
+
+    #[test]
+    fn what_a_session_stores_marks_the_row_stale_with_it_and_settling_waits_for_a_window() {
+        let home = tempfile::tempdir().unwrap();
+        let key = crate::keys::create(home.path(), "482193").unwrap();
+        let mut store = LocalStore::open(home.path(), &key).unwrap();
+        let (mut adapter, mut doc) = adapter_with_case(&mut store);
+        let id = doc.id();
+        // A change from the server comes in: stored, and the row marked
+        // behind in the same transaction (a cut-off session leaves the
+        // mark, and the next pass over the index makes the row good).
+        doc.set_editor(&Editor {
+            user: "bert".into(),
+            device: Uuid::new_v4(),
+        });
+        doc.set_field(
+            Target::Household,
+            &"name".into(),
+            serde_json::json!("Familie Nieuwland"),
+        )
+        .unwrap();
+        let state = automerge::sync::State::new();
+        adapter.save(id, &mut doc, &state).unwrap();
+        assert_eq!(local::index_stale(adapter.store.conn()).unwrap(), vec![id]);
+        // Only the sync state written again: no new mark.
+        local::index_fresh(adapter.store.conn(), id).unwrap();
+        let mut again = automerge::sync::State::new();
+        let _ = doc.generate_sync_message(&mut again);
+        adapter.save(id, &mut doc, &again).unwrap();
+        assert!(local::index_stale(adapter.store.conn()).unwrap().is_empty());
+
+        // Acknowledged: settled in the window's transaction, not at once;
+        // the row made beside the session clears the mark.
+        let tx = adapter.store.transaction().unwrap();
+        local::mark_index_stale(&tx, id).unwrap();
+        tx.commit().unwrap();
+        adapter.synced(id, doc, true).unwrap();
+        assert!(local::is_pending(adapter.store.conn(), id).unwrap());
+        adapter.flush().unwrap();
+        assert!(!local::is_pending(adapter.store.conn(), id).unwrap());
+        assert!(local::index_stale(adapter.store.conn()).unwrap().is_empty());
+        let listed =
+            local::search(adapter.store.conn(), &crate::index::CaseQuery::default()).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].name, "Familie Nieuwland");
     }
 }
