@@ -79,13 +79,9 @@ struct Recent {
 impl Recent {
     /// A copy of the case, when the one kept has exactly `heads` (sorted).
     fn get(&mut self, id: Uuid, heads: &[automerge::ChangeHash]) -> Option<CaseDoc> {
-        let at = self.cases.iter().position(|(i, _, _)| *i == id)?;
-        let mut entry = self.cases.remove(at);
-        if entry.1 != heads {
-            return None;
-        }
-        let copy = entry.2.fork();
-        self.cases.push(entry);
+        let mut doc = self.take(id, heads)?;
+        let copy = doc.fork();
+        self.cases.push((id, heads.to_vec(), doc));
         Some(copy)
     }
 

@@ -235,13 +235,7 @@ async fn deliver(
     timeout: Duration,
     outcome: Outcome,
 ) -> bool {
-    match outcome {
-        Outcome::Reply(f) => send(sink, timeout, frame(&f)).await,
-        Outcome::Close(f) => {
-            send(sink, timeout, frame(&f)).await;
-            false
-        }
-    }
+    deliver_all(sink, timeout, std::iter::once(outcome)).await
 }
 
 /// Sends one message within `timeout` (`Limits::send`, default
