@@ -68,6 +68,19 @@ pub trait SyncStore {
         let _ = snapshot;
         self.save(id, doc, state)
     }
+    /// Saves the cases whose messages arrived together, each as
+    /// [`Self::save`] (or [`Self::save_received`] when it came whole) would:
+    /// a store may write them in one transaction. Called before any answer
+    /// to them goes out.
+    fn save_all(&mut self, received: &mut [Received<'_>]) -> Result<(), StoreFault> {
+        for r in received {
+            match r.snapshot {
+                Some(snapshot) => self.save_received(r.id, r.doc, r.state, snapshot)?,
+                None => self.save(r.id, r.doc, r.state)?,
+            }
+        }
+        Ok(())
+    }
     /// Marks a case as fully in sync with the server (nothing pending);
     /// `doc` is its final state in this session (the session is done with
     /// it), `changed` whether this session brought it anything new.
@@ -94,6 +107,24 @@ pub trait SyncStore {
         Ok(())
     }
 }
+
+/// A case a message was just applied to, to be saved with the others that
+/// arrived with it ([`SyncStore::save_all`]).
+#[derive(Debug)]
+pub struct Received<'a> {
+    /// The case.
+    pub id: Uuid,
+    /// The session's copy, with the message applied.
+    pub doc: &'a mut CaseDoc,
+    /// The sync state after the message.
+    pub state: &'a sync::State,
+    /// The bytes of the whole document, when the case came whole (see
+    /// [`SyncStore::save_received`]).
+    pub snapshot: Option<&'a [u8]>,
+}
+
+/// Most answers from the server handled (and saved) together.
+pub const BATCH: usize = WINDOW;
 
 /// Progress of a session, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -291,6 +322,8 @@ async fn run(
     progress(p);
 
     let mut caught_up = false;
+    // Frames taken from the connection with a batch but not part of it.
+    let mut early: VecDeque<ServerFrame> = VecDeque::new();
     loop {
         while flight.len() < WINDOW {
             let Some(id) = queue.pop_front() else { break };
@@ -305,7 +338,7 @@ async fn run(
             .await?;
             flight.insert(id, run);
         }
-        let idle = queue.is_empty() && flight.is_empty();
+        let idle = queue.is_empty() && flight.is_empty() && early.is_empty();
         if idle {
             store.flush()?;
         }
@@ -314,7 +347,9 @@ async fn run(
             store.set_cursor(cursor)?;
             caught_up = true;
         }
-        let frame = if idle {
+        let frame = if let Some(frame) = early.pop_front() {
+            frame
+        } else if idle {
             // Watching: the server's next word, or after the ping interval
             // (or at once when woken: something was saved here) push what
             // changed here.
@@ -348,53 +383,22 @@ async fn run(
         };
         match frame {
             ServerFrame::Sync { doc: id, msg } => {
-                let Some(run) = flight.get_mut(&id) else {
-                    continue;
-                };
-                let mut whole = None;
-                if let Some(m) = &msg {
-                    whole = run
-                        .doc
-                        .receive_sync_message_whole(&mut run.state, m)
-                        .map_err(|e| SyncError::Server {
-                            code: ErrorCode::BadFrame,
-                            message: e.to_string(),
-                        })?;
-                }
-                match &whole {
-                    Some(snapshot) => {
-                        store.save_received(id, &mut run.doc, &run.state, snapshot)?
-                    }
-                    None => store.save(id, &mut run.doc, &run.state)?,
-                }
-                let next = run.doc.generate_sync_message(&mut run.state);
-                if next.is_none() && msg.is_none() {
-                    // The server answered after committing, and has nothing
-                    // more: everything we hold is durable there.
-                    let changed = run.doc.heads() != run.start_heads;
-                    if let Some(done) = flight.remove(&id) {
-                        store.synced(id, done.doc, changed)?;
-                    }
-                    // A later change to it (while watching) queues it again.
-                    queued.remove(&id);
-                    report.synced.push(id);
-                    p.done += 1;
-                } else if run.rounds >= MAX_ROUNDS_PER_CASE {
-                    tracing::error!(case = %id, "sync of a case did not settle; giving up for this session");
-                    flight.remove(&id);
-                    queued.remove(&id);
-                    report.refused.push((id, ErrorCode::Internal));
-                    p.done += 1;
-                } else {
-                    run.rounds += 1;
-                    let create = run.create;
-                    conn.send(&ClientFrame::Sync {
-                        doc: id,
-                        create,
-                        msg: next.map(ByteBuf::from),
-                        generation: run.generation,
-                    })
-                    .await?;
+                // The answers already there are handled together: their
+                // cases saved in one go, then the next messages sent.
+                let mut batch = vec![(id, msg)];
+                let cut = take_ready(conn, &mut early, &mut batch);
+                handle_batch(
+                    conn,
+                    store,
+                    &mut flight,
+                    batch,
+                    &mut queued,
+                    &mut report,
+                    &mut p,
+                )
+                .await?;
+                if let Some(e) = cut {
+                    return Err(e.into());
                 }
             }
             ServerFrame::Generation {
@@ -453,6 +457,134 @@ async fn run(
         progress(p);
     }
     Ok(report)
+}
+
+/// Adds to `batch` the answers for other cases that are already on the
+/// connection (up to [`BATCH`]), taken first from `early`; any other frame
+/// (or an answer for a case the batch has) ends it and waits in `early`.
+/// A connection that failed meanwhile is returned once the batch is done.
+fn take_ready(
+    conn: &mut SyncConnection,
+    early: &mut VecDeque<ServerFrame>,
+    batch: &mut Vec<(Uuid, Option<ByteBuf>)>,
+) -> Option<NetError> {
+    while batch.len() < BATCH {
+        let frame = match early.pop_front() {
+            Some(frame) => frame,
+            None => match conn.try_recv()? {
+                Ok(frame) => frame,
+                Err(e) => return Some(e),
+            },
+        };
+        match frame {
+            ServerFrame::Sync { doc, msg } if batch.iter().all(|(id, _)| *id != doc) => {
+                batch.push((doc, msg));
+            }
+            other => {
+                early.push_front(other);
+                break;
+            }
+        }
+    }
+    None
+}
+
+/// A batch of the server's answers: each applied to its case, all saved
+/// ([`SyncStore::save_all`], before anything is answered), then each case
+/// settled or its next message sent. A message that does not apply ends
+/// the session, after the cases before it were saved.
+async fn handle_batch(
+    conn: &mut SyncConnection,
+    store: &mut (dyn SyncStore + Send),
+    flight: &mut HashMap<Uuid, InFlight>,
+    batch: Vec<(Uuid, Option<ByteBuf>)>,
+    queued: &mut BTreeSet<Uuid>,
+    report: &mut Report,
+    p: &mut Progress,
+) -> Result<(), SyncError> {
+    struct Applied {
+        id: Uuid,
+        run: InFlight,
+        answered: bool,
+        whole: Option<Vec<u8>>,
+    }
+    let mut applied = Vec::with_capacity(batch.len());
+    let mut bad = None;
+    for (id, msg) in batch {
+        let Some(mut run) = flight.remove(&id) else {
+            continue;
+        };
+        let mut whole = None;
+        if let Some(m) = &msg {
+            match run.doc.receive_sync_message_whole(&mut run.state, m) {
+                Ok(w) => whole = w,
+                Err(e) => {
+                    bad = Some(SyncError::Server {
+                        code: ErrorCode::BadFrame,
+                        message: e.to_string(),
+                    });
+                    flight.insert(id, run);
+                    break;
+                }
+            }
+        }
+        applied.push(Applied {
+            id,
+            run,
+            answered: msg.is_some(),
+            whole,
+        });
+    }
+    let mut received: Vec<Received<'_>> = applied
+        .iter_mut()
+        .map(|a| Received {
+            id: a.id,
+            doc: &mut a.run.doc,
+            state: &a.run.state,
+            snapshot: a.whole.as_deref(),
+        })
+        .collect();
+    store.save_all(&mut received)?;
+    drop(received);
+    if let Some(e) = bad {
+        return Err(e);
+    }
+    let mut next_frames = Vec::new();
+    for Applied {
+        id,
+        mut run,
+        answered,
+        ..
+    } in applied
+    {
+        let next = run.doc.generate_sync_message(&mut run.state);
+        if next.is_none() && !answered {
+            // The server answered after committing, and has nothing
+            // more: everything we hold is durable there.
+            let changed = run.doc.heads() != run.start_heads;
+            store.synced(id, run.doc, changed)?;
+            // A later change to it (while watching) queues it again.
+            queued.remove(&id);
+            report.synced.push(id);
+            p.done += 1;
+        } else if run.rounds >= MAX_ROUNDS_PER_CASE {
+            tracing::error!(case = %id, "sync of a case did not settle; giving up for this session");
+            queued.remove(&id);
+            report.refused.push((id, ErrorCode::Internal));
+            p.done += 1;
+        } else {
+            run.rounds += 1;
+            next_frames.push(ClientFrame::Sync {
+                doc: id,
+                create: run.create,
+                msg: next.map(ByteBuf::from),
+                generation: run.generation,
+            });
+            flight.insert(id, run);
+        }
+    }
+    conn.send_all(&next_frames).await?;
+    Ok(())
 }
 
 /// A case's new generation from the server: the work this copy holds

@@ -11,7 +11,7 @@ use super::{Device, DeviceError, indexer, setting, wipe_files};
 use crate::index;
 use crate::local::{self, LocalStore};
 use crate::net::{self, Endpoint, NetError, SyncConnection};
-use crate::sync::{self as session, Progress, Report, StoreFault, SyncError, SyncStore};
+use crate::sync::{self as session, Progress, Received, Report, StoreFault, SyncError, SyncStore};
 
 impl Device {
     /// One sync session with the server. When the server says this device
@@ -255,6 +255,36 @@ struct Settled {
     heads: Vec<automerge::ChangeHash>,
 }
 
+/// Saves one case a message was applied to, in `tx`.
+fn save_one(
+    tx: &rusqlite::Transaction<'_>,
+    r: &mut Received<'_>,
+    encoded: &[u8],
+) -> Result<(), StoreFault> {
+    let id = r.id;
+    let mut before = store::heads(tx, id).map_err(fault)?.unwrap_or_default();
+    before.sort();
+    // A replica that is still empty (the first exchange) is not a case yet.
+    match r.snapshot {
+        Some(snapshot) => {
+            store::save_received_in(tx, r.doc, snapshot).map_err(fault)?;
+        }
+        None if r.doc.change_count() > 0 => {
+            store::merge_and_save_in(tx, r.doc).map_err(fault)?;
+        }
+        None => {}
+    }
+    // Something new for the case list: its row is behind until it is made
+    // again (beside the session, or by the next pass over the index when
+    // the session is cut off before), durably marked so with what came in.
+    let mut after = r.doc.heads();
+    after.sort();
+    if !after.is_empty() && after != before {
+        local::mark_index_stale(tx, id).map_err(fault)?;
+    }
+    local::put_sync_state(tx, id, encoded).map_err(fault)
+}
+
 /// Cases settled in one transaction: a window of cases costs a few commits
 /// instead of one each.
 const SETTLE_TOGETHER: usize = 16;
@@ -264,51 +294,35 @@ fn fault(e: impl std::error::Error + Send + Sync + 'static) -> StoreFault {
 }
 
 impl Adapter<'_> {
-    /// Saves the case (from `snapshot` when it came whole and is not
-    /// stored yet) and its sync state in one transaction.
-    fn save_with(
-        &mut self,
-        id: Uuid,
-        doc: &mut CaseDoc,
-        state: &automerge::sync::State,
-        snapshot: Option<&[u8]>,
-    ) -> Result<(), StoreFault> {
-        let encoded = state.encode();
-        let heads = doc.heads();
-        if self
-            .written
-            .get(&id)
-            .is_some_and(|(h, st)| *h == heads && *st == encoded)
-        {
-            // Written already as it is: what another handle saved since
-            // stays as it is, and nothing of this copy is missing there.
+    /// Saves the cases (each from its `snapshot` when it came whole and is
+    /// not stored yet) and their sync states in one transaction.
+    fn save_together(&mut self, received: &mut [Received<'_>]) -> Result<(), StoreFault> {
+        // What this session wrote already as it is is not written again:
+        // what another handle saved since stays as it is, and nothing of
+        // this copy is missing there.
+        let mut todo = Vec::with_capacity(received.len());
+        for r in received.iter_mut() {
+            let encoded = r.state.encode();
+            let heads = r.doc.heads();
+            let same = self
+                .written
+                .get(&r.id)
+                .is_some_and(|(h, st)| *h == heads && *st == encoded);
+            if !same {
+                todo.push((r, encoded));
+            }
+        }
+        if todo.is_empty() {
             return Ok(());
         }
         let tx = self.store.transaction().map_err(fault)?;
-        let mut before = store::heads(&tx, id).map_err(fault)?.unwrap_or_default();
-        before.sort();
-        // A replica that is still empty (the first exchange) is not a case yet.
-        match snapshot {
-            Some(snapshot) => {
-                store::save_received_in(&tx, doc, snapshot).map_err(fault)?;
-            }
-            None if doc.change_count() > 0 => {
-                store::merge_and_save_in(&tx, doc).map_err(fault)?;
-            }
-            None => {}
+        for (r, encoded) in &mut todo {
+            save_one(&tx, r, encoded)?;
         }
-        // Something new for the case list: its row is behind until it is
-        // made again (beside the session, or by the next pass over the
-        // index when the session is cut off before), durably marked so
-        // with what came in.
-        let mut after = doc.heads();
-        after.sort();
-        if !after.is_empty() && after != before {
-            local::mark_index_stale(&tx, id).map_err(fault)?;
-        }
-        local::put_sync_state(&tx, id, &encoded).map_err(fault)?;
         tx.commit().map_err(fault)?;
-        self.written.insert(id, (doc.heads(), encoded));
+        for (r, encoded) in todo {
+            self.written.insert(r.id, (r.doc.heads(), encoded));
+        }
         Ok(())
     }
 
@@ -373,7 +387,12 @@ impl SyncStore for Adapter<'_> {
         doc: &mut CaseDoc,
         state: &automerge::sync::State,
     ) -> Result<(), StoreFault> {
-        self.save_with(id, doc, state, None)
+        self.save_together(&mut [Received {
+            id,
+            doc,
+            state,
+            snapshot: None,
+        }])
     }
     fn save_received(
         &mut self,
@@ -382,7 +401,15 @@ impl SyncStore for Adapter<'_> {
         state: &automerge::sync::State,
         snapshot: &[u8],
     ) -> Result<(), StoreFault> {
-        self.save_with(id, doc, state, Some(snapshot))
+        self.save_together(&mut [Received {
+            id,
+            doc,
+            state,
+            snapshot: Some(snapshot),
+        }])
+    }
+    fn save_all(&mut self, received: &mut [Received<'_>]) -> Result<(), StoreFault> {
+        self.save_together(received)
     }
     fn synced(&mut self, id: Uuid, mut doc: CaseDoc, changed: bool) -> Result<(), StoreFault> {
         // The index row is made once per case per session, and only when
@@ -559,5 +586,78 @@ mod tests {
             local::search(adapter.store.conn(), &crate::index::CaseQuery::default()).unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].name, "Familie Nieuwland");
+    }
+
+    #[test]
+    fn answers_that_arrived_together_are_stored_together_or_not_at_all() {
+        let home = tempfile::tempdir().unwrap();
+        let key = crate::keys::create(home.path(), "482193").unwrap();
+        let mut store = LocalStore::open(home.path(), &key).unwrap();
+        let (mut adapter, mut first) = adapter_with_case(&mut store);
+        let bert = Editor {
+            user: "bert".into(),
+            device: Uuid::new_v4(),
+        };
+        let mut second = CaseDoc::create(Uuid::now_v7(), &examples::household(), &bert).unwrap();
+        let tx = adapter.store.transaction().unwrap();
+        store::save_in(&tx, &mut second).unwrap();
+        tx.commit().unwrap();
+        let stored_first = store::heads(adapter.store.conn(), first.id()).unwrap();
+        // Both change on the server and come back in one batch; the stored
+        // copy of the second is unreadable (a damaged page, say).
+        for doc in [&mut first, &mut second] {
+            doc.set_editor(&bert);
+            doc.set_field(
+                Target::Household,
+                &"name".into(),
+                serde_json::json!("Familie Nieuwland"),
+            )
+            .unwrap();
+        }
+        adapter
+            .store
+            .conn()
+            .execute(
+                "UPDATE documents SET snapshot = X'00ff', heads = (SELECT heads FROM documents WHERE id = ?1) WHERE id = ?2",
+                [first.id().to_string(), second.id().to_string()],
+            )
+            .unwrap();
+        let state = automerge::sync::State::new();
+        let mut both = [
+            Received {
+                id: first.id(),
+                doc: &mut first,
+                state: &state,
+                snapshot: None,
+            },
+            Received {
+                id: second.id(),
+                doc: &mut second,
+                state: &state,
+                snapshot: None,
+            },
+        ];
+        assert!(adapter.save_all(&mut both).is_err());
+        // Nothing of the batch is stored: the first case is as it was, with
+        // no sync state and no mark (the session ends; the server sends it
+        // all again next time).
+        let conn = adapter.store.conn();
+        assert_eq!(store::heads(conn, first.id()).unwrap(), stored_first);
+        assert_eq!(local::sync_state(conn, first.id()).unwrap(), None);
+        assert!(local::index_stale(conn).unwrap().is_empty());
+        // Alone it is stored, sync state and mark with it.
+        let id = first.id();
+        adapter
+            .save_all(&mut [Received {
+                id,
+                doc: &mut first,
+                state: &state,
+                snapshot: None,
+            }])
+            .unwrap();
+        let conn = adapter.store.conn();
+        assert_eq!(store::heads(conn, id).unwrap(), Some(first.heads()));
+        assert!(local::sync_state(conn, id).unwrap().is_some());
+        assert_eq!(local::index_stale(conn).unwrap(), vec![id]);
     }
 }

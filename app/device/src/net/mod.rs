@@ -13,7 +13,7 @@ use std::time::Duration;
 use brug_shared::protocol::enrol::{EnrolRequest, EnrolResponse, EnrolUrl, ErrorBody};
 use brug_shared::protocol::limits::MAX_FRAME_BYTES;
 use brug_shared::protocol::{self, ClientFrame, ServerFrame};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use rustls_pki_types::ServerName;
@@ -331,6 +331,22 @@ impl SyncConnection {
         self.send_raw(protocol::encode(frame)).await
     }
 
+    /// Sends frames one after the other, written out together.
+    pub async fn send_all(&mut self, frames: &[ClientFrame]) -> Result<(), NetError> {
+        if frames.is_empty() {
+            return Ok(());
+        }
+        for frame in frames {
+            let bytes = protocol::encode(frame);
+            self.bytes_out += bytes.len() as u64;
+            self.ws
+                .feed(Message::Binary(bytes.into()))
+                .await
+                .map_err(|_| NetError::Closed)?;
+        }
+        self.ws.flush().await.map_err(|_| NetError::Closed)
+    }
+
     /// Sends raw bytes as one frame (tests send malformed ones).
     pub async fn send_raw(&mut self, bytes: Vec<u8>) -> Result<(), NetError> {
         self.bytes_out += bytes.len() as u64;
@@ -354,17 +370,37 @@ impl SyncConnection {
             let next = tokio::time::timeout(wait, self.ws.next())
                 .await
                 .map_err(|_| NetError::Timeout)?;
-            match next {
-                Some(Ok(Message::Binary(bytes))) => {
-                    self.bytes_in += bytes.len() as u64;
-                    return protocol::decode(&bytes).map_err(|e| NetError::Protocol(e.to_string()));
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
-                Some(Ok(Message::Text(_))) => {
-                    return Err(NetError::Protocol("tekstbericht".into()));
-                }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(NetError::Closed),
+            if let Some(frame) = self.frame_of(next) {
+                return frame;
             }
+        }
+    }
+
+    /// The next frame if it is already here (`None`: nothing is), without
+    /// waiting.
+    pub fn try_recv(&mut self) -> Option<Result<ServerFrame, NetError>> {
+        loop {
+            let next = self.ws.next().now_or_never()?;
+            if let Some(frame) = self.frame_of(next) {
+                return Some(frame);
+            }
+        }
+    }
+
+    /// What a WebSocket message says: a frame, the end of the connection,
+    /// or nothing for the session (`None`: a ping or pong).
+    fn frame_of(
+        &mut self,
+        next: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+    ) -> Option<Result<ServerFrame, NetError>> {
+        match next {
+            Some(Ok(Message::Binary(bytes))) => {
+                self.bytes_in += bytes.len() as u64;
+                Some(protocol::decode(&bytes).map_err(|e| NetError::Protocol(e.to_string())))
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => None,
+            Some(Ok(Message::Text(_))) => Some(Err(NetError::Protocol("tekstbericht".into()))),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => Some(Err(NetError::Closed)),
         }
     }
 
