@@ -272,6 +272,49 @@ async fn cold_restore(
     (device, took, bytes, listed)
 }
 
+/// The shape of the small cases that make the caseload ten times larger.
+const SMALL: Shape = Shape {
+    visits: 1,
+    meter_checks: 0,
+    readings: 0,
+    referrals: 0,
+    renovations: 1,
+    edits: 0,
+};
+
+/// The cold restore of every case `seeded` holds (`typical` of them
+/// typical, the rest small), on the running server that has projected them.
+async fn cold_big_figures(
+    table: &mut Table,
+    db: &Db,
+    data: &Path,
+    user: &str,
+    seeded: &mut [CaseDoc],
+    typical: usize,
+) {
+    let held = seeded.len();
+    eprintln!("cold restore of {held} cases...");
+    let big_home = tempfile::tempdir().unwrap();
+    let (big, cold, bytes, listed) =
+        cold_restore(db, data, user, big_home.path(), "cold-big").await;
+    assert_eq!(listed, held);
+    drop(big);
+    let (limit, limit_bytes) = limit_restore(seeded);
+    table.add(
+        &format!("cold-restore-{held}"),
+        format!(
+            "{held} cases ({} typical, {} small) in {:.2} s ({:.1} ms/case), {} KiB received",
+            typical,
+            held - typical,
+            cold.as_secs_f64(),
+            ms(cold) / held as f64,
+            bytes / 1024
+        ),
+        format!("{:.2} s, {} KiB", limit.as_secs_f64(), limit_bytes / 1024),
+        Some(cold.as_secs_f64() / limit.as_secs_f64()),
+    );
+}
+
 /// The limit of a cold restore: every case synced in-process into an empty
 /// replica by automerge's protocol alone; the time and the bytes exchanged.
 fn limit_restore(docs: &mut [CaseDoc]) -> (Duration, usize) {
@@ -559,6 +602,19 @@ async fn main() {
         table.print();
         return;
     }
+    // `cold-big`: the cold restore of ten times the caseload alone (the
+    // caseload typical, the rest small).
+    if args.iter().any(|a| a == "cold-big") {
+        let mut seeded = seed(&db, &ann, sizes.cold, Shape::TYPICAL, &mut rng);
+        seeded.extend(seed(&db, &ann, sizes.cold * 9, SMALL, &mut rng));
+        let server = ServerProcess::start(&data);
+        server.ready().await;
+        wait_projected(&db).await;
+        cold_big_figures(&mut table, &db, &data, &ann, &mut seeded, sizes.cold).await;
+        drop(server);
+        table.print();
+        return;
+    }
     // `morning [ROUNDS]`: the morning sync alone, over as many seeded cases
     // as it holds, timed ROUNDS times (5 when not given; the median counts).
     if args.iter().any(|a| a == "morning") {
@@ -634,20 +690,7 @@ async fn main() {
     for more in [0, sizes.cold * 9] {
         if more > 0 {
             eprintln!("seeding {more} more small cases...");
-            small = seed(
-                &db,
-                &ann,
-                more,
-                Shape {
-                    visits: 1,
-                    meter_checks: 0,
-                    readings: 0,
-                    referrals: 0,
-                    renovations: 1,
-                    edits: 0,
-                },
-                &mut rng,
-            );
+            small = seed(&db, &ann, more, SMALL, &mut rng);
             device.sync(&mut |_| {}).await.unwrap();
             held += more;
         }
@@ -684,27 +727,8 @@ async fn main() {
     // same worker enrols into all of it (once the server has projected
     // the new cases for the reports).
     wait_projected(&db).await;
-    eprintln!("cold restore of {held} cases...");
-    let big_home = tempfile::tempdir().unwrap();
-    let (big, cold, bytes, listed) =
-        cold_restore(&db, &data, &ann, big_home.path(), "cold-big").await;
-    assert_eq!(listed, held);
-    drop(big);
     seeded.append(&mut small);
-    let (limit, limit_bytes) = limit_restore(&mut seeded);
-    table.add(
-        &format!("cold-restore-{held}"),
-        format!(
-            "{held} cases ({} typical, {} small) in {:.2} s ({:.1} ms/case), {} KiB received",
-            sizes.cold,
-            held - sizes.cold,
-            cold.as_secs_f64(),
-            ms(cold) / held as f64,
-            bytes / 1024
-        ),
-        format!("{:.2} s, {} KiB", limit.as_secs_f64(), limit_bytes / 1024),
-        Some(cold.as_secs_f64() / limit.as_secs_f64()),
-    );
+    cold_big_figures(&mut table, &db, &data, &ann, &mut seeded, sizes.cold).await;
     drop(server);
 
     // 5. Device: the case list at scale, a big case, a save, start-up.

@@ -241,8 +241,8 @@ struct Adapter<'a> {
     /// Makes the index rows of the cases this session changed.
     indexer: indexer::Indexer,
     /// Cases the server acknowledged whose settling is not written yet:
-    /// written together, [`SETTLE_TOGETHER`] at a time, and when the session
-    /// goes idle or ends. Cut off before that, a case stays pending and is
+    /// written with the next cases saved, or [`SETTLE_TOGETHER`] at a time,
+    /// and when the session goes idle or ends. Cut off before that, a case stays pending and is
     /// offered again next time (the server has it: nothing is sent twice).
     settled: Vec<Settled>,
     /// Rows made in place (no thread for them) waiting for that write.
@@ -315,7 +315,12 @@ impl Adapter<'_> {
         if todo.is_empty() {
             return Ok(());
         }
+        // The cases settled and the rows made since the last write go in
+        // the same transaction, first (as if written before).
+        let made = self.made();
+        let settled = std::mem::take(&mut self.settled);
         let tx = self.store.transaction().map_err(fault)?;
+        settle_in(&tx, made, settled, &self.ctx, self.now_ms)?;
         for (r, encoded) in &mut todo {
             save_one(&tx, r, encoded)?;
         }
@@ -329,28 +334,48 @@ impl Adapter<'_> {
     /// Writes the settling of the cases acknowledged so far, and the rows
     /// made meanwhile, in one transaction.
     fn write_settled(&mut self) -> Result<(), StoreFault> {
-        let mut made = self.indexer.ready();
-        made.append(&mut self.made_here);
+        let made = self.made();
         if made.is_empty() && self.settled.is_empty() {
             return Ok(());
         }
+        let settled = std::mem::take(&mut self.settled);
         let tx = self.store.transaction().map_err(fault)?;
-        indexer::write_made(&tx, made, &self.ctx, self.now_ms).map_err(fault)?;
-        for Settled { id, heads } in self.settled.drain(..) {
-            // An edit saved by the screens after this session's last
-            // exchange is not on the server yet: it stays pending.
-            let stored = store::heads(&tx, id).map_err(fault)?;
-            if stored.is_none_or(|mut h| {
-                h.sort();
-                h == heads
-            }) {
-                local::settle(&tx, id).map_err(fault)?;
-            }
-            // Given back (assigned again) before its hand-over: it is held again.
-            local::found(&tx, id).map_err(fault)?;
-        }
+        settle_in(&tx, made, settled, &self.ctx, self.now_ms)?;
         tx.commit().map_err(fault)
     }
+
+    /// The index rows made so far (beside the session and in place).
+    fn made(&mut self) -> Vec<indexer::Made> {
+        let mut made = self.indexer.ready();
+        made.append(&mut self.made_here);
+        made
+    }
+}
+
+/// Writes, in `tx`, the index rows `made` and the settling of the cases
+/// acknowledged so far.
+fn settle_in(
+    tx: &rusqlite::Transaction<'_>,
+    made: Vec<indexer::Made>,
+    settled: Vec<Settled>,
+    ctx: &RuleContext,
+    now_ms: i64,
+) -> Result<(), StoreFault> {
+    indexer::write_made(tx, made, ctx, now_ms).map_err(fault)?;
+    for Settled { id, heads } in settled {
+        // An edit saved by the screens after this session's last
+        // exchange is not on the server yet: it stays pending.
+        let stored = store::heads(tx, id).map_err(fault)?;
+        if stored.is_none_or(|mut h| {
+            h.sort();
+            h == heads
+        }) {
+            local::settle(tx, id).map_err(fault)?;
+        }
+        // Given back (assigned again) before its hand-over: it is held again.
+        local::found(tx, id).map_err(fault)?;
+    }
+    Ok(())
 }
 
 impl SyncStore for Adapter<'_> {
