@@ -125,6 +125,13 @@ impl CaseDoc {
         let mut out = Vec::with_capacity(changes.len());
         for change in changes {
             let expanded = change.decode();
+            // Each operation's id is its change's start plus its place (one
+            // counter per operation): an object made here gets its path from
+            // the operation that makes it, without a walk up the document
+            // (an object stays where it was made, visible or not). Checked,
+            // not assumed: otherwise every path is looked up.
+            let first_op =
+                (expanded.operations.len() == change.len()).then(|| expanded.start_op.get());
             let doc = &self.doc;
             let author = expanded
                 .author
@@ -137,7 +144,8 @@ impl CaseDoc {
             let ops = expanded
                 .operations
                 .iter()
-                .map(|op| {
+                .enumerate()
+                .map(|(i, op)| {
                     let base = match &op.obj {
                         automerge::legacy::ObjectId::Root => Some(Vec::new()),
                         automerge::legacy::ObjectId::Id(id) => paths
@@ -154,6 +162,14 @@ impl CaseDoc {
                             p
                         })
                         .unwrap_or_default();
+                    if let (Some(first), automerge::legacy::OpType::Make(_)) =
+                        (first_op, &op.action)
+                        && !path.is_empty()
+                    {
+                        let id = automerge::legacy::OpId::new(first + i as u64, &expanded.actor_id);
+                        let id = id.to_string();
+                        paths.insert(id, Some(path.clone()));
+                    }
                     let action = match &op.action {
                         automerge::legacy::OpType::Make(ObjType::Map | ObjType::Table) => {
                             OpAction::MakeMap
@@ -239,4 +255,79 @@ fn object_path(doc: &automerge::AutoCommit, id: &str) -> Option<Vec<String>> {
     doc.object_type(&obj).ok()?;
     let parents = doc.parents(&obj).ok()?;
     Some(parents.path().iter().map(|(_, p)| prop_text(p)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+
+    use super::*;
+    use crate::casedoc::{ChangeNote, Editor};
+    use crate::model::{RecordKind, examples};
+
+    #[test]
+    fn objects_made_by_the_changes_have_the_paths_the_document_gives_them() {
+        let editor = Editor {
+            user: "ann".into(),
+            device: Uuid::new_v4(),
+        };
+        let mut case = CaseDoc::create(Uuid::now_v7(), &examples::household(), &editor).unwrap();
+        let before = case.heads();
+        case.add_record(&examples::example(RecordKind::Visit), "visit added")
+            .unwrap();
+        // A map in a list, and a map made and deleted in the same changes.
+        let list = case
+            .doc
+            .put_object(automerge::ROOT, "extra", ObjType::List)
+            .unwrap();
+        let inner = case.doc.insert_object(&list, 0, ObjType::Map).unwrap();
+        case.doc.put(&inner, "k", "v").unwrap();
+        let gone = case
+            .doc
+            .put_object(automerge::ROOT, "gone", ObjType::Map)
+            .unwrap();
+        case.doc.put(&gone, "x", 1).unwrap();
+        case.doc.delete(automerge::ROOT, "gone").unwrap();
+        case.commit(ChangeNote {
+            message: "extra".into(),
+            kind: None,
+            record: None,
+            fields: vec![],
+        });
+
+        // Every operation's path, each object looked up in the document.
+        let mut expected = Vec::new();
+        for change in case.doc.get_changes(&before) {
+            for op in change.decode().operations {
+                let base = match &op.obj {
+                    automerge::legacy::ObjectId::Root => Some(Vec::new()),
+                    automerge::legacy::ObjectId::Id(id) => object_path(&case.doc, &id.to_string()),
+                };
+                expected.push(
+                    base.map(|mut p| {
+                        p.push(match &op.key {
+                            automerge::legacy::Key::Map(k) => k.to_string(),
+                            automerge::legacy::Key::Seq(_) => "#".into(),
+                        });
+                        p
+                    })
+                    .unwrap_or_default(),
+                );
+            }
+        }
+        let got: Vec<Vec<String>> = case
+            .new_changes(&before)
+            .into_iter()
+            .flat_map(|c| c.ops.into_iter().map(|o| o.path))
+            .collect();
+        assert_eq!(got, expected);
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(got.contains(&path(&["extra", "#", "k"])));
+        assert!(got.contains(&path(&["gone", "x"])));
+        assert!(
+            got.iter()
+                .any(|p| p.len() > 2 && p[0] == "visits" && p[2] == "start"),
+            "{got:?}"
+        );
+    }
 }
