@@ -28,15 +28,19 @@ pub(super) struct Made {
     id: Uuid,
     heads: Vec<ChangeHash>,
     row: Result<IndexRow, CaseDocError>,
+    /// The case the row was made of, given back to be kept in memory
+    /// (handed over itself, not a copy).
+    pub(super) doc: Option<CaseDoc>,
 }
 
 impl Made {
     /// The row of `doc` as it is now, made in place.
-    pub(super) fn now(doc: &mut CaseDoc, ctx: &RuleContext, now_ms: i64) -> Self {
+    pub(super) fn now(mut doc: CaseDoc, ctx: &RuleContext, now_ms: i64) -> Self {
         Self {
             id: doc.id(),
             heads: doc.heads(),
-            row: index::index_row(doc, ctx, now_ms),
+            row: index::index_row(&mut doc, ctx, now_ms),
+            doc: Some(doc),
         }
     }
 }
@@ -86,7 +90,13 @@ impl Indexer {
                     for (id, mut doc) in job_rx {
                         let heads = doc.heads();
                         let row = index::index_row(&mut doc, &ctx, now_ms);
-                        if row_tx.send(Made { id, heads, row }).is_err() {
+                        let made = Made {
+                            id,
+                            heads,
+                            row,
+                            doc: Some(doc),
+                        };
+                        if row_tx.send(made).is_err() {
                             return;
                         }
                     }
@@ -148,7 +158,7 @@ pub(super) fn write_made(
     ctx: &RuleContext,
     now_ms: i64,
 ) -> Result<(), LocalError> {
-    for Made { id, heads, row } in made {
+    for Made { id, heads, row, .. } in made {
         if !local::index_fresh(tx, id)? {
             continue;
         }
@@ -187,6 +197,7 @@ pub fn reindex_stale(
             id: *id,
             heads: doc.heads(),
             row: index::index_row(&mut doc, ctx, now_ms),
+            doc: None,
         });
         match made {
             Some(made) => write_made(&tx, vec![made], ctx, now_ms)?,
@@ -236,6 +247,7 @@ mod tests {
             id: doc.id(),
             heads: doc.heads(),
             row: index::index_row(doc, ctx, 0),
+            doc: None,
         }
     }
 

@@ -344,11 +344,21 @@ impl Adapter<'_> {
         tx.commit().map_err(fault)
     }
 
-    /// The index rows made so far (beside the session and in place).
+    /// The index rows made so far (beside the session and in place); the
+    /// cases they were made of are kept in memory again.
     fn made(&mut self) -> Vec<indexer::Made> {
         let mut made = self.indexer.ready();
         made.append(&mut self.made_here);
+        self.keep_made(&mut made);
         made
+    }
+
+    fn keep_made(&mut self, made: &mut [indexer::Made]) {
+        for m in made {
+            if let Some(doc) = m.doc.take() {
+                self.store.keep(doc);
+            }
+        }
     }
 }
 
@@ -441,16 +451,20 @@ impl SyncStore for Adapter<'_> {
         // the session brought something new (local edits index themselves,
         // and what came in marked the row stale): beside the session, or
         // here when no thread can take it.
-        if changed && let Some(mut copy) = self.indexer.hand(id, doc.fork()) {
-            self.made_here
-                .push(indexer::Made::now(&mut copy, &self.ctx, self.now_ms));
-        }
         let mut heads = doc.heads();
         heads.sort();
         self.settled.push(Settled { id, heads });
         // Opened next (or synced again) without reading its history anew:
-        // everything in it is stored already.
-        self.store.keep(doc);
+        // everything in it is stored already. A case handed over for its
+        // row is kept when it comes back with it.
+        if changed {
+            if let Some(doc) = self.indexer.hand(id, doc) {
+                self.made_here
+                    .push(indexer::Made::now(doc, &self.ctx, self.now_ms));
+            }
+        } else {
+            self.store.keep(doc);
+        }
         if self.settled.len() >= SETTLE_TOGETHER {
             self.write_settled()?;
         }
@@ -527,7 +541,8 @@ impl SyncStore for Adapter<'_> {
     }
     fn flush(&mut self) -> Result<(), StoreFault> {
         self.write_settled()?;
-        let made = self.indexer.finish();
+        let mut made = self.indexer.finish();
+        self.keep_made(&mut made);
         if made.is_empty() {
             return Ok(());
         }
