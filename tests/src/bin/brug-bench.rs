@@ -4,7 +4,8 @@
 //! sync protocol alone (the limit), with the ratio end-to-end / limit.
 //!
 //! `brug-bench` runs the full sizes; `brug-bench --quick` smaller ones;
-//! `brug-bench device`, `report` or `rush [N...]` one part alone.
+//! `brug-bench device`, `report`, `rush [N...]`, `cold`, `cold-big`,
+//! `morning [ROUNDS]` or `backends` one part alone.
 //! Prints a table and, per scenario with a limit, `RATIO <scenario> <n>`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may stop on its own setup failures
