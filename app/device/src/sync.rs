@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use automerge::sync;
 use brug_shared::casedoc::{CarryReport, CaseDoc};
+use brug_shared::protocol::limits::MAX_FRAME_BYTES;
 use brug_shared::protocol::{ByteBuf, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use uuid::Uuid;
 
@@ -460,15 +461,19 @@ async fn run(
 }
 
 /// Adds to `batch` the answers for other cases that are already on the
-/// connection (up to [`BATCH`]), taken first from `early`; any other frame
-/// (or an answer for a case the batch has) ends it and waits in `early`.
-/// A connection that failed meanwhile is returned once the batch is done.
+/// connection (up to [`BATCH`], and while the batch holds less than a
+/// frame's limit of bytes: a few large cases are handled a few at a time),
+/// taken first from `early`; any other frame (or an answer for a case the
+/// batch has) ends it and waits in `early`. A connection that failed
+/// meanwhile is returned once the batch is done.
 fn take_ready(
     conn: &mut SyncConnection,
     early: &mut VecDeque<ServerFrame>,
     batch: &mut Vec<(Uuid, Option<ByteBuf>)>,
 ) -> Option<NetError> {
-    while batch.len() < BATCH {
+    let size = |m: &Option<ByteBuf>| m.as_ref().map_or(0, |m| m.len());
+    let mut bytes: usize = batch.iter().map(|(_, m)| size(m)).sum();
+    while batch.len() < BATCH && bytes < MAX_FRAME_BYTES {
         let frame = match early.pop_front() {
             Some(frame) => frame,
             None => match conn.try_recv()? {
@@ -478,6 +483,7 @@ fn take_ready(
         };
         match frame {
             ServerFrame::Sync { doc, msg } if batch.iter().all(|(id, _)| *id != doc) => {
+                bytes += size(&msg);
                 batch.push((doc, msg));
             }
             other => {
