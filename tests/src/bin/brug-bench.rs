@@ -1042,18 +1042,10 @@ fn device_figures(table: &mut Table, n: usize, rng: &mut Rng) {
         user: "ann.peeters".into(),
         device: Uuid::new_v4(),
     };
-    let light = Shape {
-        visits: 1,
-        meter_checks: 0,
-        readings: 0,
-        referrals: 0,
-        renovations: 1,
-        edits: 0,
-    };
     for chunk in 0..n.div_ceil(500) {
         let tx = store.transaction().unwrap();
         for _ in (chunk * 500)..((chunk + 1) * 500).min(n) {
-            let mut doc = caseload::case(rng, light, &editor);
+            let mut doc = caseload::case(rng, SMALL, &editor);
             let row = index::index_row(&mut doc, &ctx, 0).unwrap();
             store::save_in(&tx, &mut doc).unwrap();
             local::put_index(&tx, &row).unwrap();
