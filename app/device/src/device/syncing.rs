@@ -558,6 +558,14 @@ mod tests {
     use brug_shared::casedoc::{Editor, Target};
     use brug_shared::model::examples;
 
+    /// A fresh device store in a folder of its own (kept while the store is).
+    fn fresh_store() -> (tempfile::TempDir, LocalStore) {
+        let home = tempfile::tempdir().unwrap();
+        let key = crate::keys::create(home.path(), "482193").unwrap();
+        let store = LocalStore::open(home.path(), &key).unwrap();
+        (home, store)
+    }
+
     /// A session's store over a fresh device store holding one case.
     fn adapter_with_case(store: &mut LocalStore) -> (Adapter<'_>, CaseDoc) {
         let editor = Editor {
@@ -584,9 +592,7 @@ mod tests {
 
     #[test]
     fn what_a_session_stores_marks_the_row_stale_with_it_and_settling_waits_for_a_window() {
-        let home = tempfile::tempdir().unwrap();
-        let key = crate::keys::create(home.path(), "482193").unwrap();
-        let mut store = LocalStore::open(home.path(), &key).unwrap();
+        let (_home, mut store) = fresh_store();
         let (mut adapter, mut doc) = adapter_with_case(&mut store);
         let id = doc.id();
         // A change from the server comes in: stored, and the row marked
@@ -630,9 +636,7 @@ mod tests {
 
     #[test]
     fn answers_that_arrived_together_are_stored_together_or_not_at_all() {
-        let home = tempfile::tempdir().unwrap();
-        let key = crate::keys::create(home.path(), "482193").unwrap();
-        let mut store = LocalStore::open(home.path(), &key).unwrap();
+        let (_home, mut store) = fresh_store();
         let (mut adapter, mut first) = adapter_with_case(&mut store);
         let bert = Editor {
             user: "bert".into(),
